@@ -1,0 +1,71 @@
+package dev.multiarch.registry;
+
+import java.util.List;
+import java.util.Optional;
+import okhttp3.HttpUrl;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/**
+ * Cross-repository blob mount, {@code POST /v2/<name>/blobs/uploads/?mount=<digest>&from=<other>}
+ * (distribution-spec "Mounting a blob from another repository"): 201 when mounted; 202 opens an upload session
+ * instead (the registry could not mount), whose Location is returned so the caller can upload the blob itself.
+ */
+final class BlobMountOperation implements RegistryOperation<Optional<String>> {
+    private final ImageReference to;
+    private final ImageReference from;
+    private final Digest digest;
+
+    BlobMountOperation(ImageReference to, ImageReference from, Digest digest) {
+        this.to = to;
+        this.from = from;
+        this.digest = digest;
+    }
+
+    @Override
+    public String action() {
+        return "mount blob " + digest + " from " + from.repository() + " into";
+    }
+
+    @Override
+    public String target() {
+        return to.registry() + "/" + to.repository();
+    }
+
+    @Override
+    public List<String> scopes() {
+        return from.registry().equals(to.registry())
+                ? List.of(AuthScope.push(to.repository()), AuthScope.pull(from.repository()))
+                : List.of(AuthScope.push(to.repository()));
+    }
+
+    @Override
+    public Request request(HttpUrl base) {
+        HttpUrl.Builder u = base.resolve("/v2/" + to.repository() + "/blobs/uploads/").newBuilder();
+        if (from.registry().equals(to.registry())) {
+            u.addQueryParameter("mount", digest.toString()).addQueryParameter("from", from.repository());
+        }
+        return new Request.Builder().url(u.build()).post(RequestBody.create(new byte[0], null)).build();
+    }
+
+    @Override
+    public boolean accepts(int status) {
+        return status == 201 || status == 202;
+    }
+
+    /** Empty when mounted; otherwise the upload session's Location, resolved against the request URL. */
+    @Override
+    public Optional<String> handle(Response r) {
+        if (r.code() == 201) {
+            return Optional.empty();
+        }
+        String location = r.header("Location");
+        if (location == null) {
+            throw RegistryException.builder(action(), target()).code("NO_LOCATION")
+                    .detail("the registry opened an upload without a Location header").build();
+        }
+        HttpUrl resolved = r.request().url().resolve(location);
+        return Optional.of(resolved == null ? location : resolved.toString());
+    }
+}

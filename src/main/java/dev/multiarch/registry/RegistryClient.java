@@ -1,0 +1,218 @@
+package dev.multiarch.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.multiarch.platform.Platform;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import okhttp3.OkHttpClient;
+
+/**
+ * A registry client speaking the OCI distribution API (and Docker Registry HTTP API v2): manifests, blobs, mounts,
+ * with Bearer/Basic auth, retries and plain-HTTP/insecure handling. Thread-safe; blocking (call it from a worker
+ * thread, never from an event loop). Close it to release its connections.
+ */
+public final class RegistryClient implements AutoCloseable {
+    /** Image configs are small; refuse to read one past this. */
+    static final long MAX_CONFIG_BYTES = 8L * 1024 * 1024;
+
+    private final RegistryCaller caller;
+
+    private RegistryClient(RegistryCaller caller) {
+        this.caller = caller;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** {@code GET /v2/}: fails with a clear error when the registry is down or refuses our credentials. */
+    public void ping(String registry) {
+        caller.call(registry, new PingOperation(registry));
+    }
+
+    /** The manifest's descriptor (digest, media type, size) if it exists; empty on 404. */
+    public Optional<Descriptor> head(ImageReference ref) {
+        return caller.call(ref.registry(), new ManifestHeadOperation(ref));
+    }
+
+    public Manifest getManifest(ImageReference ref) {
+        return caller.call(ref.registry(), new ManifestGetOperation(ref));
+    }
+
+    /**
+     * Pushes a manifest (to a tag or by digest) and checks the registry's digest against ours.
+     *
+     * @param what for messages: "the index", "child manifest"
+     */
+    public Digest putManifest(ImageReference ref, Manifest manifest, String what) {
+        return caller.call(ref.registry(), new ManifestPutOperation(ref, manifest, what));
+    }
+
+    public boolean blobExists(ImageReference repo, Digest digest) {
+        return caller.call(repo.registry(), new BlobHeadOperation(repo, digest));
+    }
+
+    /** Reads an image manifest's config blob (small JSON), checked against its digest. */
+    public JsonNode getConfig(ImageReference repo, Descriptor config) {
+        byte[] bytes = caller.call(repo.registry(), new BlobGetOperation(repo, config.digest(), MAX_CONFIG_BYTES));
+        try {
+            return Json.parse(bytes);
+        } catch (RuntimeException e) {
+            throw RegistryException.builder("read the config of", repo.registry() + "/" + repo.repository())
+                    .code("CONFIG_INVALID").detail(e.getMessage()).digest(config.digest()).build(e);
+        }
+    }
+
+    /** The platform an image's config states (os, architecture, variant, os.version, os.features). */
+    public Platform configPlatform(ImageReference repo, Manifest image) {
+        return Descriptor.platformFromJson(getConfig(repo, image.config()));
+    }
+
+    /**
+     * Makes {@code blob} present in {@code to}'s repository: nothing if it is there, a cross-repository mount on the
+     * same registry, else a streamed copy from {@code from}.
+     */
+    public void copyBlob(ImageReference from, ImageReference to, Descriptor blob) {
+        if (blobExists(to, blob.digest())) {
+            return;
+        }
+        Optional<String> upload = caller.call(to.registry(), new BlobMountOperation(to, from, blob.digest()));
+        if (upload.isPresent()) {
+            caller.call(from.registry(), new BlobCopyOperation(from, to, blob, upload.get(), caller));
+        }
+    }
+
+    /**
+     * Copies a manifest and everything it references from one repository to another (same or other registry):
+     * blobs first, children of an index before the index, and the manifest itself last, by digest, so that nothing
+     * in the target points at something missing.
+     */
+    public void copyManifest(ImageReference from, ImageReference to, Manifest manifest) {
+        ImageReference target = to.withDigest(manifest.digest());
+        if (head(target).isPresent()) {
+            return;
+        }
+        if (manifest.isIndex()) {
+            for (Descriptor child : manifest.entries()) {
+                Manifest m = getManifest(from.withDigest(child.digest()));
+                copyManifest(from, to, m);
+            }
+        } else {
+            copyBlob(from, to, manifest.config());
+            for (Descriptor layer : manifest.layers()) {
+                copyBlob(from, to, layer);
+            }
+        }
+        putManifest(target, manifest, "the copied manifest");
+    }
+
+    @Override
+    public void close() {
+        caller.close();
+    }
+
+    /** Required: nothing. Optional: credentials, insecure registries, plain HTTP, retries, timeouts. */
+    public static final class Builder {
+        private CredentialSource credentials = CredentialSource.NONE;
+        private final Set<String> insecure = new HashSet<>();
+        private boolean insecureEverywhere;
+        private boolean plainHttp;
+        private RetryPolicy retry = RetryPolicy.DEFAULT;
+        private Duration timeout = Duration.ofSeconds(60);
+        private String userAgent = "multiarch/0.1";
+        private Clock clock = Clock.systemUTC();
+
+        public Builder withCredentials(CredentialSource c) {
+            this.credentials = c;
+            return this;
+        }
+
+        /** Registries (host[:port]) whose TLS is not verified, with fallback to plain HTTP. */
+        public Builder withInsecure(List<String> registries) {
+            insecure.addAll(registries);
+            return this;
+        }
+
+        public Builder withInsecureEverywhere(boolean b) {
+            this.insecureEverywhere = b;
+            return this;
+        }
+
+        /** Plain HTTP to every registry (loopback registries always get plain HTTP). */
+        public Builder withPlainHttp(boolean b) {
+            this.plainHttp = b;
+            return this;
+        }
+
+        public Builder withRetry(RetryPolicy r) {
+            this.retry = r;
+            return this;
+        }
+
+        public Builder withTimeout(Duration t) {
+            this.timeout = t;
+            return this;
+        }
+
+        public Builder withUserAgent(String ua) {
+            this.userAgent = ua;
+            return this;
+        }
+
+        Builder withClock(Clock c) {
+            this.clock = c;
+            return this;
+        }
+
+        public RegistryClient create() {
+            RetryInterceptor retrier = new RetryInterceptor(retry);
+            OkHttpClient base = new OkHttpClient.Builder()
+                    .connectTimeout(Duration.ofSeconds(10))
+                    .readTimeout(timeout)
+                    .writeTimeout(timeout)
+                    .followRedirects(true)
+                    .addInterceptor(chain -> chain.proceed(chain.request().newBuilder()
+                            .header("User-Agent", userAgent).build()))
+                    .addInterceptor(retrier)
+                    .build();
+            RegistryAuth auth = new RegistryAuth(credentials, new TokenCache(clock), base);
+            OkHttpClient verified = base.newBuilder().addInterceptor(auth).authenticator(auth).build();
+            OkHttpClient unverified = insecureEverywhere || !insecure.isEmpty() ? trustAll(verified) : verified;
+            return new RegistryClient(new RegistryCaller(verified, unverified, plainHttp, Set.copyOf(insecure),
+                    insecureEverywhere, retry));
+        }
+
+        /** For registries marked insecure only: TLS without certificate or host name checks. */
+        private static OkHttpClient trustAll(OkHttpClient c) {
+            try {
+                X509TrustManager tm = new X509TrustManager() {
+                    @Override
+                    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+                    @Override
+                    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+                    @Override
+                    public X509Certificate[] getAcceptedIssuers() {
+                        return new X509Certificate[0];
+                    }
+                };
+                SSLContext ctx = SSLContext.getInstance("TLS");
+                ctx.init(null, new TrustManager[] {tm}, new SecureRandom());
+                return c.newBuilder().sslSocketFactory(ctx.getSocketFactory(), tm)
+                        .hostnameVerifier((h, s) -> true).build();
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException("cannot set up TLS for insecure registries", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package dev.multiarch.registry;
+
+import java.time.Duration;
+
+/**
+ * How often and how patiently to retry a registry request that failed transiently: a connection error, 429, or
+ * 500/502/503/504. Delays double from {@code firstDelay} up to {@code maxDelay}, with jitter; a {@code Retry-After}
+ * header replaces the computed delay (still capped at {@code maxDelay}).
+ *
+ * @param attempts total attempts, first included (1 = no retry)
+ */
+public record RetryPolicy(int attempts, Duration firstDelay, Duration maxDelay) {
+    public static final RetryPolicy DEFAULT = new RetryPolicy(5, Duration.ofMillis(250), Duration.ofSeconds(30));
+    public static final RetryPolicy NONE = new RetryPolicy(1, Duration.ZERO, Duration.ZERO);
+
+    public RetryPolicy {
+        if (attempts < 1) {
+            throw new IllegalArgumentException("attempts must be at least 1");
+        }
+    }
+
+    Duration backoff(int retry) {
+        long base = firstDelay.toMillis() << Math.min(retry, 16);
+        long capped = Math.min(base, maxDelay.toMillis());
+        long jitter = capped <= 1 ? 0 : java.util.concurrent.ThreadLocalRandom.current().nextLong(capped / 4 + 1);
+        return Duration.ofMillis(Math.min(maxDelay.toMillis(), capped + jitter));
+    }
+}
