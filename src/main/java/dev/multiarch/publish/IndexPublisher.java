@@ -1,0 +1,148 @@
+package dev.multiarch.publish;
+
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.Descriptor;
+import dev.multiarch.registry.Digest;
+import dev.multiarch.registry.ImageIndex;
+import dev.multiarch.registry.ImageReference;
+import dev.multiarch.registry.IndexType;
+import dev.multiarch.registry.Manifest;
+import dev.multiarch.registry.MediaType;
+import dev.multiarch.registry.RegistryClient;
+import dev.multiarch.registry.RegistryException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Publishes one index to a target and its extra tags: optional merge with the existing index ({@code --append}),
+ * one HEAD per child to prove it is in the target repository, then the same bytes PUT to every tag.
+ */
+public final class IndexPublisher {
+    private final RegistryClient client;
+
+    public IndexPublisher(RegistryClient client) {
+        this.client = client;
+    }
+
+    /** What was published. */
+    public record Result(ImageReference target, Digest digest, String mediaType, List<String> tags, List<Descriptor> entries,
+                         Manifest index) {}
+
+    /**
+     * @param target      repository and first tag ({@code latest} when none)
+     * @param extraTags   further tags in the same repository
+     * @param entries     children, platforms already verified, each meant to be in the target repository
+     * @param append      keep the platforms of the existing index at {@code target} that {@code entries} do not replace
+     */
+    public Result publish(ImageReference target, List<String> extraTags, List<Entry> entries, IndexType type,
+                          Map<String, String> annotations, boolean append) {
+        if (target.digest() != null) {
+            throw new PublishException("the target " + target + " names a digest; give a tag to publish to");
+        }
+        List<Descriptor> children = new ArrayList<>();
+        for (Entry e : entries) {
+            children.add(e.descriptor());
+        }
+        if (append) {
+            children = merge(target, children);
+        }
+        for (int i = 0; i < children.size(); i++) {
+            children.set(i, present(target, children.get(i)));
+        }
+        Manifest index;
+        try {
+            index = ImageIndex.assemble(type, children, annotations);
+        } catch (IllegalArgumentException e) {
+            throw new PublishException("cannot assemble the index for " + target + ": " + e.getMessage(), e);
+        }
+        Set<String> tags = new LinkedHashSet<>();
+        tags.add(target.tag() == null ? "latest" : target.tag());
+        tags.addAll(extraTags);
+        for (String tag : tags) {
+            ImageReference ref;
+            try {
+                ref = target.withTag(tag);
+            } catch (IllegalArgumentException e) {
+                throw new PublishException("cannot publish to tag '" + tag + "': " + e.getMessage(), e);
+            }
+            client.putManifest(ref, index, "the index");
+        }
+        return new Result(target, index.digest(), index.mediaType(), List.copyOf(tags), children, index);
+    }
+
+    /** One HEAD: the child must be in the target repository, with the type we are about to write for it. */
+    private Descriptor present(ImageReference target, Descriptor child) {
+        Optional<Descriptor> found;
+        try {
+            found = client.head(target.withDigest(child.digest()));
+        } catch (RegistryException e) {
+            throw e.concerning(child.digest(), child.platform(), null);
+        }
+        if (found.isEmpty()) {
+            throw RegistryException.builder("publish the index to", target.toString())
+                    .code("MANIFEST_BLOB_UNKNOWN").digest(child.digest()).platform(child.platform())
+                    .hint("the child is not in " + target.registry() + "/" + target.repository()
+                            + "; nothing was published").build();
+        }
+        Descriptor d = found.get();
+        String mediaType = child.mediaType().isEmpty() ? d.mediaType() : child.mediaType();
+        if (!d.mediaType().isEmpty() && !MediaType.same(d.mediaType(), mediaType)) {
+            throw new PublishException("child " + child.digest() + " (" + platformText(child.platform())
+                    + ") is " + d.mediaType() + " in the registry, not " + mediaType);
+        }
+        long size = child.size() > 0 ? child.size() : d.size();
+        if (d.size() > 0 && child.size() > 0 && d.size() != child.size()) {
+            throw new PublishException("child " + child.digest() + " (" + platformText(child.platform())
+                    + ") is " + d.size() + " bytes in the registry, not " + child.size());
+        }
+        return new Descriptor(mediaType, child.digest(), size, child.platform(), child.annotations());
+    }
+
+    /** --append: the existing index's entries whose platforms are not replaced, then the new ones. */
+    private List<Descriptor> merge(ImageReference target, List<Descriptor> fresh) {
+        ImageReference at = target.withTag(target.tag() == null ? "latest" : target.tag());
+        if (client.head(at).isEmpty()) {
+            return fresh;
+        }
+        Manifest existing = client.getManifest(at);
+        List<Descriptor> old = new ArrayList<>();
+        if (existing.isIndex()) {
+            old.addAll(existing.entries());
+        } else if (existing.isImage()) {
+            old.add(existing.descriptor().withPlatform(client.configPlatform(at, existing)));
+        } else {
+            throw new PublishException("cannot append to " + at + ": it is a " + existing.mediaType());
+        }
+        Set<String> replaced = new HashSet<>();
+        for (Descriptor d : fresh) {
+            if (d.platform() != null && !d.isAttestation()) {
+                replaced.add(d.platform().key());
+            }
+        }
+        Set<String> keptDigests = new HashSet<>();
+        List<Descriptor> merged = new ArrayList<>();
+        for (Descriptor d : old) {
+            if (!d.isAttestation() && d.platform() != null && !d.platform().isUnknown()
+                    && !replaced.contains(d.platform().key())) {
+                merged.add(d);
+                keptDigests.add(d.digest().toString());
+            }
+        }
+        for (Descriptor d : old) {
+            if (d.isAttestation() && keptDigests.contains(d.attests())) {
+                merged.add(d);
+            }
+        }
+        merged.addAll(fresh);
+        return merged;
+    }
+
+    private static String platformText(Platform p) {
+        return p == null ? "no platform" : p.shortForm();
+    }
+}
