@@ -17,6 +17,11 @@ public final class Main {
         return commandLine().execute(args);
     }
 
+    /** A configured command line whose output streams a test may redirect. */
+    public static CommandLine commandLineForTests() {
+        return commandLine();
+    }
+
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new Errors());

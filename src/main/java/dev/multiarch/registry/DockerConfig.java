@@ -24,10 +24,18 @@ public final class DockerConfig implements CredentialSource {
 
     private final Path file;
     private final JsonNode root;
+    /** Where to look for helper programs before PATH (tests); null for PATH only. */
+    private final Path helperDir;
 
-    private DockerConfig(Path file, JsonNode root) {
+    private DockerConfig(Path file, JsonNode root, Path helperDir) {
         this.file = file;
         this.root = root;
+        this.helperDir = helperDir;
+    }
+
+    /** The same config, looking for {@code docker-credential-*} programs in {@code dir} before PATH. */
+    DockerConfig withHelperDirectory(Path dir) {
+        return new DockerConfig(file, root, dir);
     }
 
     /** The default file: {@code $DOCKER_CONFIG/config.json}, else {@code ~/.docker/config.json}. */
@@ -45,14 +53,14 @@ public final class DockerConfig implements CredentialSource {
     public static DockerConfig load(Path path) {
         Path f = Files.isDirectory(path) ? path.resolve("config.json") : path;
         if (!Files.exists(f)) {
-            return new DockerConfig(f, Json.MAPPER.createObjectNode());
+            return new DockerConfig(f, Json.MAPPER.createObjectNode(), null);
         }
         try {
             JsonNode root = Json.MAPPER.readTree(Files.readAllBytes(f));
             if (root == null || !root.isObject()) {
                 throw new IllegalArgumentException("Docker config " + f + " is not a JSON object");
             }
-            return new DockerConfig(f, root);
+            return new DockerConfig(f, root, null);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read Docker config " + f + ": " + e.getMessage(), e);
         }
@@ -138,8 +146,11 @@ public final class DockerConfig implements CredentialSource {
      * Runs {@code docker-credential-<helper> get} with the server URL on stdin (docker-credential-helpers protocol).
      * "credentials not found" means none; any other failure is an error that names the helper, never a secret.
      */
-    static Optional<Credentials> runHelper(String helper, String serverUrl) {
+    private Optional<Credentials> runHelper(String helper, String serverUrl) {
         String program = "docker-credential-" + helper;
+        if (helperDir != null && Files.isExecutable(helperDir.resolve(program))) {
+            program = helperDir.resolve(program).toString();
+        }
         try {
             Process p = new ProcessBuilder(program, "get").redirectError(ProcessBuilder.Redirect.PIPE).start();
             try (OutputStream in = p.getOutputStream()) {

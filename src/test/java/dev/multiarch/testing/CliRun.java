@@ -1,0 +1,26 @@
+package dev.multiarch.testing;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+/** Runs the multiarch CLI in-process and captures what it prints. */
+public final class CliRun {
+    private CliRun() {}
+
+    public record Result(int exit, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    public static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        picocli.CommandLine cl = dev.multiarch.cli.Main.commandLineForTests();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int exit = cl.execute(args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+}

@@ -1,0 +1,95 @@
+package dev.multiarch.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Debian's docker-registry (CNCF distribution 2.8) on a free loopback port, with its storage in a temporary
+ * directory, optionally behind htpasswd (bcrypt) Basic auth. Stopped and deleted by {@link #close()}.
+ */
+public final class RegistryServer implements AutoCloseable {
+    private final Process process;
+    private final int port;
+    private final Path dir;
+
+    private RegistryServer(Process process, int port, Path dir) {
+        this.process = process;
+        this.port = port;
+        this.dir = dir;
+    }
+
+    public static RegistryServer start() {
+        return start(null, null);
+    }
+
+    /** With htpasswd auth when {@code user} is not null. */
+    public static RegistryServer start(String user, String password) {
+        try {
+            Path dir = Files.createTempDirectory("registry");
+            int port = Ports.free();
+            StringBuilder cfg = new StringBuilder()
+                    .append("version: 0.1\n")
+                    .append("log:\n  level: warn\n  accesslog:\n    disabled: true\n")
+                    .append("storage:\n  filesystem:\n    rootdirectory: ").append(dir.resolve("data")).append('\n')
+                    .append("  delete:\n    enabled: true\n")
+                    .append("http:\n  addr: 127.0.0.1:").append(port).append('\n');
+            if (user != null) {
+                Path htpasswd = dir.resolve("htpasswd");
+                Proc.Result r = Proc.ok(List.of("htpasswd", "-Bbn", user, password));
+                Files.writeString(htpasswd, r.out());
+                cfg.append("auth:\n  htpasswd:\n    realm: multiarch-test\n    path: ").append(htpasswd).append('\n');
+            }
+            Path config = dir.resolve("config.yml");
+            Files.writeString(config, cfg);
+            Process p = new ProcessBuilder("docker-registry", "serve", config.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("registry.log").toFile())
+                    .start();
+            RegistryServer s = new RegistryServer(p, port, dir);
+            try {
+                Ports.await("docker-registry on port " + port, Duration.ofSeconds(30),
+                        () -> { if (!p.isAlive()) { throw new IllegalStateException("docker-registry exited: " + s.log()); }
+                            return Ports.listening(port); });
+            } catch (RuntimeException e) {
+                s.close();
+                throw e;
+            }
+            return s;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start docker-registry: " + e.getMessage(), e);
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** {@code 127.0.0.1:PORT}, as written in image references. */
+    public String host() {
+        return "127.0.0.1:" + port;
+    }
+
+    public String log() {
+        try {
+            return Files.readString(dir.resolve("registry.log"));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Proc.run(List.of("rm", "-rf", dir.toString()), null, 60);
+    }
+}
