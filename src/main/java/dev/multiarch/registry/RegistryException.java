@@ -33,7 +33,7 @@ public class RegistryException extends RuntimeException {
         return new Builder(action, target);
     }
 
-    /** A copy that also names the digest and platform this failure concerns, and a hint if none was set. */
+    /** A copy that also names the digest and platform this failure concerns, with {@code extraHint} added. */
     public RegistryException concerning(Digest d, Platform p, String extraHint) {
         Builder b = toBuilder();
         if (d != null && b.digest == null) {
@@ -42,8 +42,8 @@ public class RegistryException extends RuntimeException {
         if (p != null && b.platform == null) {
             b.platform = p;
         }
-        if (extraHint != null && b.hint == null) {
-            b.hint = extraHint;
+        if (extraHint != null) {
+            b.hint = b.hint == null ? extraHint : b.hint + "; " + extraHint;
         }
         return b.build(getCause());
     }

@@ -31,6 +31,17 @@ public final class Skopeo {
         return parse(Proc.ok(cmd).out());
     }
 
+    /** The raw config blob of the image skopeo picks for platform {@code p} out of {@code ref}. */
+    public static String rawConfig(String ref, Platform p) {
+        List<String> cmd = new ArrayList<>(List.of("skopeo", "--override-os", p.os(), "--override-arch",
+                p.architecture()));
+        if (!p.variant().isEmpty()) {
+            cmd.addAll(List.of("--override-variant", p.variant()));
+        }
+        cmd.addAll(List.of("inspect", "--tls-verify=false", "--config", "--raw", "docker://" + ref));
+        return Proc.ok(cmd).out();
+    }
+
     /** The manifest bytes exactly as the registry serves them. */
     public static String raw(String ref, String creds) {
         List<String> cmd = new ArrayList<>(List.of("skopeo", "inspect", "--raw", "--tls-verify=false"));
