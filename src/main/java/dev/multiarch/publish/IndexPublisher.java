@@ -19,8 +19,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Publishes one index to a target and its extra tags: optional merge with the existing index ({@code --append}),
- * one HEAD per child to prove it is in the target repository, then the same bytes PUT to every tag.
+ * Publishes one index to a target and its extra tags: one HEAD per child not already known to be in the target
+ * repository, optional merge with the existing index ({@code --append}), then the same bytes PUT to every tag.
  */
 public final class IndexPublisher {
     private final RegistryClient client;
@@ -46,13 +46,11 @@ public final class IndexPublisher {
         }
         List<Descriptor> children = new ArrayList<>();
         for (Entry e : entries) {
-            children.add(e.descriptor());
+            children.add(e.inTarget() && e.descriptor().size() > 0 ? e.descriptor() : present(target, e.descriptor()));
         }
         if (append) {
+            // Entries kept from the existing index are in the target repository: the registry checked them.
             children = merge(target, children);
-        }
-        for (int i = 0; i < children.size(); i++) {
-            children.set(i, present(target, children.get(i)));
         }
         Manifest index;
         try {

@@ -49,7 +49,7 @@ public final class SourceResolver {
             if (m.isImage()) {
                 Platform p = reconcile(s.platform(), client.configPlatform(s.image(), m), s.image().toString());
                 copyIn(s.image(), target, m, p);
-                out.add(new Entry(m.descriptor().withPlatform(p), s.image().toString()));
+                out.add(new Entry(m.descriptor().withPlatform(p), s.image().toString(), true));
             } else if (m.isIndex()) {
                 out.addAll(fromIndex(target, s, m));
             } else {
@@ -105,12 +105,12 @@ public final class SourceResolver {
                 throw e.concerning(d.digest(), claimed, null);
             }
             copyIn(s.image(), target, child, p);
-            out.add(new Entry(child.descriptor().withPlatform(p), s.image() + " @ " + d.digest().shortForm()));
+            out.add(new Entry(child.descriptor().withPlatform(p), s.image() + " @ " + d.digest().shortForm(), true));
             for (Descriptor a : attestations) {
                 if (d.digest().toString().equals(a.attests())) {
                     Manifest am = client.getManifest(s.image().withDigest(a.digest()));
                     copyIn(s.image(), target, am, null);
-                    out.add(new Entry(a, s.image() + " attestation of " + d.digest().shortForm()));
+                    out.add(new Entry(a, s.image() + " attestation of " + d.digest().shortForm(), true));
                 }
             }
         }

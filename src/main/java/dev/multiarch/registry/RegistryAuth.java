@@ -39,15 +39,16 @@ final class RegistryAuth implements Authenticator, Interceptor {
 
     private final CredentialSource credentials;
     private final TokenCache tokens;
-    private final OkHttpClient tokenClient;
+    private final java.util.function.Function<HttpUrl, OkHttpClient> tokenClients;
     /** What each registry asked for the last time: a Bearer realm, or Basic. */
     private final Map<String, Object> schemes = new ConcurrentHashMap<>();
     private static final Object BASIC = new Object();
 
-    RegistryAuth(CredentialSource credentials, TokenCache tokens, OkHttpClient tokenClient) {
+    RegistryAuth(CredentialSource credentials, TokenCache tokens,
+                 java.util.function.Function<HttpUrl, OkHttpClient> tokenClients) {
         this.credentials = credentials;
         this.tokens = tokens;
-        this.tokenClient = tokenClient;
+        this.tokenClients = tokenClients;
     }
 
     @Override
@@ -154,7 +155,7 @@ final class RegistryAuth implements Authenticator, Interceptor {
                 req.header("Authorization", basic(creds.get()));
             }
         }
-        try (Response r = tokenClient.newCall(req.build()).execute()) {
+        try (Response r = tokenClients.apply(url).newCall(req.build()).execute()) {
             if (r.code() == 401 || r.code() == 403) {
                 throw new RegistryAuthException("UNAUTHORIZED", "the token server " + url.host() + " refused "
                         + (creds.isPresent() ? "the credentials of user '" + creds.get().username() + "'"

@@ -24,18 +24,16 @@ import okhttp3.ResponseBody;
  * own error code (distribution-spec "Error Codes").
  */
 final class RegistryCaller {
-    private final OkHttpClient verified;
-    private final OkHttpClient unverified;
+    private final HttpClients clients;
     private final boolean plainHttpEverywhere;
     private final Set<String> insecure;
     private final boolean insecureEverywhere;
     private final RetryPolicy retry;
     private final Map<String, HttpUrl> bases = new ConcurrentHashMap<>();
 
-    RegistryCaller(OkHttpClient verified, OkHttpClient unverified, boolean plainHttpEverywhere, Set<String> insecure,
-                   boolean insecureEverywhere, RetryPolicy retry) {
-        this.verified = verified;
-        this.unverified = unverified;
+    RegistryCaller(HttpClients clients, boolean plainHttpEverywhere, Set<String> insecure, boolean insecureEverywhere,
+                   RetryPolicy retry) {
+        this.clients = clients;
         this.plainHttpEverywhere = plainHttpEverywhere;
         this.insecure = insecure;
         this.insecureEverywhere = insecureEverywhere;
@@ -45,7 +43,7 @@ final class RegistryCaller {
     <T> T call(String registry, RegistryOperation<T> op) {
         HttpUrl base = base(registry);
         boolean isInsecure = insecureEverywhere || insecure.contains(registry);
-        OkHttpClient client = isInsecure ? unverified : verified;
+        OkHttpClient client = clients.forScheme(base.scheme(), isInsecure);
         Request request = op.request(base).newBuilder()
                 .tag(AuthScope.class, new AuthScope(registry, op.scopes()))
                 .build();
@@ -159,9 +157,6 @@ final class RegistryCaller {
     }
 
     void close() {
-        for (OkHttpClient c : new OkHttpClient[] {verified, unverified}) {
-            c.dispatcher().executorService().shutdown();
-            c.connectionPool().evictAll();
-        }
+        clients.close();
     }
 }

@@ -2,18 +2,12 @@ package dev.multiarch.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.multiarch.platform.Platform;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
-import okhttp3.OkHttpClient;
 
 /**
  * A registry client speaking the OCI distribution API (and Docker Registry HTTP API v2): manifests, blobs, mounts,
@@ -174,45 +168,9 @@ public final class RegistryClient implements AutoCloseable {
         }
 
         public RegistryClient create() {
-            RetryInterceptor retrier = new RetryInterceptor(retry);
-            OkHttpClient base = new OkHttpClient.Builder()
-                    .connectTimeout(Duration.ofSeconds(10))
-                    .readTimeout(timeout)
-                    .writeTimeout(timeout)
-                    .followRedirects(true)
-                    .addInterceptor(chain -> chain.proceed(chain.request().newBuilder()
-                            .header("User-Agent", userAgent).build()))
-                    .addInterceptor(retrier)
-                    .build();
-            RegistryAuth auth = new RegistryAuth(credentials, new TokenCache(clock), base);
-            OkHttpClient verified = base.newBuilder().addInterceptor(auth).authenticator(auth).build();
-            OkHttpClient unverified = insecureEverywhere || !insecure.isEmpty() ? trustAll(verified) : verified;
-            return new RegistryClient(new RegistryCaller(verified, unverified, plainHttp, Set.copyOf(insecure),
-                    insecureEverywhere, retry));
-        }
-
-        /** For registries marked insecure only: TLS without certificate or host name checks. */
-        private static OkHttpClient trustAll(OkHttpClient c) {
-            try {
-                X509TrustManager tm = new X509TrustManager() {
-                    @Override
-                    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-                    @Override
-                    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-                    @Override
-                    public X509Certificate[] getAcceptedIssuers() {
-                        return new X509Certificate[0];
-                    }
-                };
-                SSLContext ctx = SSLContext.getInstance("TLS");
-                ctx.init(null, new TrustManager[] {tm}, new SecureRandom());
-                return c.newBuilder().sslSocketFactory(ctx.getSocketFactory(), tm)
-                        .hostnameVerifier((h, s) -> true).build();
-            } catch (java.security.GeneralSecurityException e) {
-                throw new IllegalStateException("cannot set up TLS for insecure registries", e);
-            }
+            HttpClients clients = new HttpClients(retry, timeout, userAgent, credentials, clock);
+            return new RegistryClient(new RegistryCaller(clients, plainHttp, Set.copyOf(insecure), insecureEverywhere,
+                    retry));
         }
     }
 }

@@ -17,10 +17,7 @@ public final class CliRun {
     public static Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        picocli.CommandLine cl = dev.multiarch.cli.Main.commandLineForTests();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int exit = cl.execute(args);
+        int exit = dev.multiarch.cli.Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
         return new Result(exit, out.toString(), err.toString());
     }
 }

@@ -9,39 +9,44 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
+import java.util.Locale;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
 
 /** {@code multiarch inspect REF [--raw]}: a table of a list's entries, or the JSON the registry holds. */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = "Show a manifest list's entries (platform, digest, size, media type, layers), or --raw JSON.")
-final class InspectCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    RegistryOptions registry = new RegistryOptions();
-
-    @Parameters(index = "0", paramLabel = "REF", description = "Image reference, e.g. registry/name:tag")
-    String reference;
-
-    @Option(names = "--raw", description = "Print the manifest exactly as the registry holds it.")
-    boolean raw;
+final class Inspect implements Command {
+    @Override
+    public List<String> words() {
+        return List.of("inspect");
+    }
 
     @Override
-    public Integer call() {
-        ImageReference ref = ImageReference.parse(reference);
-        PrintWriter out = spec.commandLine().getOut();
-        try (RegistryClient client = registry.client(ref.registry())) {
+    public String summary() {
+        return "Show a list's entries (platform, digest, size, media type, layers), or --raw JSON.";
+    }
+
+    @Override
+    public String arguments() {
+        return "REF";
+    }
+
+    @Override
+    public Options options() {
+        return RegistryFlags.add(new Options())
+                .addOption(Option.builder().longOpt("raw").desc("Print the manifest exactly as the registry holds it.").build());
+    }
+
+    @Override
+    public int run(CommandLine cl, PrintWriter out, PrintWriter err) {
+        if (cl.getArgList().size() != 1) {
+            throw new UsageException("inspect takes one image reference, got " + cl.getArgList().size());
+        }
+        ImageReference ref = ImageReference.parse(cl.getArgList().get(0));
+        try (RegistryClient client = RegistryFlags.client(cl, ref.registry())) {
             Manifest m = client.getManifest(ref);
-            if (raw) {
+            if (cl.hasOption("raw")) {
                 out.println(new String(m.bytes(), StandardCharsets.UTF_8));
-                out.flush();
                 return 0;
             }
             out.println("Name:       " + ref);
@@ -57,13 +62,11 @@ final class InspectCommand implements Callable<Integer> {
                     rows.add(row(client, ref, i++, d));
                 }
             } else if (m.isImage()) {
-                Descriptor self = m.descriptor().withPlatform(client.configPlatform(ref, m));
-                rows.add(imageRow(1, self, m));
+                rows.add(imageRow(1, m.descriptor().withPlatform(client.configPlatform(ref, m)), m));
             } else {
-                out.println("(not a manifest list or image manifest; use --raw)");
+                out.println("(neither a list nor an image manifest; use --raw)");
             }
             printTable(out, rows);
-            out.flush();
             return 0;
         }
     }
@@ -73,8 +76,7 @@ final class InspectCommand implements Callable<Integer> {
             return new String[] {String.valueOf(i), platform(d), d.digest().toString(), "-",
                     MediaType.shortName(d.mediaType()), "-"};
         }
-        Manifest child = client.getManifest(ref.withDigest(d.digest()));
-        return imageRow(i, d, child);
+        return imageRow(i, d, client.getManifest(ref.withDigest(d.digest())));
     }
 
     private static String[] imageRow(int i, Descriptor d, Manifest m) {
@@ -106,7 +108,7 @@ final class InspectCommand implements Callable<Integer> {
             v /= 1024;
             u++;
         }
-        return String.format("%.1f %s", v, units[u]);
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
     private static void printTable(PrintWriter out, List<String[]> rows) {
@@ -119,7 +121,7 @@ final class InspectCommand implements Callable<Integer> {
         for (String[] r : rows) {
             StringBuilder b = new StringBuilder();
             for (int c = 0; c < r.length; c++) {
-                b.append(c == r.length - 1 ? r[c] : String.format("%-" + (w[c] + 2) + "s", r[c]));
+                b.append(c == r.length - 1 ? r[c] : PushFlow.pad(r[c], w[c] + 2));
             }
             out.println(b.toString().stripTrailing());
         }
