@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Real per-platform images, built once per test JVM with buildah ({@code --storage-driver vfs --isolation chroot})
  * from a Dockerfile that copies Debian's busybox-static for that architecture and RUNs it, so a foreign image's RUN
  * step really executes through qemu-user-static. The RUN step writes {@code uname -m} to /etc/built-on-arch.
- * The busybox binaries come from {@code bin/setup-test-env} ({@code $MULTIARCH_CACHE/busybox/<debian-arch>}).
+ * The busybox binaries come from {@code bin/setup-host} ({@code $MULTIARCH_CACHE/busybox/<debian-arch>}).
  */
 public final class TestImages {
     private TestImages() {}
@@ -45,7 +45,7 @@ public final class TestImages {
         Path base = cache != null ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache", "multiarch");
         Path p = base.resolve("busybox").resolve(debianArch).resolve("busybox");
         if (!Files.isExecutable(p)) {
-            throw new IllegalStateException(p + " is missing: run bin/setup-test-env first");
+            throw new IllegalStateException(p + " is missing: run bin/setup-host first");
         }
         return p;
     }
