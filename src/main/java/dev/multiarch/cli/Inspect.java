@@ -89,7 +89,8 @@ final class Inspect implements Command {
                 MediaType.shortName(d.mediaType()), String.valueOf(layers.size())};
     }
 
-    private static String platform(Descriptor d) {
+    /** The platform column: the platform, or what an attestation manifest describes. */
+    static String platform(Descriptor d) {
         if (d.isAttestation()) {
             String of = d.attests() == null ? "?" : d.attests().substring(0, Math.min(19, d.attests().length()));
             return "attestation of " + of;

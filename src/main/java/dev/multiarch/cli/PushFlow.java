@@ -50,9 +50,7 @@ final class PushFlow {
                     + " entries to " + String.join(", ", r.tags().stream()
                     .map(t -> r.target().withTag(t).toString()).toList()));
             for (Descriptor d : r.entries()) {
-                String p = d.isAttestation() ? "attestation of " + d.attests().substring(0, 19)
-                        : d.platform() == null ? "-" : d.platform().format();
-                out.println("  " + pad(p, 28) + " " + d.digest());
+                out.println("  " + pad(Inspect.platform(d), 28) + " " + d.digest());
             }
             return 0;
         }

@@ -37,7 +37,7 @@ final class BlobCopyOperation implements RegistryOperation<Void> {
 
     @Override
     public String target() {
-        return from.registry() + "/" + from.repository();
+        return ApiPaths.repository(from);
     }
 
     @Override
@@ -47,7 +47,7 @@ final class BlobCopyOperation implements RegistryOperation<Void> {
 
     @Override
     public Request request(HttpUrl base) {
-        return new Request.Builder().url(base.resolve("/v2/" + from.repository() + "/blobs/" + blob.digest()))
+        return new Request.Builder().url(ApiPaths.blob(base, from, blob.digest()))
                 .get().build();
     }
 
@@ -80,7 +80,7 @@ final class BlobCopyOperation implements RegistryOperation<Void> {
 
         @Override
         public String target() {
-            return to.registry() + "/" + to.repository();
+            return ApiPaths.repository(to);
         }
 
         @Override

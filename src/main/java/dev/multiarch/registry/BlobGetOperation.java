@@ -28,7 +28,7 @@ final class BlobGetOperation implements RegistryOperation<byte[]> {
 
     @Override
     public String target() {
-        return repo.registry() + "/" + repo.repository();
+        return ApiPaths.repository(repo);
     }
 
     @Override
@@ -38,7 +38,7 @@ final class BlobGetOperation implements RegistryOperation<byte[]> {
 
     @Override
     public Request request(HttpUrl base) {
-        return new Request.Builder().url(base.resolve("/v2/" + repo.repository() + "/blobs/" + digest)).get().build();
+        return new Request.Builder().url(ApiPaths.blob(base, repo, digest)).get().build();
     }
 
     @Override

@@ -22,7 +22,7 @@ final class BlobHeadOperation implements RegistryOperation<Boolean> {
 
     @Override
     public String target() {
-        return repo.registry() + "/" + repo.repository();
+        return ApiPaths.repository(repo);
     }
 
     @Override
@@ -32,7 +32,7 @@ final class BlobHeadOperation implements RegistryOperation<Boolean> {
 
     @Override
     public Request request(HttpUrl base) {
-        return new Request.Builder().url(base.resolve("/v2/" + repo.repository() + "/blobs/" + digest)).head().build();
+        return new Request.Builder().url(ApiPaths.blob(base, repo, digest)).head().build();
     }
 
     @Override

@@ -30,7 +30,7 @@ final class BlobMountOperation implements RegistryOperation<Optional<String>> {
 
     @Override
     public String target() {
-        return to.registry() + "/" + to.repository();
+        return ApiPaths.repository(to);
     }
 
     @Override
@@ -42,7 +42,7 @@ final class BlobMountOperation implements RegistryOperation<Optional<String>> {
 
     @Override
     public Request request(HttpUrl base) {
-        HttpUrl.Builder u = base.resolve("/v2/" + to.repository() + "/blobs/uploads/").newBuilder();
+        HttpUrl.Builder u = ApiPaths.uploads(base, to).newBuilder();
         if (from.registry().equals(to.registry())) {
             u.addQueryParameter("mount", digest.toString()).addQueryParameter("from", from.repository());
         }

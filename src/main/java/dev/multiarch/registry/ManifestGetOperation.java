@@ -38,7 +38,7 @@ final class ManifestGetOperation implements RegistryOperation<Manifest> {
     @Override
     public Request request(HttpUrl base) {
         return new Request.Builder()
-                .url(base.resolve("/v2/" + ref.repository() + "/manifests/" + ref.manifestReference()))
+                .url(ApiPaths.manifest(base, ref))
                 .get()
                 .header("Accept", MediaType.MANIFEST_ACCEPT)
                 .build();

@@ -35,7 +35,7 @@ final class ManifestHeadOperation implements RegistryOperation<Optional<Descript
     @Override
     public Request request(HttpUrl base) {
         return new Request.Builder()
-                .url(base.resolve("/v2/" + ref.repository() + "/manifests/" + ref.manifestReference()))
+                .url(ApiPaths.manifest(base, ref))
                 .head()
                 .header("Accept", MediaType.MANIFEST_ACCEPT)
                 .build();

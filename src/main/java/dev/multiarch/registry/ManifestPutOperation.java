@@ -40,7 +40,7 @@ final class ManifestPutOperation implements RegistryOperation<Digest> {
     @Override
     public Request request(HttpUrl base) {
         return new Request.Builder()
-                .url(base.resolve("/v2/" + ref.repository() + "/manifests/" + ref.manifestReference()))
+                .url(ApiPaths.manifest(base, ref))
                 .put(RequestBody.create(manifest.bytes(), okhttp3.MediaType.get(manifest.mediaType())))
                 .build();
     }
