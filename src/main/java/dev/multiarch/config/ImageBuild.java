@@ -1,0 +1,25 @@
+package dev.multiarch.config;
+
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
+import dev.multiarch.registry.IndexType;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One image a repository builds: where its Dockerfile and context are, for which platforms, how its tags are made.
+ *
+ * @param image       repository to publish to, without tag ({@code registry.example/acme/app})
+ * @param dockerfile  path from the repository root
+ * @param context     directory from the repository root ({@code .} for the root)
+ * @param timeouts    per-platform build timeouts (by {@link Platform#shortForm()}); {@code timeout} for the rest
+ */
+public record ImageBuild(ImageReference image, List<Platform> platforms, String dockerfile, String context,
+                         Map<String, String> buildArgs, IndexType format, List<TagRule> tagRules,
+                         boolean perArchTags, Duration timeout, Map<String, Duration> timeouts) {
+
+    public Duration timeoutFor(Platform p) {
+        return timeouts.getOrDefault(p.shortForm(), timeout);
+    }
+}

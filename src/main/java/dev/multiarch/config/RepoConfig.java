@@ -1,0 +1,203 @@
+package dev.multiarch.config;
+
+import dev.multiarch.platform.InvalidPlatformException;
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
+import dev.multiarch.registry.IndexType;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * A repository's {@code .multiarch.yaml}: the images it builds. One image at the top level, or a list under
+ * {@code images} for monorepos. See the README for every key. Any problem is a {@link ConfigException} naming the
+ * file, line and field; nothing here touches the network or the host.
+ */
+public record RepoConfig(List<ImageBuild> images) {
+    public static final String FILE = ".multiarch.yaml";
+    static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
+
+    private static final Set<String> IMAGE_KEYS = Set.of("image", "name", "platforms", "dockerfile", "context",
+            "build-args", "format", "tags", "per-arch-tags", "timeout", "timeouts");
+    private static final Set<String> TOP_KEYS;
+
+    static {
+        Set<String> t = new HashSet<>(IMAGE_KEYS);
+        t.add("images");
+        TOP_KEYS = Set.copyOf(t);
+    }
+
+    public static RepoConfig parse(String text) {
+        return parse(FILE, text, Map.of());
+    }
+
+    public static RepoConfig parse(String file, String text, Map<String, String> env) {
+        Fields f = new Fields(LocatedYaml.parse(file, text), env);
+        if (!f.node("").isObject()) {
+            throw f.error("", "expected a mapping with image and platforms (see the README's .multiarch.yaml section)");
+        }
+        f.onlyKeys("", TOP_KEYS);
+        List<ImageBuild> images = new ArrayList<>();
+        if (f.has("images")) {
+            for (String k : IMAGE_KEYS) {
+                if (f.has(k)) {
+                    throw f.error(k, "with 'images', give '" + k + "' inside each image");
+                }
+            }
+            int n = f.size("images");
+            if (n == 0) {
+                throw f.error("images", "expected at least one image");
+            }
+            for (int i = 0; i < n; i++) {
+                images.add(image(f, "images[" + i + "]"));
+            }
+        } else {
+            images.add(image(f, ""));
+        }
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < images.size(); i++) {
+            String name = images.get(i).image().toString();
+            if (!names.add(name)) {
+                throw f.error("images[" + i + "]", "image " + name + " is listed twice");
+            }
+        }
+        return new RepoConfig(List.copyOf(images));
+    }
+
+    private static ImageBuild image(Fields f, String at) {
+        f.onlyKeys(at, IMAGE_KEYS);
+        String imageKey = f.has(Fields.join(at, "image")) ? Fields.join(at, "image") : Fields.join(at, "name");
+        String imageText = f.required(imageKey);
+        ImageReference image;
+        try {
+            image = ImageReference.parse(imageText);
+        } catch (IllegalArgumentException e) {
+            throw f.error(imageKey, e.getMessage());
+        }
+        if (image.tag() != null || image.digest() != null) {
+            throw f.error(imageKey, "give the repository without a tag or digest ('" + image.registry() + "/"
+                    + image.repository() + "'); tags come from the tag rules");
+        }
+        String platformsKey = Fields.join(at, "platforms");
+        List<String> platformTexts = f.strings(platformsKey);
+        if (platformTexts.isEmpty()) {
+            throw f.error(platformsKey, "is required: the platforms to build, e.g. [linux/amd64, linux/arm64]");
+        }
+        List<Platform> platforms = new ArrayList<>();
+        Map<String, String> seen = new HashMap<>();
+        for (int i = 0; i < platformTexts.size(); i++) {
+            String p = platformsKey + "[" + i + "]";
+            Platform pl;
+            try {
+                pl = Platform.parse(platformTexts.get(i)).validate();
+            } catch (InvalidPlatformException e) {
+                throw f.error(p, e.getMessage());
+            }
+            String prev = seen.putIfAbsent(pl.key(), platformTexts.get(i));
+            if (prev != null) {
+                throw f.error(p, "duplicate platform: " + prev + " and " + platformTexts.get(i));
+            }
+            platforms.add(canonical(pl));
+        }
+        String context = insideRepo(f, Fields.join(at, "context"), f.string(Fields.join(at, "context"), "."));
+        String dockerfileDefault = context.equals(".") ? "Dockerfile" : context + "/Dockerfile";
+        String dockerfile = insideRepo(f, Fields.join(at, "dockerfile"),
+                f.string(Fields.join(at, "dockerfile"), dockerfileDefault));
+        IndexType format;
+        try {
+            format = IndexType.parse(f.string(Fields.join(at, "format"), "auto"));
+        } catch (IllegalArgumentException e) {
+            throw f.error(Fields.join(at, "format"), e.getMessage());
+        }
+        Duration timeout = f.duration(Fields.join(at, "timeout"), DEFAULT_TIMEOUT);
+        Map<String, Duration> timeouts = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : f.stringMap(Fields.join(at, "timeouts")).entrySet()) {
+            String p = Fields.join(at, "timeouts") + "." + e.getKey();
+            Platform pl;
+            try {
+                pl = canonical(Platform.parse(e.getKey()).validate());
+            } catch (InvalidPlatformException ex) {
+                throw f.error(p, ex.getMessage());
+            }
+            if (platforms.stream().noneMatch(x -> x.matches(pl))) {
+                throw f.error(p, pl.shortForm() + " is not one of this image's platforms");
+            }
+            try {
+                timeouts.put(pl.shortForm(), Fields.parseDuration(e.getValue()));
+            } catch (IllegalArgumentException ex) {
+                throw f.error(p, ex.getMessage());
+            }
+        }
+        return new ImageBuild(image, List.copyOf(platforms), dockerfile, context,
+                f.stringMap(Fields.join(at, "build-args")), format, tagRules(f, Fields.join(at, "tags")),
+                f.bool(Fields.join(at, "per-arch-tags"), false), timeout, timeouts);
+    }
+
+    /**
+     * The platform as builds are asked for it: aliases resolved ({@code aarch64} → {@code arm64}), the variant kept
+     * as written, plain {@code arm} made {@code arm/v7} (what it means).
+     */
+    private static Platform canonical(Platform p) {
+        Platform n = p.normalize();
+        return p.architecture().equals("arm") && p.variant().isEmpty() ? n : p;
+    }
+
+    private static List<TagRule> tagRules(Fields f, String at) {
+        if (!f.has(at)) {
+            return List.of(new TagRule.Semver());
+        }
+        int n = f.size(at);
+        List<TagRule> rules = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String p = at + "[" + i + "]";
+            if (f.node(p).isValueNode()) {
+                String word = f.string(p, "");
+                rules.add(switch (word) {
+                    case "semver" -> new TagRule.Semver();
+                    case "ref" -> new TagRule.Ref();
+                    default -> throw f.error(p, "unknown tag rule '" + word
+                            + "'; use semver, ref, or {match: REGEX, tags: [...]}");
+                });
+                continue;
+            }
+            f.onlyKeys(p, Set.of("match", "tags"));
+            String regex = f.required(p + ".match");
+            Pattern pattern;
+            try {
+                pattern = Pattern.compile(regex);
+            } catch (PatternSyntaxException e) {
+                throw f.error(p + ".match", "not a valid regular expression: " + e.getDescription());
+            }
+            List<String> templates = f.strings(p + ".tags");
+            if (templates.isEmpty()) {
+                throw f.error(p + ".tags", "is required: the tags to give, e.g. ['{1}.{2}', stable]");
+            }
+            rules.add(new TagRule.Match(pattern, templates));
+        }
+        if (rules.isEmpty()) {
+            throw f.error(at, "expected at least one rule");
+        }
+        return List.copyOf(rules);
+    }
+
+    /** A path in the repository: relative, and never escaping it with {@code ..}. */
+    private static String insideRepo(Fields f, String key, String value) {
+        if (value.isBlank() || value.startsWith("/") || value.startsWith("\\") || value.matches("^[A-Za-z]:.*")) {
+            throw f.error(key, "'" + value + "' must be a path inside the repository, relative to its root");
+        }
+        Path p = Path.of(value).normalize();
+        if (p.startsWith("..")) {
+            throw f.error(key, "'" + value + "' escapes the repository");
+        }
+        String s = p.toString();
+        return s.isEmpty() ? "." : s;
+    }
+}

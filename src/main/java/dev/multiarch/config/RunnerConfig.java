@@ -1,0 +1,70 @@
+package dev.multiarch.config;
+
+import dev.multiarch.platform.InvalidPlatformException;
+import dev.multiarch.platform.Platform;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A runner's {@code runner.yaml} ({@code multiarch runner --config runner.yaml}); {@code runners/} holds one per
+ * kind of host.
+ *
+ * @param nativePlatforms empty means detect from the host
+ * @param qemuPlatforms   null means detect from binfmt_misc; empty means none
+ */
+public record RunnerConfig(String coordinator, String name, String registrationSecret, Path workDir, String driver,
+                           List<Platform> nativePlatforms, List<Platform> qemuPlatforms, boolean aarch32,
+                           String storageDriver) {
+
+    public static RunnerConfig parse(String file, String text, Map<String, String> env, Path baseDir) {
+        Fields f = new Fields(LocatedYaml.parse(file, text), env);
+        f.onlyKeys("", Set.of("coordinator", "name", "registration-secret", "work-dir", "driver", "native", "qemu",
+                "aarch32", "storage-driver"));
+        String coordinator = f.required("coordinator").replaceAll("/+$", "");
+        if (!coordinator.startsWith("http://") && !coordinator.startsWith("https://")) {
+            throw f.error("coordinator", "expected the coordinator's URL, e.g. http://coordinator.example:8080");
+        }
+        String driver = f.string("driver", "buildah");
+        if (!driver.equals("buildah") && !driver.equals("buildx")) {
+            throw f.error("driver", "expected buildah or buildx, got '" + driver + "'");
+        }
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            host = "runner";
+        }
+        return new RunnerConfig(coordinator, f.string("name", host), f.required("registration-secret"),
+                baseDir.resolve(f.string("work-dir", "runner-work")).normalize(), driver,
+                platforms(f, "native"), auto(f, "qemu") ? null : platforms(f, "qemu"),
+                f.bool("aarch32", false), f.string("storage-driver", "vfs"));
+    }
+
+    private static boolean auto(Fields f, String key) {
+        return !f.has(key) || (f.node(key).isValueNode() && f.string(key, "").equals("auto"));
+    }
+
+    private static List<Platform> platforms(Fields f, String key) {
+        if (auto(f, key)) {
+            return List.of();
+        }
+        List<Platform> out = new ArrayList<>();
+        List<String> texts = f.strings(key);
+        for (int i = 0; i < texts.size(); i++) {
+            try {
+                out.add(Platform.parse(texts.get(i)).validate());
+            } catch (InvalidPlatformException e) {
+                throw f.error(key + "[" + i + "]", e.getMessage());
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    @Override
+    public String toString() {
+        return "RunnerConfig[" + name + " → " + coordinator + ", " + driver + ", secret <redacted>]";
+    }
+}

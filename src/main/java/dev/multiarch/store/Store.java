@@ -1,0 +1,86 @@
+package dev.multiarch.store;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The coordinator's durable state. Blocking (JDBC): call it from a worker thread, never from an event loop. Every
+ * method that changes a state checks the state it expects in the same statement or transaction, so that two callers
+ * racing (a runner reporting, a lease expiring, a restarted coordinator resuming) cannot both win.
+ */
+public interface Store extends AutoCloseable {
+    BuildRecord createBuild(NewBuild build);
+
+    Optional<BuildRecord> build(long id);
+
+    List<BuildRecord> recentBuilds(int limit);
+
+    List<BuildRecord> buildsIn(BuildState... states);
+
+    List<JobRecord> jobs(long buildId);
+
+    Optional<JobRecord> job(long jobId);
+
+    /** Moves a build from {@code from} to {@code to} if it is still in {@code from}; true when it moved. */
+    boolean moveBuild(long id, BuildState from, BuildState to, String error);
+
+    /** Records the published index and tags, and moves publishing → published. */
+    boolean markPublished(long id, String indexDigest, String publishedTagsJson);
+
+    /** Queued jobs, oldest first. */
+    List<JobRecord> queuedJobs();
+
+    /**
+     * Leases a queued job to a runner (attempt + 1, lease until {@code expires}); moves its build to running.
+     * Empty when someone else took it first.
+     */
+    Optional<JobRecord> claimJob(long jobId, String runnerId, Instant expires);
+
+    /** Extends a lease; false when the job is no longer this runner's (expired and re-queued, cancelled). */
+    boolean heartbeat(long jobId, String runnerId, int attempt, Instant expires);
+
+    /**
+     * Records a runner's result for the attempt it holds. On success, when every job of the build has now succeeded,
+     * moves the build running → verifying in the same transaction and says so. On failure, fails the build and
+     * cancels its other jobs (a build with a failed platform publishes nothing).
+     */
+    Completion completeJob(long jobId, String runnerId, int attempt, JobResult result);
+
+    /** What {@link #completeJob} did. */
+    enum Completion { STALE, RECORDED, BUILD_READY, BUILD_FAILED }
+
+    /**
+     * Returns expired leases to the queue (attempt + 1 on the next claim); a job that has had {@code maxAttempts}
+     * attempts fails instead, with its build. Returns the jobs it touched.
+     */
+    List<JobRecord> expireLeases(Instant now, int maxAttempts);
+
+    /** Marks a platform failed after the fact (verification) and the build failed. */
+    void failVerification(long buildId, long jobId, String error);
+
+    /** Cancels a build that has not finished, and its unfinished jobs. */
+    boolean cancelBuild(long buildId, String reason);
+
+    void appendLog(long jobId, int attempt, String text);
+
+    List<LogChunk> logs(long jobId, long afterSeq);
+
+    void addRunner(RunnerRecord runner);
+
+    Optional<RunnerRecord> runnerByTokenHash(String tokenHash);
+
+    void touchRunner(String runnerId, Instant at);
+
+    List<RunnerRecord> runners();
+
+    /** The build id and version that last published {@code image:tag}. */
+    Optional<TagOwner> tagOwner(String image, String tag);
+
+    void setTagOwner(String image, String tag, long buildId, String version);
+
+    record TagOwner(long buildId, String version) {}
+
+    @Override
+    void close();
+}

@@ -1,0 +1,8 @@
+package dev.multiarch.store;
+
+/** The store failed (disk, lock, SQL); the message says which operation. */
+public final class StoreException extends RuntimeException {
+    public StoreException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,160 @@
+package dev.multiarch.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JdbcStoreTest {
+    @TempDir
+    Path dir;
+
+    private static NewBuild twoPlatforms() {
+        return new NewBuild("acme/app", "file:///repo.git", "a".repeat(40), "refs/tags/v1.0.0", "reg/acme/app", "{}",
+                "[]", "1.0.0", true, null, List.of(new NewBuild.NewJob("linux/amd64", 600),
+                new NewBuild.NewJob("linux/arm64", 600)), null);
+    }
+
+    private static Instant later() {
+        return Instant.now().plusSeconds(60);
+    }
+
+    @Test
+    void build_claimComplete_lastPlatformMovesBuildToVerifyingOnce() {
+        try (JdbcStore s = JdbcStore.embedded(dir)) {
+            BuildRecord b = s.createBuild(twoPlatforms());
+            assertEquals(BuildState.QUEUED, b.state());
+            List<JobRecord> jobs = s.jobs(b.id());
+            JobRecord j1 = s.claimJob(jobs.get(0).id(), "r1", later()).orElseThrow();
+            assertEquals(1, j1.attempt());
+            assertTrue(s.claimJob(jobs.get(0).id(), "r2", later()).isEmpty(), "a claimed job cannot be claimed again");
+            assertEquals(BuildState.RUNNING, s.build(b.id()).orElseThrow().state());
+            JobRecord j2 = s.claimJob(jobs.get(1).id(), "r2", later()).orElseThrow();
+            assertEquals(Store.Completion.RECORDED, s.completeJob(j1.id(), "r1", 1,
+                    JobResult.success("sha256:" + "1".repeat(64), "m", 10, 1)));
+            assertEquals(Store.Completion.STALE, s.completeJob(j2.id(), "r1", 1,
+                    JobResult.success("sha256:" + "2".repeat(64), "m", 10, 1)), "not r1's job");
+            assertEquals(Store.Completion.BUILD_READY, s.completeJob(j2.id(), "r2", 1,
+                    JobResult.success("sha256:" + "2".repeat(64), "m", 10, 1)));
+            assertEquals(BuildState.VERIFYING, s.build(b.id()).orElseThrow().state());
+        }
+    }
+
+    @Test
+    void concurrentCompletions_exactlyOneFansIn() throws Exception {
+        try (JdbcStore s = JdbcStore.embedded(dir)) {
+            for (int round = 0; round < 20; round++) {
+                List<NewBuild.NewJob> jobs = new ArrayList<>();
+                for (int i = 0; i < 5; i++) {
+                    jobs.add(new NewBuild.NewJob("linux/p" + i, 600));
+                }
+                BuildRecord b = s.createBuild(new NewBuild("r", "u", "c", "ref", "img", "{}", "[]", null, true, null,
+                        jobs, null));
+                List<JobRecord> claimed = new ArrayList<>();
+                for (JobRecord j : s.jobs(b.id())) {
+                    claimed.add(s.claimJob(j.id(), "runner-" + j.id(), later()).orElseThrow());
+                }
+                ExecutorService pool = Executors.newFixedThreadPool(5);
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<Store.Completion>> results = new ArrayList<>();
+                for (JobRecord j : claimed) {
+                    results.add(pool.submit(() -> {
+                        go.await();
+                        return s.completeJob(j.id(), "runner-" + j.id(), 1,
+                                JobResult.success("sha256:" + "3".repeat(64), "m", 1, 1));
+                    }));
+                }
+                go.countDown();
+                int ready = 0;
+                for (Future<Store.Completion> f : results) {
+                    if (f.get() == Store.Completion.BUILD_READY) {
+                        ready++;
+                    }
+                }
+                pool.shutdown();
+                assertEquals(1, ready, "round " + round);
+            }
+        }
+    }
+
+    @Test
+    void expiredLease_requeuesThenGivesUpAfterMaxAttempts() {
+        try (JdbcStore s = JdbcStore.embedded(dir)) {
+            BuildRecord b = s.createBuild(twoPlatforms());
+            long jobId = s.jobs(b.id()).get(0).id();
+            Instant past = Instant.now().minusSeconds(1);
+            s.claimJob(jobId, "r1", past).orElseThrow();
+            List<JobRecord> touched = s.expireLeases(Instant.now(), 2);
+            assertEquals(1, touched.size());
+            assertEquals(JobState.QUEUED, touched.get(0).state());
+            assertTrue(touched.get(0).error().contains("runner r1 stopped reporting"), touched.get(0).error());
+            assertFalse(s.heartbeat(jobId, "r1", 1, later()), "the old lease is gone");
+            JobRecord again = s.claimJob(jobId, "r2", past).orElseThrow();
+            assertEquals(2, again.attempt());
+            s.expireLeases(Instant.now(), 2);
+            JobRecord failed = s.job(jobId).orElseThrow();
+            assertEquals(JobState.FAILED, failed.state());
+            assertTrue(failed.error().contains("gave up after 2 attempts"), failed.error());
+            BuildRecord fb = s.build(b.id()).orElseThrow();
+            assertEquals(BuildState.FAILED, fb.state());
+            assertEquals(JobState.CANCELLED, s.jobs(b.id()).get(1).state());
+        }
+    }
+
+    @Test
+    void failedPlatform_failsBuildAndCancelsTheRest() {
+        try (JdbcStore s = JdbcStore.embedded(dir)) {
+            BuildRecord b = s.createBuild(twoPlatforms());
+            JobRecord j = s.claimJob(s.jobs(b.id()).get(1).id(), "r", later()).orElseThrow();
+            assertEquals(Store.Completion.BUILD_FAILED, s.completeJob(j.id(), "r", 1, JobResult.failure("exit 1")));
+            BuildRecord fb = s.build(b.id()).orElseThrow();
+            assertEquals(BuildState.FAILED, fb.state());
+            assertEquals("linux/arm64: exit 1", fb.error());
+            assertEquals(JobState.CANCELLED, s.jobs(b.id()).get(0).state());
+        }
+    }
+
+    @Test
+    void state_survivesReopening_andLogsKeepOrder() {
+        long id;
+        long jobId;
+        try (JdbcStore s = JdbcStore.embedded(dir)) {
+            id = s.createBuild(twoPlatforms()).id();
+            jobId = s.jobs(id).get(0).id();
+            s.claimJob(jobId, "r1", later()).orElseThrow();
+            s.appendLog(jobId, 1, "step 1\n");
+            s.appendLog(jobId, 1, "step 2\n");
+            s.setTagOwner("reg/acme/app", "latest", id, "1.0.0");
+        }
+        try (JdbcStore s = JdbcStore.embedded(dir)) {
+            assertEquals(BuildState.RUNNING, s.build(id).orElseThrow().state());
+            assertTrue(s.heartbeat(jobId, "r1", 1, later()));
+            List<LogChunk> logs = s.logs(jobId, 0);
+            assertEquals(List.of("step 1\n", "step 2\n"), logs.stream().map(LogChunk::text).toList());
+            assertEquals(1, s.logs(jobId, logs.get(0).seq()).size());
+            assertEquals("1.0.0", s.tagOwner("reg/acme/app", "latest").orElseThrow().version());
+            s.setTagOwner("reg/acme/app", "latest", id, "2.0.0");
+            assertEquals("2.0.0", s.tagOwner("reg/acme/app", "latest").orElseThrow().version());
+        }
+    }
+
+    @Test
+    void invalidConfigBuild_isRecordedAsFailedWithoutJobs() {
+        try (JdbcStore s = JdbcStore.embedded(dir)) {
+            BuildRecord b = s.createBuild(new NewBuild("r", "u", "c", "ref", null, null, null, null, true, null,
+                    List.of(), ".multiarch.yaml:3: platforms[0]: bad"));
+            assertEquals(BuildState.FAILED, b.state());
+            assertTrue(s.jobs(b.id()).isEmpty());
+        }
+    }
+}
