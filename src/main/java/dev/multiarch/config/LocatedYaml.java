@@ -77,11 +77,9 @@ public final class LocatedYaml {
             case VALUE_NULL -> {
                 return JsonNodeFactory.instance.nullNode();
             }
-            case VALUE_TRUE, VALUE_FALSE -> {
-                return JsonNodeFactory.instance.booleanNode(p.getBooleanValue());
-            }
             default -> {
-                // Scalars stay text: a tag like 1.0 or a version like 10.0.20348 must not become a number.
+                // Scalars stay text as written: a tag like 1.0 or a version like 10.0.20348 must not become a
+                // number, nor a build argument 'yes' a boolean (YAML 1.1's Norway problem).
                 return JsonNodeFactory.instance.textNode(p.getText());
             }
         }

@@ -74,7 +74,7 @@ public record RepoConfig(List<ImageBuild> images) {
 
     private static ImageBuild image(Fields f, String at) {
         f.onlyKeys(at, IMAGE_KEYS);
-        String imageKey = f.has(Fields.join(at, "image")) ? Fields.join(at, "image") : Fields.join(at, "name");
+        String imageKey = f.has(Fields.join(at, "name")) ? Fields.join(at, "name") : Fields.join(at, "image");
         String imageText = f.required(imageKey);
         ImageReference image;
         try {

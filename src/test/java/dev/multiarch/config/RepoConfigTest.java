@@ -1,0 +1,162 @@
+package dev.multiarch.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.multiarch.registry.IndexType;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RepoConfigTest {
+    @Test
+    void singleImage_defaults() {
+        RepoConfig c = RepoConfig.parse("image: reg.example/acme/hello\nplatforms: [linux/amd64, linux/aarch64, linux/arm]\n");
+        ImageBuild b = c.images().get(0);
+        assertEquals("reg.example/acme/hello", b.image().toString());
+        assertEquals(List.of("linux/amd64", "linux/arm64", "linux/arm/v7"),
+                b.platforms().stream().map(p -> p.shortForm()).toList());
+        assertEquals("Dockerfile", b.dockerfile());
+        assertEquals(".", b.context());
+        assertEquals(IndexType.AUTO, b.format());
+        assertEquals(Duration.ofMinutes(30), b.timeout());
+        assertEquals(List.of(new TagRule.Semver()), b.tagRules());
+    }
+
+    @Test
+    void monorepo_everyKey() {
+        RepoConfig c = RepoConfig.parse("""
+                images:
+                  - name: reg.example/acme/api
+                    context: services/api
+                    platforms: [linux/amd64, linux/s390x]
+                    build-args: {VERSION: "1.0", FLAG: yes}
+                    format: oci
+                    per-arch-tags: true
+                    timeout: 20m
+                    timeouts: {linux/s390x: 1h30m}
+                    tags:
+                      - semver
+                      - match: '^release-(\\d+)\\.(\\d+)$'
+                        tags: ['{1}.{2}', stable]
+                  - name: reg.example/acme/web
+                    dockerfile: docker/web.Dockerfile
+                    platforms: linux/amd64
+                """);
+        ImageBuild api = c.images().get(0);
+        assertEquals("services/api/Dockerfile", api.dockerfile());
+        assertEquals(Map.of("VERSION", "1.0", "FLAG", "yes"), api.buildArgs());
+        assertEquals(Duration.ofMinutes(90), api.timeoutFor(api.platforms().get(1)));
+        assertEquals(Duration.ofMinutes(20), api.timeoutFor(api.platforms().get(0)));
+        assertTrue(api.perArchTags());
+        assertEquals(IndexType.OCI, api.format());
+        assertEquals("docker/web.Dockerfile", c.images().get(1).dockerfile());
+        assertEquals(List.of("1.4", "stable"), TagPlan.of("release-1.4", api.tagRules()).names());
+    }
+
+    private static ConfigException invalid(String text) {
+        return assertThrows(ConfigException.class, () -> RepoConfig.parse(text));
+    }
+
+    @Test
+    void unknownKey_namesFileLineAndValidKeys() {
+        ConfigException e = invalid("image: reg.example/a\nplatforms: [linux/amd64]\nplatfroms: [linux/arm64]\n");
+        assertEquals(".multiarch.yaml:3: platfroms: unknown key 'platfroms'; expected one of build-args, context, "
+                + "dockerfile, format, image, images, name, per-arch-tags, platforms, tags, timeout, timeouts",
+                e.getMessage());
+    }
+
+    @Test
+    void badPlatform_namesLineAndNearest() {
+        ConfigException e = invalid("image: reg.example/a\nplatforms:\n  - linux/amd64\n  - linux/arm64/v7\n");
+        assertEquals(4, e.line());
+        assertEquals("platforms[1]", e.field());
+        assertTrue(e.getMessage().contains("'v7' is not a variant of arm64; valid: v8"), e.getMessage());
+    }
+
+    @Test
+    void contextEscapingTheRepository_isRefused() {
+        ConfigException e = invalid("image: reg.example/a\nplatforms: [linux/amd64]\ncontext: ../other\n");
+        assertEquals(".multiarch.yaml:3: context: '../other' escapes the repository", e.getMessage());
+        ConfigException abs = invalid("image: reg.example/a\nplatforms: [linux/amd64]\ndockerfile: /etc/passwd\n");
+        assertTrue(abs.getMessage().contains("must be a path inside the repository"), abs.getMessage());
+        ConfigException sneaky = invalid("image: reg.example/a\nplatforms: [linux/amd64]\ncontext: a/../../b\n");
+        assertTrue(sneaky.getMessage().contains("escapes the repository"), sneaky.getMessage());
+    }
+
+    @Test
+    void otherMistakes_eachNamed() {
+        assertTrue(invalid("platforms: [linux/amd64]\n").getMessage().contains("image: is required"));
+        assertTrue(invalid("image: reg.example/a:1.0\nplatforms: [linux/amd64]\n").getMessage()
+                .contains("without a tag or digest"));
+        assertTrue(invalid("image: reg.example/a\n").getMessage().contains("platforms: is required"));
+        assertTrue(invalid("image: reg.example/a\nplatforms: [linux/amd64, linux/x86_64]\n").getMessage()
+                .contains("duplicate platform"));
+        assertTrue(invalid("image: reg.example/a\nplatforms: [linux/amd64]\ntimeout: soon\n").getMessage()
+                .contains("expected a duration"));
+        assertTrue(invalid("image: reg.example/a\nplatforms: [linux/amd64]\ntags: [semverr]\n").getMessage()
+                .contains("unknown tag rule 'semverr'"));
+        assertTrue(invalid("image: reg.example/a\nplatforms: [linux/amd64]\ntags: [{match: '(', tags: [x]}]\n")
+                .getMessage().contains("not a valid regular expression"));
+        assertTrue(invalid("image: [\n").getMessage().contains("not valid YAML"));
+        assertTrue(invalid("- a\n- b\n").getMessage().contains("expected a mapping"));
+    }
+
+    @Test
+    void semverTags_metadataActionDefaults() {
+        List<TagRule> rules = List.of(new TagRule.Semver());
+        TagPlan p = TagPlan.of("v1.2.3", rules);
+        assertEquals(List.of("1.2.3", "1.2", "1", "latest"), p.names());
+        assertFalse(p.tags().get(0).floating());
+        assertTrue(p.tags().get(3).floating());
+        assertEquals(List.of("1.2.3-rc.1"), TagPlan.of("v1.2.3-rc.1", rules).names());
+        assertEquals(List.of("0.4.1", "0.4", "latest"), TagPlan.of("v0.4.1", rules).names());
+        assertEquals("1.2.3", TagPlan.of("v1.2.3+build.7", rules).names().get(0));
+        ConfigException e = assertThrows(ConfigException.class, () -> TagPlan.of("nightly", rules));
+        assertTrue(e.getMessage().contains("no tag rule matches the git tag 'nightly'"), e.getMessage());
+        assertEquals(List.of("nightly"), TagPlan.of("nightly", List.of(new TagRule.Semver(), new TagRule.Ref())).names());
+    }
+
+    @Test
+    void semver_ordering() {
+        SemVer a = SemVer.parse("1.0.0-alpha").orElseThrow();
+        SemVer b = SemVer.parse("1.0.0-alpha.1").orElseThrow();
+        SemVer c = SemVer.parse("1.0.0-beta.2").orElseThrow();
+        SemVer d = SemVer.parse("1.0.0-beta.11").orElseThrow();
+        SemVer e = SemVer.parse("v1.0.0").orElseThrow();
+        SemVer f = SemVer.parse("2.0.0").orElseThrow();
+        List<SemVer> sorted = new java.util.ArrayList<>(List.of(f, e, d, c, b, a));
+        sorted.sort(null);
+        assertEquals(List.of(a, b, c, d, e, f), sorted);
+        assertTrue(SemVer.parse("1.4.1").orElseThrow().compareTo(SemVer.parse("2.0.0").orElseThrow()) < 0);
+    }
+
+    @Test
+    void dockerHubStyleGroups() {
+        TagRule r = new TagRule.Match(java.util.regex.Pattern.compile("^v(\\d+)-(\\w+)$"), List.of("{\\1}-{\\2}", "{sourceref}"));
+        assertEquals(List.of("3-slim", "v3-slim"), TagPlan.of("v3-slim", List.of(r)).names());
+    }
+
+    @Test
+    void envInterpolation_inServiceConfig() {
+        ServiceConfig c = ServiceConfig.parse("config.yaml", """
+                server: {port: 9090}
+                runners: {registration-secret: "${SECRET}"}
+                registries:
+                  - host: localhost:5000
+                    username: bot
+                    password: ${REG_PASS:-fallback-pass}
+                """, Map.of("SECRET", "0123456789abcdef0123"), java.nio.file.Path.of("/srv"));
+        assertEquals(9090, c.port());
+        assertEquals("0123456789abcdef0123", c.runnerSecret());
+        assertEquals("fallback-pass", c.registry("localhost:5000").orElseThrow().password());
+        assertFalse(c.toString().contains("0123456789abcdef0123"));
+        assertFalse(c.registries().toString().contains("fallback-pass"));
+        ConfigException e = assertThrows(ConfigException.class, () -> ServiceConfig.parse("config.yaml",
+                "runners: {registration-secret: \"${MISSING}\"}\n", Map.of(), java.nio.file.Path.of("/srv")));
+        assertTrue(e.getMessage().contains("environment variable MISSING is not set"), e.getMessage());
+    }
+}
