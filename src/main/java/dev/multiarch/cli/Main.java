@@ -20,7 +20,8 @@ import org.apache.commons.cli.ParseException;
 public final class Main {
     private Main() {}
 
-    static final List<Command> COMMANDS = List.of(new PushFromSpec(), new PushFromArgs(), new Inspect());
+    static final List<Command> COMMANDS = List.of(new PushFromSpec(), new PushFromArgs(), new Inspect(), new Build(),
+            new Serve(), new Runner());
 
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, false, StandardCharsets.UTF_8);

@@ -60,70 +60,28 @@ final class BlobCopyOperation implements RegistryOperation<Void> {
     public Void handle(Response r) {
         BufferedSource source = r.body().source();
         long length = r.body().contentLength() >= 0 ? r.body().contentLength() : blob.size();
-        caller.call(to.registry(), new Upload(source, length));
+        RequestBody body = new RequestBody() {
+            @Override
+            public okhttp3.MediaType contentType() {
+                return okhttp3.MediaType.get("application/octet-stream");
+            }
+
+            @Override
+            public long contentLength() {
+                return length;
+            }
+
+            @Override
+            public boolean isOneShot() {
+                return true;
+            }
+
+            @Override
+            public void writeTo(BufferedSink sink) throws IOException {
+                sink.writeAll(source);
+            }
+        };
+        caller.call(to.registry(), new BlobPutOperation(to, blob.digest(), uploadLocation, body));
         return null;
-    }
-
-    private final class Upload implements RegistryOperation<Void> {
-        private final BufferedSource source;
-        private final long length;
-
-        Upload(BufferedSource source, long length) {
-            this.source = source;
-            this.length = length;
-        }
-
-        @Override
-        public String action() {
-            return "upload blob " + blob.digest() + " to";
-        }
-
-        @Override
-        public String target() {
-            return ApiPaths.repository(to);
-        }
-
-        @Override
-        public List<String> scopes() {
-            return List.of(AuthScope.push(to.repository()));
-        }
-
-        @Override
-        public Request request(HttpUrl base) {
-            HttpUrl url = HttpUrl.parse(uploadLocation).newBuilder()
-                    .addQueryParameter("digest", blob.digest().toString()).build();
-            RequestBody body = new RequestBody() {
-                @Override
-                public okhttp3.MediaType contentType() {
-                    return okhttp3.MediaType.get("application/octet-stream");
-                }
-
-                @Override
-                public long contentLength() {
-                    return length;
-                }
-
-                @Override
-                public boolean isOneShot() {
-                    return true;
-                }
-
-                @Override
-                public void writeTo(BufferedSink sink) throws IOException {
-                    sink.writeAll(source);
-                }
-            };
-            return new Request.Builder().url(url).put(body).build();
-        }
-
-        @Override
-        public boolean accepts(int status) {
-            return status == 201;
-        }
-
-        @Override
-        public Void handle(Response response) {
-            return null;
-        }
     }
 }

@@ -35,7 +35,7 @@ final class BlobMountOperation implements RegistryOperation<Optional<String>> {
 
     @Override
     public List<String> scopes() {
-        return from.registry().equals(to.registry())
+        return mounting()
                 ? List.of(AuthScope.push(to.repository()), AuthScope.pull(from.repository()))
                 : List.of(AuthScope.push(to.repository()));
     }
@@ -43,10 +43,15 @@ final class BlobMountOperation implements RegistryOperation<Optional<String>> {
     @Override
     public Request request(HttpUrl base) {
         HttpUrl.Builder u = ApiPaths.uploads(base, to).newBuilder();
-        if (from.registry().equals(to.registry())) {
+        if (mounting()) {
             u.addQueryParameter("mount", digest.toString()).addQueryParameter("from", from.repository());
         }
         return new Request.Builder().url(u.build()).post(RequestBody.create(new byte[0], null)).build();
+    }
+
+    /** A mount only makes sense from another repository on the same registry; otherwise this opens a plain upload. */
+    private boolean mounting() {
+        return from.registry().equals(to.registry()) && !from.sameRepository(to);
     }
 
     @Override

@@ -85,6 +85,34 @@ public final class RegistryClient implements AutoCloseable {
         }
     }
 
+    /** Streams a blob (a layer) to {@code reader}, checking its digest on the way. */
+    public <T> T readBlob(ImageReference repo, Digest digest, BlobReader<T> reader) {
+        return caller.call(repo.registry(), new BlobStreamOperation<T>(repo, digest, reader::read));
+    }
+
+    /** Reads a blob's bytes as a stream. */
+    @FunctionalInterface
+    public interface BlobReader<T> {
+        T read(java.io.InputStream in) throws java.io.IOException;
+    }
+
+    /**
+     * Uploads a blob from a file unless the repository has it: one POST to open an upload session, one PUT with the
+     * bytes (a file body, so a retry may send it again).
+     */
+    public void pushBlob(ImageReference repo, Digest digest, java.nio.file.Path file) {
+        if (blobExists(repo, digest)) {
+            return;
+        }
+        Optional<String> upload = caller.call(repo.registry(), new BlobMountOperation(repo, repo, digest));
+        if (upload.isEmpty()) {
+            return;
+        }
+        okhttp3.RequestBody body = okhttp3.RequestBody.create(file.toFile(),
+                okhttp3.MediaType.get("application/octet-stream"));
+        caller.call(repo.registry(), new BlobPutOperation(repo, digest, upload.get(), body));
+    }
+
     /**
      * Copies a manifest and everything it references from one repository to another (same or other registry):
      * blobs first, children of an index before the index, and the manifest itself last, by digest, so that nothing

@@ -1,0 +1,58 @@
+package dev.multiarch.build;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.multiarch.config.ImageBuild;
+import dev.multiarch.config.TagRule;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a build needs from {@code .multiarch.yaml} after planning, stored with the build as JSON so that a restarted
+ * coordinator does not read the file again.
+ */
+public record BuildSpec(String dockerfile, String context, Map<String, String> buildArgs, String format,
+                        boolean perArchTags) {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static BuildSpec of(ImageBuild b) {
+        return new BuildSpec(b.dockerfile(), b.context(), b.buildArgs(), b.format().name().toLowerCase(), b.perArchTags());
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static BuildSpec fromJson(String json) {
+        try {
+            return JSON.readValue(json, BuildSpec.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored build spec is not readable: " + e.getMessage(), e);
+        }
+    }
+
+    /** The planned tags of a build, stored as JSON. */
+    public static String tagsToJson(List<TagRule.PlannedTag> tags) {
+        try {
+            return JSON.writeValueAsString(tags);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static List<TagRule.PlannedTag> tagsFromJson(String json) {
+        if (json == null || json.isBlank()) {
+            return List.of();
+        }
+        try {
+            return JSON.readValue(json, new TypeReference<List<TagRule.PlannedTag>>() {});
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored tags are not readable: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,265 @@
+package dev.multiarch.build;
+
+import dev.multiarch.config.RepoConfig;
+import dev.multiarch.config.ServiceConfig;
+import dev.multiarch.dispatch.Dispatcher;
+import dev.multiarch.dispatch.Protocol;
+import dev.multiarch.platform.Platform;
+import dev.multiarch.publish.BuildPublisher;
+import dev.multiarch.publish.Verifier;
+import dev.multiarch.registry.Digest;
+import dev.multiarch.registry.ImageReference;
+import dev.multiarch.registry.RegistryClient;
+import dev.multiarch.registry.RegistryException;
+import dev.multiarch.source.Git;
+import dev.multiarch.store.BuildRecord;
+import dev.multiarch.store.BuildState;
+import dev.multiarch.store.JobRecord;
+import dev.multiarch.store.JobResult;
+import dev.multiarch.store.JobState;
+import dev.multiarch.store.NewBuild;
+import dev.multiarch.store.Store;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The build engine. Blocking methods: call them from worker threads. State lives in the {@link Store}; this class
+ * keeps none that a restart would lose, and {@link #resume()} picks up whatever was between fan-in and published.
+ */
+public final class Coordinator {
+    private static final Logger LOG = Logger.getLogger(Coordinator.class.getName());
+
+    private final ServiceConfig config;
+    private final Store store;
+    private final Dispatcher dispatcher;
+    private final Git.FileReader sources;
+    private final RegistryClient registry;
+    private final ExecutorService workers;
+    private final BuildPublisher publisher;
+    private final List<BuildListener> listeners = new CopyOnWriteArrayList<>();
+
+    public Coordinator(ServiceConfig config, Store store, Dispatcher dispatcher, Git.FileReader sources,
+                       RegistryClient registry, ExecutorService workers) {
+        this.config = config;
+        this.store = store;
+        this.dispatcher = dispatcher;
+        this.sources = sources;
+        this.registry = registry;
+        this.workers = workers;
+        this.publisher = new BuildPublisher(store);
+        dispatcher.onClaimed(job -> {
+            workers.execute(() -> notify(job.buildId()));
+            return true;
+        });
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    public ServiceConfig config() {
+        return config;
+    }
+
+    public void addListener(BuildListener l) {
+        listeners.add(l);
+    }
+
+    /** Reads {@code .multiarch.yaml} at the trigger's commit and creates its builds (failed ones when it is invalid). */
+    public List<BuildRecord> trigger(Trigger t) {
+        String text;
+        try {
+            text = sources.read(t.cloneUrl(), t.commit(), RepoConfig.FILE).orElse(null);
+        } catch (Git.GitException e) {
+            BuildRecord b = store.createBuild(new NewBuild(t.repo(), t.cloneUrl(), t.commit(), t.ref(), null, null,
+                    null, null, t.push(), t.info(), List.of(), "cannot read the source: " + e.getMessage()));
+            notify(b.id());
+            return List.of(b);
+        }
+        return create(t, text);
+    }
+
+    /** Creates the builds for a trigger whose configuration text the caller already has (GitHub's contents API). */
+    public List<BuildRecord> create(Trigger t, String configText) {
+        List<BuildRecord> out = new ArrayList<>();
+        for (NewBuild nb : Planner.plan(t, configText)) {
+            BuildRecord b = store.createBuild(nb);
+            out.add(b);
+            LOG.info(() -> "build " + b.id() + " " + b.repo() + " " + b.ref() + " " + Planner.shortSha(b.commit())
+                    + (b.state() == BuildState.FAILED ? " failed: " + b.error() : " queued"));
+            notify(b.id());
+        }
+        dispatcher.kick();
+        return out;
+    }
+
+    /** What a runner needs for a claimed job; push credentials only when the build publishes. */
+    public Protocol.Assignment assignment(JobRecord job) {
+        BuildRecord b = store.build(job.buildId()).orElseThrow();
+        BuildSpec spec = BuildSpec.fromJson(b.spec());
+        Protocol.PushCredentials push = null;
+        if (b.push()) {
+            String host = ImageReference.parse(b.image()).registry();
+            Optional<ServiceConfig.Registry> r = config.registry(host);
+            push = new Protocol.PushCredentials(host, r.map(ServiceConfig.Registry::insecure).orElse(false),
+                    r.map(ServiceConfig.Registry::username).orElse(null),
+                    r.map(ServiceConfig.Registry::password).orElse(null));
+        }
+        long heartbeat = Math.max(1, config.leaseDuration().toSeconds() / 3);
+        return new Protocol.Assignment(job.id(), b.id(), job.attempt(), job.platform(), b.cloneUrl(), b.commit(),
+                spec.dockerfile(), spec.context(), spec.buildArgs(), b.image(),
+                spec.format().equals("docker") ? "docker" : "oci", push, job.timeoutSeconds(), heartbeat);
+    }
+
+    public Protocol.HeartbeatReply heartbeat(long jobId, String runnerId, int attempt) {
+        if (store.heartbeat(jobId, runnerId, attempt, Instant.now().plus(config.leaseDuration()))) {
+            return new Protocol.HeartbeatReply(true, null);
+        }
+        String why = store.job(jobId).map(j -> j.state() == JobState.CANCELLED ? "the build was cancelled"
+                : "the lease was lost (" + j.state().word() + ", attempt " + j.attempt() + ")").orElse("no such job");
+        return new Protocol.HeartbeatReply(false, why);
+    }
+
+    public void log(long jobId, int attempt, String text) {
+        store.appendLog(jobId, attempt, text);
+    }
+
+    /** A runner's result. Stale results (a lease that was lost) are ignored. */
+    public Store.Completion complete(long jobId, String runnerId, Protocol.Complete c) {
+        JobResult r = c.error() != null ? JobResult.failure(c.error())
+                : JobResult.success(c.digest(), c.mediaType(), c.size(), c.addedLayers());
+        if (r.succeeded()) {
+            try {
+                Digest.parse(c.digest());
+            } catch (IllegalArgumentException e) {
+                r = JobResult.failure("the runner reported an invalid digest: " + e.getMessage());
+            }
+        }
+        Store.Completion done = store.completeJob(jobId, runnerId, c.attempt(), r);
+        store.job(jobId).ifPresent(j -> {
+            notify(j.buildId());
+            if (done == Store.Completion.BUILD_READY) {
+                workers.execute(() -> finish(j.buildId()));
+            }
+        });
+        return done;
+    }
+
+    /** Returns expired leases to the queue (or fails them after the last attempt). */
+    public void reapLeases() {
+        List<JobRecord> touched = store.expireLeases(Instant.now(), config.maxAttempts());
+        if (!touched.isEmpty()) {
+            touched.forEach(j -> LOG.warning(() -> "job " + j.id() + " (" + j.platform() + "): " + j.error()));
+            touched.stream().map(JobRecord::buildId).distinct().forEach(this::notify);
+            dispatcher.kick();
+        }
+    }
+
+    /** After a restart: finish what was between fan-in and published, and let waiting runners at queued jobs. */
+    public void resume() {
+        for (BuildRecord b : store.buildsIn(BuildState.VERIFYING, BuildState.PUBLISHING)) {
+            LOG.info(() -> "resuming build " + b.id() + " (" + b.state().word() + ")");
+            workers.execute(() -> finish(b.id()));
+        }
+        dispatcher.kick();
+    }
+
+    public boolean cancel(long buildId, String reason) {
+        boolean c = store.cancelBuild(buildId, reason);
+        if (c) {
+            notify(buildId);
+        }
+        return c;
+    }
+
+    /** Fan-in reached: verify every platform, then publish (once; a restart repeats the same PUTs). */
+    void finish(long buildId) {
+        try {
+            BuildRecord b = store.build(buildId).orElseThrow();
+            List<JobRecord> jobs = store.jobs(buildId);
+            ImageReference image = ImageReference.parse(b.image());
+            List<Verifier.Verified> verified = new ArrayList<>();
+            // A build that does not publish pushed nothing to verify here; its runner audited the image locally.
+            if (b.push() && (b.state() == BuildState.VERIFYING || b.state() == BuildState.PUBLISHING)) {
+                Verifier verifier = new Verifier(registry);
+                for (JobRecord j : jobs) {
+                    try {
+                        Verifier.Verified v = verifier.verify(image, Digest.parse(j.digest()),
+                                Platform.parse(j.platform()), j.addedLayers() == null ? Integer.MAX_VALUE : j.addedLayers());
+                        store.appendLog(j.id(), j.attempt(), "verified " + j.digest() + " as "
+                                + v.descriptor().platform().shortForm() + " (" + v.elfFiles() + " ELF files checked)\n");
+                        verified.add(v);
+                    } catch (Verifier.Failed e) {
+                        LOG.warning(() -> "build " + buildId + ": " + e.getMessage());
+                        store.appendLog(j.id(), j.attempt(), "verification failed: " + e.getMessage() + "\n");
+                        store.failVerification(buildId, j.id(), e.getMessage());
+                        notify(buildId);
+                        return;
+                    }
+                }
+            }
+            if (b.state() == BuildState.VERIFYING) {
+                if (!b.push()) {
+                    store.moveBuild(buildId, BuildState.VERIFYING, BuildState.PUBLISHING, null);
+                    store.markPublished(buildId, null, "[]");
+                    notify(buildId);
+                    return;
+                }
+                if (!store.moveBuild(buildId, BuildState.VERIFYING, BuildState.PUBLISHING, null)) {
+                    return;
+                }
+                notify(buildId);
+            }
+            b = store.build(buildId).orElseThrow();
+            if (b.state() != BuildState.PUBLISHING) {
+                return;
+            }
+            BuildPublisher.Outcome o = publisher.publish(registry, b, verified);
+            String json = BuildSpec.JSON.writeValueAsString(o);
+            store.markPublished(buildId, o.indexDigest(), json);
+            LOG.info(() -> "build " + buildId + " published " + o.indexDigest() + " as " + o.tags()
+                    + (o.skipped().isEmpty() ? "" : "; kept back: " + o.skipped()));
+            notify(buildId);
+        } catch (RegistryException e) {
+            LOG.warning(() -> "build " + buildId + ": publishing failed: " + e.getMessage());
+            failPublishing(buildId, "publishing failed: " + e.getMessage());
+        } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
+            LOG.log(Level.WARNING, "build " + buildId + " could not be finished", e);
+            failPublishing(buildId, "could not be finished: " + e.getMessage());
+        }
+    }
+
+    private void failPublishing(long buildId, String why) {
+        store.moveBuild(buildId, BuildState.PUBLISHING, BuildState.FAILED, why);
+        store.moveBuild(buildId, BuildState.VERIFYING, BuildState.FAILED, why);
+        notify(buildId);
+    }
+
+    private void notify(long buildId) {
+        if (listeners.isEmpty()) {
+            return;
+        }
+        try {
+            BuildRecord b = store.build(buildId).orElse(null);
+            if (b == null) {
+                return;
+            }
+            List<JobRecord> jobs = store.jobs(buildId);
+            for (BuildListener l : listeners) {
+                try {
+                    l.changed(b, jobs);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "a build listener failed", e);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot tell listeners about build " + buildId, e);
+        }
+    }
+}

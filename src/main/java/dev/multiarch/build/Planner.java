@@ -1,0 +1,76 @@
+package dev.multiarch.build;
+
+import dev.multiarch.config.ConfigException;
+import dev.multiarch.config.ImageBuild;
+import dev.multiarch.config.RepoConfig;
+import dev.multiarch.config.TagPlan;
+import dev.multiarch.config.TagRule;
+import dev.multiarch.platform.Platform;
+import dev.multiarch.store.NewBuild;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Turns a trigger and the repository's {@code .multiarch.yaml} (as of the commit) into builds and jobs. */
+public final class Planner {
+    private Planner() {}
+
+    /**
+     * @param configText the file's text at the commit, or null when the commit has none
+     * @return one build per image; a single failed build when the file is missing or invalid
+     */
+    public static List<NewBuild> plan(Trigger t, String configText) {
+        if (configText == null) {
+            return List.of(failed(t, RepoConfig.FILE + ": not found at " + shortSha(t.commit())
+                    + "; add one (see the README) to build this repository"));
+        }
+        RepoConfig config;
+        try {
+            config = RepoConfig.parse(RepoConfig.FILE, configText, Map.of());
+        } catch (ConfigException e) {
+            return List.of(failed(t, e.getMessage()));
+        }
+        List<NewBuild> out = new ArrayList<>();
+        for (ImageBuild ib : config.images()) {
+            List<TagRule.PlannedTag> tags = new ArrayList<>();
+            String version = null;
+            if (!t.explicitTags().isEmpty()) {
+                t.explicitTags().forEach(x -> tags.add(new TagRule.PlannedTag(x, false)));
+            } else if (t.ref().startsWith("refs/tags/") && t.push()) {
+                TagPlan plan;
+                try {
+                    plan = TagPlan.of(t.ref().substring("refs/tags/".length()), ib.tagRules());
+                } catch (ConfigException e) {
+                    out.add(failed(t, e.getMessage(), ib));
+                    continue;
+                }
+                tags.addAll(plan.tags());
+                version = plan.version().map(v -> v.version()).orElse(null);
+            } else if (t.push()) {
+                out.add(failed(t, "nothing to tag: " + t.ref() + " is not a git tag and the workflow gave no tags", ib));
+                continue;
+            }
+            List<NewBuild.NewJob> jobs = new ArrayList<>();
+            for (Platform p : ib.platforms()) {
+                jobs.add(new NewBuild.NewJob(p.shortForm(), ib.timeoutFor(p).toSeconds()));
+            }
+            out.add(new NewBuild(t.repo(), t.cloneUrl(), t.commit(), t.ref(), ib.image().toString(),
+                    BuildSpec.of(ib).toJson(), BuildSpec.tagsToJson(tags), version, t.push(), t.info(), jobs, null));
+        }
+        return out;
+    }
+
+    private static NewBuild failed(Trigger t, String why) {
+        return new NewBuild(t.repo(), t.cloneUrl(), t.commit(), t.ref(), null, null, null, null, t.push(), t.info(),
+                List.of(), why);
+    }
+
+    private static NewBuild failed(Trigger t, String why, ImageBuild ib) {
+        return new NewBuild(t.repo(), t.cloneUrl(), t.commit(), t.ref(), ib.image().toString(), null, null, null,
+                t.push(), t.info(), List.of(), why);
+    }
+
+    static String shortSha(String sha) {
+        return sha.length() > 12 ? sha.substring(0, 12) : sha;
+    }
+}

@@ -1,0 +1,72 @@
+package dev.multiarch.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.multiarch.config.RunnerConfig;
+import dev.multiarch.config.ServiceConfig;
+import dev.multiarch.runner.RunnerAgent;
+import dev.multiarch.source.Git;
+import dev.multiarch.web.CoordinatorApp;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The pipeline on one machine, in one process: a coordinator on a loopback port with its store under {@code data},
+ * and one runner building natively and through QEMU, fed one git checkout.
+ */
+final class LocalBuild {
+    private LocalBuild() {}
+
+    static Path defaultData() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path cache = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return cache.resolve("multiarch").resolve("local");
+    }
+
+    /** Runs the builds of {@code repo} at HEAD for git tag {@code tag}; returns the ended builds. */
+    static List<JsonNode> run(Path repo, String tag, boolean push, Path data, PrintWriter out) throws IOException {
+        String commit = Git.head(repo);
+        if (Git.dirty(repo)) {
+            out.println("multiarch: warning: " + repo + " has uncommitted changes; building the commit "
+                    + commit.substring(0, 12) + " without them");
+        }
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        byte[] raw = new byte[24];
+        new SecureRandom().nextBytes(raw);
+        String secret = HexFormat.of().formatHex(raw);
+        ServiceConfig sc = new ServiceConfig("127.0.0.1", port, "http://127.0.0.1:" + port, data.resolve("store"), secret,
+                Duration.ofSeconds(30), 3, Duration.ofSeconds(20), List.of(), data.resolve("sources"), Optional.empty());
+        try (CoordinatorApp app = CoordinatorApp.start(sc, List.of())) {
+            RunnerConfig rc = new RunnerConfig(sc.publicUrl(), "local", secret, data.resolve("runner"), "buildah",
+                    List.of(), null, false, "vfs");
+            RunnerAgent agent = new RunnerAgent(rc);
+            Thread t = new Thread(agent, "local-runner");
+            t.setDaemon(true);
+            t.start();
+            BuildProgress progress = new BuildProgress(sc.publicUrl(), secret);
+            try {
+                out.println("building " + repo + " at " + commit.substring(0, 12) + " as " + tag + " (coordinator "
+                        + sc.publicUrl() + ")");
+                List<Long> ids = progress.trigger(repo.getFileName().toString(), repo.toString(), commit,
+                        "refs/tags/" + tag, push);
+                List<JsonNode> done = progress.follow(ids, out, Duration.ofHours(3));
+                for (JsonNode b : done) {
+                    BuildProgress.summary(out, b);
+                }
+                return done;
+            } finally {
+                agent.close();
+                progress.close();
+            }
+        }
+    }
+}

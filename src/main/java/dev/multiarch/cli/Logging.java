@@ -1,0 +1,44 @@
+package dev.multiarch.cli;
+
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Formatter;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/** One-line log records on stderr: time, level, logger, message. {@code MULTIARCH_DEBUG=1} for fine detail. */
+final class Logging {
+    private Logging() {}
+
+    static void setUp() {
+        Logger root = Logger.getLogger("");
+        for (var h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        ConsoleHandler h = new ConsoleHandler();
+        boolean debug = System.getenv("MULTIARCH_DEBUG") != null;
+        h.setLevel(debug ? Level.FINE : Level.INFO);
+        h.setFormatter(new Formatter() {
+            @Override
+            public String format(LogRecord r) {
+                String name = r.getLoggerName() == null ? "" : r.getLoggerName().replaceAll(".*\\.", "");
+                StringBuilder b = new StringBuilder().append(java.time.Instant.ofEpochMilli(r.getMillis())).append(' ')
+                        .append(r.getLevel().getName()).append(' ').append(name).append(": ")
+                        .append(formatMessage(r)).append('\n');
+                if (r.getThrown() != null && debug) {
+                    java.io.StringWriter sw = new java.io.StringWriter();
+                    r.getThrown().printStackTrace(new java.io.PrintWriter(sw));
+                    b.append(sw);
+                } else if (r.getThrown() != null) {
+                    b.append("  ").append(r.getThrown()).append('\n');
+                }
+                return b.toString();
+            }
+        });
+        root.addHandler(h);
+        root.setLevel(debug ? Level.FINE : Level.INFO);
+        Logger.getLogger("dev.multiarch").setLevel(debug ? Level.FINE : Level.INFO);
+        Logger.getLogger("io.netty").setLevel(Level.WARNING);
+        Logger.getLogger("io.vertx").setLevel(Level.WARNING);
+    }
+}

@@ -1,0 +1,145 @@
+package dev.multiarch.dispatch;
+
+import dev.multiarch.platform.Platform;
+import dev.multiarch.store.JobRecord;
+import dev.multiarch.store.Store;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+
+/**
+ * Matches waiting runners with queued jobs. All matching happens on one thread, so two runners never get the same
+ * job and the native-first rule sees a consistent set of waiters; the store's claim is the final word.
+ */
+public final class Dispatcher implements AutoCloseable {
+    /** A runner waiting in a long-poll. */
+    public static final class Waiter {
+        final String runnerId;
+        final Set<String> nativeKeys;
+        final Set<String> qemuKeys;
+        final CompletableFuture<Optional<JobRecord>> result = new CompletableFuture<>();
+
+        Waiter(String runnerId, List<Platform> nativePlatforms, List<Platform> qemuPlatforms) {
+            this.runnerId = runnerId;
+            this.nativeKeys = keys(nativePlatforms);
+            this.qemuKeys = keys(qemuPlatforms);
+        }
+
+        public CompletableFuture<Optional<JobRecord>> result() {
+            return result;
+        }
+
+        private static Set<String> keys(List<Platform> ps) {
+            Set<String> out = new LinkedHashSet<>();
+            ps.forEach(p -> out.add(p.key()));
+            return out;
+        }
+    }
+
+    private final Store store;
+    private final Duration lease;
+    private final ExecutorService loop = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "multiarch-dispatch");
+        t.setDaemon(true);
+        return t;
+    });
+    private final List<Waiter> waiting = new ArrayList<>();
+    private volatile Function<JobRecord, Boolean> claimedListener = j -> true;
+
+    public Dispatcher(Store store, Duration lease) {
+        this.store = store;
+        this.lease = lease;
+    }
+
+    /** Called (on the dispatch thread) after a job was claimed. */
+    public void onClaimed(Function<JobRecord, Boolean> listener) {
+        this.claimedListener = listener;
+    }
+
+    /**
+     * A runner starts waiting; its future completes with a job, or empty when {@link #stopWaiting} is called first.
+     *
+     * @param nativePlatforms what it builds without emulation (an arm64 host with AArch32 lists arm/v7 here)
+     * @param qemuPlatforms   what it builds through QEMU
+     */
+    public Waiter await(String runnerId, List<Platform> nativePlatforms, List<Platform> qemuPlatforms) {
+        Waiter w = new Waiter(runnerId, nativePlatforms, qemuPlatforms);
+        loop.execute(() -> {
+            waiting.add(w);
+            match();
+        });
+        return w;
+    }
+
+    /** The long-poll ended (timeout, connection closed): the runner gets nothing from this wait. */
+    public void stopWaiting(Waiter w) {
+        loop.execute(() -> {
+            waiting.remove(w);
+            w.result.complete(Optional.empty());
+        });
+    }
+
+    /** New work may be queued (a build was created, a lease expired). */
+    public void kick() {
+        loop.execute(this::match);
+    }
+
+    private void match() {
+        waiting.removeIf(w -> w.result.isDone());
+        if (waiting.isEmpty()) {
+            return;
+        }
+        List<JobRecord> queued;
+        try {
+            queued = store.queuedJobs();
+        } catch (RuntimeException e) {
+            return;
+        }
+        for (JobRecord job : queued) {
+            if (waiting.isEmpty()) {
+                return;
+            }
+            String key = Platform.parse(job.platform()).key();
+            Waiter pick = pick(key, true);
+            if (pick == null) {
+                pick = pick(key, false);
+            }
+            if (pick == null) {
+                continue;
+            }
+            Optional<JobRecord> claimed = store.claimJob(job.id(), pick.runnerId, Instant.now().plus(lease));
+            if (claimed.isPresent()) {
+                waiting.remove(pick);
+                if (!pick.result.complete(claimed)) {
+                    // The long-poll ended just now: the lease will run out and the job return to the queue.
+                    continue;
+                }
+                claimedListener.apply(claimed.get());
+            }
+        }
+    }
+
+    private Waiter pick(String platformKey, boolean nativeOnly) {
+        for (Iterator<Waiter> it = waiting.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (nativeOnly ? w.nativeKeys.contains(platformKey) : w.qemuKeys.contains(platformKey)) {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public void close() {
+        loop.shutdownNow();
+    }
+}

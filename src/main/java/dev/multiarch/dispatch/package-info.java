@@ -1,0 +1,10 @@
+/**
+ * Where a job is handed to a runner. Runners connect out and long-poll (a runner behind NAT works; the coordinator
+ * never connects in). {@link dev.multiarch.dispatch.Dispatcher} matches waiting runners with queued jobs, oldest job
+ * first: a runner that builds the platform natively is preferred; a QEMU-backed runner gets it only when no native
+ * runner is waiting. A job handed out is leased in the store; the runner keeps the lease alive with heartbeats, and a
+ * lease that runs out returns the job to the queue for another runner (see {@code store}).
+ *
+ * <p>{@link dev.multiarch.dispatch.Protocol} holds the messages of the runner API, shared by both ends.
+ */
+package dev.multiarch.dispatch;

@@ -1,0 +1,53 @@
+package dev.multiarch.runner;
+
+import dev.multiarch.dispatch.Protocol;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * docker buildx, for hosts that have a Docker engine: {@code buildx build --platform P --output type=oci,dest=…
+ * ,tar=false} writes an OCI layout, which is converted to the runner's {@code dir:} layout (same blobs, renamed).
+ * Every layer is audited (buildx records no base image here). Not exercised by the tests on this project's machines,
+ * which have no Docker engine.
+ */
+final class BuildxDriver implements BuildDriver {
+    @Override
+    public Built build(Protocol.Assignment job, Path source, Path out, Consumer<String> log, Instant deadline,
+                       Exec.Stop stop) throws Exec.StepFailed {
+        Path oci = out.resolve("oci");
+        List<String> cmd = new ArrayList<>(List.of("docker", "buildx", "build", "--platform", job.platform(),
+                "-f", source.resolve(job.dockerfile()).toString(),
+                "--provenance=false", "--output",
+                "type=oci,oci-mediatypes=" + !job.format().equals("docker") + ",dest=" + oci + ",tar=false"));
+        for (Map.Entry<String, String> a : job.buildArgs().entrySet()) {
+            cmd.add("--build-arg");
+            cmd.add(a.getKey() + "=" + a.getValue());
+        }
+        cmd.add(source.resolve(job.context()).toString());
+        Exec.run("build", cmd, source, log, deadline, stop);
+        try {
+            Path layout = out.resolve("image");
+            Files.createDirectories(layout);
+            var index = CoordinatorClient.JSON.readTree(oci.resolve("index.json").toFile());
+            String manifestDigest = index.at("/manifests/0/digest").asText();
+            Path blobs = oci.resolve("blobs").resolve("sha256");
+            Files.copy(blobs.resolve(manifestDigest.substring(7)), layout.resolve("manifest.json"));
+            var manifest = CoordinatorClient.JSON.readTree(layout.resolve("manifest.json").toFile());
+            List<String> digests = new ArrayList<>();
+            digests.add(manifest.at("/config/digest").asText());
+            manifest.path("layers").forEach(l -> digests.add(l.path("digest").asText()));
+            for (String d : digests) {
+                Files.copy(blobs.resolve(d.substring(7)), layout.resolve(d.substring(7)));
+            }
+            return new Built(layout, manifest.path("layers").size());
+        } catch (IOException e) {
+            throw new Exec.StepFailed("cannot read buildx's OCI output: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.multiarch.runner;
+
+import dev.multiarch.platform.Platform;
+import dev.multiarch.publish.LayerAudit;
+import dev.multiarch.registry.Descriptor;
+import dev.multiarch.registry.Digest;
+import dev.multiarch.registry.ImageReference;
+import dev.multiarch.registry.Manifest;
+import dev.multiarch.registry.RegistryClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/** A built image in a {@code dir:} layout: read it, audit its added layers, push it by digest. */
+final class DirLayout {
+    private final Path dir;
+    private final Manifest manifest;
+
+    DirLayout(Path dir) throws IOException {
+        this.dir = dir;
+        byte[] bytes = Files.readAllBytes(dir.resolve("manifest.json"));
+        this.manifest = Manifest.of(bytes, null);
+        if (!manifest.isImage()) {
+            throw new IOException("the build produced a " + manifest.mediaType() + ", not an image manifest");
+        }
+    }
+
+    Manifest manifest() {
+        return manifest;
+    }
+
+    private Path blob(Digest d) {
+        return dir.resolve(d.hex());
+    }
+
+    /** The ELF programs in the top {@code added} layers must be for {@code platform}; returns the count checked. */
+    int audit(Platform platform, int added, Consumer<String> log) throws Exec.StepFailed {
+        List<Descriptor> layers = manifest.layers();
+        int n = Math.min(added, layers.size());
+        int elf = 0;
+        List<String> bad = new ArrayList<>();
+        for (Descriptor l : layers.subList(layers.size() - n, layers.size())) {
+            try (InputStream in = Files.newInputStream(blob(l.digest()))) {
+                LayerAudit.Result r = LayerAudit.audit(in, platform);
+                elf += r.elfFiles();
+                r.mismatches().forEach(m -> bad.add(m.describe()));
+            } catch (IOException e) {
+                throw new Exec.StepFailed("cannot audit layer " + l.digest() + ": " + e.getMessage());
+            }
+        }
+        if (!bad.isEmpty()) {
+            throw new Exec.StepFailed("the image is for " + platform.shortForm() + " but the build added programs for "
+                    + "another architecture: " + String.join("; ", bad.subList(0, Math.min(5, bad.size()))));
+        }
+        log.accept("audit: " + elf + " ELF files in " + n + " added layer(s) are for " + platform.shortForm());
+        return elf;
+    }
+
+    /** Pushes blobs then the manifest by digest: no tag is created. */
+    Digest push(RegistryClient client, ImageReference repo, Consumer<String> log) {
+        List<Descriptor> blobs = new ArrayList<>();
+        blobs.add(manifest.config());
+        blobs.addAll(manifest.layers());
+        for (Descriptor b : blobs) {
+            client.pushBlob(repo, b.digest(), blob(b.digest()));
+        }
+        Digest d = client.putManifest(repo.withDigest(manifest.digest()), manifest, "the image");
+        log.accept("pushed " + repo.registry() + "/" + repo.repository() + "@" + d + " (" + blobs.size() + " blobs)");
+        return d;
+    }
+}

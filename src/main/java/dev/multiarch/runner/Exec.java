@@ -1,0 +1,115 @@
+package dev.multiarch.runner;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * Runs one step of a job (a build, a push) with its output streamed line by line, a deadline, and a way to stop it
+ * from another thread (a lost lease, a cancelled build).
+ */
+final class Exec {
+    private Exec() {}
+
+    /** The step did not finish: it failed, timed out or was stopped. The message is for the job's error. */
+    static final class StepFailed extends Exception {
+        StepFailed(String message) {
+            super(message);
+        }
+    }
+
+    /** Set by the job's watcher to stop the running step, with the reason. */
+    static final class Stop {
+        private final AtomicReference<String> reason = new AtomicReference<>();
+        private volatile Process current;
+
+        void stop(String why) {
+            reason.compareAndSet(null, why);
+            Process p = current;
+            if (p != null) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
+        }
+
+        String reason() {
+            return reason.get();
+        }
+    }
+
+    static void run(String step, List<String> cmd, Path dir, Consumer<String> log, Instant deadline, Stop stop)
+            throws StepFailed {
+        if (stop.reason() != null) {
+            throw new StepFailed(stop.reason());
+        }
+        log.accept("$ " + String.join(" ", cmd));
+        Process p;
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            if (dir != null) {
+                pb.directory(dir.toFile());
+            }
+            p = pb.start();
+        } catch (IOException e) {
+            throw new StepFailed(step + ": cannot run " + cmd.get(0) + ": " + e.getMessage());
+        }
+        stop.current = p;
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                    log.accept(line);
+                }
+            } catch (IOException ignored) {
+                // the process was stopped
+            }
+        }, "exec-output");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            long wait = Math.max(1, deadline.toEpochMilli() - System.currentTimeMillis());
+            if (!p.waitFor(wait, TimeUnit.MILLISECONDS)) {
+                stop.stop("timed out");
+                p.waitFor(10, TimeUnit.SECONDS);
+                reader.join(5000);
+                throw new StepFailed(step + " timed out (the job's timeout ran out)");
+            }
+            reader.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+            throw new StepFailed(step + " was interrupted");
+        } finally {
+            stop.current = null;
+        }
+        if (stop.reason() != null) {
+            throw new StepFailed(step + " stopped: " + stop.reason());
+        }
+        if (p.exitValue() != 0) {
+            throw new StepFailed(step + " failed (exit " + p.exitValue() + ")");
+        }
+    }
+
+    /** Runs a short command and returns its stdout; for inspections. */
+    static String capture(List<String> cmd) throws StepFailed {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new StepFailed(String.join(" ", cmd) + " failed");
+            }
+            return out;
+        } catch (IOException e) {
+            throw new StepFailed("cannot run " + cmd.get(0) + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StepFailed("interrupted");
+        }
+    }
+}

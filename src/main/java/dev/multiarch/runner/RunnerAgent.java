@@ -1,0 +1,154 @@
+package dev.multiarch.runner;
+
+import dev.multiarch.config.RunnerConfig;
+import dev.multiarch.dispatch.Protocol;
+import dev.multiarch.platform.Binfmt;
+import dev.multiarch.platform.HostPlatform;
+import dev.multiarch.platform.Platform;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Logger;
+
+/**
+ * The runner's main loop: register (or reuse the identity saved in the work directory), long-poll, run each job,
+ * repeat. Survives the coordinator going away: it waits and tries again.
+ */
+public final class RunnerAgent implements Runnable, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(RunnerAgent.class.getName());
+
+    private final RunnerConfig config;
+    private final CoordinatorClient client;
+    private final BuildDriver driver;
+    private volatile boolean running = true;
+    private volatile Thread thread;
+
+    public RunnerAgent(RunnerConfig config) {
+        this.config = config;
+        this.client = new CoordinatorClient(config.coordinator(), Duration.ofSeconds(60));
+        this.driver = config.driver().equals("buildx") ? new BuildxDriver()
+                : new BuildahDriver(config.workDir().resolve("storage"), config.storageDriver());
+    }
+
+    /** What this host builds without emulation: declared, or detected. */
+    public static List<Platform> nativePlatforms(RunnerConfig c) {
+        return c.nativePlatforms().isEmpty() ? HostPlatform.runsNatively(HostPlatform.detect(), c.aarch32())
+                : c.nativePlatforms();
+    }
+
+    /** What this host builds through QEMU: declared, or detected from binfmt_misc; never what it builds natively. */
+    public static List<Platform> qemuPlatforms(RunnerConfig c, List<Platform> nat) {
+        List<Platform> q = c.qemuPlatforms() != null ? c.qemuPlatforms() : Binfmt.detect();
+        List<Platform> out = new ArrayList<>();
+        for (Platform p : q) {
+            if (nat.stream().noneMatch(n -> n.matches(p))) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void run() {
+        thread = Thread.currentThread();
+        try {
+            Files.createDirectories(config.workDir());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create the work directory " + config.workDir() + ": " + e.getMessage());
+        }
+        List<Platform> nat = nativePlatforms(config);
+        List<Platform> qemu = qemuPlatforms(config, nat);
+        LOG.info(() -> "runner " + config.name() + " → " + config.coordinator() + "; native "
+                + nat.stream().map(Platform::shortForm).toList() + "; qemu " + qemu.stream().map(Platform::shortForm).toList());
+        JobRunner jobs = new JobRunner(client, driver, config.workDir());
+        long pause = 500;
+        boolean registered = identity().isPresent();
+        while (running) {
+            try {
+                if (!registered) {
+                    register(nat, qemu);
+                    registered = true;
+                }
+                Optional<Protocol.Assignment> job = client.poll();
+                pause = 500;
+                job.ifPresent(jobs::run);
+            } catch (CoordinatorClient.Refused e) {
+                if (e.status == 401) {
+                    LOG.warning("the coordinator does not know this runner's token; registering again");
+                    registered = false;
+                } else if (e.status == 403) {
+                    LOG.severe(() -> "registration refused: " + e.getMessage());
+                    running = false;
+                } else {
+                    pause = backoff(pause, e);
+                }
+            } catch (IOException e) {
+                if (!running) {
+                    break;
+                }
+                pause = backoff(pause, e);
+            }
+        }
+        client.close();
+    }
+
+    private long backoff(long pause, Exception e) {
+        LOG.warning(() -> "coordinator unavailable (" + e.getMessage() + "); retrying in " + pause + " ms");
+        LockSupport.parkNanos(Duration.ofMillis(pause).toNanos());
+        return Math.min(10_000, pause * 2);
+    }
+
+    private Path identityFile() {
+        return config.workDir().resolve("runner-identity.json");
+    }
+
+    private Optional<Protocol.Registered> identity() {
+        try {
+            Path f = identityFile();
+            if (!Files.exists(f)) {
+                return Optional.empty();
+            }
+            var n = CoordinatorClient.JSON.readTree(f.toFile());
+            if (!config.coordinator().equals(n.path("coordinator").asText())) {
+                return Optional.empty();
+            }
+            Protocol.Registered r = new Protocol.Registered(n.path("runnerId").asText(), n.path("token").asText());
+            client.token(r.token());
+            return Optional.of(r);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void register(List<Platform> nat, List<Platform> qemu) throws IOException {
+        Protocol.Registered r = client.register(new Protocol.Register(config.name(), config.registrationSecret(),
+                nat.stream().map(Platform::shortForm).toList(), qemu.stream().map(Platform::shortForm).toList()));
+        client.token(r.token());
+        var n = CoordinatorClient.JSON.createObjectNode();
+        n.put("coordinator", config.coordinator());
+        n.put("runnerId", r.runnerId());
+        n.put("token", r.token());
+        Path f = identityFile();
+        Files.writeString(f, n.toString());
+        try {
+            Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system
+        }
+        LOG.info(() -> "registered as " + r.runnerId());
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        Thread t = thread;
+        if (t != null) {
+            t.interrupt();
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.multiarch.web;
+
+import dev.multiarch.build.BuildSpec;
+import dev.multiarch.config.TagRule;
+import dev.multiarch.store.BuildRecord;
+import dev.multiarch.store.JobRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/** A build as the API and the page show it: no secrets, times as ISO-8601 text. */
+public record BuildView(long id, String repo, String ref, String commit, String image, String state, String error,
+                        boolean push, List<String> plannedTags, String indexDigest, String published,
+                        String createdAt, String updatedAt, Double seconds, String url, List<JobView> jobs) {
+
+    public record JobView(long id, String platform, String state, String runner, int attempt, String digest,
+                          Long size, String error, String startedAt, String finishedAt, Double seconds) {}
+
+    static BuildView of(BuildRecord b, List<JobRecord> jobs, String publicUrl) {
+        List<JobView> js = jobs.stream().map(j -> new JobView(j.id(), j.platform(), j.state().word(), j.runnerId(),
+                j.attempt(), j.digest(), j.size(), j.error(), text(j.startedAt()), text(j.finishedAt()),
+                seconds(j.startedAt(), j.finishedAt()))).toList();
+        List<String> tags = b.tags() == null ? List.of()
+                : BuildSpec.tagsFromJson(b.tags()).stream().map(TagRule.PlannedTag::tag).toList();
+        return new BuildView(b.id(), b.repo(), b.ref(), b.commit(), b.image(), b.state().word(), b.error(), b.push(),
+                tags, b.indexDigest(), b.publishedTags(), text(b.createdAt()), text(b.updatedAt()),
+                b.state().terminal() ? seconds(b.createdAt(), b.updatedAt()) : null,
+                publicUrl + "/builds/" + b.id(), js);
+    }
+
+    private static String text(Instant i) {
+        return i == null ? null : i.toString();
+    }
+
+    private static Double seconds(Instant a, Instant b) {
+        return a == null || b == null ? null : Duration.between(a, b).toMillis() / 1000.0;
+    }
+}

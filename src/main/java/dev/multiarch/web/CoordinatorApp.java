@@ -1,0 +1,125 @@
+package dev.multiarch.web;
+
+import dev.multiarch.build.Coordinator;
+import dev.multiarch.config.ServiceConfig;
+import dev.multiarch.dispatch.Dispatcher;
+import dev.multiarch.registry.CredentialSource;
+import dev.multiarch.registry.Credentials;
+import dev.multiarch.registry.DockerConfig;
+import dev.multiarch.registry.RegistryClient;
+import dev.multiarch.source.Git;
+import dev.multiarch.store.JdbcStore;
+import dev.multiarch.store.Store;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The coordinator, wired in the order it starts: store (migrations) → registry client → dispatcher → coordinator →
+ * HTTP server → lease reaper → resume of builds a previous process left between fan-in and published.
+ */
+public final class CoordinatorApp implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(CoordinatorApp.class.getName());
+
+    private final Store store;
+    private final RegistryClient registry;
+    private final Dispatcher dispatcher;
+    private final ExecutorService workers;
+    private final Coordinator coordinator;
+    private final Vertx vertx;
+    private final CoordinatorServer server;
+
+    private CoordinatorApp(ServiceConfig config, List<CoordinatorServer.Routes> routes) {
+        store = JdbcStore.embedded(config.dataDir());
+        registry = registryClient(config);
+        dispatcher = new Dispatcher(store, config.leaseDuration());
+        workers = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "multiarch-pipeline");
+            t.setDaemon(true);
+            return t;
+        });
+        coordinator = new Coordinator(config, store, dispatcher, new Git.FileReader(config.sourceCache()), registry,
+                workers);
+        vertx = Vertx.vertx();
+        server = new CoordinatorServer(coordinator, dispatcher, routes);
+    }
+
+    /**
+     * Starts everything; fails (and releases what it opened) when the port is taken or the store is locked.
+     *
+     * @param routes more routes for the same server (the GitHub webhook)
+     */
+    public static CoordinatorApp start(ServiceConfig config, List<CoordinatorServer.Routes> routes) {
+        CoordinatorApp app = new CoordinatorApp(config, routes);
+        try {
+            app.vertx.deployVerticle(app.server).await();
+        } catch (Exception e) {
+            app.close();
+            throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port() + ": "
+                    + e.getMessage(), e);
+        }
+        app.vertx.setPeriodic(1000, t -> app.workers.execute(() -> {
+            try {
+                app.coordinator.reapLeases();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "lease check failed", e);
+            }
+        }));
+        app.coordinator.resume();
+        LOG.info(() -> "coordinator listening on " + config.host() + ":" + app.server.port() + " (" + config.publicUrl()
+                + "), data in " + config.dataDir());
+        return app;
+    }
+
+    static RegistryClient registryClient(ServiceConfig config) {
+        CredentialSource creds = CredentialSource.NONE;
+        List<String> insecure = new ArrayList<>();
+        for (ServiceConfig.Registry r : config.registries()) {
+            if (r.insecure()) {
+                insecure.add(r.host());
+            }
+            if (r.username() != null) {
+                creds = creds.orElse(CredentialSource.forRegistry(r.host(), Credentials.basic(r.username(), r.password())));
+            } else if (r.dockerConfig() != null) {
+                DockerConfig dc = DockerConfig.load(r.dockerConfig());
+                String host = r.host();
+                creds = creds.orElse(h -> h.equalsIgnoreCase(host) ? dc.lookup(h) : Optional.empty());
+            }
+        }
+        // Then whatever `docker login` left for the user running the coordinator.
+        DockerConfig fallback = DockerConfig.load(DockerConfig.defaultLocation());
+        return RegistryClient.builder().withCredentials(creds.orElse(fallback)).withInsecure(insecure).create();
+    }
+
+    public Coordinator coordinator() {
+        return coordinator;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    @Override
+    public void close() {
+        try {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "stopping the HTTP server", e);
+        }
+        dispatcher.close();
+        workers.shutdown();
+        try {
+            workers.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        registry.close();
+        store.close();
+    }
+}
