@@ -47,7 +47,8 @@ final class LocalBuild {
                 Duration.ofSeconds(30), 3, Duration.ofSeconds(20), List.of(), data.resolve("sources"), Optional.empty());
         try (CoordinatorApp app = CoordinatorApp.start(sc, List.of())) {
             RunnerConfig rc = new RunnerConfig(sc.publicUrl(), "local", secret, data.resolve("runner"), "buildah",
-                    List.of(), null, false, "vfs");
+                    null, null, false, "vfs", Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())),
+                    List.of());
             RunnerAgent agent = new RunnerAgent(rc);
             Thread t = new Thread(agent, "local-runner");
             t.setDaemon(true);

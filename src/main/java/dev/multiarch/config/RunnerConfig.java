@@ -12,17 +12,19 @@ import java.util.Set;
  * A runner's {@code runner.yaml} ({@code multiarch runner --config runner.yaml}); {@code runners/} holds one per
  * kind of host.
  *
- * @param nativePlatforms empty means detect from the host
+ * @param nativePlatforms null means detect from the host; empty means none (a QEMU-only runner)
  * @param qemuPlatforms   null means detect from binfmt_misc; empty means none
+ * @param jobs            how many jobs to run at once
+ * @param insecureRegistries registries builds may pull base images from over plain HTTP or unverified TLS
  */
 public record RunnerConfig(String coordinator, String name, String registrationSecret, Path workDir, String driver,
                            List<Platform> nativePlatforms, List<Platform> qemuPlatforms, boolean aarch32,
-                           String storageDriver) {
+                           String storageDriver, int jobs, List<String> insecureRegistries) {
 
     public static RunnerConfig parse(String file, String text, Map<String, String> env, Path baseDir) {
         Fields f = new Fields(LocatedYaml.parse(file, text), env);
         f.onlyKeys("", Set.of("coordinator", "name", "registration-secret", "work-dir", "driver", "native", "qemu",
-                "aarch32", "storage-driver"));
+                "aarch32", "storage-driver", "jobs", "insecure-registries"));
         String coordinator = f.required("coordinator").replaceAll("/+$", "");
         if (!coordinator.startsWith("http://") && !coordinator.startsWith("https://")) {
             throw f.error("coordinator", "expected the coordinator's URL, e.g. http://coordinator.example:8080");
@@ -39,8 +41,9 @@ public record RunnerConfig(String coordinator, String name, String registrationS
         }
         return new RunnerConfig(coordinator, f.string("name", host), f.required("registration-secret"),
                 baseDir.resolve(f.string("work-dir", "runner-work")).normalize(), driver,
-                platforms(f, "native"), auto(f, "qemu") ? null : platforms(f, "qemu"),
-                f.bool("aarch32", false), f.string("storage-driver", "vfs"));
+                auto(f, "native") ? null : platforms(f, "native"), auto(f, "qemu") ? null : platforms(f, "qemu"),
+                f.bool("aarch32", false), f.string("storage-driver", "vfs"), f.integer("jobs", 1, 1, 64),
+                f.strings("insecure-registries"));
     }
 
     private static boolean auto(Fields f, String key) {
@@ -48,9 +51,6 @@ public record RunnerConfig(String coordinator, String name, String registrationS
     }
 
     private static List<Platform> platforms(Fields f, String key) {
-        if (auto(f, key)) {
-            return List.of();
-        }
         List<Platform> out = new ArrayList<>();
         List<String> texts = f.strings(key);
         for (int i = 0; i < texts.size(); i++) {

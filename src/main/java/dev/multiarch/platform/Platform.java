@@ -120,8 +120,10 @@ public record Platform(String os, String architecture, String variant, String os
                         "'" + variant + "' is not valid: " + a + " has no variants; drop the variant");
             }
             if (!allowed.contains(v)) {
+                String list = allowed.size() <= 6 ? String.join(", ", allowed)
+                        : String.join(", ", allowed.subList(0, 6)) + ", …";
                 throw new InvalidPlatformException(format(), "variant",
-                        "'" + variant + "' is not a variant of " + a + "; valid: " + String.join(", ", Nearest.of(v, allowed)));
+                        "'" + variant + "' is not a variant of " + a + "; valid: " + list);
             }
         }
         return new Platform(o, a, v, osVersion, osFeatures, features);

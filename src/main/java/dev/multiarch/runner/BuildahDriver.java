@@ -16,10 +16,12 @@ import java.util.function.Consumer;
  */
 final class BuildahDriver implements BuildDriver {
     private final List<String> buildah;
+    private final List<String> insecure;
 
-    BuildahDriver(Path storage, String storageDriver) {
+    BuildahDriver(Path storage, String storageDriver, List<String> insecureRegistries) {
         this.buildah = List.of("buildah", "--storage-driver", storageDriver, "--root", storage.resolve("root").toString(),
                 "--runroot", storage.resolve("run").toString());
+        this.insecure = insecureRegistries;
     }
 
     private List<String> cmd(String... args) {
@@ -32,8 +34,18 @@ final class BuildahDriver implements BuildDriver {
     public Built build(Protocol.Assignment job, Path source, Path out, Consumer<String> log, Instant deadline,
                        Exec.Stop stop) throws Exec.StepFailed {
         String name = "multiarch-job-" + job.jobId() + "-" + job.attempt();
-        List<String> bud = cmd("bud", "--isolation", "chroot", "--platform", job.platform(),
-                "-f", source.resolve(job.dockerfile()).toString(), "-t", name);
+        List<String> plain = new java.util.ArrayList<>(insecure);
+        if (job.push() != null && job.push().insecure()) {
+            plain.add(job.push().registry());
+        }
+        List<String> bud = new java.util.ArrayList<>(buildah);
+        if (!plain.isEmpty()) {
+            // A global flag: must come before the subcommand.
+            bud.add("--registries-conf");
+            bud.add(registriesConf(out, plain).toString());
+        }
+        bud.addAll(List.of("bud", "--isolation", "chroot", "--platform", job.platform(),
+                "-f", source.resolve(job.dockerfile()).toString(), "-t", name));
         for (Map.Entry<String, String> a : job.buildArgs().entrySet()) {
             bud.add("--build-arg");
             bud.add(a.getKey() + "=" + a.getValue());
@@ -52,6 +64,25 @@ final class BuildahDriver implements BuildDriver {
                 // leftover image: harmless, the next build's name differs
             }
         }
+    }
+
+    /**
+     * A containers-registries.conf(5) that lets FROM pull from the given registries over plain HTTP or unverified
+     * TLS, and otherwise resolves short names on Docker Hub as docker does.
+     */
+    private static Path registriesConf(Path dir, List<String> insecure) throws Exec.StepFailed {
+        StringBuilder b = new StringBuilder("unqualified-search-registries = [\"docker.io\"]\n");
+        for (String r : insecure) {
+            b.append("\n[[registry]]\nlocation = \"").append(r).append("\"\ninsecure = true\n");
+        }
+        Path f = dir.resolve("registries.conf");
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Files.writeString(f, b);
+        } catch (java.io.IOException e) {
+            throw new Exec.StepFailed("cannot write " + f + ": " + e.getMessage());
+        }
+        return f;
     }
 
     /** Layers of the image minus layers of its base (buildah records the base in an annotation; none for scratch). */

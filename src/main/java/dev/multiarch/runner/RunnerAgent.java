@@ -32,12 +32,13 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
         this.config = config;
         this.client = new CoordinatorClient(config.coordinator(), Duration.ofSeconds(60));
         this.driver = config.driver().equals("buildx") ? new BuildxDriver()
-                : new BuildahDriver(config.workDir().resolve("storage"), config.storageDriver());
+                : new BuildahDriver(config.workDir().resolve("storage"), config.storageDriver(),
+                config.insecureRegistries());
     }
 
     /** What this host builds without emulation: declared, or detected. */
     public static List<Platform> nativePlatforms(RunnerConfig c) {
-        return c.nativePlatforms().isEmpty() ? HostPlatform.runsNatively(HostPlatform.detect(), c.aarch32())
+        return c.nativePlatforms() == null ? HostPlatform.runsNatively(HostPlatform.detect(), c.aarch32())
                 : c.nativePlatforms();
     }
 
@@ -66,14 +67,26 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
         LOG.info(() -> "runner " + config.name() + " → " + config.coordinator() + "; native "
                 + nat.stream().map(Platform::shortForm).toList() + "; qemu " + qemu.stream().map(Platform::shortForm).toList());
         JobRunner jobs = new JobRunner(client, driver, config.workDir());
+        registered = identity().isPresent();
+        List<Thread> extra = new ArrayList<>();
+        for (int i = 1; i < config.jobs(); i++) {
+            Thread t = new Thread(() -> loop(jobs, nat, qemu), "runner-slot-" + i);
+            t.setDaemon(true);
+            extra.add(t);
+        }
+        extra.forEach(Thread::start);
+        loop(jobs, nat, qemu);
+        client.close();
+    }
+
+    private volatile boolean registered;
+
+    /** One job slot: poll, run, repeat; registers (again) when the coordinator does not know us. */
+    private void loop(JobRunner jobs, List<Platform> nat, List<Platform> qemu) {
         long pause = 500;
-        boolean registered = identity().isPresent();
         while (running) {
             try {
-                if (!registered) {
-                    register(nat, qemu);
-                    registered = true;
-                }
+                ensureRegistered(nat, qemu);
                 Optional<Protocol.Assignment> job = client.poll();
                 pause = 500;
                 job.ifPresent(jobs::run);
@@ -94,7 +107,13 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
                 pause = backoff(pause, e);
             }
         }
-        client.close();
+    }
+
+    private synchronized void ensureRegistered(List<Platform> nat, List<Platform> qemu) throws IOException {
+        if (!registered) {
+            register(nat, qemu);
+            registered = true;
+        }
     }
 
     private long backoff(long pause, Exception e) {

@@ -1,0 +1,69 @@
+package dev.multiarch.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** A real git repository for a test: a working tree whose commits are pushed to a bare repository (the clone URL). */
+public final class GitRepo {
+    private final Path work;
+    private final Path bare;
+
+    private GitRepo(Path work, Path bare) {
+        this.work = work;
+        this.bare = bare;
+    }
+
+    public static GitRepo create(Path dir) {
+        Path work = dir.resolve("work");
+        Path bare = dir.resolve("origin.git");
+        git(dir, "init", "-q", "--bare", bare.toString());
+        git(dir, "init", "-q", work.toString());
+        git(work, "remote", "add", "origin", bare.toString());
+        return new GitRepo(work, bare);
+    }
+
+    private static String git(Path dir, String... args) {
+        List<String> cmd = new java.util.ArrayList<>(List.of("git", "-c", "user.email=test@multiarch.dev",
+                "-c", "user.name=multiarch test", "-c", "init.defaultBranch=main"));
+        cmd.addAll(List.of(args));
+        return Proc.run(cmd, dir, 60).check(cmd).out().trim();
+    }
+
+    public Path work() {
+        return work;
+    }
+
+    /** The clone URL runners fetch from. */
+    public String cloneUrl() {
+        return bare.toString();
+    }
+
+    /** Writes files (path → text, or path → a file to copy when the value starts with "@"), commits, pushes; returns the commit. */
+    public String commit(String message, Map<String, String> files) {
+        try {
+            for (Map.Entry<String, String> f : files.entrySet()) {
+                Path p = work.resolve(f.getKey());
+                Files.createDirectories(p.getParent());
+                if (f.getValue().startsWith("@")) {
+                    Files.copy(Path.of(f.getValue().substring(1)), p, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                } else {
+                    Files.writeString(p, f.getValue());
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        git(work, "add", "-A");
+        git(work, "commit", "-q", "--allow-empty", "-m", message);
+        git(work, "push", "-q", "origin", "HEAD:refs/heads/main");
+        return git(work, "rev-parse", "HEAD");
+    }
+
+    public void tag(String tag) {
+        git(work, "tag", tag);
+        git(work, "push", "-q", "origin", "refs/tags/" + tag);
+    }
+}

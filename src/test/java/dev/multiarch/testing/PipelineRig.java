@@ -1,0 +1,100 @@
+package dev.multiarch.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A coordinator and runners as separate processes of the real jar, wired to a real registry, for end-to-end tests.
+ * Runners get their own work directories (and buildah storage); everything is stopped by {@link #close()}.
+ */
+public final class PipelineRig implements AutoCloseable {
+    public static final String SECRET = "test-registration-secret-0123456789";
+
+    private final Path dir;
+    private final RegistryServer registry;
+    private final int port;
+    private final int leaseSeconds;
+    private JavaProcess coordinator;
+    private final List<JavaProcess> runners = new ArrayList<>();
+    private final CoordinatorApi api;
+
+    public PipelineRig(Path dir, RegistryServer registry, int leaseSeconds) {
+        this.dir = dir;
+        this.registry = registry;
+        this.port = Ports.free();
+        this.leaseSeconds = leaseSeconds;
+        this.api = new CoordinatorApi("http://127.0.0.1:" + port, SECRET);
+    }
+
+    public CoordinatorApi api() {
+        return api;
+    }
+
+    public JavaProcess coordinator() {
+        return coordinator;
+    }
+
+    public JavaProcess startCoordinator() {
+        try {
+            Path cfg = dir.resolve("config.yaml");
+            Files.writeString(cfg, "server:\n  host: 127.0.0.1\n  port: " + port + "\n"
+                    + "store:\n  path: data\n"
+                    + "runners:\n  registration-secret: ${TEST_SECRET}\n  lease: " + leaseSeconds + "s\n"
+                    + "  max-attempts: 3\n  long-poll: 5s\n"
+                    + "registries:\n  - host: " + registry.host() + "\n    insecure: true\n");
+            coordinator = JavaProcess.start("coordinator", Map.of("TEST_SECRET", SECRET), "serve", "--config",
+                    cfg.toString());
+            Ports.await("the coordinator on port " + port, Duration.ofSeconds(60), () -> {
+                if (!coordinator.alive()) {
+                    throw new IllegalStateException("the coordinator exited:\n" + coordinator.log());
+                }
+                return api.up();
+            });
+            return coordinator;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A runner process; {@code nativePlatforms} and {@code qemuPlatforms} as written in runner.yaml. */
+    public JavaProcess startRunner(String name, List<String> nativePlatforms, List<String> qemuPlatforms, int jobs) {
+        try {
+            Path work = dir.resolve(name);
+            Files.createDirectories(work);
+            Path cfg = work.resolve("runner.yaml");
+            Files.writeString(cfg, "coordinator: http://127.0.0.1:" + port + "\nname: " + name + "\n"
+                    + "registration-secret: ${TEST_SECRET}\nwork-dir: " + work.resolve("work") + "\n"
+                    + "native: [" + String.join(", ", nativePlatforms) + "]\n"
+                    + "qemu: [" + String.join(", ", qemuPlatforms) + "]\n"
+                    + "jobs: " + jobs + "\n"
+                    + "insecure-registries: [\"" + registry.host() + "\"]\n");
+            JavaProcess p = JavaProcess.start(name, Map.of("TEST_SECRET", SECRET), "runner", "--config", cfg.toString());
+            runners.add(p);
+            Ports.await(name + " registering", Duration.ofSeconds(60), () -> {
+                if (!p.alive()) {
+                    throw new IllegalStateException(name + " exited:\n" + p.log());
+                }
+                return p.log().contains("registered as") || p.log().contains("→ http");
+            });
+            return p;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (JavaProcess r : runners) {
+            r.kill();
+        }
+        if (coordinator != null) {
+            coordinator.close();
+        }
+        api.close();
+    }
+}
