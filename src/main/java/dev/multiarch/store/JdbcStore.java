@@ -33,14 +33,18 @@ public final class JdbcStore implements Store {
         }
     }
 
-    /** An H2 database in {@code dir} (created if missing); one coordinator process at a time may open it. */
+    /**
+     * An H2 database in {@code dir} (created if missing); one coordinator process at a time may open it.
+     * {@code WRITE_DELAY=0}: a commit reaches the file before it returns (H2's default delays it up to a second,
+     * and a coordinator killed in that second forgot builds it had already acknowledged).
+     */
     public static JdbcStore embedded(Path dir) {
         try {
             java.nio.file.Files.createDirectories(dir);
         } catch (java.io.IOException e) {
             throw new StoreException("cannot create the data directory " + dir + ": " + e.getMessage(), e);
         }
-        String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("multiarch") + ";DB_CLOSE_ON_EXIT=FALSE";
+        String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("multiarch") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
         JdbcConnectionPool pool = JdbcConnectionPool.create(url, "multiarch", "");
         pool.setMaxConnections(16);
         try {
