@@ -43,16 +43,9 @@ public final class BuildPublisher {
         ImageReference image = ImageReference.parse(build.image());
         BuildSpec spec = BuildSpec.fromJson(build.spec());
         synchronized (locks.computeIfAbsent(build.image(), k -> new Object())) {
-            List<String> take = new ArrayList<>();
-            List<String> skipped = new ArrayList<>();
-            for (TagRule.PlannedTag t : BuildSpec.tagsFromJson(build.tags())) {
-                Optional<String> why = whyNot(build, t);
-                if (why.isPresent()) {
-                    skipped.add(t.tag() + ": " + why.get());
-                } else {
-                    take.add(t.tag());
-                }
-            }
+            TagDecision decision = decide(build);
+            List<String> take = decision.take();
+            List<String> skipped = decision.skipped();
             List<Entry> entries = new ArrayList<>();
             for (Verifier.Verified v : children) {
                 entries.add(new Entry(v.descriptor(), v.descriptor().platform().shortForm(), true));
@@ -79,6 +72,23 @@ public final class BuildPublisher {
             }
             return new Outcome(r.digest().toString(), take, skipped);
         }
+    }
+
+    /** Which planned tags a build may take now, and why it may not take the others. */
+    public record TagDecision(List<String> take, List<String> skipped) {}
+
+    public TagDecision decide(BuildRecord build) {
+        List<String> take = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        for (TagRule.PlannedTag t : BuildSpec.tagsFromJson(build.tags())) {
+            Optional<String> why = whyNot(build, t);
+            if (why.isPresent()) {
+                skipped.add(t.tag() + ": " + why.get());
+            } else {
+                take.add(t.tag());
+            }
+        }
+        return new TagDecision(take, skipped);
     }
 
     /** {@code amd64}, {@code arm-v7}, {@code arm64}: what per-arch tags end with. */

@@ -20,8 +20,8 @@ class MainTest {
     void unknownCommand_oneLineExit2() {
         CliRun.Result r = CliRun.run("pusj");
         assertEquals(2, r.exit());
-        assertEquals("multiarch: error: unknown command 'pusj'; commands: push from-spec, push from-args, inspect "
-                + "(see multiarch --help)", r.err().strip());
+        assertEquals("multiarch: error: unknown command 'pusj'; commands: push from-spec, push from-args, inspect, "
+                + "build, serve, runner, demo (see multiarch --help)", r.err().strip());
     }
 
     @Test

@@ -1,0 +1,76 @@
+package dev.multiarch.publish;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.multiarch.build.BuildSpec;
+import dev.multiarch.config.TagPlan;
+import dev.multiarch.config.TagRule;
+import dev.multiarch.store.BuildRecord;
+import dev.multiarch.store.JdbcStore;
+import dev.multiarch.store.NewBuild;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Which tags a build may take, against the tag owners in a real store. */
+class BuildPublisherTest {
+    @TempDir
+    Path dir;
+
+    private static BuildRecord build(JdbcStore s, String gitTag) {
+        TagPlan plan = TagPlan.of(gitTag, List.of(new TagRule.Semver()));
+        return s.createBuild(new NewBuild("r", "u", "c", "refs/tags/" + gitTag, "reg/app", "{}",
+                BuildSpec.tagsToJson(plan.tags()), plan.version().map(Object::toString).orElse(null), true, null,
+                List.of(new NewBuild.NewJob("linux/amd64", 60)), null));
+    }
+
+    private static void own(JdbcStore s, BuildRecord b, List<String> tags) {
+        tags.forEach(t -> s.setTagOwner("reg/app", t, b.id(), b.version()));
+    }
+
+    @Test
+    void backport_doesNotTakeLatestOrMajorOfANewerRelease() {
+        try (JdbcStore s = JdbcStore.embedded(dir)) {
+            BuildPublisher p = new BuildPublisher(s);
+            BuildRecord v2 = build(s, "v2.0.0");
+            own(s, v2, p.decide(v2).take());
+            BuildRecord v141 = build(s, "v1.4.1");
+            BuildPublisher.TagDecision d = p.decide(v141);
+            assertEquals(List.of("1.4.1", "1.4", "1"), d.take());
+            assertEquals(List.of("latest: stays at 2.0.0 (newer than 1.4.1)"), d.skipped());
+        }
+    }
+
+    @Test
+    void newerRelease_takesFloatingTags() {
+        try (JdbcStore s = JdbcStore.embedded(dir)) {
+            BuildPublisher p = new BuildPublisher(s);
+            BuildRecord v1 = build(s, "v1.4.1");
+            own(s, v1, p.decide(v1).take());
+            BuildRecord v15 = build(s, "v1.5.0");
+            assertEquals(List.of("1.5.0", "1.5", "1", "latest"), p.decide(v15).take());
+        }
+    }
+
+    @Test
+    void sameVersionRebuilt_newerBuildWins_olderFinishingLaterDoesNot() {
+        try (JdbcStore s = JdbcStore.embedded(dir)) {
+            BuildPublisher p = new BuildPublisher(s);
+            BuildRecord older = build(s, "v3.0.0");
+            BuildRecord newer = build(s, "v3.0.0");
+            own(s, newer, p.decide(newer).take());
+            BuildPublisher.TagDecision d = p.decide(older);
+            assertEquals(List.of(), d.take());
+            assertEquals("3.0.0: build " + newer.id() + " is newer and already published it", d.skipped().get(0));
+            assertEquals(4, p.decide(newer).take().size(), "publishing again after a restart is allowed");
+        }
+    }
+
+    @Test
+    void prerelease_takesOnlyItsOwnTag() {
+        try (JdbcStore s = JdbcStore.embedded(dir)) {
+            assertEquals(List.of("2.0.0-rc.1"), new BuildPublisher(s).decide(build(s, "v2.0.0-rc.1")).take());
+        }
+    }
+}
