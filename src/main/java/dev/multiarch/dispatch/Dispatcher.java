@@ -88,22 +88,42 @@ public final class Dispatcher implements AutoCloseable {
         });
     }
 
+    /** How many runners are waiting now (asked on the dispatch thread). */
+    int waitingCount() {
+        try {
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                waiting.removeIf(w -> w.result.isDone());
+                return waiting.size();
+            }, loop).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** New work may be queued (a build was created, a lease expired). */
     public void kick() {
         loop.execute(this::match);
     }
 
     private void match() {
+        try {
+            matchQueued();
+        } catch (RuntimeException e) {
+            LOG.log(java.util.logging.Level.WARNING, "dispatching failed; will try again on the next poll or kick", e);
+        }
+    }
+
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Dispatcher.class.getName());
+
+    private void matchQueued() {
         waiting.removeIf(w -> w.result.isDone());
         if (waiting.isEmpty()) {
             return;
         }
-        List<JobRecord> queued;
-        try {
-            queued = store.queuedJobs();
-        } catch (RuntimeException e) {
-            return;
-        }
+        List<JobRecord> queued = store.queuedJobs();
         for (JobRecord job : queued) {
             if (waiting.isEmpty()) {
                 return;

@@ -137,12 +137,16 @@ class PipelineIT {
         Instant created = Instant.parse(b.path("createdAt").asText());
         Instant done = Instant.parse(b.path("updatedAt").asText());
         double slowest = 0;
+        Instant lastJob = created;
         for (JsonNode j : b.path("jobs")) {
             slowest = Math.max(slowest, j.path("seconds").asDouble());
+            Instant f = Instant.parse(j.path("finishedAt").asText());
+            lastJob = f.isAfter(lastJob) ? f : lastJob;
         }
+        double total = Duration.between(created, done).toMillis() / 1000.0;
         String timing = String.format(java.util.Locale.ROOT, "5-platform build: created → published %.2f s; "
-                + "slowest platform %.2f s; overhead %.2f s%n", Duration.between(created, done).toMillis() / 1000.0,
-                slowest, Duration.between(created, done).toMillis() / 1000.0 - slowest);
+                + "slowest platform %.2f s; last platform reported → published (verify + publish) %.2f s%n",
+                total, slowest, Duration.between(lastJob, done).toMillis() / 1000.0);
         System.out.print(timing);
         Files.writeString(Path.of("target", "it-logs", "pipeline-timing.txt"), timing);
     }

@@ -33,6 +33,7 @@ class DispatcherTest {
         try (JdbcStore s = JdbcStore.embedded(dir); Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
             Dispatcher.Waiter qemu = d.await("qemu", ps(), ps("linux/arm64", "linux/s390x"));
             Dispatcher.Waiter arm = d.await("arm64-native", ps("linux/arm64", "linux/arm/v7"), ps());
+            assertEquals(2, d.waitingCount(), "both runners wait before the work arrives");
             build(s, "linux/arm64", "linux/s390x");
             d.kick();
             Optional<JobRecord> a = arm.result().get(5, TimeUnit.SECONDS);
