@@ -46,9 +46,10 @@ final class Serve implements Command {
 
     @Override
     public int run(CommandLine cl, PrintWriter out, PrintWriter err) throws InterruptedException {
-        ServiceConfig config = load(Path.of(cl.getOptionValue("config", "config.yaml")));
+        Path file = Path.of(cl.getOptionValue("config", "config.yaml")).toAbsolutePath();
+        ServiceConfig config = load(file);
         Logging.setUp();
-        CoordinatorApp app = CoordinatorApp.start(config, Extensions.routes(config));
+        CoordinatorApp app = CoordinatorApp.start(config, Extensions.plugins(config, file.getParent()));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.close();

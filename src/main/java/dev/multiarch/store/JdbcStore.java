@@ -594,6 +594,166 @@ public final class JdbcStore implements Store {
     }
 
     @Override
+    public boolean addDelivery(Delivery d) {
+        try {
+            return tx(c -> {
+                try (PreparedStatement p = c.prepareStatement("INSERT INTO deliveries (hook_id, delivery_id, event, "
+                        + "payload, received_at, state) VALUES (?, ?, ?, ?, ?, 'received')")) {
+                    p.setString(1, d.hookId());
+                    p.setString(2, d.deliveryId());
+                    p.setString(3, d.event());
+                    p.setString(4, d.payload());
+                    p.setTimestamp(5, ts(d.receivedAt()));
+                    p.executeUpdate();
+                    return true;
+                }
+            });
+        } catch (StoreException e) {
+            if (e.getCause() instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public List<Delivery> deliveriesIn(String state) {
+        return read(c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT * FROM deliveries WHERE state = ? ORDER BY received_at")) {
+                p.setString(1, state);
+                List<Delivery> out = new ArrayList<>();
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        out.add(new Delivery(r.getString("hook_id"), r.getString("delivery_id"), r.getString("event"),
+                                r.getString("payload"), inst(r, "received_at"), r.getString("state"), r.getString("note")));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public void markDelivery(String hookId, String deliveryId, String state, String note) {
+        tx(c -> {
+            try (PreparedStatement p = c.prepareStatement("UPDATE deliveries SET state = ?, note = ? WHERE hook_id = ? "
+                    + "AND delivery_id = ?")) {
+                p.setString(1, state);
+                p.setString(2, note);
+                p.setString(3, hookId);
+                p.setString(4, deliveryId);
+                p.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private static Report report(ResultSet r) throws SQLException {
+        return new Report(r.getLong("build_id"), r.getString("context"), r.getString("body"), r.getInt("version"),
+                r.getInt("sent_version"), r.getString("external_id"), r.getInt("attempts"), inst(r, "next_attempt"),
+                r.getString("last_error"));
+    }
+
+    @Override
+    public void wantReport(long buildId, String context, String body) {
+        tx(c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT body FROM reports WHERE build_id = ? AND context = ? "
+                    + "FOR UPDATE")) {
+                p.setLong(1, buildId);
+                p.setString(2, context);
+                try (ResultSet r = p.executeQuery()) {
+                    if (r.next()) {
+                        if (body.equals(r.getString(1))) {
+                            return null;
+                        }
+                        try (PreparedStatement u = c.prepareStatement("UPDATE reports SET body = ?, version = version + 1, "
+                                + "attempts = 0, next_attempt = NULL WHERE build_id = ? AND context = ?")) {
+                            u.setString(1, body);
+                            u.setLong(2, buildId);
+                            u.setString(3, context);
+                            u.executeUpdate();
+                        }
+                        return null;
+                    }
+                }
+            }
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO reports (build_id, context, body, version) "
+                    + "VALUES (?, ?, ?, 1)")) {
+                p.setLong(1, buildId);
+                p.setString(2, context);
+                p.setString(3, body);
+                p.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<Report> dueReports(Instant now, int limit) {
+        return read(c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT * FROM reports WHERE version > sent_version AND "
+                    + "(next_attempt IS NULL OR next_attempt <= ?) ORDER BY build_id, context LIMIT ?")) {
+                p.setTimestamp(1, ts(now));
+                p.setInt(2, limit);
+                List<Report> out = new ArrayList<>();
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        out.add(report(r));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public void reportSent(long buildId, String context, int version, String externalId) {
+        tx(c -> {
+            try (PreparedStatement p = c.prepareStatement("UPDATE reports SET sent_version = GREATEST(sent_version, ?), "
+                    + "external_id = COALESCE(?, external_id), attempts = 0, next_attempt = NULL, last_error = NULL "
+                    + "WHERE build_id = ? AND context = ?")) {
+                p.setInt(1, version);
+                p.setString(2, externalId);
+                p.setLong(3, buildId);
+                p.setString(4, context);
+                p.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void reportDeferred(long buildId, String context, Instant next, String error) {
+        tx(c -> {
+            try (PreparedStatement p = c.prepareStatement("UPDATE reports SET attempts = attempts + 1, next_attempt = ?, "
+                    + "last_error = ? WHERE build_id = ? AND context = ?")) {
+                p.setTimestamp(1, ts(next));
+                p.setString(2, error);
+                p.setLong(3, buildId);
+                p.setString(4, context);
+                p.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<Report> reports(long buildId) {
+        return read(c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT * FROM reports WHERE build_id = ? ORDER BY context")) {
+                p.setLong(1, buildId);
+                List<Report> out = new ArrayList<>();
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        out.add(report(r));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
     public void close() {
         try {
             closer.close();

@@ -81,6 +81,34 @@ public interface Store extends AutoCloseable {
 
     record TagOwner(long buildId, String version) {}
 
+    /** A webhook delivery as received. */
+    record Delivery(String hookId, String deliveryId, String event, String payload, Instant receivedAt, String state,
+                    String note) {}
+
+    /** Stores a delivery; false when (hook id, delivery id) was stored before (a redelivery). */
+    boolean addDelivery(Delivery d);
+
+    List<Delivery> deliveriesIn(String state);
+
+    void markDelivery(String hookId, String deliveryId, String state, String note);
+
+    /** One check's wanted state in the status outbox; {@code body} is the reporter's JSON. */
+    record Report(long buildId, String context, String body, int version, int sentVersion, String externalId,
+                  int attempts, Instant nextAttempt, String lastError) {}
+
+    /** Records the state wanted for a check (version + 1) unless it is the same as the last one wanted. */
+    void wantReport(long buildId, String context, String body);
+
+    /** Checks whose wanted state has not reached GitHub and whose retry time has come. */
+    List<Report> dueReports(Instant now, int limit);
+
+    /** Version {@code version} reached GitHub (as {@code externalId}, e.g. a check run id). */
+    void reportSent(long buildId, String context, int version, String externalId);
+
+    void reportDeferred(long buildId, String context, Instant next, String error);
+
+    List<Report> reports(long buildId);
+
     @Override
     void close();
 }

@@ -35,7 +35,21 @@ public final class CoordinatorApp implements AutoCloseable {
     private final Vertx vertx;
     private final CoordinatorServer server;
 
-    private CoordinatorApp(ServiceConfig config, List<CoordinatorServer.Routes> routes) {
+    /** A part of the coordinator that config switches on (the GitHub integration): routes, then a start hook. */
+    public interface Plugin extends AutoCloseable {
+        CoordinatorServer.Routes routes(Coordinator coordinator);
+
+        /** After the server listens: resume work left by a previous process. */
+        default void started(Coordinator coordinator) {}
+
+        @Override
+        default void close() {}
+    }
+
+    private final List<Plugin> plugins;
+
+    private CoordinatorApp(ServiceConfig config, List<Plugin> plugins) {
+        this.plugins = plugins;
         store = JdbcStore.embedded(config.dataDir());
         registry = registryClient(config);
         dispatcher = new Dispatcher(store, config.leaseDuration());
@@ -47,16 +61,18 @@ public final class CoordinatorApp implements AutoCloseable {
         coordinator = new Coordinator(config, store, dispatcher, new Git.FileReader(config.sourceCache()), registry,
                 workers);
         vertx = Vertx.vertx();
+        List<CoordinatorServer.Routes> routes = new ArrayList<>();
+        plugins.forEach(p -> routes.add(p.routes(coordinator)));
         server = new CoordinatorServer(coordinator, dispatcher, routes);
     }
 
     /**
      * Starts everything; fails (and releases what it opened) when the port is taken or the store is locked.
      *
-     * @param routes more routes for the same server (the GitHub webhook)
+     * @param plugins parts switched on by the configuration (the GitHub integration)
      */
-    public static CoordinatorApp start(ServiceConfig config, List<CoordinatorServer.Routes> routes) {
-        CoordinatorApp app = new CoordinatorApp(config, routes);
+    public static CoordinatorApp start(ServiceConfig config, List<Plugin> plugins) {
+        CoordinatorApp app = new CoordinatorApp(config, plugins);
         try {
             app.vertx.deployVerticle(app.server).await();
         } catch (Exception e) {
@@ -72,6 +88,7 @@ public final class CoordinatorApp implements AutoCloseable {
             }
         }));
         app.coordinator.resume();
+        app.plugins.forEach(p -> p.started(app.coordinator));
         LOG.info(() -> "coordinator listening on " + config.host() + ":" + app.server.port() + " (" + config.publicUrl()
                 + "), data in " + config.dataDir());
         return app;
@@ -112,6 +129,7 @@ public final class CoordinatorApp implements AutoCloseable {
         } catch (Exception e) {
             LOG.log(Level.WARNING, "stopping the HTTP server", e);
         }
+        plugins.forEach(Plugin::close);
         dispatcher.close();
         workers.shutdown();
         try {

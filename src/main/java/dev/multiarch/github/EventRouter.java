@@ -1,0 +1,176 @@
+package dev.multiarch.github;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.multiarch.build.Coordinator;
+import dev.multiarch.build.Trigger;
+import dev.multiarch.config.RepoConfig;
+import dev.multiarch.store.BuildRecord;
+import dev.multiarch.store.BuildState;
+import dev.multiarch.store.Store;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/** Turns one stored webhook delivery into what the workflows ask for; returns a note for the delivery's record. */
+public final class EventRouter {
+    private static final Logger LOG = Logger.getLogger(EventRouter.class.getName());
+    private static final String ZERO = "0000000000000000000000000000000000000000";
+
+    private final Coordinator coordinator;
+    private final GitHubAccess github;
+    private final List<Workflow> workflows;
+
+    public EventRouter(Coordinator coordinator, GitHubAccess github, List<Workflow> workflows) {
+        this.coordinator = coordinator;
+        this.github = github;
+        this.workflows = workflows;
+    }
+
+    /** @throws IOException when GitHub could not be read (the delivery is then marked failed, with the reason) */
+    public String route(String event, JsonNode p) throws IOException {
+        return switch (event) {
+            case "ping" -> "ping: zen \"" + p.path("zen").asText() + "\"";
+            case "push" -> push(p);
+            case "pull_request" -> pullRequest(p);
+            case "check_run" -> rerun(p, "check_run", p.path("check_run").path("head_sha").asText());
+            case "check_suite" -> rerun(p, "check_suite", p.path("check_suite").path("head_sha").asText());
+            case "installation", "installation_repositories" -> "noted: " + event + " " + p.path("action").asText()
+                    + " for " + p.path("installation").path("account").path("login").asText("?");
+            default -> "ignored: multiarch does not act on " + event + " events";
+        };
+    }
+
+    private Optional<Workflow> workflow(Workflow.Kind kind, String name, String defaultBranch) {
+        return workflows.stream().filter(w -> w.enabled() && w.on() == kind && w.matches(name, defaultBranch)).findFirst();
+    }
+
+    private String push(JsonNode p) throws IOException {
+        String ref = p.path("ref").asText();
+        JsonNode repo = p.path("repository");
+        String fullName = repo.path("full_name").asText();
+        if (p.path("deleted").asBoolean(false) || ZERO.equals(p.path("after").asText())) {
+            return "recorded: " + ref + " deleted in " + fullName + "; nothing built";
+        }
+        String sha = p.path("after").asText();
+        long installation = p.path("installation").path("id").asLong(0);
+        String defaultBranch = repo.path("default_branch").asText(repo.path("master_branch").asText("main"));
+        if (ref.startsWith("refs/tags/")) {
+            String tag = ref.substring("refs/tags/".length());
+            Optional<Workflow> w = workflow(Workflow.Kind.TAG, tag, defaultBranch);
+            if (w.isEmpty()) {
+                return "ignored: no enabled tag workflow matches " + tag;
+            }
+            Trigger t = new Trigger(fullName, repo.path("clone_url").asText(), sha, ref, w.get().publish(), List.of(),
+                    new Origin(fullName, sha, installation, 0, w.get().name()).toJson());
+            return started(w.get(), build(t, installation, fullName, sha));
+        }
+        if (ref.startsWith("refs/heads/")) {
+            String branch = ref.substring("refs/heads/".length());
+            Optional<Workflow> w = workflow(Workflow.Kind.BRANCH, branch, defaultBranch);
+            if (w.isEmpty()) {
+                return "ignored: no enabled branch workflow matches " + branch;
+            }
+            Trigger t = new Trigger(fullName, repo.path("clone_url").asText(), sha, ref, w.get().publish(),
+                    w.get().tags(), new Origin(fullName, sha, installation, 0, w.get().name()).toJson());
+            return started(w.get(), build(t, installation, fullName, sha));
+        }
+        return "ignored: " + ref + " is neither a tag nor a branch";
+    }
+
+    private String pullRequest(JsonNode p) throws IOException {
+        String action = p.path("action").asText();
+        JsonNode pr = p.path("pull_request");
+        int number = pr.path("number").asInt(p.path("number").asInt());
+        JsonNode base = pr.path("base");
+        JsonNode head = pr.path("head");
+        String baseRepo = base.path("repo").path("full_name").asText(p.path("repository").path("full_name").asText());
+        long installation = p.path("installation").path("id").asLong(0);
+        if (action.equals("closed")) {
+            int n = cancel(baseRepo, number, "the pull request was closed");
+            return "pull request #" + number + " closed: cancelled " + n + " build(s)";
+        }
+        if (!action.equals("opened") && !action.equals("synchronize") && !action.equals("reopened")) {
+            return "ignored: pull_request " + action;
+        }
+        String baseBranch = base.path("ref").asText();
+        String defaultBranch = p.path("repository").path("default_branch").asText("main");
+        Optional<Workflow> w = workflow(Workflow.Kind.PULL_REQUEST, baseBranch, defaultBranch);
+        if (w.isEmpty()) {
+            return "ignored: no enabled pull_request workflow matches base branch " + baseBranch;
+        }
+        int cancelled = cancel(baseRepo, number, "a newer commit was pushed to the pull request");
+        String headRepo = head.path("repo").path("full_name").asText("");
+        // A head in another repository (or a deleted fork: no repository at all) is untrusted.
+        boolean fork = !headRepo.equals(baseRepo);
+        String sha = head.path("sha").asText();
+        boolean publish = !fork && w.get().publish();
+        List<String> tags = publish ? w.get().tags().stream().map(t -> t.replace("{number}", String.valueOf(number)))
+                .toList() : List.of();
+        // A fork's .multiarch.yaml is untrusted: read the base branch's, never the head's.
+        String configRef = fork ? base.path("sha").asText(baseBranch) : sha;
+        Optional<String> config = github.readFile(installation, baseRepo, RepoConfig.FILE, configRef);
+        Trigger t = new Trigger(baseRepo, head.path("repo").path("clone_url").asText(), sha,
+                "refs/pull/" + number + "/head", publish, tags,
+                new Origin(baseRepo, sha, installation, number, w.get().name()).toJson());
+        List<BuildRecord> bs = coordinator.create(t, config.orElse(null));
+        return started(w.get(), bs) + (fork ? " (fork: untrusted, config from " + baseBranch + ", no credentials)" : "")
+                + (cancelled > 0 ? "; cancelled " + cancelled + " older build(s)" : "");
+    }
+
+    private String rerun(JsonNode p, String kind, String sha) throws IOException {
+        if (!p.path("action").asText().equals("rerequested") && !p.path("action").asText().equals("requested")) {
+            return "ignored: " + kind + " " + p.path("action").asText();
+        }
+        String fullName = p.path("repository").path("full_name").asText();
+        Optional<BuildRecord> last = coordinator.store().recentBuilds(1000).stream()
+                .filter(b -> {
+                    Origin o = Origin.of(b.trigger());
+                    return o != null && o.repo().equals(fullName) && o.sha().equals(sha);
+                }).findFirst();
+        if (last.isEmpty()) {
+            return "ignored: " + kind + " " + p.path("action").asText() + " for " + sha + ", which multiarch never built";
+        }
+        BuildRecord b = last.get();
+        Origin o = Origin.of(b.trigger());
+        Trigger t = new Trigger(b.repo(), b.cloneUrl(), b.commit(), b.ref(), b.push(), explicitTags(b), b.trigger());
+        if (o.pr() > 0) {
+            cancel(o.repo(), o.pr(), "re-run requested");
+        }
+        return "re-run of " + sha.substring(0, 12) + ": " + started(null, build(t, o.installation(), o.repo(), b.commit()));
+    }
+
+    private static List<String> explicitTags(BuildRecord b) {
+        if (b.ref().startsWith("refs/tags/") || b.tags() == null) {
+            return List.of();
+        }
+        return dev.multiarch.build.BuildSpec.tagsFromJson(b.tags()).stream().map(x -> x.tag()).toList();
+    }
+
+    /** Reads .multiarch.yaml at the commit through the API and creates the builds. */
+    private List<BuildRecord> build(Trigger t, long installation, String fullName, String sha) throws IOException {
+        Optional<String> config = github.readFile(installation, fullName, RepoConfig.FILE, sha);
+        return coordinator.create(t, config.orElse(null));
+    }
+
+    private int cancel(String repo, int pr, String why) {
+        int n = 0;
+        Store store = coordinator.store();
+        for (BuildRecord b : store.buildsIn(BuildState.QUEUED, BuildState.RUNNING)) {
+            Origin o = Origin.of(b.trigger());
+            if (o != null && o.repo().equals(repo) && o.pr() == pr && coordinator.cancel(b.id(), why)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static String started(Workflow w, List<BuildRecord> bs) {
+        List<String> ids = new ArrayList<>();
+        bs.forEach(b -> ids.add("#" + b.id() + (b.state() == BuildState.FAILED ? " (failed: " + b.error() + ")" : "")));
+        String s = (w == null ? "" : w.name() + ": ") + "build(s) " + String.join(", ", ids);
+        LOG.info(s);
+        return s;
+    }
+}

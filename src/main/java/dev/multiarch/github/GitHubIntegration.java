@@ -1,0 +1,150 @@
+package dev.multiarch.github;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.multiarch.build.Coordinator;
+import dev.multiarch.store.Store;
+import dev.multiarch.web.CoordinatorApp;
+import dev.multiarch.web.CoordinatorServer;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The GitHub integration as a coordinator plugin: {@code POST /webhook}, the event router behind it, and the status
+ * reporter listening to every build.
+ */
+public final class GitHubIntegration implements CoordinatorApp.Plugin {
+    private static final Logger LOG = Logger.getLogger(GitHubIntegration.class.getName());
+    /** GitHub caps payloads at 25 MB ("Webhook events and payloads"). */
+    static final long MAX_PAYLOAD = 25L * 1024 * 1024;
+
+    private final GitHubConfig config;
+    private final String publicUrl;
+    private final GitHubAccess access;
+    private final List<Workflow> workflows;
+    /** One thread: deliveries are processed in the order they arrived (a push, then the pull request closing). */
+    private final ExecutorService processor = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "github-events");
+        t.setDaemon(true);
+        return t;
+    });
+    private StatusReporter reporter;
+    private EventRouter router;
+    private Store store;
+
+    public GitHubIntegration(GitHubConfig config, String publicUrl) {
+        this.config = config;
+        this.publicUrl = publicUrl;
+        this.access = new GitHubAccess(config, Clock.systemUTC());
+        this.workflows = Workflow.load(config.workflowsDir());
+        LOG.info(() -> "GitHub: " + config + "; workflows " + workflows.stream()
+                .map(w -> w.name() + (w.enabled() ? "" : " (disabled)")).toList());
+    }
+
+    @Override
+    public CoordinatorServer.Routes routes(Coordinator coordinator) {
+        this.store = coordinator.store();
+        this.router = new EventRouter(coordinator, access, workflows);
+        this.reporter = new StatusReporter(store, access, publicUrl, Clock.systemUTC());
+        coordinator.addListener(reporter);
+        return (r, worker) -> r.post("/webhook")
+                .handler(BodyHandler.create().setBodyLimit(MAX_PAYLOAD))
+                .handler(ctx -> receive(ctx, worker));
+    }
+
+    @Override
+    public void started(Coordinator coordinator) {
+        processor.execute(() -> {
+            for (Store.Delivery d : store.deliveriesIn("received")) {
+                LOG.info(() -> "processing delivery " + d.deliveryId() + " (" + d.event() + ") left from before a restart");
+                process(d);
+            }
+        });
+    }
+
+    private void receive(RoutingContext ctx, io.vertx.core.WorkerExecutor worker) {
+        String type = ctx.request().getHeader("Content-Type");
+        if (type == null || !type.toLowerCase().startsWith("application/json")) {
+            reply(ctx, 415, "the webhook's content type must be application/json (got " + type + ")");
+            return;
+        }
+        String event = ctx.request().getHeader("X-GitHub-Event");
+        String delivery = ctx.request().getHeader("X-GitHub-Delivery");
+        String hook = ctx.request().getHeader("X-GitHub-Hook-ID");
+        String signature = ctx.request().getHeader("X-Hub-Signature-256");
+        byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+        worker.executeBlocking(() -> {
+            if (signature == null) {
+                return new int[] {401};
+            }
+            if (!WebhookSignature.valid(signature, body, config.webhookSecrets())) {
+                return new int[] {403};
+            }
+            if (event == null || delivery == null) {
+                return new int[] {400};
+            }
+            Store.Delivery d = new Store.Delivery(hook == null ? "-" : hook, delivery, event,
+                    new String(body, StandardCharsets.UTF_8), Instant.now(), "received", null);
+            if (!store.addDelivery(d)) {
+                return new int[] {200};
+            }
+            processor.execute(() -> process(d));
+            return new int[] {202};
+        }, false).onComplete(ar -> {
+            if (ar.failed()) {
+                LOG.log(Level.WARNING, "storing a webhook delivery failed", ar.cause());
+                reply(ctx, 500, "the delivery could not be stored; GitHub may redeliver it");
+                return;
+            }
+            switch (ar.result()[0]) {
+                case 401 -> reply(ctx, 401, "missing X-Hub-Signature-256");
+                case 403 -> reply(ctx, 403, "X-Hub-Signature-256 does not match any configured webhook secret");
+                case 400 -> reply(ctx, 400, "missing X-GitHub-Event or X-GitHub-Delivery");
+                case 200 -> reply(ctx, 200, "delivery " + delivery + " was received before; not processed again");
+                default -> reply(ctx, 202, "accepted " + event + " delivery " + delivery);
+            }
+        });
+    }
+
+    private static void reply(RoutingContext ctx, int status, String message) {
+        if (!ctx.response().ended()) {
+            ctx.response().setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8")
+                    .end(message + "\n");
+        }
+    }
+
+    private void process(Store.Delivery d) {
+        String state;
+        String note;
+        try {
+            JsonNode payload = GitHubAccess.JSON.readTree(d.payload());
+            note = router.route(d.event(), payload);
+            state = note.startsWith("ignored") ? "ignored" : "processed";
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "delivery " + d.deliveryId() + " (" + d.event() + ") failed", e);
+            state = "failed";
+            note = e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+        String s = state;
+        String n = note;
+        LOG.info(() -> "delivery " + d.deliveryId() + " (" + d.event() + "): " + n);
+        store.markDelivery(d.hookId(), d.deliveryId(), s, n);
+    }
+
+    @Override
+    public void close() {
+        processor.shutdown();
+        if (reporter != null) {
+            reporter.close();
+        }
+        access.close();
+    }
+}

@@ -1,0 +1,33 @@
+package dev.multiarch.github;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+
+/**
+ * Where a build came from on GitHub, kept with the build (its trigger info) so that its checks go to the right
+ * repository, commit and installation, and so that later events find it (a closed pull request, a re-run).
+ *
+ * @param installation 0 when authenticating with a token
+ * @param pr           0 when not a pull request
+ */
+public record Origin(String repo, String sha, long installation, int pr, String workflow) {
+    public String toJson() {
+        try {
+            return GitHubAccess.JSON.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The origin of a build, or null for builds that did not come from GitHub. */
+    public static Origin of(String triggerInfo) {
+        if (triggerInfo == null || triggerInfo.isBlank()) {
+            return null;
+        }
+        try {
+            Origin o = GitHubAccess.JSON.readValue(triggerInfo, Origin.class);
+            return o.repo() == null ? null : o;
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+}
