@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -31,7 +30,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     private final GitHubAccess access;
     private final List<Workflow> workflows;
     /** One thread: deliveries are processed in the order they arrived (a push, then the pull request closing). */
-    private final ExecutorService processor = Executors.newSingleThreadExecutor(r -> {
+    private final java.util.concurrent.ScheduledExecutorService processor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "github-events");
         t.setDaemon(true);
         return t;
@@ -65,7 +64,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         processor.execute(() -> {
             for (Store.Delivery d : store.deliveriesIn("received")) {
                 LOG.info(() -> "processing delivery " + d.deliveryId() + " (" + d.event() + ") left from before a restart");
-                process(d);
+                process(d, 1);
             }
         });
     }
@@ -96,7 +95,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
             if (!store.addDelivery(d)) {
                 return new int[] {200};
             }
-            processor.execute(() -> process(d));
+            processor.execute(() -> process(d, 1));
             return new int[] {202};
         }, false).onComplete(ar -> {
             if (ar.failed()) {
@@ -121,14 +120,28 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         }
     }
 
-    private void process(Store.Delivery d) {
+    /** GitHub unreachable while reading a delivery's configuration: try again, up to this many times. */
+    static final int MAX_TRIES = 8;
+
+    private void process(Store.Delivery d, int attempt) {
         String state;
         String note;
         try {
             JsonNode payload = GitHubAccess.JSON.readTree(d.payload());
             note = router.route(d.event(), payload);
             state = note.startsWith("ignored") ? "ignored" : "processed";
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            if (attempt < MAX_TRIES) {
+                long seconds = Math.min(300, 1L << attempt);
+                LOG.warning(() -> "delivery " + d.deliveryId() + " (" + d.event() + "): " + e.getMessage()
+                        + "; trying again in " + seconds + " s");
+                store.markDelivery(d.hookId(), d.deliveryId(), "received", "attempt " + attempt + ": " + e.getMessage());
+                processor.schedule(() -> process(d, attempt + 1), seconds, java.util.concurrent.TimeUnit.SECONDS);
+                return;
+            }
+            state = "failed";
+            note = "gave up after " + attempt + " attempts: " + e.getMessage();
+        } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "delivery " + d.deliveryId() + " (" + d.event() + ") failed", e);
             state = "failed";
             note = e.getClass().getSimpleName() + ": " + e.getMessage();

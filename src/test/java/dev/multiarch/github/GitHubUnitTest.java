@@ -1,0 +1,122 @@
+package dev.multiarch.github;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.multiarch.config.ConfigException;
+import dev.multiarch.testing.GitHubEvents;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.Signature;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GitHubUnitTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void signature_githubsPublishedTestVector() {
+        byte[] body = "Hello, World!".getBytes(StandardCharsets.UTF_8);
+        String expected = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+        assertEquals(expected, WebhookSignature.sign("It's a Secret to Everybody", body));
+        assertTrue(WebhookSignature.valid(expected, body, List.of("It's a Secret to Everybody")));
+    }
+
+    @Test
+    void signature_anyConfiguredSecretVerifies_forRotation() {
+        byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+        String old = WebhookSignature.sign("old-secret", body);
+        assertTrue(WebhookSignature.valid(old, body, List.of("new-secret", "old-secret")));
+        assertFalse(WebhookSignature.valid(old, body, List.of("new-secret")));
+        assertFalse(WebhookSignature.valid(null, body, List.of("old-secret")));
+        assertFalse(WebhookSignature.valid("sha1=abc", body, List.of("old-secret")));
+        assertFalse(WebhookSignature.valid(old, "{ }".getBytes(), List.of("old-secret")), "the body is signed exactly");
+    }
+
+    @Test
+    void appJwt_fromPkcs1Pem_isRs256WithGitHubsClaims() throws Exception {
+        Path pem = dir.resolve("app.pem");
+        KeyPair kp = GitHubEvents.appKey(pem);
+        assertTrue(Files.readString(pem).startsWith("-----BEGIN RSA PRIVATE KEY-----"));
+        Instant now = Instant.parse("2026-11-27T12:00:00Z");
+        String jwt = AppJwt.fromPemFile("123456", pem).token(now);
+        String[] parts = jwt.split("\\.");
+        Signature s = Signature.getInstance("SHA256withRSA");
+        s.initVerify(kp.getPublic());
+        s.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+        assertTrue(s.verify(Base64.getUrlDecoder().decode(parts[2])));
+        JsonNode claims = new ObjectMapper().readTree(Base64.getUrlDecoder().decode(parts[1]));
+        assertEquals("123456", claims.path("iss").asText());
+        assertEquals(now.getEpochSecond() - 60, claims.path("iat").asLong());
+        assertTrue(claims.path("exp").asLong() - now.getEpochSecond() <= 600);
+    }
+
+    @Test
+    void appKey_notAKey_isAClearError() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AppJwt.readPrivateKey("-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n"));
+        assertTrue(e.getMessage().contains("BEGIN RSA PRIVATE KEY"), e.getMessage());
+    }
+
+    @Test
+    void shippedWorkflows_releaseOnTags_verifyPullRequests_edgeOff() {
+        List<Workflow> ws = Workflow.load(Path.of("workflows"));
+        Workflow edge = ws.stream().filter(w -> w.name().equals("edge")).findFirst().orElseThrow();
+        assertFalse(edge.enabled());
+        assertTrue(edge.matches("main", "main"));
+        assertFalse(edge.matches("feature", "main"));
+        Workflow release = ws.stream().filter(w -> w.on() == Workflow.Kind.TAG).findFirst().orElseThrow();
+        assertTrue(release.publish());
+        assertTrue(release.matches("v1.2.3", "main"));
+        Workflow prs = ws.stream().filter(w -> w.on() == Workflow.Kind.PULL_REQUEST).findFirst().orElseThrow();
+        assertFalse(prs.publish());
+    }
+
+    @Test
+    void workflow_mistakesAreNamed() {
+        ConfigException e = assertThrows(ConfigException.class, () -> Workflow.parse("w.yaml", "name: x\non: tags\n"));
+        assertEquals("w.yaml:2: on: expected tag, branch or pull_request", e.getMessage());
+        ConfigException t = assertThrows(ConfigException.class, () -> Workflow.parse("w.yaml",
+                "name: x\non: branch\npublish: true\n"));
+        assertTrue(t.getMessage().contains("needs tags"), t.getMessage());
+    }
+
+    @Test
+    void config_needsSecretsAndOneWayToAuthenticate() {
+        assertThrows(ConfigException.class, () -> GitHubConfig.of(Map.of("token", "t"), dir));
+        assertThrows(ConfigException.class, () -> GitHubConfig.of(Map.of("webhook-secrets", "s"), dir));
+        assertThrows(ConfigException.class, () -> GitHubConfig.of(Map.of("webhook-secrets", "s", "app-id", "1"), dir));
+        GitHubConfig c = GitHubConfig.of(Map.of("webhook-secrets", "a,b", "token", "ghp_secret",
+                "api-url", "https://ghe.example/api/v3/"), dir);
+        assertEquals(List.of("a", "b"), c.webhookSecrets());
+        assertEquals("https://ghe.example/api/v3", c.apiUrl());
+        assertFalse(c.toString().contains("ghp_secret"));
+    }
+
+    @Test
+    void retryTimes_followGitHubsHeaders() {
+        Instant now = Instant.parse("2026-11-27T12:00:00Z");
+        assertEquals(now.plusSeconds(7), RetryTimes.from(429, "7", null, null, now));
+        assertEquals(Instant.ofEpochSecond(now.getEpochSecond() + 31), RetryTimes.from(403, null, "0",
+                String.valueOf(now.getEpochSecond() + 30), now));
+        assertEquals(null, RetryTimes.from(502, null, null, null, now));
+    }
+
+    @Test
+    void statusDescriptions_areCutToGitHubsLimit() {
+        String d = StatusReporter.cut("x".repeat(500), StatusReporter.STATUS_DESCRIPTION_MAX);
+        assertEquals(140, d.length());
+        assertTrue(d.endsWith("…"));
+    }
+}

@@ -1,0 +1,395 @@
+package dev.multiarch.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.json.schema.Draft;
+import io.vertx.json.schema.JsonSchema;
+import io.vertx.json.schema.JsonSchemaOptions;
+import io.vertx.json.schema.OutputUnit;
+import io.vertx.json.schema.Validator;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A local stand-in for GitHub's REST API. Every request is checked against GitHub's own OpenAPI description (the
+ * operation must exist; a JSON body must validate against its request schema; auth must be what GitHub would take:
+ * the app's RS256 JWT for /app endpoints, a minted installation token or the configured token elsewhere). Whatever
+ * does not pass is answered as GitHub would (404, 401, 422) and recorded in {@link #violations()}, which a test
+ * asserts is empty. Repository contents come from real bare git repositories. Faults can be injected: 502s, rate
+ * limits.
+ */
+public final class GitHubStandIn implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A request as received, with the status it got. */
+    public record Call(String method, String path, String query, JsonNode body, int status) {}
+
+    private record Operation(String template, Pattern pattern, String method, Validator body) {}
+
+    private final HttpServer server;
+    private final List<Operation> operations = new ArrayList<>();
+    private final List<Call> calls = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> violations = Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, Path> repos = new ConcurrentHashMap<>();
+    private final Map<String, Instant> installationTokens = new ConcurrentHashMap<>();
+    private final AtomicInteger ids = new AtomicInteger(1000);
+    private final PublicKey appKey;
+    private final String appId;
+    private final String token;
+    private volatile int failuresLeft;
+    private volatile int failureStatus;
+    private volatile Map<String, String> failureHeaders = Map.of();
+
+    /**
+     * @param appKey the GitHub App's public key (App mode), or null
+     * @param token  the token accepted everywhere (token mode), or null
+     */
+    public GitHubStandIn(Path openapi, String appId, PublicKey appKey, String token) throws IOException {
+        this.appId = appId;
+        this.appKey = appKey;
+        this.token = token;
+        JsonNode spec = JSON.readTree(openapi.toFile());
+        for (Iterator<Map.Entry<String, JsonNode>> it = spec.path("paths").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> p = it.next();
+            String regex = Pattern.quote(p.getKey()).replace("{path}", "\\E(.+)\\Q")
+                    .replaceAll("\\{[a-z_]+}", "\\\\E([^/]+)\\\\Q");
+            for (Iterator<Map.Entry<String, JsonNode>> m = p.getValue().fields(); m.hasNext(); ) {
+                Map.Entry<String, JsonNode> op = m.next();
+                JsonNode schema = op.getValue().at("/requestBody/content/application~1json/schema");
+                Validator v = schema.isMissingNode() ? null : Validator.create(
+                        JsonSchema.of(new JsonObject(JSON.writeValueAsString(openApiToJsonSchema(schema.deepCopy())))),
+                        new JsonSchemaOptions().setDraft(Draft.DRAFT4).setBaseUri("https://stand-in.invalid/"));
+                operations.add(new Operation(p.getKey(), Pattern.compile(regex), op.getKey().toUpperCase(), v));
+            }
+        }
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", this::handle);
+        server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4));
+        server.start();
+    }
+
+    /** OpenAPI 3.0's {@code nullable: true} is JSON Schema's {@code type: [T, "null"]}. */
+    static JsonNode openApiToJsonSchema(JsonNode n) {
+        if (n.isObject()) {
+            ObjectNode o = (ObjectNode) n;
+            if (o.path("nullable").asBoolean(false) && o.has("type") && o.get("type").isTextual()) {
+                ArrayNode types = JSON.createArrayNode().add(o.get("type").asText()).add("null");
+                o.set("type", types);
+            }
+            o.remove("nullable");
+            o.fields().forEachRemaining(e -> openApiToJsonSchema(e.getValue()));
+        } else if (n.isArray()) {
+            n.forEach(GitHubStandIn::openApiToJsonSchema);
+        }
+        return n;
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** Serves this repository's files (through {@code git show}) under {@code owner/name}. */
+    public void repo(String fullName, Path bareRepo) {
+        repos.put(fullName, bareRepo);
+    }
+
+    public List<Call> calls() {
+        synchronized (calls) {
+            return List.copyOf(calls);
+        }
+    }
+
+    public List<String> violations() {
+        synchronized (violations) {
+            return List.copyOf(violations);
+        }
+    }
+
+    public int installationTokensMinted() {
+        return installationTokens.size();
+    }
+
+    /** The next {@code n} API requests get {@code status} with these headers (a 502, a rate limit). */
+    public void failNext(int n, int status, Map<String, String> headers) {
+        this.failureStatus = status;
+        this.failureHeaders = headers;
+        this.failuresLeft = n;
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            String method = ex.getRequestMethod();
+            String path = ex.getRequestURI().getRawPath();
+            String query = ex.getRequestURI().getRawQuery();
+            byte[] raw;
+            try (InputStream in = ex.getRequestBody()) {
+                raw = in.readAllBytes();
+            }
+            JsonNode body = null;
+            if (raw.length > 0) {
+                try {
+                    body = JSON.readTree(raw);
+                } catch (IOException e) {
+                    violation(method + " " + path + ": body is not JSON");
+                    respond(ex, 400, Map.of("message", "Problems parsing JSON"), method, path, query, null);
+                    return;
+                }
+            }
+            Operation op = null;
+            List<String> params = new ArrayList<>();
+            for (Operation o : operations) {
+                Matcher m = o.pattern.matcher(path);
+                if (m.matches() && o.method.equals(method)) {
+                    op = o;
+                    for (int i = 1; i <= m.groupCount(); i++) {
+                        params.add(URLDecoder.decode(m.group(i), StandardCharsets.UTF_8));
+                    }
+                    break;
+                }
+            }
+            if (op == null) {
+                violation(method + " " + path + ": no such operation in GitHub's OpenAPI description");
+                respond(ex, 404, Map.of("message", "Not Found"), method, path, query, body);
+                return;
+            }
+            if (op.body != null && body != null) {
+                OutputUnit out = op.body.validate(body.isObject() ? new JsonObject(JSON.writeValueAsString(body))
+                        : JSON.convertValue(body, Object.class));
+                if (!out.getValid()) {
+                    List<String> errs = new ArrayList<>();
+                    for (OutputUnit e : out.getErrors() == null ? List.<OutputUnit>of() : out.getErrors()) {
+                        errs.add(e.getInstanceLocation() + " " + e.getError());
+                    }
+                    violation(method + " " + op.template + ": body does not match the schema: " + errs + " body " + body);
+                    respond(ex, 422, Map.of("message", "Invalid request.", "errors", errs), method, path, query, body);
+                    return;
+                }
+            }
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            if (!authorized(op.template, auth)) {
+                violation(method + " " + op.template + ": not authenticated as GitHub requires (" + (auth == null
+                        ? "no Authorization" : auth.split(" ")[0]) + ")");
+                respond(ex, 401, Map.of("message", "Bad credentials"), method, path, query, body);
+                return;
+            }
+            if (failuresLeft > 0) {
+                failuresLeft--;
+                failureHeaders.forEach((k, v) -> ex.getResponseHeaders().add(k, v.replace("{now+2}",
+                        String.valueOf(Instant.now().getEpochSecond() + 2))));
+                respond(ex, failureStatus, Map.of("message", failureStatus == 403 ? "API rate limit exceeded"
+                        : "Server Error"), method, path, query, body);
+                return;
+            }
+            answer(ex, op.template, method, params, query, body);
+        } catch (RuntimeException e) {
+            violation("stand-in failure: " + e);
+            respond(ex, 500, Map.of("message", e.toString()), ex.getRequestMethod(), ex.getRequestURI().getPath(), null, null);
+        }
+    }
+
+    private boolean authorized(String template, String auth) {
+        if (auth == null) {
+            return false;
+        }
+        if (template.startsWith("/app")) {
+            return auth.startsWith("Bearer ") && validJwt(auth.substring(7));
+        }
+        String t = auth.replaceFirst("^(token|Bearer) ", "");
+        return appKey != null ? installationTokens.containsKey(t) : t.equals(token);
+    }
+
+    private boolean validJwt(String jwt) {
+        if (appKey == null) {
+            return false;
+        }
+        String[] parts = jwt.split("\\.");
+        if (parts.length != 3) {
+            return false;
+        }
+        try {
+            JsonNode header = JSON.readTree(Base64.getUrlDecoder().decode(parts[0]));
+            JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(parts[1]));
+            Signature s = Signature.getInstance("SHA256withRSA");
+            s.initVerify(appKey);
+            s.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+            long now = Instant.now().getEpochSecond();
+            long iat = claims.path("iat").asLong();
+            long exp = claims.path("exp").asLong();
+            return header.path("alg").asText().equals("RS256") && s.verify(Base64.getUrlDecoder().decode(parts[2]))
+                    && claims.path("iss").asText().equals(appId) && iat <= now && exp > now && exp - iat <= 600;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private void answer(HttpExchange ex, String template, String method, List<String> params, String query,
+                        JsonNode body) throws IOException {
+        String now = Instant.now().toString().replaceAll("\\.\\d+Z$", "Z");
+        switch (method + " " + template) {
+            case "POST /app/installations/{installation_id}/access_tokens" -> {
+                String t = "ghs_" + Long.toHexString(Double.doubleToLongBits(Math.random())) + ids.incrementAndGet();
+                Instant expires = Instant.now().plusSeconds(3600);
+                installationTokens.put(t, expires);
+                respond(ex, 201, Map.of("token", t, "expires_at", expires.toString().replaceAll("\\.\\d+Z$", "Z"),
+                        "permissions", Map.of("checks", "write", "contents", "read", "statuses", "write"),
+                        "repository_selection", "all"), method, template, query, body);
+            }
+            case "GET /repos/{owner}/{repo}" -> {
+                String full = params.get(0) + "/" + params.get(1);
+                if (!repos.containsKey(full)) {
+                    respond(ex, 404, Map.of("message", "Not Found"), method, template, query, body);
+                    return;
+                }
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("id", Math.abs(full.hashCode()));
+                r.put("node_id", "R_" + Math.abs(full.hashCode()));
+                r.put("name", params.get(1));
+                r.put("full_name", full);
+                r.put("owner", Map.of("login", params.get(0), "id", 1, "type", "User"));
+                r.put("private", false);
+                r.put("html_url", "https://github.com/" + full);
+                r.put("url", url() + "/repos/" + full);
+                r.put("default_branch", "main");
+                respond(ex, 200, r, method, template, query, body);
+            }
+            case "GET /repos/{owner}/{repo}/contents/{path}" -> {
+                Path bare = repos.get(params.get(0) + "/" + params.get(1));
+                String ref = query == null ? "HEAD" : queryParam(query, "ref");
+                Proc.Result r = bare == null ? null : Proc.run(List.of("git", "--git-dir=" + bare, "show",
+                        ref + ":" + params.get(2)), null, 60);
+                if (r == null || r.exit() != 0) {
+                    respond(ex, 404, Map.of("message", "Not Found",
+                            "documentation_url", "https://docs.github.com/rest/repos/contents#get-repository-content"),
+                            method, template, query, body);
+                    return;
+                }
+                byte[] content = r.out().getBytes(StandardCharsets.UTF_8);
+                Map<String, Object> c = new LinkedHashMap<>();
+                c.put("type", "file");
+                c.put("encoding", "base64");
+                c.put("size", content.length);
+                c.put("name", params.get(2).replaceAll(".*/", ""));
+                c.put("path", params.get(2));
+                c.put("content", Base64.getMimeEncoder().encodeToString(content));
+                c.put("sha", "0".repeat(40));
+                c.put("url", url() + "/repos/" + params.get(0) + "/" + params.get(1) + "/contents/" + params.get(2));
+                c.put("git_url", null);
+                c.put("html_url", null);
+                c.put("download_url", null);
+                c.put("_links", Map.of("self", c.get("url")));
+                respond(ex, 200, c, method, template, query, body);
+            }
+            case "POST /repos/{owner}/{repo}/check-runs", "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}" -> {
+                long id = method.equals("POST") ? ids.incrementAndGet() : Long.parseLong(params.get(2));
+                Map<String, Object> run = new LinkedHashMap<>();
+                run.put("id", id);
+                run.put("node_id", "CR_" + id);
+                run.put("head_sha", body.path("head_sha").asText(""));
+                run.put("name", body.path("name").asText(""));
+                run.put("status", body.path("status").asText("queued"));
+                run.put("conclusion", body.path("conclusion").isMissingNode() ? null : body.path("conclusion").asText());
+                run.put("url", url() + "/repos/" + params.get(0) + "/" + params.get(1) + "/check-runs/" + id);
+                run.put("html_url", "https://github.com/" + params.get(0) + "/" + params.get(1) + "/runs/" + id);
+                run.put("details_url", body.path("details_url").asText(null));
+                run.put("external_id", body.path("external_id").asText(null));
+                run.put("started_at", now);
+                run.put("completed_at", body.path("completed_at").asText(null));
+                run.put("output", Map.of("title", body.at("/output/title").asText(""), "summary",
+                        body.at("/output/summary").asText(""), "annotations_count", 0, "annotations_url", ""));
+                run.put("check_suite", Map.of("id", 1));
+                run.put("app", Map.of("id", Long.parseLong(appId == null ? "0" : appId), "slug", "multiarch"));
+                run.put("pull_requests", List.of());
+                respond(ex, method.equals("POST") ? 201 : 200, run, method, template, query, body);
+            }
+            case "POST /repos/{owner}/{repo}/statuses/{sha}" -> {
+                int id = ids.incrementAndGet();
+                Map<String, Object> s = new LinkedHashMap<>();
+                s.put("id", id);
+                s.put("node_id", "SC_" + id);
+                s.put("url", url() + "/repos/" + params.get(0) + "/" + params.get(1) + "/statuses/" + params.get(2));
+                s.put("state", body.path("state").asText());
+                s.put("description", body.path("description").asText(null));
+                s.put("target_url", body.path("target_url").asText(null));
+                s.put("context", body.path("context").asText("default"));
+                s.put("avatar_url", null);
+                s.put("created_at", now);
+                s.put("updated_at", now);
+                s.put("creator", Map.of("login", "multiarch[bot]", "id", 2, "type", "Bot"));
+                respond(ex, 201, s, method, template, query, body);
+            }
+            case "GET /rate_limit" -> respond(ex, 200, Map.of("resources", Map.of(), "rate", Map.of("limit", 5000,
+                    "remaining", 4999, "reset", Instant.now().getEpochSecond() + 3600, "used", 1)), method, template,
+                    query, body);
+            default -> {
+                violation(method + " " + template + ": the stand-in does not serve this operation");
+                respond(ex, 501, Map.of("message", "not served by the stand-in"), method, template, query, body);
+            }
+        }
+    }
+
+    private static String queryParam(String query, String name) {
+        for (String kv : query.split("&")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0 && kv.substring(0, eq).equals(name)) {
+                return URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return "HEAD";
+    }
+
+    private void violation(String v) {
+        violations.add(v);
+    }
+
+    private void respond(HttpExchange ex, int status, Object body, String method, String path, String query,
+                         JsonNode requestBody) throws IOException {
+        calls.add(new Call(method, path, query, requestBody, status));
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        ex.getResponseHeaders().add("Content-Type", "application/json; charset=utf-8");
+        ex.getResponseHeaders().add("X-GitHub-Media-Type", "github.v3; format=json");
+        ex.sendResponseHeaders(status, bytes.length);
+        ex.getResponseBody().write(bytes);
+    }
+
+    /** The cache bin/setup-host fills from the npm registry. */
+    public static Path fixtures() {
+        String cache = System.getenv("MULTIARCH_CACHE");
+        Path base = cache != null ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache", "multiarch");
+        Path gh = base.resolve("github");
+        if (!Files.isRegularFile(gh.resolve("openapi-subset.json"))) {
+            throw new IllegalStateException(gh + " has no GitHub fixtures: run bin/setup-host first");
+        }
+        return gh;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    }
+}
