@@ -60,6 +60,11 @@ final class JobRunner {
             } catch (Exec.StepFailed e) {
                 log.line("failed: " + e.getMessage());
                 result = new Protocol.Complete(job.attempt(), null, null, 0, 0, e.getMessage());
+            } catch (RuntimeException | LinkageError e) {
+                // A bug of ours must fail this job with a reason, not kill the runner with the job leased.
+                LOG.log(java.util.logging.Level.SEVERE, tag + "internal error", e);
+                log.line("internal error: " + e);
+                result = new Protocol.Complete(job.attempt(), null, null, 0, 0, "runner internal error: " + e);
             }
             if (stop.reason() != null && result.error() != null && result.error().contains(stop.reason())
                     && !stop.reason().equals("timed out")) {

@@ -71,6 +71,7 @@ public final class CoordinatorServer extends VerticleBase {
         r.post("/api/jobs/:id/log").handler(this::log);
         r.post("/api/jobs/:id/complete").handler(this::complete);
         r.post("/api/builds").handler(this::createBuilds);
+        r.get("/api/builds").handler(this::buildsJson);
         r.get("/api/builds/:id").handler(this::buildJson);
         r.post("/api/builds/:id/cancel").handler(this::cancel);
         r.get("/builds/:id").handler(this::buildPage);
@@ -340,6 +341,20 @@ public final class CoordinatorServer extends VerticleBase {
             }
             return out;
         }, views -> json(ctx, 201, views));
+    }
+
+    /** The most recent builds, newest first; {@code ?commit=SHA} keeps those of one commit. */
+    private void buildsJson(RoutingContext ctx) {
+        String commit = ctx.request().getParam("commit");
+        blocking(ctx, () -> {
+            List<BuildView> vs = new ArrayList<>();
+            for (BuildRecord b : coordinator.store().recentBuilds(200)) {
+                if (commit == null || commit.equals(b.commit())) {
+                    vs.add(BuildView.of(b, coordinator.store().jobs(b.id()), coordinator.config().publicUrl()));
+                }
+            }
+            return vs;
+        }, vs -> json(ctx, 200, vs));
     }
 
     private void buildJson(RoutingContext ctx) {

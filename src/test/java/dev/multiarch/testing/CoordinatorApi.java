@@ -57,6 +57,17 @@ public final class CoordinatorApi {
         }
     }
 
+    /** Builds of one commit, newest first. */
+    public List<JsonNode> builds(String commit) {
+        try (Response r = http.newCall(new Request.Builder().url(base + "/api/builds?commit=" + commit).build()).execute()) {
+            List<JsonNode> out = new ArrayList<>();
+            JSON.readTree(r.body().string()).forEach(out::add);
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public JsonNode build(long id) {
         try (Response r = http.newCall(new Request.Builder().url(base + "/api/builds/" + id).build()).execute()) {
             return JSON.readTree(r.body().string());

@@ -68,12 +68,17 @@ public final class GitHubEvents {
     private static final OkHttpClient HTTP = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(30)).build();
 
     public static Delivered deliver(String url, String event, String deliveryId, byte[] body, String signature) {
+        return deliver(url, event, deliveryId, body, signature, "application/json");
+    }
+
+    public static Delivered deliver(String url, String event, String deliveryId, byte[] body, String signature,
+                                    String contentType) {
         Request.Builder b = new Request.Builder().url(url)
                 .header("X-GitHub-Event", event)
                 .header("X-GitHub-Delivery", deliveryId)
                 .header("X-GitHub-Hook-ID", "4242")
                 .header("User-Agent", "GitHub-Hookshot/test")
-                .post(RequestBody.create(body, MediaType.get("application/json")));
+                .post(RequestBody.create(body, MediaType.get(contentType)));
         if (signature != null) {
             b.header("X-Hub-Signature-256", signature);
         }

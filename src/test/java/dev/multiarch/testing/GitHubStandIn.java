@@ -47,7 +47,7 @@ public final class GitHubStandIn implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A request as received, with the status it got. */
-    public record Call(String method, String path, String query, JsonNode body, int status) {}
+    public record Call(String method, String path, String query, JsonNode body, int status, JsonNode response) {}
 
     private record Operation(String template, Pattern pattern, String method, Validator body) {}
 
@@ -257,12 +257,12 @@ public final class GitHubStandIn implements AutoCloseable {
                 installationTokens.put(t, expires);
                 respond(ex, 201, Map.of("token", t, "expires_at", expires.toString().replaceAll("\\.\\d+Z$", "Z"),
                         "permissions", Map.of("checks", "write", "contents", "read", "statuses", "write"),
-                        "repository_selection", "all"), method, template, query, body);
+                        "repository_selection", "all"), method, ex.getRequestURI().getRawPath(), query, body);
             }
             case "GET /repos/{owner}/{repo}" -> {
                 String full = params.get(0) + "/" + params.get(1);
                 if (!repos.containsKey(full)) {
-                    respond(ex, 404, Map.of("message", "Not Found"), method, template, query, body);
+                    respond(ex, 404, Map.of("message", "Not Found"), method, ex.getRequestURI().getRawPath(), query, body);
                     return;
                 }
                 Map<String, Object> r = new LinkedHashMap<>();
@@ -275,7 +275,7 @@ public final class GitHubStandIn implements AutoCloseable {
                 r.put("html_url", "https://github.com/" + full);
                 r.put("url", url() + "/repos/" + full);
                 r.put("default_branch", "main");
-                respond(ex, 200, r, method, template, query, body);
+                respond(ex, 200, r, method, ex.getRequestURI().getRawPath(), query, body);
             }
             case "GET /repos/{owner}/{repo}/contents/{path}" -> {
                 Path bare = repos.get(params.get(0) + "/" + params.get(1));
@@ -285,7 +285,7 @@ public final class GitHubStandIn implements AutoCloseable {
                 if (r == null || r.exit() != 0) {
                     respond(ex, 404, Map.of("message", "Not Found",
                             "documentation_url", "https://docs.github.com/rest/repos/contents#get-repository-content"),
-                            method, template, query, body);
+                            method, ex.getRequestURI().getRawPath(), query, body);
                     return;
                 }
                 byte[] content = r.out().getBytes(StandardCharsets.UTF_8);
@@ -302,7 +302,7 @@ public final class GitHubStandIn implements AutoCloseable {
                 c.put("html_url", null);
                 c.put("download_url", null);
                 c.put("_links", Map.of("self", c.get("url")));
-                respond(ex, 200, c, method, template, query, body);
+                respond(ex, 200, c, method, ex.getRequestURI().getRawPath(), query, body);
             }
             case "POST /repos/{owner}/{repo}/check-runs", "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}" -> {
                 long id = method.equals("POST") ? ids.incrementAndGet() : Long.parseLong(params.get(2));
@@ -324,7 +324,7 @@ public final class GitHubStandIn implements AutoCloseable {
                 run.put("check_suite", Map.of("id", 1));
                 run.put("app", Map.of("id", Long.parseLong(appId == null ? "0" : appId), "slug", "multiarch"));
                 run.put("pull_requests", List.of());
-                respond(ex, method.equals("POST") ? 201 : 200, run, method, template, query, body);
+                respond(ex, method.equals("POST") ? 201 : 200, run, method, ex.getRequestURI().getRawPath(), query, body);
             }
             case "POST /repos/{owner}/{repo}/statuses/{sha}" -> {
                 int id = ids.incrementAndGet();
@@ -340,14 +340,14 @@ public final class GitHubStandIn implements AutoCloseable {
                 s.put("created_at", now);
                 s.put("updated_at", now);
                 s.put("creator", Map.of("login", "multiarch[bot]", "id", 2, "type", "Bot"));
-                respond(ex, 201, s, method, template, query, body);
+                respond(ex, 201, s, method, ex.getRequestURI().getRawPath(), query, body);
             }
             case "GET /rate_limit" -> respond(ex, 200, Map.of("resources", Map.of(), "rate", Map.of("limit", 5000,
-                    "remaining", 4999, "reset", Instant.now().getEpochSecond() + 3600, "used", 1)), method, template,
+                    "remaining", 4999, "reset", Instant.now().getEpochSecond() + 3600, "used", 1)), method, ex.getRequestURI().getRawPath(),
                     query, body);
             default -> {
                 violation(method + " " + template + ": the stand-in does not serve this operation");
-                respond(ex, 501, Map.of("message", "not served by the stand-in"), method, template, query, body);
+                respond(ex, 501, Map.of("message", "not served by the stand-in"), method, ex.getRequestURI().getRawPath(), query, body);
             }
         }
     }
@@ -368,8 +368,8 @@ public final class GitHubStandIn implements AutoCloseable {
 
     private void respond(HttpExchange ex, int status, Object body, String method, String path, String query,
                          JsonNode requestBody) throws IOException {
-        calls.add(new Call(method, path, query, requestBody, status));
         byte[] bytes = JSON.writeValueAsBytes(body);
+        calls.add(new Call(method, path, query, requestBody, status, JSON.readTree(bytes)));
         ex.getResponseHeaders().add("Content-Type", "application/json; charset=utf-8");
         ex.getResponseHeaders().add("X-GitHub-Media-Type", "github.v3; format=json");
         ex.sendResponseHeaders(status, bytes.length);

@@ -22,6 +22,8 @@ public final class PipelineRig implements AutoCloseable {
     private JavaProcess coordinator;
     private final List<JavaProcess> runners = new ArrayList<>();
     private final CoordinatorApi api;
+    private String extraConfig = "";
+    private Map<String, String> env = Map.of("TEST_SECRET", SECRET);
 
     public PipelineRig(Path dir, RegistryServer registry, int leaseSeconds) {
         this.dir = dir;
@@ -29,6 +31,19 @@ public final class PipelineRig implements AutoCloseable {
         this.port = Ports.free();
         this.leaseSeconds = leaseSeconds;
         this.api = new CoordinatorApi("http://127.0.0.1:" + port, SECRET);
+    }
+
+    /** More config.yaml (a github: section), and environment for the coordinator. */
+    public PipelineRig withConfig(String yaml, Map<String, String> environment) {
+        this.extraConfig = yaml;
+        Map<String, String> e = new java.util.HashMap<>(environment);
+        e.put("TEST_SECRET", SECRET);
+        this.env = Map.copyOf(e);
+        return this;
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port;
     }
 
     public CoordinatorApi api() {
@@ -46,9 +61,8 @@ public final class PipelineRig implements AutoCloseable {
                     + "store:\n  path: data\n"
                     + "runners:\n  registration-secret: ${TEST_SECRET}\n  lease: " + leaseSeconds + "s\n"
                     + "  max-attempts: 3\n  long-poll: 5s\n"
-                    + "registries:\n  - host: " + registry.host() + "\n    insecure: true\n");
-            coordinator = JavaProcess.start("coordinator", Map.of("TEST_SECRET", SECRET), "serve", "--config",
-                    cfg.toString());
+                    + "registries:\n  - host: " + registry.host() + "\n    insecure: true\n" + extraConfig);
+            coordinator = JavaProcess.start("coordinator", env, "serve", "--config", cfg.toString());
             Ports.await("the coordinator on port " + port, Duration.ofSeconds(60), () -> {
                 if (!coordinator.alive()) {
                     throw new IllegalStateException("the coordinator exited:\n" + coordinator.log());
