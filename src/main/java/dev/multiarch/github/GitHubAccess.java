@@ -97,7 +97,10 @@ public final class GitHubAccess {
     /** A github-api client for an installation (App) or for the token. */
     public GitHub client(long installationId) throws IOException {
         if (!config.isApp()) {
-            return clients.computeIfAbsent("token", k -> build(b -> b.withOAuthToken(config.token())));
+            // The token goes out as "Authorization: token …", without github-api's GET /user login lookup that
+            // withOAuthToken does (an extra call the bot never needs, which fine-grained tokens may not allow).
+            return clients.computeIfAbsent("token", k -> build(b -> b.withAuthorizationProvider(
+                    org.kohsuke.github.authorization.ImmutableAuthorizationProvider.fromAppInstallationToken(config.token()))));
         }
         String token = installationToken(installationId);
         return clients.computeIfAbsent("installation-" + installationId + "-" + token.hashCode(),
