@@ -57,7 +57,13 @@ public final class RegistryClient implements AutoCloseable {
 
     /** Reads an image manifest's config blob (small JSON), checked against its digest. */
     public JsonNode getConfig(ImageReference repo, Descriptor config) {
-        byte[] bytes = caller.call(repo.registry(), new BlobGetOperation(repo, config.digest(), MAX_CONFIG_BYTES));
+        byte[] bytes = readBlob(repo, config.digest(), in -> {
+            byte[] b = in.readNBytes((int) MAX_CONFIG_BYTES + 1);
+            if (b.length > MAX_CONFIG_BYTES) {
+                throw new java.io.IOException("the config is over the " + MAX_CONFIG_BYTES + " bytes this reads");
+            }
+            return b;
+        });
         try {
             return Json.parse(bytes);
         } catch (RuntimeException e) {
