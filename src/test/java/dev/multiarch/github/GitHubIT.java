@@ -283,6 +283,22 @@ class GitHubIT {
     }
 
     @Test
+    void newerPushToAPullRequest_cancelsTheOlderBuild() {
+        String base = repo.commit("base for pushed-to pr", project("hello-sync", "linux/amd64", RUN));
+        String first = repo.commit("slow first version", project("hello-sync", "linux/amd64",
+                "RUN [\"/bin/busybox\", \"sleep\", \"30\"]\n"));
+        assertEquals(202, GitHubEvents.deliver(rig.url() + "/webhook", "pull_request",
+                pullRequest("opened", 13, first, base, REPO, repo.cloneUrl()), NEW_SECRET).status());
+        Ports.await("the first PR build to run", DEADLINE, () -> api.builds(first).stream()
+                .anyMatch(b -> b.path("state").asText().equals("running")));
+        String second = repo.commit("fixed version", project("hello-sync", "linux/amd64", RUN));
+        assertEquals(202, GitHubEvents.deliver(rig.url() + "/webhook", "pull_request",
+                pullRequest("synchronize", 13, second, base, REPO, repo.cloneUrl()), NEW_SECRET).status());
+        assertEquals("cancelled", awaitBuild(first, "refs/pull/13/head").path("state").asText());
+        assertEquals("published", awaitBuild(second, "refs/pull/13/head").path("state").asText());
+    }
+
+    @Test
     void checkRunRerequested_buildsTheCommitAgain() {
         String commit = repo.commit("rerun", project("hello-rerun", "linux/amd64", RUN));
         assertEquals(202, GitHubEvents.deliver(rig.url() + "/webhook", "push", tagPush("v5.0.0", commit), NEW_SECRET)
