@@ -120,7 +120,9 @@ public final class EventRouter {
     }
 
     private String rerun(JsonNode p, String kind, String sha) throws IOException {
-        if (!p.path("action").asText().equals("rerequested") && !p.path("action").asText().equals("requested")) {
+        // Only a person's re-run request: GitHub also sends check_suite "requested" on every push, which the push
+        // event already builds.
+        if (!p.path("action").asText().equals("rerequested")) {
             return "ignored: " + kind + " " + p.path("action").asText();
         }
         String fullName = p.path("repository").path("full_name").asText();
