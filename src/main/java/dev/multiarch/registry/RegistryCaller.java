@@ -18,10 +18,12 @@ import okhttp3.Response;
 import okhttp3.ResponseBody;
 
 /**
- * Runs every {@link RegistryOperation}: picks the base URL (HTTPS, or plain HTTP for loopback registries and those
- * marked so; an insecure registry is tried with HTTPS without verification first and falls back to HTTP, as docker
- * does), owns the HTTP exchange, and maps unexpected answers to {@link RegistryException}s carrying the registry's
- * own error code (distribution-spec "Error Codes").
+ * Runs every {@link RegistryOperation}: picks the base URL, owns the HTTP exchange, and maps unexpected answers to
+ * {@link RegistryException}s carrying the registry's own error code (distribution-spec "Error Codes").
+ *
+ * <p>Schemes, as docker treats registries: HTTPS with verified TLS by default; plain HTTP first for loopback
+ * registries ({@code localhost}, 127.0.0.0/8, ::1) and with {@code --plain-http}, switching to unverified TLS when
+ * the port turns out to speak TLS; an {@code --insecure} registry is tried with unverified TLS, falling back to HTTP.
  */
 final class RegistryCaller {
     private final HttpClients clients;
@@ -42,7 +44,7 @@ final class RegistryCaller {
 
     <T> T call(String registry, RegistryOperation<T> op) {
         HttpUrl base = base(registry);
-        boolean isInsecure = insecureEverywhere || insecure.contains(registry);
+        boolean isInsecure = insecureEverywhere || insecure.contains(registry) || isLoopback(registry);
         OkHttpClient client = clients.forScheme(base.scheme(), isInsecure);
         Request request = op.request(base).newBuilder()
                 .tag(AuthScope.class, new AuthScope(registry, op.scopes()))
@@ -50,6 +52,12 @@ final class RegistryCaller {
         try (Response r = client.newCall(request).execute()) {
             if (op.accepts(r.code())) {
                 return op.handle(r);
+            }
+            if (r.code() == 400 && base.scheme().equals("http") && isInsecure && speaksTls(r)) {
+                // Plain HTTP to a TLS port: Go's server answers 400 "Client sent an HTTP request to an HTTPS
+                // server". A loopback or insecure registry that serves TLS is then used over unverified TLS.
+                bases.put(registry, base.newBuilder().scheme("https").build());
+                return call(registry, op);
             }
             throw fromResponse(op, r);
         } catch (RegistryAuthException e) {
@@ -77,6 +85,14 @@ final class RegistryCaller {
             throw RegistryException.builder(op.action(), op.target()).code("UNREACHABLE").detail(why)
                     .hint("gave up after " + retry.attempts() + " attempts; is " + registry + " up and reachable?")
                     .build(e);
+        }
+    }
+
+    private static boolean speaksTls(Response r) {
+        try {
+            return r.peekBody(512).string().contains("HTTPS server");
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -94,6 +94,20 @@ class AuthIT {
         assertTrue(r.err().contains("UNAUTHORIZED"), r.err());
     }
 
+    /** A loopback registry that serves TLS (self-signed): found by its answer to plain HTTP, used like docker does. */
+    @Test
+    void loopbackRegistryServingTls_isFoundAndUsed() {
+        try (RegistryServer tls = RegistryServer.start(null, null, true)) {
+            Platform p = Platform.parse("linux/amd64");
+            TestImages.push(TestImages.build(p), tls.host() + "/secure:amd64", Format.DOCKER, null);
+            CliRun.Result r = CliRun.run("push", "from-args", "--platforms", "linux/amd64", "--template",
+                    tls.host() + "/secure:ARCH", "--target", tls.host() + "/secure:1", "--docker-cfg", tmp.toString());
+            assertEquals(0, r.exit(), r.toString());
+            CliRun.Result i = CliRun.run("inspect", "--docker-cfg", tmp.toString(), tls.host() + "/secure:1");
+            assertTrue(i.out().contains("linux/amd64"), i.toString());
+        }
+    }
+
     private static boolean existsWithCreds(String ref) {
         return dev.multiarch.testing.Proc.run(java.util.List.of("skopeo", "inspect", "--raw", "--tls-verify=false",
                 "--creds", USER + ":" + PASS, "docker://" + ref), null, 60).exit() == 0;

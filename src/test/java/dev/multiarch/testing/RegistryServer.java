@@ -27,6 +27,11 @@ public final class RegistryServer implements AutoCloseable {
 
     /** With htpasswd auth when {@code user} is not null. */
     public static RegistryServer start(String user, String password) {
+        return start(user, password, false);
+    }
+
+    /** Serving TLS with a fresh self-signed certificate (openssl) when {@code tls}. */
+    public static RegistryServer start(String user, String password, boolean tls) {
         try {
             Path dir = Files.createTempDirectory("registry");
             int port = Ports.free();
@@ -36,6 +41,13 @@ public final class RegistryServer implements AutoCloseable {
                     .append("storage:\n  filesystem:\n    rootdirectory: ").append(dir.resolve("data")).append('\n')
                     .append("  delete:\n    enabled: true\n")
                     .append("http:\n  addr: 127.0.0.1:").append(port).append('\n');
+            if (tls) {
+                Proc.ok(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                        "-keyout", dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString()));
+                cfg.append("  tls:\n    certificate: ").append(dir.resolve("cert.pem")).append("\n    key: ")
+                        .append(dir.resolve("key.pem")).append('\n');
+            }
             if (user != null) {
                 Path htpasswd = dir.resolve("htpasswd");
                 Proc.Result r = Proc.ok(List.of("htpasswd", "-Bbn", user, password));
