@@ -37,9 +37,15 @@ final class BuildPage {
         }
         if (v.indexDigest() != null) {
             row(h, "published index", "<code>" + e(v.indexDigest()) + "</code>");
+            StringBuilder refs = new StringBuilder();
+            for (String t : v.publishedTags()) {
+                refs.append(refs.length() == 0 ? "" : "<br>").append("<code>").append(e(v.image() + ":" + t))
+                        .append("</code>");
+            }
+            row(h, "tags", refs.toString());
         }
-        if (v.published() != null) {
-            row(h, "publication", "<code>" + e(v.published()) + "</code>");
+        if (!v.keptBack().isEmpty()) {
+            row(h, "kept back", e(String.join("; ", v.keptBack())));
         }
         row(h, "created", e(v.createdAt()));
         if (v.seconds() != null) {
@@ -58,6 +64,10 @@ final class BuildPage {
                         .append("</td><td>").append(e(j.error())).append("</td></tr>");
             }
             h.append("</table>");
+            if (v.indexDigest() != null) {
+                h.append("<p>The published index lists exactly these images, one per platform, each verified in the "
+                        + "registry: its config names the platform and the programs its build added are for it.</p>");
+            }
             for (int i = 0; i < v.jobs().size(); i++) {
                 BuildView.JobView j = v.jobs().get(i);
                 String log = logs.get(i);

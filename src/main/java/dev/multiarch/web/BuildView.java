@@ -11,6 +11,7 @@ import java.util.List;
 /** A build as the API and the page show it: no secrets, times as ISO-8601 text. */
 public record BuildView(long id, String repo, String ref, String commit, String image, String state, String error,
                         boolean push, List<String> plannedTags, String indexDigest, String published,
+                        List<String> publishedTags, List<String> keptBack,
                         String createdAt, String updatedAt, Double seconds, String url, List<JobView> jobs) {
 
     public record JobView(long id, String platform, String state, String runner, int attempt, String digest,
@@ -22,8 +23,19 @@ public record BuildView(long id, String repo, String ref, String commit, String 
                 seconds(j.startedAt(), j.finishedAt()))).toList();
         List<String> tags = b.tags() == null ? List.of()
                 : BuildSpec.tagsFromJson(b.tags()).stream().map(TagRule.PlannedTag::tag).toList();
+        List<String> published = new java.util.ArrayList<>();
+        List<String> kept = new java.util.ArrayList<>();
+        if (b.publishedTags() != null) {
+            try {
+                com.fasterxml.jackson.databind.JsonNode n = Json.MAPPER.readTree(b.publishedTags());
+                n.path("tags").forEach(t -> published.add(t.asText()));
+                n.path("skipped").forEach(t -> kept.add(t.asText()));
+            } catch (java.io.IOException e) {
+                kept.add("(unreadable publication record)");
+            }
+        }
         return new BuildView(b.id(), b.repo(), b.ref(), b.commit(), b.image(), b.state().word(), b.error(), b.push(),
-                tags, b.indexDigest(), b.publishedTags(), text(b.createdAt()), text(b.updatedAt()),
+                tags, b.indexDigest(), b.publishedTags(), published, kept, text(b.createdAt()), text(b.updatedAt()),
                 b.state().terminal() ? seconds(b.createdAt(), b.updatedAt()) : null,
                 publicUrl + "/builds/" + b.id(), js);
     }
