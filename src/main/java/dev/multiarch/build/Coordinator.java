@@ -43,6 +43,7 @@ public final class Coordinator {
     private final ExecutorService workers;
     private final BuildPublisher publisher;
     private final List<BuildListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile java.util.function.Function<BuildRecord, Optional<String>> sourceAuth = b -> Optional.empty();
 
     public Coordinator(ServiceConfig config, Store store, Dispatcher dispatcher, Git.FileReader sources,
                        RegistryClient registry, ExecutorService workers) {
@@ -65,6 +66,14 @@ public final class Coordinator {
 
     public ServiceConfig config() {
         return config;
+    }
+
+    /**
+     * Where jobs get credentials to fetch their source (the GitHub integration: installation tokens). The provider
+     * decides trust: it must answer empty for untrusted builds (pull requests from forks).
+     */
+    public void sourceCredentials(java.util.function.Function<BuildRecord, Optional<String>> provider) {
+        this.sourceAuth = provider;
     }
 
     public void addListener(BuildListener l) {
@@ -112,9 +121,16 @@ public final class Coordinator {
                     r.map(ServiceConfig.Registry::password).orElse(null));
         }
         long heartbeat = Math.max(1, config.leaseDuration().toSeconds() / 3);
+        String auth;
+        try {
+            auth = sourceAuth.apply(b).orElse(null);
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "no source credentials for build " + b.id() + ": " + e.getMessage());
+            auth = null;
+        }
         return new Protocol.Assignment(job.id(), b.id(), job.attempt(), job.platform(), b.cloneUrl(), b.commit(),
                 spec.dockerfile(), spec.context(), spec.buildArgs(), b.image(),
-                spec.format().equals("docker") ? "docker" : "oci", push, job.timeoutSeconds(), heartbeat);
+                spec.format().equals("docker") ? "docker" : "oci", push, auth, job.timeoutSeconds(), heartbeat);
     }
 
     public Protocol.HeartbeatReply heartbeat(long jobId, String runnerId, int attempt) {

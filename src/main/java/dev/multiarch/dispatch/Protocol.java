@@ -44,11 +44,20 @@ public final class Protocol {
      * @param image      repository to push to, without tag
      * @param format     manifest format to push: {@code oci} or {@code docker}
      * @param push       null: build and check only, push nothing
+     * @param sourceAuth an HTTP Authorization header value for fetching the source (a GitHub installation token for
+     *                   a private repository); null for none — always null for untrusted sources
      * @param heartbeatSeconds how often to send a heartbeat; the lease lasts about three of them
      */
     public record Assignment(long jobId, long buildId, int attempt, String platform, String cloneUrl, String commit,
                              String dockerfile, String context, Map<String, String> buildArgs, String image,
-                             String format, PushCredentials push, long timeoutSeconds, long heartbeatSeconds) {}
+                             String format, PushCredentials push, String sourceAuth, long timeoutSeconds,
+                             long heartbeatSeconds) {
+        @Override
+        public String toString() {
+            return "Assignment[job " + jobId + " attempt " + attempt + " " + platform + " " + image + ", push "
+                    + (push != null) + ", source credentials " + (sourceAuth != null) + "]";
+        }
+    }
 
     public record Heartbeat(int attempt) {}
 

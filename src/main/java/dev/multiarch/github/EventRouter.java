@@ -63,7 +63,7 @@ public final class EventRouter {
                 return "ignored: no enabled tag workflow matches " + tag;
             }
             Trigger t = new Trigger(fullName, repo.path("clone_url").asText(), sha, ref, w.get().publish(), List.of(),
-                    new Origin(fullName, sha, installation, 0, w.get().name()).toJson());
+                    new Origin(fullName, sha, installation, 0, w.get().name(), false).toJson());
             return started(w.get(), build(t, installation, fullName, sha));
         }
         if (ref.startsWith("refs/heads/")) {
@@ -73,7 +73,7 @@ public final class EventRouter {
                 return "ignored: no enabled branch workflow matches " + branch;
             }
             Trigger t = new Trigger(fullName, repo.path("clone_url").asText(), sha, ref, w.get().publish(),
-                    w.get().tags(), new Origin(fullName, sha, installation, 0, w.get().name()).toJson());
+                    w.get().tags(), new Origin(fullName, sha, installation, 0, w.get().name(), false).toJson());
             return started(w.get(), build(t, installation, fullName, sha));
         }
         return "ignored: " + ref + " is neither a tag nor a branch";
@@ -113,7 +113,7 @@ public final class EventRouter {
         Optional<String> config = github.readFile(installation, baseRepo, RepoConfig.FILE, configRef);
         Trigger t = new Trigger(baseRepo, head.path("repo").path("clone_url").asText(), sha,
                 "refs/pull/" + number + "/head", publish, tags,
-                new Origin(baseRepo, sha, installation, number, w.get().name()).toJson());
+                new Origin(baseRepo, sha, installation, number, w.get().name(), fork).toJson());
         List<BuildRecord> bs = coordinator.create(t, config.orElse(null));
         return started(w.get(), bs) + (fork ? " (fork: untrusted, config from " + baseBranch + ", no credentials)" : "")
                 + (cancelled > 0 ? "; cancelled " + cancelled + " older build(s)" : "");

@@ -117,6 +117,16 @@ public final class GitHubAccess {
         }
     }
 
+    /**
+     * The Authorization header git over HTTPS takes for the repository's contents: Basic {@code x-access-token:<token>}
+     * with an installation token (read-only contents, an hour) or the configured token.
+     */
+    String gitAuthorization(long installationId) throws IOException {
+        String t = config.isApp() ? installationToken(installationId) : config.token();
+        return "Basic " + java.util.Base64.getEncoder().encodeToString(("x-access-token:" + t)
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
     /** A file's text at a ref (a commit sha or a branch), or empty when the repository has no such file there. */
     public Optional<String> readFile(long installationId, String fullName, String path, String ref) throws IOException {
         try {

@@ -54,6 +54,17 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         this.router = new EventRouter(coordinator, access, workflows);
         this.reporter = new StatusReporter(store, access, publicUrl, Clock.systemUTC());
         coordinator.addListener(reporter);
+        coordinator.sourceCredentials(b -> {
+            Origin o = Origin.of(b.trigger());
+            if (o == null || o.fork()) {
+                return java.util.Optional.empty();
+            }
+            try {
+                return java.util.Optional.of(access.gitAuthorization(o.installation()));
+            } catch (IOException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        });
         return (r, worker) -> r.post("/webhook")
                 .handler(BodyHandler.create().setBodyLimit(MAX_PAYLOAD))
                 .handler(ctx -> receive(ctx, worker));

@@ -107,9 +107,10 @@ final class JobRunner {
     private Protocol.Complete execute(Protocol.Assignment job, Path dir, Consumer<String> log, Instant deadline,
                                       Exec.Stop stop) throws Exec.StepFailed {
         Path source = dir.resolve("src");
-        log.accept("fetching " + job.cloneUrl() + " at " + job.commit());
+        log.accept("fetching " + job.cloneUrl() + " at " + job.commit() + (job.sourceAuth() == null
+                ? " (no source credentials)" : " (with source credentials from the coordinator)"));
         try {
-            Git.checkout(job.cloneUrl(), job.commit(), source, log);
+            Git.checkout(job.cloneUrl(), job.commit(), source, job.sourceAuth(), log);
         } catch (Git.GitException e) {
             throw new Exec.StepFailed("checkout: " + e.getMessage());
         }

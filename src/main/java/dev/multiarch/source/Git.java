@@ -29,6 +29,11 @@ public final class Git {
     record Out(int exit, String out, String err) {}
 
     static Out run(Path dir, Consumer<String> log, String... args) {
+        return runAuthorized(dir, log, null, args);
+    }
+
+    /** @param authorization an HTTP Authorization header for fetches, given to git through its environment */
+    static Out runAuthorized(Path dir, Consumer<String> log, String authorization, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add("git");
         cmd.addAll(List.of(args));
@@ -38,6 +43,12 @@ public final class Git {
                 pb.directory(dir.toFile());
             }
             pb.environment().put("GIT_TERMINAL_PROMPT", "0");
+            if (authorization != null) {
+                // git >= 2.31 reads config from the environment; argv would show the token to `ps`.
+                pb.environment().put("GIT_CONFIG_COUNT", "1");
+                pb.environment().put("GIT_CONFIG_KEY_0", "http.extraHeader");
+                pb.environment().put("GIT_CONFIG_VALUE_0", "Authorization: " + authorization);
+            }
             Path outFile = Files.createTempFile("git", ".out");
             Path errFile = Files.createTempFile("git", ".err");
             try {
@@ -65,7 +76,11 @@ public final class Git {
     }
 
     static Out ok(Path dir, Consumer<String> log, String... args) {
-        Out o = run(dir, log, args);
+        return okAuthorized(dir, log, null, args);
+    }
+
+    static Out okAuthorized(Path dir, Consumer<String> log, String authorization, String... args) {
+        Out o = runAuthorized(dir, log, authorization, args);
         if (o.exit != 0) {
             throw new GitException("git " + String.join(" ", args) + " failed (exit " + o.exit + "): "
                     + lastLines(o.err.isBlank() ? o.out : o.err));
@@ -83,6 +98,11 @@ public final class Git {
      * fetch for servers that refuse to serve a commit by id.
      */
     public static void checkout(String cloneUrl, String commit, Path dir, Consumer<String> log) {
+        checkout(cloneUrl, commit, dir, null, log);
+    }
+
+    /** @param authorization an HTTP Authorization header for the fetch (a private repository), or null */
+    public static void checkout(String cloneUrl, String commit, Path dir, String authorization, Consumer<String> log) {
         try {
             if (Files.exists(dir)) {
                 deleteTree(dir);
@@ -93,9 +113,10 @@ public final class Git {
         }
         ok(dir, log, "init", "-q");
         ok(dir, log, "remote", "add", "origin", cloneUrl);
-        Out shallow = run(dir, log, "fetch", "-q", "--depth", "1", "origin", commit);
+        Out shallow = runAuthorized(dir, log, authorization, "fetch", "-q", "--depth", "1", "origin", commit);
         if (shallow.exit != 0) {
-            ok(dir, log, "fetch", "-q", "origin", "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*");
+            okAuthorized(dir, log, authorization, "fetch", "-q", "origin", "+refs/heads/*:refs/remotes/origin/*",
+                    "+refs/tags/*:refs/tags/*");
         }
         ok(dir, log, "-c", "advice.detachedHead=false", "checkout", "-q", commit);
         String head = ok(dir, null, "rev-parse", "HEAD").out.trim();

@@ -135,6 +135,9 @@ class GitHubIT {
         assertEquals("published", b.path("state").asText(), b.toString());
         assertEquals(List.of("1", "1.0", "1.0.0", "latest"), Skopeo.tags(registry.host() + "/" + image));
         assertEquals(5, Skopeo.parse(Skopeo.raw(registry.host() + "/" + image + ":1.0.0", null)).get("manifests").size());
+        String page = api.page("/builds/" + b.path("id").asLong());
+        assertTrue(page.contains("(with source credentials from the coordinator)"), "a trusted job gets a fetch token");
+        assertFalse(page.contains("x-access-token") || page.contains("Basic "), "the token itself is never shown");
         double seconds = Duration.between(delivered, Instant.parse(b.path("updatedAt").asText())).toMillis() / 1000.0;
         String line = String.format(java.util.Locale.ROOT, "tag push delivery → index published: %.2f s (5 platforms)%n",
                 seconds);
@@ -190,6 +193,7 @@ class GitHubIT {
         assertFalse(b.path("push").asBoolean());
         String page = api.page("/builds/" + b.path("id").asLong());
         assertTrue(page.contains("this job does not publish"), "the runner got no push credentials");
+        assertTrue(page.contains("(no source credentials)"), "nor a token to fetch with");
         String digest = b.path("jobs").get(0).path("digest").asText();
         assertFalse(Skopeo.exists(registry.host() + "/hello-fork-base@" + digest), "nothing was pushed");
         assertEquals(List.of(), Skopeo.tags(registry.host() + "/stolen"));
