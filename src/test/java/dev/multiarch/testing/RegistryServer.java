@@ -32,6 +32,15 @@ public final class RegistryServer implements AutoCloseable {
 
     /** Serving TLS with a fresh self-signed certificate (openssl) when {@code tls}. */
     public static RegistryServer start(String user, String password, boolean tls) {
+        return start(user, password, tls, null);
+    }
+
+    /** With distribution's token authentication, tokens from {@code tokens}. */
+    public static RegistryServer withTokens(TokenServer tokens) {
+        return start(null, null, false, tokens);
+    }
+
+    private static RegistryServer start(String user, String password, boolean tls, TokenServer tokens) {
         try {
             Path dir = Files.createTempDirectory("registry");
             int port = Ports.free();
@@ -47,6 +56,11 @@ public final class RegistryServer implements AutoCloseable {
                         "-keyout", dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString()));
                 cfg.append("  tls:\n    certificate: ").append(dir.resolve("cert.pem")).append("\n    key: ")
                         .append(dir.resolve("key.pem")).append('\n');
+            }
+            if (tokens != null) {
+                cfg.append("auth:\n  token:\n    realm: ").append(tokens.realm()).append("\n    service: test-registry\n")
+                        .append("    issuer: multiarch-test-issuer\n    rootcertbundle: ").append(tokens.certificate())
+                        .append('\n');
             }
             if (user != null) {
                 Path htpasswd = dir.resolve("htpasswd");
