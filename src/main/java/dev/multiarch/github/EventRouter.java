@@ -28,8 +28,17 @@ public final class EventRouter {
         this.workflows = workflows;
     }
 
-    /** @throws IOException when GitHub could not be read (the delivery is then marked failed, with the reason) */
-    public String route(String event, JsonNode p) throws IOException {
+    /**
+     * @param delivery the delivery's id: builds remember it, and a delivery routed again (after a restart between
+     *                 creating its builds and recording that) creates none
+     * @throws IOException when GitHub could not be read (the delivery is then retried)
+     */
+    public String route(String event, JsonNode p, String delivery) throws IOException {
+        this.delivery = delivery;
+        List<BuildRecord> before = built(delivery);
+        if (!before.isEmpty()) {
+            return "already handled: build(s) " + String.join(", ", before.stream().map(b -> "#" + b.id()).toList());
+        }
         return switch (event) {
             case "ping" -> "ping: zen \"" + p.path("zen").asText() + "\"";
             case "push" -> push(p);
@@ -40,6 +49,19 @@ public final class EventRouter {
                     + " for " + p.path("installation").path("account").path("login").asText("?");
             default -> "ignored: multiarch does not act on " + event + " events";
         };
+    }
+
+    /** The delivery being routed (one at a time: deliveries are routed on one thread). */
+    private String delivery;
+
+    private List<BuildRecord> built(String deliveryId) {
+        if (deliveryId == null) {
+            return List.of();
+        }
+        return coordinator.store().recentBuilds(500).stream().filter(b -> {
+            Origin o = Origin.of(b.trigger());
+            return o != null && deliveryId.equals(o.delivery());
+        }).toList();
     }
 
     private Optional<Workflow> workflow(Workflow.Kind kind, String name, String defaultBranch) {
@@ -63,7 +85,7 @@ public final class EventRouter {
                 return "ignored: no enabled tag workflow matches " + tag;
             }
             Trigger t = new Trigger(fullName, repo.path("clone_url").asText(), sha, ref, w.get().publish(), List.of(),
-                    new Origin(fullName, sha, installation, 0, w.get().name(), false).toJson());
+                    new Origin(fullName, sha, installation, 0, w.get().name(), false, delivery).toJson());
             return started(w.get(), build(t, installation, fullName, sha));
         }
         if (ref.startsWith("refs/heads/")) {
@@ -73,7 +95,7 @@ public final class EventRouter {
                 return "ignored: no enabled branch workflow matches " + branch;
             }
             Trigger t = new Trigger(fullName, repo.path("clone_url").asText(), sha, ref, w.get().publish(),
-                    w.get().tags(), new Origin(fullName, sha, installation, 0, w.get().name(), false).toJson());
+                    w.get().tags(), new Origin(fullName, sha, installation, 0, w.get().name(), false, delivery).toJson());
             return started(w.get(), build(t, installation, fullName, sha));
         }
         return "ignored: " + ref + " is neither a tag nor a branch";
@@ -113,7 +135,7 @@ public final class EventRouter {
         Optional<String> config = github.readFile(installation, baseRepo, RepoConfig.FILE, configRef);
         Trigger t = new Trigger(baseRepo, head.path("repo").path("clone_url").asText(), sha,
                 "refs/pull/" + number + "/head", publish, tags,
-                new Origin(baseRepo, sha, installation, number, w.get().name(), fork).toJson());
+                new Origin(baseRepo, sha, installation, number, w.get().name(), fork, delivery).toJson());
         List<BuildRecord> bs = coordinator.create(t, config.orElse(null));
         return started(w.get(), bs) + (fork ? " (fork: untrusted, config from " + baseBranch + ", no credentials)" : "")
                 + (cancelled > 0 ? "; cancelled " + cancelled + " older build(s)" : "");
@@ -136,7 +158,8 @@ public final class EventRouter {
         }
         BuildRecord b = last.get();
         Origin o = Origin.of(b.trigger());
-        Trigger t = new Trigger(b.repo(), b.cloneUrl(), b.commit(), b.ref(), b.push(), explicitTags(b), b.trigger());
+        Origin again = new Origin(o.repo(), o.sha(), o.installation(), o.pr(), o.workflow(), o.fork(), delivery);
+        Trigger t = new Trigger(b.repo(), b.cloneUrl(), b.commit(), b.ref(), b.push(), explicitTags(b), again.toJson());
         if (o.pr() > 0) {
             cancel(o.repo(), o.pr(), "re-run requested");
         }

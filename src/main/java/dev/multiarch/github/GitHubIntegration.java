@@ -139,7 +139,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         String note;
         try {
             JsonNode payload = GitHubAccess.JSON.readTree(d.payload());
-            note = router.route(d.event(), payload);
+            note = router.route(d.event(), payload, d.deliveryId());
             state = note.startsWith("ignored") ? "ignored" : "processed";
         } catch (IOException e) {
             if (attempt < MAX_TRIES) {

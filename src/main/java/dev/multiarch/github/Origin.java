@@ -9,8 +9,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
  * @param installation 0 when authenticating with a token
  * @param pr           0 when not a pull request
  * @param fork         the source is a fork's: untrusted, its jobs get no credentials of any kind
+ * @param delivery     the webhook delivery that asked for the build (so processing it again builds nothing twice)
  */
-public record Origin(String repo, String sha, long installation, int pr, String workflow, boolean fork) {
+public record Origin(String repo, String sha, long installation, int pr, String workflow, boolean fork,
+                     String delivery) {
     public String toJson() {
         try {
             return GitHubAccess.JSON.writeValueAsString(this);
