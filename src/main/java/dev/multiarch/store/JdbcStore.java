@@ -17,7 +17,8 @@ import org.h2.jdbcx.JdbcConnectionPool;
 
 /**
  * {@link Store} in plain SQL over JDBC. {@link #embedded(Path)} opens an H2 database file in the data directory (no
- * server to install); the SQL is kept to what PostgreSQL also speaks.
+ * server to install); the SQL is kept to what PostgreSQL also speaks, except {@code MERGE … KEY} in
+ * {@link #setTagOwner} (PostgreSQL: {@code INSERT … ON CONFLICT}).
  */
 public final class JdbcStore implements Store {
     private final DataSource ds;
@@ -58,9 +59,16 @@ public final class JdbcStore implements Store {
         }
     }
 
+    // ---- plumbing: transactions, binding, mapping
+
     @FunctionalInterface
     private interface Work<T> {
         T run(Connection c) throws SQLException;
+    }
+
+    @FunctionalInterface
+    private interface Row<T> {
+        T map(ResultSet r) throws SQLException;
     }
 
     private <T> T tx(Work<T> w) {
@@ -87,8 +95,41 @@ public final class JdbcStore implements Store {
         }
     }
 
-    private static Timestamp ts(Instant i) {
-        return i == null ? null : Timestamp.from(i);
+    /** Binds parameters in order: Instants as timestamps, nulls as SQL NULL, everything else as itself. */
+    private static PreparedStatement bind(PreparedStatement p, Object... params) throws SQLException {
+        for (int i = 0; i < params.length; i++) {
+            Object v = params[i];
+            if (v == null) {
+                p.setNull(i + 1, Types.NULL);
+            } else if (v instanceof Instant t) {
+                p.setTimestamp(i + 1, Timestamp.from(t));
+            } else {
+                p.setObject(i + 1, v);
+            }
+        }
+        return p;
+    }
+
+    /** Runs an INSERT/UPDATE/MERGE; returns the rows changed. */
+    private static int update(Connection c, String sql, Object... params) throws SQLException {
+        try (PreparedStatement p = bind(c.prepareStatement(sql), params)) {
+            return p.executeUpdate();
+        }
+    }
+
+    private static <T> List<T> list(Connection c, String sql, Row<T> row, Object... params) throws SQLException {
+        try (PreparedStatement p = bind(c.prepareStatement(sql), params); ResultSet r = p.executeQuery()) {
+            List<T> out = new ArrayList<>();
+            while (r.next()) {
+                out.add(row.map(r));
+            }
+            return out;
+        }
+    }
+
+    private static <T> Optional<T> one(Connection c, String sql, Row<T> row, Object... params) throws SQLException {
+        List<T> l = list(c, sql, row, params);
+        return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
     }
 
     private static Instant inst(ResultSet r, String col) throws SQLException {
@@ -120,28 +161,36 @@ public final class JdbcStore implements Store {
                 sizeOrNull, layersOrNull, r.getString("error"), inst(r, "started_at"), inst(r, "finished_at"));
     }
 
+    private static RunnerRecord runner(ResultSet r) throws SQLException {
+        return new RunnerRecord(r.getString("id"), r.getString("name"), r.getString("token_hash"),
+                r.getString("native_platforms"), r.getString("qemu_platforms"), inst(r, "registered_at"),
+                inst(r, "last_seen"));
+    }
+
+    private static Report report(ResultSet r) throws SQLException {
+        return new Report(r.getLong("build_id"), r.getString("context"), r.getString("body"), r.getInt("version"),
+                r.getInt("sent_version"), r.getString("external_id"), r.getInt("attempts"), inst(r, "next_attempt"),
+                r.getString("last_error"));
+    }
+
+    private static Delivery delivery(ResultSet r) throws SQLException {
+        return new Delivery(r.getString("hook_id"), r.getString("delivery_id"), r.getString("event"),
+                r.getString("payload"), inst(r, "received_at"), r.getString("state"), r.getString("note"));
+    }
+
+    // ---- builds and jobs
+
     @Override
     public BuildRecord createBuild(NewBuild b) {
         return tx(c -> {
             long id;
             Instant now = Instant.now();
-            try (PreparedStatement p = c.prepareStatement("INSERT INTO builds (repo, clone_url, commit_sha, ref, image, "
-                    + "spec, tags, version, push, state, error, trigger_info, created_at, updated_at) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
-                p.setString(1, b.repo());
-                p.setString(2, b.cloneUrl());
-                p.setString(3, b.commit());
-                p.setString(4, b.ref());
-                p.setString(5, b.image());
-                p.setString(6, b.spec());
-                p.setString(7, b.tags());
-                p.setString(8, b.version());
-                p.setBoolean(9, b.push());
-                p.setString(10, (b.failedWith() != null ? BuildState.FAILED : BuildState.QUEUED).name());
-                p.setString(11, b.failedWith());
-                p.setString(12, b.trigger());
-                p.setTimestamp(13, ts(now));
-                p.setTimestamp(14, ts(now));
+            try (PreparedStatement p = bind(c.prepareStatement("INSERT INTO builds (repo, clone_url, commit_sha, ref, "
+                    + "image, spec, tags, version, push, state, error, trigger_info, created_at, updated_at) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS),
+                    b.repo(), b.cloneUrl(), b.commit(), b.ref(), b.image(), b.spec(), b.tags(), b.version(), b.push(),
+                    (b.failedWith() != null ? BuildState.FAILED : BuildState.QUEUED).name(), b.failedWith(),
+                    b.trigger(), now, now)) {
                 p.executeUpdate();
                 try (ResultSet k = p.getGeneratedKeys()) {
                     k.next();
@@ -149,15 +198,9 @@ public final class JdbcStore implements Store {
                 }
             }
             if (b.failedWith() == null) {
-                try (PreparedStatement p = c.prepareStatement("INSERT INTO jobs (build_id, platform, state, attempt, "
-                        + "timeout_seconds) VALUES (?, ?, 'QUEUED', 0, ?)")) {
-                    for (NewBuild.NewJob j : b.jobs()) {
-                        p.setLong(1, id);
-                        p.setString(2, j.platform());
-                        p.setLong(3, j.timeoutSeconds());
-                        p.addBatch();
-                    }
-                    p.executeBatch();
+                for (NewBuild.NewJob j : b.jobs()) {
+                    update(c, "INSERT INTO jobs (build_id, platform, state, attempt, timeout_seconds) "
+                            + "VALUES (?, ?, 'QUEUED', 0, ?)", id, j.platform(), j.timeoutSeconds());
                 }
             }
             return buildIn(c, id).orElseThrow();
@@ -165,12 +208,7 @@ public final class JdbcStore implements Store {
     }
 
     private static Optional<BuildRecord> buildIn(Connection c, long id) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("SELECT " + BUILD_COLS + " FROM builds WHERE id = ?")) {
-            p.setLong(1, id);
-            try (ResultSet r = p.executeQuery()) {
-                return r.next() ? Optional.of(build(r)) : Optional.empty();
-            }
-        }
+        return one(c, "SELECT " + BUILD_COLS + " FROM builds WHERE id = ?", JdbcStore::build, id);
     }
 
     @Override
@@ -180,48 +218,16 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<BuildRecord> recentBuilds(int limit) {
-        return read(c -> {
-            try (PreparedStatement p = c.prepareStatement("SELECT " + BUILD_COLS + " FROM builds ORDER BY id DESC LIMIT ?")) {
-                p.setInt(1, limit);
-                return builds(p);
-            }
-        });
+        return read(c -> list(c, "SELECT " + BUILD_COLS + " FROM builds ORDER BY id DESC LIMIT ?", JdbcStore::build,
+                limit));
     }
 
     @Override
     public List<BuildRecord> buildsIn(BuildState... states) {
-        return read(c -> {
-            StringBuilder q = new StringBuilder("SELECT " + BUILD_COLS + " FROM builds WHERE state IN (");
-            for (int i = 0; i < states.length; i++) {
-                q.append(i == 0 ? "?" : ", ?");
-            }
-            try (PreparedStatement p = c.prepareStatement(q.append(") ORDER BY id").toString())) {
-                for (int i = 0; i < states.length; i++) {
-                    p.setString(i + 1, states[i].name());
-                }
-                return builds(p);
-            }
-        });
-    }
-
-    private static List<BuildRecord> builds(PreparedStatement p) throws SQLException {
-        List<BuildRecord> out = new ArrayList<>();
-        try (ResultSet r = p.executeQuery()) {
-            while (r.next()) {
-                out.add(build(r));
-            }
-        }
-        return out;
-    }
-
-    private static List<JobRecord> jobs(PreparedStatement p) throws SQLException {
-        List<JobRecord> out = new ArrayList<>();
-        try (ResultSet r = p.executeQuery()) {
-            while (r.next()) {
-                out.add(job(r));
-            }
-        }
-        return out;
+        String marks = String.join(", ", java.util.Collections.nCopies(states.length, "?"));
+        Object[] names = java.util.Arrays.stream(states).map(Enum::name).toArray();
+        return read(c -> list(c, "SELECT " + BUILD_COLS + " FROM builds WHERE state IN (" + marks + ") ORDER BY id",
+                JdbcStore::build, names));
     }
 
     @Override
@@ -230,10 +236,7 @@ public final class JdbcStore implements Store {
     }
 
     private static List<JobRecord> jobsIn(Connection c, long buildId) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("SELECT " + JOB_COLS + " FROM jobs WHERE build_id = ? ORDER BY id")) {
-            p.setLong(1, buildId);
-            return jobs(p);
-        }
+        return list(c, "SELECT " + JOB_COLS + " FROM jobs WHERE build_id = ? ORDER BY id", JdbcStore::job, buildId);
     }
 
     @Override
@@ -242,11 +245,7 @@ public final class JdbcStore implements Store {
     }
 
     private static Optional<JobRecord> jobIn(Connection c, long jobId) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("SELECT " + JOB_COLS + " FROM jobs WHERE id = ?")) {
-            p.setLong(1, jobId);
-            List<JobRecord> l = jobs(p);
-            return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
-        }
+        return one(c, "SELECT " + JOB_COLS + " FROM jobs WHERE id = ?", JdbcStore::job, jobId);
     }
 
     @Override
@@ -256,55 +255,29 @@ public final class JdbcStore implements Store {
 
     private static boolean moveBuildIn(Connection c, long id, BuildState from, BuildState to, String error)
             throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("UPDATE builds SET state = ?, error = COALESCE(?, error), "
-                + "updated_at = ? WHERE id = ? AND state = ?")) {
-            p.setString(1, to.name());
-            p.setString(2, error);
-            p.setTimestamp(3, ts(Instant.now()));
-            p.setLong(4, id);
-            p.setString(5, from.name());
-            return p.executeUpdate() == 1;
-        }
+        return update(c, "UPDATE builds SET state = ?, error = COALESCE(?, error), updated_at = ? "
+                + "WHERE id = ? AND state = ?", to.name(), error, Instant.now(), id, from.name()) == 1;
     }
 
     @Override
     public boolean markPublished(long id, String indexDigest, String publishedTagsJson) {
-        return tx(c -> {
-            try (PreparedStatement p = c.prepareStatement("UPDATE builds SET state = 'PUBLISHED', index_digest = ?, "
-                    + "published_tags = ?, updated_at = ? WHERE id = ? AND state = 'PUBLISHING'")) {
-                p.setString(1, indexDigest);
-                p.setString(2, publishedTagsJson);
-                p.setTimestamp(3, ts(Instant.now()));
-                p.setLong(4, id);
-                return p.executeUpdate() == 1;
-            }
-        });
+        return tx(c -> update(c, "UPDATE builds SET state = 'PUBLISHED', index_digest = ?, published_tags = ?, "
+                + "updated_at = ? WHERE id = ? AND state = 'PUBLISHING'", indexDigest, publishedTagsJson, Instant.now(),
+                id) == 1);
     }
 
     @Override
     public List<JobRecord> queuedJobs() {
-        return read(c -> {
-            try (PreparedStatement p = c.prepareStatement("SELECT " + JOB_COLS + " FROM jobs WHERE state = 'QUEUED' "
-                    + "ORDER BY id")) {
-                return jobs(p);
-            }
-        });
+        return read(c -> list(c, "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'QUEUED' ORDER BY id", JdbcStore::job));
     }
 
     @Override
     public Optional<JobRecord> claimJob(long jobId, String runnerId, Instant expires) {
         return tx(c -> {
-            Instant now = Instant.now();
-            try (PreparedStatement p = c.prepareStatement("UPDATE jobs SET state = 'RUNNING', runner_id = ?, "
-                    + "attempt = attempt + 1, lease_expires = ?, started_at = ?, error = NULL "
-                    + "WHERE id = ? AND state = 'QUEUED'")) {
-                p.setString(1, runnerId);
-                p.setTimestamp(2, ts(expires));
-                p.setTimestamp(3, ts(now));
-                p.setLong(4, jobId);
-                if (p.executeUpdate() != 1) {
-                    return Optional.<JobRecord>empty();
-                }
+            if (update(c, "UPDATE jobs SET state = 'RUNNING', runner_id = ?, attempt = attempt + 1, lease_expires = ?, "
+                    + "started_at = ?, error = NULL WHERE id = ? AND state = 'QUEUED'", runnerId, expires, Instant.now(),
+                    jobId) != 1) {
+                return Optional.<JobRecord>empty();
             }
             JobRecord j = jobIn(c, jobId).orElseThrow();
             moveBuildIn(c, j.buildId(), BuildState.QUEUED, BuildState.RUNNING, null);
@@ -314,16 +287,8 @@ public final class JdbcStore implements Store {
 
     @Override
     public boolean heartbeat(long jobId, String runnerId, int attempt, Instant expires) {
-        return tx(c -> {
-            try (PreparedStatement p = c.prepareStatement("UPDATE jobs SET lease_expires = ? WHERE id = ? AND "
-                    + "runner_id = ? AND attempt = ? AND state = 'RUNNING'")) {
-                p.setTimestamp(1, ts(expires));
-                p.setLong(2, jobId);
-                p.setString(3, runnerId);
-                p.setInt(4, attempt);
-                return p.executeUpdate() == 1;
-            }
-        });
+        return tx(c -> update(c, "UPDATE jobs SET lease_expires = ? WHERE id = ? AND runner_id = ? AND attempt = ? "
+                + "AND state = 'RUNNING'", expires, jobId, runnerId, attempt) == 1);
     }
 
     /**
@@ -331,19 +296,9 @@ public final class JdbcStore implements Store {
      * miss (or both see) "every job succeeded".
      */
     private static void lockBuildOfJob(Connection c, long jobId) throws SQLException {
-        long buildId;
-        try (PreparedStatement p = c.prepareStatement("SELECT build_id FROM jobs WHERE id = ?")) {
-            p.setLong(1, jobId);
-            try (ResultSet r = p.executeQuery()) {
-                if (!r.next()) {
-                    return;
-                }
-                buildId = r.getLong(1);
-            }
-        }
-        try (PreparedStatement p = c.prepareStatement("SELECT id FROM builds WHERE id = ? FOR UPDATE")) {
-            p.setLong(1, buildId);
-            p.executeQuery().close();
+        Optional<Long> buildId = one(c, "SELECT build_id FROM jobs WHERE id = ?", r -> r.getLong(1), jobId);
+        if (buildId.isPresent()) {
+            list(c, "SELECT id FROM builds WHERE id = ? FOR UPDATE", r -> r.getLong(1), buildId.get());
         }
     }
 
@@ -351,31 +306,16 @@ public final class JdbcStore implements Store {
     public Completion completeJob(long jobId, String runnerId, int attempt, JobResult result) {
         return tx(c -> {
             lockBuildOfJob(c, jobId);
-            Instant now = Instant.now();
-            try (PreparedStatement p = c.prepareStatement("UPDATE jobs SET state = ?, digest = ?, media_type = ?, "
-                    + "size = ?, added_layers = ?, error = ?, finished_at = ?, lease_expires = NULL "
-                    + "WHERE id = ? AND runner_id = ? AND attempt = ? AND state = 'RUNNING'")) {
-                p.setString(1, result.succeeded() ? "SUCCEEDED" : "FAILED");
-                p.setString(2, result.digest());
-                p.setString(3, result.mediaType());
-                if (result.succeeded()) {
-                    p.setLong(4, result.size());
-                    p.setInt(5, result.addedLayers());
-                } else {
-                    p.setNull(4, Types.BIGINT);
-                    p.setNull(5, Types.INTEGER);
-                }
-                p.setString(6, result.error());
-                p.setTimestamp(7, ts(now));
-                p.setLong(8, jobId);
-                p.setString(9, runnerId);
-                p.setInt(10, attempt);
-                if (p.executeUpdate() != 1) {
-                    return Completion.STALE;
-                }
+            boolean ok = result.succeeded();
+            if (update(c, "UPDATE jobs SET state = ?, digest = ?, media_type = ?, size = ?, added_layers = ?, error = ?, "
+                    + "finished_at = ?, lease_expires = NULL WHERE id = ? AND runner_id = ? AND attempt = ? "
+                    + "AND state = 'RUNNING'", ok ? "SUCCEEDED" : "FAILED", result.digest(), result.mediaType(),
+                    ok ? result.size() : null, ok ? result.addedLayers() : null, result.error(), Instant.now(), jobId,
+                    runnerId, attempt) != 1) {
+                return Completion.STALE;
             }
             JobRecord j = jobIn(c, jobId).orElseThrow();
-            if (!result.succeeded()) {
+            if (!ok) {
                 failBuildIn(c, j.buildId(), j.platform() + ": " + result.error());
                 return Completion.BUILD_FAILED;
             }
@@ -399,44 +339,26 @@ public final class JdbcStore implements Store {
     }
 
     private static void cancelJobsIn(Connection c, long buildId) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("UPDATE jobs SET state = 'CANCELLED', lease_expires = NULL, "
-                + "finished_at = ? WHERE build_id = ? AND state IN ('QUEUED', 'RUNNING')")) {
-            p.setTimestamp(1, ts(Instant.now()));
-            p.setLong(2, buildId);
-            p.executeUpdate();
-        }
+        update(c, "UPDATE jobs SET state = 'CANCELLED', lease_expires = NULL, finished_at = ? WHERE build_id = ? "
+                + "AND state IN ('QUEUED', 'RUNNING')", Instant.now(), buildId);
     }
 
     @Override
     public List<JobRecord> expireLeases(Instant now, int maxAttempts) {
         return tx(c -> {
-            List<JobRecord> expired;
-            try (PreparedStatement p = c.prepareStatement("SELECT " + JOB_COLS + " FROM jobs WHERE state = 'RUNNING' "
-                    + "AND lease_expires < ?")) {
-                p.setTimestamp(1, ts(now));
-                expired = jobs(p);
-            }
             List<JobRecord> out = new ArrayList<>();
-            for (JobRecord j : expired) {
+            for (JobRecord j : list(c, "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'RUNNING' AND lease_expires < ?",
+                    JdbcStore::job, now)) {
                 lockBuildOfJob(c, j.id());
                 String why = "runner " + j.runnerId() + " stopped reporting (lease expired) on attempt " + j.attempt();
                 if (j.attempt() >= maxAttempts) {
-                    try (PreparedStatement p = c.prepareStatement("UPDATE jobs SET state = 'FAILED', error = ?, "
-                            + "lease_expires = NULL, finished_at = ? WHERE id = ? AND state = 'RUNNING'")) {
-                        p.setString(1, why + "; gave up after " + maxAttempts + " attempts");
-                        p.setTimestamp(2, ts(now));
-                        p.setLong(3, j.id());
-                        p.executeUpdate();
-                    }
-                    failBuildIn(c, j.buildId(), j.platform() + ": " + why + "; gave up after " + maxAttempts
-                            + " attempts");
+                    String gaveUp = why + "; gave up after " + maxAttempts + " attempts";
+                    update(c, "UPDATE jobs SET state = 'FAILED', error = ?, lease_expires = NULL, finished_at = ? "
+                            + "WHERE id = ? AND state = 'RUNNING'", gaveUp, now, j.id());
+                    failBuildIn(c, j.buildId(), j.platform() + ": " + gaveUp);
                 } else {
-                    try (PreparedStatement p = c.prepareStatement("UPDATE jobs SET state = 'QUEUED', runner_id = NULL, "
-                            + "lease_expires = NULL, error = ? WHERE id = ? AND state = 'RUNNING'")) {
-                        p.setString(1, why + "; queued again");
-                        p.setLong(2, j.id());
-                        p.executeUpdate();
-                    }
+                    update(c, "UPDATE jobs SET state = 'QUEUED', runner_id = NULL, lease_expires = NULL, error = ? "
+                            + "WHERE id = ? AND state = 'RUNNING'", why + "; queued again", j.id());
                 }
                 out.add(jobIn(c, j.id()).orElseThrow());
             }
@@ -447,11 +369,7 @@ public final class JdbcStore implements Store {
     @Override
     public void failVerification(long buildId, long jobId, String error) {
         tx(c -> {
-            try (PreparedStatement p = c.prepareStatement("UPDATE jobs SET state = 'FAILED', error = ? WHERE id = ?")) {
-                p.setString(1, error);
-                p.setLong(2, jobId);
-                p.executeUpdate();
-            }
+            update(c, "UPDATE jobs SET state = 'FAILED', error = ? WHERE id = ?", error, jobId);
             failBuildIn(c, buildId, error);
             return null;
         });
@@ -473,141 +391,59 @@ public final class JdbcStore implements Store {
 
     @Override
     public void appendLog(long jobId, int attempt, String text) {
-        tx(c -> {
-            try (PreparedStatement p = c.prepareStatement("INSERT INTO job_logs (job_id, attempt, chunk) VALUES (?, ?, ?)")) {
-                p.setLong(1, jobId);
-                p.setInt(2, attempt);
-                p.setString(3, text);
-                p.executeUpdate();
-            }
-            return null;
-        });
+        tx(c -> update(c, "INSERT INTO job_logs (job_id, attempt, chunk) VALUES (?, ?, ?)", jobId, attempt, text));
     }
 
     @Override
     public List<LogChunk> logs(long jobId, long afterSeq) {
-        return read(c -> {
-            try (PreparedStatement p = c.prepareStatement("SELECT seq, attempt, chunk FROM job_logs WHERE job_id = ? "
-                    + "AND seq > ? ORDER BY seq")) {
-                p.setLong(1, jobId);
-                p.setLong(2, afterSeq);
-                List<LogChunk> out = new ArrayList<>();
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) {
-                        out.add(new LogChunk(r.getLong(1), r.getInt(2), r.getString(3)));
-                    }
-                }
-                return out;
-            }
-        });
+        return read(c -> list(c, "SELECT seq, attempt, chunk FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq",
+                r -> new LogChunk(r.getLong(1), r.getInt(2), r.getString(3)), jobId, afterSeq));
     }
+
+    // ---- runners and tags
 
     @Override
     public void addRunner(RunnerRecord r) {
-        tx(c -> {
-            try (PreparedStatement p = c.prepareStatement("INSERT INTO runners (id, name, token_hash, native_platforms, "
-                    + "qemu_platforms, registered_at, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-                p.setString(1, r.id());
-                p.setString(2, r.name());
-                p.setString(3, r.tokenHash());
-                p.setString(4, r.nativePlatforms());
-                p.setString(5, r.qemuPlatforms());
-                p.setTimestamp(6, ts(r.registeredAt()));
-                p.setTimestamp(7, ts(r.lastSeen()));
-                p.executeUpdate();
-            }
-            return null;
-        });
-    }
-
-    private static RunnerRecord runner(ResultSet r) throws SQLException {
-        return new RunnerRecord(r.getString("id"), r.getString("name"), r.getString("token_hash"),
-                r.getString("native_platforms"), r.getString("qemu_platforms"), inst(r, "registered_at"),
-                inst(r, "last_seen"));
+        tx(c -> update(c, "INSERT INTO runners (id, name, token_hash, native_platforms, qemu_platforms, registered_at, "
+                + "last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)", r.id(), r.name(), r.tokenHash(), r.nativePlatforms(),
+                r.qemuPlatforms(), r.registeredAt(), r.lastSeen()));
     }
 
     @Override
     public Optional<RunnerRecord> runnerByTokenHash(String tokenHash) {
-        return read(c -> {
-            try (PreparedStatement p = c.prepareStatement("SELECT * FROM runners WHERE token_hash = ?")) {
-                p.setString(1, tokenHash);
-                try (ResultSet r = p.executeQuery()) {
-                    return r.next() ? Optional.of(runner(r)) : Optional.empty();
-                }
-            }
-        });
+        return read(c -> one(c, "SELECT * FROM runners WHERE token_hash = ?", JdbcStore::runner, tokenHash));
     }
 
     @Override
     public void touchRunner(String runnerId, Instant at) {
-        tx(c -> {
-            try (PreparedStatement p = c.prepareStatement("UPDATE runners SET last_seen = ? WHERE id = ?")) {
-                p.setTimestamp(1, ts(at));
-                p.setString(2, runnerId);
-                p.executeUpdate();
-            }
-            return null;
-        });
+        tx(c -> update(c, "UPDATE runners SET last_seen = ? WHERE id = ?", at, runnerId));
     }
 
     @Override
     public List<RunnerRecord> runners() {
-        return read(c -> {
-            try (PreparedStatement p = c.prepareStatement("SELECT * FROM runners ORDER BY registered_at");
-                 ResultSet r = p.executeQuery()) {
-                List<RunnerRecord> out = new ArrayList<>();
-                while (r.next()) {
-                    out.add(runner(r));
-                }
-                return out;
-            }
-        });
+        return read(c -> list(c, "SELECT * FROM runners ORDER BY registered_at", JdbcStore::runner));
     }
 
     @Override
     public Optional<TagOwner> tagOwner(String image, String tag) {
-        return read(c -> {
-            try (PreparedStatement p = c.prepareStatement("SELECT build_id, version FROM tag_owners WHERE image = ? "
-                    + "AND tag = ?")) {
-                p.setString(1, image);
-                p.setString(2, tag);
-                try (ResultSet r = p.executeQuery()) {
-                    return r.next() ? Optional.of(new TagOwner(r.getLong(1), r.getString(2))) : Optional.empty();
-                }
-            }
-        });
+        return read(c -> one(c, "SELECT build_id, version FROM tag_owners WHERE image = ? AND tag = ?",
+                r -> new TagOwner(r.getLong(1), r.getString(2)), image, tag));
     }
 
     @Override
     public void setTagOwner(String image, String tag, long buildId, String version) {
-        tx(c -> {
-            try (PreparedStatement p = c.prepareStatement("MERGE INTO tag_owners (image, tag, build_id, version) "
-                    + "KEY (image, tag) VALUES (?, ?, ?, ?)")) {
-                p.setString(1, image);
-                p.setString(2, tag);
-                p.setLong(3, buildId);
-                p.setString(4, version);
-                p.executeUpdate();
-            }
-            return null;
-        });
+        tx(c -> update(c, "MERGE INTO tag_owners (image, tag, build_id, version) KEY (image, tag) VALUES (?, ?, ?, ?)",
+                image, tag, buildId, version));
     }
+
+    // ---- GitHub deliveries and the status outbox
 
     @Override
     public boolean addDelivery(Delivery d) {
         try {
-            return tx(c -> {
-                try (PreparedStatement p = c.prepareStatement("INSERT INTO deliveries (hook_id, delivery_id, event, "
-                        + "payload, received_at, state) VALUES (?, ?, ?, ?, ?, 'received')")) {
-                    p.setString(1, d.hookId());
-                    p.setString(2, d.deliveryId());
-                    p.setString(3, d.event());
-                    p.setString(4, d.payload());
-                    p.setTimestamp(5, ts(d.receivedAt()));
-                    p.executeUpdate();
-                    return true;
-                }
-            });
+            return tx(c -> update(c, "INSERT INTO deliveries (hook_id, delivery_id, event, payload, received_at, state) "
+                    + "VALUES (?, ?, ?, ?, ?, 'received')", d.hookId(), d.deliveryId(), d.event(), d.payload(),
+                    d.receivedAt()) == 1);
         } catch (StoreException e) {
             if (e.getCause() instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
                 return false;
@@ -618,139 +454,55 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<Delivery> deliveriesIn(String state) {
-        return read(c -> {
-            try (PreparedStatement p = c.prepareStatement("SELECT * FROM deliveries WHERE state = ? ORDER BY received_at")) {
-                p.setString(1, state);
-                List<Delivery> out = new ArrayList<>();
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) {
-                        out.add(new Delivery(r.getString("hook_id"), r.getString("delivery_id"), r.getString("event"),
-                                r.getString("payload"), inst(r, "received_at"), r.getString("state"), r.getString("note")));
-                    }
-                }
-                return out;
-            }
-        });
+        return read(c -> list(c, "SELECT * FROM deliveries WHERE state = ? ORDER BY received_at", JdbcStore::delivery,
+                state));
     }
 
     @Override
     public void markDelivery(String hookId, String deliveryId, String state, String note) {
-        tx(c -> {
-            try (PreparedStatement p = c.prepareStatement("UPDATE deliveries SET state = ?, note = ? WHERE hook_id = ? "
-                    + "AND delivery_id = ?")) {
-                p.setString(1, state);
-                p.setString(2, note);
-                p.setString(3, hookId);
-                p.setString(4, deliveryId);
-                p.executeUpdate();
-            }
-            return null;
-        });
-    }
-
-    private static Report report(ResultSet r) throws SQLException {
-        return new Report(r.getLong("build_id"), r.getString("context"), r.getString("body"), r.getInt("version"),
-                r.getInt("sent_version"), r.getString("external_id"), r.getInt("attempts"), inst(r, "next_attempt"),
-                r.getString("last_error"));
+        tx(c -> update(c, "UPDATE deliveries SET state = ?, note = ? WHERE hook_id = ? AND delivery_id = ?", state, note,
+                hookId, deliveryId));
     }
 
     @Override
     public void wantReport(long buildId, String context, String body) {
         tx(c -> {
-            try (PreparedStatement p = c.prepareStatement("SELECT body FROM reports WHERE build_id = ? AND context = ? "
-                    + "FOR UPDATE")) {
-                p.setLong(1, buildId);
-                p.setString(2, context);
-                try (ResultSet r = p.executeQuery()) {
-                    if (r.next()) {
-                        if (body.equals(r.getString(1))) {
-                            return null;
-                        }
-                        try (PreparedStatement u = c.prepareStatement("UPDATE reports SET body = ?, version = version + 1, "
-                                + "attempts = 0, next_attempt = NULL WHERE build_id = ? AND context = ?")) {
-                            u.setString(1, body);
-                            u.setLong(2, buildId);
-                            u.setString(3, context);
-                            u.executeUpdate();
-                        }
-                        return null;
-                    }
-                }
+            Optional<String> wanted = one(c, "SELECT body FROM reports WHERE build_id = ? AND context = ? FOR UPDATE",
+                    r -> r.getString(1), buildId, context);
+            if (wanted.isEmpty()) {
+                return update(c, "INSERT INTO reports (build_id, context, body, version) VALUES (?, ?, ?, 1)", buildId,
+                        context, body);
             }
-            try (PreparedStatement p = c.prepareStatement("INSERT INTO reports (build_id, context, body, version) "
-                    + "VALUES (?, ?, ?, 1)")) {
-                p.setLong(1, buildId);
-                p.setString(2, context);
-                p.setString(3, body);
-                p.executeUpdate();
+            if (body.equals(wanted.get())) {
+                return 0;
             }
-            return null;
+            return update(c, "UPDATE reports SET body = ?, version = version + 1, attempts = 0, next_attempt = NULL "
+                    + "WHERE build_id = ? AND context = ?", body, buildId, context);
         });
     }
 
     @Override
     public List<Report> dueReports(Instant now, int limit) {
-        return read(c -> {
-            try (PreparedStatement p = c.prepareStatement("SELECT * FROM reports WHERE version > sent_version AND "
-                    + "(next_attempt IS NULL OR next_attempt <= ?) ORDER BY build_id, context LIMIT ?")) {
-                p.setTimestamp(1, ts(now));
-                p.setInt(2, limit);
-                List<Report> out = new ArrayList<>();
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) {
-                        out.add(report(r));
-                    }
-                }
-                return out;
-            }
-        });
+        return read(c -> list(c, "SELECT * FROM reports WHERE version > sent_version AND (next_attempt IS NULL OR "
+                + "next_attempt <= ?) ORDER BY build_id, context LIMIT ?", JdbcStore::report, now, limit));
     }
 
     @Override
     public void reportSent(long buildId, String context, int version, String externalId) {
-        tx(c -> {
-            try (PreparedStatement p = c.prepareStatement("UPDATE reports SET sent_version = GREATEST(sent_version, ?), "
-                    + "external_id = COALESCE(?, external_id), attempts = 0, next_attempt = NULL, last_error = NULL "
-                    + "WHERE build_id = ? AND context = ?")) {
-                p.setInt(1, version);
-                p.setString(2, externalId);
-                p.setLong(3, buildId);
-                p.setString(4, context);
-                p.executeUpdate();
-            }
-            return null;
-        });
+        tx(c -> update(c, "UPDATE reports SET sent_version = GREATEST(sent_version, ?), external_id = COALESCE(?, "
+                + "external_id), attempts = 0, next_attempt = NULL, last_error = NULL WHERE build_id = ? AND context = ?",
+                version, externalId, buildId, context));
     }
 
     @Override
     public void reportDeferred(long buildId, String context, Instant next, String error) {
-        tx(c -> {
-            try (PreparedStatement p = c.prepareStatement("UPDATE reports SET attempts = attempts + 1, next_attempt = ?, "
-                    + "last_error = ? WHERE build_id = ? AND context = ?")) {
-                p.setTimestamp(1, ts(next));
-                p.setString(2, error);
-                p.setLong(3, buildId);
-                p.setString(4, context);
-                p.executeUpdate();
-            }
-            return null;
-        });
+        tx(c -> update(c, "UPDATE reports SET attempts = attempts + 1, next_attempt = ?, last_error = ? "
+                + "WHERE build_id = ? AND context = ?", next, error, buildId, context));
     }
 
     @Override
     public List<Report> reports(long buildId) {
-        return read(c -> {
-            try (PreparedStatement p = c.prepareStatement("SELECT * FROM reports WHERE build_id = ? ORDER BY context")) {
-                p.setLong(1, buildId);
-                List<Report> out = new ArrayList<>();
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) {
-                        out.add(report(r));
-                    }
-                }
-                return out;
-            }
-        });
+        return read(c -> list(c, "SELECT * FROM reports WHERE build_id = ? ORDER BY context", JdbcStore::report, buildId));
     }
 
     @Override
