@@ -34,25 +34,21 @@ public final class EventRouter {
      * @throws IOException when GitHub could not be read (the delivery is then retried)
      */
     public String route(String event, JsonNode p, String delivery) throws IOException {
-        this.delivery = delivery;
         List<BuildRecord> before = built(delivery);
         if (!before.isEmpty()) {
             return "already handled: build(s) " + String.join(", ", before.stream().map(b -> "#" + b.id()).toList());
         }
         return switch (event) {
             case "ping" -> "ping: zen \"" + p.path("zen").asText() + "\"";
-            case "push" -> push(p);
-            case "pull_request" -> pullRequest(p);
-            case "check_run" -> rerun(p, "check_run", p.path("check_run").path("head_sha").asText());
-            case "check_suite" -> rerun(p, "check_suite", p.path("check_suite").path("head_sha").asText());
+            case "push" -> push(p, delivery);
+            case "pull_request" -> pullRequest(p, delivery);
+            case "check_run" -> rerun(p, "check_run", p.path("check_run").path("head_sha").asText(), delivery);
+            case "check_suite" -> rerun(p, "check_suite", p.path("check_suite").path("head_sha").asText(), delivery);
             case "installation", "installation_repositories" -> "noted: " + event + " " + p.path("action").asText()
                     + " for " + p.path("installation").path("account").path("login").asText("?");
             default -> "ignored: multiarch does not act on " + event + " events";
         };
     }
-
-    /** The delivery being routed (one at a time: deliveries are routed on one thread). */
-    private String delivery;
 
     private List<BuildRecord> built(String deliveryId) {
         if (deliveryId == null) {
@@ -68,7 +64,7 @@ public final class EventRouter {
         return workflows.stream().filter(w -> w.enabled() && w.on() == kind && w.matches(name, defaultBranch)).findFirst();
     }
 
-    private String push(JsonNode p) throws IOException {
+    private String push(JsonNode p, String delivery) throws IOException {
         String ref = p.path("ref").asText();
         JsonNode repo = p.path("repository");
         String fullName = repo.path("full_name").asText();
@@ -101,7 +97,7 @@ public final class EventRouter {
         return "ignored: " + ref + " is neither a tag nor a branch";
     }
 
-    private String pullRequest(JsonNode p) throws IOException {
+    private String pullRequest(JsonNode p, String delivery) throws IOException {
         String action = p.path("action").asText();
         JsonNode pr = p.path("pull_request");
         int number = pr.path("number").asInt(p.path("number").asInt());
@@ -141,7 +137,7 @@ public final class EventRouter {
                 + (cancelled > 0 ? "; cancelled " + cancelled + " older build(s)" : "");
     }
 
-    private String rerun(JsonNode p, String kind, String sha) throws IOException {
+    private String rerun(JsonNode p, String kind, String sha, String delivery) throws IOException {
         // Only a person's re-run request: GitHub also sends check_suite "requested" on every push, which the push
         // event already builds.
         if (!p.path("action").asText().equals("rerequested")) {
