@@ -93,36 +93,32 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
         worker.executeBlocking(() -> {
             if (signature == null) {
-                return new int[] {401};
+                return new Reply(401, "missing X-Hub-Signature-256");
             }
             if (!WebhookSignature.valid(signature, body, config.webhookSecrets())) {
-                return new int[] {403};
+                return new Reply(403, "X-Hub-Signature-256 does not match any configured webhook secret");
             }
             if (event == null || delivery == null) {
-                return new int[] {400};
+                return new Reply(400, "missing X-GitHub-Event or X-GitHub-Delivery");
             }
             Store.Delivery d = new Store.Delivery(hook == null ? "-" : hook, delivery, event,
                     new String(body, StandardCharsets.UTF_8), Instant.now(), "received", null);
             if (!store.addDelivery(d)) {
-                return new int[] {200};
+                return new Reply(200, "delivery " + delivery + " was received before; not processed again");
             }
             processor.execute(() -> process(d, 1));
-            return new int[] {202};
+            return new Reply(202, "accepted " + event + " delivery " + delivery);
         }, false).onComplete(ar -> {
             if (ar.failed()) {
                 LOG.log(Level.WARNING, "storing a webhook delivery failed", ar.cause());
                 reply(ctx, 500, "the delivery could not be stored; GitHub may redeliver it");
-                return;
-            }
-            switch (ar.result()[0]) {
-                case 401 -> reply(ctx, 401, "missing X-Hub-Signature-256");
-                case 403 -> reply(ctx, 403, "X-Hub-Signature-256 does not match any configured webhook secret");
-                case 400 -> reply(ctx, 400, "missing X-GitHub-Event or X-GitHub-Delivery");
-                case 200 -> reply(ctx, 200, "delivery " + delivery + " was received before; not processed again");
-                default -> reply(ctx, 202, "accepted " + event + " delivery " + delivery);
+            } else {
+                reply(ctx, ar.result().status(), ar.result().message());
             }
         });
     }
+
+    private record Reply(int status, String message) {}
 
     private static void reply(RoutingContext ctx, int status, String message) {
         if (!ctx.response().ended()) {
