@@ -7,7 +7,6 @@ import dev.multiarch.registry.Manifest;
 import dev.multiarch.registry.RegistryClient;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -67,7 +66,7 @@ final class Demo implements Command {
         deleteTree(work);
         Files.createDirectories(work);
         Logging.setUp();
-        int port = freePort();
+        int port = LocalBuild.freePort();
         Process registry = startRegistry(work.resolve("registry"), port);
         try {
             String host = "localhost:" + port;
@@ -100,12 +99,6 @@ final class Demo implements Command {
                 registry.destroy();
                 registry.waitFor(10, TimeUnit.SECONDS);
             }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 

@@ -29,6 +29,13 @@ final class LocalBuild {
         return cache.resolve("multiarch").resolve("local");
     }
 
+    /** A loopback port nothing listens on now. */
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
     /** Runs the builds of {@code repo} at HEAD for git tag {@code tag}; returns the ended builds. */
     static List<JsonNode> run(Path repo, String tag, boolean push, Path data, PrintWriter out) throws IOException {
         String commit = Git.head(repo);
@@ -36,10 +43,7 @@ final class LocalBuild {
             out.println("multiarch: warning: " + repo + " has uncommitted changes; building the commit "
                     + commit.substring(0, 12) + " without them");
         }
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         byte[] raw = new byte[24];
         new SecureRandom().nextBytes(raw);
         String secret = HexFormat.of().formatHex(raw);
