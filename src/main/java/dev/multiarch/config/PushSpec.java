@@ -3,7 +3,7 @@ package dev.multiarch.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.multiarch.platform.InvalidPlatformException;
 import dev.multiarch.platform.Platform;
-import dev.multiarch.publish.Source;
+import dev.multiarch.config.Source;
 import dev.multiarch.registry.ImageReference;
 import java.util.ArrayList;
 import java.util.HashMap;

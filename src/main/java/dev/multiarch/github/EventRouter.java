@@ -1,8 +1,8 @@
 package dev.multiarch.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.multiarch.build.Coordinator;
-import dev.multiarch.build.Trigger;
+import dev.multiarch.pipeline.Coordinator;
+import dev.multiarch.pipeline.Trigger;
 import dev.multiarch.config.RepoConfig;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.BuildState;
@@ -166,7 +166,7 @@ public final class EventRouter {
         if (b.ref().startsWith("refs/tags/") || b.tags() == null) {
             return List.of();
         }
-        return dev.multiarch.build.BuildSpec.tagsFromJson(b.tags()).stream().map(x -> x.tag()).toList();
+        return dev.multiarch.pipeline.BuildSpec.tagsFromJson(b.tags()).stream().map(x -> x.tag()).toList();
     }
 
     /** Reads .multiarch.yaml at the commit through the API and creates the builds. */

@@ -1,7 +1,7 @@
 package dev.multiarch.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.multiarch.build.Coordinator;
+import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.store.Store;
 import dev.multiarch.web.CoordinatorApp;
 import dev.multiarch.web.CoordinatorServer;

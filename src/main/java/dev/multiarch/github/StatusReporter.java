@@ -3,7 +3,7 @@ package dev.multiarch.github;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.multiarch.build.BuildListener;
+import dev.multiarch.pipeline.BuildListener;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.BuildState;
 import dev.multiarch.store.JobRecord;

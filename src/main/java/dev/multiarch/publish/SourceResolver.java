@@ -1,5 +1,6 @@
 package dev.multiarch.publish;
 
+import dev.multiarch.config.Source;
 import dev.multiarch.platform.InvalidPlatformException;
 import dev.multiarch.platform.Platform;
 import dev.multiarch.registry.Descriptor;

@@ -1,6 +1,6 @@
 package dev.multiarch.web;
 
-import dev.multiarch.build.BuildSpec;
+import dev.multiarch.pipeline.BuildSpec;
 import dev.multiarch.config.TagRule;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JobRecord;

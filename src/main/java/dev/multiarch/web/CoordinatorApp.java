@@ -1,6 +1,6 @@
 package dev.multiarch.web;
 
-import dev.multiarch.build.Coordinator;
+import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.config.ServiceConfig;
 import dev.multiarch.dispatch.Dispatcher;
 import dev.multiarch.registry.CredentialSource;

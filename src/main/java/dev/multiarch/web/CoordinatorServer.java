@@ -1,8 +1,8 @@
 package dev.multiarch.web;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.multiarch.build.Coordinator;
-import dev.multiarch.build.Trigger;
+import dev.multiarch.pipeline.Coordinator;
+import dev.multiarch.pipeline.Trigger;
 import dev.multiarch.dispatch.Dispatcher;
 import dev.multiarch.dispatch.Protocol;
 import dev.multiarch.platform.InvalidPlatformException;

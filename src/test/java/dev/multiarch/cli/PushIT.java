@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.multiarch.config.PushSpec;
 import dev.multiarch.platform.Platform;
-import dev.multiarch.publish.Source;
+import dev.multiarch.config.Source;
 import dev.multiarch.registry.Descriptor;
 import dev.multiarch.registry.Digest;
 import dev.multiarch.registry.ImageIndex;

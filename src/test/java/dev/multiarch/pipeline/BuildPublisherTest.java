@@ -1,8 +1,8 @@
-package dev.multiarch.publish;
+package dev.multiarch.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.multiarch.build.BuildSpec;
+import dev.multiarch.pipeline.BuildSpec;
 import dev.multiarch.config.TagPlan;
 import dev.multiarch.config.TagRule;
 import dev.multiarch.store.BuildRecord;

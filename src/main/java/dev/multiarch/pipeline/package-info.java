@@ -1,11 +1,11 @@
 /**
  * Where a trigger becomes builds, and where builds move through their states.
  *
- * <p>{@link dev.multiarch.build.Planner} reads a repository's {@code .multiarch.yaml} at the commit being built and
+ * <p>{@link dev.multiarch.pipeline.Planner} reads a repository's {@code .multiarch.yaml} at the commit being built and
  * turns a trigger (a tag push, a local {@code multiarch build}) into one build per image, each with one job per
  * platform; an invalid file becomes a failed build that names file, line and reason.
- * {@link dev.multiarch.build.Coordinator} drives the rest: it hands jobs to runners through the dispatcher, takes
+ * {@link dev.multiarch.pipeline.Coordinator} drives the rest: it hands jobs to runners through the dispatcher, takes
  * their results, fans in when every platform has a digest, verifies, publishes exactly once, resumes all of that
  * after a restart, and tells listeners (the build page, the terminal, GitHub) about every change.
  */
-package dev.multiarch.build;
+package dev.multiarch.pipeline;

@@ -1,4 +1,4 @@
-package dev.multiarch.build;
+package dev.multiarch.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package dev.multiarch.build;
+package dev.multiarch.pipeline;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;

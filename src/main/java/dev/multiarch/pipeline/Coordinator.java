@@ -1,11 +1,10 @@
-package dev.multiarch.build;
+package dev.multiarch.pipeline;
 
 import dev.multiarch.config.RepoConfig;
 import dev.multiarch.config.ServiceConfig;
 import dev.multiarch.dispatch.Dispatcher;
 import dev.multiarch.dispatch.Protocol;
 import dev.multiarch.platform.Platform;
-import dev.multiarch.publish.BuildPublisher;
 import dev.multiarch.publish.Verifier;
 import dev.multiarch.registry.Digest;
 import dev.multiarch.registry.ImageReference;

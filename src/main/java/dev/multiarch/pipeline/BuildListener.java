@@ -1,4 +1,4 @@
-package dev.multiarch.build;
+package dev.multiarch.pipeline;
 
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JobRecord;

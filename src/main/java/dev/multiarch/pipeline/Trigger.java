@@ -1,4 +1,4 @@
-package dev.multiarch.build;
+package dev.multiarch.pipeline;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.multiarch.build;
+package dev.multiarch.pipeline;
 
 import dev.multiarch.config.ConfigException;
 import dev.multiarch.config.ImageBuild;

@@ -1,4 +1,4 @@
-package dev.multiarch.publish;
+package dev.multiarch.config;
 
 import dev.multiarch.platform.Platform;
 import dev.multiarch.registry.ImageReference;

@@ -1,7 +1,9 @@
-package dev.multiarch.publish;
+package dev.multiarch.pipeline;
 
-import dev.multiarch.build.BuildSpec;
 import dev.multiarch.config.SemVer;
+import dev.multiarch.publish.Entry;
+import dev.multiarch.publish.IndexPublisher;
+import dev.multiarch.publish.Verifier;
 import dev.multiarch.config.TagRule;
 import dev.multiarch.platform.Platform;
 import dev.multiarch.registry.Descriptor;
