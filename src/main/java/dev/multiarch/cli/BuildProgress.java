@@ -1,7 +1,7 @@
 package dev.multiarch.cli;
 
+import dev.multiarch.base.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -20,7 +20,6 @@ import okhttp3.Response;
 
 /** Triggers builds through a coordinator's API and follows them on the terminal until they end. */
 final class BuildProgress {
-    static final ObjectMapper JSON = new ObjectMapper();
 
     private final String base;
     private final String secret;
@@ -32,10 +31,10 @@ final class BuildProgress {
     }
 
     List<Long> trigger(String repo, String cloneUrl, String commit, String ref, boolean push) throws IOException {
-        var body = JSON.createObjectNode().put("repo", repo).put("cloneUrl", cloneUrl).put("commit", commit)
+        var body = Json.MAPPER.createObjectNode().put("repo", repo).put("cloneUrl", cloneUrl).put("commit", commit)
                 .put("ref", ref).put("push", push);
         Request req = new Request.Builder().url(base + "/api/builds").header("Authorization", "Bearer " + secret)
-                .post(RequestBody.create(JSON.writeValueAsBytes(body), MediaType.get("application/json"))).build();
+                .post(RequestBody.create(Json.MAPPER.writeValueAsBytes(body), MediaType.get("application/json"))).build();
         try (Response r = http.newCall(req).execute()) {
             byte[] bytes = r.body().bytes();
             if (r.code() != 201) {
@@ -43,7 +42,7 @@ final class BuildProgress {
                         + new String(bytes, java.nio.charset.StandardCharsets.UTF_8).strip());
             }
             List<Long> ids = new ArrayList<>();
-            JSON.readTree(bytes).forEach(b -> ids.add(b.get("id").asLong()));
+            Json.MAPPER.readTree(bytes).forEach(b -> ids.add(b.get("id").asLong()));
             return ids;
         }
     }
@@ -53,7 +52,7 @@ final class BuildProgress {
             if (!r.isSuccessful()) {
                 throw new IOException("GET /api/builds/" + id + ": HTTP " + r.code());
             }
-            return JSON.readTree(r.body().bytes());
+            return Json.MAPPER.readTree(r.body().bytes());
         }
     }
 
@@ -114,7 +113,7 @@ final class BuildProgress {
         out.println();
         out.println("build " + b.path("id").asLong() + ": " + b.path("state").asText() + "  " + b.path("url").asText());
         if (b.path("state").asText().equals("published") && b.hasNonNull("indexDigest")) {
-            JsonNode pub = JSON.readTree(b.path("published").asText("{}"));
+            JsonNode pub = Json.MAPPER.readTree(b.path("published").asText("{}"));
             List<String> tags = new ArrayList<>();
             pub.path("tags").forEach(t -> tags.add(t.asText()));
             out.println("  index   " + b.path("indexDigest").asText());

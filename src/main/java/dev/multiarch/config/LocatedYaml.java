@@ -1,9 +1,9 @@
 package dev.multiarch.config;
 
+import dev.multiarch.base.Json;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,7 +17,7 @@ import java.util.Map;
  * {@code manifests[1].platform.architecture}), so that errors found after parsing can still name a line.
  */
 public final class LocatedYaml {
-    private static final YAMLFactory YAML = new YAMLFactory(new ObjectMapper());
+    private static final YAMLFactory YAML = new YAMLFactory(Json.MAPPER);
 
     private final String file;
     private final JsonNode root;

@@ -1,7 +1,7 @@
 package dev.multiarch.github;
 
+import dev.multiarch.base.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +28,6 @@ import org.kohsuke.github.GitHubRateLimitHandler;
  * github-api (its default would block the thread): they fail fast, and the caller decides when to try again.
  */
 public final class GitHubAccess {
-    static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration REFRESH_BEFORE = Duration.ofMinutes(5);
 
     private final GitHubConfig config;
@@ -86,7 +85,7 @@ public final class GitHubAccess {
                         + r.code() + " " + message(body), r.code(), RetryTimes.from(r.code(), r.header("Retry-After"),
                         r.header("X-RateLimit-Remaining"), r.header("X-RateLimit-Reset"), clock.instant()));
             }
-            JsonNode n = JSON.readTree(body);
+            JsonNode n = Json.MAPPER.readTree(body);
             Token fresh = new Token(n.path("token").asText(), Instant.parse(n.path("expires_at").asText()));
             tokens.put(installationId, fresh);
             clients.remove("installation-" + installationId);
@@ -141,7 +140,7 @@ public final class GitHubAccess {
 
     static String message(String body) {
         try {
-            return JSON.readTree(body).path("message").asText(body);
+            return Json.MAPPER.readTree(body).path("message").asText(body);
         } catch (IOException e) {
             return body.length() > 200 ? body.substring(0, 200) : body;
         }

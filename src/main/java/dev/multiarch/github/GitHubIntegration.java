@@ -1,5 +1,7 @@
 package dev.multiarch.github;
 
+import dev.multiarch.base.Backoff;
+import dev.multiarch.base.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.store.Store;
@@ -10,7 +12,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.logging.Level;
@@ -39,10 +41,20 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     private EventRouter router;
     private Store store;
 
+    /** GitHub unreachable while reading a delivery's configuration: 2 s, 4 s, … up to 5 minutes. */
+    private static final Backoff UNREACHABLE = new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5));
+
+    private final Clock clock;
+
     public GitHubIntegration(GitHubConfig config, String publicUrl) {
+        this(config, publicUrl, Clock.systemUTC());
+    }
+
+    public GitHubIntegration(GitHubConfig config, String publicUrl, Clock clock) {
         this.config = config;
         this.publicUrl = publicUrl;
-        this.access = new GitHubAccess(config, Clock.systemUTC());
+        this.clock = clock;
+        this.access = new GitHubAccess(config, clock);
         this.workflows = Workflow.load(config.workflowsDir());
         LOG.info(() -> "GitHub: " + config + "; workflows " + workflows.stream()
                 .map(w -> w.name() + (w.enabled() ? "" : " (disabled)")).toList());
@@ -52,7 +64,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     public CoordinatorServer.Routes routes(Coordinator coordinator) {
         this.store = coordinator.store();
         this.router = new EventRouter(coordinator, access, workflows);
-        this.reporter = new StatusReporter(store, access, publicUrl, Clock.systemUTC());
+        this.reporter = new StatusReporter(store, access, publicUrl, clock);
         coordinator.addListener(reporter);
         coordinator.sourceCredentials(b -> {
             Origin o = Origin.of(b.trigger());
@@ -102,7 +114,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                 return new Reply(400, "missing X-GitHub-Event or X-GitHub-Delivery");
             }
             Store.Delivery d = new Store.Delivery(hook == null ? "-" : hook, delivery, event,
-                    new String(body, StandardCharsets.UTF_8), Instant.now(), "received", null);
+                    new String(body, StandardCharsets.UTF_8), clock.instant(), "received", null);
             if (!store.addDelivery(d)) {
                 return new Reply(200, "delivery " + delivery + " was received before; not processed again");
             }
@@ -134,16 +146,16 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         String state;
         String note;
         try {
-            JsonNode payload = GitHubAccess.JSON.readTree(d.payload());
+            JsonNode payload = Json.MAPPER.readTree(d.payload());
             note = router.route(d.event(), payload, d.deliveryId());
             state = note.startsWith("ignored") ? "ignored" : "processed";
         } catch (IOException e) {
             if (attempt < MAX_TRIES) {
-                long seconds = Math.min(300, 1L << attempt);
+                long millis = UNREACHABLE.delay(attempt - 1).toMillis();
                 LOG.warning(() -> "delivery " + d.deliveryId() + " (" + d.event() + "): " + e.getMessage()
-                        + "; trying again in " + seconds + " s");
+                        + "; trying again in " + millis + " ms");
                 store.markDelivery(d.hookId(), d.deliveryId(), "received", "attempt " + attempt + ": " + e.getMessage());
-                processor.schedule(() -> process(d, attempt + 1), seconds, java.util.concurrent.TimeUnit.SECONDS);
+                processor.schedule(() -> process(d, attempt + 1), millis, java.util.concurrent.TimeUnit.MILLISECONDS);
                 return;
             }
             state = "failed";

@@ -1,5 +1,6 @@
 package dev.multiarch.github;
 
+import dev.multiarch.base.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 
 /**
@@ -15,7 +16,7 @@ public record Origin(String repo, String sha, long installation, int pr, String 
                      String delivery) {
     public String toJson() {
         try {
-            return GitHubAccess.JSON.writeValueAsString(this);
+            return Json.MAPPER.writeValueAsString(this);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -27,7 +28,7 @@ public record Origin(String repo, String sha, long installation, int pr, String 
             return null;
         }
         try {
-            Origin o = GitHubAccess.JSON.readValue(triggerInfo, Origin.class);
+            Origin o = Json.MAPPER.readValue(triggerInfo, Origin.class);
             return o.repo() == null ? null : o;
         } catch (JsonProcessingException e) {
             return null;

@@ -1,5 +1,7 @@
 package dev.multiarch.github;
 
+import dev.multiarch.base.Backoff;
+import dev.multiarch.base.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -39,6 +41,8 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
     static final String CONTEXT = "multiarch";
     static final int STATUS_DESCRIPTION_MAX = 140;
     static final int CHECK_TEXT_MAX = 65535;
+    /** GitHub answering 5xx or unreachable: 0.5 s doubling up to a minute; a rate limit's own time wins if later. */
+    private static final Backoff RETRY = new Backoff(Duration.ofMillis(500), Duration.ofMinutes(1));
 
     private final Store store;
     private final GitHubAccess github;
@@ -121,7 +125,7 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
 
     private static String tagsText(BuildRecord b) {
         try {
-            JsonNode pub = GitHubAccess.JSON.readTree(b.publishedTags() == null ? "{}" : b.publishedTags());
+            JsonNode pub = Json.MAPPER.readTree(b.publishedTags() == null ? "{}" : b.publishedTags());
             List<String> tags = new ArrayList<>();
             pub.path("tags").forEach(t -> tags.add(t.asText()));
             return tags.isEmpty() ? "nothing (every tag belongs to a newer build)" : String.join(", ", tags);
@@ -182,7 +186,7 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
     }
 
     private static String body(Origin o, Wanted w, String url, BuildRecord b, JobRecord j) {
-        ObjectNode n = GitHubAccess.JSON.createObjectNode();
+        ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("repo", o.repo()).put("sha", o.sha()).put("installation", o.installation()).put("state", w.state())
                 .put("description", w.description()).put("url", url).put("title", w.title())
                 .put("summary", w.summary());
@@ -190,7 +194,7 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
             n.put("text", w.text());
         }
         try {
-            return GitHubAccess.JSON.writeValueAsString(n);
+            return Json.MAPPER.writeValueAsString(n);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -210,7 +214,7 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
     private void send(Store.Report r) {
         JsonNode b;
         try {
-            b = GitHubAccess.JSON.readTree(r.body());
+            b = Json.MAPPER.readTree(r.body());
         } catch (IOException e) {
             store.reportSent(r.buildId(), r.context(), r.version(), r.externalId());
             return;
@@ -229,7 +233,7 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
 
     private Instant retryAt(IOException e, int attempts) {
         Instant now = clock.instant();
-        Instant backoff = now.plus(Duration.ofMillis(Math.min(60_000, 500L << Math.min(attempts, 7))));
+        Instant backoff = now.plus(RETRY.delay(attempts));
         Instant asked = null;
         if (e instanceof HttpException h) {
             java.util.Map<String, List<String>> headers = h.getResponseHeaderFields();

@@ -1,8 +1,8 @@
 package dev.multiarch.pipeline;
 
+import dev.multiarch.base.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.multiarch.config.ImageBuild;
 import dev.multiarch.config.TagRule;
 import java.util.List;
@@ -14,7 +14,6 @@ import java.util.Map;
  */
 public record BuildSpec(String dockerfile, String context, Map<String, String> buildArgs, String format,
                         boolean perArchTags) {
-    static final ObjectMapper JSON = new ObjectMapper();
 
     static BuildSpec of(ImageBuild b) {
         return new BuildSpec(b.dockerfile(), b.context(), b.buildArgs(), b.format().name().toLowerCase(), b.perArchTags());
@@ -22,7 +21,7 @@ public record BuildSpec(String dockerfile, String context, Map<String, String> b
 
     public String toJson() {
         try {
-            return JSON.writeValueAsString(this);
+            return Json.MAPPER.writeValueAsString(this);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -30,7 +29,7 @@ public record BuildSpec(String dockerfile, String context, Map<String, String> b
 
     public static BuildSpec fromJson(String json) {
         try {
-            return JSON.readValue(json, BuildSpec.class);
+            return Json.MAPPER.readValue(json, BuildSpec.class);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("stored build spec is not readable: " + e.getMessage(), e);
         }
@@ -39,7 +38,7 @@ public record BuildSpec(String dockerfile, String context, Map<String, String> b
     /** The planned tags of a build, stored as JSON. */
     public static String tagsToJson(List<TagRule.PlannedTag> tags) {
         try {
-            return JSON.writeValueAsString(tags);
+            return Json.MAPPER.writeValueAsString(tags);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -50,7 +49,7 @@ public record BuildSpec(String dockerfile, String context, Map<String, String> b
             return List.of();
         }
         try {
-            return JSON.readValue(json, new TypeReference<List<TagRule.PlannedTag>>() {});
+            return Json.MAPPER.readValue(json, new TypeReference<List<TagRule.PlannedTag>>() {});
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("stored tags are not readable: " + e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package dev.multiarch.pipeline;
 
+import dev.multiarch.base.Json;
 import dev.multiarch.config.RepoConfig;
 import dev.multiarch.config.ServiceConfig;
 import dev.multiarch.dispatch.Dispatcher;
@@ -236,7 +237,7 @@ public final class Coordinator {
                 return;
             }
             BuildPublisher.Outcome o = publisher.publish(registry, b, verified);
-            String json = BuildSpec.JSON.writeValueAsString(o);
+            String json = Json.MAPPER.writeValueAsString(o);
             store.markPublished(buildId, o.indexDigest(), json);
             LOG.info(() -> "build " + buildId + " published " + o.indexDigest() + " as " + o.tags()
                     + (o.skipped().isEmpty() ? "" : "; kept back: " + o.skipped()));

@@ -37,7 +37,7 @@ final class HttpClients {
                 .followRedirects(true)
                 .addInterceptor(chain -> chain.proceed(chain.request().newBuilder()
                         .header("User-Agent", userAgent).build()))
-                .addInterceptor(new RetryInterceptor(retry))
+                .addInterceptor(new RetryInterceptor(retry, clock))
                 .build();
         Function<HttpUrl, OkHttpClient> tokenClients = url -> url.isHttps() ? tlsBase() : plainBase;
         this.auth = new RegistryAuth(credentials, new TokenCache(clock), tokenClients);

@@ -1,5 +1,6 @@
 package dev.multiarch.registry;
 
+import dev.multiarch.base.Json;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.HashMap;

@@ -1,5 +1,6 @@
 package dev.multiarch.registry;
 
+import dev.multiarch.base.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.multiarch.platform.Platform;
 import java.time.Clock;

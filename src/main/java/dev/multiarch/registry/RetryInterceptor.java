@@ -1,11 +1,10 @@
 package dev.multiarch.registry;
 
+import dev.multiarch.base.Backoff;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.Set;
 import javax.net.ssl.SSLException;
 import okhttp3.Interceptor;
@@ -21,9 +20,13 @@ final class RetryInterceptor implements Interceptor {
     private static final Set<Integer> RETRYABLE = Set.of(429, 500, 502, 503, 504);
 
     private final RetryPolicy policy;
+    private final Backoff backoff;
+    private final Clock clock;
 
-    RetryInterceptor(RetryPolicy policy) {
+    RetryInterceptor(RetryPolicy policy, Clock clock) {
         this.policy = policy;
+        this.backoff = policy.backoff();
+        this.clock = clock;
     }
 
     @Override
@@ -41,38 +44,18 @@ final class RetryInterceptor implements Interceptor {
                 if (last) {
                     throw e;
                 }
-                pause(policy.backoff(attempt - 1));
+                pause(backoff.delay(attempt - 1));
                 continue;
             }
             if (last || !RETRYABLE.contains(response.code())) {
                 return response;
             }
-            Duration wait = retryAfter(response.header("Retry-After")).orElse(policy.backoff(attempt - 1));
-            if (wait.compareTo(policy.maxDelay()) > 0) {
-                wait = policy.maxDelay();
-            }
+            Duration wait = backoff.delay(attempt - 1, Backoff.retryAfter(response.header("Retry-After"), clock));
             response.close();
             pause(wait);
         }
     }
 
-    static java.util.Optional<Duration> retryAfter(String value) {
-        if (value == null || value.isBlank()) {
-            return java.util.Optional.empty();
-        }
-        String v = value.trim();
-        try {
-            return java.util.Optional.of(Duration.ofSeconds(Math.max(0, Long.parseLong(v))));
-        } catch (NumberFormatException e) {
-            try {
-                ZonedDateTime at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
-                Duration d = Duration.between(ZonedDateTime.now(at.getZone()), at);
-                return java.util.Optional.of(d.isNegative() ? Duration.ZERO : d);
-            } catch (DateTimeParseException e2) {
-                return java.util.Optional.empty();
-            }
-        }
-    }
 
     private static void pause(Duration d) throws InterruptedIOException {
         try {

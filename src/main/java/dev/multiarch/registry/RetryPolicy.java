@@ -1,5 +1,6 @@
 package dev.multiarch.registry;
 
+import dev.multiarch.base.Backoff;
 import java.time.Duration;
 
 /**
@@ -19,10 +20,8 @@ public record RetryPolicy(int attempts, Duration firstDelay, Duration maxDelay) 
         }
     }
 
-    Duration backoff(int retry) {
-        long base = firstDelay.toMillis() << Math.min(retry, 16);
-        long capped = Math.min(base, maxDelay.toMillis());
-        long jitter = capped <= 1 ? 0 : java.util.concurrent.ThreadLocalRandom.current().nextLong(capped / 4 + 1);
-        return Duration.ofMillis(Math.min(maxDelay.toMillis(), capped + jitter));
+    /** The delays between attempts: {@link Backoff}, doubling from {@code firstDelay} up to {@code maxDelay}. */
+    public Backoff backoff() {
+        return new Backoff(firstDelay, maxDelay);
     }
 }

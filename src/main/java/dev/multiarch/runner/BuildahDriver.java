@@ -1,5 +1,6 @@
 package dev.multiarch.runner;
 
+import dev.multiarch.base.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.multiarch.dispatch.Protocol;
 import java.nio.file.Path;
@@ -105,7 +106,7 @@ final class BuildahDriver implements BuildDriver {
 
     private static JsonNode parse(String json) throws Exec.StepFailed {
         try {
-            JsonNode n = CoordinatorClient.JSON.readTree(json);
+            JsonNode n = Json.MAPPER.readTree(json);
             return n.isArray() ? n.get(0) : n;
         } catch (java.io.IOException e) {
             throw new Exec.StepFailed("buildah inspect gave no JSON: " + e.getMessage());

@@ -1,5 +1,6 @@
 package dev.multiarch.runner;
 
+import dev.multiarch.base.Json;
 import dev.multiarch.dispatch.Protocol;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,11 +35,11 @@ final class BuildxDriver implements BuildDriver {
         try {
             Path layout = out.resolve("image");
             Files.createDirectories(layout);
-            var index = CoordinatorClient.JSON.readTree(oci.resolve("index.json").toFile());
+            var index = Json.MAPPER.readTree(oci.resolve("index.json").toFile());
             String manifestDigest = index.at("/manifests/0/digest").asText();
             Path blobs = oci.resolve("blobs").resolve("sha256");
             Files.copy(blobs.resolve(manifestDigest.substring(7)), layout.resolve("manifest.json"));
-            var manifest = CoordinatorClient.JSON.readTree(layout.resolve("manifest.json").toFile());
+            var manifest = Json.MAPPER.readTree(layout.resolve("manifest.json").toFile());
             List<String> digests = new ArrayList<>();
             digests.add(manifest.at("/config/digest").asText());
             manifest.path("layers").forEach(l -> digests.add(l.path("digest").asText()));

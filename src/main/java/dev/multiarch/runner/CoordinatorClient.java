@@ -1,9 +1,10 @@
 package dev.multiarch.runner;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.multiarch.base.Backoff;
+import dev.multiarch.base.Json;
 import dev.multiarch.dispatch.Protocol;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -19,12 +20,20 @@ import okhttp3.Response;
  * outlive a coordinator restart: they retry with backoff until their deadline.
  */
 final class CoordinatorClient {
-    static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private static final MediaType JSON_TYPE = MediaType.get("application/json");
+
+    /** Coordinator restarting or unreachable while a job reports: doubling from 200 ms up to 5 s, until the deadline. */
+    private static final Backoff RETRY = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5));
 
     private final String base;
     private final OkHttpClient http;
+    private final Clock clock;
     private volatile String token;
+
+    /** The clock every deadline of this runner is read from. */
+    Clock clock() {
+        return clock;
+    }
 
     /** The coordinator refused us: bad secret, unknown token, a lease no longer ours. */
     static final class Refused extends IOException {
@@ -36,8 +45,9 @@ final class CoordinatorClient {
         }
     }
 
-    CoordinatorClient(String base, Duration longPoll) {
+    CoordinatorClient(String base, Duration longPoll, Clock clock) {
         this.base = base;
+        this.clock = clock;
         this.http = new OkHttpClient.Builder()
                 .connectTimeout(Duration.ofSeconds(10))
                 .readTimeout(longPoll.plusSeconds(30))
@@ -55,19 +65,19 @@ final class CoordinatorClient {
     }
 
     Protocol.Registered register(Protocol.Register r) throws IOException {
-        return JSON.readValue(call("POST", "/api/runners/register", JSON.writeValueAsBytes(r), JSON_TYPE, false),
+        return Json.MAPPER.readValue(call("POST", "/api/runners/register", Json.MAPPER.writeValueAsBytes(r), JSON_TYPE, false),
                 Protocol.Registered.class);
     }
 
     /** Waits for a job; empty when the long-poll ended without one. */
     Optional<Protocol.Assignment> poll() throws IOException {
         byte[] b = call("POST", "/api/runners/poll", new byte[0], JSON_TYPE, true);
-        return b.length == 0 ? Optional.empty() : Optional.of(JSON.readValue(b, Protocol.Assignment.class));
+        return b.length == 0 ? Optional.empty() : Optional.of(Json.MAPPER.readValue(b, Protocol.Assignment.class));
     }
 
     Protocol.HeartbeatReply heartbeat(long jobId, int attempt, Instant deadline) throws IOException {
-        return JSON.readValue(retrying(deadline, () -> call("POST", "/api/jobs/" + jobId + "/heartbeat",
-                JSON.writeValueAsBytes(new Protocol.Heartbeat(attempt)), JSON_TYPE, true)), Protocol.HeartbeatReply.class);
+        return Json.MAPPER.readValue(retrying(deadline, () -> call("POST", "/api/jobs/" + jobId + "/heartbeat",
+                Json.MAPPER.writeValueAsBytes(new Protocol.Heartbeat(attempt)), JSON_TYPE, true)), Protocol.HeartbeatReply.class);
     }
 
     void log(long jobId, int attempt, String text, Instant deadline) throws IOException {
@@ -76,7 +86,7 @@ final class CoordinatorClient {
     }
 
     void complete(long jobId, Protocol.Complete c, Instant deadline) throws IOException {
-        retrying(deadline, () -> call("POST", "/api/jobs/" + jobId + "/complete", JSON.writeValueAsBytes(c), JSON_TYPE,
+        retrying(deadline, () -> call("POST", "/api/jobs/" + jobId + "/complete", Json.MAPPER.writeValueAsBytes(c), JSON_TYPE,
                 true));
     }
 
@@ -85,25 +95,23 @@ final class CoordinatorClient {
     }
 
     /** Retries connection failures and 5xx until {@code deadline}; a refusal (4xx) is final. */
-    private static byte[] retrying(Instant deadline, Call c) throws IOException {
-        long pause = 200;
-        while (true) {
+    private byte[] retrying(Instant deadline, Call c) throws IOException {
+        for (int retry = 0; ; retry++) {
             try {
                 return c.run();
             } catch (Refused r) {
                 if (r.status < 500) {
                     throw r;
                 }
-                if (Instant.now().isAfter(deadline)) {
+                if (clock.instant().isAfter(deadline)) {
                     throw r;
                 }
             } catch (IOException e) {
-                if (Instant.now().isAfter(deadline)) {
+                if (clock.instant().isAfter(deadline)) {
                     throw e;
                 }
             }
-            LockSupport.parkNanos(Duration.ofMillis(pause).toNanos());
-            pause = Math.min(5000, pause * 2);
+            LockSupport.parkNanos(RETRY.delay(retry).toNanos());
         }
     }
 
@@ -120,7 +128,7 @@ final class CoordinatorClient {
             if (!r.isSuccessful()) {
                 String msg = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
                 try {
-                    msg = JSON.readTree(bytes).path("error").asText(msg);
+                    msg = Json.MAPPER.readTree(bytes).path("error").asText(msg);
                 } catch (IOException ignored) {
                     // not JSON
                 }

@@ -39,7 +39,7 @@ final class JobRunner {
     }
 
     void run(Protocol.Assignment job) {
-        Instant deadline = Instant.now().plusSeconds(job.timeoutSeconds());
+        Instant deadline = client.clock().instant().plusSeconds(job.timeoutSeconds());
         Exec.Stop stop = new Exec.Stop();
         String tag = "[job " + job.jobId() + " " + job.platform() + "] ";
         Consumer<String> echo = l -> LOG.fine(() -> tag + l);
@@ -77,7 +77,7 @@ final class JobRunner {
             deleteQuietly(dir);
         }
         try {
-            client.complete(job.jobId(), result, Instant.now().plusSeconds(600));
+            client.complete(job.jobId(), result, client.clock().instant().plusSeconds(600));
             Protocol.Complete r = result;
             LOG.info(() -> tag + (r.error() == null ? "done: " + r.digest() : "failed: " + r.error()));
         } catch (CoordinatorClient.Refused e) {
@@ -91,7 +91,7 @@ final class JobRunner {
         try {
             log.flush();
             Protocol.HeartbeatReply r = client.heartbeat(job.jobId(), job.attempt(),
-                    Instant.now().plusSeconds(job.heartbeatSeconds() * 2));
+                    client.clock().instant().plusSeconds(job.heartbeatSeconds() * 2));
             if (!r.keep()) {
                 stop.stop(r.reason());
             }

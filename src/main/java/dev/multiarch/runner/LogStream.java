@@ -40,7 +40,7 @@ final class LogStream implements AutoCloseable {
         buffer.setLength(0);
         lastFlush = System.nanoTime();
         try {
-            client.log(jobId, attempt, text, Instant.now().plusSeconds(30));
+            client.log(jobId, attempt, text, client.clock().instant().plusSeconds(30));
         } catch (java.io.IOException e) {
             broken = true;
             local.accept("(log upload stopped: " + e.getMessage() + ")");

@@ -1,5 +1,7 @@
 package dev.multiarch.runner;
 
+import dev.multiarch.base.Backoff;
+import dev.multiarch.base.Json;
 import dev.multiarch.config.RunnerConfig;
 import dev.multiarch.dispatch.Protocol;
 import dev.multiarch.platform.Binfmt;
@@ -8,6 +10,7 @@ import dev.multiarch.platform.Platform;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,8 +32,12 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
     private volatile Thread thread;
 
     public RunnerAgent(RunnerConfig config) {
+        this(config, Clock.systemUTC());
+    }
+
+    public RunnerAgent(RunnerConfig config, Clock clock) {
         this.config = config;
-        this.client = new CoordinatorClient(config.coordinator(), Duration.ofSeconds(60));
+        this.client = new CoordinatorClient(config.coordinator(), Duration.ofSeconds(60), clock);
         this.driver = config.driver().equals("buildx") ? new BuildxDriver()
                 : new BuildahDriver(config.workDir().resolve("storage"), config.storageDriver(),
                 config.insecureRegistries());
@@ -82,13 +89,16 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
     private volatile boolean registered;
 
     /** One job slot: poll, run, repeat; registers (again) when the coordinator does not know us. */
+    /** Coordinator unreachable or answering 5xx: wait, doubling from half a second up to ten. */
+    private static final Backoff UNAVAILABLE = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(10));
+
     private void loop(JobRunner jobs, List<Platform> nat, List<Platform> qemu) {
-        long pause = 500;
+        int failures = 0;
         while (running) {
             try {
                 ensureRegistered(nat, qemu);
                 Optional<Protocol.Assignment> job = client.poll();
-                pause = 500;
+                failures = 0;
                 job.ifPresent(jobs::run);
             } catch (CoordinatorClient.Refused e) {
                 if (e.status == 401) {
@@ -98,13 +108,13 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
                     LOG.severe(() -> "registration refused: " + e.getMessage());
                     running = false;
                 } else {
-                    pause = backoff(pause, e);
+                    pause(failures++, e);
                 }
             } catch (IOException e) {
                 if (!running) {
                     break;
                 }
-                pause = backoff(pause, e);
+                pause(failures++, e);
             }
         }
     }
@@ -116,10 +126,10 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
         }
     }
 
-    private long backoff(long pause, Exception e) {
-        LOG.warning(() -> "coordinator unavailable (" + e.getMessage() + "); retrying in " + pause + " ms");
-        LockSupport.parkNanos(Duration.ofMillis(pause).toNanos());
-        return Math.min(10_000, pause * 2);
+    private void pause(int failures, Exception e) {
+        Duration pause = UNAVAILABLE.delay(failures);
+        LOG.warning(() -> "coordinator unavailable (" + e.getMessage() + "); retrying in " + pause.toMillis() + " ms");
+        LockSupport.parkNanos(pause.toNanos());
     }
 
     private Path identityFile() {
@@ -132,7 +142,7 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
             if (!Files.exists(f)) {
                 return Optional.empty();
             }
-            var n = CoordinatorClient.JSON.readTree(f.toFile());
+            var n = Json.MAPPER.readTree(f.toFile());
             if (!config.coordinator().equals(n.path("coordinator").asText())) {
                 return Optional.empty();
             }
@@ -148,7 +158,7 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
         Protocol.Registered r = client.register(new Protocol.Register(config.name(), config.registrationSecret(),
                 nat.stream().map(Platform::shortForm).toList(), qemu.stream().map(Platform::shortForm).toList()));
         client.token(r.token());
-        var n = CoordinatorClient.JSON.createObjectNode();
+        var n = Json.MAPPER.createObjectNode();
         n.put("coordinator", config.coordinator());
         n.put("runnerId", r.runnerId());
         n.put("token", r.token());

@@ -1,5 +1,6 @@
 package dev.multiarch.web;
 
+import dev.multiarch.base.Json;
 import dev.multiarch.pipeline.BuildSpec;
 import dev.multiarch.config.TagRule;
 import dev.multiarch.store.BuildRecord;

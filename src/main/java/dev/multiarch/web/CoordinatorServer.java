@@ -1,5 +1,6 @@
 package dev.multiarch.web;
 
+import dev.multiarch.base.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.pipeline.Trigger;

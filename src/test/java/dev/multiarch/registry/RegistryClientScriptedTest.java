@@ -1,5 +1,6 @@
 package dev.multiarch.registry;
 
+import dev.multiarch.base.Backoff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -80,9 +81,9 @@ class RegistryClientScriptedTest {
 
     @Test
     void retryAfter_parsesSecondsAndDates() {
-        assertEquals(Duration.ofSeconds(7), RetryInterceptor.retryAfter("7").orElseThrow());
-        assertEquals(Duration.ZERO, RetryInterceptor.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT").orElseThrow());
-        assertTrue(RetryInterceptor.retryAfter("soon").isEmpty());
+        assertEquals(Duration.ofSeconds(7), Backoff.retryAfter("7", java.time.Clock.systemUTC()).orElseThrow());
+        assertEquals(Duration.ZERO, Backoff.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT", java.time.Clock.systemUTC()).orElseThrow());
+        assertTrue(Backoff.retryAfter("soon", java.time.Clock.systemUTC()).isEmpty());
     }
 
     @Test
