@@ -14,7 +14,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Function;
+import java.util.function.Consumer;
 
 /**
  * Matches waiting runners with queued jobs. All matching happens on one thread, so two runners never get the same
@@ -53,7 +53,7 @@ public final class Dispatcher implements AutoCloseable {
         return t;
     });
     private final List<Waiter> waiting = new ArrayList<>();
-    private volatile Function<JobRecord, Boolean> claimedListener = j -> true;
+    private volatile Consumer<JobRecord> claimedListener = j -> {};
 
     public Dispatcher(Store store, Duration lease) {
         this.store = store;
@@ -61,7 +61,7 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /** Called (on the dispatch thread) after a job was claimed. */
-    public void onClaimed(Function<JobRecord, Boolean> listener) {
+    public void onClaimed(Consumer<JobRecord> listener) {
         this.claimedListener = listener;
     }
 
@@ -143,7 +143,7 @@ public final class Dispatcher implements AutoCloseable {
                     // The long-poll ended just now: the lease will run out and the job return to the queue.
                     continue;
                 }
-                claimedListener.apply(claimed.get());
+                claimedListener.accept(claimed.get());
             }
         }
     }

@@ -56,7 +56,6 @@ public final class Coordinator {
         this.publisher = new BuildPublisher(store);
         dispatcher.onClaimed(job -> {
             workers.execute(() -> notify(job.buildId()));
-            return true;
         });
     }
 

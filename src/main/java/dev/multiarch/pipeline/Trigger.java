@@ -14,7 +14,4 @@ import java.util.List;
  */
 public record Trigger(String repo, String cloneUrl, String commit, String ref, boolean push, List<String> explicitTags,
                       String info) {
-    public static Trigger tagPush(String repo, String cloneUrl, String commit, String tag) {
-        return new Trigger(repo, cloneUrl, commit, "refs/tags/" + tag, true, List.of(), null);
-    }
 }

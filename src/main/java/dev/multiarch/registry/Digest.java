@@ -37,9 +37,6 @@ public record Digest(String algorithm, String hex) {
         return new Digest(text.substring(0, colon), text.substring(colon + 1));
     }
 
-    public static boolean looksLikeDigest(String text) {
-        return text != null && (text.startsWith("sha256:") || text.startsWith("sha512:"));
-    }
 
     /** The sha256 digest of exactly these bytes. */
     public static Digest sha256(byte[] bytes) {

@@ -1,6 +1,5 @@
 package dev.multiarch.registry;
 
-import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -82,9 +81,6 @@ public record ImageReference(String registry, String repository, String tag, Dig
         return tag != null ? tag : "latest";
     }
 
-    public Optional<String> tagOpt() {
-        return Optional.ofNullable(tag);
-    }
 
     /** The host to talk to: Docker Hub's API lives at registry-1.docker.io. */
     public String apiHost() {

@@ -44,10 +44,6 @@ public final class MediaType {
         return t.equals(OCI_MANIFEST) || t.equals(DOCKER_MANIFEST);
     }
 
-    public static boolean isDocker(String mediaType) {
-        String t = normalize(mediaType);
-        return t.equals(DOCKER_MANIFEST) || t.equals(DOCKER_LIST);
-    }
 
     public static boolean same(String a, String b) {
         return normalize(a).equals(normalize(b));

@@ -151,14 +151,13 @@ public final class RegistryClient implements AutoCloseable {
 
     /** Required: nothing. Optional: credentials, insecure registries, plain HTTP, retries, timeouts. */
     public static final class Builder {
+        private static final Duration TIMEOUT = Duration.ofSeconds(60);
+        private static final String USER_AGENT = "multiarch/0.1";
         private CredentialSource credentials = CredentialSource.NONE;
         private final Set<String> insecure = new HashSet<>();
         private boolean insecureEverywhere;
         private boolean plainHttp;
         private RetryPolicy retry = RetryPolicy.DEFAULT;
-        private Duration timeout = Duration.ofSeconds(60);
-        private String userAgent = "multiarch/0.1";
-        private Clock clock = Clock.systemUTC();
 
         public Builder withCredentials(CredentialSource c) {
             this.credentials = c;
@@ -187,23 +186,8 @@ public final class RegistryClient implements AutoCloseable {
             return this;
         }
 
-        public Builder withTimeout(Duration t) {
-            this.timeout = t;
-            return this;
-        }
-
-        public Builder withUserAgent(String ua) {
-            this.userAgent = ua;
-            return this;
-        }
-
-        Builder withClock(Clock c) {
-            this.clock = c;
-            return this;
-        }
-
         public RegistryClient create() {
-            HttpClients clients = new HttpClients(retry, timeout, userAgent, credentials, clock);
+            HttpClients clients = new HttpClients(retry, TIMEOUT, USER_AGENT, credentials, Clock.systemUTC());
             return new RegistryClient(new RegistryCaller(clients, plainHttp, Set.copyOf(insecure), insecureEverywhere,
                     retry));
         }
