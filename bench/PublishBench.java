@@ -53,17 +53,28 @@ public class PublishBench {
         // (b) buildah manifest, whole processes
         List<Double> b = new ArrayList<>();
         String storage = System.getenv().getOrDefault("BENCH_BUILDAH_ROOT", "target/bench/buildah");
-        List<String> buildah = List.of("buildah", "--storage-driver", "vfs", "--root", storage + "/root",
-                "--runroot", storage + "/run");
+        List<String> buildah = List.of(
+                "buildah", "--storage-driver", "vfs", "--root", storage + "/root", "--runroot", storage + "/run");
         for (int i = 0; i < rounds + 1; i++) {
             String list = "bench-list-" + i;
             long t0 = System.nanoTime();
             run(buildah, "manifest", "create", list);
             for (Entry e : entries) {
-                run(buildah, "manifest", "add", "--tls-verify=false", list,
-                        "docker://" + registry + "/" + repo + "@" + e.descriptor().digest());
+                run(
+                        buildah,
+                        "manifest",
+                        "add",
+                        "--tls-verify=false",
+                        list,
+                        "docker://" + registry + "/" + repo + "@"
+                                + e.descriptor().digest());
             }
-            run(buildah, "manifest", "push", "--tls-verify=false", list,
+            run(
+                    buildah,
+                    "manifest",
+                    "push",
+                    "--tls-verify=false",
+                    list,
                     "docker://" + registry + "/" + repo + ":bench-b");
             double ms = (System.nanoTime() - t0) / 1e6;
             run(buildah, "manifest", "rm", list);
@@ -76,8 +87,16 @@ public class PublishBench {
         List<Double> c = new ArrayList<>();
         for (int i = 0; i < rounds + 1; i++) {
             long t0 = System.nanoTime();
-            run(List.of("bin/multiarch"), "push", "from-args", "--platforms", String.join(",", platforms),
-                    "--template", registry + "/" + repo + ":ARCH-VARIANT", "--target", registry + "/" + repo + ":bench-c");
+            run(
+                    List.of("bin/multiarch"),
+                    "push",
+                    "from-args",
+                    "--platforms",
+                    String.join(",", platforms),
+                    "--template",
+                    registry + "/" + repo + ":ARCH-VARIANT",
+                    "--target",
+                    registry + "/" + repo + ":bench-c");
             double ms = (System.nanoTime() - t0) / 1e6;
             if (i > 0) {
                 c.add(ms);
@@ -97,7 +116,11 @@ public class PublishBench {
     }
 
     private static void row(String name, List<Double> xs) {
-        System.out.printf("| %s | %d | %.2f | %.2f | %.2f |%n", name, xs.size(), median(xs),
+        System.out.printf(
+                "| %s | %d | %.2f | %.2f | %.2f |%n",
+                name,
+                xs.size(),
+                median(xs),
                 xs.stream().mapToDouble(Double::doubleValue).min().orElse(0),
                 xs.stream().mapToDouble(Double::doubleValue).max().orElse(0));
     }

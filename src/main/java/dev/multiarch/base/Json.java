@@ -14,8 +14,8 @@ import java.io.UncheckedIOException;
 public final class Json {
     private Json() {}
 
-    public static final ObjectMapper MAPPER = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    public static final ObjectMapper MAPPER =
+            new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     public static JsonNode parse(byte[] bytes) {
         try {

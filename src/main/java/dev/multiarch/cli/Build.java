@@ -34,23 +34,46 @@ final class Build implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(Option.builder().longOpt("tag").hasArg().required().argName("TAG")
-                        .desc("The git tag to build as, e.g. v1.0.0 (tag rules turn it into image tags).").build())
-                .addOption(Option.builder().longOpt("no-push").desc("Build and audit every platform; publish nothing.").build())
-                .addOption(Option.builder().longOpt("coordinator").hasArg().argName("URL")
-                        .desc("Use a running coordinator instead of one in this process (its runners must reach DIR).").build())
-                .addOption(Option.builder().longOpt("secret").hasArg().argName("SECRET")
-                        .desc("The coordinator's registration secret (or MULTIARCH_RUNNER_SECRET).").build())
-                .addOption(Option.builder().longOpt("data").hasArg().argName("DIR")
-                        .desc("Where the in-process coordinator keeps its state (default ~/.cache/multiarch/local).").build());
+                .addOption(Option.builder()
+                        .longOpt("tag")
+                        .hasArg()
+                        .required()
+                        .argName("TAG")
+                        .desc("The git tag to build as, e.g. v1.0.0 (tag rules turn it into image tags).")
+                        .build())
+                .addOption(Option.builder()
+                        .longOpt("no-push")
+                        .desc("Build and audit every platform; publish nothing.")
+                        .build())
+                .addOption(Option.builder()
+                        .longOpt("coordinator")
+                        .hasArg()
+                        .argName("URL")
+                        .desc("Use a running coordinator instead of one in this process (its runners must reach DIR).")
+                        .build())
+                .addOption(Option.builder()
+                        .longOpt("secret")
+                        .hasArg()
+                        .argName("SECRET")
+                        .desc("The coordinator's registration secret (or MULTIARCH_RUNNER_SECRET).")
+                        .build())
+                .addOption(Option.builder()
+                        .longOpt("data")
+                        .hasArg()
+                        .argName("DIR")
+                        .desc("Where the in-process coordinator keeps its state (default ~/.cache/multiarch/local).")
+                        .build());
     }
 
     @Override
     public int run(CommandLine cl, PrintWriter out, PrintWriter err) throws Exception {
         if (cl.getArgList().size() > 1) {
-            throw new UsageException("build takes one directory, got " + cl.getArgList().size());
+            throw new UsageException(
+                    "build takes one directory, got " + cl.getArgList().size());
         }
-        Path dir = Path.of(cl.getArgList().isEmpty() ? "." : cl.getArgList().get(0)).toAbsolutePath().normalize();
+        Path dir = Path.of(cl.getArgList().isEmpty() ? "." : cl.getArgList().get(0))
+                .toAbsolutePath()
+                .normalize();
         if (!Files.isDirectory(dir.resolve(".git")) && !Files.isRegularFile(dir.resolve(".git"))) {
             throw new IllegalArgumentException(dir + " is not a git checkout (multiarch builds commits, not files)");
         }
@@ -65,8 +88,10 @@ final class Build implements Command {
             BuildProgress p = new BuildProgress(cl.getOptionValue("coordinator"), secret);
             try {
                 String commit = Git.head(dir);
-                done = p.follow(p.trigger(dir.getFileName().toString(), dir.toString(), commit, "refs/tags/" + tag, push),
-                        out, Duration.ofHours(3));
+                done = p.follow(
+                        p.trigger(dir.getFileName().toString(), dir.toString(), commit, "refs/tags/" + tag, push),
+                        out,
+                        Duration.ofHours(3));
                 for (JsonNode b : done) {
                     BuildProgress.summary(out, b);
                 }

@@ -1,7 +1,7 @@
 package dev.multiarch.cli;
 
-import dev.multiarch.base.Json;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.multiarch.base.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -23,7 +23,8 @@ final class BuildProgress {
 
     private final String base;
     private final String secret;
-    private final OkHttpClient http = new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(120)).build();
+    private final OkHttpClient http =
+            new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(120)).build();
 
     BuildProgress(String base, String secret) {
         this.base = base.replaceAll("/+$", "");
@@ -31,10 +32,18 @@ final class BuildProgress {
     }
 
     List<Long> trigger(String repo, String cloneUrl, String commit, String ref, boolean push) throws IOException {
-        var body = Json.MAPPER.createObjectNode().put("repo", repo).put("cloneUrl", cloneUrl).put("commit", commit)
-                .put("ref", ref).put("push", push);
-        Request req = new Request.Builder().url(base + "/api/builds").header("Authorization", "Bearer " + secret)
-                .post(RequestBody.create(Json.MAPPER.writeValueAsBytes(body), MediaType.get("application/json"))).build();
+        var body = Json.MAPPER
+                .createObjectNode()
+                .put("repo", repo)
+                .put("cloneUrl", cloneUrl)
+                .put("commit", commit)
+                .put("ref", ref)
+                .put("push", push);
+        Request req = new Request.Builder()
+                .url(base + "/api/builds")
+                .header("Authorization", "Bearer " + secret)
+                .post(RequestBody.create(Json.MAPPER.writeValueAsBytes(body), MediaType.get("application/json")))
+                .build();
         try (Response r = http.newCall(req).execute()) {
             byte[] bytes = r.body().bytes();
             if (r.code() != 201) {
@@ -48,7 +57,9 @@ final class BuildProgress {
     }
 
     JsonNode build(long id) throws IOException {
-        try (Response r = http.newCall(new Request.Builder().url(base + "/api/builds/" + id).build()).execute()) {
+        try (Response r = http.newCall(
+                        new Request.Builder().url(base + "/api/builds/" + id).build())
+                .execute()) {
             if (!r.isSuccessful()) {
                 throw new IOException("GET /api/builds/" + id + ": HTTP " + r.code());
             }
@@ -66,17 +77,31 @@ final class BuildProgress {
             for (long id : ids) {
                 JsonNode b = build(id);
                 builds.add(b);
-                say(out, seen, "b" + id, "build " + id + " (" + b.path("image").asText("?") + "): "
-                        + b.path("state").asText() + (b.hasNonNull("error") ? " — " + b.get("error").asText() : ""));
+                say(
+                        out,
+                        seen,
+                        "b" + id,
+                        "build " + id + " (" + b.path("image").asText("?") + "): "
+                                + b.path("state").asText()
+                                + (b.hasNonNull("error")
+                                        ? " — " + b.get("error").asText()
+                                        : ""));
                 for (JsonNode j : b.path("jobs")) {
                     String s = j.path("state").asText();
-                    String detail = switch (s) {
-                        case "running" -> " on " + j.path("runner").asText() + " (attempt " + j.path("attempt").asInt() + ")";
-                        case "succeeded" -> " " + j.path("digest").asText() + seconds(j);
-                        case "failed" -> " — " + j.path("error").asText();
-                        default -> "";
-                    };
-                    say(out, seen, "j" + j.path("id").asLong(), "  " + pad(j.path("platform").asText()) + " " + s + detail);
+                    String detail =
+                            switch (s) {
+                                case "running" ->
+                                    " on " + j.path("runner").asText() + " (attempt "
+                                            + j.path("attempt").asInt() + ")";
+                                case "succeeded" -> " " + j.path("digest").asText() + seconds(j);
+                                case "failed" -> " — " + j.path("error").asText();
+                                default -> "";
+                            };
+                    say(
+                            out,
+                            seen,
+                            "j" + j.path("id").asLong(),
+                            "  " + pad(j.path("platform").asText()) + " " + s + detail);
                 }
                 String st = b.path("state").asText();
                 allDone &= st.equals("published") || st.equals("failed") || st.equals("cancelled");
@@ -93,7 +118,9 @@ final class BuildProgress {
     }
 
     private static String seconds(JsonNode j) {
-        return j.hasNonNull("seconds") ? String.format(Locale.ROOT, " (%.1f s)", j.get("seconds").asDouble()) : "";
+        return j.hasNonNull("seconds")
+                ? String.format(Locale.ROOT, " (%.1f s)", j.get("seconds").asDouble())
+                : "";
     }
 
     private static String pad(String s) {
@@ -111,20 +138,26 @@ final class BuildProgress {
     /** The closing summary of one build: what was published where. */
     static void summary(PrintWriter out, JsonNode b) throws IOException {
         out.println();
-        out.println("build " + b.path("id").asLong() + ": " + b.path("state").asText() + "  " + b.path("url").asText());
+        out.println("build " + b.path("id").asLong() + ": " + b.path("state").asText() + "  "
+                + b.path("url").asText());
         if (b.path("state").asText().equals("published") && b.hasNonNull("indexDigest")) {
             JsonNode pub = Json.MAPPER.readTree(b.path("published").asText("{}"));
             List<String> tags = new ArrayList<>();
             pub.path("tags").forEach(t -> tags.add(t.asText()));
             out.println("  index   " + b.path("indexDigest").asText());
-            out.println("  tags    " + String.join(", ", tags.stream().map(t -> b.path("image").asText() + ":" + t).toList()));
+            out.println("  tags    "
+                    + String.join(
+                            ", ",
+                            tags.stream()
+                                    .map(t -> b.path("image").asText() + ":" + t)
+                                    .toList()));
             pub.path("skipped").forEach(s -> out.println("  kept    " + s.asText()));
         } else if (b.path("state").asText().equals("published")) {
             out.println("  nothing published (build and verify only, or every tag belongs to a newer build)");
         }
         for (JsonNode j : b.path("jobs")) {
-            out.println("  " + pad(j.path("platform").asText()) + " " + j.path("digest").asText(j.path("state").asText())
-                    + seconds(j));
+            out.println("  " + pad(j.path("platform").asText()) + " "
+                    + j.path("digest").asText(j.path("state").asText()) + seconds(j));
         }
     }
 

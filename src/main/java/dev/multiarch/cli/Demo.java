@@ -28,8 +28,8 @@ import org.apache.commons.cli.Options;
  */
 final class Demo implements Command {
     /** Debian's architecture names for the busybox each platform needs, as bin/setup-host caches them. */
-    private static final Map<String, String> BUSYBOX = Map.of("busybox-amd64", "amd64", "busybox-arm64", "arm64",
-            "busybox-armv7", "armhf");
+    private static final Map<String, String> BUSYBOX =
+            Map.of("busybox-amd64", "amd64", "busybox-arm64", "arm64", "busybox-armv7", "armhf");
 
     @Override
     public List<String> words() {
@@ -49,18 +49,30 @@ final class Demo implements Command {
     @Override
     public Options options() {
         return new Options()
-                .addOption(Option.builder().longOpt("example").hasArg().argName("DIR")
-                        .desc("The project to build (default: examples/hello).").build())
-                .addOption(Option.builder().longOpt("work").hasArg().argName("DIR")
-                        .desc("Where the registry, repository and store go (default: target/demo).").build())
-                .addOption(Option.builder().longOpt("keep").desc("Leave the registry running at the end.").build());
+                .addOption(Option.builder()
+                        .longOpt("example")
+                        .hasArg()
+                        .argName("DIR")
+                        .desc("The project to build (default: examples/hello).")
+                        .build())
+                .addOption(Option.builder()
+                        .longOpt("work")
+                        .hasArg()
+                        .argName("DIR")
+                        .desc("Where the registry, repository and store go (default: target/demo).")
+                        .build())
+                .addOption(Option.builder()
+                        .longOpt("keep")
+                        .desc("Leave the registry running at the end.")
+                        .build());
     }
 
     @Override
     public int run(CommandLine cl, PrintWriter out, PrintWriter err) throws Exception {
         Path example = Path.of(cl.getOptionValue("example", "examples/hello")).toAbsolutePath();
         if (!Files.isRegularFile(example.resolve("Dockerfile"))) {
-            throw new IllegalArgumentException(example + " has no Dockerfile; run the demo from the multiarch checkout");
+            throw new IllegalArgumentException(
+                    example + " has no Dockerfile; run the demo from the multiarch checkout");
         }
         Path work = Path.of(cl.getOptionValue("work", "target/demo")).toAbsolutePath();
         deleteTree(work);
@@ -89,8 +101,8 @@ final class Demo implements Command {
                 }
             }
             if (cl.hasOption("keep")) {
-                out.println("==> registry left running at " + host + " (pid " + registry.pid() + "); stop it with: kill "
-                        + registry.pid());
+                out.println("==> registry left running at " + host + " (pid " + registry.pid()
+                        + "); stop it with: kill " + registry.pid());
                 out.flush();
             }
             return ok ? 0 : 1;
@@ -105,20 +117,26 @@ final class Demo implements Command {
     private static Process startRegistry(Path dir, int port) throws IOException {
         Files.createDirectories(dir);
         Path cfg = dir.resolve("config.yml");
-        Files.writeString(cfg, "version: 0.1\nlog: {level: warn, accesslog: {disabled: true}}\n"
-                + "storage: {filesystem: {rootdirectory: " + dir.resolve("data") + "}}\n"
-                + "http: {addr: 127.0.0.1:" + port + "}\n");
+        Files.writeString(
+                cfg,
+                "version: 0.1\nlog: {level: warn, accesslog: {disabled: true}}\n"
+                        + "storage: {filesystem: {rootdirectory: " + dir.resolve("data") + "}}\n"
+                        + "http: {addr: 127.0.0.1:" + port + "}\n");
         Process p;
         try {
-            p = new ProcessBuilder("docker-registry", "serve", cfg.toString()).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("registry.log").toFile()).start();
+            p = new ProcessBuilder("docker-registry", "serve", cfg.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("registry.log").toFile())
+                    .start();
         } catch (IOException e) {
-            throw new IllegalStateException("cannot start docker-registry (run bin/setup-host first): " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot start docker-registry (run bin/setup-host first): " + e.getMessage(), e);
         }
         Instant end = Instant.now().plusSeconds(30);
         while (Instant.now().isBefore(end)) {
             if (!p.isAlive()) {
-                throw new IllegalStateException("docker-registry exited: " + Files.readString(dir.resolve("registry.log")));
+                throw new IllegalStateException(
+                        "docker-registry exited: " + Files.readString(dir.resolve("registry.log")));
             }
             try (java.net.Socket s = new java.net.Socket()) {
                 s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 200);
@@ -131,8 +149,8 @@ final class Demo implements Command {
         throw new IllegalStateException("docker-registry did not start listening on port " + port);
     }
 
-    private static Path prepareRepository(Path example, Path repo, String registryHost) throws IOException,
-            InterruptedException {
+    private static Path prepareRepository(Path example, Path repo, String registryHost)
+            throws IOException, InterruptedException {
         Files.createDirectories(repo);
         try (var files = Files.list(example)) {
             for (Path f : files.toList()) {
@@ -153,10 +171,23 @@ final class Demo implements Command {
         Path config = repo.resolve(".multiarch.yaml");
         Files.writeString(config, Files.readString(config).replace("localhost:5000", registryHost));
         Files.deleteIfExists(repo.resolve(".gitignore"));
-        for (List<String> cmd : List.of(List.of("git", "init", "-q"), List.of("git", "add", "-A"),
-                List.of("git", "-c", "user.email=demo@multiarch.dev", "-c", "user.name=multiarch demo", "commit", "-q",
-                        "-m", "hello, multi-arch"))) {
-            Process p = new ProcessBuilder(cmd).directory(repo.toFile()).redirectErrorStream(true).start();
+        for (List<String> cmd : List.of(
+                List.of("git", "init", "-q"),
+                List.of("git", "add", "-A"),
+                List.of(
+                        "git",
+                        "-c",
+                        "user.email=demo@multiarch.dev",
+                        "-c",
+                        "user.name=multiarch demo",
+                        "commit",
+                        "-q",
+                        "-m",
+                        "hello, multi-arch"))) {
+            Process p = new ProcessBuilder(cmd)
+                    .directory(repo.toFile())
+                    .redirectErrorStream(true)
+                    .start();
             String o = new String(p.getInputStream().readAllBytes());
             if (p.waitFor() != 0) {
                 throw new IllegalStateException(String.join(" ", cmd) + " failed: " + o);

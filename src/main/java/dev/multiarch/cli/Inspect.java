@@ -34,13 +34,17 @@ final class Inspect implements Command {
     @Override
     public Options options() {
         return RegistryFlags.add(new Options())
-                .addOption(Option.builder().longOpt("raw").desc("Print the manifest exactly as the registry holds it.").build());
+                .addOption(Option.builder()
+                        .longOpt("raw")
+                        .desc("Print the manifest exactly as the registry holds it.")
+                        .build());
     }
 
     @Override
     public int run(CommandLine cl, PrintWriter out, PrintWriter err) {
         if (cl.getArgList().size() != 1) {
-            throw new UsageException("inspect takes one image reference, got " + cl.getArgList().size());
+            throw new UsageException(
+                    "inspect takes one image reference, got " + cl.getArgList().size());
         }
         ImageReference ref = ImageReference.parse(cl.getArgList().get(0));
         try (RegistryClient client = RegistryFlags.client(cl, ref.registry())) {
@@ -73,8 +77,9 @@ final class Inspect implements Command {
 
     private static String[] row(RegistryClient client, ImageReference ref, int i, Descriptor d) {
         if (!MediaType.isImageManifest(d.mediaType())) {
-            return new String[] {String.valueOf(i), platform(d), d.digest().toString(), "-",
-                    MediaType.shortName(d.mediaType()), "-"};
+            return new String[] {
+                String.valueOf(i), platform(d), d.digest().toString(), "-", MediaType.shortName(d.mediaType()), "-"
+            };
         }
         return imageRow(i, d, client.getManifest(ref.withDigest(d.digest())));
     }
@@ -85,14 +90,22 @@ final class Inspect implements Command {
         for (Descriptor l : layers) {
             total += Math.max(0, l.size());
         }
-        return new String[] {String.valueOf(i), platform(d), d.digest().toString(), human(total),
-                MediaType.shortName(d.mediaType()), String.valueOf(layers.size())};
+        return new String[] {
+            String.valueOf(i),
+            platform(d),
+            d.digest().toString(),
+            human(total),
+            MediaType.shortName(d.mediaType()),
+            String.valueOf(layers.size())
+        };
     }
 
     /** The platform column: the platform, or what an attestation manifest describes. */
     static String platform(Descriptor d) {
         if (d.isAttestation()) {
-            String of = d.attests() == null ? "?" : d.attests().substring(0, Math.min(19, d.attests().length()));
+            String of = d.attests() == null
+                    ? "?"
+                    : d.attests().substring(0, Math.min(19, d.attests().length()));
             return "attestation of " + of;
         }
         return d.platform() == null ? "-" : d.platform().format();

@@ -47,11 +47,30 @@ final class LocalBuild {
         byte[] raw = new byte[24];
         new SecureRandom().nextBytes(raw);
         String secret = HexFormat.of().formatHex(raw);
-        ServiceConfig sc = new ServiceConfig("127.0.0.1", port, "http://127.0.0.1:" + port, data.resolve("store"), secret,
-                Duration.ofSeconds(30), 3, Duration.ofSeconds(20), List.of(), data.resolve("sources"), Optional.empty());
+        ServiceConfig sc = new ServiceConfig(
+                "127.0.0.1",
+                port,
+                "http://127.0.0.1:" + port,
+                data.resolve("store"),
+                secret,
+                Duration.ofSeconds(30),
+                3,
+                Duration.ofSeconds(20),
+                List.of(),
+                data.resolve("sources"),
+                Optional.empty());
         try (CoordinatorApp app = CoordinatorApp.start(sc, List.of())) {
-            RunnerConfig rc = new RunnerConfig(sc.publicUrl(), "local", secret, data.resolve("runner"), "buildah",
-                    null, null, false, "vfs", Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())),
+            RunnerConfig rc = new RunnerConfig(
+                    "http://127.0.0.1:" + app.port(),
+                    "local",
+                    secret,
+                    data.resolve("runner"),
+                    "buildah",
+                    null,
+                    null,
+                    false,
+                    "vfs",
+                    Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())),
                     List.of());
             RunnerAgent agent = new RunnerAgent(rc);
             Thread t = new Thread(agent, "local-runner");
@@ -61,8 +80,8 @@ final class LocalBuild {
             try {
                 out.println("building " + repo + " at " + commit.substring(0, 12) + " as " + tag + " (coordinator "
                         + sc.publicUrl() + ")");
-                List<Long> ids = progress.trigger(repo.getFileName().toString(), repo.toString(), commit,
-                        "refs/tags/" + tag, push);
+                List<Long> ids = progress.trigger(
+                        repo.getFileName().toString(), repo.toString(), commit, "refs/tags/" + tag, push);
                 List<JsonNode> done = progress.follow(ids, out, Duration.ofHours(3));
                 for (JsonNode b : done) {
                     BuildProgress.summary(out, b);

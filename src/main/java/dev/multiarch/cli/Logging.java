@@ -22,9 +22,15 @@ final class Logging {
             @Override
             public String format(LogRecord r) {
                 String name = r.getLoggerName() == null ? "" : r.getLoggerName().replaceAll(".*\\.", "");
-                StringBuilder b = new StringBuilder().append(java.time.Instant.ofEpochMilli(r.getMillis())).append(' ')
-                        .append(r.getLevel().getName()).append(' ').append(name).append(": ")
-                        .append(formatMessage(r)).append('\n');
+                StringBuilder b = new StringBuilder()
+                        .append(java.time.Instant.ofEpochMilli(r.getMillis()))
+                        .append(' ')
+                        .append(r.getLevel().getName())
+                        .append(' ')
+                        .append(name)
+                        .append(": ")
+                        .append(formatMessage(r))
+                        .append('\n');
                 if (r.getThrown() != null && debug) {
                     java.io.StringWriter sw = new java.io.StringWriter();
                     r.getThrown().printStackTrace(new java.io.PrintWriter(sw));

@@ -20,8 +20,8 @@ import org.apache.commons.cli.ParseException;
 public final class Main {
     private Main() {}
 
-    static final List<Command> COMMANDS = List.of(new PushFromSpec(), new PushFromArgs(), new Inspect(), new Build(),
-            new Serve(), new Runner(), new Demo());
+    static final List<Command> COMMANDS = List.of(
+            new PushFromSpec(), new PushFromArgs(), new Inspect(), new Build(), new Serve(), new Runner(), new Demo());
 
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, false, StandardCharsets.UTF_8);
@@ -35,7 +35,10 @@ public final class Main {
     /** Runs the CLI and returns its exit code (tests call this). */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         List<String> words = Arrays.asList(args);
-        if (words.isEmpty() || words.get(0).equals("--help") || words.get(0).equals("-h") || words.get(0).equals("help")) {
+        if (words.isEmpty()
+                || words.get(0).equals("--help")
+                || words.get(0).equals("-h")
+                || words.get(0).equals("help")) {
             overview(out);
             return words.isEmpty() ? 2 : 0;
         }
@@ -47,14 +50,19 @@ public final class Main {
         }
         Command command = null;
         for (Command c : COMMANDS) {
-            if (words.size() >= c.words().size() && words.subList(0, c.words().size()).equals(c.words())) {
+            if (words.size() >= c.words().size()
+                    && words.subList(0, c.words().size()).equals(c.words())) {
                 command = c;
             }
         }
         if (command == null) {
-            err.println("multiarch: error: unknown command '" + String.join(" ", words.subList(0,
-                    Math.min(2, words.size()))) + "'; commands: " + String.join(", ",
-                    COMMANDS.stream().map(c -> String.join(" ", c.words())).toList()) + " (see multiarch --help)");
+            err.println("multiarch: error: unknown command '"
+                    + String.join(" ", words.subList(0, Math.min(2, words.size()))) + "'; commands: "
+                    + String.join(
+                            ", ",
+                            COMMANDS.stream()
+                                    .map(c -> String.join(" ", c.words()))
+                                    .toList()) + " (see multiarch --help)");
             return 2;
         }
         String[] rest = words.subList(command.words().size(), words.size()).toArray(new String[0]);
@@ -69,8 +77,12 @@ public final class Main {
             out.flush();
             return code;
         } catch (MissingOptionException e) {
-            err.println("multiarch: error: " + name + " needs " + String.join(", ", e.getMissingOptions().stream()
-                    .map(o -> "--" + o).toList()) + " (see " + name + " --help)");
+            err.println("multiarch: error: " + name + " needs "
+                    + String.join(
+                            ", ",
+                            ((java.util.List<?>) e.getMissingOptions())
+                                    .stream().map(o -> "--" + o).toList())
+                    + " (see " + name + " --help)");
             return 2;
         } catch (ParseException | UsageException e) {
             err.println("multiarch: error: " + e.getMessage() + " (see " + name + " --help)");

@@ -20,13 +20,21 @@ final class PushFlow {
 
     static Options options() {
         return RegistryFlags.add(new Options())
-                .addOption(Option.builder().longOpt("type").hasArg().argName("docker|oci|auto")
+                .addOption(Option.builder()
+                        .longOpt("type")
+                        .hasArg()
+                        .argName("docker|oci|auto")
                         .desc("List type; auto (default) = Docker list when every child is a Docker v2 manifest, "
-                                + "else OCI index.").build())
-                .addOption(Option.builder().longOpt("append")
-                        .desc("Add or replace platforms in the existing list instead of overwriting it.").build())
-                .addOption(Option.builder().longOpt("ignore-missing")
-                        .desc("Warn about source images that do not exist and publish the rest.").build());
+                                + "else OCI index.")
+                        .build())
+                .addOption(Option.builder()
+                        .longOpt("append")
+                        .desc("Add or replace platforms in the existing list instead of overwriting it.")
+                        .build())
+                .addOption(Option.builder()
+                        .longOpt("ignore-missing")
+                        .desc("Warn about source images that do not exist and publish the rest.")
+                        .build());
     }
 
     static int push(CommandLine cl, PushSpec ps, PrintWriter out, PrintWriter err) {
@@ -37,8 +45,8 @@ final class PushFlow {
             throw new UsageException(e.getMessage());
         }
         try (RegistryClient client = RegistryFlags.client(cl, ps.image().registry())) {
-            List<Entry> entries = new SourceResolver(client).resolve(ps.image(), ps.sources(),
-                    cl.hasOption("ignore-missing"), w -> {
+            List<Entry> entries = new SourceResolver(client)
+                    .resolve(ps.image(), ps.sources(), cl.hasOption("ignore-missing"), w -> {
                         err.println("multiarch: warning: " + w);
                         err.flush();
                     });
@@ -46,9 +54,14 @@ final class PushFlow {
                     .publish(ps.image(), ps.tags(), entries, type, ps.annotations(), cl.hasOption("append"));
             // manifest-tool's first line, which scripts parse.
             out.println("Digest: " + r.digest() + " " + r.index().size());
-            out.println("Published " + MediaType.shortName(r.mediaType()) + " with " + r.entries().size()
-                    + " entries to " + String.join(", ", r.tags().stream()
-                    .map(t -> r.target().withTag(t).toString()).toList()));
+            out.println("Published " + MediaType.shortName(r.mediaType()) + " with "
+                    + r.entries().size()
+                    + " entries to "
+                    + String.join(
+                            ", ",
+                            r.tags().stream()
+                                    .map(t -> r.target().withTag(t).toString())
+                                    .toList()));
             for (Descriptor d : r.entries()) {
                 out.println("  " + pad(Inspect.platform(d), 28) + " " + d.digest());
             }
@@ -61,8 +74,11 @@ final class PushFlow {
         if (values == null) {
             return List.of();
         }
-        return java.util.Arrays.stream(values).flatMap(v -> java.util.Arrays.stream(v.split(",")))
-                .map(String::trim).filter(s -> !s.isEmpty()).toList();
+        return java.util.Arrays.stream(values)
+                .flatMap(v -> java.util.Arrays.stream(v.split(",")))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .toList();
     }
 
     static String pad(String s, int width) {

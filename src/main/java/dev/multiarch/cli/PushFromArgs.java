@@ -27,14 +27,33 @@ final class PushFromArgs implements Command {
     @Override
     public Options options() {
         return PushFlow.options()
-                .addOption(Option.builder().longOpt("platforms").hasArgs().required().argName("os/arch[/variant],…")
-                        .desc("Platforms, comma-separated, e.g. linux/amd64,linux/arm/v7").build())
-                .addOption(Option.builder().longOpt("template").hasArg().required().argName("PATTERN")
-                        .desc("Source image name; OS, ARCH and VARIANT are replaced, e.g. reg/img:ARCH-VARIANT").build())
-                .addOption(Option.builder().longOpt("target").hasArg().required().argName("REF")
-                        .desc("The list's name, e.g. reg/img:1.0").build())
-                .addOption(Option.builder().longOpt("tags").hasArgs().argName("TAG,…")
-                        .desc("More tags for the list, comma-separated.").build());
+                .addOption(Option.builder()
+                        .longOpt("platforms")
+                        .hasArgs()
+                        .required()
+                        .argName("os/arch[/variant],…")
+                        .desc("Platforms, comma-separated, e.g. linux/amd64,linux/arm/v7")
+                        .build())
+                .addOption(Option.builder()
+                        .longOpt("template")
+                        .hasArg()
+                        .required()
+                        .argName("PATTERN")
+                        .desc("Source image name; OS, ARCH and VARIANT are replaced, e.g. reg/img:ARCH-VARIANT")
+                        .build())
+                .addOption(Option.builder()
+                        .longOpt("target")
+                        .hasArg()
+                        .required()
+                        .argName("REF")
+                        .desc("The list's name, e.g. reg/img:1.0")
+                        .build())
+                .addOption(Option.builder()
+                        .longOpt("tags")
+                        .hasArgs()
+                        .argName("TAG,…")
+                        .desc("More tags for the list, comma-separated.")
+                        .build());
     }
 
     @Override
@@ -42,8 +61,11 @@ final class PushFromArgs implements Command {
         if (!cl.getArgList().isEmpty()) {
             throw new UsageException("unexpected argument '" + cl.getArgList().get(0) + "'");
         }
-        PushSpec spec = PushSpec.fromArgs(PushFlow.commaList(cl, "platforms"), cl.getOptionValue("template"),
-                cl.getOptionValue("target"), PushFlow.commaList(cl, "tags"));
+        PushSpec spec = PushSpec.fromArgs(
+                PushFlow.commaList(cl, "platforms"),
+                cl.getOptionValue("template"),
+                cl.getOptionValue("target"),
+                PushFlow.commaList(cl, "tags"));
         return PushFlow.push(cl, spec, out, err);
     }
 }

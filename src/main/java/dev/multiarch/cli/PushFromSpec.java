@@ -35,7 +35,8 @@ final class PushFromSpec implements Command {
     @Override
     public int run(CommandLine cl, PrintWriter out, PrintWriter err) {
         if (cl.getArgList().size() != 1) {
-            throw new UsageException("push from-spec takes one spec file, got " + cl.getArgList().size());
+            throw new UsageException(
+                    "push from-spec takes one spec file, got " + cl.getArgList().size());
         }
         Path file = Path.of(cl.getArgList().get(0));
         String text;

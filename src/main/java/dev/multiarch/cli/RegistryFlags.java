@@ -14,16 +14,32 @@ final class RegistryFlags {
     private RegistryFlags() {}
 
     static Options add(Options o) {
-        return o.addOption(Option.builder().longOpt("username").hasArg().argName("USER")
-                        .desc("Registry user name, for the target's registry only.").build())
-                .addOption(Option.builder().longOpt("password").hasArg().argName("SECRET")
-                        .desc("Registry password or token; also read from MULTIARCH_PASSWORD.").build())
-                .addOption(Option.builder().longOpt("docker-cfg").hasArg().argName("PATH")
-                        .desc("Docker config directory or file (default: $DOCKER_CONFIG or ~/.docker).").build())
-                .addOption(Option.builder().longOpt("insecure")
-                        .desc("Do not verify TLS certificates; fall back to plain HTTP.").build())
-                .addOption(Option.builder().longOpt("plain-http")
-                        .desc("Plain HTTP to every registry (loopback registries always get it).").build());
+        return o.addOption(Option.builder()
+                        .longOpt("username")
+                        .hasArg()
+                        .argName("USER")
+                        .desc("Registry user name, for the target's registry only.")
+                        .build())
+                .addOption(Option.builder()
+                        .longOpt("password")
+                        .hasArg()
+                        .argName("SECRET")
+                        .desc("Registry password or token; also read from MULTIARCH_PASSWORD.")
+                        .build())
+                .addOption(Option.builder()
+                        .longOpt("docker-cfg")
+                        .hasArg()
+                        .argName("PATH")
+                        .desc("Docker config directory or file (default: $DOCKER_CONFIG or ~/.docker).")
+                        .build())
+                .addOption(Option.builder()
+                        .longOpt("insecure")
+                        .desc("Do not verify TLS certificates; fall back to plain HTTP.")
+                        .build())
+                .addOption(Option.builder()
+                        .longOpt("plain-http")
+                        .desc("Plain HTTP to every registry (loopback registries always get it).")
+                        .build());
     }
 
     /**

@@ -30,8 +30,13 @@ final class Runner implements Command {
 
     @Override
     public Options options() {
-        return new Options().addOption(Option.builder().longOpt("config").hasArg().argName("FILE")
-                .desc("Runner configuration (default: runner.yaml).").build());
+        return new Options()
+                .addOption(Option.builder()
+                        .longOpt("config")
+                        .hasArg()
+                        .argName("FILE")
+                        .desc("Runner configuration (default: runner.yaml).")
+                        .build());
     }
 
     @Override

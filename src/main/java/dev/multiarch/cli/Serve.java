@@ -31,8 +31,13 @@ final class Serve implements Command {
 
     @Override
     public Options options() {
-        return new Options().addOption(Option.builder().longOpt("config").hasArg().argName("FILE")
-                .desc("Service configuration (default: config.yaml).").build());
+        return new Options()
+                .addOption(Option.builder()
+                        .longOpt("config")
+                        .hasArg()
+                        .argName("FILE")
+                        .desc("Service configuration (default: config.yaml).")
+                        .build());
     }
 
     static ServiceConfig load(Path file) {
@@ -51,10 +56,13 @@ final class Serve implements Command {
         Logging.setUp();
         CoordinatorApp app = CoordinatorApp.start(config, Extensions.plugins(config, file.getParent()));
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.close();
-            stopped.countDown();
-        }, "multiarch-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            app.close();
+                            stopped.countDown();
+                        },
+                        "multiarch-shutdown"));
         out.println("multiarch coordinator on " + config.publicUrl() + " (port " + app.port() + ")");
         out.flush();
         stopped.await();

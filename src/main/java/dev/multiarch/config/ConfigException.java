@@ -2,6 +2,8 @@ package dev.multiarch.config;
 
 /** A file that cannot be used as written: {@code file:line: field: reason}. */
 public final class ConfigException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     private final String file;
     private final int line;
     private final String field;

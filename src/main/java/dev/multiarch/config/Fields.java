@@ -67,8 +67,10 @@ final class Fields {
         for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
             String k = it.next();
             if (!allowed.contains(k)) {
-                throw error(join(path, k), "unknown key '" + k + "'; expected one of "
-                        + String.join(", ", allowed.stream().sorted().toList()));
+                throw error(
+                        join(path, k),
+                        "unknown key '" + k + "'; expected one of "
+                                + String.join(", ", allowed.stream().sorted().toList()));
             }
         }
     }
@@ -151,12 +153,13 @@ final class Fields {
                 break;
             }
             long v = Long.parseLong(m.group(1));
-            d = d.plus(switch (m.group(2)) {
-                case "h" -> Duration.ofHours(v);
-                case "m" -> Duration.ofMinutes(v);
-                case "s" -> Duration.ofSeconds(v);
-                default -> Duration.ofMillis(v);
-            });
+            d = d.plus(
+                    switch (m.group(2)) {
+                        case "h" -> Duration.ofHours(v);
+                        case "m" -> Duration.ofMinutes(v);
+                        case "s" -> Duration.ofSeconds(v);
+                        default -> Duration.ofMillis(v);
+                    });
             end = m.end();
         }
         if (end != t.length() || end == 0) {
@@ -218,7 +221,11 @@ final class Fields {
         if (n.isObject()) {
             for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                flatten(join(path, e.getKey()), e.getValue(), prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), out);
+                flatten(
+                        join(path, e.getKey()),
+                        e.getValue(),
+                        prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(),
+                        out);
             }
         } else if (n.isArray()) {
             List<String> items = new ArrayList<>();
@@ -249,8 +256,10 @@ final class Fields {
                 v = m.group(2);
             }
             if (v == null) {
-                throw error(path, "environment variable " + m.group(1) + " is not set (write ${" + m.group(1)
-                        + ":-default} for a default)");
+                throw error(
+                        path,
+                        "environment variable " + m.group(1) + " is not set (write ${" + m.group(1)
+                                + ":-default} for a default)");
             }
             m.appendReplacement(b, Matcher.quoteReplacement(v));
         }

@@ -15,9 +15,17 @@ import java.util.Map;
  * @param context     directory from the repository root ({@code .} for the root)
  * @param timeouts    per-platform build timeouts (by {@link Platform#shortForm()}); {@code timeout} for the rest
  */
-public record ImageBuild(ImageReference image, List<Platform> platforms, String dockerfile, String context,
-                         Map<String, String> buildArgs, IndexType format, List<TagRule> tagRules,
-                         boolean perArchTags, Duration timeout, Map<String, Duration> timeouts) {
+public record ImageBuild(
+        ImageReference image,
+        List<Platform> platforms,
+        String dockerfile,
+        String context,
+        Map<String, String> buildArgs,
+        IndexType format,
+        List<TagRule> tagRules,
+        boolean perArchTags,
+        Duration timeout,
+        Map<String, Duration> timeouts) {
 
     public Duration timeoutFor(Platform p) {
         return timeouts.getOrDefault(p.shortForm(), timeout);

@@ -3,7 +3,6 @@ package dev.multiarch.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.multiarch.platform.InvalidPlatformException;
 import dev.multiarch.platform.Platform;
-import dev.multiarch.config.Source;
 import dev.multiarch.registry.ImageReference;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,8 +34,8 @@ import java.util.Set;
 public record PushSpec(ImageReference image, List<String> tags, List<Source> sources, Map<String, String> annotations) {
     private static final Set<String> TOP_KEYS = Set.of("image", "tags", "manifests", "annotations");
     private static final Set<String> ENTRY_KEYS = Set.of("image", "platform");
-    private static final Set<String> PLATFORM_KEYS = Set.of("architecture", "os", "variant", "features",
-            "osversion", "os.version", "osfeatures", "os.features");
+    private static final Set<String> PLATFORM_KEYS =
+            Set.of("architecture", "os", "variant", "features", "osversion", "os.version", "osfeatures", "os.features");
 
     public static PushSpec parse(String file, String text) {
         LocatedYaml y = LocatedYaml.parse(file, text);
@@ -82,8 +81,10 @@ public record PushSpec(ImageReference image, List<String> tags, List<Source> sou
                 p = platform(y, pn, at + ".platform");
                 String prev = declared.putIfAbsent(p.key(), at);
                 if (prev != null) {
-                    throw y.error(at + ".platform", "duplicate platform " + p.normalize().shortForm() + ": "
-                            + prev + " (line " + y.line(prev) + ") already declares it; a list holds one image per platform");
+                    throw y.error(
+                            at + ".platform",
+                            "duplicate platform " + p.normalize().shortForm() + ": " + prev + " (line " + y.line(prev)
+                                    + ") already declares it; a list holds one image per platform");
                 }
             }
             sources.add(new Source(src, p));
@@ -123,18 +124,25 @@ public record PushSpec(ImageReference image, List<String> tags, List<Source> sou
             throw y.error(path, "expected a mapping with os and architecture");
         }
         checkKeys(y, pn, path, PLATFORM_KEYS);
-        String osVersion = pn.hasNonNull("os.version") ? pn.get("os.version").asText() : pn.path("osversion").asText("");
+        String osVersion = pn.hasNonNull("os.version")
+                ? pn.get("os.version").asText()
+                : pn.path("osversion").asText("");
         JsonNode osf = pn.has("os.features") ? pn.get("os.features") : pn.path("osfeatures");
-        Platform p = new Platform(pn.path("os").asText(""), pn.path("architecture").asText(""),
-                pn.path("variant").asText(""), osVersion, strings(y, osf, path + ".osfeatures"),
+        Platform p = new Platform(
+                pn.path("os").asText(""),
+                pn.path("architecture").asText(""),
+                pn.path("variant").asText(""),
+                osVersion,
+                strings(y, osf, path + ".osfeatures"),
                 strings(y, pn.path("features"), path + ".features"));
         try {
             return p.validate();
         } catch (InvalidPlatformException e) {
-            String field = switch (e.field()) {
-                case "os", "architecture", "variant" -> path + "." + e.field();
-                default -> path;
-            };
+            String field =
+                    switch (e.field()) {
+                        case "os", "architecture", "variant" -> path + "." + e.field();
+                        default -> path;
+                    };
             throw y.error(field, e.getMessage());
         }
     }
@@ -156,8 +164,10 @@ public record PushSpec(ImageReference image, List<String> tags, List<Source> sou
             String k = it.next();
             if (!allowed.contains(k)) {
                 String at = path.isEmpty() ? k : path + "." + k;
-                throw y.error(at, "unknown key '" + k + "'; expected one of " + String.join(", ",
-                        allowed.stream().sorted().toList()));
+                throw y.error(
+                        at,
+                        "unknown key '" + k + "'; expected one of "
+                                + String.join(", ", allowed.stream().sorted().toList()));
             }
         }
     }
@@ -176,8 +186,12 @@ public record PushSpec(ImageReference image, List<String> tags, List<Source> sou
             throw new ConfigException("--target", 0, "", e.getMessage());
         }
         if (!template.contains("ARCH") && !template.contains("OS") && !template.contains("VARIANT")) {
-            throw new ConfigException("--template", 0, "", "'" + template
-                    + "' has none of the words OS, ARCH, VARIANT, so every platform would name the same image");
+            throw new ConfigException(
+                    "--template",
+                    0,
+                    "",
+                    "'" + template
+                            + "' has none of the words OS, ARCH, VARIANT, so every platform would name the same image");
         }
         List<Source> sources = new ArrayList<>();
         Map<String, String> declared = new HashMap<>();
@@ -203,8 +217,11 @@ public record PushSpec(ImageReference image, List<String> tags, List<Source> sou
             try {
                 sources.add(new Source(ImageReference.parse(name), p));
             } catch (IllegalArgumentException e) {
-                throw new ConfigException("--template", 0, "", "for " + p.shortForm() + " the template gives '"
-                        + name + "': " + e.getMessage());
+                throw new ConfigException(
+                        "--template",
+                        0,
+                        "",
+                        "for " + p.shortForm() + " the template gives '" + name + "': " + e.getMessage());
             }
         }
         if (sources.isEmpty()) {

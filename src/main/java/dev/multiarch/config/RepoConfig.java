@@ -25,8 +25,18 @@ public record RepoConfig(List<ImageBuild> images) {
     public static final String FILE = ".multiarch.yaml";
     static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
 
-    private static final Set<String> IMAGE_KEYS = Set.of("image", "name", "platforms", "dockerfile", "context",
-            "build-args", "format", "tags", "per-arch-tags", "timeout", "timeouts");
+    private static final Set<String> IMAGE_KEYS = Set.of(
+            "image",
+            "name",
+            "platforms",
+            "dockerfile",
+            "context",
+            "build-args",
+            "format",
+            "tags",
+            "per-arch-tags",
+            "timeout",
+            "timeouts");
     private static final Set<String> TOP_KEYS;
 
     static {
@@ -83,8 +93,10 @@ public record RepoConfig(List<ImageBuild> images) {
             throw f.error(imageKey, e.getMessage());
         }
         if (image.tag() != null || image.digest() != null) {
-            throw f.error(imageKey, "give the repository without a tag or digest ('" + image.registry() + "/"
-                    + image.repository() + "'); tags come from the tag rules");
+            throw f.error(
+                    imageKey,
+                    "give the repository without a tag or digest ('" + image.registry() + "/" + image.repository()
+                            + "'); tags come from the tag rules");
         }
         String platformsKey = Fields.join(at, "platforms");
         List<String> platformTexts = f.strings(platformsKey);
@@ -109,8 +121,8 @@ public record RepoConfig(List<ImageBuild> images) {
         }
         String context = insideRepo(f, Fields.join(at, "context"), f.string(Fields.join(at, "context"), "."));
         String dockerfileDefault = context.equals(".") ? "Dockerfile" : context + "/Dockerfile";
-        String dockerfile = insideRepo(f, Fields.join(at, "dockerfile"),
-                f.string(Fields.join(at, "dockerfile"), dockerfileDefault));
+        String dockerfile = insideRepo(
+                f, Fields.join(at, "dockerfile"), f.string(Fields.join(at, "dockerfile"), dockerfileDefault));
         IndexType format;
         try {
             format = IndexType.parse(f.string(Fields.join(at, "format"), "auto"));
@@ -119,7 +131,8 @@ public record RepoConfig(List<ImageBuild> images) {
         }
         Duration timeout = f.duration(Fields.join(at, "timeout"), DEFAULT_TIMEOUT);
         Map<String, Duration> timeouts = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : f.stringMap(Fields.join(at, "timeouts")).entrySet()) {
+        for (Map.Entry<String, String> e :
+                f.stringMap(Fields.join(at, "timeouts")).entrySet()) {
             String p = Fields.join(at, "timeouts") + "." + e.getKey();
             Platform pl;
             try {
@@ -136,9 +149,17 @@ public record RepoConfig(List<ImageBuild> images) {
                 throw f.error(p, ex.getMessage());
             }
         }
-        return new ImageBuild(image, List.copyOf(platforms), dockerfile, context,
-                f.stringMap(Fields.join(at, "build-args")), format, tagRules(f, Fields.join(at, "tags")),
-                f.bool(Fields.join(at, "per-arch-tags"), false), timeout, timeouts);
+        return new ImageBuild(
+                image,
+                List.copyOf(platforms),
+                dockerfile,
+                context,
+                f.stringMap(Fields.join(at, "build-args")),
+                format,
+                tagRules(f, Fields.join(at, "tags")),
+                f.bool(Fields.join(at, "per-arch-tags"), false),
+                timeout,
+                timeouts);
     }
 
     /**
@@ -160,12 +181,16 @@ public record RepoConfig(List<ImageBuild> images) {
             String p = at + "[" + i + "]";
             if (f.node(p).isValueNode()) {
                 String word = f.string(p, "");
-                rules.add(switch (word) {
-                    case "semver" -> new TagRule.Semver();
-                    case "ref" -> new TagRule.Ref();
-                    default -> throw f.error(p, "unknown tag rule '" + word
-                            + "'; use semver, ref, or {match: REGEX, tags: [...]}");
-                });
+                rules.add(
+                        switch (word) {
+                            case "semver" -> new TagRule.Semver();
+                            case "ref" -> new TagRule.Ref();
+                            default ->
+                                throw f.error(
+                                        p,
+                                        "unknown tag rule '" + word
+                                                + "'; use semver, ref, or {match: REGEX, tags: [...]}");
+                        });
                 continue;
             }
             f.onlyKeys(p, Set.of("match", "tags"));

@@ -17,14 +17,35 @@ import java.util.Set;
  * @param jobs            how many jobs to run at once
  * @param insecureRegistries registries builds may pull base images from over plain HTTP or unverified TLS
  */
-public record RunnerConfig(String coordinator, String name, String registrationSecret, Path workDir, String driver,
-                           List<Platform> nativePlatforms, List<Platform> qemuPlatforms, boolean aarch32,
-                           String storageDriver, int jobs, List<String> insecureRegistries) {
+public record RunnerConfig(
+        String coordinator,
+        String name,
+        String registrationSecret,
+        Path workDir,
+        String driver,
+        List<Platform> nativePlatforms,
+        List<Platform> qemuPlatforms,
+        boolean aarch32,
+        String storageDriver,
+        int jobs,
+        List<String> insecureRegistries) {
 
     public static RunnerConfig parse(String file, String text, Map<String, String> env, Path baseDir) {
         Fields f = new Fields(LocatedYaml.parse(file, text), env);
-        f.onlyKeys("", Set.of("coordinator", "name", "registration-secret", "work-dir", "driver", "native", "qemu",
-                "aarch32", "storage-driver", "jobs", "insecure-registries"));
+        f.onlyKeys(
+                "",
+                Set.of(
+                        "coordinator",
+                        "name",
+                        "registration-secret",
+                        "work-dir",
+                        "driver",
+                        "native",
+                        "qemu",
+                        "aarch32",
+                        "storage-driver",
+                        "jobs",
+                        "insecure-registries"));
         String coordinator = f.required("coordinator").replaceAll("/+$", "");
         if (!coordinator.startsWith("http://") && !coordinator.startsWith("https://")) {
             throw f.error("coordinator", "expected the coordinator's URL, e.g. http://coordinator.example:8080");
@@ -39,10 +60,17 @@ public record RunnerConfig(String coordinator, String name, String registrationS
         } catch (java.net.UnknownHostException e) {
             host = "runner";
         }
-        return new RunnerConfig(coordinator, f.string("name", host), f.required("registration-secret"),
-                baseDir.resolve(f.string("work-dir", "runner-work")).normalize(), driver,
-                auto(f, "native") ? null : platforms(f, "native"), auto(f, "qemu") ? null : platforms(f, "qemu"),
-                f.bool("aarch32", false), f.string("storage-driver", "vfs"), f.integer("jobs", 1, 1, 64),
+        return new RunnerConfig(
+                coordinator,
+                f.string("name", host),
+                f.required("registration-secret"),
+                baseDir.resolve(f.string("work-dir", "runner-work")).normalize(),
+                driver,
+                auto(f, "native") ? null : platforms(f, "native"),
+                auto(f, "qemu") ? null : platforms(f, "qemu"),
+                f.bool("aarch32", false),
+                f.string("storage-driver", "vfs"),
+                f.integer("jobs", 1, 1, 64),
                 f.strings("insecure-registries"));
     }
 

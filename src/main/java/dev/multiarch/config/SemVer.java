@@ -18,8 +18,12 @@ public record SemVer(int major, int minor, int patch, String prerelease, String 
             return Optional.empty();
         }
         try {
-            return Optional.of(new SemVer(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
-                    Integer.parseInt(m.group(3)), m.group(4) == null ? "" : m.group(4), m.group(5) == null ? "" : m.group(5)));
+            return Optional.of(new SemVer(
+                    Integer.parseInt(m.group(1)),
+                    Integer.parseInt(m.group(2)),
+                    Integer.parseInt(m.group(3)),
+                    m.group(4) == null ? "" : m.group(4),
+                    m.group(5) == null ? "" : m.group(5)));
         } catch (NumberFormatException e) {
             return Optional.empty();
         }
@@ -54,7 +58,8 @@ public record SemVer(int major, int minor, int patch, String prerelease, String 
         for (int i = 0; i < Math.min(a.length, b.length); i++) {
             boolean an = a[i].matches("\\d+");
             boolean bn = b[i].matches("\\d+");
-            int r = an && bn ? Long.compare(Long.parseLong(a[i]), Long.parseLong(b[i]))
+            int r = an && bn
+                    ? Long.compare(Long.parseLong(a[i]), Long.parseLong(b[i]))
                     : an ? -1 : bn ? 1 : a[i].compareTo(b[i]);
             if (r != 0) {
                 return r;

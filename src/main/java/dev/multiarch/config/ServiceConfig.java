@@ -13,9 +13,18 @@ import java.util.Set;
  * {@code config.yaml} of the repository documents every key. Secrets come in as {@code ${ENV_VAR}} and are never
  * printed: {@link #toString()} redacts them.
  */
-public record ServiceConfig(String host, int port, String publicUrl, Path dataDir, String runnerSecret,
-                           Duration leaseDuration, int maxAttempts, Duration longPoll, List<Registry> registries,
-                           Path sourceCache, Optional<GitHubSection> github) {
+public record ServiceConfig(
+        String host,
+        int port,
+        String publicUrl,
+        Path dataDir,
+        String runnerSecret,
+        Duration leaseDuration,
+        int maxAttempts,
+        Duration longPoll,
+        List<Registry> registries,
+        Path sourceCache,
+        Optional<GitHubSection> github) {
 
     private static final Set<String> TOP = Set.of("server", "store", "runners", "registries", "github");
 
@@ -47,14 +56,18 @@ public record ServiceConfig(String host, int port, String publicUrl, Path dataDi
         f.onlyKeys("runners", Set.of("registration-secret", "lease", "max-attempts", "long-poll"));
         String host = f.string("server.host", "127.0.0.1");
         int port = f.integer("server.port", 8080, 0, 65535);
-        String publicUrl = f.string("server.public-url", "http://" + (host.equals("0.0.0.0") ? "localhost" : host)
-                + ":" + port);
+        String publicUrl =
+                f.string("server.public-url", "http://" + (host.equals("0.0.0.0") ? "localhost" : host) + ":" + port);
         Path data = baseDir.resolve(f.string("store.path", "data")).normalize();
-        Path cache = baseDir.resolve(f.string("store.source-cache", data.resolve("sources").toString())).normalize();
+        Path cache = baseDir.resolve(
+                        f.string("store.source-cache", data.resolve("sources").toString()))
+                .normalize();
         String secret = f.string("runners.registration-secret", null);
         if (secret == null || secret.length() < 16) {
-            throw f.error("runners.registration-secret", "is required and must be at least 16 characters "
-                    + "(runners present it to register); use ${MULTIARCH_RUNNER_SECRET}");
+            throw f.error(
+                    "runners.registration-secret",
+                    "is required and must be at least 16 characters "
+                            + "(runners present it to register); use ${MULTIARCH_RUNNER_SECRET}");
         }
         Duration lease = f.duration("runners.lease", Duration.ofSeconds(30));
         int attempts = f.integer("runners.max-attempts", 3, 1, 20);
@@ -70,13 +83,27 @@ public record ServiceConfig(String host, int port, String publicUrl, Path dataDi
             if ((user == null) != (pass == null)) {
                 throw f.error(at, "give both username and password, or neither");
             }
-            registries.add(new Registry(f.required(at + ".host"), f.bool(at + ".insecure", false), user, pass,
+            registries.add(new Registry(
+                    f.required(at + ".host"),
+                    f.bool(at + ".insecure", false),
+                    user,
+                    pass,
                     dc == null ? null : baseDir.resolve(dc.replaceFirst("^~", System.getProperty("user.home")))));
         }
-        Optional<GitHubSection> github = f.has("github") ? Optional.of(new GitHubSection(f.stringMapDeep("github")))
-                : Optional.empty();
-        return new ServiceConfig(host, port, publicUrl.replaceAll("/+$", ""), data, secret, lease, attempts, longPoll,
-                List.copyOf(registries), cache, github);
+        Optional<GitHubSection> github =
+                f.has("github") ? Optional.of(new GitHubSection(f.stringMapDeep("github"))) : Optional.empty();
+        return new ServiceConfig(
+                host,
+                port,
+                publicUrl.replaceAll("/+$", ""),
+                data,
+                secret,
+                lease,
+                attempts,
+                longPoll,
+                List.copyOf(registries),
+                cache,
+                github);
     }
 
     public Optional<Registry> registry(String host) {

@@ -17,15 +17,23 @@ public record TagPlan(List<TagRule.PlannedTag> tags, Optional<SemVer> version) {
     public static TagPlan of(String gitTag, List<TagRule> rules) {
         Map<String, TagRule.PlannedTag> out = new LinkedHashMap<>();
         for (TagRule r : rules) {
-            r.apply(gitTag).ifPresent(ts -> ts.forEach(t -> {
-                if (!t.tag().isEmpty()) {
-                    out.merge(t.tag(), t, (a, b) -> new TagRule.PlannedTag(a.tag(), a.floating() || b.floating()));
-                }
-            }));
+            r.apply(gitTag)
+                    .ifPresent(ts -> ts.forEach(t -> {
+                        if (!t.tag().isEmpty()) {
+                            out.merge(
+                                    t.tag(),
+                                    t,
+                                    (a, b) -> new TagRule.PlannedTag(a.tag(), a.floating() || b.floating()));
+                        }
+                    }));
         }
         if (out.isEmpty()) {
-            throw new ConfigException(RepoConfig.FILE, 0, "tags", "no tag rule matches the git tag '" + gitTag
-                    + "' (the default rule, semver, wants tags like v1.2.3; add 'ref' to publish any tag as is)");
+            throw new ConfigException(
+                    RepoConfig.FILE,
+                    0,
+                    "tags",
+                    "no tag rule matches the git tag '" + gitTag
+                            + "' (the default rule, semver, wants tags like v1.2.3; add 'ref' to publish any tag as is)");
         }
         return new TagPlan(new ArrayList<>(out.values()), SemVer.parse(gitTag));
     }

@@ -91,10 +91,13 @@ public final class Dispatcher implements AutoCloseable {
     /** How many runners are waiting now (asked on the dispatch thread). */
     int waitingCount() {
         try {
-            return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                waiting.removeIf(w -> w.result.isDone());
-                return waiting.size();
-            }, loop).get();
+            return java.util.concurrent.CompletableFuture.supplyAsync(
+                            () -> {
+                                waiting.removeIf(w -> w.result.isDone());
+                                return waiting.size();
+                            },
+                            loop)
+                    .get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
@@ -136,7 +139,8 @@ public final class Dispatcher implements AutoCloseable {
             if (pick == null) {
                 continue;
             }
-            Optional<JobRecord> claimed = store.claimJob(job.id(), pick.runnerId, Instant.now().plus(lease));
+            Optional<JobRecord> claimed =
+                    store.claimJob(job.id(), pick.runnerId, Instant.now().plus(lease));
             if (claimed.isPresent()) {
                 waiting.remove(pick);
                 if (!pick.result.complete(claimed)) {

@@ -48,10 +48,22 @@ public final class Protocol {
      *                   a private repository); null for none — always null for untrusted sources
      * @param heartbeatSeconds how often to send a heartbeat; the lease lasts about three of them
      */
-    public record Assignment(long jobId, long buildId, int attempt, String platform, String cloneUrl, String commit,
-                             String dockerfile, String context, Map<String, String> buildArgs, String image,
-                             String format, PushCredentials push, String sourceAuth, long timeoutSeconds,
-                             long heartbeatSeconds) {
+    public record Assignment(
+            long jobId,
+            long buildId,
+            int attempt,
+            String platform,
+            String cloneUrl,
+            String commit,
+            String dockerfile,
+            String context,
+            Map<String, String> buildArgs,
+            String image,
+            String format,
+            PushCredentials push,
+            String sourceAuth,
+            long timeoutSeconds,
+            long heartbeatSeconds) {
         @Override
         public String toString() {
             return "Assignment[job " + jobId + " attempt " + attempt + " " + platform + " " + image + ", push "

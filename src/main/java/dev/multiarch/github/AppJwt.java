@@ -38,7 +38,8 @@ public final class AppJwt {
     public String token(Instant now) {
         String header = b64("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
         String payload = b64(("{\"iat\":" + (now.getEpochSecond() - 60) + ",\"exp\":" + (now.getEpochSecond() + 540)
-                + ",\"iss\":\"" + appId + "\"}").getBytes(StandardCharsets.UTF_8));
+                        + ",\"iss\":\"" + appId + "\"}")
+                .getBytes(StandardCharsets.UTF_8));
         try {
             Signature s = Signature.getInstance("SHA256withRSA");
             s.initSign(key);
@@ -60,7 +61,8 @@ public final class AppJwt {
             throw new IllegalArgumentException("not a PEM private key: expected BEGIN RSA PRIVATE KEY (as GitHub hands "
                     + "it out) or BEGIN PRIVATE KEY");
         }
-        String body = pem.replaceAll("-----(BEGIN|END) (RSA )?PRIVATE KEY-----", "").replaceAll("\\s", "");
+        String body =
+                pem.replaceAll("-----(BEGIN|END) (RSA )?PRIVATE KEY-----", "").replaceAll("\\s", "");
         byte[] der = Base64.getDecoder().decode(body);
         try {
             return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(pkcs1 ? wrapPkcs1(der) : der));
@@ -74,8 +76,23 @@ public final class AppJwt {
      * AlgorithmIdentifier rsaEncryption NULL, OCTET STRING pkcs1 }. The JDK reads only the PKCS#8 form.
      */
     static byte[] wrapPkcs1(byte[] pkcs1) {
-        byte[] algorithm = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01,
-                0x01, 0x05, 0x00};
+        byte[] algorithm = {
+            0x30,
+            0x0d,
+            0x06,
+            0x09,
+            0x2a,
+            (byte) 0x86,
+            0x48,
+            (byte) 0x86,
+            (byte) 0xf7,
+            0x0d,
+            0x01,
+            0x01,
+            0x01,
+            0x05,
+            0x00
+        };
         byte[] version = {0x02, 0x01, 0x00};
         byte[] octets = der(0x04, pkcs1);
         byte[] inner = new byte[version.length + algorithm.length + octets.length];

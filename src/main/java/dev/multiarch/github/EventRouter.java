@@ -1,9 +1,9 @@
 package dev.multiarch.github;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.multiarch.config.RepoConfig;
 import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.pipeline.Trigger;
-import dev.multiarch.config.RepoConfig;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.BuildState;
 import dev.multiarch.store.Store;
@@ -36,16 +36,20 @@ public final class EventRouter {
     public String route(String event, JsonNode p, String delivery) throws IOException {
         List<BuildRecord> before = built(delivery);
         if (!before.isEmpty()) {
-            return "already handled: build(s) " + String.join(", ", before.stream().map(b -> "#" + b.id()).toList());
+            return "already handled: build(s) "
+                    + String.join(", ", before.stream().map(b -> "#" + b.id()).toList());
         }
         return switch (event) {
             case "ping" -> "ping: zen \"" + p.path("zen").asText() + "\"";
             case "push" -> push(p, delivery);
             case "pull_request" -> pullRequest(p, delivery);
-            case "check_run" -> rerun(p, "check_run", p.path("check_run").path("head_sha").asText(), delivery);
-            case "check_suite" -> rerun(p, "check_suite", p.path("check_suite").path("head_sha").asText(), delivery);
-            case "installation", "installation_repositories" -> "noted: " + event + " " + p.path("action").asText()
-                    + " for " + p.path("installation").path("account").path("login").asText("?");
+            case "check_run" ->
+                rerun(p, "check_run", p.path("check_run").path("head_sha").asText(), delivery);
+            case "check_suite" ->
+                rerun(p, "check_suite", p.path("check_suite").path("head_sha").asText(), delivery);
+            case "installation", "installation_repositories" ->
+                "noted: " + event + " " + p.path("action").asText() + " for "
+                        + p.path("installation").path("account").path("login").asText("?");
             default -> "ignored: multiarch does not act on " + event + " events";
         };
     }
@@ -54,14 +58,18 @@ public final class EventRouter {
         if (deliveryId == null) {
             return List.of();
         }
-        return coordinator.store().recentBuilds(500).stream().filter(b -> {
-            Origin o = Origin.of(b.trigger());
-            return o != null && deliveryId.equals(o.delivery());
-        }).toList();
+        return coordinator.store().recentBuilds(500).stream()
+                .filter(b -> {
+                    Origin o = Origin.of(b.trigger());
+                    return o != null && deliveryId.equals(o.delivery());
+                })
+                .toList();
     }
 
     private Optional<Workflow> workflow(Workflow.Kind kind, String name, String defaultBranch) {
-        return workflows.stream().filter(w -> w.enabled() && w.on() == kind && w.matches(name, defaultBranch)).findFirst();
+        return workflows.stream()
+                .filter(w -> w.enabled() && w.on() == kind && w.matches(name, defaultBranch))
+                .findFirst();
     }
 
     private String push(JsonNode p, String delivery) throws IOException {
@@ -73,14 +81,21 @@ public final class EventRouter {
         }
         String sha = p.path("after").asText();
         long installation = p.path("installation").path("id").asLong(0);
-        String defaultBranch = repo.path("default_branch").asText(repo.path("master_branch").asText("main"));
+        String defaultBranch =
+                repo.path("default_branch").asText(repo.path("master_branch").asText("main"));
         if (ref.startsWith("refs/tags/")) {
             String tag = ref.substring("refs/tags/".length());
             Optional<Workflow> w = workflow(Workflow.Kind.TAG, tag, defaultBranch);
             if (w.isEmpty()) {
                 return "ignored: no enabled tag workflow matches " + tag;
             }
-            Trigger t = new Trigger(fullName, repo.path("clone_url").asText(), sha, ref, w.get().publish(), List.of(),
+            Trigger t = new Trigger(
+                    fullName,
+                    repo.path("clone_url").asText(),
+                    sha,
+                    ref,
+                    w.get().publish(),
+                    List.of(),
                     new Origin(fullName, sha, installation, 0, w.get().name(), false, delivery).toJson());
             return started(w.get(), build(t, installation, fullName, sha));
         }
@@ -90,8 +105,14 @@ public final class EventRouter {
             if (w.isEmpty()) {
                 return "ignored: no enabled branch workflow matches " + branch;
             }
-            Trigger t = new Trigger(fullName, repo.path("clone_url").asText(), sha, ref, w.get().publish(),
-                    w.get().tags(), new Origin(fullName, sha, installation, 0, w.get().name(), false, delivery).toJson());
+            Trigger t = new Trigger(
+                    fullName,
+                    repo.path("clone_url").asText(),
+                    sha,
+                    ref,
+                    w.get().publish(),
+                    w.get().tags(),
+                    new Origin(fullName, sha, installation, 0, w.get().name(), false, delivery).toJson());
             return started(w.get(), build(t, installation, fullName, sha));
         }
         return "ignored: " + ref + " is neither a tag nor a branch";
@@ -103,7 +124,9 @@ public final class EventRouter {
         int number = pr.path("number").asInt(p.path("number").asInt());
         JsonNode base = pr.path("base");
         JsonNode head = pr.path("head");
-        String baseRepo = base.path("repo").path("full_name").asText(p.path("repository").path("full_name").asText());
+        String baseRepo = base.path("repo")
+                .path("full_name")
+                .asText(p.path("repository").path("full_name").asText());
         long installation = p.path("installation").path("id").asLong(0);
         if (action.equals("closed")) {
             int n = cancel(baseRepo, number, "the pull request was closed");
@@ -124,16 +147,25 @@ public final class EventRouter {
         boolean fork = !headRepo.equals(baseRepo);
         String sha = head.path("sha").asText();
         boolean publish = !fork && w.get().publish();
-        List<String> tags = publish ? w.get().tags().stream().map(t -> t.replace("{number}", String.valueOf(number)))
-                .toList() : List.of();
+        List<String> tags = publish
+                ? w.get().tags().stream()
+                        .map(t -> t.replace("{number}", String.valueOf(number)))
+                        .toList()
+                : List.of();
         // A fork's .multiarch.yaml is untrusted: read the base branch's, never the head's.
         String configRef = fork ? base.path("sha").asText(baseBranch) : sha;
         Optional<String> config = github.readFile(installation, baseRepo, RepoConfig.FILE, configRef);
-        Trigger t = new Trigger(baseRepo, head.path("repo").path("clone_url").asText(), sha,
-                "refs/pull/" + number + "/head", publish, tags,
+        Trigger t = new Trigger(
+                baseRepo,
+                head.path("repo").path("clone_url").asText(),
+                sha,
+                "refs/pull/" + number + "/head",
+                publish,
+                tags,
                 new Origin(baseRepo, sha, installation, number, w.get().name(), fork, delivery).toJson());
         List<BuildRecord> bs = coordinator.create(t, config.orElse(null));
-        return started(w.get(), bs) + (fork ? " (fork: untrusted, config from " + baseBranch + ", no credentials)" : "")
+        return started(w.get(), bs)
+                + (fork ? " (fork: untrusted, config from " + baseBranch + ", no credentials)" : "")
                 + (cancelled > 0 ? "; cancelled " + cancelled + " older build(s)" : "");
     }
 
@@ -148,9 +180,11 @@ public final class EventRouter {
                 .filter(b -> {
                     Origin o = Origin.of(b.trigger());
                     return o != null && o.repo().equals(fullName) && o.sha().equals(sha);
-                }).findFirst();
+                })
+                .findFirst();
         if (last.isEmpty()) {
-            return "ignored: " + kind + " " + p.path("action").asText() + " for " + sha + ", which multiarch never built";
+            return "ignored: " + kind + " " + p.path("action").asText() + " for " + sha
+                    + ", which multiarch never built";
         }
         BuildRecord b = last.get();
         Origin o = Origin.of(b.trigger());
@@ -159,14 +193,17 @@ public final class EventRouter {
         if (o.pr() > 0) {
             cancel(o.repo(), o.pr(), "re-run requested");
         }
-        return "re-run of " + sha.substring(0, 12) + ": " + started(null, build(t, o.installation(), o.repo(), b.commit()));
+        return "re-run of " + sha.substring(0, 12) + ": "
+                + started(null, build(t, o.installation(), o.repo(), b.commit()));
     }
 
     private static List<String> explicitTags(BuildRecord b) {
         if (b.ref().startsWith("refs/tags/") || b.tags() == null) {
             return List.of();
         }
-        return dev.multiarch.pipeline.BuildSpec.tagsFromJson(b.tags()).stream().map(x -> x.tag()).toList();
+        return dev.multiarch.pipeline.BuildSpec.tagsFromJson(b.tags()).stream()
+                .map(x -> x.tag())
+                .toList();
     }
 
     /** Reads .multiarch.yaml at the commit through the API and creates the builds. */

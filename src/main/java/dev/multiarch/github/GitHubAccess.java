@@ -1,7 +1,7 @@
 package dev.multiarch.github;
 
-import dev.multiarch.base.Json;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.multiarch.base.Json;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,7 +33,8 @@ public final class GitHubAccess {
     private final GitHubConfig config;
     private final AppJwt jwt;
     private final Clock clock;
-    private final OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(30)).build();
+    private final OkHttpClient http =
+            new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(30)).build();
     private final Map<Long, Token> tokens = new ConcurrentHashMap<>();
     private final Map<String, GitHub> clients = new ConcurrentHashMap<>();
 
@@ -41,6 +42,8 @@ public final class GitHubAccess {
 
     /** GitHub answered with an error; {@code retryAt} says when to try again for rate limits and 5xx. */
     public static final class ApiError extends IOException {
+        private static final long serialVersionUID = 1L;
+
         final int status;
         final Instant retryAt;
 
@@ -81,12 +84,20 @@ public final class GitHubAccess {
         try (Response r = http.newCall(req).execute()) {
             String body = r.body().string();
             if (r.code() != 201) {
-                throw new ApiError("minting an installation token for installation " + installationId + ": HTTP "
-                        + r.code() + " " + message(body), r.code(), RetryTimes.from(r.code(), r.header("Retry-After"),
-                        r.header("X-RateLimit-Remaining"), r.header("X-RateLimit-Reset"), clock.instant()));
+                throw new ApiError(
+                        "minting an installation token for installation " + installationId + ": HTTP " + r.code() + " "
+                                + message(body),
+                        r.code(),
+                        RetryTimes.from(
+                                r.code(),
+                                r.header("Retry-After"),
+                                r.header("X-RateLimit-Remaining"),
+                                r.header("X-RateLimit-Reset"),
+                                clock.instant()));
             }
             JsonNode n = Json.MAPPER.readTree(body);
-            Token fresh = new Token(n.path("token").asText(), Instant.parse(n.path("expires_at").asText()));
+            Token fresh = new Token(
+                    n.path("token").asText(), Instant.parse(n.path("expires_at").asText()));
             tokens.put(installationId, fresh);
             clients.remove("installation-" + installationId);
             return fresh.value;
@@ -98,19 +109,25 @@ public final class GitHubAccess {
         if (!config.isApp()) {
             // The token goes out as "Authorization: token …", without github-api's GET /user login lookup that
             // withOAuthToken does (an extra call the bot never needs, which fine-grained tokens may not allow).
-            return clients.computeIfAbsent("token", k -> build(b -> b.withAuthorizationProvider(
-                    org.kohsuke.github.authorization.ImmutableAuthorizationProvider.fromAppInstallationToken(config.token()))));
+            return clients.computeIfAbsent(
+                    "token",
+                    k -> build(b -> b.withAuthorizationProvider(
+                            org.kohsuke.github.authorization.ImmutableAuthorizationProvider.fromAppInstallationToken(
+                                    config.token()))));
         }
         String token = installationToken(installationId);
-        return clients.computeIfAbsent("installation-" + installationId + "-" + token.hashCode(),
+        return clients.computeIfAbsent(
+                "installation-" + installationId + "-" + token.hashCode(),
                 k -> build(b -> b.withAppInstallationToken(token)));
     }
 
     private GitHub build(java.util.function.UnaryOperator<GitHubBuilder> auth) {
         try {
-            return auth.apply(new GitHubBuilder().withEndpoint(config.apiUrl())
-                    .withRateLimitHandler(GitHubRateLimitHandler.FAIL)
-                    .withAbuseLimitHandler(GitHubAbuseLimitHandler.FAIL)).build();
+            return auth.apply(new GitHubBuilder()
+                            .withEndpoint(config.apiUrl())
+                            .withRateLimitHandler(GitHubRateLimitHandler.FAIL)
+                            .withAbuseLimitHandler(GitHubAbuseLimitHandler.FAIL))
+                    .build();
         } catch (IOException e) {
             throw new IllegalStateException("cannot create a GitHub client: " + e.getMessage(), e);
         }
@@ -122,8 +139,9 @@ public final class GitHubAccess {
      */
     String gitAuthorization(long installationId) throws IOException {
         String t = config.isApp() ? installationToken(installationId) : config.token();
-        return "Basic " + java.util.Base64.getEncoder().encodeToString(("x-access-token:" + t)
-                .getBytes(StandardCharsets.UTF_8));
+        return "Basic "
+                + java.util.Base64.getEncoder()
+                        .encodeToString(("x-access-token:" + t).getBytes(StandardCharsets.UTF_8));
     }
 
     /** A file's text at a ref (a commit sha or a branch), or empty when the repository has no such file there. */

@@ -19,16 +19,25 @@ import java.util.Set;
  *   workflows: workflows                     # the event-to-pipeline definitions
  * </pre>
  */
-public record GitHubConfig(String apiUrl, List<String> webhookSecrets, String appId, Path privateKeyFile, String token,
-                           Path workflowsDir) {
-    private static final Set<String> KEYS = Set.of("api-url", "webhook-secrets", "webhook-secret", "app-id",
-            "private-key-file", "token", "workflows");
+public record GitHubConfig(
+        String apiUrl,
+        List<String> webhookSecrets,
+        String appId,
+        Path privateKeyFile,
+        String token,
+        Path workflowsDir) {
+    private static final Set<String> KEYS =
+            Set.of("api-url", "webhook-secrets", "webhook-secret", "app-id", "private-key-file", "token", "workflows");
 
     public static GitHubConfig of(Map<String, String> values, Path baseDir) {
         for (String k : values.keySet()) {
             if (!KEYS.contains(k)) {
-                throw new ConfigException("config.yaml", 0, "github." + k, "unknown key; expected one of "
-                        + String.join(", ", KEYS.stream().sorted().toList()));
+                throw new ConfigException(
+                        "config.yaml",
+                        0,
+                        "github." + k,
+                        "unknown key; expected one of "
+                                + String.join(", ", KEYS.stream().sorted().toList()));
             }
         }
         List<String> secrets = new ArrayList<>();
@@ -43,7 +52,10 @@ public record GitHubConfig(String apiUrl, List<String> webhookSecrets, String ap
             }
         }
         if (secrets.isEmpty()) {
-            throw new ConfigException("config.yaml", 0, "github.webhook-secrets",
+            throw new ConfigException(
+                    "config.yaml",
+                    0,
+                    "github.webhook-secrets",
                     "at least one webhook secret is required (deliveries without a valid signature are refused)");
         }
         String appId = values.get("app-id");
@@ -53,12 +65,17 @@ public record GitHubConfig(String apiUrl, List<String> webhookSecrets, String ap
             throw new ConfigException("config.yaml", 0, "github", "app-id and private-key-file go together");
         }
         if (appId == null && (token == null || token.isBlank())) {
-            throw new ConfigException("config.yaml", 0, "github",
-                    "give app-id and private-key-file (a GitHub App) or token");
+            throw new ConfigException(
+                    "config.yaml", 0, "github", "give app-id and private-key-file (a GitHub App) or token");
         }
         String api = values.getOrDefault("api-url", "https://api.github.com").replaceAll("/+$", "");
-        return new GitHubConfig(api, List.copyOf(secrets), appId, key == null ? null : baseDir.resolve(key),
-                appId == null ? token : null, baseDir.resolve(values.getOrDefault("workflows", "workflows")));
+        return new GitHubConfig(
+                api,
+                List.copyOf(secrets),
+                appId,
+                key == null ? null : baseDir.resolve(key),
+                appId == null ? token : null,
+                baseDir.resolve(values.getOrDefault("workflows", "workflows")));
     }
 
     public boolean isApp() {

@@ -1,8 +1,8 @@
 package dev.multiarch.github;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.multiarch.base.Backoff;
 import dev.multiarch.base.Json;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.store.Store;
 import dev.multiarch.web.CoordinatorApp;
@@ -32,11 +32,13 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     private final GitHubAccess access;
     private final List<Workflow> workflows;
     /** One thread: deliveries are processed in the order they arrived (a push, then the pull request closing). */
-    private final java.util.concurrent.ScheduledExecutorService processor = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "github-events");
-        t.setDaemon(true);
-        return t;
-    });
+    private final java.util.concurrent.ScheduledExecutorService processor =
+            Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "github-events");
+                t.setDaemon(true);
+                return t;
+            });
+
     private StatusReporter reporter;
     private EventRouter router;
     private Store store;
@@ -56,8 +58,10 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         this.clock = clock;
         this.access = new GitHubAccess(config, clock);
         this.workflows = Workflow.load(config.workflowsDir());
-        LOG.info(() -> "GitHub: " + config + "; workflows " + workflows.stream()
-                .map(w -> w.name() + (w.enabled() ? "" : " (disabled)")).toList());
+        LOG.info(() -> "GitHub: " + config + "; workflows "
+                + workflows.stream()
+                        .map(w -> w.name() + (w.enabled() ? "" : " (disabled)"))
+                        .toList());
     }
 
     @Override
@@ -86,7 +90,8 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     public void started(Coordinator coordinator) {
         processor.execute(() -> {
             for (Store.Delivery d : store.deliveriesIn("received")) {
-                LOG.info(() -> "processing delivery " + d.deliveryId() + " (" + d.event() + ") left from before a restart");
+                LOG.info(() ->
+                        "processing delivery " + d.deliveryId() + " (" + d.event() + ") left from before a restart");
                 process(d, 1);
             }
         });
@@ -102,39 +107,53 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         String delivery = ctx.request().getHeader("X-GitHub-Delivery");
         String hook = ctx.request().getHeader("X-GitHub-Hook-ID");
         String signature = ctx.request().getHeader("X-Hub-Signature-256");
-        byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
-        worker.executeBlocking(() -> {
-            if (signature == null) {
-                return new Reply(401, "missing X-Hub-Signature-256");
-            }
-            if (!WebhookSignature.valid(signature, body, config.webhookSecrets())) {
-                return new Reply(403, "X-Hub-Signature-256 does not match any configured webhook secret");
-            }
-            if (event == null || delivery == null) {
-                return new Reply(400, "missing X-GitHub-Event or X-GitHub-Delivery");
-            }
-            Store.Delivery d = new Store.Delivery(hook == null ? "-" : hook, delivery, event,
-                    new String(body, StandardCharsets.UTF_8), clock.instant(), "received", null);
-            if (!store.addDelivery(d)) {
-                return new Reply(200, "delivery " + delivery + " was received before; not processed again");
-            }
-            processor.execute(() -> process(d, 1));
-            return new Reply(202, "accepted " + event + " delivery " + delivery);
-        }, false).onComplete(ar -> {
-            if (ar.failed()) {
-                LOG.log(Level.WARNING, "storing a webhook delivery failed", ar.cause());
-                reply(ctx, 500, "the delivery could not be stored; GitHub may redeliver it");
-            } else {
-                reply(ctx, ar.result().status(), ar.result().message());
-            }
-        });
+        byte[] body =
+                ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+        worker.executeBlocking(
+                        () -> {
+                            if (signature == null) {
+                                return new Reply(401, "missing X-Hub-Signature-256");
+                            }
+                            if (!WebhookSignature.valid(signature, body, config.webhookSecrets())) {
+                                return new Reply(
+                                        403, "X-Hub-Signature-256 does not match any configured webhook secret");
+                            }
+                            if (event == null || delivery == null) {
+                                return new Reply(400, "missing X-GitHub-Event or X-GitHub-Delivery");
+                            }
+                            Store.Delivery d = new Store.Delivery(
+                                    hook == null ? "-" : hook,
+                                    delivery,
+                                    event,
+                                    new String(body, StandardCharsets.UTF_8),
+                                    clock.instant(),
+                                    "received",
+                                    null);
+                            if (!store.addDelivery(d)) {
+                                return new Reply(
+                                        200, "delivery " + delivery + " was received before; not processed again");
+                            }
+                            processor.execute(() -> process(d, 1));
+                            return new Reply(202, "accepted " + event + " delivery " + delivery);
+                        },
+                        false)
+                .onComplete(ar -> {
+                    if (ar.failed()) {
+                        LOG.log(Level.WARNING, "storing a webhook delivery failed", ar.cause());
+                        reply(ctx, 500, "the delivery could not be stored; GitHub may redeliver it");
+                    } else {
+                        reply(ctx, ar.result().status(), ar.result().message());
+                    }
+                });
     }
 
     private record Reply(int status, String message) {}
 
     private static void reply(RoutingContext ctx, int status, String message) {
         if (!ctx.response().ended()) {
-            ctx.response().setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8")
+            ctx.response()
+                    .setStatusCode(status)
+                    .putHeader("Content-Type", "text/plain; charset=utf-8")
                     .end(message + "\n");
         }
     }
@@ -154,7 +173,8 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                 long millis = UNREACHABLE.delay(attempt - 1).toMillis();
                 LOG.warning(() -> "delivery " + d.deliveryId() + " (" + d.event() + "): " + e.getMessage()
                         + "; trying again in " + millis + " ms");
-                store.markDelivery(d.hookId(), d.deliveryId(), "received", "attempt " + attempt + ": " + e.getMessage());
+                store.markDelivery(
+                        d.hookId(), d.deliveryId(), "received", "attempt " + attempt + ": " + e.getMessage());
                 processor.schedule(() -> process(d, attempt + 1), millis, java.util.concurrent.TimeUnit.MILLISECONDS);
                 return;
             }

@@ -1,7 +1,7 @@
 package dev.multiarch.github;
 
-import dev.multiarch.base.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.multiarch.base.Json;
 
 /**
  * Where a build came from on GitHub, kept with the build (its trigger info) so that its checks go to the right
@@ -12,8 +12,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
  * @param fork         the source is a fork's: untrusted, its jobs get no credentials of any kind
  * @param delivery     the webhook delivery that asked for the build (so processing it again builds nothing twice)
  */
-public record Origin(String repo, String sha, long installation, int pr, String workflow, boolean fork,
-                     String delivery) {
+public record Origin(
+        String repo, String sha, long installation, int pr, String workflow, boolean fork, String delivery) {
     public String toJson() {
         try {
             return Json.MAPPER.writeValueAsString(this);

@@ -1,10 +1,10 @@
 package dev.multiarch.github;
 
-import dev.multiarch.base.Backoff;
-import dev.multiarch.base.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.multiarch.base.Backoff;
+import dev.multiarch.base.Json;
 import dev.multiarch.pipeline.BuildListener;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.BuildState;
@@ -84,39 +84,76 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
         long done = jobs.stream().filter(j -> j.state() == JobState.SUCCEEDED).count();
         return switch (b.state()) {
             case QUEUED -> new Wanted("pending", "Queued: " + n + " platform(s)", "Queued", summary(b, jobs), null);
-            case RUNNING -> new Wanted("pending", "Building: " + done + " of " + n + " platforms done", "Building",
-                    summary(b, jobs), null);
-            case VERIFYING -> new Wanted("pending", "Verifying " + n + " platforms", "Verifying", summary(b, jobs), null);
+            case RUNNING ->
+                new Wanted(
+                        "pending",
+                        "Building: " + done + " of " + n + " platforms done",
+                        "Building",
+                        summary(b, jobs),
+                        null);
+            case VERIFYING ->
+                new Wanted("pending", "Verifying " + n + " platforms", "Verifying", summary(b, jobs), null);
             case PUBLISHING -> new Wanted("pending", "Publishing", "Publishing", summary(b, jobs), null);
-            case PUBLISHED -> new Wanted("success", b.push() ? "Published " + tagsText(b) : "Built and verified " + n
-                    + " platform(s); nothing published", b.push() ? "Published" : "Verified", summary(b, jobs), null);
-            case FAILED -> new Wanted("failure", b.error() == null ? "Failed" : b.error(), "Failed", summary(b, jobs),
-                    failedLogs(jobs));
-            case CANCELLED -> new Wanted("error", "Cancelled: " + (b.error() == null ? "" : b.error()), "Cancelled",
-                    summary(b, jobs), null);
+            case PUBLISHED ->
+                new Wanted(
+                        "success",
+                        b.push()
+                                ? "Published " + tagsText(b)
+                                : "Built and verified " + n + " platform(s); nothing published",
+                        b.push() ? "Published" : "Verified",
+                        summary(b, jobs),
+                        null);
+            case FAILED ->
+                new Wanted(
+                        "failure",
+                        b.error() == null ? "Failed" : b.error(),
+                        "Failed",
+                        summary(b, jobs),
+                        failedLogs(jobs));
+            case CANCELLED ->
+                new Wanted(
+                        "error",
+                        "Cancelled: " + (b.error() == null ? "" : b.error()),
+                        "Cancelled",
+                        summary(b, jobs),
+                        null);
         };
     }
 
     private Wanted platform(BuildRecord b, JobRecord j) {
-        String d = switch (j.state()) {
-            case QUEUED -> j.attempt() == 0 ? "Waiting for a runner" : "Waiting for a runner (attempt " + (j.attempt() + 1) + ")";
-            case RUNNING -> "Building on " + j.runnerId() + " (attempt " + j.attempt() + ")";
-            case SUCCEEDED -> b.state() == BuildState.PUBLISHED ? "Verified " + shortDigest(j.digest())
-                    : b.state() == BuildState.FAILED ? "Built " + shortDigest(j.digest()) + "; the build failed elsewhere"
-                    : "Built " + shortDigest(j.digest()) + "; verifying";
-            case FAILED -> j.error() == null ? "Failed" : j.error();
-            case CANCELLED -> "Cancelled";
-        };
-        String state = switch (j.state()) {
-            case QUEUED, RUNNING -> "pending";
-            case SUCCEEDED -> b.state() == BuildState.PUBLISHED ? "success" : b.state() == BuildState.FAILED ? "failure"
-                    : "pending";
-            case FAILED -> "failure";
-            case CANCELLED -> "error";
-        };
+        String d =
+                switch (j.state()) {
+                    case QUEUED ->
+                        j.attempt() == 0
+                                ? "Waiting for a runner"
+                                : "Waiting for a runner (attempt " + (j.attempt() + 1) + ")";
+                    case RUNNING -> "Building on " + j.runnerId() + " (attempt " + j.attempt() + ")";
+                    case SUCCEEDED ->
+                        b.state() == BuildState.PUBLISHED
+                                ? "Verified " + shortDigest(j.digest())
+                                : b.state() == BuildState.FAILED
+                                        ? "Built " + shortDigest(j.digest()) + "; the build failed elsewhere"
+                                        : "Built " + shortDigest(j.digest()) + "; verifying";
+                    case FAILED -> j.error() == null ? "Failed" : j.error();
+                    case CANCELLED -> "Cancelled";
+                };
+        String state =
+                switch (j.state()) {
+                    case QUEUED, RUNNING -> "pending";
+                    case SUCCEEDED ->
+                        b.state() == BuildState.PUBLISHED
+                                ? "success"
+                                : b.state() == BuildState.FAILED ? "failure" : "pending";
+                    case FAILED -> "failure";
+                    case CANCELLED -> "error";
+                };
         String text = j.state() == JobState.FAILED ? logTail(j) : null;
-        return new Wanted(state, d, j.platform() + ": " + j.state().word(), d + "\n\nImage: " + b.image() + "\n"
-                + "Digest: " + (j.digest() == null ? "-" : j.digest()), text);
+        return new Wanted(
+                state,
+                d,
+                j.platform() + ": " + j.state().word(),
+                d + "\n\nImage: " + b.image() + "\n" + "Digest: " + (j.digest() == null ? "-" : j.digest()),
+                text);
     }
 
     private static String shortDigest(String d) {
@@ -136,13 +173,22 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
 
     private String summary(BuildRecord b, List<JobRecord> jobs) {
         StringBuilder s = new StringBuilder();
-        s.append("**").append(b.state().word()).append("** · [build page](").append(publicUrl).append("/builds/")
-                .append(b.id()).append(")\n\n");
+        s.append("**")
+                .append(b.state().word())
+                .append("** · [build page](")
+                .append(publicUrl)
+                .append("/builds/")
+                .append(b.id())
+                .append(")\n\n");
         if (b.image() != null) {
             s.append("Image: `").append(b.image()).append("`\n\n");
         }
         if (b.state() == BuildState.PUBLISHED && b.indexDigest() != null) {
-            s.append("Published `").append(b.indexDigest()).append("` as ").append(tagsText(b)).append("\n\n");
+            s.append("Published `")
+                    .append(b.indexDigest())
+                    .append("` as ")
+                    .append(tagsText(b))
+                    .append("\n\n");
         }
         if (b.error() != null) {
             s.append("Error: ").append(b.error()).append("\n\n");
@@ -150,8 +196,13 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
         if (!jobs.isEmpty()) {
             s.append("| platform | state | digest |\n|---|---|---|\n");
             for (JobRecord j : jobs) {
-                s.append("| ").append(j.platform()).append(" | ").append(j.state().word()).append(" | ")
-                        .append(j.digest() == null ? "" : "`" + j.digest() + "`").append(" |\n");
+                s.append("| ")
+                        .append(j.platform())
+                        .append(" | ")
+                        .append(j.state().word())
+                        .append(" | ")
+                        .append(j.digest() == null ? "" : "`" + j.digest() + "`")
+                        .append(" |\n");
             }
         }
         return cut(s.toString(), CHECK_TEXT_MAX);
@@ -187,8 +238,13 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
 
     private static String body(Origin o, Wanted w, String url, BuildRecord b, JobRecord j) {
         ObjectNode n = Json.MAPPER.createObjectNode();
-        n.put("repo", o.repo()).put("sha", o.sha()).put("installation", o.installation()).put("state", w.state())
-                .put("description", w.description()).put("url", url).put("title", w.title())
+        n.put("repo", o.repo())
+                .put("sha", o.sha())
+                .put("installation", o.installation())
+                .put("state", w.state())
+                .put("description", w.description())
+                .put("url", url)
+                .put("title", w.title())
                 .put("summary", w.summary());
         if (w.text() != null) {
             n.put("text", w.text());
@@ -220,7 +276,8 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
             return;
         }
         try {
-            GHRepository repo = github.client(b.path("installation").asLong()).getRepository(b.path("repo").asText());
+            GHRepository repo = github.client(b.path("installation").asLong())
+                    .getRepository(b.path("repo").asText());
             String external = github.isApp() ? checkRun(repo, r, b) : status(repo, r, b);
             store.reportSent(r.buildId(), r.context(), r.version(), external);
         } catch (IOException e) {
@@ -237,8 +294,12 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
         Instant asked = null;
         if (e instanceof HttpException h) {
             java.util.Map<String, List<String>> headers = h.getResponseHeaderFields();
-            asked = RetryTimes.from(h.getResponseCode(), header(headers, "Retry-After"),
-                    header(headers, "X-RateLimit-Remaining"), header(headers, "X-RateLimit-Reset"), now);
+            asked = RetryTimes.from(
+                    h.getResponseCode(),
+                    header(headers, "Retry-After"),
+                    header(headers, "X-RateLimit-Remaining"),
+                    header(headers, "X-RateLimit-Reset"),
+                    now);
         } else if (e instanceof GitHubAccess.ApiError a) {
             asked = a.retryAt;
         }
@@ -250,7 +311,9 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
             return null;
         }
         for (var e : headers.entrySet()) {
-            if (e.getKey() != null && e.getKey().equalsIgnoreCase(name) && !e.getValue().isEmpty()) {
+            if (e.getKey() != null
+                    && e.getKey().equalsIgnoreCase(name)
+                    && !e.getValue().isEmpty()) {
                 return e.getValue().get(0);
             }
         }
@@ -258,33 +321,42 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
     }
 
     private static String status(GHRepository repo, Store.Report r, JsonNode b) throws IOException {
-        GHCommitState state = switch (b.path("state").asText()) {
-            case "success" -> GHCommitState.SUCCESS;
-            case "failure" -> GHCommitState.FAILURE;
-            case "error" -> GHCommitState.ERROR;
-            default -> GHCommitState.PENDING;
-        };
-        repo.createCommitStatus(b.path("sha").asText(), state, b.path("url").asText(),
-                cut(b.path("description").asText(), STATUS_DESCRIPTION_MAX), r.context());
+        GHCommitState state =
+                switch (b.path("state").asText()) {
+                    case "success" -> GHCommitState.SUCCESS;
+                    case "failure" -> GHCommitState.FAILURE;
+                    case "error" -> GHCommitState.ERROR;
+                    default -> GHCommitState.PENDING;
+                };
+        repo.createCommitStatus(
+                b.path("sha").asText(),
+                state,
+                b.path("url").asText(),
+                cut(b.path("description").asText(), STATUS_DESCRIPTION_MAX),
+                r.context());
         return null;
     }
 
     private static String checkRun(GHRepository repo, Store.Report r, JsonNode b) throws IOException {
         String state = b.path("state").asText();
-        GHCheckRunBuilder builder = r.externalId() == null ? repo.createCheckRun(r.context(), b.path("sha").asText())
+        GHCheckRunBuilder builder = r.externalId() == null
+                ? repo.createCheckRun(r.context(), b.path("sha").asText())
                 : repo.updateCheckRun(Long.parseLong(r.externalId()));
         builder.withDetailsURL(b.path("url").asText()).withExternalID(r.buildId() + "/" + r.context());
         if (state.equals("pending")) {
             builder.withStatus(GHCheckRun.Status.IN_PROGRESS);
         } else {
-            builder.withStatus(GHCheckRun.Status.COMPLETED).withConclusion(switch (state) {
-                case "success" -> GHCheckRun.Conclusion.SUCCESS;
-                case "failure" -> GHCheckRun.Conclusion.FAILURE;
-                default -> GHCheckRun.Conclusion.CANCELLED;
-            }).withCompletedAt(new java.util.Date());
+            builder.withStatus(GHCheckRun.Status.COMPLETED)
+                    .withConclusion(
+                            switch (state) {
+                                case "success" -> GHCheckRun.Conclusion.SUCCESS;
+                                case "failure" -> GHCheckRun.Conclusion.FAILURE;
+                                default -> GHCheckRun.Conclusion.CANCELLED;
+                            })
+                    .withCompletedAt(new java.util.Date());
         }
-        GHCheckRunBuilder.Output out = new GHCheckRunBuilder.Output(cut(b.path("title").asText(), 255),
-                cut(b.path("summary").asText(), CHECK_TEXT_MAX));
+        GHCheckRunBuilder.Output out = new GHCheckRunBuilder.Output(
+                cut(b.path("title").asText(), 255), cut(b.path("summary").asText(), CHECK_TEXT_MAX));
         if (b.hasNonNull("text")) {
             out.withText(cut(b.path("text").asText(), CHECK_TEXT_MAX));
         }

@@ -1,8 +1,8 @@
 package dev.multiarch.github;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.multiarch.config.ConfigException;
 import dev.multiarch.config.LocatedYaml;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +26,11 @@ import java.util.regex.Pattern;
  * Tag builds take their tags from the repository's {@code .multiarch.yaml} rules.
  */
 public record Workflow(String name, boolean enabled, Kind on, List<String> match, boolean publish, List<String> tags) {
-    public enum Kind { TAG, BRANCH, PULL_REQUEST }
+    public enum Kind {
+        TAG,
+        BRANCH,
+        PULL_REQUEST
+    }
 
     private static final Set<String> KEYS = Set.of("name", "enabled", "on", "match", "publish", "tags");
 
@@ -60,7 +64,10 @@ public record Workflow(String name, boolean enabled, Kind on, List<String> match
             throw new ConfigException(dir.toString(), 0, "", "the workflows directory does not exist");
         }
         try (var files = Files.list(dir)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList()) {
+            for (Path f : files.filter(
+                            p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+                    .sorted()
+                    .toList()) {
                 out.add(parse(f.getFileName().toString(), Files.readString(f)));
             }
         } catch (IOException e) {
@@ -78,15 +85,19 @@ public record Workflow(String name, boolean enabled, Kind on, List<String> match
         for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
             String k = it.next();
             if (!KEYS.contains(k)) {
-                throw y.error(k, "unknown key '" + k + "'; expected one of " + String.join(", ", KEYS.stream().sorted().toList()));
+                throw y.error(
+                        k,
+                        "unknown key '" + k + "'; expected one of "
+                                + String.join(", ", KEYS.stream().sorted().toList()));
             }
         }
-        Kind kind = switch (n.path("on").asText("")) {
-            case "tag" -> Kind.TAG;
-            case "branch" -> Kind.BRANCH;
-            case "pull_request" -> Kind.PULL_REQUEST;
-            default -> throw y.error("on", "expected tag, branch or pull_request");
-        };
+        Kind kind =
+                switch (n.path("on").asText("")) {
+                    case "tag" -> Kind.TAG;
+                    case "branch" -> Kind.BRANCH;
+                    case "pull_request" -> Kind.PULL_REQUEST;
+                    default -> throw y.error("on", "expected tag, branch or pull_request");
+                };
         List<String> match = strings(n.path("match"));
         if (match.isEmpty()) {
             match = List.of("*");

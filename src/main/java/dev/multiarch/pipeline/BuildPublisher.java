@@ -1,11 +1,11 @@
 package dev.multiarch.pipeline;
 
 import dev.multiarch.config.SemVer;
+import dev.multiarch.config.TagRule;
+import dev.multiarch.platform.Platform;
 import dev.multiarch.publish.Entry;
 import dev.multiarch.publish.IndexPublisher;
 import dev.multiarch.publish.Verifier;
-import dev.multiarch.config.TagRule;
-import dev.multiarch.platform.Platform;
 import dev.multiarch.registry.Descriptor;
 import dev.multiarch.registry.ImageReference;
 import dev.multiarch.registry.IndexType;
@@ -55,15 +55,23 @@ public final class BuildPublisher {
             if (take.isEmpty()) {
                 return new Outcome(null, List.of(), skipped);
             }
-            IndexPublisher.Result r = new IndexPublisher(client).publish(image.withTag(take.get(0)),
-                    take.subList(1, take.size()), entries, IndexType.parse(spec.format()), Map.of(), false);
+            IndexPublisher.Result r = new IndexPublisher(client)
+                    .publish(
+                            image.withTag(take.get(0)),
+                            take.subList(1, take.size()),
+                            entries,
+                            IndexType.parse(spec.format()),
+                            Map.of(),
+                            false);
             if (spec.perArchTags()) {
                 for (Verifier.Verified v : children) {
                     Descriptor d = v.descriptor();
                     Manifest m = client.getManifest(image.withDigest(d.digest()));
                     for (TagRule.PlannedTag t : BuildSpec.tagsFromJson(build.tags())) {
                         if (!t.floating() && take.contains(t.tag())) {
-                            client.putManifest(image.withTag(t.tag() + "-" + archSuffix(d.platform())), m,
+                            client.putManifest(
+                                    image.withTag(t.tag() + "-" + archSuffix(d.platform())),
+                                    m,
                                     "the " + d.platform().shortForm() + " image");
                         }
                     }

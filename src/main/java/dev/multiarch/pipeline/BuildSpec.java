@@ -1,8 +1,8 @@
 package dev.multiarch.pipeline;
 
-import dev.multiarch.base.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.multiarch.base.Json;
 import dev.multiarch.config.ImageBuild;
 import dev.multiarch.config.TagRule;
 import java.util.List;
@@ -12,11 +12,12 @@ import java.util.Map;
  * What a build needs from {@code .multiarch.yaml} after planning, stored with the build as JSON so that a restarted
  * coordinator does not read the file again.
  */
-public record BuildSpec(String dockerfile, String context, Map<String, String> buildArgs, String format,
-                        boolean perArchTags) {
+public record BuildSpec(
+        String dockerfile, String context, Map<String, String> buildArgs, String format, boolean perArchTags) {
 
     static BuildSpec of(ImageBuild b) {
-        return new BuildSpec(b.dockerfile(), b.context(), b.buildArgs(), b.format().name().toLowerCase(), b.perArchTags());
+        return new BuildSpec(
+                b.dockerfile(), b.context(), b.buildArgs(), b.format().name().toLowerCase(), b.perArchTags());
     }
 
     public String toJson() {

@@ -45,8 +45,13 @@ public final class Coordinator {
     private final List<BuildListener> listeners = new CopyOnWriteArrayList<>();
     private volatile java.util.function.Function<BuildRecord, Optional<String>> sourceAuth = b -> Optional.empty();
 
-    public Coordinator(ServiceConfig config, Store store, Dispatcher dispatcher, Git.FileReader sources,
-                       RegistryClient registry, ExecutorService workers) {
+    public Coordinator(
+            ServiceConfig config,
+            Store store,
+            Dispatcher dispatcher,
+            Git.FileReader sources,
+            RegistryClient registry,
+            ExecutorService workers) {
         this.config = config;
         this.store = store;
         this.dispatcher = dispatcher;
@@ -85,8 +90,19 @@ public final class Coordinator {
         try {
             text = sources.read(t.cloneUrl(), t.commit(), RepoConfig.FILE).orElse(null);
         } catch (Git.GitException e) {
-            BuildRecord b = store.createBuild(new NewBuild(t.repo(), t.cloneUrl(), t.commit(), t.ref(), null, null,
-                    null, null, t.push(), t.info(), List.of(), "cannot read the source: " + e.getMessage()));
+            BuildRecord b = store.createBuild(new NewBuild(
+                    t.repo(),
+                    t.cloneUrl(),
+                    t.commit(),
+                    t.ref(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    t.push(),
+                    t.info(),
+                    List.of(),
+                    "cannot read the source: " + e.getMessage()));
             notify(b.id());
             return List.of(b);
         }
@@ -115,7 +131,9 @@ public final class Coordinator {
         if (b.push()) {
             String host = ImageReference.parse(b.image()).registry();
             Optional<ServiceConfig.Registry> r = config.registry(host);
-            push = new Protocol.PushCredentials(host, r.map(ServiceConfig.Registry::insecure).orElse(false),
+            push = new Protocol.PushCredentials(
+                    host,
+                    r.map(ServiceConfig.Registry::insecure).orElse(false),
                     r.map(ServiceConfig.Registry::username).orElse(null),
                     r.map(ServiceConfig.Registry::password).orElse(null));
         }
@@ -127,17 +145,33 @@ public final class Coordinator {
             LOG.warning(() -> "no source credentials for build " + b.id() + ": " + e.getMessage());
             auth = null;
         }
-        return new Protocol.Assignment(job.id(), b.id(), job.attempt(), job.platform(), b.cloneUrl(), b.commit(),
-                spec.dockerfile(), spec.context(), spec.buildArgs(), b.image(),
-                spec.format().equals("docker") ? "docker" : "oci", push, auth, job.timeoutSeconds(), heartbeat);
+        return new Protocol.Assignment(
+                job.id(),
+                b.id(),
+                job.attempt(),
+                job.platform(),
+                b.cloneUrl(),
+                b.commit(),
+                spec.dockerfile(),
+                spec.context(),
+                spec.buildArgs(),
+                b.image(),
+                spec.format().equals("docker") ? "docker" : "oci",
+                push,
+                auth,
+                job.timeoutSeconds(),
+                heartbeat);
     }
 
     public Protocol.HeartbeatReply heartbeat(long jobId, String runnerId, int attempt) {
         if (store.heartbeat(jobId, runnerId, attempt, Instant.now().plus(config.leaseDuration()))) {
             return new Protocol.HeartbeatReply(true, null);
         }
-        String why = store.job(jobId).map(j -> j.state() == JobState.CANCELLED ? "the build was cancelled"
-                : "the lease was lost (" + j.state().word() + ", attempt " + j.attempt() + ")").orElse("no such job");
+        String why = store.job(jobId)
+                .map(j -> j.state() == JobState.CANCELLED
+                        ? "the build was cancelled"
+                        : "the lease was lost (" + j.state().word() + ", attempt " + j.attempt() + ")")
+                .orElse("no such job");
         return new Protocol.HeartbeatReply(false, why);
     }
 
@@ -147,7 +181,8 @@ public final class Coordinator {
 
     /** A runner's result. Stale results (a lease that was lost) are ignored. */
     public Store.Completion complete(long jobId, String runnerId, Protocol.Complete c) {
-        JobResult r = c.error() != null ? JobResult.failure(c.error())
+        JobResult r = c.error() != null
+                ? JobResult.failure(c.error())
                 : JobResult.success(c.digest(), c.mediaType(), c.size(), c.addedLayers());
         if (r.succeeded()) {
             try {
@@ -205,10 +240,17 @@ public final class Coordinator {
                 Verifier verifier = new Verifier(registry);
                 for (JobRecord j : jobs) {
                     try {
-                        Verifier.Verified v = verifier.verify(image, Digest.parse(j.digest()),
-                                Platform.parse(j.platform()), j.addedLayers() == null ? Integer.MAX_VALUE : j.addedLayers());
-                        store.appendLog(j.id(), j.attempt(), "verified " + j.digest() + " as "
-                                + v.descriptor().platform().shortForm() + " (" + v.elfFiles() + " ELF files checked)\n");
+                        Verifier.Verified v = verifier.verify(
+                                image,
+                                Digest.parse(j.digest()),
+                                Platform.parse(j.platform()),
+                                j.addedLayers() == null ? Integer.MAX_VALUE : j.addedLayers());
+                        store.appendLog(
+                                j.id(),
+                                j.attempt(),
+                                "verified " + j.digest() + " as "
+                                        + v.descriptor().platform().shortForm() + " (" + v.elfFiles()
+                                        + " ELF files checked)\n");
                         verified.add(v);
                     } catch (Verifier.Failed e) {
                         LOG.warning(() -> "build " + buildId + ": " + e.getMessage());

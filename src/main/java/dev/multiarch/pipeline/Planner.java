@@ -21,8 +21,10 @@ public final class Planner {
      */
     public static List<NewBuild> plan(Trigger t, String configText) {
         if (configText == null) {
-            return List.of(failed(t, RepoConfig.FILE + ": not found at " + shortSha(t.commit())
-                    + "; add one (see the README) to build this repository"));
+            return List.of(failed(
+                    t,
+                    RepoConfig.FILE + ": not found at " + shortSha(t.commit())
+                            + "; add one (see the README) to build this repository"));
         }
         RepoConfig config;
         try {
@@ -47,27 +49,61 @@ public final class Planner {
                 tags.addAll(plan.tags());
                 version = plan.version().map(v -> v.version()).orElse(null);
             } else if (t.push()) {
-                out.add(failed(t, "nothing to tag: " + t.ref() + " is not a git tag and the workflow gave no tags", ib));
+                out.add(failed(
+                        t, "nothing to tag: " + t.ref() + " is not a git tag and the workflow gave no tags", ib));
                 continue;
             }
             List<NewBuild.NewJob> jobs = new ArrayList<>();
             for (Platform p : ib.platforms()) {
                 jobs.add(new NewBuild.NewJob(p.shortForm(), ib.timeoutFor(p).toSeconds()));
             }
-            out.add(new NewBuild(t.repo(), t.cloneUrl(), t.commit(), t.ref(), ib.image().toString(),
-                    BuildSpec.of(ib).toJson(), BuildSpec.tagsToJson(tags), version, t.push(), t.info(), jobs, null));
+            out.add(new NewBuild(
+                    t.repo(),
+                    t.cloneUrl(),
+                    t.commit(),
+                    t.ref(),
+                    ib.image().toString(),
+                    BuildSpec.of(ib).toJson(),
+                    BuildSpec.tagsToJson(tags),
+                    version,
+                    t.push(),
+                    t.info(),
+                    jobs,
+                    null));
         }
         return out;
     }
 
     private static NewBuild failed(Trigger t, String why) {
-        return new NewBuild(t.repo(), t.cloneUrl(), t.commit(), t.ref(), null, null, null, null, t.push(), t.info(),
-                List.of(), why);
+        return new NewBuild(
+                t.repo(),
+                t.cloneUrl(),
+                t.commit(),
+                t.ref(),
+                null,
+                null,
+                null,
+                null,
+                t.push(),
+                t.info(),
+                List.of(),
+                why);
     }
 
     private static NewBuild failed(Trigger t, String why, ImageBuild ib) {
-        return new NewBuild(t.repo(), t.cloneUrl(), t.commit(), t.ref(), ib.image().toString(), null, null, null,
-                t.push(), t.info(), List.of(), why);
+        return new NewBuild(
+                t.repo(),
+                t.cloneUrl(),
+                t.commit(),
+                t.ref(),
+                ib.image().toString(),
+                null,
+                null,
+                null,
+                t.push(),
+                t.info(),
+                List.of(),
+                why);
     }
 
     static String shortSha(String sha) {

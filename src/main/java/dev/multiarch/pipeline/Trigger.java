@@ -12,6 +12,11 @@ import java.util.List;
  * @param explicitTags tags chosen by a workflow instead of the tag rules (a branch's {@code edge}); empty otherwise
  * @param info         JSON the trigger wants back in events (GitHub ids); may be null
  */
-public record Trigger(String repo, String cloneUrl, String commit, String ref, boolean push, List<String> explicitTags,
-                      String info) {
-}
+public record Trigger(
+        String repo,
+        String cloneUrl,
+        String commit,
+        String ref,
+        boolean push,
+        List<String> explicitTags,
+        String info) {}

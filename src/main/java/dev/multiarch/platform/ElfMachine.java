@@ -32,8 +32,8 @@ public final class ElfMachine {
                     break;
                 }
             }
-            return name + " (ELF" + (elfClass == 2 ? "64" : "32") + (littleEndian ? " LSB" : " MSB")
-                    + ", e_machine " + machine + ")";
+            return name + " (ELF" + (elfClass == 2 ? "64" : "32") + (littleEndian ? " LSB" : " MSB") + ", e_machine "
+                    + machine + ")";
         }
 
         /** ET_EXEC or ET_DYN: something that runs or is loaded, not an object file or core dump. */

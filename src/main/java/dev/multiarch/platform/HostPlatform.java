@@ -40,26 +40,29 @@ public final class HostPlatform {
      * @param cpuinfo the text of {@code /proc/cpuinfo}, or empty
      */
     public static Platform fromFacts(String osName, String machine, String cpuinfo) {
-        String os = osName.toLowerCase(Locale.ROOT).startsWith("windows") ? "windows"
-                : osName.toLowerCase(Locale.ROOT).startsWith("mac") ? "darwin"
-                : osName.toLowerCase(Locale.ROOT).replace(" ", "");
+        String os = osName.toLowerCase(Locale.ROOT).startsWith("windows")
+                ? "windows"
+                : osName.toLowerCase(Locale.ROOT).startsWith("mac")
+                        ? "darwin"
+                        : osName.toLowerCase(Locale.ROOT).replace(" ", "");
         String m = machine.toLowerCase(Locale.ROOT);
         if (m.startsWith("arm") && !m.equals("arm64")) {
             String variant = cpuArchitecture(cpuinfo).orElseGet(() -> variantFromMachine(m));
             return Platform.of(os, "arm", variant);
         }
-        String arch = switch (m) {
-            case "x86_64", "amd64", "x86-64" -> "amd64";
-            case "aarch64", "arm64" -> "arm64";
-            case "i386", "i486", "i586", "i686", "x86" -> "386";
-            case "ppc64le" -> "ppc64le";
-            case "ppc64" -> "ppc64";
-            case "s390x" -> "s390x";
-            case "riscv64" -> "riscv64";
-            case "loongarch64" -> "loong64";
-            case "mips64" -> "mips64";
-            default -> m;
-        };
+        String arch =
+                switch (m) {
+                    case "x86_64", "amd64", "x86-64" -> "amd64";
+                    case "aarch64", "arm64" -> "arm64";
+                    case "i386", "i486", "i586", "i686", "x86" -> "386";
+                    case "ppc64le" -> "ppc64le";
+                    case "ppc64" -> "ppc64";
+                    case "s390x" -> "s390x";
+                    case "riscv64" -> "riscv64";
+                    case "loongarch64" -> "loong64";
+                    case "mips64" -> "mips64";
+                    default -> m;
+                };
         return Platform.of(os, arch, "");
     }
 
@@ -116,7 +119,8 @@ public final class HostPlatform {
 
     private static String uname() {
         try {
-            Process p = new ProcessBuilder("uname", "-m").redirectErrorStream(true).start();
+            Process p =
+                    new ProcessBuilder("uname", "-m").redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (p.waitFor() == 0 && !out.isEmpty()) {
                 return out;

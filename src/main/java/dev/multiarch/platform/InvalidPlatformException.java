@@ -2,6 +2,8 @@ package dev.multiarch.platform;
 
 /** A platform that is malformed or names an unknown OS, architecture or variant. */
 public final class InvalidPlatformException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
     private final String platform;
     private final String field;
     private final String reason;

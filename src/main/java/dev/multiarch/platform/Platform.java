@@ -15,8 +15,13 @@ import java.util.List;
  * @param osFeatures   {@code os.features}; empty when absent
  * @param features     {@code features} (reserved by OCI; manifest-tool users write {@code sse} here)
  */
-public record Platform(String os, String architecture, String variant, String osVersion, List<String> osFeatures,
-                       List<String> features) {
+public record Platform(
+        String os,
+        String architecture,
+        String variant,
+        String osVersion,
+        List<String> osFeatures,
+        List<String> features) {
 
     public Platform {
         os = os == null ? "" : os.trim();
@@ -41,13 +46,13 @@ public record Platform(String os, String architecture, String variant, String os
         String t = text == null ? "" : text.trim();
         String[] parts = t.split("/", -1);
         if (parts.length < 2 || parts.length > 3) {
-            throw new InvalidPlatformException(t, "platform",
-                    "expected os/arch or os/arch/variant, e.g. linux/arm64 or linux/arm/v7");
+            throw new InvalidPlatformException(
+                    t, "platform", "expected os/arch or os/arch/variant, e.g. linux/arm64 or linux/arm/v7");
         }
         for (String p : parts) {
             if (p.isBlank()) {
-                throw new InvalidPlatformException(t, "platform",
-                        "empty part; expected os/arch or os/arch/variant, e.g. linux/arm/v7");
+                throw new InvalidPlatformException(
+                        t, "platform", "empty part; expected os/arch or os/arch/variant, e.g. linux/arm/v7");
             }
         }
         return of(parts[0].toLowerCase(), parts[1].toLowerCase(), parts.length == 3 ? parts[2].toLowerCase() : "");
@@ -93,8 +98,11 @@ public record Platform(String os, String architecture, String variant, String os
             throw new InvalidPlatformException(format(), "os", "is missing; valid values include linux, windows");
         }
         if (!PlatformTables.KNOWN_OS.contains(o)) {
-            throw new InvalidPlatformException(format(), "os",
-                    "'" + os + "' is not a known OS; nearest valid: " + String.join(", ", Nearest.of(o, PlatformTables.KNOWN_OS)));
+            throw new InvalidPlatformException(
+                    format(),
+                    "os",
+                    "'" + os + "' is not a known OS; nearest valid: "
+                            + String.join(", ", Nearest.of(o, PlatformTables.KNOWN_OS)));
         }
         String[] alias = PlatformTables.ARCH_ALIASES.get(a);
         if (alias != null) {
@@ -104,26 +112,33 @@ public record Platform(String os, String architecture, String variant, String os
             }
         }
         if (a.isEmpty()) {
-            throw new InvalidPlatformException(format(), "architecture", "is missing; valid values include amd64, arm64, arm");
+            throw new InvalidPlatformException(
+                    format(), "architecture", "is missing; valid values include amd64, arm64, arm");
         }
         if (!PlatformTables.KNOWN_ARCH.contains(a)) {
             List<String> names = new ArrayList<>(PlatformTables.KNOWN_ARCH);
             names.addAll(PlatformTables.ARCH_ALIASES.keySet());
-            throw new InvalidPlatformException(format(), "architecture",
-                    "'" + architecture + "' is not a known architecture; nearest valid: " + String.join(", ", Nearest.of(a, names)));
+            throw new InvalidPlatformException(
+                    format(),
+                    "architecture",
+                    "'" + architecture + "' is not a known architecture; nearest valid: "
+                            + String.join(", ", Nearest.of(a, names)));
         }
         v = PlatformTables.VARIANT_ALIASES.getOrDefault(v, v);
         if (!v.isEmpty()) {
             List<String> allowed = PlatformTables.VARIANTS.get(a);
             if (allowed == null) {
-                throw new InvalidPlatformException(format(), "variant",
+                throw new InvalidPlatformException(
+                        format(),
+                        "variant",
                         "'" + variant + "' is not valid: " + a + " has no variants; drop the variant");
             }
             if (!allowed.contains(v)) {
-                String list = allowed.size() <= 6 ? String.join(", ", allowed)
+                String list = allowed.size() <= 6
+                        ? String.join(", ", allowed)
                         : String.join(", ", allowed.subList(0, 6)) + ", …";
-                throw new InvalidPlatformException(format(), "variant",
-                        "'" + variant + "' is not a variant of " + a + "; valid: " + list);
+                throw new InvalidPlatformException(
+                        format(), "variant", "'" + variant + "' is not a variant of " + a + "; valid: " + list);
             }
         }
         return new Platform(o, a, v, osVersion, osFeatures, features);
@@ -180,7 +195,8 @@ public record Platform(String os, String architecture, String variant, String os
 
         static List<String> of(String wrong, java.util.Collection<String> valid) {
             return valid.stream()
-                    .sorted(Comparator.<String>comparingInt(c -> distance(wrong, c)).thenComparing(c -> c))
+                    .sorted(Comparator.<String>comparingInt(c -> distance(wrong, c))
+                            .thenComparing(c -> c))
                     .limit(3)
                     .toList();
         }

@@ -30,8 +30,13 @@ public final class IndexPublisher {
     }
 
     /** What was published. */
-    public record Result(ImageReference target, Digest digest, String mediaType, List<String> tags, List<Descriptor> entries,
-                         Manifest index) {}
+    public record Result(
+            ImageReference target,
+            Digest digest,
+            String mediaType,
+            List<String> tags,
+            List<Descriptor> entries,
+            Manifest index) {}
 
     /**
      * @param target      repository and first tag ({@code latest} when none)
@@ -39,8 +44,13 @@ public final class IndexPublisher {
      * @param entries     children, platforms already verified, each meant to be in the target repository
      * @param append      keep the platforms of the existing index at {@code target} that {@code entries} do not replace
      */
-    public Result publish(ImageReference target, List<String> extraTags, List<Entry> entries, IndexType type,
-                          Map<String, String> annotations, boolean append) {
+    public Result publish(
+            ImageReference target,
+            List<String> extraTags,
+            List<Entry> entries,
+            IndexType type,
+            Map<String, String> annotations,
+            boolean append) {
         if (target.digest() != null) {
             throw new PublishException("the target " + target + " names a digest; give a tag to publish to");
         }
@@ -83,20 +93,23 @@ public final class IndexPublisher {
         }
         if (found.isEmpty()) {
             throw RegistryException.builder("publish the index to", target.toString())
-                    .code("MANIFEST_BLOB_UNKNOWN").digest(child.digest()).platform(child.platform())
+                    .code("MANIFEST_BLOB_UNKNOWN")
+                    .digest(child.digest())
+                    .platform(child.platform())
                     .hint("the child is not in " + target.registry() + "/" + target.repository()
-                            + "; nothing was published").build();
+                            + "; nothing was published")
+                    .build();
         }
         Descriptor d = found.get();
         String mediaType = child.mediaType().isEmpty() ? d.mediaType() : child.mediaType();
         if (!d.mediaType().isEmpty() && !MediaType.same(d.mediaType(), mediaType)) {
-            throw new PublishException("child " + child.digest() + " (" + platformText(child.platform())
-                    + ") is " + d.mediaType() + " in the registry, not " + mediaType);
+            throw new PublishException("child " + child.digest() + " (" + platformText(child.platform()) + ") is "
+                    + d.mediaType() + " in the registry, not " + mediaType);
         }
         long size = child.size() > 0 ? child.size() : d.size();
         if (d.size() > 0 && child.size() > 0 && d.size() != child.size()) {
-            throw new PublishException("child " + child.digest() + " (" + platformText(child.platform())
-                    + ") is " + d.size() + " bytes in the registry, not " + child.size());
+            throw new PublishException("child " + child.digest() + " (" + platformText(child.platform()) + ") is "
+                    + d.size() + " bytes in the registry, not " + child.size());
         }
         return new Descriptor(mediaType, child.digest(), size, child.platform(), child.annotations());
     }
@@ -125,7 +138,9 @@ public final class IndexPublisher {
         Set<String> keptDigests = new HashSet<>();
         List<Descriptor> merged = new ArrayList<>();
         for (Descriptor d : old) {
-            if (!d.isAttestation() && d.platform() != null && !d.platform().isUnknown()
+            if (!d.isAttestation()
+                    && d.platform() != null
+                    && !d.platform().isUnknown()
                     && !replaced.contains(d.platform().key())) {
                 merged.add(d);
                 keptDigests.add(d.digest().toString());

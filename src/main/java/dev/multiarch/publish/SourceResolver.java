@@ -30,8 +30,8 @@ public final class SourceResolver {
      * @throws PublishException    on a platform mismatch, a duplicate platform, or nothing left to publish
      * @throws RegistryException   on registry failures, naming the digest and platform concerned
      */
-    public List<Entry> resolve(ImageReference target, List<Source> sources, boolean ignoreMissing,
-                               Consumer<String> warn) {
+    public List<Entry> resolve(
+            ImageReference target, List<Source> sources, boolean ignoreMissing, Consumer<String> warn) {
         List<Entry> out = new ArrayList<>();
         for (Source s : sources) {
             Manifest m;
@@ -39,8 +39,9 @@ public final class SourceResolver {
                 m = client.getManifest(s.image());
             } catch (RegistryException e) {
                 if (e.httpStatus() == 404 && ignoreMissing) {
-                    warn.accept("skipping " + s.image() + (s.platform() == null ? "" : " (" + s.platform().shortForm()
-                            + ")") + ": it does not exist");
+                    warn.accept("skipping " + s.image()
+                            + (s.platform() == null ? "" : " (" + s.platform().shortForm() + ")")
+                            + ": it does not exist");
                     continue;
                 }
                 throw e.httpStatus() == 404
@@ -48,7 +49,10 @@ public final class SourceResolver {
                         : e.concerning(null, s.platform(), null);
             }
             if (m.isImage()) {
-                Platform p = reconcile(s.platform(), client.configPlatform(s.image(), m), s.image().toString());
+                Platform p = reconcile(
+                        s.platform(),
+                        client.configPlatform(s.image(), m),
+                        s.image().toString());
                 copyIn(s.image(), target, m, p);
                 out.add(new Entry(m.descriptor().withPlatform(p), s.image().toString(), true));
             } else if (m.isIndex()) {
@@ -83,9 +87,16 @@ public final class SourceResolver {
                 }
             }
             if (chosen.isEmpty()) {
-                throw new PublishException(s.image() + " is an index without " + s.platform().shortForm()
-                        + "; it has " + String.join(", ", images.stream()
-                        .map(d -> d.platform() == null ? d.digest().shortForm() : d.platform().shortForm()).toList()));
+                throw new PublishException(
+                        s.image() + " is an index without " + s.platform().shortForm()
+                                + "; it has "
+                                + String.join(
+                                        ", ",
+                                        images.stream()
+                                                .map(d -> d.platform() == null
+                                                        ? d.digest().shortForm()
+                                                        : d.platform().shortForm())
+                                                .toList()));
             }
             chosen = chosen.subList(0, 1);
         }
@@ -94,8 +105,9 @@ public final class SourceResolver {
             ImageReference childRef = s.image().withDigest(d.digest());
             Manifest child = client.getManifest(childRef);
             if (!child.isImage()) {
-                throw new PublishException(childRef + " (" + (d.platform() == null ? "no platform"
-                        : d.platform().shortForm()) + ") is nested " + child.mediaType()
+                throw new PublishException(childRef + " ("
+                        + (d.platform() == null ? "no platform" : d.platform().shortForm()) + ") is nested "
+                        + child.mediaType()
                         + "; an index inside an index inside a list is not supported");
             }
             Platform claimed = s.platform() != null ? s.platform() : d.platform();
@@ -106,12 +118,16 @@ public final class SourceResolver {
                 throw e.concerning(d.digest(), claimed, null);
             }
             copyIn(s.image(), target, child, p);
-            out.add(new Entry(child.descriptor().withPlatform(p), s.image() + " @ " + d.digest().shortForm(), true));
+            out.add(new Entry(
+                    child.descriptor().withPlatform(p),
+                    s.image() + " @ " + d.digest().shortForm(),
+                    true));
             for (Descriptor a : attestations) {
                 if (d.digest().toString().equals(a.attests())) {
                     Manifest am = client.getManifest(s.image().withDigest(a.digest()));
                     copyIn(s.image(), target, am, null);
-                    out.add(new Entry(a, s.image() + " attestation of " + d.digest().shortForm(), true));
+                    out.add(new Entry(
+                            a, s.image() + " attestation of " + d.digest().shortForm(), true));
                 }
             }
         }
@@ -125,8 +141,10 @@ public final class SourceResolver {
         try {
             client.copyManifest(from, target, m);
         } catch (RegistryException e) {
-            throw e.concerning(m.digest(), p, "copying the child from " + from.repository() + " into "
-                    + target.repository() + " failed");
+            throw e.concerning(
+                    m.digest(),
+                    p,
+                    "copying the child from " + from.repository() + " into " + target.repository() + " failed");
         }
     }
 
@@ -138,8 +156,8 @@ public final class SourceResolver {
     static Platform reconcile(Platform claimed, Platform config, String image) {
         if (config.os().isEmpty() || config.architecture().isEmpty()) {
             if (claimed == null) {
-                throw new PublishException("the config of " + image
-                        + " states no os/architecture; give the platform explicitly");
+                throw new PublishException(
+                        "the config of " + image + " states no os/architecture; give the platform explicitly");
             }
             return claimed.validate();
         }
@@ -156,13 +174,16 @@ public final class SourceResolver {
         Platform gn = config.normalize();
         boolean sameArch = cn.os().equals(gn.os()) && cn.architecture().equals(gn.architecture());
         boolean sameVariant = config.variant().isEmpty() || cn.variant().equals(gn.variant());
-        boolean sameVersion = c.osVersion().isEmpty() || config.osVersion().isEmpty()
+        boolean sameVersion = c.osVersion().isEmpty()
+                || config.osVersion().isEmpty()
                 || c.osVersion().equals(config.osVersion());
         if (!sameArch || !sameVariant || !sameVersion) {
             throw new PublishException("refusing to publish " + image + " as " + c.format() + ": its config says "
                     + config.format() + " (a wrong platform is never published under a right name)");
         }
-        return new Platform(config.os(), config.architecture(),
+        return new Platform(
+                config.os(),
+                config.architecture(),
                 config.variant().isEmpty() ? c.variant() : config.variant(),
                 config.osVersion().isEmpty() ? c.osVersion() : config.osVersion(),
                 config.osFeatures().isEmpty() ? c.osFeatures() : config.osFeatures(),
@@ -178,7 +199,8 @@ public final class SourceResolver {
             }
             Entry other = seen.putIfAbsent(d.platform().key(), e);
             if (other != null) {
-                throw new PublishException("duplicate platform " + d.platform().normalize().shortForm() + ": "
+                throw new PublishException("duplicate platform "
+                        + d.platform().normalize().shortForm() + ": "
                         + other.origin() + " (" + other.descriptor().platform().shortForm() + ") and " + e.origin()
                         + " (" + d.platform().shortForm() + "); a list holds one image per platform");
             }

@@ -30,6 +30,8 @@ public final class Verifier {
 
     /** Why a platform failed, in one line. */
     public static final class Failed extends Exception {
+        private static final long serialVersionUID = 1L;
+
         public Failed(String message) {
             super(message);
         }
@@ -42,7 +44,8 @@ public final class Verifier {
         try {
             m = client.getManifest(at);
         } catch (RegistryException e) {
-            throw new Failed(asked.shortForm() + ": the reported image " + digest + " cannot be read: " + e.getMessage());
+            throw new Failed(
+                    asked.shortForm() + ": the reported image " + digest + " cannot be read: " + e.getMessage());
         }
         if (!m.isImage()) {
             throw new Failed(asked.shortForm() + ": the reported image " + digest + " is a " + m.mediaType()
@@ -53,8 +56,8 @@ public final class Verifier {
         Platform a = asked.normalize();
         boolean variantOk = config.variant().isEmpty() || c.variant().equals(a.variant());
         if (!c.os().equals(a.os()) || !c.architecture().equals(a.architecture()) || !variantOk) {
-            throw new Failed(asked.shortForm() + ": the image reported for it (" + digest + ") is "
-                    + config.shortForm() + " by its config; refusing to publish it as " + asked.shortForm());
+            throw new Failed(asked.shortForm() + ": the image reported for it (" + digest + ") is " + config.shortForm()
+                    + " by its config; refusing to publish it as " + asked.shortForm());
         }
         List<Descriptor> layers = m.layers();
         int n = Math.max(0, Math.min(addedLayers, layers.size()));
@@ -72,13 +75,18 @@ public final class Verifier {
         }
         if (!bad.isEmpty()) {
             throw new Failed(asked.shortForm() + ": the image's config says " + config.shortForm()
-                    + " but the build added programs for another architecture: " + String.join("; ",
-                    bad.subList(0, Math.min(5, bad.size()))) + (bad.size() > 5 ? " (and " + (bad.size() - 5)
-                    + " more)" : ""));
+                    + " but the build added programs for another architecture: "
+                    + String.join("; ", bad.subList(0, Math.min(5, bad.size())))
+                    + (bad.size() > 5 ? " (and " + (bad.size() - 5) + " more)" : ""));
         }
         Platform written = config.variant().isEmpty() && !asked.variant().isEmpty()
-                ? new Platform(config.os(), config.architecture(), asked.variant(), config.osVersion(),
-                config.osFeatures(), config.features())
+                ? new Platform(
+                        config.os(),
+                        config.architecture(),
+                        asked.variant(),
+                        config.osVersion(),
+                        config.osFeatures(),
+                        config.features())
                 : config;
         return new Verified(m.descriptor().withPlatform(written), elf);
     }

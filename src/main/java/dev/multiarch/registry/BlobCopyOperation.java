@@ -21,8 +21,8 @@ final class BlobCopyOperation implements RegistryOperation<Void> {
     private final String uploadLocation;
     private final RegistryCaller caller;
 
-    BlobCopyOperation(ImageReference from, ImageReference to, Descriptor blob, String uploadLocation,
-                      RegistryCaller caller) {
+    BlobCopyOperation(
+            ImageReference from, ImageReference to, Descriptor blob, String uploadLocation, RegistryCaller caller) {
         this.from = from;
         this.to = to;
         this.blob = blob;
@@ -47,8 +47,10 @@ final class BlobCopyOperation implements RegistryOperation<Void> {
 
     @Override
     public Request request(HttpUrl base) {
-        return new Request.Builder().url(ApiPaths.blob(base, from, blob.digest()))
-                .get().build();
+        return new Request.Builder()
+                .url(ApiPaths.blob(base, from, blob.digest()))
+                .get()
+                .build();
     }
 
     @Override

@@ -32,7 +32,10 @@ final class BlobHeadOperation implements RegistryOperation<Boolean> {
 
     @Override
     public Request request(HttpUrl base) {
-        return new Request.Builder().url(ApiPaths.blob(base, repo, digest)).head().build();
+        return new Request.Builder()
+                .url(ApiPaths.blob(base, repo, digest))
+                .head()
+                .build();
     }
 
     @Override

@@ -46,7 +46,10 @@ final class BlobMountOperation implements RegistryOperation<Optional<String>> {
         if (mounting()) {
             u.addQueryParameter("mount", digest.toString()).addQueryParameter("from", from.repository());
         }
-        return new Request.Builder().url(u.build()).post(RequestBody.create(new byte[0], null)).build();
+        return new Request.Builder()
+                .url(u.build())
+                .post(RequestBody.create(new byte[0], null))
+                .build();
     }
 
     /** A mount only makes sense from another repository on the same registry; otherwise this opens a plain upload. */
@@ -67,8 +70,10 @@ final class BlobMountOperation implements RegistryOperation<Optional<String>> {
         }
         String location = r.header("Location");
         if (location == null) {
-            throw RegistryException.builder(action(), target()).code("NO_LOCATION")
-                    .detail("the registry opened an upload without a Location header").build();
+            throw RegistryException.builder(action(), target())
+                    .code("NO_LOCATION")
+                    .detail("the registry opened an upload without a Location header")
+                    .build();
         }
         HttpUrl resolved = r.request().url().resolve(location);
         return Optional.of(resolved == null ? location : resolved.toString());

@@ -42,11 +42,17 @@ final class BlobPutOperation implements RegistryOperation<Void> {
     public Request request(HttpUrl base) {
         HttpUrl url = HttpUrl.parse(location);
         if (url == null) {
-            throw RegistryException.builder(action(), target()).code("BAD_LOCATION")
-                    .detail("the registry gave an upload location that is not a URL").build();
+            throw RegistryException.builder(action(), target())
+                    .code("BAD_LOCATION")
+                    .detail("the registry gave an upload location that is not a URL")
+                    .build();
         }
-        return new Request.Builder().url(url.newBuilder().addQueryParameter("digest", digest.toString()).build())
-                .put(body).build();
+        return new Request.Builder()
+                .url(url.newBuilder()
+                        .addQueryParameter("digest", digest.toString())
+                        .build())
+                .put(body)
+                .build();
     }
 
     @Override

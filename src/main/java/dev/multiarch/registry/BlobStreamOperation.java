@@ -49,7 +49,10 @@ final class BlobStreamOperation<T> implements RegistryOperation<T> {
 
     @Override
     public Request request(HttpUrl base) {
-        return new Request.Builder().url(ApiPaths.blob(base, repo, digest)).get().build();
+        return new Request.Builder()
+                .url(ApiPaths.blob(base, repo, digest))
+                .get()
+                .build();
     }
 
     @Override
@@ -70,13 +73,19 @@ final class BlobStreamOperation<T> implements RegistryOperation<T> {
             try {
                 t = reader.read(in);
             } catch (IOException e) {
-                throw RegistryException.builder(action(), target()).code("BLOB_UNREADABLE")
-                        .detail(e.getMessage()).digest(digest).build(e);
+                throw RegistryException.builder(action(), target())
+                        .code("BLOB_UNREADABLE")
+                        .detail(e.getMessage())
+                        .digest(digest)
+                        .build(e);
             }
             in.transferTo(java.io.OutputStream.nullOutputStream());
             if (!HexFormat.of().formatHex(md.digest()).equals(digest.hex())) {
-                throw RegistryException.builder(action(), target()).code("DIGEST_MISMATCH")
-                        .detail("the blob served does not hash to " + digest).digest(digest).build();
+                throw RegistryException.builder(action(), target())
+                        .code("DIGEST_MISMATCH")
+                        .detail("the blob served does not hash to " + digest)
+                        .digest(digest)
+                        .build();
             }
             return t;
         }

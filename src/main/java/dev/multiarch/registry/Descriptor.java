@@ -1,9 +1,9 @@
 package dev.multiarch.registry;
 
-import dev.multiarch.base.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.multiarch.base.Json;
 import dev.multiarch.platform.Platform;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -17,9 +17,11 @@ import java.util.Map;
  * @param platform    null when the entry carries none (layers, configs, some index entries)
  * @param annotations never null
  */
-public record Descriptor(String mediaType, Digest digest, long size, Platform platform, Map<String, String> annotations) {
+public record Descriptor(
+        String mediaType, Digest digest, long size, Platform platform, Map<String, String> annotations) {
     /** buildx marks an attestation manifest with this annotation and points it at its image with the next one. */
     public static final String REFERENCE_TYPE = "vnd.docker.reference.type";
+
     public static final String REFERENCE_DIGEST = "vnd.docker.reference.digest";
 
     public Descriptor {
@@ -48,14 +50,23 @@ public record Descriptor(String mediaType, Digest digest, long size, Platform pl
             ann.put(e.getKey(), e.getValue().asText());
         }
         JsonNode p = n.get("platform");
-        return new Descriptor(n.path("mediaType").asText(""), Digest.parse(n.path("digest").asText(null)),
-                n.path("size").asLong(-1), p == null || p.isNull() ? null : platformFromJson(p), ann);
+        return new Descriptor(
+                n.path("mediaType").asText(""),
+                Digest.parse(n.path("digest").asText(null)),
+                n.path("size").asLong(-1),
+                p == null || p.isNull() ? null : platformFromJson(p),
+                ann);
     }
 
     /** Reads the platform fields of an index entry or an image config (same names in both). */
     public static Platform platformFromJson(JsonNode p) {
-        return new Platform(p.path("os").asText(""), p.path("architecture").asText(""), p.path("variant").asText(""),
-                p.path("os.version").asText(""), strings(p.path("os.features")), strings(p.path("features")));
+        return new Platform(
+                p.path("os").asText(""),
+                p.path("architecture").asText(""),
+                p.path("variant").asText(""),
+                p.path("os.version").asText(""),
+                strings(p.path("os.features")),
+                strings(p.path("features")));
     }
 
     ObjectNode toJson() {

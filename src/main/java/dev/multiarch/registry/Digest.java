@@ -13,15 +13,17 @@ public record Digest(String algorithm, String hex) {
     private static final Pattern HEX = Pattern.compile("[a-f0-9]+");
 
     public Digest {
-        int expected = switch (algorithm) {
-            case "sha256" -> 64;
-            case "sha512" -> 128;
-            default -> throw new IllegalArgumentException("unsupported digest algorithm '" + algorithm
-                    + "': expected sha256 or sha512");
-        };
+        int expected =
+                switch (algorithm) {
+                    case "sha256" -> 64;
+                    case "sha512" -> 128;
+                    default ->
+                        throw new IllegalArgumentException(
+                                "unsupported digest algorithm '" + algorithm + "': expected sha256 or sha512");
+                };
         if (hex.length() != expected || !HEX.matcher(hex).matches()) {
-            throw new IllegalArgumentException("invalid " + algorithm + " digest '" + hex + "': expected "
-                    + expected + " lowercase hex characters");
+            throw new IllegalArgumentException("invalid " + algorithm + " digest '" + hex + "': expected " + expected
+                    + " lowercase hex characters");
         }
     }
 
@@ -37,11 +39,13 @@ public record Digest(String algorithm, String hex) {
         return new Digest(text.substring(0, colon), text.substring(colon + 1));
     }
 
-
     /** The sha256 digest of exactly these bytes. */
     public static Digest sha256(byte[] bytes) {
         try {
-            return new Digest("sha256", HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
+            return new Digest(
+                    "sha256",
+                    HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JVM lacks SHA-256", e);
         }
@@ -51,7 +55,9 @@ public record Digest(String algorithm, String hex) {
     public boolean matches(byte[] bytes) {
         try {
             String name = algorithm.equals("sha256") ? "SHA-256" : "SHA-512";
-            return HexFormat.of().formatHex(MessageDigest.getInstance(name).digest(bytes)).equals(hex);
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance(name).digest(bytes))
+                    .equals(hex);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JVM lacks " + algorithm, e);
         }

@@ -1,7 +1,7 @@
 package dev.multiarch.registry;
 
-import dev.multiarch.base.Json;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.multiarch.base.Json;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +42,8 @@ public final class DockerConfig implements CredentialSource {
     /** The default file: {@code $DOCKER_CONFIG/config.json}, else {@code ~/.docker/config.json}. */
     public static Path defaultLocation() {
         String dir = System.getenv("DOCKER_CONFIG");
-        return dir != null && !dir.isBlank() ? Path.of(dir, "config.json")
+        return dir != null && !dir.isBlank()
+                ? Path.of(dir, "config.json")
                 : Path.of(System.getProperty("user.home"), ".docker", "config.json");
     }
 
@@ -74,7 +75,8 @@ public final class DockerConfig implements CredentialSource {
     @Override
     public Optional<Credentials> lookup(String registry) {
         String host = hostOf(registry);
-        String helper = findByHost(root.path("credHelpers"), host).map(JsonNode::asText).orElse(null);
+        String helper =
+                findByHost(root.path("credHelpers"), host).map(JsonNode::asText).orElse(null);
         if (helper == null && root.hasNonNull("credsStore")) {
             helper = root.get("credsStore").asText();
         }
@@ -153,7 +155,9 @@ public final class DockerConfig implements CredentialSource {
             program = helperDir.resolve(program).toString();
         }
         try {
-            Process p = new ProcessBuilder(program, "get").redirectError(ProcessBuilder.Redirect.PIPE).start();
+            Process p = new ProcessBuilder(program, "get")
+                    .redirectError(ProcessBuilder.Redirect.PIPE)
+                    .start();
             try (OutputStream in = p.getOutputStream()) {
                 in.write(serverUrl.getBytes(StandardCharsets.UTF_8));
             }
@@ -168,9 +172,10 @@ public final class DockerConfig implements CredentialSource {
                 if ((text + err).toLowerCase().contains("credentials not found")) {
                     return Optional.empty();
                 }
-                String firstLine = (text.isEmpty() ? err : text).lines().findFirst().orElse("no output");
-                throw new IllegalStateException(program + " get failed for " + serverUrl + " (exit "
-                        + p.exitValue() + "): " + firstLine);
+                String firstLine =
+                        (text.isEmpty() ? err : text).lines().findFirst().orElse("no output");
+                throw new IllegalStateException(
+                        program + " get failed for " + serverUrl + " (exit " + p.exitValue() + "): " + firstLine);
             }
             JsonNode n = Json.MAPPER.readTree(text);
             String user = n.path("Username").asText("");

@@ -27,16 +27,22 @@ final class HttpClients {
     private OkHttpClient tls;
     private OkHttpClient insecureTls;
 
-    HttpClients(RetryPolicy retry, Duration timeout, String userAgent, CredentialSource credentials,
-                java.time.Clock clock) {
+    HttpClients(
+            RetryPolicy retry,
+            Duration timeout,
+            String userAgent,
+            CredentialSource credentials,
+            java.time.Clock clock) {
         this.plainBase = new OkHttpClient.Builder()
                 .connectionSpecs(List.of(ConnectionSpec.CLEARTEXT))
                 .connectTimeout(Duration.ofSeconds(10))
                 .readTimeout(timeout)
                 .writeTimeout(timeout)
                 .followRedirects(true)
-                .addInterceptor(chain -> chain.proceed(chain.request().newBuilder()
-                        .header("User-Agent", userAgent).build()))
+                .addInterceptor(chain -> chain.proceed(chain.request()
+                        .newBuilder()
+                        .header("User-Agent", userAgent)
+                        .build()))
                 .addInterceptor(new RetryInterceptor(retry, clock))
                 .build();
         Function<HttpUrl, OkHttpClient> tokenClients = url -> url.isHttps() ? tlsBase() : plainBase;
@@ -65,7 +71,8 @@ final class HttpClients {
 
     private synchronized OkHttpClient tlsBase() {
         if (tlsBase == null) {
-            tlsBase = plainBase.newBuilder()
+            tlsBase = plainBase
+                    .newBuilder()
                     .connectionSpecs(List.of(ConnectionSpec.MODERN_TLS, ConnectionSpec.CLEARTEXT))
                     .build();
         }
@@ -93,7 +100,10 @@ final class HttpClients {
             };
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(null, new TrustManager[] {tm}, new SecureRandom());
-            return c.newBuilder().sslSocketFactory(ctx.getSocketFactory(), tm).hostnameVerifier((h, s) -> true).build();
+            return c.newBuilder()
+                    .sslSocketFactory(ctx.getSocketFactory(), tm)
+                    .hostnameVerifier((h, s) -> true)
+                    .build();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot set up TLS for insecure registries", e);
         }

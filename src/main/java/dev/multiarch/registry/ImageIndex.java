@@ -1,8 +1,8 @@
 package dev.multiarch.registry;
 
-import dev.multiarch.base.Json;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.multiarch.base.Json;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,12 +22,14 @@ public final class ImageIndex {
     private ImageIndex() {}
 
     /** The type {@code requested} resolves to for these entries and annotations. */
-    public static IndexType resolveType(IndexType requested, List<Descriptor> entries, Map<String, String> annotations) {
+    public static IndexType resolveType(
+            IndexType requested, List<Descriptor> entries, Map<String, String> annotations) {
         if (requested != IndexType.AUTO) {
             return requested;
         }
         boolean allDocker = entries.stream()
-                .allMatch(e -> MediaType.same(e.mediaType(), MediaType.DOCKER_MANIFEST) && e.annotations().isEmpty());
+                .allMatch(e -> MediaType.same(e.mediaType(), MediaType.DOCKER_MANIFEST)
+                        && e.annotations().isEmpty());
         return allDocker && (annotations == null || annotations.isEmpty()) ? IndexType.DOCKER : IndexType.OCI;
     }
 
@@ -53,7 +55,8 @@ public final class ImageIndex {
             }
             Descriptor other = byPlatform.putIfAbsent(e.platform().key(), e);
             if (other != null) {
-                throw new IllegalArgumentException("two entries for platform " + e.platform().normalize().shortForm()
+                throw new IllegalArgumentException("two entries for platform "
+                        + e.platform().normalize().shortForm()
                         + ": " + other.digest() + " (" + other.platform().shortForm() + ") and " + e.digest()
                         + " (" + e.platform().shortForm() + "); an index holds one image per platform");
             }

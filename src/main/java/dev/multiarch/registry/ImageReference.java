@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
  */
 public record ImageReference(String registry, String repository, String tag, Digest digest) {
     public static final String DOCKER_HUB = "docker.io";
-    private static final Pattern REPOSITORY = Pattern.compile(
-            "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*");
+    private static final Pattern REPOSITORY =
+            Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*");
     private static final Pattern TAG = Pattern.compile("[\\w][\\w.-]{0,127}");
 
     public ImageReference {
@@ -80,7 +80,6 @@ public record ImageReference(String registry, String repository, String tag, Dig
         }
         return tag != null ? tag : "latest";
     }
-
 
     /** The host to talk to: Docker Hub's API lives at registry-1.docker.io. */
     public String apiHost() {

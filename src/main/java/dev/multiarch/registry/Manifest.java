@@ -1,7 +1,7 @@
 package dev.multiarch.registry;
 
-import dev.multiarch.base.Json;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.multiarch.base.Json;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,7 +20,8 @@ public final class Manifest {
         this.json = json;
         String declared = json.path("mediaType").asText("");
         this.mediaType = !MediaType.normalize(mediaType).isEmpty()
-                && !MediaType.normalize(mediaType).equals("application/json") ? MediaType.normalize(mediaType)
+                        && !MediaType.normalize(mediaType).equals("application/json")
+                ? MediaType.normalize(mediaType)
                 : MediaType.normalize(declared);
         this.digest = Digest.sha256(bytes);
     }

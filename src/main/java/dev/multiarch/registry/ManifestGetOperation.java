@@ -53,20 +53,28 @@ final class ManifestGetOperation implements RegistryOperation<Manifest> {
     public Manifest handle(Response r) throws IOException {
         long declared = r.body().contentLength();
         if (declared > MAX_MANIFEST_BYTES) {
-            throw RegistryException.builder(action(), target()).code("MANIFEST_TOO_BIG")
-                    .detail(declared + " bytes, over the 4 MiB limit").build();
+            throw RegistryException.builder(action(), target())
+                    .code("MANIFEST_TOO_BIG")
+                    .detail(declared + " bytes, over the 4 MiB limit")
+                    .build();
         }
         byte[] bytes = r.body().source().readByteArray();
         Manifest m;
         try {
             m = Manifest.of(bytes, r.header("Content-Type"));
         } catch (IllegalArgumentException e) {
-            throw RegistryException.builder(action(), target()).code("MANIFEST_INVALID").detail(e.getMessage()).build(e);
+            throw RegistryException.builder(action(), target())
+                    .code("MANIFEST_INVALID")
+                    .detail(e.getMessage())
+                    .build(e);
         }
         if (ref.digest() != null && !ref.digest().matches(bytes)) {
-            throw RegistryException.builder(action(), target()).code("DIGEST_MISMATCH")
-                    .detail("the bytes served hash to " + m.digest()).digest(ref.digest())
-                    .hint("the registry served content that is not what was asked for").build();
+            throw RegistryException.builder(action(), target())
+                    .code("DIGEST_MISMATCH")
+                    .detail("the bytes served hash to " + m.digest())
+                    .digest(ref.digest())
+                    .hint("the registry served content that is not what was asked for")
+                    .build();
         }
         return m;
     }

@@ -54,12 +54,17 @@ final class ManifestHeadOperation implements RegistryOperation<Optional<Descript
         String header = r.header("Docker-Content-Digest");
         Digest digest = header != null ? Digest.parse(header) : ref.digest();
         if (digest == null) {
-            throw RegistryException.builder(action(), target()).code("NO_DIGEST")
-                    .detail("the registry answered HEAD without Docker-Content-Digest").build();
+            throw RegistryException.builder(action(), target())
+                    .code("NO_DIGEST")
+                    .detail("the registry answered HEAD without Docker-Content-Digest")
+                    .build();
         }
         if (ref.digest() != null && !ref.digest().equals(digest)) {
-            throw RegistryException.builder(action(), target()).code("DIGEST_MISMATCH")
-                    .detail("the registry reports " + digest).digest(ref.digest()).build();
+            throw RegistryException.builder(action(), target())
+                    .code("DIGEST_MISMATCH")
+                    .detail("the registry reports " + digest)
+                    .digest(ref.digest())
+                    .build();
         }
         long size = parseLong(r.header("Content-Length"));
         return Optional.of(new Descriptor(MediaType.normalize(r.header("Content-Type")), digest, size, null, null));

@@ -54,10 +54,12 @@ final class ManifestPutOperation implements RegistryOperation<Digest> {
     public Digest handle(Response r) {
         String header = r.header("Docker-Content-Digest");
         if (header != null && !Digest.parse(header).equals(manifest.digest())) {
-            throw RegistryException.builder(action(), target()).code("DIGEST_MISMATCH")
+            throw RegistryException.builder(action(), target())
+                    .code("DIGEST_MISMATCH")
                     .detail("the registry stored " + header + " but the bytes sent hash to " + manifest.digest())
                     .digest(manifest.digest())
-                    .hint("the registry rewrote the manifest; refusing to trust it").build();
+                    .hint("the registry rewrote the manifest; refusing to trust it")
+                    .build();
         }
         return manifest.digest();
     }
@@ -66,8 +68,9 @@ final class ManifestPutOperation implements RegistryOperation<Digest> {
     public String hint(String code, int status) {
         return switch (code) {
             case "MANIFEST_BLOB_UNKNOWN" -> "the child is not in this repository";
-            case "MANIFEST_INVALID" -> "the registry refused the manifest (" + manifest.mediaType() + ", "
-                    + manifest.size() + " bytes; registries take at most 4 MiB)";
+            case "MANIFEST_INVALID" ->
+                "the registry refused the manifest (" + manifest.mediaType() + ", " + manifest.size()
+                        + " bytes; registries take at most 4 MiB)";
             case "DIGEST_INVALID" -> "the digest in the reference does not match the bytes";
             default -> null;
         };

@@ -22,7 +22,8 @@ public final class MediaType {
      * Every manifest type we understand, for {@code Accept}. distribution 2.8 answers a GET by tag without the list
      * types with the linux/amd64 child, and an OCI index with 404 unless its type is named: always send all four.
      */
-    public static final String MANIFEST_ACCEPT = String.join(", ", OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST);
+    public static final String MANIFEST_ACCEPT =
+            String.join(", ", OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST);
 
     /** Lowercased, parameters and surrounding space removed; null becomes "". */
     public static String normalize(String mediaType) {
@@ -43,7 +44,6 @@ public final class MediaType {
         String t = normalize(mediaType);
         return t.equals(OCI_MANIFEST) || t.equals(DOCKER_MANIFEST);
     }
-
 
     public static boolean same(String a, String b) {
         return normalize(a).equals(normalize(b));

@@ -1,7 +1,7 @@
 package dev.multiarch.registry;
 
-import dev.multiarch.base.Json;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.multiarch.base.Json;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -43,10 +43,13 @@ final class RegistryAuth implements Authenticator, Interceptor {
     private final java.util.function.Function<HttpUrl, OkHttpClient> tokenClients;
     /** What each registry asked for the last time: a Bearer realm, or Basic. */
     private final Map<String, Object> schemes = new ConcurrentHashMap<>();
+
     private static final Object BASIC = new Object();
 
-    RegistryAuth(CredentialSource credentials, TokenCache tokens,
-                 java.util.function.Function<HttpUrl, OkHttpClient> tokenClients) {
+    RegistryAuth(
+            CredentialSource credentials,
+            TokenCache tokens,
+            java.util.function.Function<HttpUrl, OkHttpClient> tokenClients) {
         this.credentials = credentials;
         this.tokens = tokens;
         this.tokenClients = tokenClients;
@@ -63,14 +66,18 @@ final class RegistryAuth implements Authenticator, Interceptor {
         if (known == BASIC) {
             Optional<Credentials> c = credentials.lookup(scope.registry());
             if (c.isPresent()) {
-                request = request.newBuilder().header("Authorization", basic(c.get())).build();
+                request = request.newBuilder()
+                        .header("Authorization", basic(c.get()))
+                        .build();
             }
         } else if (known instanceof BearerRealm realm) {
             Optional<String> token = tokens.get(scope.key());
             if (token.isEmpty()) {
                 token = Optional.of(fetchToken(scope, realm, scope.scopes()));
             }
-            request = request.newBuilder().header("Authorization", "Bearer " + token.get()).build();
+            request = request.newBuilder()
+                    .header("Authorization", "Bearer " + token.get())
+                    .build();
         }
         return chain.proceed(request);
     }
@@ -90,13 +97,15 @@ final class RegistryAuth implements Authenticator, Interceptor {
                     return null;
                 }
                 schemes.put(scope.registry(), BASIC);
-                return request.newBuilder().header("Authorization", basic(creds.get())).build();
+                return request.newBuilder()
+                        .header("Authorization", basic(creds.get()))
+                        .build();
             }
             if ("bearer".equalsIgnoreCase(c.scheme())) {
                 String realm = c.authParams().get("realm");
                 if (realm == null) {
-                    throw new RegistryAuthException("UNAUTHORIZED",
-                            "the registry's Bearer challenge has no realm to fetch a token from");
+                    throw new RegistryAuthException(
+                            "UNAUTHORIZED", "the registry's Bearer challenge has no realm to fetch a token from");
                 }
                 BearerRealm br = new BearerRealm(realm, c.authParams().get("service"));
                 schemes.put(scope.registry(), br);
@@ -116,7 +125,9 @@ final class RegistryAuth implements Authenticator, Interceptor {
                     tokens.invalidate(widened.key());
                 }
                 String token = fetchToken(widened, br, widened.scopes());
-                return request.newBuilder().header("Authorization", "Bearer " + token).build();
+                return request.newBuilder()
+                        .header("Authorization", "Bearer " + token)
+                        .build();
             }
         }
         return null;
@@ -158,13 +169,18 @@ final class RegistryAuth implements Authenticator, Interceptor {
         }
         try (Response r = tokenClients.apply(url).newCall(req.build()).execute()) {
             if (r.code() == 401 || r.code() == 403) {
-                throw new RegistryAuthException("UNAUTHORIZED", "the token server " + url.host() + " refused "
-                        + (creds.isPresent() ? "the credentials of user '" + creds.get().username() + "'"
-                        : "anonymous access") + " (HTTP " + r.code() + ")");
+                throw new RegistryAuthException(
+                        "UNAUTHORIZED",
+                        "the token server " + url.host() + " refused "
+                                + (creds.isPresent()
+                                        ? "the credentials of user '"
+                                                + creds.get().username() + "'"
+                                        : "anonymous access")
+                                + " (HTTP " + r.code() + ")");
             }
             if (!r.isSuccessful()) {
-                throw new RegistryAuthException("TOKEN_FAILED", "the token server " + url.host()
-                        + " answered HTTP " + r.code());
+                throw new RegistryAuthException(
+                        "TOKEN_FAILED", "the token server " + url.host() + " answered HTTP " + r.code());
             }
             JsonNode n = Json.parse(r.body().bytes());
             String token = n.path("token").asText(n.path("access_token").asText(""));

@@ -7,6 +7,8 @@ import java.io.IOException;
  * {@link RegistryException} with code UNAUTHORIZED. The message never holds a secret.
  */
 final class RegistryAuthException extends IOException {
+    private static final long serialVersionUID = 1L;
+
     private final String code;
 
     RegistryAuthException(String code, String message) {

@@ -1,7 +1,7 @@
 package dev.multiarch.registry;
 
-import dev.multiarch.base.Json;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.multiarch.base.Json;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -34,8 +34,12 @@ final class RegistryCaller {
     private final RetryPolicy retry;
     private final Map<String, HttpUrl> bases = new ConcurrentHashMap<>();
 
-    RegistryCaller(HttpClients clients, boolean plainHttpEverywhere, Set<String> insecure, boolean insecureEverywhere,
-                   RetryPolicy retry) {
+    RegistryCaller(
+            HttpClients clients,
+            boolean plainHttpEverywhere,
+            Set<String> insecure,
+            boolean insecureEverywhere,
+            RetryPolicy retry) {
         this.clients = clients;
         this.plainHttpEverywhere = plainHttpEverywhere;
         this.insecure = insecure;
@@ -47,7 +51,8 @@ final class RegistryCaller {
         HttpUrl base = base(registry);
         boolean isInsecure = insecureEverywhere || insecure.contains(registry) || isLoopback(registry);
         OkHttpClient client = clients.forScheme(base.scheme(), isInsecure);
-        Request request = op.request(base).newBuilder()
+        Request request = op.request(base)
+                .newBuilder()
                 .tag(AuthScope.class, new AuthScope(registry, op.scopes()))
                 .build();
         try (Response r = client.newCall(request).execute()) {
@@ -62,7 +67,9 @@ final class RegistryCaller {
             }
             throw fromResponse(op, r);
         } catch (RegistryAuthException e) {
-            throw RegistryException.builder(op.action(), op.target()).code(e.code()).detail(e.getMessage())
+            throw RegistryException.builder(op.action(), op.target())
+                    .code(e.code())
+                    .detail(e.getMessage())
                     .hint("check the credentials for " + registry
                             + " (--username/--password, docker login, or --docker-cfg)")
                     .build(e);
@@ -71,19 +78,26 @@ final class RegistryCaller {
                 bases.put(registry, base.newBuilder().scheme("http").build());
                 return call(registry, op);
             }
-            throw RegistryException.builder(op.action(), op.target()).code("TLS_FAILED")
+            throw RegistryException.builder(op.action(), op.target())
+                    .code("TLS_FAILED")
                     .detail(e.getMessage())
                     .hint("if " + registry + " serves plain HTTP or a self-signed certificate, pass --insecure")
                     .build(e);
         } catch (InterruptedIOException e) {
-            throw RegistryException.builder(op.action(), op.target()).code("TIMEOUT")
+            throw RegistryException.builder(op.action(), op.target())
+                    .code("TIMEOUT")
                     .detail(e.getMessage() == null ? "no answer in time" : e.getMessage())
-                    .hint(registry + " did not answer in time").build(e);
+                    .hint(registry + " did not answer in time")
+                    .build(e);
         } catch (IOException e) {
-            String why = e instanceof UnknownHostException ? "unknown host " + e.getMessage()
-                    : e instanceof ConnectException ? "connection refused by " + registry
-                    : e.getClass().getSimpleName() + ": " + e.getMessage();
-            throw RegistryException.builder(op.action(), op.target()).code("UNREACHABLE").detail(why)
+            String why = e instanceof UnknownHostException
+                    ? "unknown host " + e.getMessage()
+                    : e instanceof ConnectException
+                            ? "connection refused by " + registry
+                            : e.getClass().getSimpleName() + ": " + e.getMessage();
+            throw RegistryException.builder(op.action(), op.target())
+                    .code("UNREACHABLE")
+                    .detail(why)
                     .hint("gave up after " + retry.attempts() + " attempts; is " + registry + " up and reachable?")
                     .build(e);
         }
@@ -134,8 +148,10 @@ final class RegistryCaller {
         String code = "HTTP " + r.code();
         String detail = null;
         ResponseBody body = r.body();
-        byte[] bytes = body.source().peek().readByteArray(Math.min(64 * 1024, Math.max(0, body.contentLength() < 0
-                ? 64 * 1024 : body.contentLength())));
+        byte[] bytes = body.source()
+                .peek()
+                .readByteArray(
+                        Math.min(64 * 1024, Math.max(0, body.contentLength() < 0 ? 64 * 1024 : body.contentLength())));
         if (bytes.length > 0) {
             try {
                 JsonNode errors = Json.parse(bytes).path("errors");
@@ -156,20 +172,27 @@ final class RegistryCaller {
         if (hint == null) {
             hint = genericHint(code, r.code(), r.request().url().host());
         }
-        return RegistryException.builder(op.action(), op.target()).code(code).detail(detail)
-                .httpStatus(r.code()).hint(hint).build();
+        return RegistryException.builder(op.action(), op.target())
+                .code(code)
+                .detail(detail)
+                .httpStatus(r.code())
+                .hint(hint)
+                .build();
     }
 
     private String genericHint(String code, int status, String host) {
         return switch (code) {
             case "UNAUTHORIZED", "DENIED" ->
-                    "check the credentials and their rights on this repository (--username/--password, docker login, --docker-cfg)";
+                "check the credentials and their rights on this repository (--username/--password, docker login, --docker-cfg)";
             case "NAME_UNKNOWN" -> "the repository does not exist on this registry";
             case "MANIFEST_UNKNOWN" -> "no such tag or digest";
             case "TOOMANYREQUESTS" -> "rate limited; retried " + retry.attempts() + " times";
-            default -> status >= 500 ? "the registry kept failing; retried " + retry.attempts() + " times"
-                    : status == 401 ? "check the credentials (--username/--password, docker login, --docker-cfg)"
-                    : null;
+            default ->
+                status >= 500
+                        ? "the registry kept failing; retried " + retry.attempts() + " times"
+                        : status == 401
+                                ? "check the credentials (--username/--password, docker login, --docker-cfg)"
+                                : null;
         };
     }
 

@@ -1,7 +1,7 @@
 package dev.multiarch.registry;
 
-import dev.multiarch.base.Json;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.multiarch.base.Json;
 import dev.multiarch.platform.Platform;
 import java.time.Clock;
 import java.time.Duration;
@@ -69,7 +69,10 @@ public final class RegistryClient implements AutoCloseable {
             return Json.parse(bytes);
         } catch (RuntimeException e) {
             throw RegistryException.builder("read the config of", repo.registry() + "/" + repo.repository())
-                    .code("CONFIG_INVALID").detail(e.getMessage()).digest(config.digest()).build(e);
+                    .code("CONFIG_INVALID")
+                    .detail(e.getMessage())
+                    .digest(config.digest())
+                    .build(e);
         }
     }
 
@@ -115,8 +118,8 @@ public final class RegistryClient implements AutoCloseable {
         if (upload.isEmpty()) {
             return;
         }
-        okhttp3.RequestBody body = okhttp3.RequestBody.create(file.toFile(),
-                okhttp3.MediaType.get("application/octet-stream"));
+        okhttp3.RequestBody body =
+                okhttp3.RequestBody.create(file.toFile(), okhttp3.MediaType.get("application/octet-stream"));
         caller.call(repo.registry(), new BlobPutOperation(repo, digest, upload.get(), body));
     }
 
@@ -188,8 +191,8 @@ public final class RegistryClient implements AutoCloseable {
 
         public RegistryClient create() {
             HttpClients clients = new HttpClients(retry, TIMEOUT, USER_AGENT, credentials, Clock.systemUTC());
-            return new RegistryClient(new RegistryCaller(clients, plainHttp, Set.copyOf(insecure), insecureEverywhere,
-                    retry));
+            return new RegistryClient(
+                    new RegistryCaller(clients, plainHttp, Set.copyOf(insecure), insecureEverywhere, retry));
         }
     }
 }

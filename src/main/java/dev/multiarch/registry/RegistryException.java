@@ -8,6 +8,8 @@ import dev.multiarch.platform.Platform;
  * platform concerned, and a hint. The message is one line, and never contains a credential.
  */
 public class RegistryException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     private final String action;
     private final String target;
     private final String code;
@@ -94,8 +96,12 @@ public class RegistryException extends RuntimeException {
     }
 
     private static String render(Builder b) {
-        StringBuilder s = new StringBuilder("Tried to ").append(b.action).append(' ').append(b.target)
-                .append(" but failed because: ").append(b.code == null ? "error" : b.code);
+        StringBuilder s = new StringBuilder("Tried to ")
+                .append(b.action)
+                .append(' ')
+                .append(b.target)
+                .append(" but failed because: ")
+                .append(b.code == null ? "error" : b.code);
         if (b.detail != null && !b.detail.isBlank()) {
             s.append(' ').append(b.detail.replace('\n', ' '));
         }

@@ -56,7 +56,6 @@ final class RetryInterceptor implements Interceptor {
         }
     }
 
-
     private static void pause(Duration d) throws InterruptedIOException {
         try {
             Thread.sleep(d.toMillis());

@@ -1,7 +1,7 @@
 package dev.multiarch.runner;
 
-import dev.multiarch.base.Json;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.multiarch.base.Json;
 import dev.multiarch.dispatch.Protocol;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -20,8 +20,14 @@ final class BuildahDriver implements BuildDriver {
     private final List<String> insecure;
 
     BuildahDriver(Path storage, String storageDriver, List<String> insecureRegistries) {
-        this.buildah = List.of("buildah", "--storage-driver", storageDriver, "--root", storage.resolve("root").toString(),
-                "--runroot", storage.resolve("run").toString());
+        this.buildah = List.of(
+                "buildah",
+                "--storage-driver",
+                storageDriver,
+                "--root",
+                storage.resolve("root").toString(),
+                "--runroot",
+                storage.resolve("run").toString());
         this.insecure = insecureRegistries;
     }
 
@@ -32,8 +38,9 @@ final class BuildahDriver implements BuildDriver {
     }
 
     @Override
-    public Built build(Protocol.Assignment job, Path source, Path out, Consumer<String> log, Instant deadline,
-                       Exec.Stop stop) throws Exec.StepFailed {
+    public Built build(
+            Protocol.Assignment job, Path source, Path out, Consumer<String> log, Instant deadline, Exec.Stop stop)
+            throws Exec.StepFailed {
         String name = "multiarch-job-" + job.jobId() + "-" + job.attempt();
         List<String> plain = new java.util.ArrayList<>(insecure);
         if (job.push() != null && job.push().insecure()) {
@@ -45,8 +52,16 @@ final class BuildahDriver implements BuildDriver {
             bud.add("--registries-conf");
             bud.add(registriesConf(out, plain).toString());
         }
-        bud.addAll(List.of("bud", "--isolation", "chroot", "--platform", job.platform(),
-                "-f", source.resolve(job.dockerfile()).toString(), "-t", name));
+        bud.addAll(List.of(
+                "bud",
+                "--isolation",
+                "chroot",
+                "--platform",
+                job.platform(),
+                "-f",
+                source.resolve(job.dockerfile()).toString(),
+                "-t",
+                name));
         for (Map.Entry<String, String> a : job.buildArgs().entrySet()) {
             bud.add("--build-arg");
             bud.add(a.getKey() + "=" + a.getValue());
@@ -55,8 +70,13 @@ final class BuildahDriver implements BuildDriver {
         Exec.run("build", bud, source, log, deadline, stop);
         try {
             Path layout = out.resolve("image");
-            Exec.run("export", cmd("push", "--format", job.format().equals("docker") ? "v2s2" : "oci", name,
-                    "dir:" + layout), source, log, deadline, stop);
+            Exec.run(
+                    "export",
+                    cmd("push", "--format", job.format().equals("docker") ? "v2s2" : "oci", name, "dir:" + layout),
+                    source,
+                    log,
+                    deadline,
+                    stop);
             return new Built(layout, addedLayers(name, log));
         } finally {
             try {
@@ -90,12 +110,16 @@ final class BuildahDriver implements BuildDriver {
     private int addedLayers(String image, Consumer<String> log) throws Exec.StepFailed {
         JsonNode img = parse(Exec.capture(cmd("inspect", "--type", "image", image)));
         int total = img.at("/OCIv1/rootfs/diff_ids").size();
-        String base = img.path("ImageAnnotations").path("org.opencontainers.image.base.name").asText("");
+        String base = img.path("ImageAnnotations")
+                .path("org.opencontainers.image.base.name")
+                .asText("");
         if (base.isEmpty()) {
             return total;
         }
         try {
-            int baseLayers = parse(Exec.capture(cmd("inspect", "--type", "image", base))).at("/OCIv1/rootfs/diff_ids").size();
+            int baseLayers = parse(Exec.capture(cmd("inspect", "--type", "image", base)))
+                    .at("/OCIv1/rootfs/diff_ids")
+                    .size();
             log.accept("base image " + base + ": " + baseLayers + " layers; the build added " + (total - baseLayers));
             return Math.max(0, total - baseLayers);
         } catch (Exec.StepFailed e) {

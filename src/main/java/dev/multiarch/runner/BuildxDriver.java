@@ -19,12 +19,20 @@ import java.util.function.Consumer;
  */
 final class BuildxDriver implements BuildDriver {
     @Override
-    public Built build(Protocol.Assignment job, Path source, Path out, Consumer<String> log, Instant deadline,
-                       Exec.Stop stop) throws Exec.StepFailed {
+    public Built build(
+            Protocol.Assignment job, Path source, Path out, Consumer<String> log, Instant deadline, Exec.Stop stop)
+            throws Exec.StepFailed {
         Path oci = out.resolve("oci");
-        List<String> cmd = new ArrayList<>(List.of("docker", "buildx", "build", "--platform", job.platform(),
-                "-f", source.resolve(job.dockerfile()).toString(),
-                "--provenance=false", "--output",
+        List<String> cmd = new ArrayList<>(List.of(
+                "docker",
+                "buildx",
+                "build",
+                "--platform",
+                job.platform(),
+                "-f",
+                source.resolve(job.dockerfile()).toString(),
+                "--provenance=false",
+                "--output",
                 "type=oci,oci-mediatypes=" + !job.format().equals("docker") + ",dest=" + oci + ",tar=false"));
         for (Map.Entry<String, String> a : job.buildArgs().entrySet()) {
             cmd.add("--build-arg");

@@ -37,6 +37,8 @@ final class CoordinatorClient {
 
     /** The coordinator refused us: bad secret, unknown token, a lease no longer ours. */
     static final class Refused extends IOException {
+        private static final long serialVersionUID = 1L;
+
         final int status;
 
         Refused(int status, String message) {
@@ -65,7 +67,8 @@ final class CoordinatorClient {
     }
 
     Protocol.Registered register(Protocol.Register r) throws IOException {
-        return Json.MAPPER.readValue(call("POST", "/api/runners/register", Json.MAPPER.writeValueAsBytes(r), JSON_TYPE, false),
+        return Json.MAPPER.readValue(
+                call("POST", "/api/runners/register", Json.MAPPER.writeValueAsBytes(r), JSON_TYPE, false),
                 Protocol.Registered.class);
     }
 
@@ -76,18 +79,34 @@ final class CoordinatorClient {
     }
 
     Protocol.HeartbeatReply heartbeat(long jobId, int attempt, Instant deadline) throws IOException {
-        return Json.MAPPER.readValue(retrying(deadline, () -> call("POST", "/api/jobs/" + jobId + "/heartbeat",
-                Json.MAPPER.writeValueAsBytes(new Protocol.Heartbeat(attempt)), JSON_TYPE, true)), Protocol.HeartbeatReply.class);
+        return Json.MAPPER.readValue(
+                retrying(
+                        deadline,
+                        () -> call(
+                                "POST",
+                                "/api/jobs/" + jobId + "/heartbeat",
+                                Json.MAPPER.writeValueAsBytes(new Protocol.Heartbeat(attempt)),
+                                JSON_TYPE,
+                                true)),
+                Protocol.HeartbeatReply.class);
     }
 
     void log(long jobId, int attempt, String text, Instant deadline) throws IOException {
-        retrying(deadline, () -> call("POST", "/api/jobs/" + jobId + "/log?attempt=" + attempt,
-                text.getBytes(java.nio.charset.StandardCharsets.UTF_8), MediaType.get("text/plain; charset=utf-8"), true));
+        retrying(
+                deadline,
+                () -> call(
+                        "POST",
+                        "/api/jobs/" + jobId + "/log?attempt=" + attempt,
+                        text.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        MediaType.get("text/plain; charset=utf-8"),
+                        true));
     }
 
     void complete(long jobId, Protocol.Complete c, Instant deadline) throws IOException {
-        retrying(deadline, () -> call("POST", "/api/jobs/" + jobId + "/complete", Json.MAPPER.writeValueAsBytes(c), JSON_TYPE,
-                true));
+        retrying(
+                deadline,
+                () -> call(
+                        "POST", "/api/jobs/" + jobId + "/complete", Json.MAPPER.writeValueAsBytes(c), JSON_TYPE, true));
     }
 
     private interface Call {

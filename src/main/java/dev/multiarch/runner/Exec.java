@@ -20,6 +20,8 @@ final class Exec {
 
     /** The step did not finish: it failed, timed out or was stopped. The message is for the job's error. */
     static final class StepFailed extends Exception {
+        private static final long serialVersionUID = 1L;
+
         StepFailed(String message) {
             super(message);
         }
@@ -61,15 +63,18 @@ final class Exec {
             throw new StepFailed(step + ": cannot run " + cmd.get(0) + ": " + e.getMessage());
         }
         stop.current = p;
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = r.readLine(); line != null; line = r.readLine()) {
-                    log.accept(line);
-                }
-            } catch (IOException ignored) {
-                // the process was stopped
-            }
-        }, "exec-output");
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader r =
+                            new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                        for (String line = r.readLine(); line != null; line = r.readLine()) {
+                            log.accept(line);
+                        }
+                    } catch (IOException ignored) {
+                        // the process was stopped
+                    }
+                },
+                "exec-output");
         reader.setDaemon(true);
         reader.start();
         try {
@@ -99,7 +104,9 @@ final class Exec {
     /** Runs a short command and returns its stdout; for inspections. */
     static String capture(List<String> cmd) throws StepFailed {
         try {
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder(cmd)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 throw new StepFailed(String.join(" ", cmd) + " failed");

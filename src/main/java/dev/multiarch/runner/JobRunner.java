@@ -51,8 +51,8 @@ final class JobRunner {
         Path dir = work.resolve("jobs").resolve(job.jobId() + "-" + job.attempt());
         Protocol.Complete result;
         try (LogStream log = new LogStream(client, job.jobId(), job.attempt(), echo)) {
-            beats.scheduleWithFixedDelay(() -> beat(job, stop, log), job.heartbeatSeconds(), job.heartbeatSeconds(),
-                    TimeUnit.SECONDS);
+            beats.scheduleWithFixedDelay(
+                    () -> beat(job, stop, log), job.heartbeatSeconds(), job.heartbeatSeconds(), TimeUnit.SECONDS);
             log.line("multiarch runner: job " + job.jobId() + " attempt " + job.attempt() + ", " + job.platform()
                     + ", commit " + job.commit());
             try {
@@ -66,7 +66,9 @@ final class JobRunner {
                 log.line("internal error: " + e);
                 result = new Protocol.Complete(job.attempt(), null, null, 0, 0, "runner internal error: " + e);
             }
-            if (stop.reason() != null && result.error() != null && result.error().contains(stop.reason())
+            if (stop.reason() != null
+                    && result.error() != null
+                    && result.error().contains(stop.reason())
                     && !stop.reason().equals("timed out")) {
                 log.line("stopped: " + stop.reason());
                 LOG.info(() -> tag + "stopped: " + stop.reason());
@@ -90,8 +92,8 @@ final class JobRunner {
     private void beat(Protocol.Assignment job, Exec.Stop stop, LogStream log) {
         try {
             log.flush();
-            Protocol.HeartbeatReply r = client.heartbeat(job.jobId(), job.attempt(),
-                    client.clock().instant().plusSeconds(job.heartbeatSeconds() * 2));
+            Protocol.HeartbeatReply r = client.heartbeat(
+                    job.jobId(), job.attempt(), client.clock().instant().plusSeconds(job.heartbeatSeconds() * 2));
             if (!r.keep()) {
                 stop.stop(r.reason());
             }
@@ -104,11 +106,14 @@ final class JobRunner {
         }
     }
 
-    private Protocol.Complete execute(Protocol.Assignment job, Path dir, Consumer<String> log, Instant deadline,
-                                      Exec.Stop stop) throws Exec.StepFailed {
+    private Protocol.Complete execute(
+            Protocol.Assignment job, Path dir, Consumer<String> log, Instant deadline, Exec.Stop stop)
+            throws Exec.StepFailed {
         Path source = dir.resolve("src");
-        log.accept("fetching " + job.cloneUrl() + " at " + job.commit() + (job.sourceAuth() == null
-                ? " (no source credentials)" : " (with source credentials from the coordinator)"));
+        log.accept("fetching " + job.cloneUrl() + " at " + job.commit()
+                + (job.sourceAuth() == null
+                        ? " (no source credentials)"
+                        : " (with source credentials from the coordinator)"));
         try {
             Git.checkout(job.cloneUrl(), job.commit(), source, job.sourceAuth(), log);
         } catch (Git.GitException e) {
@@ -125,20 +130,33 @@ final class JobRunner {
         layout.audit(platform, built.addedLayers(), log);
         if (job.push() == null) {
             log.accept("this job does not publish: built " + layout.manifest().digest() + ", pushed nothing");
-            return new Protocol.Complete(job.attempt(), layout.manifest().digest().toString(),
-                    layout.manifest().mediaType(), layout.manifest().size(), built.addedLayers(), null);
+            return new Protocol.Complete(
+                    job.attempt(),
+                    layout.manifest().digest().toString(),
+                    layout.manifest().mediaType(),
+                    layout.manifest().size(),
+                    built.addedLayers(),
+                    null);
         }
         Protocol.PushCredentials p = job.push();
         ImageReference repo = ImageReference.parse(job.image());
         // The coordinator's credentials for this registry, else what `docker login` left on this runner.
-        CredentialSource creds = (p.username() == null ? CredentialSource.NONE
-                : CredentialSource.forRegistry(p.registry(), Credentials.basic(p.username(), p.password())))
+        CredentialSource creds = (p.username() == null
+                        ? CredentialSource.NONE
+                        : CredentialSource.forRegistry(p.registry(), Credentials.basic(p.username(), p.password())))
                 .orElse(DockerConfig.load(DockerConfig.defaultLocation()));
-        try (RegistryClient rc = RegistryClient.builder().withCredentials(creds)
-                .withInsecure(p.insecure() ? List.of(p.registry()) : List.of()).create()) {
+        try (RegistryClient rc = RegistryClient.builder()
+                .withCredentials(creds)
+                .withInsecure(p.insecure() ? List.of(p.registry()) : List.of())
+                .create()) {
             Digest d = layout.push(rc, repo, log);
-            return new Protocol.Complete(job.attempt(), d.toString(), layout.manifest().mediaType(),
-                    layout.manifest().size(), built.addedLayers(), null);
+            return new Protocol.Complete(
+                    job.attempt(),
+                    d.toString(),
+                    layout.manifest().mediaType(),
+                    layout.manifest().size(),
+                    built.addedLayers(),
+                    null);
         } catch (RegistryException e) {
             throw new Exec.StepFailed("push: " + e.getMessage());
         }
@@ -149,7 +167,8 @@ final class JobRunner {
             return;
         }
         try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            walk.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         } catch (IOException | RuntimeException ignored) {
             // best effort: the next job uses another directory
         }

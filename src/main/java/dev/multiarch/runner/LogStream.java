@@ -1,6 +1,5 @@
 package dev.multiarch.runner;
 
-import java.time.Instant;
 import java.util.function.Consumer;
 
 /**

@@ -38,14 +38,16 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
     public RunnerAgent(RunnerConfig config, Clock clock) {
         this.config = config;
         this.client = new CoordinatorClient(config.coordinator(), Duration.ofSeconds(60), clock);
-        this.driver = config.driver().equals("buildx") ? new BuildxDriver()
-                : new BuildahDriver(config.workDir().resolve("storage"), config.storageDriver(),
-                config.insecureRegistries());
+        this.driver = config.driver().equals("buildx")
+                ? new BuildxDriver()
+                : new BuildahDriver(
+                        config.workDir().resolve("storage"), config.storageDriver(), config.insecureRegistries());
     }
 
     /** What this host builds without emulation: declared, or detected. */
     public static List<Platform> nativePlatforms(RunnerConfig c) {
-        return c.nativePlatforms() == null ? HostPlatform.runsNatively(HostPlatform.detect(), c.aarch32())
+        return c.nativePlatforms() == null
+                ? HostPlatform.runsNatively(HostPlatform.detect(), c.aarch32())
                 : c.nativePlatforms();
     }
 
@@ -67,12 +69,14 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
         try {
             Files.createDirectories(config.workDir());
         } catch (IOException e) {
-            throw new IllegalStateException("cannot create the work directory " + config.workDir() + ": " + e.getMessage());
+            throw new IllegalStateException(
+                    "cannot create the work directory " + config.workDir() + ": " + e.getMessage());
         }
         List<Platform> nat = nativePlatforms(config);
         List<Platform> qemu = qemuPlatforms(config, nat);
         LOG.info(() -> "runner " + config.name() + " → " + config.coordinator() + "; native "
-                + nat.stream().map(Platform::shortForm).toList() + "; qemu " + qemu.stream().map(Platform::shortForm).toList());
+                + nat.stream().map(Platform::shortForm).toList() + "; qemu "
+                + qemu.stream().map(Platform::shortForm).toList());
         JobRunner jobs = new JobRunner(client, driver, config.workDir());
         registered = identity().isPresent();
         List<Thread> extra = new ArrayList<>();
@@ -146,7 +150,8 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
             if (!config.coordinator().equals(n.path("coordinator").asText())) {
                 return Optional.empty();
             }
-            Protocol.Registered r = new Protocol.Registered(n.path("runnerId").asText(), n.path("token").asText());
+            Protocol.Registered r = new Protocol.Registered(
+                    n.path("runnerId").asText(), n.path("token").asText());
             client.token(r.token());
             return Optional.of(r);
         } catch (IOException e) {
@@ -155,8 +160,11 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
     }
 
     private void register(List<Platform> nat, List<Platform> qemu) throws IOException {
-        Protocol.Registered r = client.register(new Protocol.Register(config.name(), config.registrationSecret(),
-                nat.stream().map(Platform::shortForm).toList(), qemu.stream().map(Platform::shortForm).toList()));
+        Protocol.Registered r = client.register(new Protocol.Register(
+                config.name(),
+                config.registrationSecret(),
+                nat.stream().map(Platform::shortForm).toList(),
+                qemu.stream().map(Platform::shortForm).toList()));
         client.token(r.token());
         var n = Json.MAPPER.createObjectNode();
         n.put("coordinator", config.coordinator());

@@ -21,6 +21,8 @@ public final class Git {
 
     /** Thrown when git fails; the message carries git's own last lines. */
     public static final class GitException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         public GitException(String message) {
             super(message);
         }
@@ -52,12 +54,17 @@ public final class Git {
             Path outFile = Files.createTempFile("git", ".out");
             Path errFile = Files.createTempFile("git", ".err");
             try {
-                Process p = pb.redirectOutput(outFile.toFile()).redirectError(errFile.toFile()).start();
+                Process p = pb.redirectOutput(outFile.toFile())
+                        .redirectError(errFile.toFile())
+                        .start();
                 if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
-                    throw new GitException("git " + String.join(" ", args) + " did not finish in " + TIMEOUT_SECONDS + " s");
+                    throw new GitException(
+                            "git " + String.join(" ", args) + " did not finish in " + TIMEOUT_SECONDS + " s");
                 }
-                Out o = new Out(p.exitValue(), Files.readString(outFile, StandardCharsets.UTF_8),
+                Out o = new Out(
+                        p.exitValue(),
+                        Files.readString(outFile, StandardCharsets.UTF_8),
                         Files.readString(errFile, StandardCharsets.UTF_8));
                 if (log != null && !o.err.isBlank()) {
                     log.accept(o.err);
@@ -115,7 +122,14 @@ public final class Git {
         ok(dir, log, "remote", "add", "origin", cloneUrl);
         Out shallow = runAuthorized(dir, log, authorization, "fetch", "-q", "--depth", "1", "origin", commit);
         if (shallow.exit != 0) {
-            okAuthorized(dir, log, authorization, "fetch", "-q", "origin", "+refs/heads/*:refs/remotes/origin/*",
+            okAuthorized(
+                    dir,
+                    log,
+                    authorization,
+                    "fetch",
+                    "-q",
+                    "origin",
+                    "+refs/heads/*:refs/remotes/origin/*",
                     "+refs/tags/*:refs/tags/*");
         }
         ok(dir, log, "-c", "advice.detachedHead=false", "checkout", "-q", commit);
@@ -132,7 +146,9 @@ public final class Git {
 
     /** Whether a working tree has uncommitted changes to tracked files. */
     public static boolean dirty(Path worktree) {
-        return !ok(worktree, null, "status", "--porcelain", "--untracked-files=no").out.isBlank();
+        return !ok(worktree, null, "status", "--porcelain", "--untracked-files=no")
+                .out
+                .isBlank();
     }
 
     /** A cache of bare repositories, one per clone URL, for reading single files at a commit. */
@@ -172,8 +188,9 @@ public final class Git {
 
         private static String hash(String s) {
             try {
-                return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                        .digest(s.getBytes(StandardCharsets.UTF_8))).substring(0, 24);
+                return HexFormat.of()
+                        .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)))
+                        .substring(0, 24);
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }

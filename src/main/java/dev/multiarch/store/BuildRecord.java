@@ -6,7 +6,21 @@ import java.time.Instant;
  * A build as stored. {@code spec}, {@code tags}, {@code publishedTags} and {@code trigger} are JSON owned by the
  * stages that write them.
  */
-public record BuildRecord(long id, String repo, String cloneUrl, String commit, String ref, String image, String spec,
-                          String tags, String version, boolean push, BuildState state, String error,
-                          String indexDigest, String publishedTags, String trigger, Instant createdAt,
-                          Instant updatedAt) {}
+public record BuildRecord(
+        long id,
+        String repo,
+        String cloneUrl,
+        String commit,
+        String ref,
+        String image,
+        String spec,
+        String tags,
+        String version,
+        boolean push,
+        BuildState state,
+        String error,
+        String indexDigest,
+        String publishedTags,
+        String trigger,
+        Instant createdAt,
+        Instant updatedAt) {}

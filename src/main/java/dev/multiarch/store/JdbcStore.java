@@ -45,7 +45,8 @@ public final class JdbcStore implements Store {
         } catch (java.io.IOException e) {
             throw new StoreException("cannot create the data directory " + dir + ": " + e.getMessage(), e);
         }
-        String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("multiarch") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
+        String url =
+                "jdbc:h2:file:" + dir.toAbsolutePath().resolve("multiarch") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
         JdbcConnectionPool pool = JdbcConnectionPool.create(url, "multiarch", "");
         pool.setMaxConnections(16);
         try {
@@ -118,7 +119,8 @@ public final class JdbcStore implements Store {
     }
 
     private static <T> List<T> list(Connection c, String sql, Row<T> row, Object... params) throws SQLException {
-        try (PreparedStatement p = bind(c.prepareStatement(sql), params); ResultSet r = p.executeQuery()) {
+        try (PreparedStatement p = bind(c.prepareStatement(sql), params);
+                ResultSet r = p.executeQuery()) {
             List<T> out = new ArrayList<>();
             while (r.next()) {
                 out.add(row.map(r));
@@ -143,11 +145,24 @@ public final class JdbcStore implements Store {
             + "timeout_seconds, digest, media_type, size, added_layers, error, started_at, finished_at";
 
     private static BuildRecord build(ResultSet r) throws SQLException {
-        return new BuildRecord(r.getLong("id"), r.getString("repo"), r.getString("clone_url"), r.getString("commit_sha"),
-                r.getString("ref"), r.getString("image"), r.getString("spec"), r.getString("tags"),
-                r.getString("version"), r.getBoolean("push"), BuildState.valueOf(r.getString("state")),
-                r.getString("error"), r.getString("index_digest"), r.getString("published_tags"),
-                r.getString("trigger_info"), inst(r, "created_at"), inst(r, "updated_at"));
+        return new BuildRecord(
+                r.getLong("id"),
+                r.getString("repo"),
+                r.getString("clone_url"),
+                r.getString("commit_sha"),
+                r.getString("ref"),
+                r.getString("image"),
+                r.getString("spec"),
+                r.getString("tags"),
+                r.getString("version"),
+                r.getBoolean("push"),
+                BuildState.valueOf(r.getString("state")),
+                r.getString("error"),
+                r.getString("index_digest"),
+                r.getString("published_tags"),
+                r.getString("trigger_info"),
+                inst(r, "created_at"),
+                inst(r, "updated_at"));
     }
 
     private static JobRecord job(ResultSet r) throws SQLException {
@@ -155,27 +170,57 @@ public final class JdbcStore implements Store {
         Long sizeOrNull = r.wasNull() ? null : size;
         int layers = r.getInt("added_layers");
         Integer layersOrNull = r.wasNull() ? null : layers;
-        return new JobRecord(r.getLong("id"), r.getLong("build_id"), r.getString("platform"),
-                JobState.valueOf(r.getString("state")), r.getString("runner_id"), r.getInt("attempt"),
-                inst(r, "lease_expires"), r.getLong("timeout_seconds"), r.getString("digest"), r.getString("media_type"),
-                sizeOrNull, layersOrNull, r.getString("error"), inst(r, "started_at"), inst(r, "finished_at"));
+        return new JobRecord(
+                r.getLong("id"),
+                r.getLong("build_id"),
+                r.getString("platform"),
+                JobState.valueOf(r.getString("state")),
+                r.getString("runner_id"),
+                r.getInt("attempt"),
+                inst(r, "lease_expires"),
+                r.getLong("timeout_seconds"),
+                r.getString("digest"),
+                r.getString("media_type"),
+                sizeOrNull,
+                layersOrNull,
+                r.getString("error"),
+                inst(r, "started_at"),
+                inst(r, "finished_at"));
     }
 
     private static RunnerRecord runner(ResultSet r) throws SQLException {
-        return new RunnerRecord(r.getString("id"), r.getString("name"), r.getString("token_hash"),
-                r.getString("native_platforms"), r.getString("qemu_platforms"), inst(r, "registered_at"),
+        return new RunnerRecord(
+                r.getString("id"),
+                r.getString("name"),
+                r.getString("token_hash"),
+                r.getString("native_platforms"),
+                r.getString("qemu_platforms"),
+                inst(r, "registered_at"),
                 inst(r, "last_seen"));
     }
 
     private static Report report(ResultSet r) throws SQLException {
-        return new Report(r.getLong("build_id"), r.getString("context"), r.getString("body"), r.getInt("version"),
-                r.getInt("sent_version"), r.getString("external_id"), r.getInt("attempts"), inst(r, "next_attempt"),
+        return new Report(
+                r.getLong("build_id"),
+                r.getString("context"),
+                r.getString("body"),
+                r.getInt("version"),
+                r.getInt("sent_version"),
+                r.getString("external_id"),
+                r.getInt("attempts"),
+                inst(r, "next_attempt"),
                 r.getString("last_error"));
     }
 
     private static Delivery delivery(ResultSet r) throws SQLException {
-        return new Delivery(r.getString("hook_id"), r.getString("delivery_id"), r.getString("event"),
-                r.getString("payload"), inst(r, "received_at"), r.getString("state"), r.getString("note"));
+        return new Delivery(
+                r.getString("hook_id"),
+                r.getString("delivery_id"),
+                r.getString("event"),
+                r.getString("payload"),
+                inst(r, "received_at"),
+                r.getString("state"),
+                r.getString("note"));
     }
 
     // ---- builds and jobs
@@ -185,12 +230,26 @@ public final class JdbcStore implements Store {
         return tx(c -> {
             long id;
             Instant now = Instant.now();
-            try (PreparedStatement p = bind(c.prepareStatement("INSERT INTO builds (repo, clone_url, commit_sha, ref, "
-                    + "image, spec, tags, version, push, state, error, trigger_info, created_at, updated_at) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS),
-                    b.repo(), b.cloneUrl(), b.commit(), b.ref(), b.image(), b.spec(), b.tags(), b.version(), b.push(),
-                    (b.failedWith() != null ? BuildState.FAILED : BuildState.QUEUED).name(), b.failedWith(),
-                    b.trigger(), now, now)) {
+            try (PreparedStatement p = bind(
+                    c.prepareStatement(
+                            "INSERT INTO builds (repo, clone_url, commit_sha, ref, "
+                                    + "image, spec, tags, version, push, state, error, trigger_info, created_at, updated_at) "
+                                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            Statement.RETURN_GENERATED_KEYS),
+                    b.repo(),
+                    b.cloneUrl(),
+                    b.commit(),
+                    b.ref(),
+                    b.image(),
+                    b.spec(),
+                    b.tags(),
+                    b.version(),
+                    b.push(),
+                    (b.failedWith() != null ? BuildState.FAILED : BuildState.QUEUED).name(),
+                    b.failedWith(),
+                    b.trigger(),
+                    now,
+                    now)) {
                 p.executeUpdate();
                 try (ResultSet k = p.getGeneratedKeys()) {
                     k.next();
@@ -199,8 +258,13 @@ public final class JdbcStore implements Store {
             }
             if (b.failedWith() == null) {
                 for (NewBuild.NewJob j : b.jobs()) {
-                    update(c, "INSERT INTO jobs (build_id, platform, state, attempt, timeout_seconds) "
-                            + "VALUES (?, ?, 'QUEUED', 0, ?)", id, j.platform(), j.timeoutSeconds());
+                    update(
+                            c,
+                            "INSERT INTO jobs (build_id, platform, state, attempt, timeout_seconds) "
+                                    + "VALUES (?, ?, 'QUEUED', 0, ?)",
+                            id,
+                            j.platform(),
+                            j.timeoutSeconds());
                 }
             }
             return buildIn(c, id).orElseThrow();
@@ -218,16 +282,19 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<BuildRecord> recentBuilds(int limit) {
-        return read(c -> list(c, "SELECT " + BUILD_COLS + " FROM builds ORDER BY id DESC LIMIT ?", JdbcStore::build,
-                limit));
+        return read(c ->
+                list(c, "SELECT " + BUILD_COLS + " FROM builds ORDER BY id DESC LIMIT ?", JdbcStore::build, limit));
     }
 
     @Override
     public List<BuildRecord> buildsIn(BuildState... states) {
         String marks = String.join(", ", java.util.Collections.nCopies(states.length, "?"));
         Object[] names = java.util.Arrays.stream(states).map(Enum::name).toArray();
-        return read(c -> list(c, "SELECT " + BUILD_COLS + " FROM builds WHERE state IN (" + marks + ") ORDER BY id",
-                JdbcStore::build, names));
+        return read(c -> list(
+                c,
+                "SELECT " + BUILD_COLS + " FROM builds WHERE state IN (" + marks + ") ORDER BY id",
+                JdbcStore::build,
+                names));
     }
 
     @Override
@@ -255,28 +322,49 @@ public final class JdbcStore implements Store {
 
     private static boolean moveBuildIn(Connection c, long id, BuildState from, BuildState to, String error)
             throws SQLException {
-        return update(c, "UPDATE builds SET state = ?, error = COALESCE(?, error), updated_at = ? "
-                + "WHERE id = ? AND state = ?", to.name(), error, Instant.now(), id, from.name()) == 1;
+        return update(
+                        c,
+                        "UPDATE builds SET state = ?, error = COALESCE(?, error), updated_at = ? "
+                                + "WHERE id = ? AND state = ?",
+                        to.name(),
+                        error,
+                        Instant.now(),
+                        id,
+                        from.name())
+                == 1;
     }
 
     @Override
     public boolean markPublished(long id, String indexDigest, String publishedTagsJson) {
-        return tx(c -> update(c, "UPDATE builds SET state = 'PUBLISHED', index_digest = ?, published_tags = ?, "
-                + "updated_at = ? WHERE id = ? AND state = 'PUBLISHING'", indexDigest, publishedTagsJson, Instant.now(),
-                id) == 1);
+        return tx(c -> update(
+                        c,
+                        "UPDATE builds SET state = 'PUBLISHED', index_digest = ?, published_tags = ?, "
+                                + "updated_at = ? WHERE id = ? AND state = 'PUBLISHING'",
+                        indexDigest,
+                        publishedTagsJson,
+                        Instant.now(),
+                        id)
+                == 1);
     }
 
     @Override
     public List<JobRecord> queuedJobs() {
-        return read(c -> list(c, "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'QUEUED' ORDER BY id", JdbcStore::job));
+        return read(
+                c -> list(c, "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'QUEUED' ORDER BY id", JdbcStore::job));
     }
 
     @Override
     public Optional<JobRecord> claimJob(long jobId, String runnerId, Instant expires) {
         return tx(c -> {
-            if (update(c, "UPDATE jobs SET state = 'RUNNING', runner_id = ?, attempt = attempt + 1, lease_expires = ?, "
-                    + "started_at = ?, error = NULL WHERE id = ? AND state = 'QUEUED'", runnerId, expires, Instant.now(),
-                    jobId) != 1) {
+            if (update(
+                            c,
+                            "UPDATE jobs SET state = 'RUNNING', runner_id = ?, attempt = attempt + 1, lease_expires = ?, "
+                                    + "started_at = ?, error = NULL WHERE id = ? AND state = 'QUEUED'",
+                            runnerId,
+                            expires,
+                            Instant.now(),
+                            jobId)
+                    != 1) {
                 return Optional.<JobRecord>empty();
             }
             JobRecord j = jobIn(c, jobId).orElseThrow();
@@ -287,8 +375,15 @@ public final class JdbcStore implements Store {
 
     @Override
     public boolean heartbeat(long jobId, String runnerId, int attempt, Instant expires) {
-        return tx(c -> update(c, "UPDATE jobs SET lease_expires = ? WHERE id = ? AND runner_id = ? AND attempt = ? "
-                + "AND state = 'RUNNING'", expires, jobId, runnerId, attempt) == 1);
+        return tx(c -> update(
+                        c,
+                        "UPDATE jobs SET lease_expires = ? WHERE id = ? AND runner_id = ? AND attempt = ? "
+                                + "AND state = 'RUNNING'",
+                        expires,
+                        jobId,
+                        runnerId,
+                        attempt)
+                == 1);
     }
 
     /**
@@ -307,11 +402,22 @@ public final class JdbcStore implements Store {
         return tx(c -> {
             lockBuildOfJob(c, jobId);
             boolean ok = result.succeeded();
-            if (update(c, "UPDATE jobs SET state = ?, digest = ?, media_type = ?, size = ?, added_layers = ?, error = ?, "
-                    + "finished_at = ?, lease_expires = NULL WHERE id = ? AND runner_id = ? AND attempt = ? "
-                    + "AND state = 'RUNNING'", ok ? "SUCCEEDED" : "FAILED", result.digest(), result.mediaType(),
-                    ok ? result.size() : null, ok ? result.addedLayers() : null, result.error(), Instant.now(), jobId,
-                    runnerId, attempt) != 1) {
+            if (update(
+                            c,
+                            "UPDATE jobs SET state = ?, digest = ?, media_type = ?, size = ?, added_layers = ?, error = ?, "
+                                    + "finished_at = ?, lease_expires = NULL WHERE id = ? AND runner_id = ? AND attempt = ? "
+                                    + "AND state = 'RUNNING'",
+                            ok ? "SUCCEEDED" : "FAILED",
+                            result.digest(),
+                            result.mediaType(),
+                            ok ? result.size() : null,
+                            ok ? result.addedLayers() : null,
+                            result.error(),
+                            Instant.now(),
+                            jobId,
+                            runnerId,
+                            attempt)
+                    != 1) {
                 return Completion.STALE;
             }
             JobRecord j = jobIn(c, jobId).orElseThrow();
@@ -329,8 +435,8 @@ public final class JdbcStore implements Store {
 
     /** Fails a build that has not finished, and cancels its unfinished jobs. */
     private static void failBuildIn(Connection c, long buildId, String error) throws SQLException {
-        for (BuildState from : new BuildState[] {BuildState.QUEUED, BuildState.RUNNING, BuildState.VERIFYING,
-                BuildState.PUBLISHING}) {
+        for (BuildState from :
+                new BuildState[] {BuildState.QUEUED, BuildState.RUNNING, BuildState.VERIFYING, BuildState.PUBLISHING}) {
             if (moveBuildIn(c, buildId, from, BuildState.FAILED, error)) {
                 break;
             }
@@ -339,26 +445,42 @@ public final class JdbcStore implements Store {
     }
 
     private static void cancelJobsIn(Connection c, long buildId) throws SQLException {
-        update(c, "UPDATE jobs SET state = 'CANCELLED', lease_expires = NULL, finished_at = ? WHERE build_id = ? "
-                + "AND state IN ('QUEUED', 'RUNNING')", Instant.now(), buildId);
+        update(
+                c,
+                "UPDATE jobs SET state = 'CANCELLED', lease_expires = NULL, finished_at = ? WHERE build_id = ? "
+                        + "AND state IN ('QUEUED', 'RUNNING')",
+                Instant.now(),
+                buildId);
     }
 
     @Override
     public List<JobRecord> expireLeases(Instant now, int maxAttempts) {
         return tx(c -> {
             List<JobRecord> out = new ArrayList<>();
-            for (JobRecord j : list(c, "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'RUNNING' AND lease_expires < ?",
-                    JdbcStore::job, now)) {
+            for (JobRecord j : list(
+                    c,
+                    "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'RUNNING' AND lease_expires < ?",
+                    JdbcStore::job,
+                    now)) {
                 lockBuildOfJob(c, j.id());
                 String why = "runner " + j.runnerId() + " stopped reporting (lease expired) on attempt " + j.attempt();
                 if (j.attempt() >= maxAttempts) {
                     String gaveUp = why + "; gave up after " + maxAttempts + " attempts";
-                    update(c, "UPDATE jobs SET state = 'FAILED', error = ?, lease_expires = NULL, finished_at = ? "
-                            + "WHERE id = ? AND state = 'RUNNING'", gaveUp, now, j.id());
+                    update(
+                            c,
+                            "UPDATE jobs SET state = 'FAILED', error = ?, lease_expires = NULL, finished_at = ? "
+                                    + "WHERE id = ? AND state = 'RUNNING'",
+                            gaveUp,
+                            now,
+                            j.id());
                     failBuildIn(c, j.buildId(), j.platform() + ": " + gaveUp);
                 } else {
-                    update(c, "UPDATE jobs SET state = 'QUEUED', runner_id = NULL, lease_expires = NULL, error = ? "
-                            + "WHERE id = ? AND state = 'RUNNING'", why + "; queued again", j.id());
+                    update(
+                            c,
+                            "UPDATE jobs SET state = 'QUEUED', runner_id = NULL, lease_expires = NULL, error = ? "
+                                    + "WHERE id = ? AND state = 'RUNNING'",
+                            why + "; queued again",
+                            j.id());
                 }
                 out.add(jobIn(c, j.id()).orElseThrow());
             }
@@ -396,17 +518,29 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<LogChunk> logs(long jobId, long afterSeq) {
-        return read(c -> list(c, "SELECT seq, attempt, chunk FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq",
-                r -> new LogChunk(r.getLong(1), r.getInt(2), r.getString(3)), jobId, afterSeq));
+        return read(c -> list(
+                c,
+                "SELECT seq, attempt, chunk FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq",
+                r -> new LogChunk(r.getLong(1), r.getInt(2), r.getString(3)),
+                jobId,
+                afterSeq));
     }
 
     // ---- runners and tags
 
     @Override
     public void addRunner(RunnerRecord r) {
-        tx(c -> update(c, "INSERT INTO runners (id, name, token_hash, native_platforms, qemu_platforms, registered_at, "
-                + "last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)", r.id(), r.name(), r.tokenHash(), r.nativePlatforms(),
-                r.qemuPlatforms(), r.registeredAt(), r.lastSeen()));
+        tx(c -> update(
+                c,
+                "INSERT INTO runners (id, name, token_hash, native_platforms, qemu_platforms, registered_at, "
+                        + "last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                r.id(),
+                r.name(),
+                r.tokenHash(),
+                r.nativePlatforms(),
+                r.qemuPlatforms(),
+                r.registeredAt(),
+                r.lastSeen()));
     }
 
     @Override
@@ -426,14 +560,23 @@ public final class JdbcStore implements Store {
 
     @Override
     public Optional<TagOwner> tagOwner(String image, String tag) {
-        return read(c -> one(c, "SELECT build_id, version FROM tag_owners WHERE image = ? AND tag = ?",
-                r -> new TagOwner(r.getLong(1), r.getString(2)), image, tag));
+        return read(c -> one(
+                c,
+                "SELECT build_id, version FROM tag_owners WHERE image = ? AND tag = ?",
+                r -> new TagOwner(r.getLong(1), r.getString(2)),
+                image,
+                tag));
     }
 
     @Override
     public void setTagOwner(String image, String tag, long buildId, String version) {
-        tx(c -> update(c, "MERGE INTO tag_owners (image, tag, build_id, version) KEY (image, tag) VALUES (?, ?, ?, ?)",
-                image, tag, buildId, version));
+        tx(c -> update(
+                c,
+                "MERGE INTO tag_owners (image, tag, build_id, version) KEY (image, tag) VALUES (?, ?, ?, ?)",
+                image,
+                tag,
+                buildId,
+                version));
     }
 
     // ---- GitHub deliveries and the status outbox
@@ -441,9 +584,16 @@ public final class JdbcStore implements Store {
     @Override
     public boolean addDelivery(Delivery d) {
         try {
-            return tx(c -> update(c, "INSERT INTO deliveries (hook_id, delivery_id, event, payload, received_at, state) "
-                    + "VALUES (?, ?, ?, ?, ?, 'received')", d.hookId(), d.deliveryId(), d.event(), d.payload(),
-                    d.receivedAt()) == 1);
+            return tx(c -> update(
+                            c,
+                            "INSERT INTO deliveries (hook_id, delivery_id, event, payload, received_at, state) "
+                                    + "VALUES (?, ?, ?, ?, ?, 'received')",
+                            d.hookId(),
+                            d.deliveryId(),
+                            d.event(),
+                            d.payload(),
+                            d.receivedAt())
+                    == 1);
         } catch (StoreException e) {
             if (e.getCause() instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
                 return false;
@@ -454,55 +604,90 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<Delivery> deliveriesIn(String state) {
-        return read(c -> list(c, "SELECT * FROM deliveries WHERE state = ? ORDER BY received_at", JdbcStore::delivery,
-                state));
+        return read(c ->
+                list(c, "SELECT * FROM deliveries WHERE state = ? ORDER BY received_at", JdbcStore::delivery, state));
     }
 
     @Override
     public void markDelivery(String hookId, String deliveryId, String state, String note) {
-        tx(c -> update(c, "UPDATE deliveries SET state = ?, note = ? WHERE hook_id = ? AND delivery_id = ?", state, note,
-                hookId, deliveryId));
+        tx(c -> update(
+                c,
+                "UPDATE deliveries SET state = ?, note = ? WHERE hook_id = ? AND delivery_id = ?",
+                state,
+                note,
+                hookId,
+                deliveryId));
     }
 
     @Override
     public void wantReport(long buildId, String context, String body) {
         tx(c -> {
-            Optional<String> wanted = one(c, "SELECT body FROM reports WHERE build_id = ? AND context = ? FOR UPDATE",
-                    r -> r.getString(1), buildId, context);
+            Optional<String> wanted = one(
+                    c,
+                    "SELECT body FROM reports WHERE build_id = ? AND context = ? FOR UPDATE",
+                    r -> r.getString(1),
+                    buildId,
+                    context);
             if (wanted.isEmpty()) {
-                return update(c, "INSERT INTO reports (build_id, context, body, version) VALUES (?, ?, ?, 1)", buildId,
-                        context, body);
+                return update(
+                        c,
+                        "INSERT INTO reports (build_id, context, body, version) VALUES (?, ?, ?, 1)",
+                        buildId,
+                        context,
+                        body);
             }
             if (body.equals(wanted.get())) {
                 return 0;
             }
-            return update(c, "UPDATE reports SET body = ?, version = version + 1, attempts = 0, next_attempt = NULL "
-                    + "WHERE build_id = ? AND context = ?", body, buildId, context);
+            return update(
+                    c,
+                    "UPDATE reports SET body = ?, version = version + 1, attempts = 0, next_attempt = NULL "
+                            + "WHERE build_id = ? AND context = ?",
+                    body,
+                    buildId,
+                    context);
         });
     }
 
     @Override
     public List<Report> dueReports(Instant now, int limit) {
-        return read(c -> list(c, "SELECT * FROM reports WHERE version > sent_version AND (next_attempt IS NULL OR "
-                + "next_attempt <= ?) ORDER BY build_id, context LIMIT ?", JdbcStore::report, now, limit));
+        return read(c -> list(
+                c,
+                "SELECT * FROM reports WHERE version > sent_version AND (next_attempt IS NULL OR "
+                        + "next_attempt <= ?) ORDER BY build_id, context LIMIT ?",
+                JdbcStore::report,
+                now,
+                limit));
     }
 
     @Override
     public void reportSent(long buildId, String context, int version, String externalId) {
-        tx(c -> update(c, "UPDATE reports SET sent_version = GREATEST(sent_version, ?), external_id = COALESCE(?, "
-                + "external_id), attempts = 0, next_attempt = NULL, last_error = NULL WHERE build_id = ? AND context = ?",
-                version, externalId, buildId, context));
+        tx(c -> update(
+                c,
+                "UPDATE reports SET sent_version = GREATEST(sent_version, ?), external_id = COALESCE(?, "
+                        + "external_id), attempts = 0, next_attempt = NULL, last_error = NULL WHERE build_id = ? AND context = ?",
+                version,
+                externalId,
+                buildId,
+                context));
     }
 
     @Override
     public void reportDeferred(long buildId, String context, Instant next, String error) {
-        tx(c -> update(c, "UPDATE reports SET attempts = attempts + 1, next_attempt = ?, last_error = ? "
-                + "WHERE build_id = ? AND context = ?", next, error, buildId, context));
+        tx(c -> update(
+                c,
+                "UPDATE reports SET attempts = attempts + 1, next_attempt = ?, last_error = ? "
+                        + "WHERE build_id = ? AND context = ?",
+                next,
+                error,
+                buildId,
+                context));
     }
 
     @Override
     public List<Report> reports(long buildId) {
-        return read(c -> list(c, "SELECT * FROM reports WHERE build_id = ? ORDER BY context", JdbcStore::report, buildId));
+        return read(
+                c -> list(c, "SELECT * FROM reports WHERE build_id = ? ORDER BY context", JdbcStore::report, buildId));
     }
 
     @Override

@@ -25,7 +25,8 @@ final class Migrations {
                     + "applied_at TIMESTAMP WITH TIME ZONE NOT NULL)");
         }
         int current = 0;
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT MAX(version) FROM schema_version")) {
+        try (Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT MAX(version) FROM schema_version")) {
             if (r.next()) {
                 current = r.getInt(1);
             }

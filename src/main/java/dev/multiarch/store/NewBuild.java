@@ -6,7 +6,18 @@ import java.util.List;
  * A build to create, with its jobs (platform and timeout). A build whose configuration is invalid is created with no
  * jobs and {@code failedWith} set, so that the failure is recorded and shown like any other.
  */
-public record NewBuild(String repo, String cloneUrl, String commit, String ref, String image, String spec, String tags,
-                       String version, boolean push, String trigger, List<NewJob> jobs, String failedWith) {
+public record NewBuild(
+        String repo,
+        String cloneUrl,
+        String commit,
+        String ref,
+        String image,
+        String spec,
+        String tags,
+        String version,
+        boolean push,
+        String trigger,
+        List<NewJob> jobs,
+        String failedWith) {
     public record NewJob(String platform, long timeoutSeconds) {}
 }

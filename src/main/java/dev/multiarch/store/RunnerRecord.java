@@ -3,5 +3,11 @@ package dev.multiarch.store;
 import java.time.Instant;
 
 /** A registered runner; platforms are comma-separated short forms. */
-public record RunnerRecord(String id, String name, String tokenHash, String nativePlatforms, String qemuPlatforms,
-                           Instant registeredAt, Instant lastSeen) {}
+public record RunnerRecord(
+        String id,
+        String name,
+        String tokenHash,
+        String nativePlatforms,
+        String qemuPlatforms,
+        Instant registeredAt,
+        Instant lastSeen) {}

@@ -48,7 +48,12 @@ public interface Store extends AutoCloseable {
     Completion completeJob(long jobId, String runnerId, int attempt, JobResult result);
 
     /** What {@link #completeJob} did. */
-    enum Completion { STALE, RECORDED, BUILD_READY, BUILD_FAILED }
+    enum Completion {
+        STALE,
+        RECORDED,
+        BUILD_READY,
+        BUILD_FAILED
+    }
 
     /**
      * Returns expired leases to the queue (attempt + 1 on the next claim); a job that has had {@code maxAttempts}
@@ -82,8 +87,14 @@ public interface Store extends AutoCloseable {
     record TagOwner(long buildId, String version) {}
 
     /** A webhook delivery as received. */
-    record Delivery(String hookId, String deliveryId, String event, String payload, Instant receivedAt, String state,
-                    String note) {}
+    record Delivery(
+            String hookId,
+            String deliveryId,
+            String event,
+            String payload,
+            Instant receivedAt,
+            String state,
+            String note) {}
 
     /** Stores a delivery; false when (hook id, delivery id) was stored before (a redelivery). */
     boolean addDelivery(Delivery d);
@@ -93,8 +104,16 @@ public interface Store extends AutoCloseable {
     void markDelivery(String hookId, String deliveryId, String state, String note);
 
     /** One check's wanted state in the status outbox; {@code body} is the reporter's JSON. */
-    record Report(long buildId, String context, String body, int version, int sentVersion, String externalId,
-                  int attempts, Instant nextAttempt, String lastError) {}
+    record Report(
+            long buildId,
+            String context,
+            String body,
+            int version,
+            int sentVersion,
+            String externalId,
+            int attempts,
+            Instant nextAttempt,
+            String lastError) {}
 
     /** Records the state wanted for a check (version + 1) unless it is the same as the last one wanted. */
     void wantReport(long buildId, String context, String body);

@@ -18,14 +18,22 @@ final class BuildPage {
 
     static String render(BuildView v, List<String> logs) {
         StringBuilder h = new StringBuilder("<!doctype html><html><head><meta charset=utf-8><title>multiarch build ")
-                .append(v.id()).append("</title>");
-        if (!v.state().equals("published") && !v.state().equals("failed") && !v.state().equals("cancelled")) {
+                .append(v.id())
+                .append("</title>");
+        if (!v.state().equals("published")
+                && !v.state().equals("failed")
+                && !v.state().equals("cancelled")) {
             h.append("<meta http-equiv=refresh content=2>");
         }
         h.append(STYLE).append("</head><body>");
         h.append("<p><a href=\"/builds\">all builds</a></p>");
-        h.append("<h1>Build ").append(v.id()).append(" <span class=\"").append(e(v.state())).append("\">")
-                .append(e(v.state())).append("</span></h1>");
+        h.append("<h1>Build ")
+                .append(v.id())
+                .append(" <span class=\"")
+                .append(e(v.state()))
+                .append("\">")
+                .append(e(v.state()))
+                .append("</span></h1>");
         h.append("<table>");
         row(h, "repository", e(v.repo()));
         row(h, "ref", "<code>" + e(v.ref()) + "</code>");
@@ -39,7 +47,9 @@ final class BuildPage {
             row(h, "published index", "<code>" + e(v.indexDigest()) + "</code>");
             StringBuilder refs = new StringBuilder();
             for (String t : v.publishedTags()) {
-                refs.append(refs.length() == 0 ? "" : "<br>").append("<code>").append(e(v.image() + ":" + t))
+                refs.append(refs.length() == 0 ? "" : "<br>")
+                        .append("<code>")
+                        .append(e(v.image() + ":" + t))
                         .append("</code>");
             }
             row(h, "tags", refs.toString());
@@ -56,12 +66,25 @@ final class BuildPage {
             h.append("<h2>Platforms</h2><table><tr><th>platform</th><th>state</th><th>runner</th><th>attempt</th>"
                     + "<th>digest</th><th>time</th><th>error</th></tr>");
             for (BuildView.JobView j : v.jobs()) {
-                h.append("<tr><td><a href=\"#job-").append(j.id()).append("\">").append(e(j.platform()))
-                        .append("</a></td><td class=\"").append(e(j.state())).append("\">").append(e(j.state()))
-                        .append("</td><td>").append(e(j.runner())).append("</td><td>").append(j.attempt())
-                        .append("</td><td><code>").append(e(j.digest())).append("</code></td><td>")
+                h.append("<tr><td><a href=\"#job-")
+                        .append(j.id())
+                        .append("\">")
+                        .append(e(j.platform()))
+                        .append("</a></td><td class=\"")
+                        .append(e(j.state()))
+                        .append("\">")
+                        .append(e(j.state()))
+                        .append("</td><td>")
+                        .append(e(j.runner()))
+                        .append("</td><td>")
+                        .append(j.attempt())
+                        .append("</td><td><code>")
+                        .append(e(j.digest()))
+                        .append("</code></td><td>")
                         .append(j.seconds() == null ? "" : String.format(java.util.Locale.ROOT, "%.1f s", j.seconds()))
-                        .append("</td><td>").append(e(j.error())).append("</td></tr>");
+                        .append("</td><td>")
+                        .append(e(j.error()))
+                        .append("</td></tr>");
             }
             h.append("</table>");
             if (v.indexDigest() != null) {
@@ -74,8 +97,13 @@ final class BuildPage {
                 if (log.length() > 200_000) {
                     log = "… (earlier output cut)\n" + log.substring(log.length() - 200_000);
                 }
-                h.append("<h3 id=\"job-").append(j.id()).append("\">").append(e(j.platform())).append(" log</h3><pre>")
-                        .append(e(log.isEmpty() ? "(no output yet)" : log)).append("</pre>");
+                h.append("<h3 id=\"job-")
+                        .append(j.id())
+                        .append("\">")
+                        .append(e(j.platform()))
+                        .append(" log</h3><pre>")
+                        .append(e(log.isEmpty() ? "(no output yet)" : log))
+                        .append("</pre>");
             }
         }
         return h.append("</body></html>").toString();
@@ -83,13 +111,27 @@ final class BuildPage {
 
     static String list(List<BuildView> builds) {
         StringBuilder h = new StringBuilder("<!doctype html><html><head><meta charset=utf-8><title>multiarch builds"
-                + "</title>" + STYLE + "</head><body><h1>Builds</h1><table><tr><th>#</th><th>repository</th><th>ref</th>"
+                + "</title>" + STYLE
+                + "</head><body><h1>Builds</h1><table><tr><th>#</th><th>repository</th><th>ref</th>"
                 + "<th>image</th><th>state</th><th>created</th></tr>");
         for (BuildView v : builds) {
-            h.append("<tr><td><a href=\"/builds/").append(v.id()).append("\">").append(v.id()).append("</a></td><td>")
-                    .append(e(v.repo())).append("</td><td><code>").append(e(v.ref())).append("</code></td><td><code>")
-                    .append(e(v.image())).append("</code></td><td class=\"").append(e(v.state())).append("\">")
-                    .append(e(v.state())).append("</td><td>").append(e(v.createdAt())).append("</td></tr>");
+            h.append("<tr><td><a href=\"/builds/")
+                    .append(v.id())
+                    .append("\">")
+                    .append(v.id())
+                    .append("</a></td><td>")
+                    .append(e(v.repo()))
+                    .append("</td><td><code>")
+                    .append(e(v.ref()))
+                    .append("</code></td><td><code>")
+                    .append(e(v.image()))
+                    .append("</code></td><td class=\"")
+                    .append(e(v.state()))
+                    .append("\">")
+                    .append(e(v.state()))
+                    .append("</td><td>")
+                    .append(e(v.createdAt()))
+                    .append("</td></tr>");
         }
         return h.append("</table></body></html>").toString();
     }

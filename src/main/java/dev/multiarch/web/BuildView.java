@@ -1,8 +1,8 @@
 package dev.multiarch.web;
 
 import dev.multiarch.base.Json;
-import dev.multiarch.pipeline.BuildSpec;
 import dev.multiarch.config.TagRule;
+import dev.multiarch.pipeline.BuildSpec;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JobRecord;
 import java.time.Duration;
@@ -10,20 +10,59 @@ import java.time.Instant;
 import java.util.List;
 
 /** A build as the API and the page show it: no secrets, times as ISO-8601 text. */
-public record BuildView(long id, String repo, String ref, String commit, String image, String state, String error,
-                        boolean push, List<String> plannedTags, String indexDigest, String published,
-                        List<String> publishedTags, List<String> keptBack,
-                        String createdAt, String updatedAt, Double seconds, String url, List<JobView> jobs) {
+public record BuildView(
+        long id,
+        String repo,
+        String ref,
+        String commit,
+        String image,
+        String state,
+        String error,
+        boolean push,
+        List<String> plannedTags,
+        String indexDigest,
+        String published,
+        List<String> publishedTags,
+        List<String> keptBack,
+        String createdAt,
+        String updatedAt,
+        Double seconds,
+        String url,
+        List<JobView> jobs) {
 
-    public record JobView(long id, String platform, String state, String runner, int attempt, String digest,
-                          Long size, String error, String startedAt, String finishedAt, Double seconds) {}
+    public record JobView(
+            long id,
+            String platform,
+            String state,
+            String runner,
+            int attempt,
+            String digest,
+            Long size,
+            String error,
+            String startedAt,
+            String finishedAt,
+            Double seconds) {}
 
     static BuildView of(BuildRecord b, List<JobRecord> jobs, String publicUrl) {
-        List<JobView> js = jobs.stream().map(j -> new JobView(j.id(), j.platform(), j.state().word(), j.runnerId(),
-                j.attempt(), j.digest(), j.size(), j.error(), text(j.startedAt()), text(j.finishedAt()),
-                seconds(j.startedAt(), j.finishedAt()))).toList();
-        List<String> tags = b.tags() == null ? List.of()
-                : BuildSpec.tagsFromJson(b.tags()).stream().map(TagRule.PlannedTag::tag).toList();
+        List<JobView> js = jobs.stream()
+                .map(j -> new JobView(
+                        j.id(),
+                        j.platform(),
+                        j.state().word(),
+                        j.runnerId(),
+                        j.attempt(),
+                        j.digest(),
+                        j.size(),
+                        j.error(),
+                        text(j.startedAt()),
+                        text(j.finishedAt()),
+                        seconds(j.startedAt(), j.finishedAt())))
+                .toList();
+        List<String> tags = b.tags() == null
+                ? List.of()
+                : BuildSpec.tagsFromJson(b.tags()).stream()
+                        .map(TagRule.PlannedTag::tag)
+                        .toList();
         List<String> published = new java.util.ArrayList<>();
         List<String> kept = new java.util.ArrayList<>();
         if (b.publishedTags() != null) {
@@ -35,10 +74,25 @@ public record BuildView(long id, String repo, String ref, String commit, String 
                 kept.add("(unreadable publication record)");
             }
         }
-        return new BuildView(b.id(), b.repo(), b.ref(), b.commit(), b.image(), b.state().word(), b.error(), b.push(),
-                tags, b.indexDigest(), b.publishedTags(), published, kept, text(b.createdAt()), text(b.updatedAt()),
+        return new BuildView(
+                b.id(),
+                b.repo(),
+                b.ref(),
+                b.commit(),
+                b.image(),
+                b.state().word(),
+                b.error(),
+                b.push(),
+                tags,
+                b.indexDigest(),
+                b.publishedTags(),
+                published,
+                kept,
+                text(b.createdAt()),
+                text(b.updatedAt()),
                 b.state().terminal() ? seconds(b.createdAt(), b.updatedAt()) : null,
-                publicUrl + "/builds/" + b.id(), js);
+                publicUrl + "/builds/" + b.id(),
+                js);
     }
 
     private static String text(Instant i) {

@@ -1,8 +1,8 @@
 package dev.multiarch.web;
 
-import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.config.ServiceConfig;
 import dev.multiarch.dispatch.Dispatcher;
+import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.registry.CredentialSource;
 import dev.multiarch.registry.Credentials;
 import dev.multiarch.registry.DockerConfig;
@@ -58,8 +58,8 @@ public final class CoordinatorApp implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        coordinator = new Coordinator(config, store, dispatcher, new Git.FileReader(config.sourceCache()), registry,
-                workers);
+        coordinator =
+                new Coordinator(config, store, dispatcher, new Git.FileReader(config.sourceCache()), registry, workers);
         vertx = Vertx.vertx();
         List<CoordinatorServer.Routes> routes = new ArrayList<>();
         plugins.forEach(p -> routes.add(p.routes(coordinator)));
@@ -77,16 +77,18 @@ public final class CoordinatorApp implements AutoCloseable {
             app.vertx.deployVerticle(app.server).await();
         } catch (Exception e) {
             app.close();
-            throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port() + ": "
-                    + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
-        app.vertx.setPeriodic(1000, t -> app.workers.execute(() -> {
-            try {
-                app.coordinator.reapLeases();
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "lease check failed", e);
-            }
-        }));
+        app.vertx.setPeriodic(
+                1000,
+                t -> app.workers.execute(() -> {
+                    try {
+                        app.coordinator.reapLeases();
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.WARNING, "lease check failed", e);
+                    }
+                }));
         app.coordinator.resume();
         app.plugins.forEach(p -> p.started(app.coordinator));
         LOG.info(() -> "coordinator listening on " + config.host() + ":" + app.server.port() + " (" + config.publicUrl()
@@ -102,7 +104,8 @@ public final class CoordinatorApp implements AutoCloseable {
                 insecure.add(r.host());
             }
             if (r.username() != null) {
-                creds = creds.orElse(CredentialSource.forRegistry(r.host(), Credentials.basic(r.username(), r.password())));
+                creds = creds.orElse(
+                        CredentialSource.forRegistry(r.host(), Credentials.basic(r.username(), r.password())));
             } else if (r.dockerConfig() != null) {
                 DockerConfig dc = DockerConfig.load(r.dockerConfig());
                 String host = r.host();
@@ -111,7 +114,10 @@ public final class CoordinatorApp implements AutoCloseable {
         }
         // Then whatever `docker login` left for the user running the coordinator.
         DockerConfig fallback = DockerConfig.load(DockerConfig.defaultLocation());
-        return RegistryClient.builder().withCredentials(creds.orElse(fallback)).withInsecure(insecure).create();
+        return RegistryClient.builder()
+                .withCredentials(creds.orElse(fallback))
+                .withInsecure(insecure)
+                .create();
     }
 
     public Coordinator coordinator() {

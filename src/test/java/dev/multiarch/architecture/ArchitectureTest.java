@@ -41,7 +41,8 @@ class ArchitectureTest {
 
     @BeforeAll
     static void read() throws IOException {
-        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages(ROOT);
         table = readTable(Path.of("docs/architecture.md"));
     }
@@ -55,8 +56,9 @@ class ArchitectureTest {
             }
             String talks = m.group(2).trim();
             String libs = m.group(3).trim();
-            rows.put(m.group(1), new Row(ticked(talks), ticked(libs), talks.equals("everything"),
-                    libs.equals("everything")));
+            rows.put(
+                    m.group(1),
+                    new Row(ticked(talks), ticked(libs), talks.equals("everything"), libs.equals("everything")));
         }
         return rows;
     }
@@ -76,7 +78,9 @@ class ArchitectureTest {
         for (JavaClass c : classes) {
             inCode.add(stage(c.getPackageName()));
         }
-        assertEquals(inCode, new TreeSet<>(table.keySet()),
+        assertEquals(
+                inCode,
+                new TreeSet<>(table.keySet()),
                 "docs/architecture.md's package table and the packages under src/main differ");
     }
 
@@ -100,19 +104,24 @@ class ArchitectureTest {
                     if (!to.equals(from) && !row.anyPackage() && !row.packages().contains(to)) {
                         violations.add(from + " may not talk to " + to + ": " + d.getDescription());
                     }
-                } else if (!row.anyLibrary() && row.libraries().stream().noneMatch(l -> pkg.equals(l)
-                        || pkg.startsWith(l + "."))) {
+                } else if (!row.anyLibrary()
+                        && row.libraries().stream().noneMatch(l -> pkg.equals(l) || pkg.startsWith(l + "."))) {
                     violations.add(from + " may not use " + pkg + ": " + d.getDescription());
                 }
             }
         }
-        assertTrue(violations.isEmpty(), "imports outside docs/architecture.md's table:\n"
-                + String.join("\n", new TreeSet<>(violations)));
+        assertTrue(
+                violations.isEmpty(),
+                "imports outside docs/architecture.md's table:\n" + String.join("\n", new TreeSet<>(violations)));
     }
 
     @Test
     void noCyclesBetweenPackages() {
-        SlicesRuleDefinition.slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(classes);
+        SlicesRuleDefinition.slices()
+                .matching(ROOT + ".(*)..")
+                .should()
+                .beFreeOfCycles()
+                .check(classes);
     }
 
     private static String stage(String pkg) {

@@ -35,7 +35,8 @@ class AuthIT {
         host = registry.host();
         for (String arch : new String[] {"linux/amd64", "linux/arm64"}) {
             Platform p = Platform.parse(arch);
-            TestImages.push(TestImages.build(p), host + "/private:" + p.architecture(), Format.DOCKER, USER + ":" + PASS);
+            TestImages.push(
+                    TestImages.build(p), host + "/private:" + p.architecture(), Format.DOCKER, USER + ":" + PASS);
         }
     }
 
@@ -47,8 +48,16 @@ class AuthIT {
     }
 
     private static String[] push(String target, String... extra) {
-        String[] base = {"push", "from-args", "--platforms", "linux/amd64,linux/arm64", "--template",
-                host + "/private:ARCH", "--target", target};
+        String[] base = {
+            "push",
+            "from-args",
+            "--platforms",
+            "linux/amd64,linux/arm64",
+            "--template",
+            host + "/private:ARCH",
+            "--target",
+            target
+        };
         String[] all = new String[base.length + extra.length];
         System.arraycopy(base, 0, all, 0, base.length);
         System.arraycopy(extra, 0, all, base.length, extra.length);
@@ -57,8 +66,8 @@ class AuthIT {
 
     @Test
     void usernamePassword_publishes() {
-        CliRun.Result r = CliRun.run(push(host + "/private:1", "--username", USER, "--password", PASS,
-                "--docker-cfg", tmp.toString()));
+        CliRun.Result r = CliRun.run(
+                push(host + "/private:1", "--username", USER, "--password", PASS, "--docker-cfg", tmp.toString()));
         assertEquals(0, r.exit(), r.toString());
         JsonNode raw = Skopeo.parse(Skopeo.raw(host + "/private:1", USER + ":" + PASS));
         assertEquals(2, raw.get("manifests").size());
@@ -77,8 +86,8 @@ class AuthIT {
 
     @Test
     void wrongPassword_failsWithOneLine_withoutTheSecret_andPublishesNothing() {
-        CliRun.Result r = CliRun.run(push(host + "/private:3", "--username", USER, "--password", "wrong-secret",
-                "--docker-cfg", tmp.toString()));
+        CliRun.Result r = CliRun.run(push(
+                host + "/private:3", "--username", USER, "--password", "wrong-secret", "--docker-cfg", tmp.toString()));
         assertEquals(1, r.exit(), r.toString());
         assertEquals(1, r.err().lines().count(), r.err());
         assertTrue(r.err().contains("UNAUTHORIZED"), r.err());
@@ -100,8 +109,17 @@ class AuthIT {
         try (RegistryServer tls = RegistryServer.start(null, null, true)) {
             Platform p = Platform.parse("linux/amd64");
             TestImages.push(TestImages.build(p), tls.host() + "/secure:amd64", Format.DOCKER, null);
-            CliRun.Result r = CliRun.run("push", "from-args", "--platforms", "linux/amd64", "--template",
-                    tls.host() + "/secure:ARCH", "--target", tls.host() + "/secure:1", "--docker-cfg", tmp.toString());
+            CliRun.Result r = CliRun.run(
+                    "push",
+                    "from-args",
+                    "--platforms",
+                    "linux/amd64",
+                    "--template",
+                    tls.host() + "/secure:ARCH",
+                    "--target",
+                    tls.host() + "/secure:1",
+                    "--docker-cfg",
+                    tmp.toString());
             assertEquals(0, r.exit(), r.toString());
             CliRun.Result i = CliRun.run("inspect", "--docker-cfg", tmp.toString(), tls.host() + "/secure:1");
             assertTrue(i.out().contains("linux/amd64"), i.toString());
@@ -109,7 +127,18 @@ class AuthIT {
     }
 
     private static boolean existsWithCreds(String ref) {
-        return dev.multiarch.testing.Proc.run(java.util.List.of("skopeo", "inspect", "--raw", "--tls-verify=false",
-                "--creds", USER + ":" + PASS, "docker://" + ref), null, 60).exit() == 0;
+        return dev.multiarch.testing.Proc.run(
+                                java.util.List.of(
+                                        "skopeo",
+                                        "inspect",
+                                        "--raw",
+                                        "--tls-verify=false",
+                                        "--creds",
+                                        USER + ":" + PASS,
+                                        "docker://" + ref),
+                                null,
+                                60)
+                        .exit()
+                == 0;
     }
 }

@@ -20,8 +20,10 @@ class MainTest {
     void unknownCommand_oneLineExit2() {
         CliRun.Result r = CliRun.run("pusj");
         assertEquals(2, r.exit());
-        assertEquals("multiarch: error: unknown command 'pusj'; commands: push from-spec, push from-args, inspect, "
-                + "build, serve, runner, demo (see multiarch --help)", r.err().strip());
+        assertEquals(
+                "multiarch: error: unknown command 'pusj'; commands: push from-spec, push from-args, inspect, "
+                        + "build, serve, runner, demo (see multiarch --help)",
+                r.err().strip());
     }
 
     @Test
@@ -40,16 +42,32 @@ class MainTest {
 
     @Test
     void badType_exit2() {
-        CliRun.Result r = CliRun.run("push", "from-args", "--platforms", "linux/amd64", "--template",
-                "127.0.0.1:1/a:ARCH", "--target", "127.0.0.1:1/a:1", "--type", "v1");
+        CliRun.Result r = CliRun.run(
+                "push",
+                "from-args",
+                "--platforms",
+                "linux/amd64",
+                "--template",
+                "127.0.0.1:1/a:ARCH",
+                "--target",
+                "127.0.0.1:1/a:1",
+                "--type",
+                "v1");
         assertEquals(2, r.exit(), r.toString());
         assertTrue(r.err().contains("unknown index type 'v1': use docker, oci or auto"), r.err());
     }
 
     @Test
     void invalidPlatform_exit2_beforeAnyNetwork() {
-        CliRun.Result r = CliRun.run("push", "from-args", "--platforms", "linux/amd64,linux/armv7", "--template",
-                "127.0.0.1:1/a:ARCH", "--target", "127.0.0.1:1/a:1");
+        CliRun.Result r = CliRun.run(
+                "push",
+                "from-args",
+                "--platforms",
+                "linux/amd64,linux/armv7",
+                "--template",
+                "127.0.0.1:1/a:ARCH",
+                "--target",
+                "127.0.0.1:1/a:1");
         assertEquals(2, r.exit(), r.toString());
         assertTrue(r.err().contains("'armv7' is not a known architecture; nearest valid: arm"), r.err());
     }

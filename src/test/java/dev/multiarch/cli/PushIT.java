@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.multiarch.config.PushSpec;
-import dev.multiarch.platform.Platform;
 import dev.multiarch.config.Source;
+import dev.multiarch.platform.Platform;
 import dev.multiarch.registry.Descriptor;
 import dev.multiarch.registry.Digest;
 import dev.multiarch.registry.ImageIndex;
@@ -75,9 +75,13 @@ class PushIT {
         String repo = ref.substring(0, ref.lastIndexOf(':'));
         for (Map.Entry<String, Digest> e : expected.entrySet()) {
             Platform p = Platform.parse(e.getKey());
-            String wantConfig = Skopeo.parse(Skopeo.raw(repo + "@" + e.getValue(), null)).at("/config/digest").asText();
+            String wantConfig = Skopeo.parse(Skopeo.raw(repo + "@" + e.getValue(), null))
+                    .at("/config/digest")
+                    .asText();
             String config = Skopeo.rawConfig(ref, p);
-            assertEquals(wantConfig, Digest.sha256(config.getBytes(StandardCharsets.UTF_8)).toString(),
+            assertEquals(
+                    wantConfig,
+                    Digest.sha256(config.getBytes(StandardCharsets.UTF_8)).toString(),
                     ref + " for " + p.shortForm() + " resolves to the image pushed as " + e.getValue());
             JsonNode c = Skopeo.parse(config);
             assertEquals(p.architecture(), c.get("architecture").asText(), ref + " config for " + p.shortForm());
@@ -96,8 +100,17 @@ class PushIT {
             pushed.put(p.shortForm(), TestImages.push(p, host + "/hello:" + tagOf(p), Format.DOCKER));
             platforms.add(p.shortForm());
         }
-        CliRun.Result r = CliRun.run("push", "from-args", "--platforms", String.join(",", platforms),
-                "--template", host + "/hello:ARCH-VARIANT", "--target", host + "/hello:1.0.0", "--tags", "1.0,1");
+        CliRun.Result r = CliRun.run(
+                "push",
+                "from-args",
+                "--platforms",
+                String.join(",", platforms),
+                "--template",
+                host + "/hello:ARCH-VARIANT",
+                "--target",
+                host + "/hello:1.0.0",
+                "--tags",
+                "1.0,1");
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().startsWith("Digest: sha256:"), r.out());
         for (String tag : List.of("1.0.0", "1.0", "1")) {
@@ -107,19 +120,28 @@ class PushIT {
             assertResolves(host + "/hello:" + tag, pushed);
         }
         String firstLineDigest = r.out().lines().findFirst().orElseThrow().split(" ")[1];
-        assertEquals(Digest.sha256(Skopeo.raw(host + "/hello:1", null).getBytes(StandardCharsets.UTF_8)).toString(),
-                firstLineDigest, "the printed digest is the digest of the bytes the registry serves");
+        assertEquals(
+                Digest.sha256(Skopeo.raw(host + "/hello:1", null).getBytes(StandardCharsets.UTF_8))
+                        .toString(),
+                firstLineDigest,
+                "the printed digest is the digest of the bytes the registry serves");
     }
 
     @Test
     void fromSpec_fivePlatforms_ociChildren_publishesOciIndex() throws Exception {
         Map<String, Digest> pushed = new HashMap<>();
-        StringBuilder spec = new StringBuilder("image: " + host + "/spec5:2.0.0\ntags: [\"2.0\", latest]\nmanifests:\n");
+        StringBuilder spec =
+                new StringBuilder("image: " + host + "/spec5:2.0.0\ntags: [\"2.0\", latest]\nmanifests:\n");
         for (Platform p : TestImages.FIVE) {
             String ref = host + "/spec5:build-" + tagOf(p);
             pushed.put(p.shortForm(), TestImages.push(p, ref, Format.OCI));
-            spec.append("  - image: ").append(ref).append("\n    platform:\n      os: ").append(p.os())
-                    .append("\n      architecture: ").append(p.architecture()).append('\n');
+            spec.append("  - image: ")
+                    .append(ref)
+                    .append("\n    platform:\n      os: ")
+                    .append(p.os())
+                    .append("\n      architecture: ")
+                    .append(p.architecture())
+                    .append('\n');
             if (!p.variant().isEmpty()) {
                 spec.append("      variant: ").append(p.variant()).append('\n');
             }
@@ -152,10 +174,14 @@ class PushIT {
             Platform p = s.platform();
             Digest d;
             if (p.os().equals("windows")) {
-                d = TestImages.push(TestImages.buildWindows(p.osVersion(), p.osFeatures().get(0)), s.image().toString(),
-                        Format.DOCKER, null);
+                d = TestImages.push(
+                        TestImages.buildWindows(p.osVersion(), p.osFeatures().get(0)),
+                        s.image().toString(),
+                        Format.DOCKER,
+                        null);
             } else {
-                Platform buildAs = Platform.of(p.os(), p.normalize().architecture(), p.normalize().variant());
+                Platform buildAs = Platform.of(
+                        p.os(), p.normalize().architecture(), p.normalize().variant());
                 d = TestImages.push(buildAs, s.image().toString(), Format.DOCKER);
                 expected.put(buildAs.shortForm(), d);
             }
@@ -191,7 +217,8 @@ class PushIT {
         JsonNode raw = publishFixture("seed-talk.yaml");
         assertEquals(4, raw.get("manifests").size());
         for (JsonNode m : raw.get("manifests")) {
-            assertTrue(Skopeo.exists(host + "/estesp/debian@" + m.get("digest").asText()),
+            assertTrue(
+                    Skopeo.exists(host + "/estesp/debian@" + m.get("digest").asText()),
                     "child " + m.get("digest").asText() + " is in the target repository");
         }
     }
@@ -200,7 +227,9 @@ class PushIT {
     void fixture_variants_armSideBySide() throws Exception {
         JsonNode raw = publishFixture("variants.yaml");
         List<String> platforms = new ArrayList<>();
-        raw.get("manifests").forEach(m -> platforms.add(Descriptor.platformFromJson(m.get("platform")).shortForm()));
+        raw.get("manifests")
+                .forEach(m -> platforms.add(
+                        Descriptor.platformFromJson(m.get("platform")).shortForm()));
         assertEquals(List.of("linux/arm/v6", "linux/arm/v7", "linux/arm64/v8", "linux/amd64"), platforms);
     }
 
@@ -208,7 +237,9 @@ class PushIT {
     void fixture_annotations_giveOciIndexWithThem() throws Exception {
         JsonNode raw = publishFixture("annotations-oci.yaml");
         assertEquals(MediaType.OCI_INDEX, raw.get("mediaType").asText());
-        assertEquals("someimage", raw.at("/annotations/org.opencontainers.image.title").asText());
+        assertEquals(
+                "someimage",
+                raw.at("/annotations/org.opencontainers.image.title").asText());
     }
 
     @Test
@@ -237,8 +268,15 @@ class PushIT {
     @Test
     void missingChild_namesImageAndPlatform_andNothingIsPublished() {
         TestImages.push(Platform.parse("linux/amd64"), host + "/partial:amd64", Format.DOCKER);
-        CliRun.Result r = CliRun.run("push", "from-args", "--platforms", "linux/amd64,linux/arm64",
-                "--template", host + "/partial:ARCH", "--target", host + "/partial:1.0");
+        CliRun.Result r = CliRun.run(
+                "push",
+                "from-args",
+                "--platforms",
+                "linux/amd64,linux/arm64",
+                "--template",
+                host + "/partial:ARCH",
+                "--target",
+                host + "/partial:1.0");
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("MANIFEST_UNKNOWN"), r.err());
         assertTrue(r.err().contains(host + "/partial:arm64"), r.err());
@@ -246,22 +284,39 @@ class PushIT {
         assertTrue(r.err().contains("--ignore-missing"), r.err());
         assertFalse(Skopeo.exists(host + "/partial:1.0"));
 
-        CliRun.Result ok = CliRun.run("push", "from-args", "--ignore-missing", "--platforms", "linux/amd64,linux/arm64",
-                "--template", host + "/partial:ARCH", "--target", host + "/partial:1.0");
+        CliRun.Result ok = CliRun.run(
+                "push",
+                "from-args",
+                "--ignore-missing",
+                "--platforms",
+                "linux/amd64,linux/arm64",
+                "--template",
+                host + "/partial:ARCH",
+                "--target",
+                host + "/partial:1.0");
         assertEquals(0, ok.exit(), ok.toString());
         assertTrue(ok.err().contains("warning: skipping " + host + "/partial:arm64 (linux/arm64)"), ok.err());
-        assertEquals(1, Skopeo.parse(Skopeo.raw(host + "/partial:1.0", null)).get("manifests").size());
+        assertEquals(
+                1,
+                Skopeo.parse(Skopeo.raw(host + "/partial:1.0", null))
+                        .get("manifests")
+                        .size());
     }
 
     @Test
     void wrongPlatformClaim_isRefused_andNothingIsPublished() throws Exception {
         TestImages.push(Platform.parse("linux/amd64"), host + "/liar:amd64", Format.DOCKER);
         Path file = tmp.resolve("liar.yaml");
-        Files.writeString(file, "image: " + host + "/liar:1\nmanifests:\n  - image: " + host
-                + "/liar:amd64\n    platform: {os: linux, architecture: arm64}\n");
+        Files.writeString(
+                file,
+                "image: " + host + "/liar:1\nmanifests:\n  - image: " + host
+                        + "/liar:amd64\n    platform: {os: linux, architecture: arm64}\n");
         CliRun.Result r = CliRun.run("push", "from-spec", file.toString());
         assertEquals(1, r.exit(), r.toString());
-        assertTrue(r.err().contains("refusing to publish " + host + "/liar:amd64 as linux/arm64: its config says linux/amd64"),
+        assertTrue(
+                r.err()
+                        .contains("refusing to publish " + host
+                                + "/liar:amd64 as linux/arm64: its config says linux/amd64"),
                 r.err());
         assertFalse(Skopeo.exists(host + "/liar:1"));
     }
@@ -273,19 +328,45 @@ class PushIT {
         Platform armv7 = Platform.parse("linux/arm/v7");
         Digest a = TestImages.push(amd64, host + "/app:amd64", Format.OCI);
         Digest b = TestImages.push(arm64, host + "/app:arm64", Format.OCI);
-        assertEquals(0, CliRun.run("push", "from-args", "--platforms", "linux/amd64,linux/arm64",
-                "--template", host + "/app:ARCH", "--target", host + "/app:1").exit());
+        assertEquals(
+                0,
+                CliRun.run(
+                                "push",
+                                "from-args",
+                                "--platforms",
+                                "linux/amd64,linux/arm64",
+                                "--template",
+                                host + "/app:ARCH",
+                                "--target",
+                                host + "/app:1")
+                        .exit());
 
         Digest c = TestImages.push(armv7, host + "/app:arm-v7", Format.OCI);
-        CliRun.Result r = CliRun.run("push", "from-args", "--append", "--platforms", "linux/arm/v7",
-                "--template", host + "/app:ARCH-VARIANT", "--target", host + "/app:1");
+        CliRun.Result r = CliRun.run(
+                "push",
+                "from-args",
+                "--append",
+                "--platforms",
+                "linux/arm/v7",
+                "--template",
+                host + "/app:ARCH-VARIANT",
+                "--target",
+                host + "/app:1");
         assertEquals(0, r.exit(), r.toString());
         assertResolves(host + "/app:1", Map.of("linux/amd64", a, "linux/arm64", b, "linux/arm/v7", c));
 
         Digest b2 = TestImages.push(arm64, host + "/app:arm64-docker", Format.DOCKER);
         assertFalse(b2.equals(b), "the Docker-format push has another digest");
-        CliRun.Result r2 = CliRun.run("push", "from-args", "--append", "--platforms", "linux/arm64",
-                "--template", host + "/app:ARCH-docker", "--target", host + "/app:1");
+        CliRun.Result r2 = CliRun.run(
+                "push",
+                "from-args",
+                "--append",
+                "--platforms",
+                "linux/arm64",
+                "--template",
+                host + "/app:ARCH-docker",
+                "--target",
+                host + "/app:1");
         assertEquals(0, r2.exit(), r2.toString());
         JsonNode raw = Skopeo.parse(Skopeo.raw(host + "/app:1", null));
         assertEquals(3, raw.get("manifests").size(), raw.toString());
@@ -304,22 +385,38 @@ class PushIT {
         try (RegistryClient c = RegistryClient.builder().create()) {
             ImageReference src = ImageReference.parse(host + "/bx-src:amd64");
             long sizeA = c.head(src).orElseThrow().size();
-            long sizeB = c.head(ImageReference.parse(host + "/bx-src:arm64")).orElseThrow().size();
-            long sizeAtt = c.head(ImageReference.parse(host + "/bx-src:att")).orElseThrow().size();
-            Manifest index = ImageIndex.assemble(IndexType.OCI, List.of(
-                    new Descriptor(MediaType.OCI_MANIFEST, a, sizeA, amd64, null),
-                    new Descriptor(MediaType.OCI_MANIFEST, b, sizeB, arm64, null),
-                    new Descriptor(MediaType.OCI_MANIFEST, att, sizeAtt, Platform.of("unknown", "unknown", ""),
-                            Map.of(Descriptor.REFERENCE_TYPE, "attestation-manifest",
-                                    Descriptor.REFERENCE_DIGEST, a.toString()))), Map.of());
+            long sizeB = c.head(ImageReference.parse(host + "/bx-src:arm64"))
+                    .orElseThrow()
+                    .size();
+            long sizeAtt = c.head(ImageReference.parse(host + "/bx-src:att"))
+                    .orElseThrow()
+                    .size();
+            Manifest index = ImageIndex.assemble(
+                    IndexType.OCI,
+                    List.of(
+                            new Descriptor(MediaType.OCI_MANIFEST, a, sizeA, amd64, null),
+                            new Descriptor(MediaType.OCI_MANIFEST, b, sizeB, arm64, null),
+                            new Descriptor(
+                                    MediaType.OCI_MANIFEST,
+                                    att,
+                                    sizeAtt,
+                                    Platform.of("unknown", "unknown", ""),
+                                    Map.of(
+                                            Descriptor.REFERENCE_TYPE,
+                                            "attestation-manifest",
+                                            Descriptor.REFERENCE_DIGEST,
+                                            a.toString()))),
+                    Map.of());
             c.putManifest(ImageReference.parse(host + "/bx-src:multi"), index, "the test index");
         }
         // A spec naming the buildx index for amd64, and a plain image from another repository.
         Path file = tmp.resolve("bx.yaml");
         try {
-            Files.writeString(file, "image: " + host + "/bx:1\nmanifests:\n  - image: " + host
-                    + "/bx-src:multi\n    platform: {os: linux, architecture: amd64}\n  - image: " + host
-                    + "/other:ppc64le\n");
+            Files.writeString(
+                    file,
+                    "image: " + host + "/bx:1\nmanifests:\n  - image: " + host
+                            + "/bx-src:multi\n    platform: {os: linux, architecture: amd64}\n  - image: " + host
+                            + "/other:ppc64le\n");
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -330,7 +427,9 @@ class PushIT {
         assertEquals(3, raw.get("manifests").size(), raw.toString());
         assertEquals(a.toString(), raw.at("/manifests/0/digest").asText());
         assertEquals(att.toString(), raw.at("/manifests/1/digest").asText());
-        assertEquals("attestation-manifest", raw.at("/manifests/1/annotations/vnd.docker.reference.type").asText());
+        assertEquals(
+                "attestation-manifest",
+                raw.at("/manifests/1/annotations/vnd.docker.reference.type").asText());
         assertEquals(ppc.toString(), raw.at("/manifests/2/digest").asText());
         assertResolves(host + "/bx:1", Map.of("linux/amd64", a, "linux/ppc64le", ppc));
         assertTrue(Skopeo.exists(host + "/bx@" + att), "the attestation was copied into the target repository");
@@ -342,17 +441,31 @@ class PushIT {
         for (Platform p : TestImages.FIVE) {
             pushed.put(p.shortForm(), TestImages.push(p, host + "/insp:" + tagOf(p), Format.DOCKER));
         }
-        assertEquals(0, CliRun.run("push", "from-args", "--platforms",
-                "linux/amd64,linux/arm64,linux/arm/v7,linux/ppc64le,linux/s390x",
-                "--template", host + "/insp:ARCH-VARIANT", "--target", host + "/insp:1").exit());
+        assertEquals(
+                0,
+                CliRun.run(
+                                "push",
+                                "from-args",
+                                "--platforms",
+                                "linux/amd64,linux/arm64,linux/arm/v7,linux/ppc64le,linux/s390x",
+                                "--template",
+                                host + "/insp:ARCH-VARIANT",
+                                "--target",
+                                host + "/insp:1")
+                        .exit());
         CliRun.Result table = CliRun.run("inspect", host + "/insp:1");
         assertEquals(0, table.exit(), table.toString());
         assertTrue(table.out().contains("Media type: " + MediaType.DOCKER_LIST), table.out());
         assertTrue(table.out().contains("Entries:    5"), table.out());
         assertTrue(table.out().contains("#  PLATFORM"), table.out());
         for (Map.Entry<String, Digest> e : pushed.entrySet()) {
-            assertTrue(table.out().lines().anyMatch(l -> l.contains(" " + e.getKey() + " ")
-                    && l.contains(e.getValue().toString()) && l.contains("docker v2") && l.endsWith("  1")),
+            assertTrue(
+                    table.out()
+                            .lines()
+                            .anyMatch(l -> l.contains(" " + e.getKey() + " ")
+                                    && l.contains(e.getValue().toString())
+                                    && l.contains("docker v2")
+                                    && l.endsWith("  1")),
                     e.getKey() + " row in\n" + table.out());
         }
         CliRun.Result raw = CliRun.run("inspect", "--raw", host + "/insp:1");
@@ -376,8 +489,15 @@ class PushIT {
             pushed.put(p.shortForm(), TestImages.push(p, host + "/flaky:" + tagOf(p), Format.DOCKER));
         }
         try (FlakyProxy proxy = new FlakyProxy(host, 3)) {
-            CliRun.Result r = CliRun.run("push", "from-args", "--platforms", "linux/amd64,linux/s390x",
-                    "--template", proxy.host() + "/flaky:ARCH", "--target", proxy.host() + "/flaky:1");
+            CliRun.Result r = CliRun.run(
+                    "push",
+                    "from-args",
+                    "--platforms",
+                    "linux/amd64,linux/s390x",
+                    "--template",
+                    proxy.host() + "/flaky:ARCH",
+                    "--target",
+                    proxy.host() + "/flaky:1");
             assertEquals(0, r.exit(), r.toString());
             assertEquals(3, proxy.failed());
         }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.multiarch.config.Source;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +52,8 @@ class PushSpecTest {
     @Test
     void variants_armSideBySide() {
         PushSpec s = parse("variants.yaml");
-        assertEquals(List.of("linux/arm/v6", "linux/arm/v7", "linux/arm64/v8", "linux/amd64"),
+        assertEquals(
+                List.of("linux/arm/v6", "linux/arm/v7", "linux/arm64/v8", "linux/amd64"),
                 s.sources().stream().map(x -> x.platform().shortForm()).toList());
     }
 
@@ -94,7 +94,8 @@ class PushSpecTest {
         assertEquals("bad-arch.yaml", e.file());
         assertEquals(4, e.line());
         assertEquals("manifests[0].platform.architecture", e.field());
-        assertTrue(e.getMessage().contains("'amd46' is not a known architecture; nearest valid: amd64"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("'amd46' is not a known architecture; nearest valid: amd64"), e.getMessage());
         assertTrue(e.getMessage().startsWith("bad-arch.yaml:4: manifests[0].platform.architecture:"), e.getMessage());
     }
 
@@ -115,44 +116,60 @@ class PushSpecTest {
 
     @Test
     void unknownKey_refused() {
-        ConfigException e = assertThrows(ConfigException.class, () -> PushSpec.parse("t.yaml",
-                "image: reg.example/a:1\nmanifests:\n  - image: reg.example/a:x\n    platfrom: {os: linux, architecture: amd64}\n"));
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> PushSpec.parse(
+                        "t.yaml",
+                        "image: reg.example/a:1\nmanifests:\n  - image: reg.example/a:x\n    platfrom: {os: linux, architecture: amd64}\n"));
         assertTrue(e.getMessage().contains("t.yaml:4: manifests[0].platfrom: unknown key 'platfrom'"), e.getMessage());
     }
 
     @Test
     void notYaml_refusedWithLine() {
-        ConfigException e = assertThrows(ConfigException.class, () -> PushSpec.parse("t.yaml",
-                "image: reg.example/a:1\nmanifests: [\n  - : :\n"));
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> PushSpec.parse("t.yaml", "image: reg.example/a:1\nmanifests: [\n  - : :\n"));
         assertTrue(e.getMessage().contains("not valid YAML"), e.getMessage());
         assertTrue(e.line() > 0);
     }
 
     @Test
     void missingManifests_refused() {
-        ConfigException e = assertThrows(ConfigException.class, () -> PushSpec.parse("t.yaml", "image: reg.example/a:1\n"));
+        ConfigException e =
+                assertThrows(ConfigException.class, () -> PushSpec.parse("t.yaml", "image: reg.example/a:1\n"));
         assertTrue(e.getMessage().contains("manifests: expected a non-empty list"), e.getMessage());
     }
 
     @Test
     void fromArgs_templateWords() {
-        PushSpec s = PushSpec.fromArgs(List.of("linux/amd64", "linux/arm/v7", "linux/arm64/v8"),
-                "reg.example/img:OS-ARCH-VARIANT", "reg.example/img:1.0", List.of("1", "latest"));
-        assertEquals(List.of("reg.example/img:linux-amd64", "reg.example/img:linux-arm-v7",
-                "reg.example/img:linux-arm64-v8"), s.sources().stream().map(x -> x.image().toString()).toList());
+        PushSpec s = PushSpec.fromArgs(
+                List.of("linux/amd64", "linux/arm/v7", "linux/arm64/v8"),
+                "reg.example/img:OS-ARCH-VARIANT",
+                "reg.example/img:1.0",
+                List.of("1", "latest"));
+        assertEquals(
+                List.of(
+                        "reg.example/img:linux-amd64",
+                        "reg.example/img:linux-arm-v7",
+                        "reg.example/img:linux-arm64-v8"),
+                s.sources().stream().map(x -> x.image().toString()).toList());
         assertEquals(List.of("1", "latest"), s.tags());
     }
 
     @Test
     void fromArgs_badPlatformOrTemplate_refused() {
-        ConfigException a = assertThrows(ConfigException.class, () -> PushSpec.fromArgs(List.of("linux/amd46"),
-                "r.example/i:ARCH", "r.example/i:1", List.of()));
+        ConfigException a = assertThrows(
+                ConfigException.class,
+                () -> PushSpec.fromArgs(List.of("linux/amd46"), "r.example/i:ARCH", "r.example/i:1", List.of()));
         assertTrue(a.getMessage().contains("--platforms"), a.getMessage());
-        ConfigException b = assertThrows(ConfigException.class, () -> PushSpec.fromArgs(List.of("linux/amd64"),
-                "r.example/i:fixed", "r.example/i:1", List.of()));
+        ConfigException b = assertThrows(
+                ConfigException.class,
+                () -> PushSpec.fromArgs(List.of("linux/amd64"), "r.example/i:fixed", "r.example/i:1", List.of()));
         assertTrue(b.getMessage().contains("none of the words OS, ARCH, VARIANT"), b.getMessage());
-        ConfigException c = assertThrows(ConfigException.class, () -> PushSpec.fromArgs(
-                List.of("linux/arm64", "linux/aarch64"), "r.example/i:ARCH", "r.example/i:1", List.of()));
+        ConfigException c = assertThrows(
+                ConfigException.class,
+                () -> PushSpec.fromArgs(
+                        List.of("linux/arm64", "linux/aarch64"), "r.example/i:ARCH", "r.example/i:1", List.of()));
         assertTrue(c.getMessage().contains("duplicate platform"), c.getMessage());
     }
 }

@@ -14,10 +14,12 @@ import org.junit.jupiter.api.Test;
 class RepoConfigTest {
     @Test
     void singleImage_defaults() {
-        RepoConfig c = RepoConfig.parse("image: reg.example/acme/hello\nplatforms: [linux/amd64, linux/aarch64, linux/arm]\n");
+        RepoConfig c =
+                RepoConfig.parse("image: reg.example/acme/hello\nplatforms: [linux/amd64, linux/aarch64, linux/arm]\n");
         ImageBuild b = c.images().get(0);
         assertEquals("reg.example/acme/hello", b.image().toString());
-        assertEquals(List.of("linux/amd64", "linux/arm64", "linux/arm/v7"),
+        assertEquals(
+                List.of("linux/amd64", "linux/arm64", "linux/arm/v7"),
                 b.platforms().stream().map(p -> p.shortForm()).toList());
         assertEquals("Dockerfile", b.dockerfile());
         assertEquals(".", b.context());
@@ -54,7 +56,9 @@ class RepoConfigTest {
         assertTrue(api.perArchTags());
         assertEquals(IndexType.OCI, api.format());
         assertEquals("docker/web.Dockerfile", c.images().get(1).dockerfile());
-        assertEquals(List.of("1.4", "stable"), TagPlan.of("release-1.4", api.tagRules()).names());
+        assertEquals(
+                List.of("1.4", "stable"),
+                TagPlan.of("release-1.4", api.tagRules()).names());
     }
 
     private static ConfigException invalid(String text) {
@@ -64,8 +68,9 @@ class RepoConfigTest {
     @Test
     void unknownKey_namesFileLineAndValidKeys() {
         ConfigException e = invalid("image: reg.example/a\nplatforms: [linux/amd64]\nplatfroms: [linux/arm64]\n");
-        assertEquals(".multiarch.yaml:3: platfroms: unknown key 'platfroms'; expected one of build-args, context, "
-                + "dockerfile, format, image, images, name, per-arch-tags, platforms, tags, timeout, timeouts",
+        assertEquals(
+                ".multiarch.yaml:3: platfroms: unknown key 'platfroms'; expected one of build-args, context, "
+                        + "dockerfile, format, image, images, name, per-arch-tags, platforms, tags, timeout, timeouts",
                 e.getMessage());
     }
 
@@ -90,17 +95,22 @@ class RepoConfigTest {
     @Test
     void otherMistakes_eachNamed() {
         assertTrue(invalid("platforms: [linux/amd64]\n").getMessage().contains("image: is required"));
-        assertTrue(invalid("image: reg.example/a:1.0\nplatforms: [linux/amd64]\n").getMessage()
+        assertTrue(invalid("image: reg.example/a:1.0\nplatforms: [linux/amd64]\n")
+                .getMessage()
                 .contains("without a tag or digest"));
         assertTrue(invalid("image: reg.example/a\n").getMessage().contains("platforms: is required"));
-        assertTrue(invalid("image: reg.example/a\nplatforms: [linux/amd64, linux/x86_64]\n").getMessage()
+        assertTrue(invalid("image: reg.example/a\nplatforms: [linux/amd64, linux/x86_64]\n")
+                .getMessage()
                 .contains("duplicate platform"));
-        assertTrue(invalid("image: reg.example/a\nplatforms: [linux/amd64]\ntimeout: soon\n").getMessage()
+        assertTrue(invalid("image: reg.example/a\nplatforms: [linux/amd64]\ntimeout: soon\n")
+                .getMessage()
                 .contains("expected a duration"));
-        assertTrue(invalid("image: reg.example/a\nplatforms: [linux/amd64]\ntags: [semverr]\n").getMessage()
+        assertTrue(invalid("image: reg.example/a\nplatforms: [linux/amd64]\ntags: [semverr]\n")
+                .getMessage()
                 .contains("unknown tag rule 'semverr'"));
         assertTrue(invalid("image: reg.example/a\nplatforms: [linux/amd64]\ntags: [{match: '(', tags: [x]}]\n")
-                .getMessage().contains("not a valid regular expression"));
+                .getMessage()
+                .contains("not a valid regular expression"));
         assertTrue(invalid("image: [\n").getMessage().contains("not valid YAML"));
         assertTrue(invalid("- a\n- b\n").getMessage().contains("expected a mapping"));
     }
@@ -113,11 +123,15 @@ class RepoConfigTest {
         assertFalse(p.tags().get(0).floating());
         assertTrue(p.tags().get(3).floating());
         assertEquals(List.of("1.2.3-rc.1"), TagPlan.of("v1.2.3-rc.1", rules).names());
-        assertEquals(List.of("0.4.1", "0.4", "latest"), TagPlan.of("v0.4.1", rules).names());
+        assertEquals(
+                List.of("0.4.1", "0.4", "latest"), TagPlan.of("v0.4.1", rules).names());
         assertEquals("1.2.3", TagPlan.of("v1.2.3+build.7", rules).names().get(0));
         ConfigException e = assertThrows(ConfigException.class, () -> TagPlan.of("nightly", rules));
         assertTrue(e.getMessage().contains("no tag rule matches the git tag 'nightly'"), e.getMessage());
-        assertEquals(List.of("nightly"), TagPlan.of("nightly", List.of(new TagRule.Semver(), new TagRule.Ref())).names());
+        assertEquals(
+                List.of("nightly"),
+                TagPlan.of("nightly", List.of(new TagRule.Semver(), new TagRule.Ref()))
+                        .names());
     }
 
     @Test
@@ -131,18 +145,24 @@ class RepoConfigTest {
         List<SemVer> sorted = new java.util.ArrayList<>(List.of(f, e, d, c, b, a));
         sorted.sort(null);
         assertEquals(List.of(a, b, c, d, e, f), sorted);
-        assertTrue(SemVer.parse("1.4.1").orElseThrow().compareTo(SemVer.parse("2.0.0").orElseThrow()) < 0);
+        assertTrue(SemVer.parse("1.4.1")
+                        .orElseThrow()
+                        .compareTo(SemVer.parse("2.0.0").orElseThrow())
+                < 0);
     }
 
     @Test
     void dockerHubStyleGroups() {
-        TagRule r = new TagRule.Match(java.util.regex.Pattern.compile("^v(\\d+)-(\\w+)$"), List.of("{\\1}-{\\2}", "{sourceref}"));
-        assertEquals(List.of("3-slim", "v3-slim"), TagPlan.of("v3-slim", List.of(r)).names());
+        TagRule r = new TagRule.Match(
+                java.util.regex.Pattern.compile("^v(\\d+)-(\\w+)$"), List.of("{\\1}-{\\2}", "{sourceref}"));
+        assertEquals(
+                List.of("3-slim", "v3-slim"), TagPlan.of("v3-slim", List.of(r)).names());
     }
 
     @Test
     void envInterpolation_inServiceConfig() {
-        ServiceConfig c = ServiceConfig.parse("config.yaml", """
+        ServiceConfig c = ServiceConfig.parse(
+                "config.yaml", """
                 server: {port: 9090}
                 runners: {registration-secret: "${SECRET}"}
                 registries:
@@ -155,8 +175,13 @@ class RepoConfigTest {
         assertEquals("fallback-pass", c.registry("localhost:5000").orElseThrow().password());
         assertFalse(c.toString().contains("0123456789abcdef0123"));
         assertFalse(c.registries().toString().contains("fallback-pass"));
-        ConfigException e = assertThrows(ConfigException.class, () -> ServiceConfig.parse("config.yaml",
-                "runners: {registration-secret: \"${MISSING}\"}\n", Map.of(), java.nio.file.Path.of("/srv")));
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> ServiceConfig.parse(
+                        "config.yaml",
+                        "runners: {registration-secret: \"${MISSING}\"}\n",
+                        Map.of(),
+                        java.nio.file.Path.of("/srv")));
         assertTrue(e.getMessage().contains("environment variable MISSING is not set"), e.getMessage());
     }
 }

@@ -24,13 +24,27 @@ class DispatcherTest {
     }
 
     private static void build(JdbcStore s, String... platforms) {
-        s.createBuild(new NewBuild("r", "u", "c", "ref", "img", "{}", "[]", null, true, null,
-                java.util.Arrays.stream(platforms).map(p -> new NewBuild.NewJob(p, 60)).toList(), null));
+        s.createBuild(new NewBuild(
+                "r",
+                "u",
+                "c",
+                "ref",
+                "img",
+                "{}",
+                "[]",
+                null,
+                true,
+                null,
+                java.util.Arrays.stream(platforms)
+                        .map(p -> new NewBuild.NewJob(p, 60))
+                        .toList(),
+                null));
     }
 
     @Test
     void nativeRunnerIsPreferred_qemuRunnerTakesWhatNoNativeOneWaitsFor() throws Exception {
-        try (JdbcStore s = JdbcStore.embedded(dir); Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
+        try (JdbcStore s = JdbcStore.embedded(dir);
+                Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
             Dispatcher.Waiter qemu = d.await("qemu", ps(), ps("linux/arm64", "linux/s390x"));
             Dispatcher.Waiter arm = d.await("arm64-native", ps("linux/arm64", "linux/arm/v7"), ps());
             assertEquals(2, d.waitingCount(), "both runners wait before the work arrives");
@@ -45,16 +59,20 @@ class DispatcherTest {
 
     @Test
     void qemuRunnerTakesTheJobWhenNoNativeRunnerWaits() throws Exception {
-        try (JdbcStore s = JdbcStore.embedded(dir); Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
+        try (JdbcStore s = JdbcStore.embedded(dir);
+                Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
             build(s, "linux/arm/v7");
             Dispatcher.Waiter qemu = d.await("qemu", ps(), ps("linux/arm/v7"));
-            assertEquals("linux/arm/v7", qemu.result().get(5, TimeUnit.SECONDS).orElseThrow().platform());
+            assertEquals(
+                    "linux/arm/v7",
+                    qemu.result().get(5, TimeUnit.SECONDS).orElseThrow().platform());
         }
     }
 
     @Test
     void aRunnerNeverGetsAPlatformItCannotBuild_andStopWaitingGivesNothing() throws Exception {
-        try (JdbcStore s = JdbcStore.embedded(dir); Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
+        try (JdbcStore s = JdbcStore.embedded(dir);
+                Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
             build(s, "linux/ppc64le");
             Dispatcher.Waiter amd = d.await("amd64", ps("linux/amd64"), ps("linux/arm64"));
             d.kick();
@@ -66,10 +84,13 @@ class DispatcherTest {
 
     @Test
     void aliasesMatch_aarch64RunnerBuildsArm64() throws Exception {
-        try (JdbcStore s = JdbcStore.embedded(dir); Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
+        try (JdbcStore s = JdbcStore.embedded(dir);
+                Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
             build(s, "linux/arm64");
             Dispatcher.Waiter w = d.await("r", ps("linux/aarch64"), ps());
-            assertEquals("linux/arm64", w.result().get(5, TimeUnit.SECONDS).orElseThrow().platform());
+            assertEquals(
+                    "linux/arm64",
+                    w.result().get(5, TimeUnit.SECONDS).orElseThrow().platform());
         }
     }
 }

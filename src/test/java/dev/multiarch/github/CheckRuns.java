@@ -17,8 +17,10 @@ final class CheckRuns {
         for (Map.Entry<String, List<GitHubStandIn.Call>> e : calls(github, sha).entrySet()) {
             List<String> seq = new ArrayList<>();
             for (GitHubStandIn.Call c : e.getValue()) {
-                seq.add(c.body().path("status").asText() + (c.body().has("conclusion")
-                        ? "/" + c.body().path("conclusion").asText() : ""));
+                seq.add(c.body().path("status").asText()
+                        + (c.body().has("conclusion")
+                                ? "/" + c.body().path("conclusion").asText()
+                                : ""));
             }
             out.put(e.getKey(), seq);
         }

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.config.ServiceConfig;
 import dev.multiarch.dispatch.Dispatcher;
+import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.registry.RegistryClient;
 import dev.multiarch.source.Git;
 import dev.multiarch.store.BuildRecord;
@@ -49,16 +49,26 @@ class EventRouterTest {
         github = new GitHubStandIn(GitHubStandIn.fixtures().resolve("openapi-subset.json"), null, null, "ghp_t");
         repo = GitRepo.create(Files.createDirectories(dir.resolve("repo")));
         github.repo("octo/app", Path.of(repo.cloneUrl()));
-        ServiceConfig sc = new ServiceConfig("127.0.0.1", 0, "http://ci.example", dir.resolve("store"),
-                "0123456789abcdef0123", Duration.ofSeconds(30), 3, Duration.ofSeconds(5), List.of(),
-                dir.resolve("sources"), Optional.empty());
+        ServiceConfig sc = new ServiceConfig(
+                "127.0.0.1",
+                0,
+                "http://ci.example",
+                dir.resolve("store"),
+                "0123456789abcdef0123",
+                Duration.ofSeconds(30),
+                3,
+                Duration.ofSeconds(5),
+                List.of(),
+                dir.resolve("sources"),
+                Optional.empty());
         dispatcher = new Dispatcher(store, Duration.ofSeconds(30));
         workers = Executors.newSingleThreadExecutor();
         registry = RegistryClient.builder().create();
-        Coordinator coordinator = new Coordinator(sc, store, dispatcher, new Git.FileReader(dir.resolve("sources")),
-                registry, workers);
-        access = new GitHubAccess(GitHubConfig.of(Map.of("webhook-secret", "s", "token", "ghp_t", "api-url",
-                github.url()), dir), Clock.systemUTC());
+        Coordinator coordinator =
+                new Coordinator(sc, store, dispatcher, new Git.FileReader(dir.resolve("sources")), registry, workers);
+        access = new GitHubAccess(
+                GitHubConfig.of(Map.of("webhook-secret", "s", "token", "ghp_t", "api-url", github.url()), dir),
+                Clock.systemUTC());
         router = new EventRouter(coordinator, access, Workflow.load(Path.of("workflows")));
     }
 
@@ -73,8 +83,11 @@ class EventRouterTest {
     }
 
     private ObjectNode tagPush(String commit) {
-        ObjectNode p = GitHubEvents.example("push", e -> e.path("ref").asText().startsWith("refs/tags/")
-                && e.path("created").asBoolean() && !e.path("deleted").asBoolean());
+        ObjectNode p = GitHubEvents.example(
+                "push",
+                e -> e.path("ref").asText().startsWith("refs/tags/")
+                        && e.path("created").asBoolean()
+                        && !e.path("deleted").asBoolean());
         GitHubEvents.repoint(p, "octo/app", repo.cloneUrl(), 0);
         p.remove("installation");
         return p.put("ref", "refs/tags/v1.0.0").put("after", commit);
@@ -82,7 +95,8 @@ class EventRouterTest {
 
     @Test
     void sameDeliveryRoutedTwice_buildsOnce() throws Exception {
-        String commit = repo.commit("c", Map.of(".multiarch.yaml", "image: reg.example/app\nplatforms: [linux/amd64]\n"));
+        String commit =
+                repo.commit("c", Map.of(".multiarch.yaml", "image: reg.example/app\nplatforms: [linux/amd64]\n"));
         String first = router.route("push", tagPush(commit), "delivery-1");
         assertTrue(first.startsWith("release: build(s) #1"), first);
         String again = router.route("push", tagPush(commit), "delivery-1");
@@ -95,23 +109,30 @@ class EventRouterTest {
 
     @Test
     void forkPullRequest_readsTheBaseConfig_andIsUntrusted() throws Exception {
-        String base = repo.commit("base", Map.of(".multiarch.yaml", "image: reg.example/app\nplatforms: [linux/amd64]\n"));
-        ObjectNode p = GitHubEvents.example("pull_request", e -> e.path("action").asText().equals("opened"));
+        String base =
+                repo.commit("base", Map.of(".multiarch.yaml", "image: reg.example/app\nplatforms: [linux/amd64]\n"));
+        ObjectNode p = GitHubEvents.example(
+                "pull_request", e -> e.path("action").asText().equals("opened"));
         GitHubEvents.repoint(p, "octo/app", repo.cloneUrl(), 0);
         p.remove("installation");
         ObjectNode pr = (ObjectNode) p.path("pull_request");
         ((ObjectNode) pr.path("base")).put("sha", base).put("ref", "main");
         ((ObjectNode) pr.path("base").path("repo")).put("full_name", "octo/app");
         ((ObjectNode) pr.path("head")).put("sha", "f".repeat(40));
-        ((ObjectNode) pr.path("head").path("repo")).put("full_name", "mallory/app").put("clone_url", "/nonexistent");
+        ((ObjectNode) pr.path("head").path("repo"))
+                .put("full_name", "mallory/app")
+                .put("clone_url", "/nonexistent");
         String note = router.route("pull_request", p, "delivery-pr");
         assertTrue(note.contains("fork: untrusted, config from main, no credentials"), note);
         BuildRecord b = store.recentBuilds(1).get(0);
         assertEquals("reg.example/app", b.image());
         assertFalse(b.push());
         assertTrue(Origin.of(b.trigger()).fork());
-        assertTrue(github.calls().stream().anyMatch(c -> c.path().endsWith("/contents/.multiarch.yaml")
-                && c.query().contains("ref=" + base)), "the config was read at the base commit");
+        assertTrue(
+                github.calls().stream()
+                        .anyMatch(c -> c.path().endsWith("/contents/.multiarch.yaml")
+                                && c.query().contains("ref=" + base)),
+                "the config was read at the base commit");
     }
 
     @Test
@@ -119,7 +140,8 @@ class EventRouterTest {
         ObjectNode deleted = GitHubEvents.example("push", e -> e.path("deleted").asBoolean());
         GitHubEvents.repoint(deleted, "octo/app", repo.cloneUrl(), 0);
         assertTrue(router.route("push", deleted, "d-del").startsWith("recorded: refs/tags/"));
-        ObjectNode suite = GitHubEvents.example("check_suite", e -> e.path("action").asText().equals("requested"));
+        ObjectNode suite = GitHubEvents.example(
+                "check_suite", e -> e.path("action").asText().equals("requested"));
         GitHubEvents.repoint(suite, "octo/app", repo.cloneUrl(), 0);
         assertEquals("ignored: check_suite requested", router.route("check_suite", suite, "d-suite"));
         assertTrue(router.route("star", deleted, "d-star").startsWith("ignored: multiarch does not act on star"));

@@ -21,7 +21,6 @@ import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,16 +56,21 @@ class GitHubIT {
         registry = RegistryServer.start();
         Path pem = dir.resolve("app.pem");
         KeyPair key = GitHubEvents.appKey(pem);
-        github = new GitHubStandIn(GitHubStandIn.fixtures().resolve("openapi-subset.json"), "424242", key.getPublic(), null);
+        github = new GitHubStandIn(
+                GitHubStandIn.fixtures().resolve("openapi-subset.json"), "424242", key.getPublic(), null);
         repo = GitRepo.create(Files.createDirectories(dir.resolve("hello")));
         github.repo(REPO, Path.of(repo.cloneUrl()));
-        rig = new PipelineRig(dir, registry, 6).withConfig("github:\n  api-url: " + github.url() + "\n"
-                + "  webhook-secrets: [\"${WH_NEW}\", \"${WH_OLD}\"]\n  app-id: \"424242\"\n"
-                + "  private-key-file: " + pem + "\n  workflows: " + Path.of("workflows").toAbsolutePath() + "\n",
-                Map.of("WH_NEW", NEW_SECRET, "WH_OLD", OLD_SECRET));
+        rig = new PipelineRig(dir, registry, 6)
+                .withConfig(
+                        "github:\n  api-url: " + github.url() + "\n"
+                                + "  webhook-secrets: [\"${WH_NEW}\", \"${WH_OLD}\"]\n  app-id: \"424242\"\n"
+                                + "  private-key-file: " + pem + "\n  workflows: "
+                                + Path.of("workflows").toAbsolutePath() + "\n",
+                        Map.of("WH_NEW", NEW_SECRET, "WH_OLD", OLD_SECRET));
         rig.startCoordinator();
         rig.startRunner("gh-amd64", List.of("linux/amd64"), List.of(), 1);
-        rig.startRunner("gh-qemu", List.of(), List.of("linux/arm64", "linux/arm/v7", "linux/ppc64le", "linux/s390x"), 2);
+        rig.startRunner(
+                "gh-qemu", List.of(), List.of("linux/arm64", "linux/arm/v7", "linux/ppc64le", "linux/s390x"), 2);
         api = rig.api();
     }
 
@@ -85,8 +89,10 @@ class GitHubIT {
 
     static Map<String, String> project(String image, String platforms, String runStep) {
         Map<String, String> files = new LinkedHashMap<>();
-        files.put("Dockerfile", "FROM scratch\nARG TARGETARCH\nARG TARGETVARIANT=\n"
-                + "COPY busybox-${TARGETARCH}${TARGETVARIANT} /bin/busybox\n" + runStep);
+        files.put(
+                "Dockerfile",
+                "FROM scratch\nARG TARGETARCH\nARG TARGETVARIANT=\n"
+                        + "COPY busybox-${TARGETARCH}${TARGETVARIANT} /bin/busybox\n" + runStep);
         files.put("busybox-amd64", "@" + TestImages.busybox("amd64"));
         files.put("busybox-arm64", "@" + TestImages.busybox("arm64"));
         files.put("busybox-armv7", "@" + TestImages.busybox("armhf"));
@@ -99,8 +105,11 @@ class GitHubIT {
     static final String RUN = "RUN [\"/bin/busybox\", \"true\"]\n";
 
     static ObjectNode tagPush(String tag, String commit) {
-        ObjectNode p = GitHubEvents.example("push", e -> e.path("ref").asText().startsWith("refs/tags/")
-                && e.path("created").asBoolean() && !e.path("deleted").asBoolean());
+        ObjectNode p = GitHubEvents.example(
+                "push",
+                e -> e.path("ref").asText().startsWith("refs/tags/")
+                        && e.path("created").asBoolean()
+                        && !e.path("deleted").asBoolean());
         GitHubEvents.repoint(p, REPO, repo.cloneUrl(), INSTALLATION);
         p.put("ref", "refs/tags/" + tag).put("after", commit).put("before", "0".repeat(40));
         return p;
@@ -124,29 +133,38 @@ class GitHubIT {
     @Test
     void tagPush_publishesVerifiedFivePlatformIndex_checkRunsGoPendingToSuccess() {
         String image = "hello";
-        String commit = repo.commit("five platforms", project(image,
-                "linux/amd64, linux/arm64, linux/arm/v7, linux/ppc64le, linux/s390x", RUN));
+        String commit = repo.commit(
+                "five platforms",
+                project(image, "linux/amd64, linux/arm64, linux/arm/v7, linux/ppc64le, linux/s390x", RUN));
         repo.tag("v1.0.0");
         Instant delivered = Instant.now();
-        GitHubEvents.Delivered d = GitHubEvents.deliver(rig.url() + "/webhook", "push", tagPush("v1.0.0", commit),
-                OLD_SECRET);
+        GitHubEvents.Delivered d =
+                GitHubEvents.deliver(rig.url() + "/webhook", "push", tagPush("v1.0.0", commit), OLD_SECRET);
         assertEquals(202, d.status(), d.body());
         JsonNode b = awaitBuild(commit, "refs/tags/v1.0.0");
         assertEquals("published", b.path("state").asText(), b.toString());
         assertEquals(List.of("1", "1.0", "1.0.0", "latest"), Skopeo.tags(registry.host() + "/" + image));
-        assertEquals(5, Skopeo.parse(Skopeo.raw(registry.host() + "/" + image + ":1.0.0", null)).get("manifests").size());
+        assertEquals(
+                5,
+                Skopeo.parse(Skopeo.raw(registry.host() + "/" + image + ":1.0.0", null))
+                        .get("manifests")
+                        .size());
         String page = api.page("/builds/" + b.path("id").asLong());
         assertTrue(page.contains("(with source credentials from the coordinator)"), "a trusted job gets a fetch token");
         assertFalse(page.contains("x-access-token") || page.contains("Basic "), "the token itself is never shown");
-        double seconds = Duration.between(delivered, Instant.parse(b.path("updatedAt").asText())).toMillis() / 1000.0;
-        String line = String.format(java.util.Locale.ROOT, "tag push delivery → index published: %.2f s (5 platforms)%n",
-                seconds);
+        double seconds =
+                Duration.between(delivered, Instant.parse(b.path("updatedAt").asText()))
+                                .toMillis()
+                        / 1000.0;
+        String line = String.format(
+                java.util.Locale.ROOT, "tag push delivery → index published: %.2f s (5 platforms)%n", seconds);
         System.out.print(line);
         writeMeasurement("github-tag-push.txt", line);
 
         Ports.await("final check runs", Duration.ofSeconds(60), () -> {
             Map<String, List<String>> runs = CheckRuns.of(github, commit);
-            return runs.size() == 6 && runs.values().stream().allMatch(l -> l.get(l.size() - 1).equals("completed/success"));
+            return runs.size() == 6
+                    && runs.values().stream().allMatch(l -> l.get(l.size() - 1).equals("completed/success"));
         });
         Map<String, List<String>> runs = CheckRuns.of(github, commit);
         assertTrue(runs.containsKey("multiarch"), runs.toString());
@@ -165,7 +183,10 @@ class GitHubIT {
         String base = repo.commit("base for pr", project("hello-pr", "linux/amd64, linux/arm64", RUN));
         String head = repo.commit("pr change", Map.of("CHANGE", "pr\n"));
         ObjectNode p = pullRequest("opened", 7, head, base, REPO, repo.cloneUrl());
-        assertEquals(202, GitHubEvents.deliver(rig.url() + "/webhook", "pull_request", p, NEW_SECRET).status());
+        assertEquals(
+                202,
+                GitHubEvents.deliver(rig.url() + "/webhook", "pull_request", p, NEW_SECRET)
+                        .status());
         JsonNode b = awaitBuild(head, "refs/pull/7/head");
         assertEquals("published", b.path("state").asText(), b.toString());
         assertFalse(b.path("push").asBoolean());
@@ -185,10 +206,15 @@ class GitHubIT {
         String head = fork.commit("fork wants to publish elsewhere", files);
         ObjectNode p = pullRequest("opened", 9, head, base, "forker/hello", fork.cloneUrl());
         ((ObjectNode) p.path("pull_request").path("head").path("repo")).put("fork", true);
-        assertEquals(202, GitHubEvents.deliver(rig.url() + "/webhook", "pull_request", p, NEW_SECRET).status());
+        assertEquals(
+                202,
+                GitHubEvents.deliver(rig.url() + "/webhook", "pull_request", p, NEW_SECRET)
+                        .status());
         JsonNode b = awaitBuild(head, "refs/pull/9/head");
         assertEquals("published", b.path("state").asText(), b.toString());
-        assertEquals(registry.host() + "/hello-fork-base", b.path("image").asText(),
+        assertEquals(
+                registry.host() + "/hello-fork-base",
+                b.path("image").asText(),
                 "the base branch's .multiarch.yaml decides, never the fork's");
         assertFalse(b.path("push").asBoolean());
         String page = api.page("/builds/" + b.path("id").asLong());
@@ -204,18 +230,29 @@ class GitHubIT {
         ObjectNode ping = GitHubEvents.example("ping", e -> true);
         byte[] body = CoordinatorApi.JSON.writeValueAsBytes(ping);
         String id = UUID.randomUUID().toString();
-        GitHubEvents.Delivered bad = GitHubEvents.deliver(rig.url() + "/webhook", "ping", id, body,
-                WebhookSignature.sign("not-the-secret", body));
+        GitHubEvents.Delivered bad = GitHubEvents.deliver(
+                rig.url() + "/webhook", "ping", id, body, WebhookSignature.sign("not-the-secret", body));
         assertEquals(403, bad.status());
-        assertEquals(401, GitHubEvents.deliver(rig.url() + "/webhook", "ping", id, body, null).status());
-        GitHubEvents.Delivered good = GitHubEvents.deliver(rig.url() + "/webhook", "ping", id, body,
-                WebhookSignature.sign(NEW_SECRET, body));
+        assertEquals(
+                401,
+                GitHubEvents.deliver(rig.url() + "/webhook", "ping", id, body, null)
+                        .status());
+        GitHubEvents.Delivered good =
+                GitHubEvents.deliver(rig.url() + "/webhook", "ping", id, body, WebhookSignature.sign(NEW_SECRET, body));
         assertEquals(202, good.status(), "the refused attempts stored nothing under this delivery id: " + good.body());
-        assertEquals(200, GitHubEvents.deliver(rig.url() + "/webhook", "ping", id, body,
-                WebhookSignature.sign(NEW_SECRET, body)).status(), "a redelivery is acknowledged, not processed");
+        assertEquals(
+                200,
+                GitHubEvents.deliver(rig.url() + "/webhook", "ping", id, body, WebhookSignature.sign(NEW_SECRET, body))
+                        .status(),
+                "a redelivery is acknowledged, not processed");
         byte[] form = "payload=%7B%7D".getBytes();
-        GitHubEvents.Delivered f = GitHubEvents.deliver(rig.url() + "/webhook", "ping", UUID.randomUUID().toString(),
-                form, WebhookSignature.sign(NEW_SECRET, form), "application/x-www-form-urlencoded");
+        GitHubEvents.Delivered f = GitHubEvents.deliver(
+                rig.url() + "/webhook",
+                "ping",
+                UUID.randomUUID().toString(),
+                form,
+                WebhookSignature.sign(NEW_SECRET, form),
+                "application/x-www-form-urlencoded");
         assertEquals(415, f.status());
         assertTrue(f.body().contains("must be application/json"), f.body());
     }
@@ -226,24 +263,37 @@ class GitHubIT {
         byte[] body = CoordinatorApi.JSON.writeValueAsBytes(tagPush("v2.0.0", commit));
         String id = UUID.randomUUID().toString();
         String sig = WebhookSignature.sign(NEW_SECRET, body);
-        assertEquals(202, GitHubEvents.deliver(rig.url() + "/webhook", "push", id, body, sig).status());
-        assertEquals(200, GitHubEvents.deliver(rig.url() + "/webhook", "push", id, body, sig).status());
+        assertEquals(
+                202,
+                GitHubEvents.deliver(rig.url() + "/webhook", "push", id, body, sig)
+                        .status());
+        assertEquals(
+                200,
+                GitHubEvents.deliver(rig.url() + "/webhook", "push", id, body, sig)
+                        .status());
         awaitBuild(commit, "refs/tags/v2.0.0");
         assertEquals(1, api.builds(commit).size());
     }
 
     @Test
     void invalidMultiarchYaml_failedOverallCheckNamesTheProblem() {
-        String commit = repo.commit("bad config", Map.of(".multiarch.yaml", "image: " + registry.host()
-                + "/bad\nplatforms: [linux/amd64]\nplatfroms: oops\n"));
-        assertEquals(202, GitHubEvents.deliver(rig.url() + "/webhook", "push", tagPush("v3.0.0", commit), NEW_SECRET)
-                .status());
+        String commit = repo.commit(
+                "bad config",
+                Map.of(
+                        ".multiarch.yaml",
+                        "image: " + registry.host() + "/bad\nplatforms: [linux/amd64]\nplatfroms: oops\n"));
+        assertEquals(
+                202,
+                GitHubEvents.deliver(rig.url() + "/webhook", "push", tagPush("v3.0.0", commit), NEW_SECRET)
+                        .status());
         JsonNode b = awaitBuild(commit, "refs/tags/v3.0.0");
         assertEquals("failed", b.path("state").asText());
-        Ports.await("the failed check", Duration.ofSeconds(60), () -> CheckRuns.of(github, commit).containsKey("multiarch"));
+        Ports.await("the failed check", Duration.ofSeconds(60), () -> CheckRuns.of(github, commit)
+                .containsKey("multiarch"));
         GitHubStandIn.Call last = CheckRuns.lastCall(github, commit, "multiarch");
         assertEquals("failure", last.body().path("conclusion").asText());
-        assertTrue(last.body().at("/output/summary").asText().contains(".multiarch.yaml:3: platfroms: unknown key"),
+        assertTrue(
+                last.body().at("/output/summary").asText().contains(".multiarch.yaml:3: platfroms: unknown key"),
                 last.body().toString());
     }
 
@@ -251,16 +301,21 @@ class GitHubIT {
     void gitHubFailingAndRateLimiting_finalStatesStillArrive() {
         String commit = repo.commit("flaky github", project("hello-flaky", "linux/amd64", RUN));
         github.failNext(3, 502, Map.of());
-        assertEquals(202, GitHubEvents.deliver(rig.url() + "/webhook", "push", tagPush("v4.0.0", commit), NEW_SECRET)
-                .status());
+        assertEquals(
+                202,
+                GitHubEvents.deliver(rig.url() + "/webhook", "push", tagPush("v4.0.0", commit), NEW_SECRET)
+                        .status());
         Ports.await("the build to start", DEADLINE, () -> !api.builds(commit).isEmpty());
-        github.failNext(4, 403, Map.of("X-RateLimit-Remaining", "0", "X-RateLimit-Limit", "5000",
-                "X-RateLimit-Reset", "{now+2}"));
+        github.failNext(
+                4,
+                403,
+                Map.of("X-RateLimit-Remaining", "0", "X-RateLimit-Limit", "5000", "X-RateLimit-Reset", "{now+2}"));
         JsonNode b = awaitBuild(commit, "refs/tags/v4.0.0");
         assertEquals("published", b.path("state").asText(), b.toString());
         Ports.await("final checks despite GitHub's errors", Duration.ofSeconds(90), () -> {
             Map<String, List<String>> runs = CheckRuns.of(github, commit);
-            return runs.size() == 2 && runs.values().stream().allMatch(l -> l.get(l.size() - 1).equals("completed/success"));
+            return runs.size() == 2
+                    && runs.values().stream().allMatch(l -> l.get(l.size() - 1).equals("completed/success"));
         });
         assertTrue(github.calls().stream().anyMatch(c -> c.status() == 502));
         assertTrue(github.calls().stream().anyMatch(c -> c.status() == 403));
@@ -269,15 +324,26 @@ class GitHubIT {
     @Test
     void closedPullRequest_cancelsItsBuild() {
         String base = repo.commit("base for slow pr", project("hello-slow", "linux/amd64", RUN));
-        Map<String, String> slow = project("hello-slow", "linux/amd64",
-                "RUN [\"/bin/busybox\", \"sleep\", \"30\"]\n");
+        Map<String, String> slow = project("hello-slow", "linux/amd64", "RUN [\"/bin/busybox\", \"sleep\", \"30\"]\n");
         String head = repo.commit("slow pr", slow);
-        assertEquals(202, GitHubEvents.deliver(rig.url() + "/webhook", "pull_request",
-                pullRequest("opened", 11, head, base, REPO, repo.cloneUrl()), NEW_SECRET).status());
+        assertEquals(
+                202,
+                GitHubEvents.deliver(
+                                rig.url() + "/webhook",
+                                "pull_request",
+                                pullRequest("opened", 11, head, base, REPO, repo.cloneUrl()),
+                                NEW_SECRET)
+                        .status());
         Ports.await("the PR build to run", DEADLINE, () -> api.builds(head).stream()
                 .anyMatch(b -> b.path("state").asText().equals("running")));
-        assertEquals(202, GitHubEvents.deliver(rig.url() + "/webhook", "pull_request",
-                pullRequest("closed", 11, head, base, REPO, repo.cloneUrl()), NEW_SECRET).status());
+        assertEquals(
+                202,
+                GitHubEvents.deliver(
+                                rig.url() + "/webhook",
+                                "pull_request",
+                                pullRequest("closed", 11, head, base, REPO, repo.cloneUrl()),
+                                NEW_SECRET)
+                        .status());
         JsonNode b = awaitBuild(head, "refs/pull/11/head");
         assertEquals("cancelled", b.path("state").asText(), b.toString());
         Ports.await("the cancelled check", Duration.ofSeconds(60), () -> {
@@ -289,31 +355,58 @@ class GitHubIT {
     @Test
     void newerPushToAPullRequest_cancelsTheOlderBuild() {
         String base = repo.commit("base for pushed-to pr", project("hello-sync", "linux/amd64", RUN));
-        String first = repo.commit("slow first version", project("hello-sync", "linux/amd64",
-                "RUN [\"/bin/busybox\", \"sleep\", \"30\"]\n"));
-        assertEquals(202, GitHubEvents.deliver(rig.url() + "/webhook", "pull_request",
-                pullRequest("opened", 13, first, base, REPO, repo.cloneUrl()), NEW_SECRET).status());
+        String first = repo.commit(
+                "slow first version",
+                project("hello-sync", "linux/amd64", "RUN [\"/bin/busybox\", \"sleep\", \"30\"]\n"));
+        assertEquals(
+                202,
+                GitHubEvents.deliver(
+                                rig.url() + "/webhook",
+                                "pull_request",
+                                pullRequest("opened", 13, first, base, REPO, repo.cloneUrl()),
+                                NEW_SECRET)
+                        .status());
         Ports.await("the first PR build to run", DEADLINE, () -> api.builds(first).stream()
                 .anyMatch(b -> b.path("state").asText().equals("running")));
         String second = repo.commit("fixed version", project("hello-sync", "linux/amd64", RUN));
-        assertEquals(202, GitHubEvents.deliver(rig.url() + "/webhook", "pull_request",
-                pullRequest("synchronize", 13, second, base, REPO, repo.cloneUrl()), NEW_SECRET).status());
-        assertEquals("cancelled", awaitBuild(first, "refs/pull/13/head").path("state").asText());
-        assertEquals("published", awaitBuild(second, "refs/pull/13/head").path("state").asText());
+        assertEquals(
+                202,
+                GitHubEvents.deliver(
+                                rig.url() + "/webhook",
+                                "pull_request",
+                                pullRequest("synchronize", 13, second, base, REPO, repo.cloneUrl()),
+                                NEW_SECRET)
+                        .status());
+        assertEquals(
+                "cancelled",
+                awaitBuild(first, "refs/pull/13/head").path("state").asText());
+        assertEquals(
+                "published",
+                awaitBuild(second, "refs/pull/13/head").path("state").asText());
     }
 
     @Test
     void checkRunRerequested_buildsTheCommitAgain() {
         String commit = repo.commit("rerun", project("hello-rerun", "linux/amd64", RUN));
-        assertEquals(202, GitHubEvents.deliver(rig.url() + "/webhook", "push", tagPush("v5.0.0", commit), NEW_SECRET)
-                .status());
+        assertEquals(
+                202,
+                GitHubEvents.deliver(rig.url() + "/webhook", "push", tagPush("v5.0.0", commit), NEW_SECRET)
+                        .status());
         awaitBuild(commit, "refs/tags/v5.0.0");
-        ObjectNode rerun = GitHubEvents.example("check_run", e -> e.path("action").asText().equals("rerequested"));
+        ObjectNode rerun =
+                GitHubEvents.example("check_run", e -> e.path("action").asText().equals("rerequested"));
         GitHubEvents.repoint(rerun, REPO, repo.cloneUrl(), INSTALLATION);
         ((ObjectNode) rerun.path("check_run")).put("head_sha", commit);
-        assertEquals(202, GitHubEvents.deliver(rig.url() + "/webhook", "check_run", rerun, NEW_SECRET).status());
-        Ports.await("a second build", DEADLINE, () -> api.builds(commit).size() == 2
-                && api.builds(commit).stream().allMatch(b -> b.path("state").asText().equals("published")));
+        assertEquals(
+                202,
+                GitHubEvents.deliver(rig.url() + "/webhook", "check_run", rerun, NEW_SECRET)
+                        .status());
+        Ports.await(
+                "a second build",
+                DEADLINE,
+                () -> api.builds(commit).size() == 2
+                        && api.builds(commit).stream()
+                                .allMatch(b -> b.path("state").asText().equals("published")));
     }
 
     @Test
@@ -323,34 +416,43 @@ class GitHubIT {
         byte[] body = CoordinatorApi.JSON.writeValueAsBytes(star);
         String sig = WebhookSignature.sign(NEW_SECRET, body);
         for (int i = 0; i < 50; i++) {
-            GitHubEvents.deliver(rig.url() + "/webhook", "star", UUID.randomUUID().toString(), body, sig);
+            GitHubEvents.deliver(
+                    rig.url() + "/webhook", "star", UUID.randomUUID().toString(), body, sig);
         }
         List<Long> micros = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
-            GitHubEvents.Delivered d = GitHubEvents.deliver(rig.url() + "/webhook", "star", UUID.randomUUID().toString(),
-                    body, sig);
+            GitHubEvents.Delivered d = GitHubEvents.deliver(
+                    rig.url() + "/webhook", "star", UUID.randomUUID().toString(), body, sig);
             assertEquals(202, d.status());
             micros.add(d.micros());
         }
         micros.sort(null);
-        String line = String.format(java.util.Locale.ROOT, "webhook acknowledgement over 300 deliveries "
-                + "(%d bytes, signed, stored): median %.2f ms, p99 %.2f ms, max %.2f ms%n", body.length,
-                micros.get(150) / 1000.0, micros.get(296) / 1000.0, micros.get(299) / 1000.0);
+        String line = String.format(
+                java.util.Locale.ROOT,
+                "webhook acknowledgement over 300 deliveries "
+                        + "(%d bytes, signed, stored): median %.2f ms, p99 %.2f ms, max %.2f ms%n",
+                body.length,
+                micros.get(150) / 1000.0,
+                micros.get(296) / 1000.0,
+                micros.get(299) / 1000.0);
         System.out.print(line);
         writeMeasurement("webhook-ack.txt", line);
     }
 
-    static ObjectNode pullRequest(String action, int number, String headSha, String baseSha, String headRepo,
-                                  String headClone) {
-        ObjectNode p = GitHubEvents.example("pull_request", e -> e.path("action").asText().equals("opened"));
+    static ObjectNode pullRequest(
+            String action, int number, String headSha, String baseSha, String headRepo, String headClone) {
+        ObjectNode p = GitHubEvents.example(
+                "pull_request", e -> e.path("action").asText().equals("opened"));
         GitHubEvents.repoint(p, REPO, repo.cloneUrl(), INSTALLATION);
         p.put("action", action).put("number", number);
         ObjectNode pr = (ObjectNode) p.path("pull_request");
         pr.put("number", number).put("state", action.equals("closed") ? "closed" : "open");
         ObjectNode head = (ObjectNode) pr.path("head");
         head.put("sha", headSha).put("ref", "feature-" + number);
-        ((ObjectNode) head.path("repo")).put("full_name", headRepo).put("clone_url", headClone).put("fork",
-                !headRepo.equals(REPO));
+        ((ObjectNode) head.path("repo"))
+                .put("full_name", headRepo)
+                .put("clone_url", headClone)
+                .put("fork", !headRepo.equals(REPO));
         ObjectNode base = (ObjectNode) pr.path("base");
         base.put("sha", baseSha).put("ref", "main");
         ((ObjectNode) base.path("repo")).put("full_name", REPO).put("clone_url", repo.cloneUrl());

@@ -64,7 +64,8 @@ class GitHubUnitTest {
 
     @Test
     void appKey_notAKey_isAClearError() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> AppJwt.readPrivateKey("-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n"));
         assertTrue(e.getMessage().contains("BEGIN RSA PRIVATE KEY"), e.getMessage());
     }
@@ -72,14 +73,19 @@ class GitHubUnitTest {
     @Test
     void shippedWorkflows_releaseOnTags_verifyPullRequests_edgeOff() {
         List<Workflow> ws = Workflow.load(Path.of("workflows"));
-        Workflow edge = ws.stream().filter(w -> w.name().equals("edge")).findFirst().orElseThrow();
+        Workflow edge =
+                ws.stream().filter(w -> w.name().equals("edge")).findFirst().orElseThrow();
         assertFalse(edge.enabled());
         assertTrue(edge.matches("main", "main"));
         assertFalse(edge.matches("feature", "main"));
-        Workflow release = ws.stream().filter(w -> w.on() == Workflow.Kind.TAG).findFirst().orElseThrow();
+        Workflow release =
+                ws.stream().filter(w -> w.on() == Workflow.Kind.TAG).findFirst().orElseThrow();
         assertTrue(release.publish());
         assertTrue(release.matches("v1.2.3", "main"));
-        Workflow prs = ws.stream().filter(w -> w.on() == Workflow.Kind.PULL_REQUEST).findFirst().orElseThrow();
+        Workflow prs = ws.stream()
+                .filter(w -> w.on() == Workflow.Kind.PULL_REQUEST)
+                .findFirst()
+                .orElseThrow();
         assertFalse(prs.publish());
     }
 
@@ -87,8 +93,8 @@ class GitHubUnitTest {
     void workflow_mistakesAreNamed() {
         ConfigException e = assertThrows(ConfigException.class, () -> Workflow.parse("w.yaml", "name: x\non: tags\n"));
         assertEquals("w.yaml:2: on: expected tag, branch or pull_request", e.getMessage());
-        ConfigException t = assertThrows(ConfigException.class, () -> Workflow.parse("w.yaml",
-                "name: x\non: branch\npublish: true\n"));
+        ConfigException t = assertThrows(
+                ConfigException.class, () -> Workflow.parse("w.yaml", "name: x\non: branch\npublish: true\n"));
         assertTrue(t.getMessage().contains("needs tags"), t.getMessage());
     }
 
@@ -97,8 +103,8 @@ class GitHubUnitTest {
         assertThrows(ConfigException.class, () -> GitHubConfig.of(Map.of("token", "t"), dir));
         assertThrows(ConfigException.class, () -> GitHubConfig.of(Map.of("webhook-secrets", "s"), dir));
         assertThrows(ConfigException.class, () -> GitHubConfig.of(Map.of("webhook-secrets", "s", "app-id", "1"), dir));
-        GitHubConfig c = GitHubConfig.of(Map.of("webhook-secrets", "a,b", "token", "ghp_secret",
-                "api-url", "https://ghe.example/api/v3/"), dir);
+        GitHubConfig c = GitHubConfig.of(
+                Map.of("webhook-secrets", "a,b", "token", "ghp_secret", "api-url", "https://ghe.example/api/v3/"), dir);
         assertEquals(List.of("a", "b"), c.webhookSecrets());
         assertEquals("https://ghe.example/api/v3", c.apiUrl());
         assertFalse(c.toString().contains("ghp_secret"));
@@ -108,8 +114,9 @@ class GitHubUnitTest {
     void retryTimes_followGitHubsHeaders() {
         Instant now = Instant.parse("2026-11-27T12:00:00Z");
         assertEquals(now.plusSeconds(7), RetryTimes.from(429, "7", null, null, now));
-        assertEquals(Instant.ofEpochSecond(now.getEpochSecond() + 31), RetryTimes.from(403, null, "0",
-                String.valueOf(now.getEpochSecond() + 30), now));
+        assertEquals(
+                Instant.ofEpochSecond(now.getEpochSecond() + 31),
+                RetryTimes.from(403, null, "0", String.valueOf(now.getEpochSecond() + 30), now));
         assertEquals(null, RetryTimes.from(502, null, null, null, now));
     }
 

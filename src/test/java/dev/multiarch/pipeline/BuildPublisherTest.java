@@ -2,7 +2,6 @@ package dev.multiarch.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.multiarch.pipeline.BuildSpec;
 import dev.multiarch.config.TagPlan;
 import dev.multiarch.config.TagRule;
 import dev.multiarch.store.BuildRecord;
@@ -20,9 +19,19 @@ class BuildPublisherTest {
 
     private static BuildRecord build(JdbcStore s, String gitTag) {
         TagPlan plan = TagPlan.of(gitTag, List.of(new TagRule.Semver()));
-        return s.createBuild(new NewBuild("r", "u", "c", "refs/tags/" + gitTag, "reg/app", "{}",
-                BuildSpec.tagsToJson(plan.tags()), plan.version().map(Object::toString).orElse(null), true, null,
-                List.of(new NewBuild.NewJob("linux/amd64", 60)), null));
+        return s.createBuild(new NewBuild(
+                "r",
+                "u",
+                "c",
+                "refs/tags/" + gitTag,
+                "reg/app",
+                "{}",
+                BuildSpec.tagsToJson(plan.tags()),
+                plan.version().map(Object::toString).orElse(null),
+                true,
+                null,
+                List.of(new NewBuild.NewJob("linux/amd64", 60)),
+                null));
     }
 
     private static void own(JdbcStore s, BuildRecord b, List<String> tags) {
@@ -62,7 +71,9 @@ class BuildPublisherTest {
             own(s, newer, p.decide(newer).take());
             BuildPublisher.TagDecision d = p.decide(older);
             assertEquals(List.of(), d.take());
-            assertEquals("3.0.0: build " + newer.id() + " is newer and already published it", d.skipped().get(0));
+            assertEquals(
+                    "3.0.0: build " + newer.id() + " is newer and already published it",
+                    d.skipped().get(0));
             assertEquals(4, p.decide(newer).take().size(), "publishing again after a restart is allowed");
         }
     }
@@ -70,7 +81,9 @@ class BuildPublisherTest {
     @Test
     void prerelease_takesOnlyItsOwnTag() {
         try (JdbcStore s = JdbcStore.embedded(dir)) {
-            assertEquals(List.of("2.0.0-rc.1"), new BuildPublisher(s).decide(build(s, "v2.0.0-rc.1")).take());
+            assertEquals(
+                    List.of("2.0.0-rc.1"),
+                    new BuildPublisher(s).decide(build(s, "v2.0.0-rc.1")).take());
         }
     }
 }

@@ -52,9 +52,11 @@ class FailoverIT {
     private long slowBuild(String name) throws IOException {
         GitRepo repo = GitRepo.create(Files.createDirectories(dir.resolve(name)));
         Map<String, String> files = new LinkedHashMap<>();
-        files.put("Dockerfile", "FROM scratch\nCOPY busybox /bin/busybox\n"
-                + "RUN [\"/bin/busybox\", \"sh\", \"-c\", \"/bin/busybox sleep 6 && /bin/busybox mkdir -p /etc "
-                + "&& /bin/busybox echo done > /etc/slow\"]\n");
+        files.put(
+                "Dockerfile",
+                "FROM scratch\nCOPY busybox /bin/busybox\n"
+                        + "RUN [\"/bin/busybox\", \"sh\", \"-c\", \"/bin/busybox sleep 6 && /bin/busybox mkdir -p /etc "
+                        + "&& /bin/busybox echo done > /etc/slow\"]\n");
         files.put("busybox", "@" + TestImages.busybox("amd64"));
         files.put(".multiarch.yaml", "image: " + registry.host() + "/" + name + "\nplatforms: [linux/amd64]\n");
         String commit = repo.commit("slow", files);
@@ -80,7 +82,8 @@ class FailoverIT {
         assertEquals(2, job.path("attempt").asInt(), job.toString());
         assertTrue(!job.path("runner").asText().equals(firstRunner), "the second attempt ran elsewhere: " + job);
         assertEquals(List.of("1", "1.0", "1.0.0", "latest"), Skopeo.tags(registry.host() + "/killed-runner"));
-        assertTrue(rig.coordinator().log().contains("stopped reporting (lease expired) on attempt 1; queued again"),
+        assertTrue(
+                rig.coordinator().log().contains("stopped reporting (lease expired) on attempt 1; queued again"),
                 rig.coordinator().log());
     }
 
@@ -94,7 +97,12 @@ class FailoverIT {
         JsonNode done = api.awaitEnd(id, DEADLINE);
         assertEquals("published", done.path("state").asText(), done.toString());
         assertEquals(List.of("1", "1.0", "1.0.0", "latest"), Skopeo.tags(registry.host() + "/restarted"));
-        assertEquals("done", Skopeo.fileInImage(registry.host() + "/restarted:latest",
-                dev.multiarch.platform.Platform.parse("linux/amd64"), "/etc/slow").strip());
+        assertEquals(
+                "done",
+                Skopeo.fileInImage(
+                                registry.host() + "/restarted:latest",
+                                dev.multiarch.platform.Platform.parse("linux/amd64"),
+                                "/etc/slow")
+                        .strip());
     }
 }

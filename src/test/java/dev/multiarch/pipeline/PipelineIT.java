@@ -40,8 +40,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PipelineIT {
     private static final Duration DEADLINE = Duration.ofMinutes(5);
-    private static final Map<String, String> UNAME = Map.of("linux/amd64", "x86_64", "linux/arm64", "aarch64",
-            "linux/arm/v7", "armv7l", "linux/ppc64le", "ppc64le", "linux/s390x", "s390x");
+    private static final Map<String, String> UNAME = Map.of(
+            "linux/amd64",
+            "x86_64",
+            "linux/arm64",
+            "aarch64",
+            "linux/arm/v7",
+            "armv7l",
+            "linux/ppc64le",
+            "ppc64le",
+            "linux/s390x",
+            "s390x");
 
     @TempDir
     static Path dir;
@@ -56,7 +65,8 @@ class PipelineIT {
         rig = new PipelineRig(dir, registry, 6);
         rig.startCoordinator();
         rig.startRunner("runner-amd64", List.of("linux/amd64"), List.of(), 1);
-        rig.startRunner("runner-qemu", List.of(), List.of("linux/arm64", "linux/arm/v7", "linux/ppc64le", "linux/s390x"), 2);
+        rig.startRunner(
+                "runner-qemu", List.of(), List.of("linux/arm64", "linux/arm/v7", "linux/ppc64le", "linux/s390x"), 2);
         api = rig.api();
     }
 
@@ -73,9 +83,11 @@ class PipelineIT {
     /** The Dockerfile, busybox for every architecture, and a .multiarch.yaml. */
     private static Map<String, String> project(String multiarchYaml, String runStep) {
         Map<String, String> files = new LinkedHashMap<>();
-        files.put("Dockerfile", "FROM scratch\nARG TARGETARCH\nARG TARGETVARIANT=\n"
-                + "COPY busybox-${TARGETARCH}${TARGETVARIANT} /bin/busybox\n"
-                + "RUN [\"/bin/busybox\", \"mkdir\", \"-p\", \"/etc\"]\n" + runStep);
+        files.put(
+                "Dockerfile",
+                "FROM scratch\nARG TARGETARCH\nARG TARGETVARIANT=\n"
+                        + "COPY busybox-${TARGETARCH}${TARGETVARIANT} /bin/busybox\n"
+                        + "RUN [\"/bin/busybox\", \"mkdir\", \"-p\", \"/etc\"]\n" + runStep);
         files.put("busybox-amd64", "@" + TestImages.busybox("amd64"));
         files.put("busybox-arm64", "@" + TestImages.busybox("arm64"));
         files.put("busybox-armv7", "@" + TestImages.busybox("armhf"));
@@ -92,8 +104,12 @@ class PipelineIT {
     void tagPush_fivePlatforms_publishesVerifiedIndexToEveryTag() throws IOException {
         GitRepo repo = GitRepo.create(Files.createDirectories(dir.resolve("five")));
         String image = registry.host() + "/five";
-        String commit = repo.commit("five platforms", project("image: " + image + "\n"
-                + "platforms: [linux/amd64, linux/arm64, linux/arm/v7, linux/ppc64le, linux/s390x]\n", UNAME_STEP));
+        String commit = repo.commit(
+                "five platforms",
+                project(
+                        "image: " + image + "\n"
+                                + "platforms: [linux/amd64, linux/arm64, linux/arm/v7, linux/ppc64le, linux/s390x]\n",
+                        UNAME_STEP));
         repo.tag("v1.2.3");
         long id = api.trigger(repo.cloneUrl(), commit, "refs/tags/v1.2.3", true).get(0);
         JsonNode b = api.awaitEnd(id, DEADLINE);
@@ -103,26 +119,39 @@ class PipelineIT {
         String indexDigest = b.path("indexDigest").asText();
         for (String tag : List.of("1.2.3", "1.2", "1", "latest")) {
             String raw = Skopeo.raw(image + ":" + tag, null);
-            assertEquals(indexDigest, Digest.sha256(raw.getBytes(StandardCharsets.UTF_8)).toString(), tag);
+            assertEquals(
+                    indexDigest,
+                    Digest.sha256(raw.getBytes(StandardCharsets.UTF_8)).toString(),
+                    tag);
             assertEquals(5, Skopeo.parse(raw).get("manifests").size());
         }
         Map<String, String> digests = new HashMap<>();
-        b.path("jobs").forEach(j -> digests.put(j.path("platform").asText(), j.path("digest").asText()));
+        b.path("jobs")
+                .forEach(j -> digests.put(
+                        j.path("platform").asText(), j.path("digest").asText()));
         for (Map.Entry<String, String> e : UNAME.entrySet()) {
             Platform p = Platform.parse(e.getKey());
             String config = Skopeo.rawConfig(image + ":1.2.3", p);
             JsonNode c = Skopeo.parse(config);
             assertEquals(p.architecture(), c.path("architecture").asText(), e.getKey());
             String wantConfig = Skopeo.parse(Skopeo.raw(image + "@" + digests.get(e.getKey()), null))
-                    .at("/config/digest").asText();
-            assertEquals(wantConfig, Digest.sha256(config.getBytes(StandardCharsets.UTF_8)).toString(),
+                    .at("/config/digest")
+                    .asText();
+            assertEquals(
+                    wantConfig,
+                    Digest.sha256(config.getBytes(StandardCharsets.UTF_8)).toString(),
                     e.getKey() + " resolves to the image its job built");
-            assertEquals(e.getValue(), Skopeo.fileInImage(image + ":latest", p, "/etc/built-on-arch").strip(),
+            assertEquals(
+                    e.getValue(),
+                    Skopeo.fileInImage(image + ":latest", p, "/etc/built-on-arch")
+                            .strip(),
                     "the RUN step ran on " + e.getKey());
         }
         b.path("jobs").forEach(j -> {
             String runner = j.path("runner").asText();
-            assertEquals(j.path("platform").asText().equals("linux/amd64"), runner.startsWith("runner-") && isAmd64Runner(runner),
+            assertEquals(
+                    j.path("platform").asText().equals("linux/amd64"),
+                    runner.startsWith("runner-") && isAmd64Runner(runner),
                     j.toString());
         });
 
@@ -144,9 +173,13 @@ class PipelineIT {
             lastJob = f.isAfter(lastJob) ? f : lastJob;
         }
         double total = Duration.between(created, done).toMillis() / 1000.0;
-        String timing = String.format(java.util.Locale.ROOT, "5-platform build: created → published %.2f s; "
-                + "slowest platform %.2f s; last platform reported → published (verify + publish) %.2f s%n",
-                total, slowest, Duration.between(lastJob, done).toMillis() / 1000.0);
+        String timing = String.format(
+                java.util.Locale.ROOT,
+                "5-platform build: created → published %.2f s; "
+                        + "slowest platform %.2f s; last platform reported → published (verify + publish) %.2f s%n",
+                total,
+                slowest,
+                Duration.between(lastJob, done).toMillis() / 1000.0);
         System.out.print(timing);
         Files.writeString(Path.of("target", "it-logs", "pipeline-timing.txt"), timing);
     }
@@ -154,15 +187,22 @@ class PipelineIT {
     private static final Map<String, String> RUNNER_NAMES = new HashMap<>();
 
     private static boolean isAmd64Runner(String runnerId) {
-        return RUNNER_NAMES.computeIfAbsent(runnerId, id -> rig.coordinator().log().lines()
-                .filter(l -> l.contains("registered " + id)).findFirst().orElse("")).contains("(runner-amd64)");
+        return RUNNER_NAMES
+                .computeIfAbsent(runnerId, id -> rig.coordinator()
+                        .log()
+                        .lines()
+                        .filter(l -> l.contains("registered " + id))
+                        .findFirst()
+                        .orElse(""))
+                .contains("(runner-amd64)");
     }
 
     @Test
     void latest_neverMovesBackwards() throws IOException {
         GitRepo repo = GitRepo.create(Files.createDirectories(dir.resolve("rollback")));
         String image = registry.host() + "/rollback";
-        Map<String, String> files = project("image: " + image + "\nplatforms: [linux/amd64, linux/arm64]\n", UNAME_STEP);
+        Map<String, String> files =
+                project("image: " + image + "\nplatforms: [linux/amd64, linux/arm64]\n", UNAME_STEP);
         String c2 = repo.commit("2.0.0", files);
         long b2 = api.trigger(repo.cloneUrl(), c2, "refs/tags/v2.0.0", true).get(0);
         JsonNode two = api.awaitEnd(b2, DEADLINE);
@@ -174,12 +214,17 @@ class PipelineIT {
 
         String d2 = two.path("indexDigest").asText();
         String d1 = one.path("indexDigest").asText();
-        Map<String, String> want = Map.of("latest", d2, "2", d2, "2.0", d2, "2.0.0", d2, "1.4.1", d1, "1.4", d1, "1", d1);
+        Map<String, String> want =
+                Map.of("latest", d2, "2", d2, "2.0", d2, "2.0.0", d2, "1.4.1", d1, "1.4", d1, "1", d1);
         for (Map.Entry<String, String> e : want.entrySet()) {
             String raw = Skopeo.raw(image + ":" + e.getKey(), null);
-            assertEquals(e.getValue(), Digest.sha256(raw.getBytes(StandardCharsets.UTF_8)).toString(), e.getKey());
+            assertEquals(
+                    e.getValue(),
+                    Digest.sha256(raw.getBytes(StandardCharsets.UTF_8)).toString(),
+                    e.getKey());
         }
-        assertTrue(one.path("published").asText().contains("latest: stays at 2.0.0 (newer than 1.4.1)"),
+        assertTrue(
+                one.path("published").asText().contains("latest: stays at 2.0.0 (newer than 1.4.1)"),
                 one.path("published").asText());
     }
 
@@ -187,13 +232,17 @@ class PipelineIT {
     void failedPlatform_publishesNothing() throws IOException {
         GitRepo repo = GitRepo.create(Files.createDirectories(dir.resolve("fails")));
         String image = registry.host() + "/fails";
-        String commit = repo.commit("fails on s390x", project("image: " + image + "\n"
-                + "platforms: [linux/amd64, linux/s390x]\n",
-                "RUN [\"/bin/busybox\", \"sh\", \"-c\", \"[ \\\"$(/bin/busybox uname -m)\\\" != s390x ]\"]\n"));
+        String commit = repo.commit(
+                "fails on s390x",
+                project(
+                        "image: " + image + "\n" + "platforms: [linux/amd64, linux/s390x]\n",
+                        "RUN [\"/bin/busybox\", \"sh\", \"-c\", \"[ \\\"$(/bin/busybox uname -m)\\\" != s390x ]\"]\n"));
         long id = api.trigger(repo.cloneUrl(), commit, "refs/tags/v1.0.0", true).get(0);
         JsonNode b = api.awaitEnd(id, DEADLINE);
         assertEquals("failed", b.path("state").asText(), b.toString());
-        assertTrue(b.path("error").asText().startsWith("linux/s390x: build failed (exit"), b.path("error").asText());
+        assertTrue(
+                b.path("error").asText().startsWith("linux/s390x: build failed (exit"),
+                b.path("error").asText());
         assertEquals(List.of(), Skopeo.tags(image), "no tag was published");
     }
 
@@ -203,8 +252,9 @@ class PipelineIT {
         GitRepo repo = GitRepo.create(Files.createDirectories(dir.resolve("pinned")));
         String image = registry.host() + "/pinned";
         Map<String, String> files = new LinkedHashMap<>();
-        files.put("Dockerfile", "FROM --platform=linux/amd64 " + registry.host() + "/base:amd64\n"
-                + "COPY busybox-amd64 /bin/tool\n");
+        files.put(
+                "Dockerfile",
+                "FROM --platform=linux/amd64 " + registry.host() + "/base:amd64\n" + "COPY busybox-amd64 /bin/tool\n");
         files.put("busybox-amd64", "@" + TestImages.busybox("amd64"));
         files.put(".multiarch.yaml", "image: " + image + "\nplatforms: [linux/arm64]\n");
         String commit = repo.commit("pinned amd64", files);
@@ -222,18 +272,21 @@ class PipelineIT {
     @Test
     void invalidMultiarchYaml_failsTheBuildNamingFileLineAndReason() throws IOException {
         GitRepo repo = GitRepo.create(Files.createDirectories(dir.resolve("invalid")));
-        String commit = repo.commit("bad config", Map.of(".multiarch.yaml",
-                "image: " + registry.host() + "/invalid\nplatforms:\n  - linux/arm64/v7\n"));
+        String commit = repo.commit(
+                "bad config",
+                Map.of(".multiarch.yaml", "image: " + registry.host() + "/invalid\nplatforms:\n  - linux/arm64/v7\n"));
         long id = api.trigger(repo.cloneUrl(), commit, "refs/tags/v1.0.0", true).get(0);
         JsonNode b = api.awaitEnd(id, Duration.ofSeconds(60));
         assertEquals("failed", b.path("state").asText());
-        assertEquals(".multiarch.yaml:3: platforms[0]: invalid platform linux/arm64/v7: variant 'v7' is not a variant "
-                + "of arm64; valid: v8, v8.0, v8.1, v8.2, v8.3, v8.4, …", b.path("error").asText());
+        assertEquals(
+                ".multiarch.yaml:3: platforms[0]: invalid platform linux/arm64/v7: variant 'v7' is not a variant "
+                        + "of arm64; valid: v8, v8.0, v8.1, v8.2, v8.3, v8.4, …",
+                b.path("error").asText());
         String missing = repo.commit("no config", Map.of());
         Files.delete(repo.work().resolve(".multiarch.yaml"));
         String gone = repo.commit("config removed", Map.of());
-        JsonNode m = api.awaitEnd(api.trigger(repo.cloneUrl(), gone, "refs/tags/v1.0.1", true).get(0),
-                Duration.ofSeconds(60));
+        JsonNode m = api.awaitEnd(
+                api.trigger(repo.cloneUrl(), gone, "refs/tags/v1.0.1", true).get(0), Duration.ofSeconds(60));
         assertTrue(m.path("error").asText().startsWith(".multiarch.yaml: not found at "), m.toString());
         assertNotNull(missing);
     }
@@ -246,22 +299,35 @@ class PipelineIT {
     void imageReportedUnderTheWrongPlatform_isRefused() throws Exception {
         GitRepo repo = GitRepo.create(Files.createDirectories(dir.resolve("liar")));
         String image = registry.host() + "/liar";
-        String commit = repo.commit("riscv", Map.of(".multiarch.yaml", "image: " + image + "\nplatforms: [linux/riscv64]\n"));
+        String commit =
+                repo.commit("riscv", Map.of(".multiarch.yaml", "image: " + image + "\nplatforms: [linux/riscv64]\n"));
         Digest amd64 = TestImages.push(Platform.parse("linux/amd64"), image + ":not-riscv", TestImages.Format.OCI);
-        OkHttpClient http = new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(30)).build();
+        OkHttpClient http =
+                new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(30)).build();
         MediaType json = MediaType.get("application/json");
         String token;
-        try (Response r = http.newCall(new Request.Builder().url(api.base() + "/api/runners/register")
-                .post(RequestBody.create("{\"name\":\"liar\",\"secret\":\"" + PipelineRig.SECRET
-                        + "\",\"nativePlatforms\":[\"linux/riscv64\"],\"qemuPlatforms\":[]}", json)).build()).execute()) {
+        try (Response r = http.newCall(new Request.Builder()
+                        .url(api.base() + "/api/runners/register")
+                        .post(RequestBody.create(
+                                "{\"name\":\"liar\",\"secret\":\"" + PipelineRig.SECRET
+                                        + "\",\"nativePlatforms\":[\"linux/riscv64\"],\"qemuPlatforms\":[]}",
+                                json))
+                        .build())
+                .execute()) {
             assertEquals(201, r.code());
-            token = CoordinatorApi.JSON.readTree(r.body().string()).path("token").asText();
+            token = CoordinatorApi.JSON
+                    .readTree(r.body().string())
+                    .path("token")
+                    .asText();
         }
         long id = api.trigger(repo.cloneUrl(), commit, "refs/tags/v1.0.0", true).get(0);
         JsonNode job = null;
         for (int i = 0; i < 10 && job == null; i++) {
-            try (Response r = http.newCall(new Request.Builder().url(api.base() + "/api/runners/poll")
-                    .header("Authorization", "Bearer " + token).post(RequestBody.create(new byte[0], json)).build())
+            try (Response r = http.newCall(new Request.Builder()
+                            .url(api.base() + "/api/runners/poll")
+                            .header("Authorization", "Bearer " + token)
+                            .post(RequestBody.create(new byte[0], json))
+                            .build())
                     .execute()) {
                 if (r.code() == 200) {
                     job = CoordinatorApi.JSON.readTree(r.body().string());
@@ -273,15 +339,20 @@ class PipelineIT {
         assertFalse(job.path("push").isNull(), "a tag build gets push credentials");
         String complete = "{\"attempt\":" + job.path("attempt").asInt() + ",\"digest\":\"" + amd64
                 + "\",\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"size\":1,\"addedLayers\":1}";
-        try (Response r = http.newCall(new Request.Builder().url(api.base() + "/api/jobs/" + job.path("jobId").asLong()
-                + "/complete").header("Authorization", "Bearer " + token).post(RequestBody.create(complete, json))
-                .build()).execute()) {
+        try (Response r = http.newCall(new Request.Builder()
+                        .url(api.base() + "/api/jobs/" + job.path("jobId").asLong() + "/complete")
+                        .header("Authorization", "Bearer " + token)
+                        .post(RequestBody.create(complete, json))
+                        .build())
+                .execute()) {
             assertEquals(204, r.code());
         }
         JsonNode b = api.awaitEnd(id, DEADLINE);
         assertEquals("failed", b.path("state").asText(), b.toString());
-        assertEquals("linux/riscv64: the image reported for it (" + amd64 + ") is linux/amd64 by its config; "
-                + "refusing to publish it as linux/riscv64", b.path("error").asText());
+        assertEquals(
+                "linux/riscv64: the image reported for it (" + amd64 + ") is linux/amd64 by its config; "
+                        + "refusing to publish it as linux/riscv64",
+                b.path("error").asText());
         assertEquals(List.of("not-riscv"), Skopeo.tags(image), "nothing but the test's own source tag");
         http.dispatcher().executorService().shutdown();
     }

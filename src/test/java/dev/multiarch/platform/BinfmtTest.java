@@ -14,11 +14,13 @@ class BinfmtTest {
 
     @Test
     void enabledQemuHandlers_becomePlatforms() throws Exception {
-        Files.writeString(dir.resolve("qemu-aarch64"), "enabled\ninterpreter /usr/libexec/qemu-binfmt/aarch64-binfmt-P\n");
+        Files.writeString(
+                dir.resolve("qemu-aarch64"), "enabled\ninterpreter /usr/libexec/qemu-binfmt/aarch64-binfmt-P\n");
         Files.writeString(dir.resolve("qemu-s390x"), "disabled\ninterpreter /usr/libexec/qemu-binfmt/s390x-binfmt-P\n");
         Files.writeString(dir.resolve("qemu-arm"), "enabled\n");
         Files.writeString(dir.resolve("python3.11"), "enabled\n");
-        assertEquals(List.of("linux/arm/v5", "linux/arm/v6", "linux/arm/v7", "linux/arm64"),
+        assertEquals(
+                List.of("linux/arm/v5", "linux/arm/v6", "linux/arm/v7", "linux/arm64"),
                 Binfmt.detect(dir).stream().map(Platform::shortForm).toList());
     }
 }

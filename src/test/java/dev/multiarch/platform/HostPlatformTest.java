@@ -20,22 +20,34 @@ class HostPlatformTest {
 
     @Test
     void fromFacts_readsArmVariantFromCpuinfo() {
-        assertEquals("linux/arm/v7", HostPlatform.fromFacts("Linux", "armv7l", RPI3_32BIT).shortForm());
-        assertEquals("linux/arm/v6", HostPlatform.fromFacts("Linux", "armv7l", ARMV6).shortForm());
-        assertEquals("linux/arm/v8", HostPlatform.fromFacts("Linux", "armv8l", AARCH32_ON_V8).shortForm());
+        assertEquals(
+                "linux/arm/v7",
+                HostPlatform.fromFacts("Linux", "armv7l", RPI3_32BIT).shortForm());
+        assertEquals(
+                "linux/arm/v6", HostPlatform.fromFacts("Linux", "armv7l", ARMV6).shortForm());
+        assertEquals(
+                "linux/arm/v8",
+                HostPlatform.fromFacts("Linux", "armv8l", AARCH32_ON_V8).shortForm());
     }
 
     @Test
     void fromFacts_fallsBackToUnameWhenCpuinfoLacksTheLine() {
-        assertEquals("linux/arm/v7", HostPlatform.fromFacts("Linux", "armv7l", "").shortForm());
-        assertEquals("linux/arm/v6", HostPlatform.fromFacts("Linux", "armv6l", "processor: 0\n").shortForm());
+        assertEquals(
+                "linux/arm/v7", HostPlatform.fromFacts("Linux", "armv7l", "").shortForm());
+        assertEquals(
+                "linux/arm/v6",
+                HostPlatform.fromFacts("Linux", "armv6l", "processor: 0\n").shortForm());
     }
 
     @Test
     void fromFacts_mapsUnameMachines() {
-        assertEquals("linux/amd64", HostPlatform.fromFacts("Linux", "x86_64", "").shortForm());
-        assertEquals("linux/arm64", HostPlatform.fromFacts("Linux", "aarch64", AARCH32_ON_V8).shortForm());
-        assertEquals("linux/ppc64le", HostPlatform.fromFacts("Linux", "ppc64le", "").shortForm());
+        assertEquals(
+                "linux/amd64", HostPlatform.fromFacts("Linux", "x86_64", "").shortForm());
+        assertEquals(
+                "linux/arm64",
+                HostPlatform.fromFacts("Linux", "aarch64", AARCH32_ON_V8).shortForm());
+        assertEquals(
+                "linux/ppc64le", HostPlatform.fromFacts("Linux", "ppc64le", "").shortForm());
         assertEquals("linux/s390x", HostPlatform.fromFacts("Linux", "s390x", "").shortForm());
         assertEquals("linux/386", HostPlatform.fromFacts("Linux", "i686", "").shortForm());
     }
@@ -53,17 +65,21 @@ class HostPlatformTest {
     @Test
     void runsNatively_amd64Runs386() {
         List<String> runs = HostPlatform.runsNatively(Platform.parse("linux/amd64"), false).stream()
-                .map(Platform::shortForm).toList();
+                .map(Platform::shortForm)
+                .toList();
         assertEquals(List.of("linux/amd64", "linux/386"), runs);
     }
 
     @Test
     void runsNatively_arm64RunsArm32OnlyWithAArch32() {
         List<String> with = HostPlatform.runsNatively(Platform.parse("linux/arm64"), true).stream()
-                .map(Platform::shortForm).toList();
-        assertTrue(with.containsAll(List.of("linux/arm64", "linux/arm/v8", "linux/arm/v7", "linux/arm/v6", "linux/arm/v5")));
+                .map(Platform::shortForm)
+                .toList();
+        assertTrue(with.containsAll(
+                List.of("linux/arm64", "linux/arm/v8", "linux/arm/v7", "linux/arm/v6", "linux/arm/v5")));
         List<String> without = HostPlatform.runsNatively(Platform.parse("linux/aarch64"), false).stream()
-                .map(Platform::shortForm).toList();
+                .map(Platform::shortForm)
+                .toList();
         assertEquals(List.of("linux/arm64"), without);
         assertFalse(without.contains("linux/arm/v7"));
     }
@@ -71,7 +87,8 @@ class HostPlatformTest {
     @Test
     void runsNatively_armV7RunsOlderArm() {
         List<String> runs = HostPlatform.runsNatively(Platform.parse("linux/arm/v7"), false).stream()
-                .map(Platform::shortForm).toList();
+                .map(Platform::shortForm)
+                .toList();
         assertEquals(List.of("linux/arm/v7", "linux/arm/v6", "linux/arm/v5"), runs);
     }
 }

@@ -45,7 +45,9 @@ class DockerConfigTest {
 
     @Test
     void missingFile_meansNoCredentials() {
-        assertTrue(DockerConfig.load(dir.resolve("nope.json")).lookup("reg.example").isEmpty());
+        assertTrue(DockerConfig.load(dir.resolve("nope.json"))
+                .lookup("reg.example")
+                .isEmpty());
     }
 
     @Test
@@ -84,7 +86,8 @@ class DockerConfigTest {
     @Test
     void credHelpers_perHost_runTheHelperWithTheServerOnStdin() throws Exception {
         helper("mt-test");
-        DockerConfig c = write("{\"credHelpers\":{\"reg.example:5000\":\"mt-test\"}}").withHelperDirectory(dir);
+        DockerConfig c =
+                write("{\"credHelpers\":{\"reg.example:5000\":\"mt-test\"}}").withHelperDirectory(dir);
         Credentials cr = c.lookup("reg.example:5000").orElseThrow();
         assertEquals("carol", cr.username());
         assertEquals("from-helper", cr.password());

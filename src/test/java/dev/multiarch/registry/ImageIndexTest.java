@@ -12,15 +12,18 @@ import org.junit.jupiter.api.Test;
 
 class ImageIndexTest {
     private static Descriptor image(String mediaType, char fill, String platform) {
-        return new Descriptor(mediaType, new Digest("sha256", String.valueOf(fill).repeat(64)), 500,
-                Platform.parse(platform), null);
+        return new Descriptor(
+                mediaType, new Digest("sha256", String.valueOf(fill).repeat(64)), 500, Platform.parse(platform), null);
     }
 
     @Test
     void auto_allDockerChildren_givesDockerList() {
-        Manifest m = ImageIndex.assemble(IndexType.AUTO, List.of(
-                image(MediaType.DOCKER_MANIFEST, 'a', "linux/amd64"),
-                image(MediaType.DOCKER_MANIFEST, 'b', "linux/arm/v7")), Map.of());
+        Manifest m = ImageIndex.assemble(
+                IndexType.AUTO,
+                List.of(
+                        image(MediaType.DOCKER_MANIFEST, 'a', "linux/amd64"),
+                        image(MediaType.DOCKER_MANIFEST, 'b', "linux/arm/v7")),
+                Map.of());
         assertEquals(MediaType.DOCKER_LIST, m.mediaType());
         assertEquals(MediaType.DOCKER_LIST, m.json().get("mediaType").asText());
         assertEquals(2, m.json().get("schemaVersion").asInt());
@@ -30,47 +33,75 @@ class ImageIndexTest {
 
     @Test
     void auto_anyOciChild_givesOciIndex() {
-        Manifest m = ImageIndex.assemble(IndexType.AUTO, List.of(
-                image(MediaType.DOCKER_MANIFEST, 'a', "linux/amd64"),
-                image(MediaType.OCI_MANIFEST, 'b', "linux/arm64")), Map.of());
+        Manifest m = ImageIndex.assemble(
+                IndexType.AUTO,
+                List.of(
+                        image(MediaType.DOCKER_MANIFEST, 'a', "linux/amd64"),
+                        image(MediaType.OCI_MANIFEST, 'b', "linux/arm64")),
+                Map.of());
         assertEquals(MediaType.OCI_INDEX, m.mediaType());
     }
 
     @Test
     void auto_annotations_giveOciIndexCarryingThem() {
-        Manifest m = ImageIndex.assemble(IndexType.AUTO, List.of(image(MediaType.DOCKER_MANIFEST, 'a', "linux/amd64")),
+        Manifest m = ImageIndex.assemble(
+                IndexType.AUTO,
+                List.of(image(MediaType.DOCKER_MANIFEST, 'a', "linux/amd64")),
                 Map.of("org.opencontainers.image.title", "x"));
         assertEquals(MediaType.OCI_INDEX, m.mediaType());
-        assertEquals("x", m.json().at("/annotations/org.opencontainers.image.title").asText());
+        assertEquals(
+                "x", m.json().at("/annotations/org.opencontainers.image.title").asText());
     }
 
     @Test
     void docker_refusesAnnotationsAndOciChildren() {
-        IllegalArgumentException a = assertThrows(IllegalArgumentException.class, () -> ImageIndex.assemble(
-                IndexType.DOCKER, List.of(image(MediaType.DOCKER_MANIFEST, 'a', "linux/amd64")), Map.of("k", "v")));
+        IllegalArgumentException a = assertThrows(
+                IllegalArgumentException.class,
+                () -> ImageIndex.assemble(
+                        IndexType.DOCKER,
+                        List.of(image(MediaType.DOCKER_MANIFEST, 'a', "linux/amd64")),
+                        Map.of("k", "v")));
         assertTrue(a.getMessage().contains("annotations are OCI-only"), a.getMessage());
-        IllegalArgumentException b = assertThrows(IllegalArgumentException.class, () -> ImageIndex.assemble(
-                IndexType.DOCKER, List.of(image(MediaType.OCI_MANIFEST, 'b', "linux/arm64")), Map.of()));
+        IllegalArgumentException b = assertThrows(
+                IllegalArgumentException.class,
+                () -> ImageIndex.assemble(
+                        IndexType.DOCKER, List.of(image(MediaType.OCI_MANIFEST, 'b', "linux/arm64")), Map.of()));
         assertTrue(b.getMessage().contains("Docker v2 manifests only"), b.getMessage());
         assertTrue(b.getMessage().contains("linux/arm64"), b.getMessage());
     }
 
     @Test
     void duplicatePlatform_refusedEvenWhenSpelledDifferently() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImageIndex.assemble(
-                IndexType.OCI, List.of(image(MediaType.OCI_MANIFEST, 'a', "linux/arm64/v8"),
-                        image(MediaType.OCI_MANIFEST, 'b', "linux/aarch64")), Map.of()));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> ImageIndex.assemble(
+                        IndexType.OCI,
+                        List.of(
+                                image(MediaType.OCI_MANIFEST, 'a', "linux/arm64/v8"),
+                                image(MediaType.OCI_MANIFEST, 'b', "linux/aarch64")),
+                        Map.of()));
         assertTrue(e.getMessage().contains("two entries for platform linux/arm64"), e.getMessage());
     }
 
     @Test
     void attestations_areExemptFromDuplicatesAndForceOci() {
         Descriptor img = image(MediaType.OCI_MANIFEST, 'a', "linux/amd64");
-        Descriptor att = new Descriptor(MediaType.OCI_MANIFEST, new Digest("sha256", "c".repeat(64)), 800,
-                Platform.of("unknown", "unknown", ""), Map.of(Descriptor.REFERENCE_TYPE, "attestation-manifest",
-                Descriptor.REFERENCE_DIGEST, img.digest().toString()));
-        Descriptor att2 = new Descriptor(MediaType.OCI_MANIFEST, new Digest("sha256", "d".repeat(64)), 800,
-                Platform.of("unknown", "unknown", ""), att.annotations());
+        Descriptor att = new Descriptor(
+                MediaType.OCI_MANIFEST,
+                new Digest("sha256", "c".repeat(64)),
+                800,
+                Platform.of("unknown", "unknown", ""),
+                Map.of(
+                        Descriptor.REFERENCE_TYPE,
+                        "attestation-manifest",
+                        Descriptor.REFERENCE_DIGEST,
+                        img.digest().toString()));
+        Descriptor att2 = new Descriptor(
+                MediaType.OCI_MANIFEST,
+                new Digest("sha256", "d".repeat(64)),
+                800,
+                Platform.of("unknown", "unknown", ""),
+                att.annotations());
         Manifest m = ImageIndex.assemble(IndexType.AUTO, List.of(img, att, att2), Map.of());
         assertEquals(MediaType.OCI_INDEX, m.mediaType());
         assertEquals(3, m.entries().size());
@@ -80,10 +111,17 @@ class ImageIndexTest {
 
     @Test
     void windowsPlatformFields_areWritten() {
-        Descriptor w = new Descriptor(MediaType.DOCKER_MANIFEST, new Digest("sha256", "e".repeat(64)), 1,
-                new Platform("windows", "amd64", "", "10.0.20348.2340", List.of("win32k"), List.of()), null);
+        Descriptor w = new Descriptor(
+                MediaType.DOCKER_MANIFEST,
+                new Digest("sha256", "e".repeat(64)),
+                1,
+                new Platform("windows", "amd64", "", "10.0.20348.2340", List.of("win32k"), List.of()),
+                null);
         Manifest m = ImageIndex.assemble(IndexType.AUTO, List.of(w), Map.of());
-        assertEquals("10.0.20348.2340", m.json().at("/manifests/0/platform/os.version").asText());
-        assertEquals("win32k", m.json().at("/manifests/0/platform/os.features/0").asText());
+        assertEquals(
+                "10.0.20348.2340",
+                m.json().at("/manifests/0/platform/os.version").asText());
+        assertEquals(
+                "win32k", m.json().at("/manifests/0/platform/os.features/0").asText());
     }
 }

@@ -18,7 +18,8 @@ class ImageReferenceTest {
         assertNull(r.tag());
         assertEquals("latest", r.manifestReference());
         assertEquals("registry-1.docker.io", r.apiHost());
-        assertEquals("estesp/debian", ImageReference.parse("estesp/debian:jessie").repository());
+        assertEquals(
+                "estesp/debian", ImageReference.parse("estesp/debian:jessie").repository());
     }
 
     @Test
@@ -35,14 +36,15 @@ class ImageReferenceTest {
     @Test
     void parse_localhostIsARegistry() {
         assertEquals("localhost", ImageReference.parse("localhost/app").registry());
-        assertEquals("localhost:5000", ImageReference.parse("localhost:5000/app:x").registry());
+        assertEquals(
+                "localhost:5000", ImageReference.parse("localhost:5000/app:x").registry());
     }
 
     @Test
     void parse_rejectsBadNames() {
         assertThrows(IllegalArgumentException.class, () -> ImageReference.parse("reg.io/App:1"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ImageReference.parse("reg.io/app:-bad"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> ImageReference.parse("reg.io/app:-bad"));
         assertTrue(e.getMessage().contains("invalid tag"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ImageReference.parse("reg.io/app@sha256:short"));
     }

@@ -1,12 +1,12 @@
 package dev.multiarch.registry;
 
-import dev.multiarch.base.Backoff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiarch.base.Backoff;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
  */
 class RegistryClientScriptedTest {
     private static final RetryPolicy FAST = new RetryPolicy(4, Duration.ofMillis(1), Duration.ofMillis(20));
-    private static final String INDEX = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaType.OCI_INDEX
-            + "\",\"manifests\":[]}";
+    private static final String INDEX =
+            "{\"schemaVersion\":2,\"mediaType\":\"" + MediaType.OCI_INDEX + "\",\"manifests\":[]}";
 
     private MockWebServer server;
     private String registry;
@@ -53,8 +53,13 @@ class RegistryClientScriptedTest {
     }
 
     private static MockResponse manifest(String body, String type) {
-        return new MockResponse.Builder().code(200).addHeader("Content-Type", type)
-                .addHeader("Docker-Content-Digest", Digest.sha256(body.getBytes()).toString()).body(body).build();
+        return new MockResponse.Builder()
+                .code(200)
+                .addHeader("Content-Type", type)
+                .addHeader(
+                        "Docker-Content-Digest", Digest.sha256(body.getBytes()).toString())
+                .body(body)
+                .build();
     }
 
     @Test
@@ -71,7 +76,10 @@ class RegistryClientScriptedTest {
 
     @Test
     void get_429WithRetryAfter_isHonouredThenSucceeds() throws Exception {
-        server.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After", "0").build());
+        server.enqueue(new MockResponse.Builder()
+                .code(429)
+                .addHeader("Retry-After", "0")
+                .build());
         server.enqueue(manifest(INDEX, MediaType.OCI_INDEX));
         try (RegistryClient c = client(CredentialSource.NONE, FAST)) {
             c.getManifest(ImageReference.parse(registry + "/app:1"));
@@ -81,23 +89,33 @@ class RegistryClientScriptedTest {
 
     @Test
     void retryAfter_parsesSecondsAndDates() {
-        assertEquals(Duration.ofSeconds(7), Backoff.retryAfter("7", java.time.Clock.systemUTC()).orElseThrow());
-        assertEquals(Duration.ZERO, Backoff.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT", java.time.Clock.systemUTC()).orElseThrow());
+        assertEquals(
+                Duration.ofSeconds(7),
+                Backoff.retryAfter("7", java.time.Clock.systemUTC()).orElseThrow());
+        assertEquals(
+                Duration.ZERO,
+                Backoff.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT", java.time.Clock.systemUTC())
+                        .orElseThrow());
         assertTrue(Backoff.retryAfter("soon", java.time.Clock.systemUTC()).isEmpty());
     }
 
     @Test
     void get_503Forever_givesUpWithCodeAndAttempts() {
         for (int i = 0; i < 4; i++) {
-            server.enqueue(new MockResponse.Builder().code(503)
-                    .body("{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"service unavailable\"}]}").build());
+            server.enqueue(new MockResponse.Builder()
+                    .code(503)
+                    .body("{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"service unavailable\"}]}")
+                    .build());
         }
         try (RegistryClient c = client(CredentialSource.NONE, FAST)) {
-            RegistryException e = assertThrows(RegistryException.class,
-                    () -> c.getManifest(ImageReference.parse(registry + "/app:1")));
+            RegistryException e = assertThrows(
+                    RegistryException.class, () -> c.getManifest(ImageReference.parse(registry + "/app:1")));
             assertEquals("UNAVAILABLE", e.code());
             assertEquals(503, e.httpStatus());
-            assertTrue(e.getMessage().startsWith("Tried to pull the manifest of " + registry + "/app:1 but failed because: UNAVAILABLE"),
+            assertTrue(
+                    e.getMessage()
+                            .startsWith("Tried to pull the manifest of " + registry
+                                    + "/app:1 but failed because: UNAVAILABLE"),
                     e.getMessage());
             assertTrue(e.getMessage().contains("retried 4 times"), e.getMessage());
         }
@@ -119,18 +137,22 @@ class RegistryClientScriptedTest {
             c.getManifest(ImageReference.parse(registry + "/app:1"));
         }
         String accept = server.takeRequest().getHeaders().get("Accept");
-        for (String t : List.of(MediaType.OCI_INDEX, MediaType.DOCKER_LIST, MediaType.OCI_MANIFEST, MediaType.DOCKER_MANIFEST)) {
+        for (String t : List.of(
+                MediaType.OCI_INDEX, MediaType.DOCKER_LIST, MediaType.OCI_MANIFEST, MediaType.DOCKER_MANIFEST)) {
             assertTrue(accept.contains(t), accept);
         }
     }
 
     @Test
     void put_registryDigestDiffers_isRefused() {
-        server.enqueue(new MockResponse.Builder().code(201)
-                .addHeader("Docker-Content-Digest", "sha256:" + "0".repeat(64)).build());
+        server.enqueue(new MockResponse.Builder()
+                .code(201)
+                .addHeader("Docker-Content-Digest", "sha256:" + "0".repeat(64))
+                .build());
         Manifest m = Manifest.of(INDEX.getBytes(), MediaType.OCI_INDEX);
         try (RegistryClient c = client(CredentialSource.NONE, FAST)) {
-            RegistryException e = assertThrows(RegistryException.class,
+            RegistryException e = assertThrows(
+                    RegistryException.class,
                     () -> c.putManifest(ImageReference.parse(registry + "/app:1"), m, "the index"));
             assertEquals("DIGEST_MISMATCH", e.code());
             assertTrue(e.getMessage().contains(m.digest().toString()), e.getMessage());
@@ -140,7 +162,10 @@ class RegistryClientScriptedTest {
     @Test
     void put_sendsExactBytesAndContentType() throws Exception {
         Manifest m = Manifest.of(INDEX.getBytes(), MediaType.OCI_INDEX);
-        server.enqueue(new MockResponse.Builder().code(201).addHeader("Docker-Content-Digest", m.digest().toString()).build());
+        server.enqueue(new MockResponse.Builder()
+                .code(201)
+                .addHeader("Docker-Content-Digest", m.digest().toString())
+                .build());
         try (RegistryClient c = client(CredentialSource.NONE, FAST)) {
             assertEquals(m.digest(), c.putManifest(ImageReference.parse(registry + "/app:1"), m, "the index"));
         }
@@ -152,11 +177,15 @@ class RegistryClientScriptedTest {
 
     @Test
     void get_byDigest_bytesThatDoNotHash_areRefused() {
-        server.enqueue(new MockResponse.Builder().code(200).addHeader("Content-Type", MediaType.OCI_INDEX).body(INDEX).build());
+        server.enqueue(new MockResponse.Builder()
+                .code(200)
+                .addHeader("Content-Type", MediaType.OCI_INDEX)
+                .body(INDEX)
+                .build());
         Digest other = Digest.sha256("something else".getBytes());
         try (RegistryClient c = client(CredentialSource.NONE, FAST)) {
-            RegistryException e = assertThrows(RegistryException.class,
-                    () -> c.getManifest(ImageReference.parse(registry + "/app@" + other)));
+            RegistryException e = assertThrows(
+                    RegistryException.class, () -> c.getManifest(ImageReference.parse(registry + "/app@" + other)));
             assertEquals("DIGEST_MISMATCH", e.code());
         }
     }
@@ -170,14 +199,22 @@ class RegistryClientScriptedTest {
             public MockResponse dispatch(RecordedRequest r) {
                 String path = r.getUrl().encodedPath();
                 if (path.equals("/token")) {
-                    tokenQueries.add(r.getUrl().query() + " auth=" + r.getHeaders().get("Authorization"));
-                    return new MockResponse.Builder().code(200)
-                            .body("{\"token\":\"tok-1\",\"expires_in\":300}").build();
+                    tokenQueries.add(
+                            r.getUrl().query() + " auth=" + r.getHeaders().get("Authorization"));
+                    return new MockResponse.Builder()
+                            .code(200)
+                            .body("{\"token\":\"tok-1\",\"expires_in\":300}")
+                            .build();
                 }
                 if (!"Bearer tok-1".equals(r.getHeaders().get("Authorization"))) {
-                    return new MockResponse.Builder().code(401).addHeader("WWW-Authenticate",
-                            "Bearer realm=\"http://" + registry + "/token\",service=\"test-registry\",scope=\"repository:app:pull\"")
-                            .body("{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}").build();
+                    return new MockResponse.Builder()
+                            .code(401)
+                            .addHeader(
+                                    "WWW-Authenticate",
+                                    "Bearer realm=\"http://" + registry
+                                            + "/token\",service=\"test-registry\",scope=\"repository:app:pull\"")
+                            .body("{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}")
+                            .build();
                 }
                 return manifest(INDEX, MediaType.OCI_INDEX);
             }
@@ -203,14 +240,16 @@ class RegistryClientScriptedTest {
                 if (r.getUrl().encodedPath().equals("/token")) {
                     return status(401);
                 }
-                return new MockResponse.Builder().code(401).addHeader("WWW-Authenticate",
-                        "Bearer realm=\"http://" + registry + "/token\",service=\"svc\"").build();
+                return new MockResponse.Builder()
+                        .code(401)
+                        .addHeader("WWW-Authenticate", "Bearer realm=\"http://" + registry + "/token\",service=\"svc\"")
+                        .build();
             }
         });
         CredentialSource creds = CredentialSource.forRegistry(registry, Credentials.basic("alice", "hunter2"));
         try (RegistryClient c = client(creds, FAST)) {
-            RegistryException e = assertThrows(RegistryException.class,
-                    () -> c.getManifest(ImageReference.parse(registry + "/app:1")));
+            RegistryException e = assertThrows(
+                    RegistryException.class, () -> c.getManifest(ImageReference.parse(registry + "/app:1")));
             assertEquals("UNAUTHORIZED", e.code());
             assertTrue(e.getMessage().contains("user 'alice'"), e.getMessage());
             assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
@@ -225,11 +264,18 @@ class RegistryClientScriptedTest {
             public MockResponse dispatch(RecordedRequest r) {
                 if (r.getUrl().encodedPath().equals("/token")) {
                     forms.add(r.getMethod() + " " + r.getBody().utf8());
-                    return new MockResponse.Builder().code(200).body("{\"access_token\":\"tok-2\"}").build();
+                    return new MockResponse.Builder()
+                            .code(200)
+                            .body("{\"access_token\":\"tok-2\"}")
+                            .build();
                 }
                 if (!"Bearer tok-2".equals(r.getHeaders().get("Authorization"))) {
-                    return new MockResponse.Builder().code(401).addHeader("WWW-Authenticate",
-                            "Bearer realm=\"http://" + registry + "/token\",service=\"svc\"").build();
+                    return new MockResponse.Builder()
+                            .code(401)
+                            .addHeader(
+                                    "WWW-Authenticate",
+                                    "Bearer realm=\"http://" + registry + "/token\",service=\"svc\"")
+                            .build();
                 }
                 return manifest(INDEX, MediaType.OCI_INDEX);
             }
@@ -251,8 +297,10 @@ class RegistryClientScriptedTest {
             @Override
             public MockResponse dispatch(RecordedRequest r) {
                 if (r.getHeaders().get("Authorization") == null) {
-                    return new MockResponse.Builder().code(401)
-                            .addHeader("WWW-Authenticate", "Basic realm=\"Registry Realm\"").build();
+                    return new MockResponse.Builder()
+                            .code(401)
+                            .addHeader("WWW-Authenticate", "Basic realm=\"Registry Realm\"")
+                            .build();
                 }
                 return manifest(INDEX, MediaType.OCI_INDEX);
             }
@@ -267,11 +315,14 @@ class RegistryClientScriptedTest {
 
     @Test
     void noCredentials_basicChallenge_isUnauthorizedWithHint() {
-        server.enqueue(new MockResponse.Builder().code(401).addHeader("WWW-Authenticate", "Basic realm=\"r\"")
-                .body("{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}").build());
+        server.enqueue(new MockResponse.Builder()
+                .code(401)
+                .addHeader("WWW-Authenticate", "Basic realm=\"r\"")
+                .body("{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}")
+                .build());
         try (RegistryClient c = client(CredentialSource.NONE, FAST)) {
-            RegistryException e = assertThrows(RegistryException.class,
-                    () -> c.getManifest(ImageReference.parse(registry + "/app:1")));
+            RegistryException e = assertThrows(
+                    RegistryException.class, () -> c.getManifest(ImageReference.parse(registry + "/app:1")));
             assertEquals("UNAUTHORIZED", e.code());
             assertTrue(e.getMessage().contains("--username/--password"), e.getMessage());
         }
@@ -280,7 +331,8 @@ class RegistryClientScriptedTest {
     @Test
     void unreachable_registry_saysSoAfterBoundedAttempts() throws Exception {
         server.close();
-        try (RegistryClient c = client(CredentialSource.NONE, new RetryPolicy(2, Duration.ofMillis(1), Duration.ofMillis(5)))) {
+        try (RegistryClient c =
+                client(CredentialSource.NONE, new RetryPolicy(2, Duration.ofMillis(1), Duration.ofMillis(5)))) {
             RegistryException e = assertThrows(RegistryException.class, () -> c.ping(registry));
             assertEquals("UNREACHABLE", e.code());
             assertEquals(0, e.httpStatus());

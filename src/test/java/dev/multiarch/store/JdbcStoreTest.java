@@ -20,9 +20,19 @@ class JdbcStoreTest {
     Path dir;
 
     private static NewBuild twoPlatforms() {
-        return new NewBuild("acme/app", "file:///repo.git", "a".repeat(40), "refs/tags/v1.0.0", "reg/acme/app", "{}",
-                "[]", "1.0.0", true, null, List.of(new NewBuild.NewJob("linux/amd64", 600),
-                new NewBuild.NewJob("linux/arm64", 600)), null);
+        return new NewBuild(
+                "acme/app",
+                "file:///repo.git",
+                "a".repeat(40),
+                "refs/tags/v1.0.0",
+                "reg/acme/app",
+                "{}",
+                "[]",
+                "1.0.0",
+                true,
+                null,
+                List.of(new NewBuild.NewJob("linux/amd64", 600), new NewBuild.NewJob("linux/arm64", 600)),
+                null);
     }
 
     private static Instant later() {
@@ -40,12 +50,16 @@ class JdbcStoreTest {
             assertTrue(s.claimJob(jobs.get(0).id(), "r2", later()).isEmpty(), "a claimed job cannot be claimed again");
             assertEquals(BuildState.RUNNING, s.build(b.id()).orElseThrow().state());
             JobRecord j2 = s.claimJob(jobs.get(1).id(), "r2", later()).orElseThrow();
-            assertEquals(Store.Completion.RECORDED, s.completeJob(j1.id(), "r1", 1,
-                    JobResult.success("sha256:" + "1".repeat(64), "m", 10, 1)));
-            assertEquals(Store.Completion.STALE, s.completeJob(j2.id(), "r1", 1,
-                    JobResult.success("sha256:" + "2".repeat(64), "m", 10, 1)), "not r1's job");
-            assertEquals(Store.Completion.BUILD_READY, s.completeJob(j2.id(), "r2", 1,
-                    JobResult.success("sha256:" + "2".repeat(64), "m", 10, 1)));
+            assertEquals(
+                    Store.Completion.RECORDED,
+                    s.completeJob(j1.id(), "r1", 1, JobResult.success("sha256:" + "1".repeat(64), "m", 10, 1)));
+            assertEquals(
+                    Store.Completion.STALE,
+                    s.completeJob(j2.id(), "r1", 1, JobResult.success("sha256:" + "2".repeat(64), "m", 10, 1)),
+                    "not r1's job");
+            assertEquals(
+                    Store.Completion.BUILD_READY,
+                    s.completeJob(j2.id(), "r2", 1, JobResult.success("sha256:" + "2".repeat(64), "m", 10, 1)));
             assertEquals(BuildState.VERIFYING, s.build(b.id()).orElseThrow().state());
         }
     }
@@ -58,8 +72,8 @@ class JdbcStoreTest {
                 for (int i = 0; i < 5; i++) {
                     jobs.add(new NewBuild.NewJob("linux/p" + i, 600));
                 }
-                BuildRecord b = s.createBuild(new NewBuild("r", "u", "c", "ref", "img", "{}", "[]", null, true, null,
-                        jobs, null));
+                BuildRecord b = s.createBuild(
+                        new NewBuild("r", "u", "c", "ref", "img", "{}", "[]", null, true, null, jobs, null));
                 List<JobRecord> claimed = new ArrayList<>();
                 for (JobRecord j : s.jobs(b.id())) {
                     claimed.add(s.claimJob(j.id(), "runner-" + j.id(), later()).orElseThrow());
@@ -70,7 +84,10 @@ class JdbcStoreTest {
                 for (JobRecord j : claimed) {
                     results.add(pool.submit(() -> {
                         go.await();
-                        return s.completeJob(j.id(), "runner-" + j.id(), 1,
+                        return s.completeJob(
+                                j.id(),
+                                "runner-" + j.id(),
+                                1,
                                 JobResult.success("sha256:" + "3".repeat(64), "m", 1, 1));
                     }));
                 }
@@ -97,7 +114,9 @@ class JdbcStoreTest {
             List<JobRecord> touched = s.expireLeases(Instant.now(), 2);
             assertEquals(1, touched.size());
             assertEquals(JobState.QUEUED, touched.get(0).state());
-            assertTrue(touched.get(0).error().contains("runner r1 stopped reporting"), touched.get(0).error());
+            assertTrue(
+                    touched.get(0).error().contains("runner r1 stopped reporting"),
+                    touched.get(0).error());
             assertFalse(s.heartbeat(jobId, "r1", 1, later()), "the old lease is gone");
             JobRecord again = s.claimJob(jobId, "r2", past).orElseThrow();
             assertEquals(2, again.attempt());
@@ -140,19 +159,34 @@ class JdbcStoreTest {
             assertEquals(BuildState.RUNNING, s.build(id).orElseThrow().state());
             assertTrue(s.heartbeat(jobId, "r1", 1, later()));
             List<LogChunk> logs = s.logs(jobId, 0);
-            assertEquals(List.of("step 1\n", "step 2\n"), logs.stream().map(LogChunk::text).toList());
+            assertEquals(
+                    List.of("step 1\n", "step 2\n"),
+                    logs.stream().map(LogChunk::text).toList());
             assertEquals(1, s.logs(jobId, logs.get(0).seq()).size());
-            assertEquals("1.0.0", s.tagOwner("reg/acme/app", "latest").orElseThrow().version());
+            assertEquals(
+                    "1.0.0", s.tagOwner("reg/acme/app", "latest").orElseThrow().version());
             s.setTagOwner("reg/acme/app", "latest", id, "2.0.0");
-            assertEquals("2.0.0", s.tagOwner("reg/acme/app", "latest").orElseThrow().version());
+            assertEquals(
+                    "2.0.0", s.tagOwner("reg/acme/app", "latest").orElseThrow().version());
         }
     }
 
     @Test
     void invalidConfigBuild_isRecordedAsFailedWithoutJobs() {
         try (JdbcStore s = JdbcStore.embedded(dir)) {
-            BuildRecord b = s.createBuild(new NewBuild("r", "u", "c", "ref", null, null, null, null, true, null,
-                    List.of(), ".multiarch.yaml:3: platforms[0]: bad"));
+            BuildRecord b = s.createBuild(new NewBuild(
+                    "r",
+                    "u",
+                    "c",
+                    "ref",
+                    null,
+                    null,
+                    null,
+                    null,
+                    true,
+                    null,
+                    List.of(),
+                    ".multiarch.yaml:3: platforms[0]: bad"));
             assertEquals(BuildState.FAILED, b.state());
             assertTrue(s.jobs(b.id()).isEmpty());
         }

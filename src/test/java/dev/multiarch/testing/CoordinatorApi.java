@@ -18,7 +18,8 @@ public final class CoordinatorApi {
     public static final ObjectMapper JSON = new ObjectMapper();
     private final String base;
     private final String secret;
-    private final OkHttpClient http = new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(60)).build();
+    private final OkHttpClient http =
+            new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(60)).build();
 
     public CoordinatorApi(String base, String secret) {
         this.base = base;
@@ -30,7 +31,9 @@ public final class CoordinatorApi {
     }
 
     public boolean up() {
-        try (Response r = http.newCall(new Request.Builder().url(base + "/healthz").build()).execute()) {
+        try (Response r = http.newCall(
+                        new Request.Builder().url(base + "/healthz").build())
+                .execute()) {
             return r.isSuccessful();
         } catch (IOException e) {
             return false;
@@ -39,10 +42,17 @@ public final class CoordinatorApi {
 
     public List<Long> trigger(String cloneUrl, String commit, String ref, boolean push) {
         try {
-            var body = JSON.createObjectNode().put("repo", "test/repo").put("cloneUrl", cloneUrl).put("commit", commit)
-                    .put("ref", ref).put("push", push);
-            Request req = new Request.Builder().url(base + "/api/builds").header("Authorization", "Bearer " + secret)
-                    .post(RequestBody.create(JSON.writeValueAsBytes(body), MediaType.get("application/json"))).build();
+            var body = JSON.createObjectNode()
+                    .put("repo", "test/repo")
+                    .put("cloneUrl", cloneUrl)
+                    .put("commit", commit)
+                    .put("ref", ref)
+                    .put("push", push);
+            Request req = new Request.Builder()
+                    .url(base + "/api/builds")
+                    .header("Authorization", "Bearer " + secret)
+                    .post(RequestBody.create(JSON.writeValueAsBytes(body), MediaType.get("application/json")))
+                    .build();
             try (Response r = http.newCall(req).execute()) {
                 String text = r.body().string();
                 if (r.code() != 201) {
@@ -59,7 +69,10 @@ public final class CoordinatorApi {
 
     /** Builds of one commit, newest first. */
     public List<JsonNode> builds(String commit) {
-        try (Response r = http.newCall(new Request.Builder().url(base + "/api/builds?commit=" + commit).build()).execute()) {
+        try (Response r = http.newCall(new Request.Builder()
+                        .url(base + "/api/builds?commit=" + commit)
+                        .build())
+                .execute()) {
             List<JsonNode> out = new ArrayList<>();
             JSON.readTree(r.body().string()).forEach(out::add);
             return out;
@@ -69,7 +82,9 @@ public final class CoordinatorApi {
     }
 
     public JsonNode build(long id) {
-        try (Response r = http.newCall(new Request.Builder().url(base + "/api/builds/" + id).build()).execute()) {
+        try (Response r = http.newCall(
+                        new Request.Builder().url(base + "/api/builds/" + id).build())
+                .execute()) {
             return JSON.readTree(r.body().string());
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -77,7 +92,8 @@ public final class CoordinatorApi {
     }
 
     public String page(String path) {
-        try (Response r = http.newCall(new Request.Builder().url(base + path).build()).execute()) {
+        try (Response r =
+                http.newCall(new Request.Builder().url(base + path).build()).execute()) {
             return r.body().string();
         } catch (IOException e) {
             throw new IllegalStateException(e);

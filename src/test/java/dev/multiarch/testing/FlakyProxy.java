@@ -21,13 +21,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * having a bad minute), then forwards everything unchanged.
  */
 public final class FlakyProxy implements AutoCloseable {
-    private static final Set<String> HOP = Set.of("connection", "content-length", "host", "transfer-encoding",
-            "upgrade", "keep-alive", "expect", "te", "trailer", "proxy-connection");
+    private static final Set<String> HOP = Set.of(
+            "connection",
+            "content-length",
+            "host",
+            "transfer-encoding",
+            "upgrade",
+            "keep-alive",
+            "expect",
+            "te",
+            "trailer",
+            "proxy-connection");
 
     private final HttpServer server;
     private final AtomicInteger remainingFailures;
     private final AtomicInteger failed = new AtomicInteger();
-    private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
 
     public FlakyProxy(String upstreamHost, int failures) throws IOException {
         this.remainingFailures = new AtomicInteger(failures);
@@ -60,9 +70,13 @@ public final class FlakyProxy implements AutoCloseable {
                 return;
             }
             HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create("http://" + upstream + ex.getRequestURI()))
-                    .method(ex.getRequestMethod(), body.length == 0 && !ex.getRequestMethod().equals("PUT")
-                            && !ex.getRequestMethod().equals("POST") ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofByteArray(body));
+                    .method(
+                            ex.getRequestMethod(),
+                            body.length == 0
+                                            && !ex.getRequestMethod().equals("PUT")
+                                            && !ex.getRequestMethod().equals("POST")
+                                    ? HttpRequest.BodyPublishers.noBody()
+                                    : HttpRequest.BodyPublishers.ofByteArray(body));
             ex.getRequestHeaders().forEach((k, vs) -> {
                 if (!HOP.contains(k.toLowerCase(Locale.ROOT))) {
                     vs.forEach(v -> rb.header(k, v));
@@ -71,8 +85,9 @@ public final class FlakyProxy implements AutoCloseable {
             HttpResponse<byte[]> r = http.send(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
             r.headers().map().forEach((k, vs) -> {
                 if (!HOP.contains(k.toLowerCase(Locale.ROOT)) && !k.startsWith(":")) {
-                    List<String> out = vs.stream().map(v -> k.equalsIgnoreCase("Location")
-                            ? v.replace(upstream, host()) : v).toList();
+                    List<String> out = vs.stream()
+                            .map(v -> k.equalsIgnoreCase("Location") ? v.replace(upstream, host()) : v)
+                            .toList();
                     ex.getResponseHeaders().put(k, out);
                 }
             });

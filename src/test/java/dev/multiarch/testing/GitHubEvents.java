@@ -33,7 +33,9 @@ public final class GitHubEvents {
     public static synchronized ObjectNode example(String event, Predicate<JsonNode> which) {
         try {
             if (examples == null) {
-                examples = JSON.readTree(GitHubStandIn.fixtures().resolve("webhooks-examples.json").toFile());
+                examples = JSON.readTree(GitHubStandIn.fixtures()
+                        .resolve("webhooks-examples.json")
+                        .toFile());
             }
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -53,11 +55,15 @@ public final class GitHubEvents {
     /** Points a payload's repository (and installation) at a test repository. */
     public static ObjectNode repoint(ObjectNode p, String fullName, String cloneUrl, long installation) {
         ObjectNode repo = (ObjectNode) p.path("repository");
-        repo.put("full_name", fullName).put("name", fullName.split("/")[1]).put("clone_url", cloneUrl)
+        repo.put("full_name", fullName)
+                .put("name", fullName.split("/")[1])
+                .put("clone_url", cloneUrl)
                 .put("default_branch", "main");
         ((ObjectNode) repo.path("owner")).put("login", fullName.split("/")[0]);
         if (installation > 0) {
-            p.putObject("installation").put("id", installation).put("node_id", "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==");
+            p.putObject("installation")
+                    .put("id", installation)
+                    .put("node_id", "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==");
         }
         return p;
     }
@@ -65,15 +71,17 @@ public final class GitHubEvents {
     /** A delivery's result: the status and the text the coordinator answered. */
     public record Delivered(int status, String body, long micros) {}
 
-    private static final OkHttpClient HTTP = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(30)).build();
+    private static final OkHttpClient HTTP =
+            new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(30)).build();
 
     public static Delivered deliver(String url, String event, String deliveryId, byte[] body, String signature) {
         return deliver(url, event, deliveryId, body, signature, "application/json");
     }
 
-    public static Delivered deliver(String url, String event, String deliveryId, byte[] body, String signature,
-                                    String contentType) {
-        Request.Builder b = new Request.Builder().url(url)
+    public static Delivered deliver(
+            String url, String event, String deliveryId, byte[] body, String signature, String contentType) {
+        Request.Builder b = new Request.Builder()
+                .url(url)
                 .header("X-GitHub-Event", event)
                 .header("X-GitHub-Delivery", deliveryId)
                 .header("X-GitHub-Hook-ID", "4242")
@@ -108,8 +116,9 @@ public final class GitHubEvents {
             g.initialize(2048);
             KeyPair kp = g.generateKeyPair();
             byte[] pkcs1 = pkcs1(kp.getPrivate().getEncoded());
-            String pem = "-----BEGIN RSA PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes())
-                    .encodeToString(pkcs1) + "\n-----END RSA PRIVATE KEY-----\n";
+            String pem = "-----BEGIN RSA PRIVATE KEY-----\n"
+                    + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(pkcs1)
+                    + "\n-----END RSA PRIVATE KEY-----\n";
             java.nio.file.Files.writeString(pemFile, pem);
             return kp;
         } catch (Exception e) {
@@ -120,10 +129,10 @@ public final class GitHubEvents {
     /** The RSAPrivateKey inside a PKCS#8 PrivateKeyInfo: the content of its last element, the OCTET STRING. */
     static byte[] pkcs1(byte[] pkcs8) {
         int[] pos = {0};
-        readHeader(pkcs8, pos);            // SEQUENCE
-        skip(pkcs8, pos);                  // INTEGER version
-        skip(pkcs8, pos);                  // AlgorithmIdentifier
-        int len = readHeader(pkcs8, pos);  // OCTET STRING
+        readHeader(pkcs8, pos); // SEQUENCE
+        skip(pkcs8, pos); // INTEGER version
+        skip(pkcs8, pos); // AlgorithmIdentifier
+        int len = readHeader(pkcs8, pos); // OCTET STRING
         byte[] out = new byte[len];
         System.arraycopy(pkcs8, pos[0], out, 0, len);
         return out;

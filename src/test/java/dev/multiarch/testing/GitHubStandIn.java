@@ -76,15 +76,20 @@ public final class GitHubStandIn implements AutoCloseable {
         JsonNode spec = JSON.readTree(openapi.toFile());
         for (Iterator<Map.Entry<String, JsonNode>> it = spec.path("paths").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> p = it.next();
-            String regex = Pattern.quote(p.getKey()).replace("{path}", "\\E(.+)\\Q")
+            String regex = Pattern.quote(p.getKey())
+                    .replace("{path}", "\\E(.+)\\Q")
                     .replaceAll("\\{[a-z_]+}", "\\\\E([^/]+)\\\\Q");
             for (Iterator<Map.Entry<String, JsonNode>> m = p.getValue().fields(); m.hasNext(); ) {
                 Map.Entry<String, JsonNode> op = m.next();
                 JsonNode schema = op.getValue().at("/requestBody/content/application~1json/schema");
-                Validator v = schema.isMissingNode() ? null : Validator.create(
-                        JsonSchema.of(new JsonObject(JSON.writeValueAsString(openApiToJsonSchema(schema.deepCopy())))),
-                        new JsonSchemaOptions().setDraft(Draft.DRAFT4).setBaseUri("https://stand-in.invalid/"));
-                operations.add(new Operation(p.getKey(), Pattern.compile(regex), op.getKey().toUpperCase(), v));
+                Validator v = schema.isMissingNode()
+                        ? null
+                        : Validator.create(
+                                JsonSchema.of(new JsonObject(
+                                        JSON.writeValueAsString(openApiToJsonSchema(schema.deepCopy())))),
+                                new JsonSchemaOptions().setDraft(Draft.DRAFT4).setBaseUri("https://stand-in.invalid/"));
+                operations.add(new Operation(
+                        p.getKey(), Pattern.compile(regex), op.getKey().toUpperCase(), v));
             }
         }
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -97,8 +102,11 @@ public final class GitHubStandIn implements AutoCloseable {
     static JsonNode openApiToJsonSchema(JsonNode n) {
         if (n.isObject()) {
             ObjectNode o = (ObjectNode) n;
-            if (o.path("nullable").asBoolean(false) && o.has("type") && o.get("type").isTextual()) {
-                ArrayNode types = JSON.createArrayNode().add(o.get("type").asText()).add("null");
+            if (o.path("nullable").asBoolean(false)
+                    && o.has("type")
+                    && o.get("type").isTextual()) {
+                ArrayNode types =
+                        JSON.createArrayNode().add(o.get("type").asText()).add("null");
                 o.set("type", types);
             }
             o.remove("nullable");
@@ -178,37 +186,56 @@ public final class GitHubStandIn implements AutoCloseable {
                 return;
             }
             if (op.body != null && body != null) {
-                OutputUnit out = op.body.validate(body.isObject() ? new JsonObject(JSON.writeValueAsString(body))
-                        : JSON.convertValue(body, Object.class));
+                OutputUnit out = op.body.validate(
+                        body.isObject()
+                                ? new JsonObject(JSON.writeValueAsString(body))
+                                : JSON.convertValue(body, Object.class));
                 if (!out.getValid()) {
                     List<String> errs = new ArrayList<>();
                     for (OutputUnit e : out.getErrors() == null ? List.<OutputUnit>of() : out.getErrors()) {
                         errs.add(e.getInstanceLocation() + " " + e.getError());
                     }
-                    violation(method + " " + op.template + ": body does not match the schema: " + errs + " body " + body);
+                    violation(
+                            method + " " + op.template + ": body does not match the schema: " + errs + " body " + body);
                     respond(ex, 422, Map.of("message", "Invalid request.", "errors", errs), method, path, query, body);
                     return;
                 }
             }
             String auth = ex.getRequestHeaders().getFirst("Authorization");
             if (!authorized(op.template, auth)) {
-                violation(method + " " + op.template + ": not authenticated as GitHub requires (" + (auth == null
-                        ? "no Authorization" : auth.split(" ")[0]) + ")");
+                violation(method + " " + op.template + ": not authenticated as GitHub requires ("
+                        + (auth == null ? "no Authorization" : auth.split(" ")[0]) + ")");
                 respond(ex, 401, Map.of("message", "Bad credentials"), method, path, query, body);
                 return;
             }
             if (failuresLeft > 0) {
                 failuresLeft--;
-                failureHeaders.forEach((k, v) -> ex.getResponseHeaders().add(k, v.replace("{now+2}",
-                        String.valueOf(Instant.now().getEpochSecond() + 2))));
-                respond(ex, failureStatus, Map.of("message", failureStatus == 403 ? "API rate limit exceeded"
-                        : "Server Error"), method, path, query, body);
+                failureHeaders.forEach((k, v) -> ex.getResponseHeaders()
+                        .add(
+                                k,
+                                v.replace(
+                                        "{now+2}", String.valueOf(Instant.now().getEpochSecond() + 2))));
+                respond(
+                        ex,
+                        failureStatus,
+                        Map.of("message", failureStatus == 403 ? "API rate limit exceeded" : "Server Error"),
+                        method,
+                        path,
+                        query,
+                        body);
                 return;
             }
             answer(ex, op.template, method, params, query, body);
         } catch (RuntimeException e) {
             violation("stand-in failure: " + e);
-            respond(ex, 500, Map.of("message", e.toString()), ex.getRequestMethod(), ex.getRequestURI().getPath(), null, null);
+            respond(
+                    ex,
+                    500,
+                    Map.of("message", e.toString()),
+                    ex.getRequestMethod(),
+                    ex.getRequestURI().getPath(),
+                    null,
+                    null);
         }
     }
 
@@ -240,29 +267,54 @@ public final class GitHubStandIn implements AutoCloseable {
             long now = Instant.now().getEpochSecond();
             long iat = claims.path("iat").asLong();
             long exp = claims.path("exp").asLong();
-            return header.path("alg").asText().equals("RS256") && s.verify(Base64.getUrlDecoder().decode(parts[2]))
-                    && claims.path("iss").asText().equals(appId) && iat <= now && exp > now && exp - iat <= 600;
+            return header.path("alg").asText().equals("RS256")
+                    && s.verify(Base64.getUrlDecoder().decode(parts[2]))
+                    && claims.path("iss").asText().equals(appId)
+                    && iat <= now
+                    && exp > now
+                    && exp - iat <= 600;
         } catch (Exception e) {
             return false;
         }
     }
 
-    private void answer(HttpExchange ex, String template, String method, List<String> params, String query,
-                        JsonNode body) throws IOException {
+    private void answer(
+            HttpExchange ex, String template, String method, List<String> params, String query, JsonNode body)
+            throws IOException {
         String now = Instant.now().toString().replaceAll("\\.\\d+Z$", "Z");
         switch (method + " " + template) {
             case "POST /app/installations/{installation_id}/access_tokens" -> {
                 String t = "ghs_" + Long.toHexString(Double.doubleToLongBits(Math.random())) + ids.incrementAndGet();
                 Instant expires = Instant.now().plusSeconds(3600);
                 installationTokens.put(t, expires);
-                respond(ex, 201, Map.of("token", t, "expires_at", expires.toString().replaceAll("\\.\\d+Z$", "Z"),
-                        "permissions", Map.of("checks", "write", "contents", "read", "statuses", "write"),
-                        "repository_selection", "all"), method, ex.getRequestURI().getRawPath(), query, body);
+                respond(
+                        ex,
+                        201,
+                        Map.of(
+                                "token",
+                                t,
+                                "expires_at",
+                                expires.toString().replaceAll("\\.\\d+Z$", "Z"),
+                                "permissions",
+                                Map.of("checks", "write", "contents", "read", "statuses", "write"),
+                                "repository_selection",
+                                "all"),
+                        method,
+                        ex.getRequestURI().getRawPath(),
+                        query,
+                        body);
             }
             case "GET /repos/{owner}/{repo}" -> {
                 String full = params.get(0) + "/" + params.get(1);
                 if (!repos.containsKey(full)) {
-                    respond(ex, 404, Map.of("message", "Not Found"), method, ex.getRequestURI().getRawPath(), query, body);
+                    respond(
+                            ex,
+                            404,
+                            Map.of("message", "Not Found"),
+                            method,
+                            ex.getRequestURI().getRawPath(),
+                            query,
+                            body);
                     return;
                 }
                 Map<String, Object> r = new LinkedHashMap<>();
@@ -280,12 +332,22 @@ public final class GitHubStandIn implements AutoCloseable {
             case "GET /repos/{owner}/{repo}/contents/{path}" -> {
                 Path bare = repos.get(params.get(0) + "/" + params.get(1));
                 String ref = query == null ? "HEAD" : queryParam(query, "ref");
-                Proc.Result r = bare == null ? null : Proc.run(List.of("git", "--git-dir=" + bare, "show",
-                        ref + ":" + params.get(2)), null, 60);
+                Proc.Result r = bare == null
+                        ? null
+                        : Proc.run(List.of("git", "--git-dir=" + bare, "show", ref + ":" + params.get(2)), null, 60);
                 if (r == null || r.exit() != 0) {
-                    respond(ex, 404, Map.of("message", "Not Found",
-                            "documentation_url", "https://docs.github.com/rest/repos/contents#get-repository-content"),
-                            method, ex.getRequestURI().getRawPath(), query, body);
+                    respond(
+                            ex,
+                            404,
+                            Map.of(
+                                    "message",
+                                    "Not Found",
+                                    "documentation_url",
+                                    "https://docs.github.com/rest/repos/contents#get-repository-content"),
+                            method,
+                            ex.getRequestURI().getRawPath(),
+                            query,
+                            body);
                     return;
                 }
                 byte[] content = r.out().getBytes(StandardCharsets.UTF_8);
@@ -312,19 +374,39 @@ public final class GitHubStandIn implements AutoCloseable {
                 run.put("head_sha", body.path("head_sha").asText(""));
                 run.put("name", body.path("name").asText(""));
                 run.put("status", body.path("status").asText("queued"));
-                run.put("conclusion", body.path("conclusion").isMissingNode() ? null : body.path("conclusion").asText());
+                run.put(
+                        "conclusion",
+                        body.path("conclusion").isMissingNode()
+                                ? null
+                                : body.path("conclusion").asText());
                 run.put("url", url() + "/repos/" + params.get(0) + "/" + params.get(1) + "/check-runs/" + id);
                 run.put("html_url", "https://github.com/" + params.get(0) + "/" + params.get(1) + "/runs/" + id);
                 run.put("details_url", body.path("details_url").asText(null));
                 run.put("external_id", body.path("external_id").asText(null));
                 run.put("started_at", now);
                 run.put("completed_at", body.path("completed_at").asText(null));
-                run.put("output", Map.of("title", body.at("/output/title").asText(""), "summary",
-                        body.at("/output/summary").asText(""), "annotations_count", 0, "annotations_url", ""));
+                run.put(
+                        "output",
+                        Map.of(
+                                "title",
+                                body.at("/output/title").asText(""),
+                                "summary",
+                                body.at("/output/summary").asText(""),
+                                "annotations_count",
+                                0,
+                                "annotations_url",
+                                ""));
                 run.put("check_suite", Map.of("id", 1));
                 run.put("app", Map.of("id", Long.parseLong(appId == null ? "0" : appId), "slug", "multiarch"));
                 run.put("pull_requests", List.of());
-                respond(ex, method.equals("POST") ? 201 : 200, run, method, ex.getRequestURI().getRawPath(), query, body);
+                respond(
+                        ex,
+                        method.equals("POST") ? 201 : 200,
+                        run,
+                        method,
+                        ex.getRequestURI().getRawPath(),
+                        query,
+                        body);
             }
             case "POST /repos/{owner}/{repo}/statuses/{sha}" -> {
                 int id = ids.incrementAndGet();
@@ -342,12 +424,37 @@ public final class GitHubStandIn implements AutoCloseable {
                 s.put("creator", Map.of("login", "multiarch[bot]", "id", 2, "type", "Bot"));
                 respond(ex, 201, s, method, ex.getRequestURI().getRawPath(), query, body);
             }
-            case "GET /rate_limit" -> respond(ex, 200, Map.of("resources", Map.of(), "rate", Map.of("limit", 5000,
-                    "remaining", 4999, "reset", Instant.now().getEpochSecond() + 3600, "used", 1)), method, ex.getRequestURI().getRawPath(),
-                    query, body);
+            case "GET /rate_limit" ->
+                respond(
+                        ex,
+                        200,
+                        Map.of(
+                                "resources",
+                                Map.of(),
+                                "rate",
+                                Map.of(
+                                        "limit",
+                                        5000,
+                                        "remaining",
+                                        4999,
+                                        "reset",
+                                        Instant.now().getEpochSecond() + 3600,
+                                        "used",
+                                        1)),
+                        method,
+                        ex.getRequestURI().getRawPath(),
+                        query,
+                        body);
             default -> {
                 violation(method + " " + template + ": the stand-in does not serve this operation");
-                respond(ex, 501, Map.of("message", "not served by the stand-in"), method, ex.getRequestURI().getRawPath(), query, body);
+                respond(
+                        ex,
+                        501,
+                        Map.of("message", "not served by the stand-in"),
+                        method,
+                        ex.getRequestURI().getRawPath(),
+                        query,
+                        body);
             }
         }
     }
@@ -366,8 +473,9 @@ public final class GitHubStandIn implements AutoCloseable {
         violations.add(v);
     }
 
-    private void respond(HttpExchange ex, int status, Object body, String method, String path, String query,
-                         JsonNode requestBody) throws IOException {
+    private void respond(
+            HttpExchange ex, int status, Object body, String method, String path, String query, JsonNode requestBody)
+            throws IOException {
         byte[] bytes = JSON.writeValueAsBytes(body);
         calls.add(new Call(method, path, query, requestBody, status, JSON.readTree(bytes)));
         ex.getResponseHeaders().add("Content-Type", "application/json; charset=utf-8");

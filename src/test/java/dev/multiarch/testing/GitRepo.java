@@ -26,8 +26,14 @@ public final class GitRepo {
     }
 
     private static String git(Path dir, String... args) {
-        List<String> cmd = new java.util.ArrayList<>(List.of("git", "-c", "user.email=test@multiarch.dev",
-                "-c", "user.name=multiarch test", "-c", "init.defaultBranch=main"));
+        List<String> cmd = new java.util.ArrayList<>(List.of(
+                "git",
+                "-c",
+                "user.email=test@multiarch.dev",
+                "-c",
+                "user.name=multiarch test",
+                "-c",
+                "init.defaultBranch=main"));
         cmd.addAll(List.of(args));
         return Proc.run(cmd, dir, 60).check(cmd).out().trim();
     }
@@ -48,7 +54,8 @@ public final class GitRepo {
                 Path p = work.resolve(f.getKey());
                 Files.createDirectories(p.getParent());
                 if (f.getValue().startsWith("@")) {
-                    Files.copy(Path.of(f.getValue().substring(1)), p, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    Files.copy(
+                            Path.of(f.getValue().substring(1)), p, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 } else {
                     Files.writeString(p, f.getValue());
                 }

@@ -32,7 +32,8 @@ public final class JavaProcess implements AutoCloseable {
             Path log = logs.resolve(name + "-" + System.nanoTime() + ".log");
             List<String> cmd = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-Xmx512m", "-jar", jar.toString()));
             cmd.addAll(List.of(args));
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            ProcessBuilder pb =
+                    new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().putAll(env);
             return new JavaProcess(name, pb.start(), log);
         } catch (IOException e) {

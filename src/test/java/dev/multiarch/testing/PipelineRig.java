@@ -57,11 +57,13 @@ public final class PipelineRig implements AutoCloseable {
     public JavaProcess startCoordinator() {
         try {
             Path cfg = dir.resolve("config.yaml");
-            Files.writeString(cfg, "server:\n  host: 127.0.0.1\n  port: " + port + "\n"
-                    + "store:\n  path: data\n"
-                    + "runners:\n  registration-secret: ${TEST_SECRET}\n  lease: " + leaseSeconds + "s\n"
-                    + "  max-attempts: 3\n  long-poll: 5s\n"
-                    + "registries:\n  - host: " + registry.host() + "\n    insecure: true\n" + extraConfig);
+            Files.writeString(
+                    cfg,
+                    "server:\n  host: 127.0.0.1\n  port: " + port + "\n"
+                            + "store:\n  path: data\n"
+                            + "runners:\n  registration-secret: ${TEST_SECRET}\n  lease: " + leaseSeconds + "s\n"
+                            + "  max-attempts: 3\n  long-poll: 5s\n"
+                            + "registries:\n  - host: " + registry.host() + "\n    insecure: true\n" + extraConfig);
             coordinator = JavaProcess.start("coordinator", env, "serve", "--config", cfg.toString());
             Ports.await("the coordinator on port " + port, Duration.ofSeconds(60), () -> {
                 if (!coordinator.alive()) {
@@ -81,13 +83,16 @@ public final class PipelineRig implements AutoCloseable {
             Path work = dir.resolve(name);
             Files.createDirectories(work);
             Path cfg = work.resolve("runner.yaml");
-            Files.writeString(cfg, "coordinator: http://127.0.0.1:" + port + "\nname: " + name + "\n"
-                    + "registration-secret: ${TEST_SECRET}\nwork-dir: " + work.resolve("work") + "\n"
-                    + "native: [" + String.join(", ", nativePlatforms) + "]\n"
-                    + "qemu: [" + String.join(", ", qemuPlatforms) + "]\n"
-                    + "jobs: " + jobs + "\n"
-                    + "insecure-registries: [\"" + registry.host() + "\"]\n");
-            JavaProcess p = JavaProcess.start(name, Map.of("TEST_SECRET", SECRET), "runner", "--config", cfg.toString());
+            Files.writeString(
+                    cfg,
+                    "coordinator: http://127.0.0.1:" + port + "\nname: " + name + "\n"
+                            + "registration-secret: ${TEST_SECRET}\nwork-dir: " + work.resolve("work") + "\n"
+                            + "native: [" + String.join(", ", nativePlatforms) + "]\n"
+                            + "qemu: [" + String.join(", ", qemuPlatforms) + "]\n"
+                            + "jobs: " + jobs + "\n"
+                            + "insecure-registries: [\"" + registry.host() + "\"]\n");
+            JavaProcess p =
+                    JavaProcess.start(name, Map.of("TEST_SECRET", SECRET), "runner", "--config", cfg.toString());
             runners.add(p);
             Ports.await(name + " registering", Duration.ofSeconds(60), () -> {
                 if (!p.alive()) {

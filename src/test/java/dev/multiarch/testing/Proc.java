@@ -24,7 +24,8 @@ public final class Proc {
         try {
             Path outFile = Files.createTempFile("proc", ".out");
             Path errFile = Files.createTempFile("proc", ".err");
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(outFile.toFile()).redirectError(errFile.toFile());
+            ProcessBuilder pb =
+                    new ProcessBuilder(cmd).redirectOutput(outFile.toFile()).redirectError(errFile.toFile());
             if (dir != null) {
                 pb.directory(dir.toFile());
             }
@@ -33,7 +34,9 @@ public final class Proc {
                 p.destroyForcibly().waitFor();
                 throw new IllegalStateException(String.join(" ", cmd) + " did not finish in " + timeoutSeconds + " s");
             }
-            Result r = new Result(p.exitValue(), Files.readString(outFile, StandardCharsets.UTF_8),
+            Result r = new Result(
+                    p.exitValue(),
+                    Files.readString(outFile, StandardCharsets.UTF_8),
                     Files.readString(errFile, StandardCharsets.UTF_8));
             Files.deleteIfExists(outFile);
             Files.deleteIfExists(errFile);

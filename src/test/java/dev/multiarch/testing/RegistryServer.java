@@ -47,26 +47,52 @@ public final class RegistryServer implements AutoCloseable {
             StringBuilder cfg = new StringBuilder()
                     .append("version: 0.1\n")
                     .append("log:\n  level: warn\n  accesslog:\n    disabled: true\n")
-                    .append("storage:\n  filesystem:\n    rootdirectory: ").append(dir.resolve("data")).append('\n')
+                    .append("storage:\n  filesystem:\n    rootdirectory: ")
+                    .append(dir.resolve("data"))
+                    .append('\n')
                     .append("  delete:\n    enabled: true\n")
-                    .append("http:\n  addr: 127.0.0.1:").append(port).append('\n');
+                    .append("http:\n  addr: 127.0.0.1:")
+                    .append(port)
+                    .append('\n');
             if (tls) {
-                Proc.ok(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                        "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                        "-keyout", dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString()));
-                cfg.append("  tls:\n    certificate: ").append(dir.resolve("cert.pem")).append("\n    key: ")
-                        .append(dir.resolve("key.pem")).append('\n');
+                Proc.ok(List.of(
+                        "openssl",
+                        "req",
+                        "-x509",
+                        "-newkey",
+                        "rsa:2048",
+                        "-nodes",
+                        "-days",
+                        "1",
+                        "-subj",
+                        "/CN=localhost",
+                        "-addext",
+                        "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                        "-keyout",
+                        dir.resolve("key.pem").toString(),
+                        "-out",
+                        dir.resolve("cert.pem").toString()));
+                cfg.append("  tls:\n    certificate: ")
+                        .append(dir.resolve("cert.pem"))
+                        .append("\n    key: ")
+                        .append(dir.resolve("key.pem"))
+                        .append('\n');
             }
             if (tokens != null) {
-                cfg.append("auth:\n  token:\n    realm: ").append(tokens.realm()).append("\n    service: test-registry\n")
-                        .append("    issuer: multiarch-test-issuer\n    rootcertbundle: ").append(tokens.certificate())
+                cfg.append("auth:\n  token:\n    realm: ")
+                        .append(tokens.realm())
+                        .append("\n    service: test-registry\n")
+                        .append("    issuer: multiarch-test-issuer\n    rootcertbundle: ")
+                        .append(tokens.certificate())
                         .append('\n');
             }
             if (user != null) {
                 Path htpasswd = dir.resolve("htpasswd");
                 Proc.Result r = Proc.ok(List.of("htpasswd", "-Bbn", user, password));
                 Files.writeString(htpasswd, r.out());
-                cfg.append("auth:\n  htpasswd:\n    realm: multiarch-test\n    path: ").append(htpasswd).append('\n');
+                cfg.append("auth:\n  htpasswd:\n    realm: multiarch-test\n    path: ")
+                        .append(htpasswd)
+                        .append('\n');
             }
             Path config = dir.resolve("config.yml");
             Files.writeString(config, cfg);
@@ -76,9 +102,12 @@ public final class RegistryServer implements AutoCloseable {
                     .start();
             RegistryServer s = new RegistryServer(p, port, dir);
             try {
-                Ports.await("docker-registry on port " + port, Duration.ofSeconds(30),
-                        () -> { if (!p.isAlive()) { throw new IllegalStateException("docker-registry exited: " + s.log()); }
-                            return Ports.listening(port); });
+                Ports.await("docker-registry on port " + port, Duration.ofSeconds(30), () -> {
+                    if (!p.isAlive()) {
+                        throw new IllegalStateException("docker-registry exited: " + s.log());
+                    }
+                    return Ports.listening(port);
+                });
             } catch (RuntimeException e) {
                 s.close();
                 throw e;

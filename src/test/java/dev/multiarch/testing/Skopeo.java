@@ -15,8 +15,8 @@ public final class Skopeo {
 
     /** {@code skopeo --override-os/arch/variant inspect [--config]}: resolves one platform of a list. */
     public static JsonNode inspect(String ref, Platform p, boolean config, String creds) {
-        List<String> cmd = new ArrayList<>(List.of("skopeo", "--override-os", p.os(), "--override-arch",
-                p.architecture()));
+        List<String> cmd =
+                new ArrayList<>(List.of("skopeo", "--override-os", p.os(), "--override-arch", p.architecture()));
         if (!p.variant().isEmpty()) {
             cmd.addAll(List.of("--override-variant", p.variant()));
         }
@@ -33,8 +33,8 @@ public final class Skopeo {
 
     /** The raw config blob of the image skopeo picks for platform {@code p} out of {@code ref}. */
     public static String rawConfig(String ref, Platform p) {
-        List<String> cmd = new ArrayList<>(List.of("skopeo", "--override-os", p.os(), "--override-arch",
-                p.architecture()));
+        List<String> cmd =
+                new ArrayList<>(List.of("skopeo", "--override-os", p.os(), "--override-arch", p.architecture()));
         if (!p.variant().isEmpty()) {
             cmd.addAll(List.of("--override-variant", p.variant()));
         }
@@ -49,8 +49,8 @@ public final class Skopeo {
     public static String fileInImage(String ref, Platform p, String path) {
         try {
             java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("skopeo-oci");
-            List<String> cmd = new ArrayList<>(List.of("skopeo", "--override-os", p.os(), "--override-arch",
-                    p.architecture()));
+            List<String> cmd =
+                    new ArrayList<>(List.of("skopeo", "--override-os", p.os(), "--override-arch", p.architecture()));
             if (!p.variant().isEmpty()) {
                 cmd.addAll(List.of("--override-variant", p.variant()));
             }
@@ -58,18 +58,24 @@ public final class Skopeo {
             Proc.ok(cmd);
             java.nio.file.Path blobs = dir.resolve("blobs").resolve("sha256");
             JsonNode index = JSON.readTree(dir.resolve("index.json").toFile());
-            JsonNode manifest = JSON.readTree(blobs.resolve(index.at("/manifests/0/digest").asText().substring(7)).toFile());
+            JsonNode manifest = JSON.readTree(
+                    blobs.resolve(index.at("/manifests/0/digest").asText().substring(7))
+                            .toFile());
             List<JsonNode> layers = new ArrayList<>();
             manifest.path("layers").forEach(layers::add);
             java.util.Collections.reverse(layers);
             String want = path.replaceFirst("^/", "");
             for (JsonNode l : layers) {
-                java.nio.file.Path blob = blobs.resolve(l.path("digest").asText().substring(7));
+                java.nio.file.Path blob =
+                        blobs.resolve(l.path("digest").asText().substring(7));
                 try (var in = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
                         new org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream(
                                 java.nio.file.Files.newInputStream(blob)))) {
                     for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
-                        if (e.getName().replaceFirst("^\\./", "").replaceFirst("^/", "").equals(want)) {
+                        if (e.getName()
+                                .replaceFirst("^\\./", "")
+                                .replaceFirst("^/", "")
+                                .equals(want)) {
                             String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
                             Proc.run(List.of("rm", "-rf", dir.toString()), null, 60);
                             return text;
@@ -109,7 +115,8 @@ public final class Skopeo {
     /** Whether skopeo finds the reference at all. */
     public static boolean exists(String ref) {
         return Proc.run(List.of("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + ref), null, 60)
-                .exit() == 0;
+                        .exit()
+                == 0;
     }
 
     public static JsonNode parse(String s) {

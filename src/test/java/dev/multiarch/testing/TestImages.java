@@ -20,22 +20,46 @@ public final class TestImages {
     private TestImages() {}
 
     public static final List<Platform> FIVE = List.of(
-            Platform.parse("linux/amd64"), Platform.parse("linux/arm64"), Platform.parse("linux/arm/v7"),
-            Platform.parse("linux/ppc64le"), Platform.parse("linux/s390x"));
+            Platform.parse("linux/amd64"),
+            Platform.parse("linux/arm64"),
+            Platform.parse("linux/arm/v7"),
+            Platform.parse("linux/ppc64le"),
+            Platform.parse("linux/s390x"));
 
     /** Debian's name for each architecture (what busybox-static:ARCH is called). */
     private static final Map<String, String> DEBIAN = Map.of(
-            "linux/amd64", "amd64", "linux/arm64", "arm64", "linux/arm/v7", "armhf", "linux/arm/v6", "armel",
-            "linux/ppc64le", "ppc64el", "linux/s390x", "s390x", "windows/amd64", "amd64");
+            "linux/amd64",
+            "amd64",
+            "linux/arm64",
+            "arm64",
+            "linux/arm/v7",
+            "armhf",
+            "linux/arm/v6",
+            "armel",
+            "linux/ppc64le",
+            "ppc64el",
+            "linux/s390x",
+            "s390x",
+            "windows/amd64",
+            "amd64");
 
-    public enum Format { OCI, DOCKER }
+    public enum Format {
+        OCI,
+        DOCKER
+    }
 
     private static final Map<String, String> BUILT = new ConcurrentHashMap<>();
     private static final Path ROOT = Path.of("target", "buildah").toAbsolutePath();
 
     public static List<String> buildah(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("buildah", "--storage-driver", "vfs",
-                "--root", ROOT.resolve("root").toString(), "--runroot", ROOT.resolve("run").toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                "buildah",
+                "--storage-driver",
+                "vfs",
+                "--root",
+                ROOT.resolve("root").toString(),
+                "--runroot",
+                ROOT.resolve("run").toString()));
         cmd.addAll(List.of(args));
         return cmd;
     }
@@ -53,7 +77,9 @@ public final class TestImages {
     /** Builds (once) the image for a Linux platform; returns its local name. */
     public static synchronized String build(Platform p) {
         return BUILT.computeIfAbsent(p.shortForm(), k -> {
-            String name = buildWith(p, "mt-" + k.replace('/', '-'),
+            String name = buildWith(
+                    p,
+                    "mt-" + k.replace('/', '-'),
                     "RUN [\"/bin/busybox\", \"sh\", \"-c\", \"/bin/busybox mkdir -p /etc && /bin/busybox uname -m > /etc/built-on-arch\"]\n",
                     List.of("--platform", k));
             fixVariant(name, p.variant());
@@ -66,7 +92,9 @@ public final class TestImages {
      * variant that was asked for, as a v6 build on a real armel builder would.
      */
     private static void fixVariant(String name, String variant) {
-        String written = Proc.ok(buildah("inspect", "--type", "image", "--format", "{{.OCIv1.Variant}}", name)).out().trim();
+        String written = Proc.ok(buildah("inspect", "--type", "image", "--format", "{{.OCIv1.Variant}}", name))
+                .out()
+                .trim();
         if (variant.isEmpty() || variant.equals(written)) {
             return;
         }
@@ -81,9 +109,21 @@ public final class TestImages {
      * states os windows, an os.version and os.features, as a Windows base image would.
      */
     public static synchronized String buildWindows(String osVersion, String osFeature) {
-        return BUILT.computeIfAbsent("windows/amd64@" + osVersion, k -> buildWith(Platform.parse("windows/amd64"),
-                "mt-windows", "", List.of("--os", "windows", "--arch", "amd64", "--os-version", osVersion,
-                        "--os-feature", osFeature)));
+        return BUILT.computeIfAbsent(
+                "windows/amd64@" + osVersion,
+                k -> buildWith(
+                        Platform.parse("windows/amd64"),
+                        "mt-windows",
+                        "",
+                        List.of(
+                                "--os",
+                                "windows",
+                                "--arch",
+                                "amd64",
+                                "--os-version",
+                                osVersion,
+                                "--os-feature",
+                                osFeature)));
     }
 
     private static String buildWith(Platform p, String name, String runStep, List<String> platformArgs) {
@@ -106,8 +146,14 @@ public final class TestImages {
     public static Digest push(String local, String ref, Format format, String creds) {
         try {
             Path digestFile = Files.createTempFile("digest", ".txt");
-            List<String> cmd = new ArrayList<>(buildah("push", "-q", "--tls-verify=false", "--format",
-                    format == Format.OCI ? "oci" : "v2s2", "--digestfile", digestFile.toString()));
+            List<String> cmd = new ArrayList<>(buildah(
+                    "push",
+                    "-q",
+                    "--tls-verify=false",
+                    "--format",
+                    format == Format.OCI ? "oci" : "v2s2",
+                    "--digestfile",
+                    digestFile.toString()));
             if (creds != null) {
                 cmd.addAll(List.of("--creds", creds));
             }

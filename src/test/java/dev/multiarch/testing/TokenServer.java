@@ -40,21 +40,38 @@ public final class TokenServer implements AutoCloseable {
     public TokenServer(Path dir, String user, String password) throws IOException {
         cert = dir.resolve("token-cert.pem");
         Path keyFile = dir.resolve("token-key.pem");
-        Proc.ok(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                "/CN=multiarch-test-token-issuer", "-keyout", keyFile.toString(), "-out", cert.toString()));
+        Proc.ok(List.of(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=multiarch-test-token-issuer",
+                "-keyout",
+                keyFile.toString(),
+                "-out",
+                cert.toString()));
         key = AppJwt.readPrivateKey(Files.readString(keyFile));
         try (InputStream in = Files.newInputStream(cert)) {
-            certDer = Base64.getEncoder().encodeToString(CertificateFactory.getInstance("X.509")
-                    .generateCertificate(in).getEncoded());
+            certDer = Base64.getEncoder()
+                    .encodeToString(CertificateFactory.getInstance("X.509")
+                            .generateCertificate(in)
+                            .getEncoded());
         } catch (java.security.cert.CertificateException e) {
             throw new IOException(e);
         }
-        String expected = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
-                .getBytes(StandardCharsets.UTF_8));
+        String expected =
+                "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/token", ex -> {
             try (ex) {
-                String query = ex.getRequestURI().getRawQuery() == null ? "" : ex.getRequestURI().getRawQuery();
+                String query = ex.getRequestURI().getRawQuery() == null
+                        ? ""
+                        : ex.getRequestURI().getRawQuery();
                 List<String> scopes = new ArrayList<>();
                 String service = "";
                 for (String kv : query.split("&")) {
@@ -76,8 +93,10 @@ public final class TokenServer implements AutoCloseable {
                     ex.getResponseBody().write(b);
                     return;
                 }
-                byte[] b = JSON.writeValueAsBytes(JSON.createObjectNode().put("token", sign(user, service, scopes))
-                        .put("expires_in", 300).put("issued_at", Instant.now().toString()));
+                byte[] b = JSON.writeValueAsBytes(JSON.createObjectNode()
+                        .put("token", sign(user, service, scopes))
+                        .put("expires_in", 300)
+                        .put("issued_at", Instant.now().toString()));
                 ex.getResponseHeaders().add("Content-Type", "application/json");
                 ex.sendResponseHeaders(200, b.length);
                 ex.getResponseBody().write(b);
@@ -105,8 +124,13 @@ public final class TokenServer implements AutoCloseable {
         ObjectNode header = JSON.createObjectNode().put("typ", "JWT").put("alg", "RS256");
         header.putArray("x5c").add(certDer);
         long now = Instant.now().getEpochSecond();
-        ObjectNode claims = JSON.createObjectNode().put("iss", "multiarch-test-issuer").put("sub", user)
-                .put("aud", service).put("exp", now + 300).put("nbf", now - 10).put("iat", now)
+        ObjectNode claims = JSON.createObjectNode()
+                .put("iss", "multiarch-test-issuer")
+                .put("sub", user)
+                .put("aud", service)
+                .put("exp", now + 300)
+                .put("nbf", now - 10)
+                .put("iat", now)
                 .put("jti", UUID.randomUUID().toString());
         ArrayNode access = claims.putArray("access");
         for (String s : scopes) {
