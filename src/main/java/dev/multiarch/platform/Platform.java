@@ -66,14 +66,9 @@ public record Platform(
         String o = os.toLowerCase();
         String a = architecture.toLowerCase();
         String v = variant.toLowerCase();
-        String[] alias = PlatformTables.ARCH_ALIASES.get(a);
-        if (alias != null) {
-            a = alias[0];
-            if (v.isEmpty()) {
-                v = alias[1];
-            }
-        }
-        v = PlatformTables.VARIANT_ALIASES.getOrDefault(v, v);
+        String[] resolved = resolveAlias(a, v);
+        a = resolved[0];
+        v = PlatformTables.VARIANT_ALIASES.getOrDefault(resolved[1], resolved[1]);
         if (v.isEmpty()) {
             v = PlatformTables.DEFAULT_VARIANT.getOrDefault(a, "");
         }
@@ -104,13 +99,9 @@ public record Platform(
                     "'" + os + "' is not a known OS; nearest valid: "
                             + String.join(", ", Nearest.of(o, PlatformTables.KNOWN_OS)));
         }
-        String[] alias = PlatformTables.ARCH_ALIASES.get(a);
-        if (alias != null) {
-            a = alias[0];
-            if (v.isEmpty()) {
-                v = alias[1];
-            }
-        }
+        String[] resolved = resolveAlias(a, v);
+        a = resolved[0];
+        v = resolved[1];
         if (a.isEmpty()) {
             throw new InvalidPlatformException(
                     format(), "architecture", "is missing; valid values include amd64, arm64, arm");
@@ -142,6 +133,18 @@ public record Platform(
             }
         }
         return new Platform(o, a, v, osVersion, osFeatures, features);
+    }
+
+    /**
+     * An architecture alias ({@code x86_64}, {@code aarch64}, {@code armhf}, …) as {architecture, variant}: the alias's
+     * variant applies only when none was given.
+     */
+    private static String[] resolveAlias(String arch, String variant) {
+        String[] alias = PlatformTables.ARCH_ALIASES.get(arch);
+        if (alias == null) {
+            return new String[] {arch, variant};
+        }
+        return new String[] {alias[0], variant.isEmpty() ? alias[1] : variant};
     }
 
     /** True when both name the same platform once normalised (os.version and features must match too). */
