@@ -52,10 +52,11 @@ final class Build implements Command {
                         .desc("Use a running coordinator instead of one in this process (its runners must reach DIR).")
                         .build())
                 .addOption(Option.builder()
-                        .longOpt("secret")
+                        .longOpt("clone-url")
                         .hasArg()
-                        .argName("SECRET")
-                        .desc("The coordinator's registration secret (or MULTIARCH_RUNNER_SECRET).")
+                        .argName("URL")
+                        .desc("With --coordinator: where its runners fetch DIR's commit (https://…; default: DIR's"
+                                + " origin). The admin token comes from MULTIARCH_ADMIN_TOKEN, never the command line.")
                         .build())
                 .addOption(Option.builder()
                         .longOpt("data")
@@ -81,15 +82,21 @@ final class Build implements Command {
         boolean push = !cl.hasOption("no-push");
         List<JsonNode> done;
         if (cl.hasOption("coordinator")) {
-            String secret = cl.getOptionValue("secret", System.getenv("MULTIARCH_RUNNER_SECRET"));
-            if (secret == null) {
-                throw new UsageException("--coordinator needs --secret (or MULTIARCH_RUNNER_SECRET)");
+            String token = System.getenv("MULTIARCH_ADMIN_TOKEN");
+            if (token == null || token.isBlank()) {
+                throw new UsageException("--coordinator needs the coordinator's admin token in MULTIARCH_ADMIN_TOKEN"
+                        + " (server.admin-token in its config.yaml)");
             }
-            BuildProgress p = new BuildProgress(cl.getOptionValue("coordinator"), secret);
+            String cloneUrl = cl.getOptionValue("clone-url", Git.originUrl(dir).orElse(null));
+            if (cloneUrl == null) {
+                throw new UsageException(
+                        "--coordinator needs --clone-url: " + dir + " has no origin remote its runners could fetch");
+            }
+            BuildProgress p = new BuildProgress(cl.getOptionValue("coordinator"), token);
             try {
                 String commit = Git.head(dir);
                 done = p.follow(
-                        p.trigger(dir.getFileName().toString(), dir.toString(), commit, "refs/tags/" + tag, push),
+                        p.trigger(dir.getFileName().toString(), cloneUrl, commit, "refs/tags/" + tag, push),
                         out,
                         Duration.ofHours(3));
                 for (JsonNode b : done) {

@@ -14,7 +14,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The pipeline on one machine, in one process: a coordinator on a loopback port with its store under {@code data},
@@ -44,21 +43,17 @@ final class LocalBuild {
                     + commit.substring(0, 12) + " without them");
         }
         int port = freePort();
-        byte[] raw = new byte[24];
-        new SecureRandom().nextBytes(raw);
-        String secret = HexFormat.of().formatHex(raw);
-        ServiceConfig sc = new ServiceConfig(
-                "127.0.0.1",
-                port,
-                "http://127.0.0.1:" + port,
-                data.resolve("store"),
-                secret,
-                Duration.ofSeconds(30),
-                3,
-                Duration.ofSeconds(20),
-                List.of(),
-                data.resolve("sources"),
-                Optional.empty());
+        String secret = randomToken();
+        String adminToken = randomToken();
+        // A person building their own checkout: their `docker login` credentials and local paths are theirs to use.
+        ServiceConfig sc = ServiceConfig.builder(data.resolve("store"), secret)
+                .port(port)
+                .publicUrl("http://127.0.0.1:" + port)
+                .adminToken(adminToken)
+                .longPoll(Duration.ofSeconds(20))
+                .sourceCache(data.resolve("sources"))
+                .personal(true)
+                .build();
         try (CoordinatorApp app = CoordinatorApp.start(sc, List.of())) {
             RunnerConfig rc = new RunnerConfig(
                     "http://127.0.0.1:" + app.port(),
@@ -76,7 +71,7 @@ final class LocalBuild {
             Thread t = new Thread(agent, "local-runner");
             t.setDaemon(true);
             t.start();
-            BuildProgress progress = new BuildProgress(sc.publicUrl(), secret);
+            BuildProgress progress = new BuildProgress(sc.publicUrl(), adminToken);
             try {
                 out.println("building " + repo + " at " + commit.substring(0, 12) + " as " + tag + " (coordinator "
                         + sc.publicUrl() + ")");
@@ -92,5 +87,11 @@ final class LocalBuild {
                 progress.close();
             }
         }
+    }
+
+    private static String randomToken() {
+        byte[] raw = new byte[24];
+        new SecureRandom().nextBytes(raw);
+        return HexFormat.of().formatHex(raw);
     }
 }

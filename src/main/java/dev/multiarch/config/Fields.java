@@ -168,6 +168,39 @@ final class Fields {
         return d;
     }
 
+    /** A size such as {@code 16MiB}, {@code 512KiB}, {@code 2GiB}, {@code 1000000} (bytes); at least {@code min}. */
+    long bytes(String path, long def, long min) {
+        String s = string(path, null);
+        if (s == null) {
+            return def;
+        }
+        Matcher m = Pattern.compile("(\\d+)\\s*(|b|kib|mib|gib|kb|mb|gb)")
+                .matcher(s.trim().toLowerCase());
+        if (!m.matches()) {
+            throw error(path, "expected a size such as 16MiB, 512KiB or 2GiB, got '" + s + "'");
+        }
+        long unit =
+                switch (m.group(2)) {
+                    case "kib" -> 1L << 10;
+                    case "mib" -> 1L << 20;
+                    case "gib" -> 1L << 30;
+                    case "kb" -> 1_000L;
+                    case "mb" -> 1_000_000L;
+                    case "gb" -> 1_000_000_000L;
+                    default -> 1L;
+                };
+        long v;
+        try {
+            v = Math.multiplyExact(Long.parseLong(m.group(1)), unit);
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw error(path, "is too large: '" + s + "'");
+        }
+        if (v < min) {
+            throw error(path, "must be at least " + min + " bytes, got '" + s + "'");
+        }
+        return v;
+    }
+
     List<String> strings(String path) {
         JsonNode n = node(path);
         List<String> out = new ArrayList<>();

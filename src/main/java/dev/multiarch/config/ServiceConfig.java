@@ -3,15 +3,24 @@ package dev.multiarch.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The coordinator's {@code config.yaml} ({@code multiarch serve --config config.yaml}); the top-level
  * {@code config.yaml} of the repository documents every key. Secrets come in as {@code ${ENV_VAR}} and are never
- * printed: {@link #toString()} redacts them.
+ * printed: {@link #toString()} redacts them. Made by {@link #parse} or, in code, by {@link #builder()}.
+ *
+ * @param adminToken          the token that {@code POST /api/builds} and cancel require; null: those are refused
+ * @param repositories        who may build and where each may publish; empty only without {@code github:}
+ * @param personal            a person's own {@code multiarch build} (coordinator and runner in one process): registries
+ *                            not listed take credentials from that person's Docker config, and sources may be local
+ *                            checkouts; never true for {@code serve}, which builds other people's repositories
+ * @param logLimit            bytes of log kept per job attempt (the tail is kept, the cut is marked)
  */
 public record ServiceConfig(
         String host,
@@ -19,23 +28,49 @@ public record ServiceConfig(
         String publicUrl,
         Path dataDir,
         String runnerSecret,
+        String adminToken,
         Duration leaseDuration,
         int maxAttempts,
         Duration longPoll,
         List<Registry> registries,
+        List<RepositoryRule> repositories,
+        boolean personal,
+        long logLimit,
         Path sourceCache,
         Optional<GitHubSection> github) {
 
-    private static final Set<String> TOP = Set.of("server", "store", "runners", "registries", "github");
+    private static final Set<String> TOP = Set.of("server", "store", "runners", "registries", "repositories", "github");
+    /** A GitHub owner or repository name: letters, digits, '-', '_', '.'; '*' matches within the segment. */
+    private static final Pattern REPO_PATTERN = Pattern.compile("[A-Za-z0-9_.*-]+/[A-Za-z0-9_.*-]+");
+    /** An image repository pattern: host[:port]/path, lowercase path segments, '*' for one or more segments. */
+    private static final Pattern IMAGE_PATTERN =
+            Pattern.compile("[A-Za-z0-9.-]+(:[0-9]+)?(/([a-z0-9]+([._-]+[a-z0-9]+)*|\\*))+");
 
-    /** A registry the coordinator verifies and publishes to, and whose push credentials runners receive. */
-    public record Registry(String host, boolean insecure, String username, String password, Path dockerConfig) {
+    public static final long DEFAULT_LOG_LIMIT = 16L << 20;
+
+    /**
+     * A registry the coordinator verifies and publishes to, and whose push credentials runners receive.
+     *
+     * @param name a name {@code repositories[].registry} can refer to; null when the entry has none
+     */
+    public record Registry(
+            String name, String host, boolean insecure, String username, String password, Path dockerConfig) {
         @Override
         public String toString() {
-            return "Registry[" + host + (insecure ? ", insecure" : "") + (username == null ? "" : ", user " + username)
-                    + "]";
+            return "Registry[" + (name == null ? "" : name + ", ") + host + (insecure ? ", insecure" : "")
+                    + (username == null ? "" : ", user " + username) + "]";
         }
     }
+
+    /**
+     * One {@code repositories:} entry: which GitHub repositories it covers and which image repositories they may
+     * publish to.
+     *
+     * @param match    {@code owner/name}; {@code *} matches within one segment ({@code acme/*})
+     * @param images   image repositories ({@code ghcr.io/acme/*}: {@code *} is one or more path segments)
+     * @param registry the {@code registries:} entry (by name) whose credentials these builds use; null: by host
+     */
+    public record RepositoryRule(String match, List<String> images, String registry) {}
 
     /** The GitHub section, read raw here and interpreted by the GitHub integration. */
     public record GitHubSection(Map<String, String> values) {
@@ -45,14 +80,18 @@ public record ServiceConfig(
         }
     }
 
+    public static Builder builder(Path dataDir, String runnerSecret) {
+        return new Builder(dataDir, runnerSecret);
+    }
+
     public static ServiceConfig parse(String file, String text, Map<String, String> env, Path baseDir) {
         Fields f = new Fields(LocatedYaml.parse(file, text), env);
         if (!f.node("").isObject() && !f.node("").isNull()) {
             throw f.error("", "expected a mapping");
         }
         f.onlyKeys("", TOP);
-        f.onlyKeys("server", Set.of("host", "port", "public-url"));
-        f.onlyKeys("store", Set.of("path", "source-cache"));
+        f.onlyKeys("server", Set.of("host", "port", "public-url", "admin-token"));
+        f.onlyKeys("store", Set.of("path", "source-cache", "log-limit"));
         f.onlyKeys("runners", Set.of("registration-secret", "lease", "max-attempts", "long-poll"));
         String host = f.string("server.host", "127.0.0.1");
         int port = f.integer("server.port", 8080, 0, 65535);
@@ -69,50 +108,230 @@ public record ServiceConfig(
                     "is required and must be at least 16 characters "
                             + "(runners present it to register); use ${MULTIARCH_RUNNER_SECRET}");
         }
-        Duration lease = f.duration("runners.lease", Duration.ofSeconds(30));
-        int attempts = f.integer("runners.max-attempts", 3, 1, 20);
-        Duration longPoll = f.duration("runners.long-poll", Duration.ofSeconds(25));
+        String admin = f.string("server.admin-token", null);
+        if (admin != null && admin.length() < 16) {
+            throw f.error("server.admin-token", "must be at least 16 characters; use ${MULTIARCH_ADMIN_TOKEN}");
+        }
+        if (admin != null && admin.equals(secret)) {
+            throw f.error(
+                    "server.admin-token",
+                    "must differ from runners.registration-secret (every runner host holds that one)");
+        }
+        List<Registry> registries = registries(f, baseDir);
+        List<RepositoryRule> repositories = repositories(f, registries);
+        Optional<GitHubSection> github =
+                f.has("github") ? Optional.of(new GitHubSection(f.stringMapDeep("github"))) : Optional.empty();
+        if (github.isPresent() && !f.has("repositories")) {
+            throw f.error(
+                    "repositories",
+                    "is required when github: is set: list which repositories may build and the images each may"
+                            + " publish to, e.g.\n  repositories:\n    - match: acme/*\n"
+                            + "      images: [ghcr.io/acme/*]");
+        }
+        return builder(data, secret)
+                .host(host)
+                .port(port)
+                .publicUrl(publicUrl)
+                .adminToken(admin)
+                .leaseDuration(f.duration("runners.lease", Duration.ofSeconds(30)))
+                .maxAttempts(f.integer("runners.max-attempts", 3, 1, 20))
+                .longPoll(f.duration("runners.long-poll", Duration.ofSeconds(25)))
+                .registries(registries)
+                .repositories(repositories)
+                .logLimit(f.bytes("store.log-limit", DEFAULT_LOG_LIMIT, 64 * 1024))
+                .sourceCache(cache)
+                .github(github)
+                .build();
+    }
+
+    private static List<Registry> registries(Fields f, Path baseDir) {
         List<Registry> registries = new ArrayList<>();
+        Set<String> names = new HashSet<>();
         int n = f.size("registries");
         for (int i = 0; i < n; i++) {
             String at = "registries[" + i + "]";
-            f.onlyKeys(at, Set.of("host", "insecure", "username", "password", "docker-config"));
+            f.onlyKeys(at, Set.of("name", "host", "insecure", "username", "password", "docker-config"));
             String dc = f.string(at + ".docker-config", null);
             String user = f.string(at + ".username", null);
             String pass = f.string(at + ".password", null);
             if ((user == null) != (pass == null)) {
                 throw f.error(at, "give both username and password, or neither");
             }
+            String name = f.string(at + ".name", null);
+            if (name != null && !names.add(name)) {
+                throw f.error(at + ".name", "'" + name + "' names two registries entries");
+            }
             registries.add(new Registry(
+                    name,
                     f.required(at + ".host"),
                     f.bool(at + ".insecure", false),
                     user,
                     pass,
                     dc == null ? null : baseDir.resolve(dc.replaceFirst("^~", System.getProperty("user.home")))));
         }
-        Optional<GitHubSection> github =
-                f.has("github") ? Optional.of(new GitHubSection(f.stringMapDeep("github"))) : Optional.empty();
-        return new ServiceConfig(
-                host,
-                port,
-                publicUrl.replaceAll("/+$", ""),
-                data,
-                secret,
-                lease,
-                attempts,
-                longPoll,
-                List.copyOf(registries),
-                cache,
-                github);
+        return List.copyOf(registries);
+    }
+
+    private static List<RepositoryRule> repositories(Fields f, List<Registry> registries) {
+        List<RepositoryRule> out = new ArrayList<>();
+        int n = f.size("repositories");
+        for (int i = 0; i < n; i++) {
+            String at = "repositories[" + i + "]";
+            f.onlyKeys(at, Set.of("match", "images", "registry"));
+            String match = f.required(at + ".match");
+            if (!REPO_PATTERN.matcher(match).matches()) {
+                throw f.error(
+                        at + ".match", "expected owner/name (with * for any name), e.g. acme/*; got '" + match + "'");
+            }
+            List<String> images = f.strings(at + ".images");
+            if (images.isEmpty()) {
+                throw f.error(at + ".images", "is required: the image repositories these repositories may publish to");
+            }
+            for (int j = 0; j < images.size(); j++) {
+                String image = images.get(j);
+                if (!IMAGE_PATTERN.matcher(image).matches() || image.contains("@") || image.indexOf('/') < 0) {
+                    throw f.error(
+                            at + ".images[" + j + "]",
+                            "expected an image repository without tag, e.g. ghcr.io/acme/* or"
+                                    + " registry.example:5000/team/app; got '" + image + "'");
+                }
+            }
+            String registry = f.string(at + ".registry", null);
+            if (registry != null && registries.stream().noneMatch(r -> registry.equals(r.name()))) {
+                throw f.error(
+                        at + ".registry",
+                        "no registries: entry is named '" + registry + "'; names: "
+                                + registries.stream()
+                                        .map(Registry::name)
+                                        .filter(x -> x != null)
+                                        .toList());
+            }
+            out.add(new RepositoryRule(match, List.copyOf(images), registry));
+        }
+        return List.copyOf(out);
     }
 
     public Optional<Registry> registry(String host) {
         return registries.stream().filter(r -> r.host().equalsIgnoreCase(host)).findFirst();
     }
 
+    public Optional<Registry> registryNamed(String name) {
+        return registries.stream().filter(r -> name.equals(r.name())).findFirst();
+    }
+
     @Override
     public String toString() {
         return "ServiceConfig[" + host + ":" + port + ", " + publicUrl + ", data " + dataDir + ", registries "
-                + registries + ", runner secret <redacted>]";
+                + registries + ", " + repositories.size() + " repositories rule(s), runner secret <redacted>"
+                + (adminToken == null ? ", no admin token" : ", admin token <redacted>") + "]";
+    }
+
+    /** Required: where data lives and the runner registration secret; everything else has the documented default. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 8080;
+        private String publicUrl;
+        private final Path dataDir;
+        private final String runnerSecret;
+        private String adminToken;
+        private Duration leaseDuration = Duration.ofSeconds(30);
+        private int maxAttempts = 3;
+        private Duration longPoll = Duration.ofSeconds(25);
+        private List<Registry> registries = List.of();
+        private List<RepositoryRule> repositories = List.of();
+        private boolean personal;
+        private long logLimit = DEFAULT_LOG_LIMIT;
+        private Path sourceCache;
+        private Optional<GitHubSection> github = Optional.empty();
+
+        private Builder(Path dataDir, String runnerSecret) {
+            this.dataDir = dataDir;
+            this.runnerSecret = runnerSecret;
+        }
+
+        public Builder host(String h) {
+            this.host = h;
+            return this;
+        }
+
+        public Builder port(int p) {
+            this.port = p;
+            return this;
+        }
+
+        public Builder publicUrl(String u) {
+            this.publicUrl = u;
+            return this;
+        }
+
+        public Builder adminToken(String t) {
+            this.adminToken = t;
+            return this;
+        }
+
+        public Builder leaseDuration(Duration d) {
+            this.leaseDuration = d;
+            return this;
+        }
+
+        public Builder maxAttempts(int n) {
+            this.maxAttempts = n;
+            return this;
+        }
+
+        public Builder longPoll(Duration d) {
+            this.longPoll = d;
+            return this;
+        }
+
+        public Builder registries(List<Registry> r) {
+            this.registries = List.copyOf(r);
+            return this;
+        }
+
+        public Builder repositories(List<RepositoryRule> r) {
+            this.repositories = List.copyOf(r);
+            return this;
+        }
+
+        /** Only for a person's own {@code multiarch build}: see {@link ServiceConfig#personal()}. */
+        public Builder personal(boolean b) {
+            this.personal = b;
+            return this;
+        }
+
+        public Builder logLimit(long bytes) {
+            this.logLimit = bytes;
+            return this;
+        }
+
+        public Builder sourceCache(Path p) {
+            this.sourceCache = p;
+            return this;
+        }
+
+        public Builder github(Optional<GitHubSection> g) {
+            this.github = g;
+            return this;
+        }
+
+        public ServiceConfig build() {
+            return new ServiceConfig(
+                    host,
+                    port,
+                    (publicUrl == null ? "http://" + host + ":" + port : publicUrl).replaceAll("/+$", ""),
+                    dataDir,
+                    runnerSecret,
+                    adminToken,
+                    leaseDuration,
+                    maxAttempts,
+                    longPoll,
+                    registries,
+                    repositories,
+                    personal,
+                    logLimit,
+                    sourceCache == null ? dataDir.resolve("sources") : sourceCache,
+                    github);
+        }
     }
 }

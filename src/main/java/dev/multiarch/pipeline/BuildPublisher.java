@@ -112,6 +112,12 @@ public final class BuildPublisher {
         if (owner.isEmpty() || owner.get().buildId() == build.id()) {
             return Optional.empty();
         }
+        // Tags belong to an image *and* a repository: even where two repositories may publish to one image (a mirror,
+        // a monorepo split), neither moves a tag the other holds.
+        if (owner.get().repo() != null && !owner.get().repo().equalsIgnoreCase(build.repo())) {
+            return Optional.of("held by repository " + owner.get().repo() + " (build "
+                    + owner.get().buildId() + "); a repository never moves another repository's tag");
+        }
         if (t.floating() && owner.get().version() != null && build.version() != null) {
             Optional<SemVer> mine = SemVer.parse(build.version());
             Optional<SemVer> theirs = SemVer.parse(owner.get().version());

@@ -1,5 +1,6 @@
 package dev.multiarch.pipeline;
 
+import dev.multiarch.access.AccessPolicy;
 import dev.multiarch.base.Json;
 import dev.multiarch.config.RepoConfig;
 import dev.multiarch.config.ServiceConfig;
@@ -42,6 +43,7 @@ public final class Coordinator {
     private final RegistryClient registry;
     private final ExecutorService workers;
     private final BuildPublisher publisher;
+    private final AccessPolicy policy;
     private final List<BuildListener> listeners = new CopyOnWriteArrayList<>();
     private volatile java.util.function.Function<BuildRecord, Optional<String>> sourceAuth = b -> Optional.empty();
 
@@ -59,6 +61,7 @@ public final class Coordinator {
         this.registry = registry;
         this.workers = workers;
         this.publisher = new BuildPublisher(store);
+        this.policy = AccessPolicy.of(config);
         dispatcher.onClaimed(job -> {
             workers.execute(() -> notify(job.buildId()));
         });
@@ -112,7 +115,7 @@ public final class Coordinator {
     /** Creates the builds for a trigger whose configuration text the caller already has (GitHub's contents API). */
     public List<BuildRecord> create(Trigger t, String configText) {
         List<BuildRecord> out = new ArrayList<>();
-        for (NewBuild nb : Planner.plan(t, configText)) {
+        for (NewBuild nb : Planner.plan(t, configText, policy)) {
             BuildRecord b = store.createBuild(nb);
             out.add(b);
             LOG.info(() -> "build " + b.id() + " " + b.repo() + " " + b.ref() + " " + Planner.shortSha(b.commit())

@@ -1,5 +1,6 @@
 package dev.multiarch.pipeline;
 
+import dev.multiarch.access.AccessPolicy;
 import dev.multiarch.config.ConfigException;
 import dev.multiarch.config.ImageBuild;
 import dev.multiarch.config.RepoConfig;
@@ -17,9 +18,14 @@ public final class Planner {
 
     /**
      * @param configText the file's text at the commit, or null when the commit has none
+     * @param policy     who may build and publish where: a refused repository or image becomes a failed build that
+     *                   says why, before any job exists
      * @return one build per image; a single failed build when the file is missing or invalid
      */
-    public static List<NewBuild> plan(Trigger t, String configText) {
+    public static List<NewBuild> plan(Trigger t, String configText, AccessPolicy policy) {
+        if (policy.mayBuild(t.repo()) instanceof AccessPolicy.Decision.Refused r) {
+            return List.of(failed(t, r.message()));
+        }
         if (configText == null) {
             return List.of(failed(
                     t,
@@ -34,6 +40,10 @@ public final class Planner {
         }
         List<NewBuild> out = new ArrayList<>();
         for (ImageBuild ib : config.images()) {
+            if (policy.mayPublish(t.repo(), ib.image()) instanceof AccessPolicy.Decision.Refused r) {
+                out.add(failed(t, r.message(), ib));
+                continue;
+            }
             List<TagRule.PlannedTag> tags = new ArrayList<>();
             String version = null;
             if (!t.explicitTags().isEmpty()) {

@@ -151,6 +151,12 @@ public final class Git {
                 .isBlank();
     }
 
+    /** The URL of a working tree's {@code origin} remote, if it has one. */
+    public static Optional<String> originUrl(Path worktree) {
+        Out o = run(worktree, null, "remote", "get-url", "origin");
+        return o.exit() == 0 && !o.out().isBlank() ? Optional.of(o.out().trim()) : Optional.empty();
+    }
+
     /** A cache of bare repositories, one per clone URL, for reading single files at a commit. */
     public static final class FileReader {
         private final Path cache;

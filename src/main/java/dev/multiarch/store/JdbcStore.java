@@ -562,8 +562,9 @@ public final class JdbcStore implements Store {
     public Optional<TagOwner> tagOwner(String image, String tag) {
         return read(c -> one(
                 c,
-                "SELECT build_id, version FROM tag_owners WHERE image = ? AND tag = ?",
-                r -> new TagOwner(r.getLong(1), r.getString(2)),
+                "SELECT t.build_id, t.version, b.repo FROM tag_owners t LEFT JOIN builds b ON b.id = t.build_id "
+                        + "WHERE t.image = ? AND t.tag = ?",
+                r -> new TagOwner(r.getLong(1), r.getString(2), r.getString(3)),
                 image,
                 tag));
     }

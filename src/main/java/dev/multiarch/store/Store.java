@@ -84,7 +84,8 @@ public interface Store extends AutoCloseable {
 
     void setTagOwner(String image, String tag, long buildId, String version);
 
-    record TagOwner(long buildId, String version) {}
+    /** Who holds a tag: the build that published it last, its version, and the repository it was built from. */
+    record TagOwner(long buildId, String version, String repo) {}
 
     /** A webhook delivery as received. */
     record Delivery(

@@ -21,7 +21,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
@@ -49,18 +48,12 @@ class EventRouterTest {
         github = new GitHubStandIn(GitHubStandIn.fixtures().resolve("openapi-subset.json"), null, null, "ghp_t");
         repo = GitRepo.create(Files.createDirectories(dir.resolve("repo")));
         github.repo("octo/app", Path.of(repo.cloneUrl()));
-        ServiceConfig sc = new ServiceConfig(
-                "127.0.0.1",
-                0,
-                "http://ci.example",
-                dir.resolve("store"),
-                "0123456789abcdef0123",
-                Duration.ofSeconds(30),
-                3,
-                Duration.ofSeconds(5),
-                List.of(),
-                dir.resolve("sources"),
-                Optional.empty());
+        ServiceConfig sc = ServiceConfig.builder(dir.resolve("store"), "0123456789abcdef0123")
+                .port(0)
+                .publicUrl("http://ci.example")
+                .longPoll(Duration.ofSeconds(5))
+                .sourceCache(dir.resolve("sources"))
+                .build();
         dispatcher = new Dispatcher(store, Duration.ofSeconds(30));
         workers = Executors.newSingleThreadExecutor();
         registry = RegistryClient.builder().create();

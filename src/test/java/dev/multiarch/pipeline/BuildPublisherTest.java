@@ -18,9 +18,13 @@ class BuildPublisherTest {
     Path dir;
 
     private static BuildRecord build(JdbcStore s, String gitTag) {
+        return build(s, gitTag, "acme/app");
+    }
+
+    private static BuildRecord build(JdbcStore s, String gitTag, String repo) {
         TagPlan plan = TagPlan.of(gitTag, List.of(new TagRule.Semver()));
         return s.createBuild(new NewBuild(
-                "r",
+                repo,
                 "u",
                 "c",
                 "refs/tags/" + gitTag,
@@ -48,6 +52,25 @@ class BuildPublisherTest {
             BuildPublisher.TagDecision d = p.decide(v141);
             assertEquals(List.of("1.4.1", "1.4", "1"), d.take());
             assertEquals(List.of("latest: stays at 2.0.0 (newer than 1.4.1)"), d.skipped());
+        }
+    }
+
+    @Test
+    void anotherRepository_neverMovesATagThisRepositoryHolds_evenWithANewerVersion() {
+        try (JdbcStore s = JdbcStore.embedded(dir)) {
+            BuildPublisher p = new BuildPublisher(s);
+            BuildRecord mine = build(s, "v1.0.0", "acme/app");
+            own(s, mine, p.decide(mine).take());
+            BuildRecord theirs = build(s, "v9.0.0", "other/app");
+            BuildPublisher.TagDecision d = p.decide(theirs);
+            assertEquals(List.of("9.0.0", "9.0", "9"), d.take(), "tags nobody holds are free");
+            assertEquals(
+                    "latest: held by repository acme/app (build " + mine.id()
+                            + "); a repository never moves another repository's tag",
+                    d.skipped().get(0));
+            BuildRecord mineAgain = build(s, "v1.1.0", "ACME/app");
+            assertEquals(
+                    List.of("1.1.0", "1.1", "1", "latest"), p.decide(mineAgain).take(), "GitHub names ignore case");
         }
     }
 

@@ -1,0 +1,98 @@
+package dev.multiarch.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** config.yaml's tenancy keys: repositories:, named registries, the admin token, the log limit. */
+class ServiceConfigTest {
+    private static final Map<String, String> ENV =
+            Map.of("SECRET", "0123456789abcdef0123", "ADMIN", "fedcba9876543210fedc");
+
+    private static ServiceConfig parse(String yaml) {
+        return ServiceConfig.parse("config.yaml", yaml, ENV, Path.of("/srv"));
+    }
+
+    private static String error(String yaml) {
+        return assertThrows(ConfigException.class, () -> parse(yaml)).getMessage();
+    }
+
+    @Test
+    void github_withoutRepositories_isAStartupError_sayingWhatToAdd() {
+        String m = error("""
+                runners: {registration-secret: "${SECRET}"}
+                github: {webhook-secret: x, token: y}
+                """);
+        assertTrue(m.startsWith("config.yaml:1: repositories: is required when github: is set"), m);
+        assertTrue(m.contains("- match: acme/*"), m);
+    }
+
+    @Test
+    void repositories_parsed_withNamedRegistry() {
+        ServiceConfig c = parse("""
+                server: {admin-token: "${ADMIN}"}
+                runners: {registration-secret: "${SECRET}"}
+                store: {log-limit: 2MiB}
+                registries:
+                  - {name: ghcr-acme, host: ghcr.io, username: acme-bot, password: pw}
+                repositories:
+                  - match: acme/*
+                    images: [ghcr.io/acme/*, 127.0.0.1:5000/acme/widget]
+                    registry: ghcr-acme
+                  - match: widgets/app
+                    images: docker.io/widgets/app
+                github: {webhook-secret: x, token: y}
+                """);
+        assertEquals(
+                List.of(
+                        new ServiceConfig.RepositoryRule(
+                                "acme/*", List.of("ghcr.io/acme/*", "127.0.0.1:5000/acme/widget"), "ghcr-acme"),
+                        new ServiceConfig.RepositoryRule("widgets/app", List.of("docker.io/widgets/app"), null)),
+                c.repositories());
+        assertEquals("fedcba9876543210fedc", c.adminToken());
+        assertEquals(2L << 20, c.logLimit());
+        assertEquals("acme-bot", c.registryNamed("ghcr-acme").orElseThrow().username());
+        assertFalse(c.personal(), "a service never uses the ambient Docker config");
+        assertFalse(c.toString().contains("fedcba9876543210fedc"));
+    }
+
+    @Test
+    void badRepositoryEntries_areRefusedWithLineAndReason() {
+        String base = "runners: {registration-secret: \"${SECRET}\"}\n";
+        assertEquals(
+                "config.yaml:3: repositories[0].match: expected owner/name (with * for any name), e.g. acme/*;"
+                        + " got 'acme'",
+                error(base + "repositories:\n  - match: acme\n    images: [ghcr.io/acme/*]\n"));
+        assertTrue(error(base + "repositories:\n  - match: acme/*\n").contains("repositories[0].images: is required"));
+        assertTrue(error(base + "repositories:\n  - match: acme/*\n    images: [ghcr.io/acme/app:latest]\n")
+                .contains("expected an image repository without tag"));
+        assertTrue(error(base + "repositories:\n  - match: acme/*\n    images: [ghcr.io/acme/*]\n"
+                        + "    registry: nope\n")
+                .contains("no registries: entry is named 'nope'"));
+        assertTrue(error(base + "repositories:\n  - {match: a/b, images: [x.io/a/*], surprise: 1}\n")
+                .contains("surprise"));
+    }
+
+    @Test
+    void adminToken_mustBeLong_andNotTheRunnerSecret() {
+        assertTrue(error("server: {admin-token: short}\nrunners: {registration-secret: \"${SECRET}\"}\n")
+                .contains("server.admin-token: must be at least 16 characters"));
+        assertTrue(error("server: {admin-token: \"${SECRET}\"}\nrunners: {registration-secret: \"${SECRET}\"}\n")
+                .contains("must differ from runners.registration-secret"));
+    }
+
+    @Test
+    void logLimit_acceptsSizes_andRefusesNonsense() {
+        String base = "runners: {registration-secret: \"${SECRET}\"}\n";
+        assertEquals(ServiceConfig.DEFAULT_LOG_LIMIT, parse(base).logLimit());
+        assertEquals(512L << 10, parse(base + "store: {log-limit: 512KiB}\n").logLimit());
+        assertTrue(error(base + "store: {log-limit: lots}\n").contains("expected a size such as 16MiB"));
+        assertTrue(error(base + "store: {log-limit: 1KiB}\n").contains("must be at least 65536 bytes"));
+    }
+}
