@@ -221,7 +221,7 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
     /** The end of a failed platform's log, fenced, within GitHub's 65535-character limit for check run text. */
     private String logTail(JobRecord j) {
         StringBuilder log = new StringBuilder();
-        for (LogChunk c : store.logs(j.id(), 0)) {
+        for (LogChunk c : store.logTail(j.id(), 64 * 1024)) {
             if (c.attempt() == j.attempt()) {
                 log.append(c.text());
             }

@@ -179,7 +179,7 @@ public final class Coordinator {
     }
 
     public void log(long jobId, int attempt, String text) {
-        store.appendLog(jobId, attempt, text);
+        store.appendLog(jobId, attempt, text, config.logLimit());
     }
 
     /** A runner's result. Stale results (a lease that was lost) are ignored. */
@@ -253,11 +253,16 @@ public final class Coordinator {
                                 j.attempt(),
                                 "verified " + j.digest() + " as "
                                         + v.descriptor().platform().shortForm() + " (" + v.elfFiles()
-                                        + " ELF files checked)\n");
+                                        + " ELF files checked)\n",
+                                config.logLimit());
                         verified.add(v);
                     } catch (Verifier.Failed e) {
                         LOG.warning(() -> "build " + buildId + ": " + e.getMessage());
-                        store.appendLog(j.id(), j.attempt(), "verification failed: " + e.getMessage() + "\n");
+                        store.appendLog(
+                                j.id(),
+                                j.attempt(),
+                                "verification failed: " + e.getMessage() + "\n",
+                                config.logLimit());
                         store.failVerification(buildId, j.id(), e.getMessage());
                         notify(buildId);
                         return;

@@ -1,5 +1,6 @@
 package dev.multiarch.store;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -512,18 +513,155 @@ public final class JdbcStore implements Store {
     }
 
     @Override
-    public void appendLog(long jobId, int attempt, String text) {
-        tx(c -> update(c, "INSERT INTO job_logs (job_id, attempt, chunk) VALUES (?, ?, ?)", jobId, attempt, text));
+    public void appendLog(long jobId, int attempt, String text, long keepBytes) {
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        String chunk = text;
+        long cut = 0;
+        if (utf8.length > keepBytes) {
+            chunk = tail(utf8, (int) keepBytes);
+            cut = utf8.length - chunk.getBytes(StandardCharsets.UTF_8).length;
+        }
+        int size = utf8.length - (int) cut;
+        String kept = chunk;
+        long firstCut = cut;
+        tx(c -> {
+            Optional<long[]> totals = one(
+                    c,
+                    "SELECT bytes, cut_bytes FROM job_log_totals WHERE job_id = ? AND attempt = ? FOR UPDATE",
+                    r -> new long[] {r.getLong(1), r.getLong(2)},
+                    jobId,
+                    attempt);
+            long total = totals.map(t -> t[0]).orElse(0L) + size;
+            long cutTotal = totals.map(t -> t[1]).orElse(0L) + firstCut;
+            if (total > keepBytes) {
+                List<long[]> oldest = list(
+                        c,
+                        "SELECT seq, bytes FROM job_logs WHERE job_id = ? AND attempt = ? ORDER BY seq",
+                        r -> new long[] {r.getLong(1), r.getLong(2)},
+                        jobId,
+                        attempt);
+                for (long[] o : oldest) {
+                    if (total <= keepBytes) {
+                        break;
+                    }
+                    update(c, "DELETE FROM job_logs WHERE seq = ?", o[0]);
+                    total -= o[1];
+                    cutTotal += o[1];
+                }
+            }
+            update(
+                    c,
+                    "INSERT INTO job_logs (job_id, attempt, chunk, bytes) VALUES (?, ?, ?, ?)",
+                    jobId,
+                    attempt,
+                    kept,
+                    size);
+            update(
+                    c,
+                    "MERGE INTO job_log_totals (job_id, attempt, bytes, cut_bytes) KEY (job_id, attempt) "
+                            + "VALUES (?, ?, ?, ?)",
+                    jobId,
+                    attempt,
+                    total,
+                    cutTotal);
+            return null;
+        });
+    }
+
+    /** The last {@code max} bytes of {@code utf8} as text, not starting inside a character. */
+    private static String tail(byte[] utf8, int max) {
+        int from = utf8.length - max;
+        while (from < utf8.length && (utf8[from] & 0xC0) == 0x80) {
+            from++;
+        }
+        return new String(utf8, from, utf8.length - from, StandardCharsets.UTF_8);
     }
 
     @Override
-    public List<LogChunk> logs(long jobId, long afterSeq) {
-        return read(c -> list(
+    public List<LogChunk> logs(long jobId, long afterSeq, int maxChunks) {
+        return read(c -> withMarkers(
                 c,
-                "SELECT seq, attempt, chunk FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq",
-                r -> new LogChunk(r.getLong(1), r.getInt(2), r.getString(3)),
                 jobId,
-                afterSeq));
+                list(
+                        c,
+                        "SELECT seq, attempt, chunk FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                        r -> new LogChunk(r.getLong(1), r.getInt(2), r.getString(3)),
+                        jobId,
+                        afterSeq,
+                        maxChunks)));
+    }
+
+    @Override
+    public List<LogChunk> logTail(long jobId, long maxBytes) {
+        return read(c -> {
+            List<long[]> newest = list(
+                    c,
+                    "SELECT seq, bytes FROM job_logs WHERE job_id = ? ORDER BY seq DESC",
+                    r -> new long[] {r.getLong(1), r.getLong(2)},
+                    jobId);
+            long sum = 0;
+            long from = Long.MAX_VALUE;
+            for (long[] n : newest) {
+                if (sum + n[1] > maxBytes && from != Long.MAX_VALUE) {
+                    break;
+                }
+                sum += n[1];
+                from = n[0];
+            }
+            if (from == Long.MAX_VALUE) {
+                return List.of();
+            }
+            List<LogChunk> chunks = list(
+                    c,
+                    "SELECT seq, attempt, chunk FROM job_logs WHERE job_id = ? AND seq >= ? ORDER BY seq",
+                    r -> new LogChunk(r.getLong(1), r.getInt(2), r.getString(3)),
+                    jobId,
+                    from);
+            long earlier = one(
+                            c,
+                            "SELECT COALESCE(SUM(bytes), 0) FROM job_logs WHERE job_id = ? AND seq < ?",
+                            r -> r.getLong(1),
+                            jobId,
+                            from)
+                    .orElse(0L);
+            List<LogChunk> out = new ArrayList<>(withMarkers(c, jobId, chunks));
+            if (earlier > 0 && !out.isEmpty()) {
+                out.add(
+                        0,
+                        new LogChunk(
+                                0,
+                                out.get(0).attempt(),
+                                "[multiarch: showing the last " + sum + " bytes; " + earlier
+                                        + " earlier bytes are in the full log]\n"));
+            }
+            return out;
+        });
+    }
+
+    /** Puts a cut marker before the first chunk of each attempt whose beginning was cut, when that chunk is here. */
+    private static List<LogChunk> withMarkers(Connection c, long jobId, List<LogChunk> chunks) throws SQLException {
+        if (chunks.isEmpty()) {
+            return chunks;
+        }
+        List<long[]> cuts = list(
+                c,
+                "SELECT t.attempt, t.cut_bytes, (SELECT MIN(seq) FROM job_logs l WHERE l.job_id = t.job_id "
+                        + "AND l.attempt = t.attempt) FROM job_log_totals t WHERE t.job_id = ? AND t.cut_bytes > 0",
+                r -> new long[] {r.getLong(1), r.getLong(2), r.getLong(3)},
+                jobId);
+        if (cuts.isEmpty()) {
+            return chunks;
+        }
+        List<LogChunk> out = new ArrayList<>();
+        for (LogChunk ch : chunks) {
+            for (long[] cut : cuts) {
+                if (cut[2] == ch.seq()) {
+                    out.add(LogChunk.cutMarker(ch.attempt(), cut[1]));
+                }
+            }
+            out.add(ch);
+        }
+        return out;
     }
 
     // ---- runners and tags

@@ -67,9 +67,21 @@ public interface Store extends AutoCloseable {
     /** Cancels a build that has not finished, and its unfinished jobs. */
     boolean cancelBuild(long buildId, String reason);
 
-    void appendLog(long jobId, int attempt, String text);
+    /**
+     * Appends to a job attempt's log, keeping at most {@code keepBytes} (UTF-8) of it: when the total would pass that,
+     * the oldest chunks are dropped (a chunk larger than the limit keeps its end), so the tail, where builds fail,
+     * survives, and the amount cut is remembered for the marker that {@link #logs} and {@link #logTail} show.
+     */
+    void appendLog(long jobId, int attempt, String text, long keepBytes);
 
-    List<LogChunk> logs(long jobId, long afterSeq);
+    /**
+     * A job's log after {@code afterSeq}, at most {@code maxChunks} chunks, oldest first. Where the beginning of an
+     * attempt was cut, a marker chunk with {@code seq} 0 says how much, ahead of that attempt's first chunk.
+     */
+    List<LogChunk> logs(long jobId, long afterSeq, int maxChunks);
+
+    /** The end of a job's log: the newest chunks adding up to at most {@code maxBytes}, oldest first, with a marker. */
+    List<LogChunk> logTail(long jobId, long maxBytes);
 
     void addRunner(RunnerRecord runner);
 

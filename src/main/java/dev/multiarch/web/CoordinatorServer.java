@@ -38,6 +38,9 @@ public final class CoordinatorServer extends VerticleBase {
     private static final Logger LOG = Logger.getLogger(CoordinatorServer.class.getName());
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /** A build page shows the end of each platform's log, where builds fail; the API pages through the rest. */
+    static final long PAGE_LOG_BYTES = 256 * 1024;
+
     private final Coordinator coordinator;
     private final Dispatcher dispatcher;
     private final List<Routes> extraRoutes;
@@ -445,7 +448,7 @@ public final class CoordinatorServer extends VerticleBase {
                     List<String> logs = new ArrayList<>();
                     for (BuildView.JobView j : v.jobs()) {
                         StringBuilder b = new StringBuilder();
-                        coordinator.store().logs(j.id(), 0).forEach(c -> b.append(c.text()));
+                        coordinator.store().logTail(j.id(), PAGE_LOG_BYTES).forEach(c -> b.append(c.text()));
                         logs.add(b.toString());
                     }
                     return BuildPage.render(v, logs);

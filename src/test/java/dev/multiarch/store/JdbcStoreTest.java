@@ -151,23 +151,73 @@ class JdbcStoreTest {
             id = s.createBuild(twoPlatforms()).id();
             jobId = s.jobs(id).get(0).id();
             s.claimJob(jobId, "r1", later()).orElseThrow();
-            s.appendLog(jobId, 1, "step 1\n");
-            s.appendLog(jobId, 1, "step 2\n");
+            s.appendLog(jobId, 1, "step 1\n", 1 << 20);
+            s.appendLog(jobId, 1, "step 2\n", 1 << 20);
             s.setTagOwner("reg/acme/app", "latest", id, "1.0.0");
         }
         try (JdbcStore s = JdbcStore.embedded(dir)) {
             assertEquals(BuildState.RUNNING, s.build(id).orElseThrow().state());
             assertTrue(s.heartbeat(jobId, "r1", 1, later()));
-            List<LogChunk> logs = s.logs(jobId, 0);
+            List<LogChunk> logs = s.logs(jobId, 0, 100);
             assertEquals(
                     List.of("step 1\n", "step 2\n"),
                     logs.stream().map(LogChunk::text).toList());
-            assertEquals(1, s.logs(jobId, logs.get(0).seq()).size());
+            assertEquals(1, s.logs(jobId, logs.get(0).seq(), 100).size());
+            assertEquals(1, s.logs(jobId, 0, 1).size(), "at most maxChunks");
             assertEquals(
                     "1.0.0", s.tagOwner("reg/acme/app", "latest").orElseThrow().version());
             s.setTagOwner("reg/acme/app", "latest", id, "2.0.0");
             assertEquals(
                     "2.0.0", s.tagOwner("reg/acme/app", "latest").orElseThrow().version());
+        }
+    }
+
+    @Test
+    void log_overItsLimit_keepsTheTail_andMarksTheCut() {
+        try (JdbcStore s = JdbcStore.embedded(dir)) {
+            long jobId = s.jobs(s.createBuild(twoPlatforms()).id()).get(0).id();
+            s.claimJob(jobId, "r1", later()).orElseThrow();
+            for (int i = 0; i < 100; i++) {
+                s.appendLog(jobId, 1, String.format("line %03d %s\n", i, "x".repeat(90)), 1000);
+            }
+            List<LogChunk> logs = s.logs(jobId, 0, 1000);
+            assertTrue(logs.get(0).marker());
+            assertEquals(
+                    "[multiarch: 9000 bytes of this log were cut here to stay under the limit]\n",
+                    logs.get(0).text());
+            List<String> kept =
+                    logs.subList(1, logs.size()).stream().map(LogChunk::text).toList();
+            assertEquals(10, kept.size(), "10 chunks of 100 bytes fit in 1000");
+            assertTrue(kept.get(9).startsWith("line 099 "), "the tail is kept");
+            assertTrue(kept.get(0).startsWith("line 090 "));
+
+            // One chunk larger than the limit keeps its end, cut at a character boundary.
+            s.appendLog(jobId, 1, "é".repeat(800) + "END\n", 1000);
+            List<LogChunk> after = s.logs(jobId, 0, 1000);
+            String last = after.get(after.size() - 1).text();
+            assertTrue(last.endsWith("END\n"));
+            assertTrue(last.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 1000);
+            assertTrue(last.startsWith("é"), "no broken character at the cut");
+        }
+    }
+
+    @Test
+    void logTail_readsOnlyTheNewestChunks_andSaysWhatIsLeftOut() {
+        try (JdbcStore s = JdbcStore.embedded(dir)) {
+            long jobId = s.jobs(s.createBuild(twoPlatforms()).id()).get(0).id();
+            s.claimJob(jobId, "r1", later()).orElseThrow();
+            for (int i = 0; i < 10; i++) {
+                s.appendLog(jobId, 1, "chunk " + i + " " + "y".repeat(91) + "\n", 1 << 20);
+            }
+            List<LogChunk> tail = s.logTail(jobId, 250);
+            assertEquals(
+                    "[multiarch: showing the last 200 bytes; 800 earlier bytes are in the full log]\n",
+                    tail.get(0).text());
+            assertEquals(3, tail.size());
+            assertTrue(tail.get(2).text().startsWith("chunk 9 "));
+            assertEquals(
+                    List.of(),
+                    s.logTail(s.jobs(s.createBuild(twoPlatforms()).id()).get(0).id(), 250));
         }
     }
 
