@@ -22,6 +22,7 @@ import org.kohsuke.github.GitHub;
 import org.kohsuke.github.GitHubAbuseLimitHandler;
 import org.kohsuke.github.GitHubBuilder;
 import org.kohsuke.github.GitHubRateLimitHandler;
+import org.kohsuke.github.authorization.ImmutableAuthorizationProvider;
 
 /**
  * GitHub API clients, one per installation (App) or one for the token. Rate limits are never waited out inside
@@ -36,9 +37,25 @@ public final class GitHubAccess {
     private final OkHttpClient http =
             new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(30)).build();
     private final Map<Long, Token> tokens = new ConcurrentHashMap<>();
-    private final Map<String, GitHub> clients = new ConcurrentHashMap<>();
+    /** One client per installation, made with the token it was made for; a refreshed token replaces it. */
+    private final Map<Long, Client> clients = new ConcurrentHashMap<>();
 
-    private record Token(String value, Instant expires) {}
+    private record Token(String value, Instant expires) {
+        @Override
+        public String toString() {
+            return "Token[<redacted>, expires " + expires + "]";
+        }
+    }
+
+    private record Client(String token, GitHub github) {
+        @Override
+        public String toString() {
+            return "Client[token <redacted>]";
+        }
+    }
+
+    /** The key of the one client when authenticating with a token (GitHub's installation ids start at 1). */
+    private static final long TOKEN = 0;
 
     /** GitHub answered with an error; {@code retryAt} says when to try again for rate limits and 5xx. */
     public static final class ApiError extends IOException {
@@ -99,7 +116,6 @@ public final class GitHubAccess {
             Token fresh = new Token(
                     n.path("token").asText(), Instant.parse(n.path("expires_at").asText()));
             tokens.put(installationId, fresh);
-            clients.remove("installation-" + installationId);
             return fresh.value;
         }
     }
@@ -110,15 +126,25 @@ public final class GitHubAccess {
             // The token goes out as "Authorization: token …", without github-api's GET /user login lookup that
             // withOAuthToken does (an extra call the bot never needs, which fine-grained tokens may not allow).
             return clients.computeIfAbsent(
-                    "token",
-                    k -> build(b -> b.withAuthorizationProvider(
-                            org.kohsuke.github.authorization.ImmutableAuthorizationProvider.fromAppInstallationToken(
-                                    config.token()))));
+                            TOKEN,
+                            k -> new Client(
+                                    config.token(),
+                                    build(b -> b.withAuthorizationProvider(
+                                            ImmutableAuthorizationProvider.fromAppInstallationToken(config.token())))))
+                    .github();
         }
         String token = installationToken(installationId);
-        return clients.computeIfAbsent(
-                "installation-" + installationId + "-" + token.hashCode(),
-                k -> build(b -> b.withAppInstallationToken(token)));
+        return clients.compute(
+                        installationId,
+                        (k, c) -> c != null && c.token().equals(token)
+                                ? c
+                                : new Client(token, build(b -> b.withAppInstallationToken(token))))
+                .github();
+    }
+
+    /** How many github-api clients are kept: one per installation at most, however often tokens are refreshed. */
+    int clientCount() {
+        return clients.size();
     }
 
     private GitHub build(java.util.function.UnaryOperator<GitHubBuilder> auth) {

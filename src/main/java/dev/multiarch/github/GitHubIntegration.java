@@ -68,7 +68,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     public CoordinatorServer.Routes routes(Coordinator coordinator) {
         this.store = coordinator.store();
         this.router = new EventRouter(coordinator, access, workflows);
-        this.reporter = new StatusReporter(store, access, publicUrl, clock);
+        this.reporter = new StatusReporter(store, access, publicUrl, clock).start();
         coordinator.addListener(reporter);
         coordinator.sourceCredentials(b -> {
             Origin o = Origin.of(b.trigger());

@@ -2,9 +2,10 @@ package dev.multiarch.github;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.multiarch.base.Backoff;
 import dev.multiarch.base.Json;
+import dev.multiarch.github.CheckReport.Target;
+import dev.multiarch.github.CheckReport.Wanted;
 import dev.multiarch.pipeline.BuildListener;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.BuildState;
@@ -17,7 +18,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +29,6 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.kohsuke.github.GHCheckRun;
 import org.kohsuke.github.GHCheckRunBuilder;
-import org.kohsuke.github.GHCommitState;
 import org.kohsuke.github.GHRepository;
 import org.kohsuke.github.HttpException;
 
@@ -59,7 +62,12 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
         this.github = github;
         this.publicUrl = publicUrl;
         this.clock = clock;
+    }
+
+    /** Starts the sender: every 250 ms, and at once after each change. */
+    public StatusReporter start() {
         sender.scheduleWithFixedDelay(this::sendDue, 250, 250, TimeUnit.MILLISECONDS);
+        return this;
     }
 
     @Override
@@ -68,35 +76,33 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
         if (o == null) {
             return;
         }
-        String url = publicUrl + "/builds/" + b.id();
-        store.wantReport(b.id(), CONTEXT, body(o, overall(b, jobs), url, b, null));
+        Target to = Target.of(o, publicUrl + "/builds/" + b.id());
+        store.wantReport(b.id(), CONTEXT, new CheckReport(to, overall(b, jobs)).toJson());
         for (JobRecord j : jobs) {
-            store.wantReport(b.id(), CONTEXT + " / " + j.platform(), body(o, platform(b, j), url, b, j));
+            store.wantReport(b.id(), CONTEXT + " / " + j.platform(), new CheckReport(to, platform(b, j)).toJson());
         }
         sender.execute(this::sendDue);
     }
-
-    /** A check's wanted state: GitHub's words, plus the text of a check run. */
-    record Wanted(String state, String description, String title, String summary, String text) {}
 
     private Wanted overall(BuildRecord b, List<JobRecord> jobs) {
         int n = jobs.size();
         long done = jobs.stream().filter(j -> j.state() == JobState.SUCCEEDED).count();
         return switch (b.state()) {
-            case QUEUED -> new Wanted("pending", "Queued: " + n + " platform(s)", "Queued", summary(b, jobs), null);
+            case QUEUED ->
+                new Wanted(CheckState.PENDING, "Queued: " + n + " platform(s)", "Queued", summary(b, jobs), null);
             case RUNNING ->
                 new Wanted(
-                        "pending",
+                        CheckState.PENDING,
                         "Building: " + done + " of " + n + " platforms done",
                         "Building",
                         summary(b, jobs),
                         null);
             case VERIFYING ->
-                new Wanted("pending", "Verifying " + n + " platforms", "Verifying", summary(b, jobs), null);
-            case PUBLISHING -> new Wanted("pending", "Publishing", "Publishing", summary(b, jobs), null);
+                new Wanted(CheckState.PENDING, "Verifying " + n + " platforms", "Verifying", summary(b, jobs), null);
+            case PUBLISHING -> new Wanted(CheckState.PENDING, "Publishing", "Publishing", summary(b, jobs), null);
             case PUBLISHED ->
                 new Wanted(
-                        "success",
+                        CheckState.SUCCESS,
                         b.push()
                                 ? "Published " + tagsText(b)
                                 : "Built and verified " + n + " platform(s); nothing published",
@@ -105,14 +111,14 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
                         null);
             case FAILED ->
                 new Wanted(
-                        "failure",
+                        CheckState.FAILURE,
                         b.error() == null ? "Failed" : b.error(),
                         "Failed",
                         summary(b, jobs),
                         failedLogs(jobs));
             case CANCELLED ->
                 new Wanted(
-                        "error",
+                        CheckState.ERROR,
                         "Cancelled: " + (b.error() == null ? "" : b.error()),
                         "Cancelled",
                         summary(b, jobs),
@@ -137,15 +143,15 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
                     case FAILED -> j.error() == null ? "Failed" : j.error();
                     case CANCELLED -> "Cancelled";
                 };
-        String state =
+        CheckState state =
                 switch (j.state()) {
-                    case QUEUED, RUNNING -> "pending";
+                    case QUEUED, RUNNING -> CheckState.PENDING;
                     case SUCCEEDED ->
                         b.state() == BuildState.PUBLISHED
-                                ? "success"
-                                : b.state() == BuildState.FAILED ? "failure" : "pending";
-                    case FAILED -> "failure";
-                    case CANCELLED -> "error";
+                                ? CheckState.SUCCESS
+                                : b.state() == BuildState.FAILED ? CheckState.FAILURE : CheckState.PENDING;
+                    case FAILED -> CheckState.FAILURE;
+                    case CANCELLED -> CheckState.ERROR;
                 };
         String text = j.state() == JobState.FAILED ? logTail(j) : null;
         return new Wanted(
@@ -236,26 +242,6 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
         return s.length() <= max ? s : s.substring(0, max - 1) + "…";
     }
 
-    private static String body(Origin o, Wanted w, String url, BuildRecord b, JobRecord j) {
-        ObjectNode n = Json.MAPPER.createObjectNode();
-        n.put("repo", o.repo())
-                .put("sha", o.sha())
-                .put("installation", o.installation())
-                .put("state", w.state())
-                .put("description", w.description())
-                .put("url", url)
-                .put("title", w.title())
-                .put("summary", w.summary());
-        if (w.text() != null) {
-            n.put("text", w.text());
-        }
-        try {
-            return Json.MAPPER.writeValueAsString(n);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** Sends every due report, oldest build first; one that fails is deferred as GitHub asks. */
     void sendDue() {
         try {
@@ -268,17 +254,21 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
     }
 
     private void send(Store.Report r) {
-        JsonNode b;
+        CheckReport c;
         try {
-            b = Json.MAPPER.readTree(r.body());
-        } catch (IOException e) {
-            store.reportSent(r.buildId(), r.context(), r.version(), r.externalId());
+            c = CheckReport.fromJson(r.body());
+        } catch (JsonProcessingException e) {
+            // Retrying cannot make the row readable; the next change of the build writes a new one.
+            String error = cut(String.valueOf(e.getOriginalMessage()), 300);
+            LOG.warning(() -> "status " + r.context() + " for build " + r.buildId() + " is not sent: its stored state"
+                    + " (version " + r.version() + ") is unreadable: " + error);
+            store.reportDropped(r.buildId(), r.context(), r.version(), "unreadable: " + error);
             return;
         }
         try {
-            GHRepository repo = github.client(b.path("installation").asLong())
-                    .getRepository(b.path("repo").asText());
-            String external = github.isApp() ? checkRun(repo, r, b) : status(repo, r, b);
+            GHRepository repo = github.client(c.target().installation())
+                    .getRepository(c.target().repo());
+            String external = github.isApp() ? checkRun(repo, r, c) : status(repo, r, c);
             store.reportSent(r.buildId(), r.context(), r.version(), external);
         } catch (IOException e) {
             Instant next = retryAt(e, r.attempts());
@@ -293,7 +283,7 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
         Instant backoff = now.plus(RETRY.delay(attempts));
         Instant asked = null;
         if (e instanceof HttpException h) {
-            java.util.Map<String, List<String>> headers = h.getResponseHeaderFields();
+            Map<String, List<String>> headers = h.getResponseHeaderFields();
             asked = RetryTimes.from(
                     h.getResponseCode(),
                     header(headers, "Retry-After"),
@@ -306,7 +296,7 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
         return asked != null && asked.isAfter(backoff) ? asked : backoff;
     }
 
-    private static String header(java.util.Map<String, List<String>> headers, String name) {
+    private static String header(Map<String, List<String>> headers, String name) {
         if (headers == null) {
             return null;
         }
@@ -320,45 +310,31 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
         return null;
     }
 
-    private static String status(GHRepository repo, Store.Report r, JsonNode b) throws IOException {
-        GHCommitState state =
-                switch (b.path("state").asText()) {
-                    case "success" -> GHCommitState.SUCCESS;
-                    case "failure" -> GHCommitState.FAILURE;
-                    case "error" -> GHCommitState.ERROR;
-                    default -> GHCommitState.PENDING;
-                };
+    private static String status(GHRepository repo, Store.Report r, CheckReport c) throws IOException {
+        Target to = c.target();
+        Wanted w = c.wanted();
         repo.createCommitStatus(
-                b.path("sha").asText(),
-                state,
-                b.path("url").asText(),
-                cut(b.path("description").asText(), STATUS_DESCRIPTION_MAX),
-                r.context());
+                to.sha(), w.state().commitState(), to.url(), cut(w.description(), STATUS_DESCRIPTION_MAX), r.context());
         return null;
     }
 
-    private static String checkRun(GHRepository repo, Store.Report r, JsonNode b) throws IOException {
-        String state = b.path("state").asText();
+    private String checkRun(GHRepository repo, Store.Report r, CheckReport c) throws IOException {
+        Target to = c.target();
+        Wanted w = c.wanted();
         GHCheckRunBuilder builder = r.externalId() == null
-                ? repo.createCheckRun(r.context(), b.path("sha").asText())
+                ? repo.createCheckRun(r.context(), to.sha())
                 : repo.updateCheckRun(Long.parseLong(r.externalId()));
-        builder.withDetailsURL(b.path("url").asText()).withExternalID(r.buildId() + "/" + r.context());
-        if (state.equals("pending")) {
-            builder.withStatus(GHCheckRun.Status.IN_PROGRESS);
-        } else {
-            builder.withStatus(GHCheckRun.Status.COMPLETED)
-                    .withConclusion(
-                            switch (state) {
-                                case "success" -> GHCheckRun.Conclusion.SUCCESS;
-                                case "failure" -> GHCheckRun.Conclusion.FAILURE;
-                                default -> GHCheckRun.Conclusion.CANCELLED;
-                            })
-                    .withCompletedAt(new java.util.Date());
+        builder.withDetailsURL(to.url())
+                .withExternalID(r.buildId() + "/" + r.context())
+                .withStatus(w.state().checkRunStatus());
+        Optional<GHCheckRun.Conclusion> conclusion = w.state().conclusion();
+        if (conclusion.isPresent()) {
+            builder.withConclusion(conclusion.get()).withCompletedAt(Date.from(clock.instant()));
         }
-        GHCheckRunBuilder.Output out = new GHCheckRunBuilder.Output(
-                cut(b.path("title").asText(), 255), cut(b.path("summary").asText(), CHECK_TEXT_MAX));
-        if (b.hasNonNull("text")) {
-            out.withText(cut(b.path("text").asText(), CHECK_TEXT_MAX));
+        GHCheckRunBuilder.Output out =
+                new GHCheckRunBuilder.Output(cut(w.title(), 255), cut(w.summary(), CHECK_TEXT_MAX));
+        if (w.text() != null) {
+            out.withText(cut(w.text(), CHECK_TEXT_MAX));
         }
         builder.add(out);
         return String.valueOf(builder.create().getId());

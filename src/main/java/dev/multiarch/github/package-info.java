@@ -14,7 +14,9 @@
  *       the app's PKCS#1 key, installation tokens cached until shortly before they expire) or with a token.</li>
  *   <li>{@link dev.multiarch.github.StatusReporter} keeps an outbox of the latest state of every check ({@code
  *       multiarch} and {@code multiarch / <platform>}) and sends it as check runs (App) or commit statuses (token),
- *       retrying errors and rate limits ({@code Retry-After}, {@code X-RateLimit-Reset}) without holding builds up.</li>
+ *       retrying errors and rate limits ({@code Retry-After}, {@code X-RateLimit-Reset}) without holding builds up.
+ *       A row is one {@link dev.multiarch.github.CheckReport}, its state a {@link dev.multiarch.github.CheckState}
+ *       that knows both GitHub vocabularies; a row that cannot be read is logged and not tried again.</li>
  * </ul>
  */
 package dev.multiarch.github;

@@ -824,6 +824,18 @@ public final class JdbcStore implements Store {
     }
 
     @Override
+    public void reportDropped(long buildId, String context, int version, String why) {
+        tx(c -> update(
+                c,
+                "UPDATE reports SET sent_version = GREATEST(sent_version, ?), attempts = 0, next_attempt = NULL, "
+                        + "last_error = ? WHERE build_id = ? AND context = ?",
+                version,
+                why,
+                buildId,
+                context));
+    }
+
+    @Override
     public List<Report> reports(long buildId) {
         return read(
                 c -> list(c, "SELECT * FROM reports WHERE build_id = ? ORDER BY context", JdbcStore::report, buildId));

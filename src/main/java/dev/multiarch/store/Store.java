@@ -139,6 +139,12 @@ public interface Store extends AutoCloseable {
 
     void reportDeferred(long buildId, String context, Instant next, String error);
 
+    /**
+     * Version {@code version} will never reach GitHub (its body cannot be read) and is not tried again; {@code why}
+     * stays as the last error. A newer wanted state is sent as usual.
+     */
+    void reportDropped(long buildId, String context, int version, String why);
+
     List<Report> reports(long buildId);
 
     @Override

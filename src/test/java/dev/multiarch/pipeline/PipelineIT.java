@@ -282,13 +282,18 @@ class PipelineIT {
                 ".multiarch.yaml:3: platforms[0]: invalid platform linux/arm64/v7: variant 'v7' is not a variant "
                         + "of arm64; valid: v8, v8.0, v8.1, v8.2, v8.3, v8.4, …",
                 b.path("error").asText());
-        String missing = repo.commit("no config", Map.of());
+        String stillBad = repo.commit("a commit that leaves the config alone", Map.of());
         Files.delete(repo.work().resolve(".multiarch.yaml"));
         String gone = repo.commit("config removed", Map.of());
         JsonNode m = api.awaitEnd(
                 api.trigger(repo.cloneUrl(), gone, "refs/tags/v1.0.1", true).get(0), Duration.ofSeconds(60));
         assertTrue(m.path("error").asText().startsWith(".multiarch.yaml: not found at "), m.toString());
-        assertNotNull(missing);
+        // Built after the file was removed from the branch, an older commit still gets the file as it was there.
+        JsonNode older = api.awaitEnd(
+                api.trigger(repo.cloneUrl(), stillBad, "refs/tags/v1.0.2", true).get(0), Duration.ofSeconds(60));
+        assertEquals("failed", older.path("state").asText(), older.toString());
+        assertEquals(
+                b.path("error").asText(), older.path("error").asText(), "the config is read at the build's commit");
     }
 
     /**
