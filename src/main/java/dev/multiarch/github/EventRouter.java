@@ -91,12 +91,12 @@ public final class EventRouter {
             }
             Trigger t = new Trigger(
                     fullName,
-                    repo.path("clone_url").asText(),
+                    github.cloneUrl(fullName),
                     sha,
                     ref,
                     w.get().publish(),
                     List.of(),
-                    new Origin(fullName, sha, installation, 0, w.get().name(), false, delivery).toJson());
+                    new Origin(fullName, sha, installation, 0, w.get().name(), false, delivery, sha).toJson());
             return started(w.get(), build(t, installation, fullName, sha));
         }
         if (ref.startsWith("refs/heads/")) {
@@ -107,12 +107,12 @@ public final class EventRouter {
             }
             Trigger t = new Trigger(
                     fullName,
-                    repo.path("clone_url").asText(),
+                    github.cloneUrl(fullName),
                     sha,
                     ref,
                     w.get().publish(),
                     w.get().tags(),
-                    new Origin(fullName, sha, installation, 0, w.get().name(), false, delivery).toJson());
+                    new Origin(fullName, sha, installation, 0, w.get().name(), false, delivery, sha).toJson());
             return started(w.get(), build(t, installation, fullName, sha));
         }
         return "ignored: " + ref + " is neither a tag nor a branch";
@@ -155,14 +155,16 @@ public final class EventRouter {
         // A fork's .multiarch.yaml is untrusted: read the base branch's, never the head's.
         String configRef = fork ? base.path("sha").asText(baseBranch) : sha;
         Optional<String> config = github.readFile(installation, baseRepo, RepoConfig.FILE, configRef);
+        // Fetched from the base repository, which serves its pull requests' heads (refs/pull/N/head): never from a
+        // URL in the payload, which the fork's owner controls.
         Trigger t = new Trigger(
                 baseRepo,
-                head.path("repo").path("clone_url").asText(),
+                github.cloneUrl(baseRepo),
                 sha,
                 "refs/pull/" + number + "/head",
                 publish,
                 tags,
-                new Origin(baseRepo, sha, installation, number, w.get().name(), fork, delivery).toJson());
+                new Origin(baseRepo, sha, installation, number, w.get().name(), fork, delivery, configRef).toJson());
         List<BuildRecord> bs = coordinator.create(t, config.orElse(null));
         return started(w.get(), bs)
                 + (fork ? " (fork: untrusted, config from " + baseBranch + ", no credentials)" : "")
@@ -188,13 +190,21 @@ public final class EventRouter {
         }
         BuildRecord b = last.get();
         Origin o = Origin.of(b.trigger());
-        Origin again = new Origin(o.repo(), o.sha(), o.installation(), o.pr(), o.workflow(), o.fork(), delivery);
-        Trigger t = new Trigger(b.repo(), b.cloneUrl(), b.commit(), b.ref(), b.push(), explicitTags(b), again.toJson());
+        // A fork's re-run reads the configuration where its first run did (the base branch), never at the fork's head.
+        String configRef = o.configRef() != null ? o.configRef() : o.fork() ? defaultBranch(p) : b.commit();
+        Origin again =
+                new Origin(o.repo(), o.sha(), o.installation(), o.pr(), o.workflow(), o.fork(), delivery, configRef);
+        Trigger t = new Trigger(
+                b.repo(), github.cloneUrl(o.repo()), b.commit(), b.ref(), b.push(), explicitTags(b), again.toJson());
         if (o.pr() > 0) {
             cancel(o.repo(), o.pr(), "re-run requested");
         }
         return "re-run of " + sha.substring(0, 12) + ": "
-                + started(null, build(t, o.installation(), o.repo(), b.commit()));
+                + started(null, build(t, o.installation(), o.repo(), configRef));
+    }
+
+    private static String defaultBranch(JsonNode p) {
+        return p.path("repository").path("default_branch").asText("main");
     }
 
     private static List<String> explicitTags(BuildRecord b) {
@@ -206,9 +216,10 @@ public final class EventRouter {
                 .toList();
     }
 
-    /** Reads .multiarch.yaml at the commit through the API and creates the builds. */
-    private List<BuildRecord> build(Trigger t, long installation, String fullName, String sha) throws IOException {
-        Optional<String> config = github.readFile(installation, fullName, RepoConfig.FILE, sha);
+    /** Reads .multiarch.yaml at {@code configRef} through the API and creates the builds. */
+    private List<BuildRecord> build(Trigger t, long installation, String fullName, String configRef)
+            throws IOException {
+        Optional<String> config = github.readFile(installation, fullName, RepoConfig.FILE, configRef);
         return coordinator.create(t, config.orElse(null));
     }
 

@@ -37,6 +37,8 @@ public final class GitHubAccess {
     private final OkHttpClient http =
             new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(30)).build();
     private final Map<Long, Token> tokens = new ConcurrentHashMap<>();
+    /** Tokens for one repository's contents, read-only (what a runner's git fetch gets), by installation:repo. */
+    private final Map<String, Token> repositoryTokens = new ConcurrentHashMap<>();
     /** One client per installation, made with the token it was made for; a refreshed token replaces it. */
     private final Map<Long, Client> clients = new ConcurrentHashMap<>();
 
@@ -77,6 +79,11 @@ public final class GitHubAccess {
         this.jwt = config.isApp() ? AppJwt.fromPemFile(config.appId(), config.privateKeyFile()) : null;
     }
 
+    /** Where runners fetch a repository ({@code github.web-url}), never a URL a webhook payload carries. */
+    public String cloneUrl(String fullName) {
+        return config.cloneUrl(fullName);
+    }
+
     public boolean isApp() {
         return config.isApp();
     }
@@ -87,23 +94,48 @@ public final class GitHubAccess {
      */
     String installationToken(long installationId) throws IOException {
         Token t = tokens.get(installationId);
-        Instant now = clock.instant();
-        if (t != null && now.isBefore(t.expires.minus(REFRESH_BEFORE))) {
+        if (t != null && clock.instant().isBefore(t.expires.minus(REFRESH_BEFORE))) {
             return t.value;
         }
+        Token fresh = mint(installationId, new byte[0], "installation " + installationId);
+        tokens.put(installationId, fresh);
+        return fresh.value;
+    }
+
+    /**
+     * A token that can only read one repository's contents: GitHub's {@code repositories} and {@code permissions}
+     * parameters of the same endpoint ("Create an installation access token for an app"). This, never the
+     * installation's own token, is what leaves the coordinator for a runner.
+     */
+    String repositoryToken(long installationId, String fullName) throws IOException {
+        String key = installationId + ":" + fullName.toLowerCase(java.util.Locale.ROOT);
+        Token t = repositoryTokens.get(key);
+        if (t != null && clock.instant().isBefore(t.expires.minus(REFRESH_BEFORE))) {
+            return t.value;
+        }
+        String name = fullName.substring(fullName.indexOf('/') + 1);
+        com.fasterxml.jackson.databind.node.ObjectNode body = Json.MAPPER.createObjectNode();
+        body.putArray("repositories").add(name);
+        body.putObject("permissions").put("contents", "read");
+        Token fresh = mint(installationId, Json.write(body), fullName + " (contents: read)");
+        repositoryTokens.put(key, fresh);
+        return fresh.value;
+    }
+
+    private Token mint(long installationId, byte[] body, String what) throws IOException {
+        Instant now = clock.instant();
         Request req = new Request.Builder()
                 .url(config.apiUrl() + "/app/installations/" + installationId + "/access_tokens")
                 .header("Authorization", "Bearer " + jwt.token(now))
                 .header("Accept", "application/vnd.github+json")
                 .header("X-GitHub-Api-Version", "2022-11-28")
-                .post(RequestBody.create(new byte[0], MediaType.get("application/json")))
+                .post(RequestBody.create(body, MediaType.get("application/json")))
                 .build();
         try (Response r = http.newCall(req).execute()) {
-            String body = r.body().string();
+            String answer = r.body().string();
             if (r.code() != 201) {
                 throw new ApiError(
-                        "minting an installation token for installation " + installationId + ": HTTP " + r.code() + " "
-                                + message(body),
+                        "minting a token for " + what + ": HTTP " + r.code() + " " + message(answer),
                         r.code(),
                         RetryTimes.from(
                                 r.code(),
@@ -112,11 +144,9 @@ public final class GitHubAccess {
                                 r.header("X-RateLimit-Reset"),
                                 clock.instant()));
             }
-            JsonNode n = Json.MAPPER.readTree(body);
-            Token fresh = new Token(
+            JsonNode n = Json.MAPPER.readTree(answer);
+            return new Token(
                     n.path("token").asText(), Instant.parse(n.path("expires_at").asText()));
-            tokens.put(installationId, fresh);
-            return fresh.value;
         }
     }
 
@@ -160,14 +190,19 @@ public final class GitHubAccess {
     }
 
     /**
-     * The Authorization header git over HTTPS takes for the repository's contents: Basic {@code x-access-token:<token>}
-     * with an installation token (read-only contents, an hour) or the configured token.
+     * The Authorization header git over HTTPS takes to fetch one repository: Basic {@code x-access-token:<token>} with
+     * a token that reads only that repository's contents and expires within the hour. Empty in token mode: the
+     * configured token is long-lived and reaches every repository its owner can, so it never leaves the coordinator
+     * (runners then fetch public repositories only; private ones need the App).
      */
-    String gitAuthorization(long installationId) throws IOException {
-        String t = config.isApp() ? installationToken(installationId) : config.token();
-        return "Basic "
+    Optional<String> gitAuthorization(long installationId, String fullName) throws IOException {
+        if (!config.isApp()) {
+            return Optional.empty();
+        }
+        String t = repositoryToken(installationId, fullName);
+        return Optional.of("Basic "
                 + java.util.Base64.getEncoder()
-                        .encodeToString(("x-access-token:" + t).getBytes(StandardCharsets.UTF_8));
+                        .encodeToString(("x-access-token:" + t).getBytes(StandardCharsets.UTF_8)));
     }
 
     /** A file's text at a ref (a commit sha or a branch), or empty when the repository has no such file there. */

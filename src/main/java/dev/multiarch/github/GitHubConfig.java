@@ -12,6 +12,9 @@ import java.util.Set;
  * <pre>
  * github:
  *   api-url: https://api.github.com          # GHES: https://ghe.example/api/v3
+ *   web-url: https://github.com              # where repositories are cloned from (GHES: https://ghe.example)
+ *   client-id: Iv1.…                         # the App's OAuth client, for signing in to the build pages
+ *   client-secret: ${GITHUB_CLIENT_SECRET}
  *   webhook-secrets: [${WEBHOOK_SECRET}, ${WEBHOOK_SECRET_OLD:-}]   # any of them verifies a delivery
  *   app-id: "123456"                         # as a GitHub App (check runs)…
  *   private-key-file: /etc/multiarch/app.pem #   …with the key exactly as GitHub hands it out
@@ -21,13 +24,25 @@ import java.util.Set;
  */
 public record GitHubConfig(
         String apiUrl,
+        String webUrl,
+        String clientId,
+        String clientSecret,
         List<String> webhookSecrets,
         String appId,
         Path privateKeyFile,
         String token,
         Path workflowsDir) {
-    private static final Set<String> KEYS =
-            Set.of("api-url", "webhook-secrets", "webhook-secret", "app-id", "private-key-file", "token", "workflows");
+    private static final Set<String> KEYS = Set.of(
+            "api-url",
+            "web-url",
+            "client-id",
+            "client-secret",
+            "webhook-secrets",
+            "webhook-secret",
+            "app-id",
+            "private-key-file",
+            "token",
+            "workflows");
 
     public static GitHubConfig of(Map<String, String> values, Path baseDir) {
         for (String k : values.keySet()) {
@@ -69,13 +84,47 @@ public record GitHubConfig(
                     "config.yaml", 0, "github", "give app-id and private-key-file (a GitHub App) or token");
         }
         String api = values.getOrDefault("api-url", "https://api.github.com").replaceAll("/+$", "");
+        String web = values.getOrDefault("web-url", defaultWebUrl(api)).replaceAll("/+$", "");
+        if (!web.startsWith("https://") && !web.matches("http://(127\\.[0-9.]+|localhost|\\[::1])(:[0-9]+)?(/.*)?")) {
+            throw new ConfigException(
+                    "config.yaml", 0, "github.web-url", "must be https:// (or http:// to this machine), got " + web);
+        }
+        String clientId = values.get("client-id");
+        String clientSecret = values.get("client-secret");
+        if ((clientId == null) != (clientSecret == null)) {
+            throw new ConfigException("config.yaml", 0, "github", "client-id and client-secret go together");
+        }
         return new GitHubConfig(
                 api,
+                web,
+                clientId,
+                clientSecret,
                 List.copyOf(secrets),
                 appId,
                 key == null ? null : baseDir.resolve(key),
                 appId == null ? token : null,
                 baseDir.resolve(values.getOrDefault("workflows", "workflows")));
+    }
+
+    /** github.com for api.github.com; {@code https://HOST} for GitHub Enterprise's {@code https://HOST/api/v3}. */
+    static String defaultWebUrl(String apiUrl) {
+        if (apiUrl.equals("https://api.github.com")) {
+            return "https://github.com";
+        }
+        return apiUrl.endsWith("/api/v3") ? apiUrl.substring(0, apiUrl.length() - "/api/v3".length()) : apiUrl;
+    }
+
+    /** Where runners fetch a repository: never a URL from a webhook payload, which its sender chose. */
+    public String cloneUrl(String fullName) {
+        if (!fullName.matches("[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+") || fullName.contains("..")) {
+            throw new IllegalArgumentException("not a repository name: " + fullName);
+        }
+        return webUrl + "/" + fullName + ".git";
+    }
+
+    /** Whether people can sign in with GitHub to see private repositories' builds. */
+    public boolean canSignIn() {
+        return clientId != null;
     }
 
     public boolean isApp() {
@@ -84,7 +133,7 @@ public record GitHubConfig(
 
     @Override
     public String toString() {
-        return "GitHubConfig[" + apiUrl + ", " + (isApp() ? "app " + appId : "token <redacted>") + ", "
+        return "GitHubConfig[" + apiUrl + ", " + webUrl + ", " + (isApp() ? "app " + appId : "token <redacted>") + ", "
                 + webhookSecrets.size() + " webhook secret(s)]";
     }
 }

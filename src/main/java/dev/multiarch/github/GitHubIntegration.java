@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -31,13 +30,8 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     private final String publicUrl;
     private final GitHubAccess access;
     private final List<Workflow> workflows;
-    /** One thread: deliveries are processed in the order they arrived (a push, then the pull request closing). */
-    private final java.util.concurrent.ScheduledExecutorService processor =
-            Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "github-events");
-                t.setDaemon(true);
-                return t;
-            });
+    /** Deliveries in arrival order per repository; repositories side by side (one slow one holds up no other). */
+    private final DeliveryQueue processor = new DeliveryQueue(4);
 
     private StatusReporter reporter;
     private EventRouter router;
@@ -76,33 +70,61 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                 return java.util.Optional.empty();
             }
             try {
-                return java.util.Optional.of(access.gitAuthorization(o.installation()));
+                return access.gitAuthorization(o.installation(), o.repo());
             } catch (IOException e) {
                 throw new IllegalStateException(e.getMessage(), e);
             }
         });
         return (r, worker) -> r.post("/webhook")
-                .handler(BodyHandler.create().setBodyLimit(MAX_PAYLOAD))
+                .handler(this::screen)
+                .handler(BodyHandler.create(false).setBodyLimit(MAX_PAYLOAD))
                 .handler(ctx -> receive(ctx, worker));
     }
 
     @Override
     public void started(Coordinator coordinator) {
-        processor.execute(() -> {
+        processor.submit("", () -> {
             for (Store.Delivery d : store.deliveriesIn("received")) {
                 LOG.info(() ->
                         "processing delivery " + d.deliveryId() + " (" + d.event() + ") left from before a restart");
-                process(d, 1);
+                String key = repositoryOf(d.payload().getBytes(StandardCharsets.UTF_8));
+                processor.submit(key, () -> process(d, key, 1));
             }
         });
     }
 
-    private void receive(RoutingContext ctx, io.vertx.core.WorkerExecutor worker) {
+    /**
+     * What can be refused before a byte of the body is read: the wrong content type, no signature, a declared length
+     * over the limit. A chunked body with no length is still cut at the limit by the body handler.
+     */
+    private void screen(RoutingContext ctx) {
         String type = ctx.request().getHeader("Content-Type");
         if (type == null || !type.toLowerCase().startsWith("application/json")) {
             reply(ctx, 415, "the webhook's content type must be application/json (got " + type + ")");
             return;
         }
+        if (ctx.request().getHeader("X-Hub-Signature-256") == null) {
+            reply(ctx, 401, "missing X-Hub-Signature-256");
+            return;
+        }
+        String length = ctx.request().getHeader("Content-Length");
+        if (length != null) {
+            long declared;
+            try {
+                declared = Long.parseLong(length.trim());
+            } catch (NumberFormatException e) {
+                reply(ctx, 400, "Content-Length is not a number");
+                return;
+            }
+            if (declared > MAX_PAYLOAD) {
+                reply(ctx, 413, "the delivery is over " + MAX_PAYLOAD / (1024 * 1024) + " MB");
+                return;
+            }
+        }
+        ctx.next();
+    }
+
+    private void receive(RoutingContext ctx, io.vertx.core.WorkerExecutor worker) {
         String event = ctx.request().getHeader("X-GitHub-Event");
         String delivery = ctx.request().getHeader("X-GitHub-Delivery");
         String hook = ctx.request().getHeader("X-GitHub-Hook-ID");
@@ -133,7 +155,8 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                                 return new Reply(
                                         200, "delivery " + delivery + " was received before; not processed again");
                             }
-                            processor.execute(() -> process(d, 1));
+                            String key = repositoryOf(body);
+                            processor.submit(key, () -> process(d, key, 1));
                             return new Reply(202, "accepted " + event + " delivery " + delivery);
                         },
                         false)
@@ -161,7 +184,21 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     /** GitHub unreachable while reading a delivery's configuration: try again, up to this many times. */
     static final int MAX_TRIES = 8;
 
-    private void process(Store.Delivery d, int attempt) {
+    /** The repository a delivery is about ({@code owner/name}), which orders its processing; "" when none. */
+    static String repositoryOf(byte[] payload) {
+        try {
+            return Json.MAPPER
+                    .readTree(payload)
+                    .path("repository")
+                    .path("full_name")
+                    .asText("")
+                    .toLowerCase();
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    private void process(Store.Delivery d, String key, int attempt) {
         String state;
         String note;
         try {
@@ -175,7 +212,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                         + "; trying again in " + millis + " ms");
                 store.markDelivery(
                         d.hookId(), d.deliveryId(), "received", "attempt " + attempt + ": " + e.getMessage());
-                processor.schedule(() -> process(d, attempt + 1), millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+                processor.later(key, Duration.ofMillis(millis), () -> process(d, key, attempt + 1));
                 return;
             }
             state = "failed";
@@ -193,7 +230,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
 
     @Override
     public void close() {
-        processor.shutdown();
+        processor.close();
         if (reporter != null) {
             reporter.close();
         }

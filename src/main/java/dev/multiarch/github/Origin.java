@@ -11,9 +11,18 @@ import dev.multiarch.base.Json;
  * @param pr           0 when not a pull request
  * @param fork         the source is a fork's: untrusted, its jobs get no credentials of any kind
  * @param delivery     the webhook delivery that asked for the build (so processing it again builds nothing twice)
+ * @param configRef    where {@code .multiarch.yaml} was read: the commit itself, or for a fork's pull request the
+ *                     base branch's commit (a re-run reads it there again); null in rows older than this field
  */
 public record Origin(
-        String repo, String sha, long installation, int pr, String workflow, boolean fork, String delivery) {
+        String repo,
+        String sha,
+        long installation,
+        int pr,
+        String workflow,
+        boolean fork,
+        String delivery,
+        String configRef) {
     public String toJson() {
         try {
             return Json.MAPPER.writeValueAsString(this);
