@@ -19,11 +19,18 @@ import dev.multiarch.store.JobRecord;
 import dev.multiarch.store.JobResult;
 import dev.multiarch.store.JobState;
 import dev.multiarch.store.NewBuild;
+import dev.multiarch.store.RunnerRecord;
 import dev.multiarch.store.Store;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.logging.Level;
@@ -35,6 +42,7 @@ import java.util.logging.Logger;
  */
 public final class Coordinator {
     private static final Logger LOG = Logger.getLogger(Coordinator.class.getName());
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final ServiceConfig config;
     private final Store store;
@@ -44,6 +52,7 @@ public final class Coordinator {
     private final ExecutorService workers;
     private final BuildPublisher publisher;
     private final AccessPolicy policy;
+    private final BuildQueries queries;
     private final List<BuildListener> listeners = new CopyOnWriteArrayList<>();
     private volatile java.util.function.Function<BuildRecord, Optional<String>> sourceAuth = b -> Optional.empty();
 
@@ -62,6 +71,7 @@ public final class Coordinator {
         this.workers = workers;
         this.publisher = new BuildPublisher(store);
         this.policy = AccessPolicy.of(config);
+        this.queries = new BuildQueries(store);
         dispatcher.onClaimed(job -> {
             workers.execute(() -> notify(job.buildId()));
         });
@@ -73,6 +83,11 @@ public final class Coordinator {
 
     public ServiceConfig config() {
         return config;
+    }
+
+    /** Reading builds, jobs, logs and runners (the pages and the API). */
+    public BuildQueries queries() {
+        return queries;
     }
 
     /**
@@ -124,6 +139,46 @@ public final class Coordinator {
         }
         dispatcher.kick();
         return out;
+    }
+
+    /**
+     * Registers a runner. The token is answered once and only its SHA-256 is stored, so a copy of the store does not
+     * let anyone act as a runner.
+     *
+     * @param name shown on pages; the id when null
+     */
+    public Protocol.Registered registerRunner(
+            String name, List<Platform> nativePlatforms, List<Platform> qemuPlatforms) {
+        byte[] raw = new byte[32];
+        RANDOM.nextBytes(raw);
+        String token = HexFormat.of().formatHex(raw);
+        String id = "runner-" + UUID.randomUUID().toString().substring(0, 8);
+        Instant now = Instant.now();
+        String nat = shortForms(nativePlatforms);
+        String qemu = shortForms(qemuPlatforms);
+        store.addRunner(new RunnerRecord(id, name == null ? id : name, sha256(token), nat, qemu, now, now));
+        LOG.info(() -> "registered " + id + " (" + name + "): native " + nat + "; qemu " + qemu);
+        return new Protocol.Registered(id, token);
+    }
+
+    /** The runner a token was given to, marked as seen now; empty for a token nobody was given. */
+    public Optional<RunnerRecord> authenticateRunner(String token) {
+        Optional<RunnerRecord> r = store.runnerByTokenHash(sha256(token));
+        r.ifPresent(x -> store.touchRunner(x.id(), Instant.now()));
+        return r;
+    }
+
+    private static String shortForms(List<Platform> ps) {
+        return String.join(",", ps.stream().map(Platform::shortForm).toList());
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** What a runner needs for a claimed job; push credentials only when the build publishes. */

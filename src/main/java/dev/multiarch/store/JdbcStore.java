@@ -308,6 +308,19 @@ public final class JdbcStore implements Store {
     }
 
     @Override
+    public List<JobRecord> jobsOfBuilds(List<Long> buildIds) {
+        if (buildIds.isEmpty()) {
+            return List.of();
+        }
+        String marks = String.join(", ", java.util.Collections.nCopies(buildIds.size(), "?"));
+        return read(c -> list(
+                c,
+                "SELECT " + JOB_COLS + " FROM jobs WHERE build_id IN (" + marks + ") ORDER BY build_id, id",
+                JdbcStore::job,
+                buildIds.toArray()));
+    }
+
+    @Override
     public Optional<JobRecord> job(long jobId) {
         return read(c -> jobIn(c, jobId));
     }

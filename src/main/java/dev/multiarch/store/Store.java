@@ -20,6 +20,9 @@ public interface Store extends AutoCloseable {
 
     List<JobRecord> jobs(long buildId);
 
+    /** The jobs of several builds in one query (a page of builds), by build id then job id; none for no ids. */
+    List<JobRecord> jobsOfBuilds(List<Long> buildIds);
+
     Optional<JobRecord> job(long jobId);
 
     /** Moves a build from {@code from} to {@code to} if it is still in {@code from}; true when it moved. */

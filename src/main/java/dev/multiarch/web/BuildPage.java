@@ -20,9 +20,7 @@ final class BuildPage {
         StringBuilder h = new StringBuilder("<!doctype html><html><head><meta charset=utf-8><title>multiarch build ")
                 .append(v.id())
                 .append("</title>");
-        if (!v.state().equals("published")
-                && !v.state().equals("failed")
-                && !v.state().equals("cancelled")) {
+        if (!v.terminal()) {
             h.append("<meta http-equiv=refresh content=2>");
         }
         h.append(STYLE).append("</head><body>");

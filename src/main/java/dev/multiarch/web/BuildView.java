@@ -9,7 +9,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
-/** A build as the API and the page show it: no secrets, times as ISO-8601 text. */
+/**
+ * A build as the API and the page show it: no secrets, times as ISO-8601 text. {@code terminal}: the build will not
+ * change any more (published, failed or cancelled), so a client can stop following it without knowing every state.
+ */
 public record BuildView(
         long id,
         String repo,
@@ -17,6 +20,7 @@ public record BuildView(
         String commit,
         String image,
         String state,
+        boolean terminal,
         String error,
         boolean push,
         List<String> plannedTags,
@@ -81,6 +85,7 @@ public record BuildView(
                 b.commit(),
                 b.image(),
                 b.state().word(),
+                b.state().terminal(),
                 b.error(),
                 b.push(),
                 tags,

@@ -241,4 +241,25 @@ class JdbcStoreTest {
             assertTrue(s.jobs(b.id()).isEmpty());
         }
     }
+
+    @Test
+    void jobsOfBuilds_returnsEachBuildsJobsInOneList_andNoneForNoIds() {
+        try (JdbcStore s = JdbcStore.embedded(dir)) {
+            BuildRecord first = s.createBuild(twoPlatforms());
+            BuildRecord other = s.createBuild(twoPlatforms());
+            BuildRecord third = s.createBuild(twoPlatforms());
+            List<JobRecord> jobs = s.jobsOfBuilds(List.of(third.id(), first.id()));
+            assertEquals(
+                    List.of(
+                            first.id() + " linux/amd64",
+                            first.id() + " linux/arm64",
+                            third.id() + " linux/amd64",
+                            third.id() + " linux/arm64"),
+                    jobs.stream().map(j -> j.buildId() + " " + j.platform()).toList(),
+                    "by build, then in planned order; build " + other.id() + " left out");
+            assertEquals(s.jobs(first.id()), jobs.subList(0, 2), "the same rows as one build's query");
+            assertTrue(s.jobsOfBuilds(List.of()).isEmpty());
+            assertTrue(s.jobsOfBuilds(List.of(9_999L)).isEmpty(), "an unknown build has no jobs");
+        }
+    }
 }

@@ -1,0 +1,134 @@
+package dev.multiarch.web;
+
+import dev.multiarch.dispatch.Dispatcher;
+import dev.multiarch.dispatch.Protocol;
+import dev.multiarch.pipeline.Coordinator;
+import dev.multiarch.platform.Platform;
+import dev.multiarch.store.JobRecord;
+import dev.multiarch.store.RunnerRecord;
+import dev.multiarch.store.Store;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+
+/**
+ * The runner API ({@link Protocol} lists the messages): register, long-poll, heartbeat, log, complete; and
+ * {@code GET /api/runners}, who is registered. Runners authenticate with the token registration gave them; an unknown
+ * token is a 401, which tells a runner to register again.
+ */
+final class RunnerApi {
+    private final Vertx vertx;
+    private final Coordinator coordinator;
+    private final Dispatcher dispatcher;
+    private final Replies replies;
+
+    RunnerApi(Vertx vertx, Coordinator coordinator, Dispatcher dispatcher, Replies replies) {
+        this.vertx = vertx;
+        this.coordinator = coordinator;
+        this.dispatcher = dispatcher;
+        this.replies = replies;
+    }
+
+    /** Blocking: the runner the request's token belongs to. */
+    private RunnerRecord runner(RoutingContext ctx) {
+        return coordinator
+                .authenticateRunner(Requests.bearer(ctx))
+                .orElseThrow(() -> new HttpError(401, "unknown runner token; register again"));
+    }
+
+    void register(RoutingContext ctx) {
+        replies.json(ctx, 201, () -> {
+            Protocol.Register req = Requests.body(ctx, Protocol.Register.class);
+            if (req.secret() == null) {
+                throw new HttpError(403, "the registration secret is missing");
+            }
+            if (!Requests.sameSecret(req.secret(), coordinator.config().runnerSecret())) {
+                throw new HttpError(403, "wrong registration secret");
+            }
+            List<Platform> nat = Requests.platforms(req.nativePlatforms(), "nativePlatforms");
+            List<Platform> qemu = Requests.platforms(req.qemuPlatforms(), "qemuPlatforms");
+            if (nat.isEmpty() && qemu.isEmpty()) {
+                throw new HttpError(400, "a runner must build at least one platform");
+            }
+            return coordinator.registerRunner(req.name(), nat, qemu);
+        });
+    }
+
+    /**
+     * Long-poll: the runner waits until the dispatcher hands it a job (200, the assignment) or the poll time passes
+     * (204). A runner that hangs up stops waiting, so no job is leased to a connection nobody reads.
+     */
+    void poll(RoutingContext ctx) {
+        Context context = vertx.getOrCreateContext();
+        replies.blocking(ctx, () -> runner(ctx), r -> {
+            Dispatcher.Waiter w = dispatcher.await(r.id(), stored(r.nativePlatforms()), stored(r.qemuPlatforms()));
+            long timer = vertx.setTimer(coordinator.config().longPoll().toMillis(), t -> dispatcher.stopWaiting(w));
+            ctx.request().connection().closeHandler(v -> dispatcher.stopWaiting(w));
+            w.result()
+                    .whenComplete((job, err) -> context.runOnContext(v -> {
+                        vertx.cancelTimer(timer);
+                        if (err != null || job == null || job.isEmpty()) {
+                            if (!ctx.response().ended() && !ctx.response().closed()) {
+                                ctx.response().setStatusCode(204).end();
+                            }
+                            return;
+                        }
+                        JobRecord j = job.get();
+                        replies.json(ctx, 200, () -> coordinator.assignment(j));
+                    }));
+        });
+    }
+
+    void heartbeat(RoutingContext ctx) {
+        replies.json(ctx, 200, () -> {
+            RunnerRecord r = runner(ctx);
+            long jobId = Requests.id(ctx);
+            Protocol.Heartbeat hb = Requests.body(ctx, Protocol.Heartbeat.class, "attempt");
+            return coordinator.heartbeat(jobId, r.id(), hb.attempt());
+        });
+    }
+
+    /** Log text for a job, {@code ?attempt=N}; only from the runner that holds the job. */
+    void log(RoutingContext ctx) {
+        replies.noContent(ctx, () -> {
+            RunnerRecord r = runner(ctx);
+            long jobId = Requests.id(ctx);
+            int attempt = Requests.count(ctx, "attempt", 0);
+            JobRecord j = coordinator.queries().job(jobId).orElseThrow(() -> new HttpError(404, "no job " + jobId));
+            if (!r.id().equals(j.runnerId())) {
+                throw new HttpError(409, "job " + jobId + " is not leased to " + r.id());
+            }
+            String text = ctx.body().asString();
+            if (text != null && !text.isEmpty()) {
+                coordinator.log(jobId, attempt, text);
+            }
+        });
+    }
+
+    void complete(RoutingContext ctx) {
+        replies.noContent(ctx, () -> {
+            RunnerRecord r = runner(ctx);
+            long jobId = Requests.id(ctx);
+            Protocol.Complete c = Requests.body(ctx, Protocol.Complete.class, "attempt");
+            if (c.digest() == null && c.error() == null) {
+                throw new HttpError(400, "Complete: give a digest (the job succeeded) or an error (it failed)");
+            }
+            if (coordinator.complete(jobId, r.id(), c) == Store.Completion.STALE) {
+                throw new HttpError(409, "this result is for a lease that was lost; it was not recorded");
+            }
+        });
+    }
+
+    /** Who is registered; never a token (only its hash is stored, and that is not shown either). */
+    void list(RoutingContext ctx) {
+        replies.json(ctx, 200, () -> coordinator.queries().runners().stream()
+                .map(RunnerView::of)
+                .toList());
+    }
+
+    /** Platforms as stored at registration (validated then): comma-separated short forms. */
+    static List<Platform> stored(String csv) {
+        return RunnerView.split(csv).stream().map(Platform::parse).toList();
+    }
+}

@@ -1,0 +1,291 @@
+package dev.multiarch.web;
+
+import static dev.multiarch.web.ServerFixture.SECRET;
+import static dev.multiarch.web.ServerFixture.assertRefused;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.multiarch.dispatch.Protocol;
+import dev.multiarch.platform.Platform;
+import dev.multiarch.store.BuildRecord;
+import dev.multiarch.store.JobRecord;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Checkpoint;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+@ExtendWith(VertxExtension.class)
+class RunnerApiTest {
+    @TempDir
+    Path dir;
+
+    private ServerFixture server;
+
+    @BeforeEach
+    void start(Vertx vertx, VertxTestContext ctx) {
+        server = new ServerFixture(vertx, dir);
+        server.start().onComplete(ctx.succeedingThenComplete());
+    }
+
+    @AfterEach
+    void stop(VertxTestContext ctx) {
+        server.close().onComplete(ctx.succeedingThenComplete());
+    }
+
+    /** A runner registered the way the API does it; its token. */
+    private Protocol.Registered runner(String name) {
+        return server.coordinator.registerRunner(name, List.of(Platform.parse("linux/amd64")), List.of());
+    }
+
+    private static String bearer(Protocol.Registered r) {
+        return "Bearer " + r.token();
+    }
+
+    @Test
+    void register_withRightSecret_is201_andTheTokenPolls(VertxTestContext ctx) {
+        server.post(
+                        "/api/runners/register",
+                        null,
+                        "{\"name\":\"box\",\"secret\":\"" + SECRET + "\",\"nativePlatforms\":[\"linux/amd64\"],"
+                                + "\"qemuPlatforms\":[\"linux/arm64\"]}")
+                .compose(a -> {
+                    ctx.verify(() -> assertEquals(201, a.status(), a.body()));
+                    return server.post("/api/runners/poll", "Bearer " + a.json().getString("token"), null);
+                })
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertEquals(204, a.status(), "no job queued: the long-poll ends empty; " + a.body());
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void register_withMalformedJson_is400(VertxTestContext ctx) {
+        server.post("/api/runners/register", null, "{\"secret\": ")
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertEquals(400, a.status(), a.body());
+                    assertTrue(a.error().startsWith("malformed Register: "), a.error());
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void register_withJsonArrayBody_is400(VertxTestContext ctx) {
+        server.post("/api/runners/register", null, "[]")
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertRefused(a, 400, "expected a JSON object (Register), got array");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void register_withoutSecret_orWithAWrongOne_is403(VertxTestContext ctx) {
+        Checkpoint answered = ctx.checkpoint(2);
+        server.post("/api/runners/register", null, "{\"nativePlatforms\":[\"linux/amd64\"]}")
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertRefused(a, 403, "the registration secret is missing");
+                    answered.flag();
+                })));
+        server.post("/api/runners/register", null, "{\"secret\":\"guess\",\"nativePlatforms\":[\"linux/amd64\"]}")
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertRefused(a, 403, "wrong registration secret");
+                    answered.flag();
+                })));
+    }
+
+    @Test
+    void register_withUnknownPlatform_is400(VertxTestContext ctx) {
+        server.post(
+                        "/api/runners/register",
+                        null,
+                        "{\"secret\":\"" + SECRET + "\",\"qemuPlatforms\":[\"linux/amd64\",\"linux/pdp11\"]}")
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertEquals(400, a.status(), a.body());
+                    assertTrue(
+                            a.error()
+                                    .startsWith("qemuPlatforms: invalid platform linux/pdp11: architecture 'pdp11' is "
+                                            + "not a known architecture"),
+                            a.error());
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void register_withNoPlatforms_is400(VertxTestContext ctx) {
+        server.post("/api/runners/register", null, "{\"secret\":\"" + SECRET + "\",\"nativePlatforms\":[]}")
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertRefused(a, 400, "a runner must build at least one platform");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void runnerEndpoints_withoutAuthorization_are401(VertxTestContext ctx) {
+        List<String> paths =
+                List.of("/api/runners/poll", "/api/jobs/1/heartbeat", "/api/jobs/1/log", "/api/jobs/1/complete");
+        Checkpoint answered = ctx.checkpoint(paths.size());
+        for (String path : paths) {
+            server.post(path, null, "{}")
+                    .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                        assertRefused(a, 401, "missing Authorization: Bearer <token>");
+                        answered.flag();
+                    })));
+        }
+    }
+
+    @Test
+    void poll_withUnknownRunnerToken_is401(VertxTestContext ctx) {
+        runner("known");
+        server.post("/api/runners/poll", "Bearer 0123456789abcdef", null)
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertRefused(a, 401, "unknown runner token; register again");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void heartbeat_withNonNumericJobId_is400(VertxTestContext ctx) {
+        Protocol.Registered r = runner("box");
+        server.post("/api/jobs/seven/heartbeat", bearer(r), "{\"attempt\":1}")
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertRefused(a, 400, "not an id: 'seven' (expected a number)");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void heartbeat_withoutBody_orWithoutAttempt_is400(VertxTestContext ctx) {
+        Protocol.Registered r = runner("box");
+        Checkpoint answered = ctx.checkpoint(2);
+        server.post("/api/jobs/1/heartbeat", bearer(r), null)
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertRefused(a, 400, "expected a JSON body (Heartbeat)");
+                    answered.flag();
+                })));
+        server.post("/api/jobs/1/heartbeat", bearer(r), "{\"attempt\":null}")
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertRefused(a, 400, "Heartbeat: 'attempt' is required");
+                    answered.flag();
+                })));
+    }
+
+    @Test
+    void log_withNonNumericAttempt_is400(VertxTestContext ctx) {
+        Protocol.Registered r = runner("box");
+        server.post("/api/jobs/1/log?attempt=two", bearer(r), "step 1\n")
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertRefused(a, 400, "?attempt=two: expected a whole number ≥ 0");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void log_forUnknownJob_is404(VertxTestContext ctx) {
+        Protocol.Registered r = runner("box");
+        server.post("/api/jobs/4242/log?attempt=1", bearer(r), "step 1\n")
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertRefused(a, 404, "no job 4242");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void log_forJobLeasedToAnotherRunner_is409_andIsNotStored(VertxTestContext ctx) {
+        Protocol.Registered r = runner("box");
+        BuildRecord b = server.queuedBuild("a".repeat(40), "linux/amd64");
+        JobRecord j = server.store.jobs(b.id()).get(0);
+        server.store.claimJob(j.id(), "runner-other", Instant.now().plusSeconds(60));
+        server.post("/api/jobs/" + j.id() + "/log?attempt=1", bearer(r), "not mine\n")
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertRefused(a, 409, "job " + j.id() + " is not leased to " + r.runnerId());
+                    assertTrue(server.store.logs(j.id(), 0, 100).isEmpty());
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void log_fromTheLeaseHolder_is204_andStored(VertxTestContext ctx) {
+        Protocol.Registered r = runner("box");
+        BuildRecord b = server.queuedBuild("a".repeat(40), "linux/amd64");
+        JobRecord j = server.store.jobs(b.id()).get(0);
+        server.store.claimJob(j.id(), r.runnerId(), Instant.now().plusSeconds(60));
+        server.post("/api/jobs/" + j.id() + "/log?attempt=1", bearer(r), "step 1\n")
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertEquals(204, a.status(), a.body());
+                    assertEquals("step 1\n", server.coordinator.queries().logTail(j.id(), 1 << 20));
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void complete_withNeitherDigestNorError_is400(VertxTestContext ctx) {
+        Protocol.Registered r = runner("box");
+        server.post("/api/jobs/1/complete", bearer(r), "{\"attempt\":1}")
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertRefused(a, 400, "Complete: give a digest (the job succeeded) or an error (it failed)");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void complete_withAttemptOfTheWrongType_is400(VertxTestContext ctx) {
+        Protocol.Registered r = runner("box");
+        server.post("/api/jobs/1/complete", bearer(r), "{\"attempt\":\"first\",\"error\":\"exit 1\"}")
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertEquals(400, a.status(), a.body());
+                    assertTrue(a.error().startsWith("malformed Complete: "), a.error());
+                    assertTrue(a.error().contains("\"first\""), a.error());
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void complete_forALostLease_is409_andTheJobKeepsRunning(VertxTestContext ctx) {
+        Protocol.Registered r = runner("box");
+        BuildRecord b = server.queuedBuild("a".repeat(40), "linux/amd64");
+        JobRecord j = server.store.jobs(b.id()).get(0);
+        server.store.claimJob(j.id(), r.runnerId(), Instant.now().plusSeconds(60));
+        server.post("/api/jobs/" + j.id() + "/complete", bearer(r), "{\"attempt\":2,\"error\":\"exit 1\"}")
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertRefused(a, 409, "this result is for a lease that was lost; it was not recorded");
+                    assertEquals(
+                            "RUNNING",
+                            server.store.job(j.id()).orElseThrow().state().name());
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void runners_listsPlatformsAndLastSeen_neverTheToken(VertxTestContext ctx) {
+        Protocol.Registered r = server.coordinator.registerRunner(
+                "arm-box", List.of(Platform.parse("linux/arm64")), List.of(Platform.parse("linux/s390x")));
+        server.get("/api/runners")
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertEquals(200, a.status(), a.body());
+                    assertEquals(1, a.array().size(), a.body());
+                    JsonObject one = a.array().getJsonObject(0);
+                    assertEquals(r.runnerId(), one.getString("id"));
+                    assertEquals("arm-box", one.getString("name"));
+                    assertEquals(
+                            List.of("linux/arm64"),
+                            one.getJsonArray("nativePlatforms").getList());
+                    assertEquals(
+                            List.of("linux/s390x"),
+                            one.getJsonArray("qemuPlatforms").getList());
+                    assertNotNull(Instant.parse(one.getString("lastSeen")));
+                    assertFalse(a.body().contains(r.token()), a.body());
+                    assertFalse(a.body().toLowerCase().contains("token"), a.body());
+                    ctx.completeNow();
+                })));
+    }
+}

@@ -1,0 +1,171 @@
+package dev.multiarch.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.multiarch.config.ServiceConfig;
+import dev.multiarch.dispatch.Dispatcher;
+import dev.multiarch.pipeline.Coordinator;
+import dev.multiarch.registry.RegistryClient;
+import dev.multiarch.source.Git;
+import dev.multiarch.store.BuildRecord;
+import dev.multiarch.store.JdbcStore;
+import dev.multiarch.store.NewBuild;
+import dev.multiarch.store.Store;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * A real {@link CoordinatorServer} on a port the OS picks, over an H2 store in a temporary directory; no registry,
+ * buildah or git is touched by the requests the tests make. The store can be broken on demand (every call throws),
+ * which is how a test reaches the 500 path through the real handlers.
+ */
+final class ServerFixture {
+    static final String SECRET = "test-registration-secret-0123456789";
+
+    /** What the server answered. */
+    record Answer(int status, String contentType, String body) {
+        JsonObject json() {
+            return new JsonObject(body);
+        }
+
+        JsonArray array() {
+            return new JsonArray(body);
+        }
+
+        String error() {
+            return json().getString("error");
+        }
+    }
+
+    private final Vertx vertx;
+    private final JdbcStore jdbc;
+    private volatile RuntimeException storeFailure;
+    final Store store;
+    private final Dispatcher dispatcher;
+    private final ExecutorService workers = Executors.newFixedThreadPool(2);
+    private final RegistryClient registry = RegistryClient.builder().create();
+    final Coordinator coordinator;
+    private final CoordinatorServer server;
+    private HttpClient client;
+
+    ServerFixture(Vertx vertx, Path dir) {
+        this.vertx = vertx;
+        this.jdbc = JdbcStore.embedded(dir.resolve("data"));
+        this.store = (Store) Proxy.newProxyInstance(
+                Store.class.getClassLoader(), new Class<?>[] {Store.class}, (proxy, method, args) -> {
+                    RuntimeException failure = storeFailure;
+                    if (failure != null && !method.getName().equals("close")) {
+                        throw failure;
+                    }
+                    try {
+                        return method.invoke(jdbc, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        ServiceConfig config = ServiceConfig.builder(dir.resolve("data"), SECRET)
+                .port(0)
+                .publicUrl("http://coordinator.test")
+                .longPoll(Duration.ofMillis(200))
+                .sourceCache(dir.resolve("sources"))
+                .build();
+        this.dispatcher = new Dispatcher(store, config.leaseDuration());
+        this.coordinator =
+                new Coordinator(config, store, dispatcher, new Git.FileReader(config.sourceCache()), registry, workers);
+        this.server = new CoordinatorServer(coordinator, dispatcher, List.of());
+    }
+
+    Future<?> start() {
+        client = vertx.createHttpClient();
+        return vertx.deployVerticle(server);
+    }
+
+    /** From now on every store call throws {@code failure}. */
+    void breakStore(RuntimeException failure) {
+        storeFailure = failure;
+    }
+
+    Future<Answer> call(HttpMethod method, String path, String authorization, Buffer body) {
+        return client.request(method, server.port(), "127.0.0.1", path)
+                .compose(req -> {
+                    if (authorization != null) {
+                        req.putHeader("Authorization", authorization);
+                    }
+                    return body == null ? req.send() : req.send(body);
+                })
+                .compose(res ->
+                        res.body().map(b -> new Answer(res.statusCode(), res.getHeader("Content-Type"), b.toString())));
+    }
+
+    Future<Answer> get(String path) {
+        return call(HttpMethod.GET, path, null, null);
+    }
+
+    Future<Answer> post(String path, String authorization, String body) {
+        return call(HttpMethod.POST, path, authorization, body == null ? null : Buffer.buffer(body));
+    }
+
+    /** A queued build of {@code commit} with one job per platform, as the planner would store it. */
+    BuildRecord queuedBuild(String commit, String... platforms) {
+        return store.createBuild(new NewBuild(
+                "acme/app",
+                "file:///nowhere.git",
+                commit,
+                "refs/tags/v1.0.0",
+                "registry.test/acme/app",
+                "{}",
+                "[]",
+                "1.0.0",
+                true,
+                null,
+                java.util.Arrays.stream(platforms)
+                        .map(p -> new NewBuild.NewJob(p, 600))
+                        .toList(),
+                null));
+    }
+
+    /** A build that failed before it had jobs (an invalid {@code .multiarch.yaml}). */
+    BuildRecord failedBuild(String why) {
+        return store.createBuild(new NewBuild(
+                "acme/app",
+                "file:///nowhere.git",
+                "b".repeat(40),
+                "refs/tags/v1.0.0",
+                null,
+                null,
+                null,
+                null,
+                true,
+                null,
+                List.of(),
+                why));
+    }
+
+    /** Stops the server, then what it used; the store last. */
+    Future<Void> close() {
+        return vertx.close().andThen(ar -> {
+            dispatcher.close();
+            workers.shutdownNow();
+            registry.close();
+            jdbc.close();
+        });
+    }
+
+    static void assertRefused(Answer a, int status, String message) {
+        assertEquals(status, a.status(), a.body());
+        assertEquals("application/json", a.contentType());
+        assertEquals(message, a.error());
+    }
+}
