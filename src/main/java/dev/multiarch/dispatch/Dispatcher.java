@@ -3,8 +3,8 @@ package dev.multiarch.dispatch;
 import dev.multiarch.platform.Platform;
 import dev.multiarch.store.JobRecord;
 import dev.multiarch.store.Store;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -47,6 +47,7 @@ public final class Dispatcher implements AutoCloseable {
 
     private final Store store;
     private final Duration lease;
+    private final Clock clock;
     private final ExecutorService loop = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "multiarch-dispatch");
         t.setDaemon(true);
@@ -56,8 +57,13 @@ public final class Dispatcher implements AutoCloseable {
     private volatile Consumer<JobRecord> claimedListener = j -> {};
 
     public Dispatcher(Store store, Duration lease) {
+        this(store, lease, Clock.systemUTC());
+    }
+
+    public Dispatcher(Store store, Duration lease, Clock clock) {
         this.store = store;
         this.lease = lease;
+        this.clock = clock;
     }
 
     /** Called (on the dispatch thread) after a job was claimed. */
@@ -140,7 +146,7 @@ public final class Dispatcher implements AutoCloseable {
                 continue;
             }
             Optional<JobRecord> claimed =
-                    store.claimJob(job.id(), pick.runnerId, Instant.now().plus(lease));
+                    store.claimJob(job.id(), pick.runnerId, clock.instant().plus(lease));
             if (claimed.isPresent()) {
                 waiting.remove(pick);
                 if (!pick.result.complete(claimed)) {

@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -45,6 +46,7 @@ public final class Coordinator {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final ServiceConfig config;
+    private final Clock clock;
     private final Store store;
     private final Dispatcher dispatcher;
     private final Git.FileReader sources;
@@ -63,6 +65,18 @@ public final class Coordinator {
             Git.FileReader sources,
             RegistryClient registry,
             ExecutorService workers) {
+        this(config, store, dispatcher, sources, registry, workers, Clock.systemUTC());
+    }
+
+    public Coordinator(
+            ServiceConfig config,
+            Store store,
+            Dispatcher dispatcher,
+            Git.FileReader sources,
+            RegistryClient registry,
+            ExecutorService workers,
+            Clock clock) {
+        this.clock = clock;
         this.config = config;
         this.store = store;
         this.dispatcher = dispatcher;
@@ -153,7 +167,7 @@ public final class Coordinator {
         RANDOM.nextBytes(raw);
         String token = HexFormat.of().formatHex(raw);
         String id = "runner-" + UUID.randomUUID().toString().substring(0, 8);
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         String nat = shortForms(nativePlatforms);
         String qemu = shortForms(qemuPlatforms);
         store.addRunner(new RunnerRecord(id, name == null ? id : name, sha256(token), nat, qemu, now, now));
@@ -164,7 +178,7 @@ public final class Coordinator {
     /** The runner a token was given to, marked as seen now; empty for a token nobody was given. */
     public Optional<RunnerRecord> authenticateRunner(String token) {
         Optional<RunnerRecord> r = store.runnerByTokenHash(sha256(token));
-        r.ifPresent(x -> store.touchRunner(x.id(), Instant.now()));
+        r.ifPresent(x -> store.touchRunner(x.id(), clock.instant()));
         return r;
     }
 
@@ -222,7 +236,7 @@ public final class Coordinator {
     }
 
     public Protocol.HeartbeatReply heartbeat(long jobId, String runnerId, int attempt) {
-        if (store.heartbeat(jobId, runnerId, attempt, Instant.now().plus(config.leaseDuration()))) {
+        if (store.heartbeat(jobId, runnerId, attempt, clock.instant().plus(config.leaseDuration()))) {
             return new Protocol.HeartbeatReply(true, null);
         }
         String why = store.job(jobId)
@@ -261,7 +275,7 @@ public final class Coordinator {
 
     /** Returns expired leases to the queue (or fails them after the last attempt). */
     public void reapLeases() {
-        List<JobRecord> touched = store.expireLeases(Instant.now(), config.maxAttempts());
+        List<JobRecord> touched = store.expireLeases(clock.instant(), config.maxAttempts());
         if (!touched.isEmpty()) {
             touched.forEach(j -> LOG.warning(() -> "job " + j.id() + " (" + j.platform() + "): " + j.error()));
             touched.stream().map(JobRecord::buildId).distinct().forEach(this::notify);

@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.sql.Types;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +25,10 @@ import org.h2.jdbcx.JdbcConnectionPool;
 public final class JdbcStore implements Store {
     private final DataSource ds;
     private final AutoCloseable closer;
+    private final Clock clock;
 
-    private JdbcStore(DataSource ds, AutoCloseable closer) {
+    private JdbcStore(DataSource ds, AutoCloseable closer, Clock clock) {
+        this.clock = clock;
         this.ds = ds;
         this.closer = closer;
         try (Connection c = ds.getConnection()) {
@@ -41,6 +44,11 @@ public final class JdbcStore implements Store {
      * and a coordinator killed in that second forgot builds it had already acknowledged).
      */
     public static JdbcStore embedded(Path dir) {
+        return embedded(dir, Clock.systemUTC());
+    }
+
+    /** As {@link #embedded(Path)}, reading the time it records from {@code clock}. */
+    public static JdbcStore embedded(Path dir, Clock clock) {
         try {
             java.nio.file.Files.createDirectories(dir);
         } catch (java.io.IOException e) {
@@ -51,7 +59,7 @@ public final class JdbcStore implements Store {
         JdbcConnectionPool pool = JdbcConnectionPool.create(url, "multiarch", "");
         pool.setMaxConnections(16);
         try {
-            return new JdbcStore(pool, pool::dispose);
+            return new JdbcStore(pool, pool::dispose, clock);
         } catch (StoreException e) {
             pool.dispose();
             if (e.getMessage().contains("Database may be already in use")) {
@@ -230,7 +238,7 @@ public final class JdbcStore implements Store {
     public BuildRecord createBuild(NewBuild b) {
         return tx(c -> {
             long id;
-            Instant now = Instant.now();
+            Instant now = clock.instant();
             try (PreparedStatement p = bind(
                     c.prepareStatement(
                             "INSERT INTO builds (repo, clone_url, commit_sha, ref, "
@@ -334,7 +342,7 @@ public final class JdbcStore implements Store {
         return tx(c -> moveBuildIn(c, id, from, to, error));
     }
 
-    private static boolean moveBuildIn(Connection c, long id, BuildState from, BuildState to, String error)
+    private boolean moveBuildIn(Connection c, long id, BuildState from, BuildState to, String error)
             throws SQLException {
         return update(
                         c,
@@ -342,7 +350,7 @@ public final class JdbcStore implements Store {
                                 + "WHERE id = ? AND state = ?",
                         to.name(),
                         error,
-                        Instant.now(),
+                        clock.instant(),
                         id,
                         from.name())
                 == 1;
@@ -356,7 +364,7 @@ public final class JdbcStore implements Store {
                                 + "updated_at = ? WHERE id = ? AND state = 'PUBLISHING'",
                         indexDigest,
                         publishedTagsJson,
-                        Instant.now(),
+                        clock.instant(),
                         id)
                 == 1);
     }
@@ -376,7 +384,7 @@ public final class JdbcStore implements Store {
                                     + "started_at = ?, error = NULL WHERE id = ? AND state = 'QUEUED'",
                             runnerId,
                             expires,
-                            Instant.now(),
+                            clock.instant(),
                             jobId)
                     != 1) {
                 return Optional.<JobRecord>empty();
@@ -427,7 +435,7 @@ public final class JdbcStore implements Store {
                             ok ? result.size() : null,
                             ok ? result.addedLayers() : null,
                             result.error(),
-                            Instant.now(),
+                            clock.instant(),
                             jobId,
                             runnerId,
                             attempt)
@@ -448,7 +456,7 @@ public final class JdbcStore implements Store {
     }
 
     /** Fails a build that has not finished, and cancels its unfinished jobs. */
-    private static void failBuildIn(Connection c, long buildId, String error) throws SQLException {
+    private void failBuildIn(Connection c, long buildId, String error) throws SQLException {
         for (BuildState from :
                 new BuildState[] {BuildState.QUEUED, BuildState.RUNNING, BuildState.VERIFYING, BuildState.PUBLISHING}) {
             if (moveBuildIn(c, buildId, from, BuildState.FAILED, error)) {
@@ -458,12 +466,12 @@ public final class JdbcStore implements Store {
         cancelJobsIn(c, buildId);
     }
 
-    private static void cancelJobsIn(Connection c, long buildId) throws SQLException {
+    private void cancelJobsIn(Connection c, long buildId) throws SQLException {
         update(
                 c,
                 "UPDATE jobs SET state = 'CANCELLED', lease_expires = NULL, finished_at = ? WHERE build_id = ? "
                         + "AND state IN ('QUEUED', 'RUNNING')",
-                Instant.now(),
+                clock.instant(),
                 buildId);
     }
 
