@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds over HTTP: trigger and cancel (with the registration secret), read them as JSON, and the pages
+ * Builds over HTTP: trigger and cancel (with the admin token), read them as JSON, and the pages
  * ({@code /builds}, {@code /builds/{id}}) that status checks link to.
  */
 final class BuildApi {
@@ -33,11 +33,12 @@ final class BuildApi {
 
     void create(RoutingContext ctx) {
         replies.json(ctx, 201, () -> {
-            Requests.requireSecret(ctx, coordinator.config().runnerSecret());
+            Requests.requireAdmin(ctx, coordinator.config().adminToken());
             TriggerRequest t = Requests.body(ctx, TriggerRequest.class);
             if (t.cloneUrl() == null || t.commit() == null || t.ref() == null) {
                 throw new HttpError(400, "cloneUrl, commit and ref are required");
             }
+            Requests.sourceUrl(t.cloneUrl(), coordinator.config().personal());
             if (!t.commit().matches("[0-9a-f]{40}|[0-9a-f]{64}")) {
                 throw new HttpError(400, "commit must be a full hex object id, got '" + t.commit() + "'");
             }
@@ -74,7 +75,7 @@ final class BuildApi {
     /** Cancels a queued or running build (204); one that has got further answers 409 with where it is. */
     void cancel(RoutingContext ctx) {
         replies.noContent(ctx, () -> {
-            Requests.requireSecret(ctx, coordinator.config().runnerSecret());
+            Requests.requireAdmin(ctx, coordinator.config().adminToken());
             long id = Requests.id(ctx);
             found(id);
             if (!coordinator.cancel(id, "cancelled through the API")) {

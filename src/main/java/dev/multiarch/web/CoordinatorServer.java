@@ -50,7 +50,10 @@ public final class CoordinatorServer extends VerticleBase {
         RunnerApi runners = new RunnerApi(vertx, coordinator, dispatcher, replies);
         BuildApi builds = new BuildApi(coordinator, replies);
         Router r = Router.router(vertx);
-        r.route("/api/*").handler(BodyHandler.create().setBodyLimit(API_BODY_LIMIT));
+        // No uploads (Vert.x's default writes multipart bodies to ./file-uploads); a declared length over the limit is
+        // refused before a byte is read, an undeclared one is cut at the limit.
+        r.route("/api/*").handler(Requests::declaredLength);
+        r.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(API_BODY_LIMIT));
         r.post("/api/runners/register").handler(runners::register);
         r.post("/api/runners/poll").handler(runners::poll);
         r.get("/api/runners").handler(runners::list);

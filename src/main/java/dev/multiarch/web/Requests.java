@@ -75,6 +75,25 @@ final class Requests {
         throw new HttpError(400, "?" + name + "=" + text + ": expected a whole number ≥ 0");
     }
 
+    /** Refuses a request whose Content-Length is over the API's limit before its body is read. */
+    static void declaredLength(RoutingContext ctx) {
+        String length = ctx.request().getHeader("Content-Length");
+        if (length != null) {
+            long n;
+            try {
+                n = Long.parseLong(length.trim());
+            } catch (NumberFormatException e) {
+                ctx.fail(new HttpError(400, "Content-Length is not a number"));
+                return;
+            }
+            if (n > CoordinatorServer.API_BODY_LIMIT) {
+                ctx.fail(413);
+                return;
+            }
+        }
+        ctx.next();
+    }
+
     static String bearer(RoutingContext ctx) {
         String h = ctx.request().getHeader("Authorization");
         if (h == null || !h.startsWith("Bearer ") || h.substring(7).isBlank()) {
@@ -83,11 +102,42 @@ final class Requests {
         return h.substring(7).trim();
     }
 
-    /** Operations that only whoever holds the registration secret may do (trigger, cancel). */
-    static void requireSecret(RoutingContext ctx, String secret) {
-        if (!sameSecret(bearer(ctx), secret)) {
-            throw new HttpError(403, "this needs the coordinator's registration secret");
+    /**
+     * Operations only an administrator may do (trigger, cancel): {@code server.admin-token}, compared in constant time.
+     * The runner registration secret does not open them: every runner host holds that one.
+     */
+    static void requireAdmin(RoutingContext ctx, String adminToken) {
+        String given = bearer(ctx);
+        if (adminToken == null) {
+            throw new HttpError(
+                    403,
+                    "triggering and cancelling builds is disabled: set server.admin-token in the"
+                            + " coordinator's config.yaml");
         }
+        if (!sameSecret(given, adminToken)) {
+            throw new HttpError(403, "this needs the coordinator's admin token (server.admin-token)");
+        }
+    }
+
+    private static final java.util.regex.Pattern LOOPBACK_HTTP = java.util.regex.Pattern.compile(
+            "http://(127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}|localhost|\\[::1])(:[0-9]{1,5})?/.*");
+
+    /**
+     * Where runners may be told to fetch from: {@code https://}, or {@code http://} to this machine; a local path only
+     * for a person's own {@code multiarch build} ({@code personal}). Anything else ({@code ext::}, {@code file://},
+     * {@code ssh://}, an argument such as {@code --upload-pack=…}) is refused before it reaches git.
+     */
+    static String sourceUrl(String url, boolean personal) {
+        if (url.startsWith("https://") && url.length() > "https://".length() && !url.contains(" ")) {
+            return url;
+        }
+        if (LOOPBACK_HTTP.matcher(url).matches()) {
+            return url;
+        }
+        if (personal && url.startsWith("/") && !url.contains("\n")) {
+            return url;
+        }
+        throw new HttpError(400, "cloneUrl must be https:// (or http:// to this machine), got '" + url + "'");
     }
 
     /** Compares in constant time, so the answer's timing does not tell how much of a guess was right. */

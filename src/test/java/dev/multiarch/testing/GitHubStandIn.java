@@ -40,8 +40,10 @@ import java.util.regex.Pattern;
  * operation must exist; a JSON body must validate against its request schema; auth must be what GitHub would take:
  * the app's RS256 JWT for /app endpoints, a minted installation token or the configured token elsewhere). Whatever
  * does not pass is answered as GitHub would (404, 401, 422) and recorded in {@link #violations()}, which a test
- * asserts is empty. Repository contents come from real bare git repositories. Faults can be injected: 502s, rate
- * limits.
+ * asserts is empty. Repository contents come from real bare git repositories, which it also serves over git's smart
+ * HTTP protocol through {@code git http-backend} at {@code /{owner}/{repo}.git} (the web URL), checking tokens as
+ * GitHub does: a private repository needs {@code Basic x-access-token:<token>} with a token minted for it. Faults can
+ * be injected: 502s, rate limits.
  */
 public final class GitHubStandIn implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -56,7 +58,21 @@ public final class GitHubStandIn implements AutoCloseable {
     private final List<Call> calls = Collections.synchronizedList(new ArrayList<>());
     private final List<String> violations = Collections.synchronizedList(new ArrayList<>());
     private final Map<String, Path> repos = new ConcurrentHashMap<>();
-    private final Map<String, Instant> installationTokens = new ConcurrentHashMap<>();
+    /** Minted installation tokens: when they expire, and the one repository they were restricted to (or null). */
+    private final Map<String, Minted> installationTokens = new ConcurrentHashMap<>();
+
+    private final java.util.Set<String> privateRepos = ConcurrentHashMap.newKeySet();
+    private final List<GitFetch> gitFetches = Collections.synchronizedList(new ArrayList<>());
+
+    private record Minted(Instant expires, String repository, Map<String, String> permissions) {}
+
+    /**
+     * A git request to a repository: whether it carried a token, and which repository that token was restricted to
+     * (null: the installation's own, unrestricted token).
+     */
+    public record GitFetch(String repo, String service, int status, boolean authorized, String tokenRepository) {}
+
+    private static final Pattern GIT_PATH = Pattern.compile("/([^/]+/[^/]+)\\.git(/info/refs|/git-upload-pack)");
     private final AtomicInteger ids = new AtomicInteger(1000);
     private final PublicKey appKey;
     private final String appId;
@@ -138,6 +154,25 @@ public final class GitHubStandIn implements AutoCloseable {
         }
     }
 
+    /** Makes a served repository private: git needs a token minted for it (or an unrestricted one). */
+    public void makePrivate(String fullName) {
+        privateRepos.add(fullName);
+    }
+
+    public List<GitFetch> gitFetches() {
+        synchronized (gitFetches) {
+            return List.copyOf(gitFetches);
+        }
+    }
+
+    /** Tokens minted so far restricted to one repository, with the permissions asked for. */
+    public List<String> restrictedTokens() {
+        return installationTokens.values().stream()
+                .filter(m -> m.repository() != null)
+                .map(m -> m.repository() + " " + m.permissions())
+                .toList();
+    }
+
     public int installationTokensMinted() {
         return installationTokens.size();
     }
@@ -154,6 +189,11 @@ public final class GitHubStandIn implements AutoCloseable {
             String method = ex.getRequestMethod();
             String path = ex.getRequestURI().getRawPath();
             String query = ex.getRequestURI().getRawQuery();
+            Matcher git = GIT_PATH.matcher(path);
+            if (git.matches()) {
+                serveGit(ex, URLDecoder.decode(git.group(1), StandardCharsets.UTF_8), git.group(2), query);
+                return;
+            }
             byte[] raw;
             try (InputStream in = ex.getRequestBody()) {
                 raw = in.readAllBytes();
@@ -247,7 +287,104 @@ public final class GitHubStandIn implements AutoCloseable {
             return auth.startsWith("Bearer ") && validJwt(auth.substring(7));
         }
         String t = auth.replaceFirst("^(token|Bearer) ", "");
-        return appKey != null ? installationTokens.containsKey(t) : t.equals(token);
+        if (appKey == null) {
+            return t.equals(token);
+        }
+        Minted m = installationTokens.get(t);
+        // A token restricted to one repository's contents is for git, never for the API the coordinator calls.
+        return m != null && m.repository() == null;
+    }
+
+    /** git's smart HTTP protocol, answered by {@code git http-backend} (CGI) over the repository's bare directory. */
+    private void serveGit(HttpExchange ex, String fullName, String rest, String query) throws IOException {
+        Path bare = repos.get(fullName);
+        String service = rest.endsWith("git-upload-pack")
+                ? "git-upload-pack"
+                : query == null ? "" : query.replaceFirst(".*service=", "");
+        if (bare == null || (rest.equals("/info/refs") && !"git-upload-pack".equals(service))) {
+            gitFetches.add(new GitFetch(fullName, service, 404, false, null));
+            ex.sendResponseHeaders(404, -1);
+            return;
+        }
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        Minted minted = null;
+        if (auth != null && auth.startsWith("Basic ")) {
+            String userPass =
+                    new String(Base64.getDecoder().decode(auth.substring(6).trim()), StandardCharsets.UTF_8);
+            String t = userPass.substring(userPass.indexOf(':') + 1);
+            minted = appKey != null
+                    ? installationTokens.get(t)
+                    : t.equals(this.token) ? new Minted(Instant.MAX, null, Map.of()) : null;
+        }
+        String name = fullName.substring(fullName.indexOf('/') + 1);
+        boolean allowed = !privateRepos.contains(fullName)
+                || (minted != null
+                        && (minted.repository() == null || minted.repository().equals(name)));
+        if (!allowed) {
+            gitFetches.add(
+                    new GitFetch(fullName, service, 401, auth != null, minted == null ? null : minted.repository()));
+            ex.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"GitHub\"");
+            ex.sendResponseHeaders(401, -1);
+            return;
+        }
+        byte[] in;
+        try (InputStream body = ex.getRequestBody()) {
+            in = body.readAllBytes();
+        }
+        ProcessBuilder pb = new ProcessBuilder("git", "http-backend");
+        Map<String, String> env = pb.environment();
+        env.put("GIT_PROJECT_ROOT", bare.getParent().toString());
+        env.put("GIT_HTTP_EXPORT_ALL", "1");
+        env.put("PATH_INFO", "/" + bare.getFileName() + rest);
+        env.put("REQUEST_METHOD", ex.getRequestMethod());
+        env.put("QUERY_STRING", query == null ? "" : query);
+        env.put("CONTENT_LENGTH", String.valueOf(in.length));
+        String type = ex.getRequestHeaders().getFirst("Content-Type");
+        env.put("CONTENT_TYPE", type == null ? "" : type);
+        String encoding = ex.getRequestHeaders().getFirst("Content-Encoding");
+        if (encoding != null) {
+            env.put("HTTP_CONTENT_ENCODING", encoding);
+        }
+        String protocol = ex.getRequestHeaders().getFirst("Git-Protocol");
+        if (protocol != null) {
+            env.put("GIT_PROTOCOL", protocol);
+        }
+        Process p = pb.redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (var stdin = p.getOutputStream()) {
+            stdin.write(in);
+        }
+        byte[] out;
+        try (InputStream stdout = p.getInputStream()) {
+            out = stdout.readAllBytes();
+        }
+        int status = 200;
+        int i = 0;
+        while (i < out.length) {
+            int eol = i;
+            while (eol < out.length && out[eol] != '\n') {
+                eol++;
+            }
+            String line = new String(out, i, eol - i, StandardCharsets.ISO_8859_1).replaceAll("\r$", "");
+            i = eol + 1;
+            if (line.isEmpty()) {
+                break;
+            }
+            int colon = line.indexOf(':');
+            String k = line.substring(0, colon).trim();
+            String v = line.substring(colon + 1).trim();
+            if (k.equalsIgnoreCase("Status")) {
+                status = Integer.parseInt(v.split(" ")[0]);
+            } else {
+                ex.getResponseHeaders().add(k, v);
+            }
+        }
+        gitFetches.add(
+                new GitFetch(fullName, service, status, minted != null, minted == null ? null : minted.repository()));
+        int length = out.length - Math.min(i, out.length);
+        ex.sendResponseHeaders(status, length == 0 ? -1 : length);
+        if (length > 0) {
+            ex.getResponseBody().write(out, i, length);
+        }
     }
 
     private boolean validJwt(String jwt) {
@@ -286,7 +423,16 @@ public final class GitHubStandIn implements AutoCloseable {
             case "POST /app/installations/{installation_id}/access_tokens" -> {
                 String t = "ghs_" + Long.toHexString(Double.doubleToLongBits(Math.random())) + ids.incrementAndGet();
                 Instant expires = Instant.now().plusSeconds(3600);
-                installationTokens.put(t, expires);
+                String restrictedTo = null;
+                Map<String, String> asked = new LinkedHashMap<>();
+                if (body != null && body.has("repositories")) {
+                    restrictedTo = body.path("repositories").path(0).asText();
+                    body.path("permissions")
+                            .fields()
+                            .forEachRemaining(
+                                    e -> asked.put(e.getKey(), e.getValue().asText()));
+                }
+                installationTokens.put(t, new Minted(expires, restrictedTo, asked));
                 respond(
                         ex,
                         201,

@@ -1,5 +1,6 @@
 package dev.multiarch.web;
 
+import static dev.multiarch.web.ServerFixture.ADMIN_TOKEN;
 import static dev.multiarch.web.ServerFixture.SECRET;
 import static dev.multiarch.web.ServerFixture.assertRefused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 @ExtendWith(VertxExtension.class)
 class BuildApiTest {
-    private static final String ADMIN = "Bearer " + SECRET;
+    private static final String ADMIN = "Bearer " + ADMIN_TOKEN;
 
     @TempDir
     Path dir;
@@ -43,7 +44,7 @@ class BuildApiTest {
     }
 
     private static String trigger(String commit) {
-        return "{\"cloneUrl\":\"file:///nowhere.git\",\"ref\":\"refs/tags/v1.0.0\""
+        return "{\"cloneUrl\":\"https://git.example/nowhere.git\",\"ref\":\"refs/tags/v1.0.0\""
                 + (commit == null ? "" : ",\"commit\":\"" + commit + "\"") + "}";
     }
 
@@ -57,9 +58,61 @@ class BuildApiTest {
                 })));
         server.post("/api/builds", "Bearer not-the-secret", trigger("a".repeat(40)))
                 .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
-                    assertRefused(a, 403, "this needs the coordinator's registration secret");
+                    assertRefused(a, 403, "this needs the coordinator's admin token (server.admin-token)");
                     answered.flag();
                 })));
+    }
+
+    @Test
+    void createBuilds_withTheRunnerRegistrationSecret_is403(VertxTestContext ctx) {
+        server.post("/api/builds", "Bearer " + SECRET, trigger("a".repeat(40)))
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertRefused(a, 403, "this needs the coordinator's admin token (server.admin-token)");
+                    assertEquals(List.of(), server.store.recentBuilds(10), "nothing was built");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void createBuilds_withACloneUrlGitWouldRunOrReadLocally_is400(VertxTestContext ctx) {
+        List<String> bad = List.of(
+                "--upload-pack=touch /tmp/pwned",
+                "ext::sh -c touch% /tmp/pwned",
+                "file:///etc",
+                "/srv/git/private.git",
+                "ssh://git@example/repo.git",
+                "http://example.com/repo.git",
+                "http://127.0.0.1.evil.example/repo.git");
+        Checkpoint answered = ctx.checkpoint(bad.size());
+        for (String url : bad) {
+            String body = "{\"cloneUrl\":" + io.vertx.core.json.Json.encode(url) + ",\"ref\":\"refs/tags/v1\","
+                    + "\"commit\":\"" + "a".repeat(40) + "\"}";
+            server.post("/api/builds", ADMIN, body)
+                    .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                        assertRefused(
+                                a, 400, "cloneUrl must be https:// (or http:// to this machine), got '" + url + "'");
+                        answered.flag();
+                    })));
+        }
+    }
+
+    @Test
+    void createBuilds_declaringABodyOverTheLimit_is413_beforeItIsRead(VertxTestContext ctx) throws Exception {
+        // A raw request: headers that promise a terabyte, and no body at all. The answer must come without waiting
+        // for it.
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream()
+                    .write(("POST /api/builds HTTP/1.1\r\nHost: x\r\nAuthorization: " + ADMIN
+                                    + "\r\nContent-Type: application/json\r\nContent-Length: " + (1L << 40)
+                                    + "\r\n\r\n")
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String status = new java.io.BufferedReader(new java.io.InputStreamReader(
+                            socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII))
+                    .readLine();
+            ctx.verify(() -> assertEquals("HTTP/1.1 413 Request Entity Too Large", status));
+        }
+        ctx.completeNow();
     }
 
     @Test
@@ -188,7 +241,7 @@ class BuildApiTest {
         BuildRecord b = server.queuedBuild("1".repeat(40), "linux/amd64");
         server.post("/api/builds/" + b.id() + "/cancel", "Bearer guess", null)
                 .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
-                    assertRefused(a, 403, "this needs the coordinator's registration secret");
+                    assertRefused(a, 403, "this needs the coordinator's admin token (server.admin-token)");
                     assertEquals(
                             "QUEUED",
                             server.store.build(b.id()).orElseThrow().state().name());

@@ -33,6 +33,7 @@ import java.util.concurrent.Executors;
  */
 final class ServerFixture {
     static final String SECRET = "test-registration-secret-0123456789";
+    static final String ADMIN_TOKEN = "test-admin-token-9876543210";
 
     /** What the server answered. */
     record Answer(int status, String contentType, String body) {
@@ -76,6 +77,7 @@ final class ServerFixture {
                     }
                 });
         ServiceConfig config = ServiceConfig.builder(dir.resolve("data"), SECRET)
+                .adminToken(ADMIN_TOKEN)
                 .port(0)
                 .publicUrl("http://coordinator.test")
                 .longPoll(Duration.ofMillis(200))
@@ -107,6 +109,10 @@ final class ServerFixture {
                 })
                 .compose(res ->
                         res.body().map(b -> new Answer(res.statusCode(), res.getHeader("Content-Type"), b.toString())));
+    }
+
+    int port() {
+        return server.port();
     }
 
     Future<Answer> get(String path) {
