@@ -18,7 +18,8 @@ import java.util.Optional;
 
 /**
  * The pipeline on one machine, in one process: a coordinator on a loopback port with its store under {@code data},
- * and one runner building natively and through QEMU, fed one git checkout.
+ * and one runner building natively and through QEMU, fed one git checkout. Both read the checkout as a local
+ * repository (allowed here, and only here by default: the user's own directory, named on the command line).
  */
 final class LocalBuild {
     private LocalBuild() {}
@@ -58,7 +59,8 @@ final class LocalBuild {
                 Duration.ofSeconds(20),
                 List.of(),
                 data.resolve("sources"),
-                Optional.empty());
+                Optional.empty(),
+                true);
         try (CoordinatorApp app = CoordinatorApp.start(sc, List.of())) {
             RunnerConfig rc = new RunnerConfig(
                     "http://127.0.0.1:" + app.port(),
@@ -71,7 +73,9 @@ final class LocalBuild {
                     false,
                     "vfs",
                     Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())),
-                    List.of());
+                    List.of(),
+                    false,
+                    true);
             RunnerAgent agent = new RunnerAgent(rc);
             Thread t = new Thread(agent, "local-runner");
             t.setDaemon(true);

@@ -12,6 +12,9 @@ import java.util.Set;
  * The coordinator's {@code config.yaml} ({@code multiarch serve --config config.yaml}); the top-level
  * {@code config.yaml} of the repository documents every key. Secrets come in as {@code ${ENV_VAR}} and are never
  * printed: {@link #toString()} redacts them.
+ *
+ * @param allowLocalSources {@code store.allow-local-sources}: builds may name a local repository (a path or
+ *                          {@code file://}) as clone URL; off by default
  */
 public record ServiceConfig(
         String host,
@@ -24,7 +27,36 @@ public record ServiceConfig(
         Duration longPoll,
         List<Registry> registries,
         Path sourceCache,
-        Optional<GitHubSection> github) {
+        Optional<GitHubSection> github,
+        boolean allowLocalSources) {
+
+    /** A configuration that reads remote sources only. */
+    public ServiceConfig(
+            String host,
+            int port,
+            String publicUrl,
+            Path dataDir,
+            String runnerSecret,
+            Duration leaseDuration,
+            int maxAttempts,
+            Duration longPoll,
+            List<Registry> registries,
+            Path sourceCache,
+            Optional<GitHubSection> github) {
+        this(
+                host,
+                port,
+                publicUrl,
+                dataDir,
+                runnerSecret,
+                leaseDuration,
+                maxAttempts,
+                longPoll,
+                registries,
+                sourceCache,
+                github,
+                false);
+    }
 
     private static final Set<String> TOP = Set.of("server", "store", "runners", "registries", "github");
 
@@ -52,7 +84,7 @@ public record ServiceConfig(
         }
         f.onlyKeys("", TOP);
         f.onlyKeys("server", Set.of("host", "port", "public-url"));
-        f.onlyKeys("store", Set.of("path", "source-cache"));
+        f.onlyKeys("store", Set.of("path", "source-cache", "allow-local-sources"));
         f.onlyKeys("runners", Set.of("registration-secret", "lease", "max-attempts", "long-poll"));
         String host = f.string("server.host", "127.0.0.1");
         int port = f.integer("server.port", 8080, 0, 65535);
@@ -103,7 +135,8 @@ public record ServiceConfig(
                 longPoll,
                 List.copyOf(registries),
                 cache,
-                github);
+                github,
+                f.bool("store.allow-local-sources", false));
     }
 
     public Optional<Registry> registry(String host) {

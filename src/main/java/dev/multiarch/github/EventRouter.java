@@ -162,7 +162,8 @@ public final class EventRouter {
                 "refs/pull/" + number + "/head",
                 publish,
                 tags,
-                new Origin(baseRepo, sha, installation, number, w.get().name(), fork, delivery).toJson());
+                new Origin(baseRepo, sha, installation, number, w.get().name(), fork, delivery).toJson(),
+                fork);
         List<BuildRecord> bs = coordinator.create(t, config.orElse(null));
         return started(w.get(), bs)
                 + (fork ? " (fork: untrusted, config from " + baseBranch + ", no credentials)" : "")
@@ -189,7 +190,8 @@ public final class EventRouter {
         BuildRecord b = last.get();
         Origin o = Origin.of(b.trigger());
         Origin again = new Origin(o.repo(), o.sha(), o.installation(), o.pr(), o.workflow(), o.fork(), delivery);
-        Trigger t = new Trigger(b.repo(), b.cloneUrl(), b.commit(), b.ref(), b.push(), explicitTags(b), again.toJson());
+        Trigger t = new Trigger(
+                b.repo(), b.cloneUrl(), b.commit(), b.ref(), b.push(), explicitTags(b), again.toJson(), b.untrusted());
         if (o.pr() > 0) {
             cancel(o.repo(), o.pr(), "re-run requested");
         }

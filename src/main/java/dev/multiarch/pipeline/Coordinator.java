@@ -7,6 +7,8 @@ import dev.multiarch.dispatch.Dispatcher;
 import dev.multiarch.dispatch.Protocol;
 import dev.multiarch.platform.Platform;
 import dev.multiarch.publish.Verifier;
+import dev.multiarch.registry.CredentialSource;
+import dev.multiarch.registry.Credentials;
 import dev.multiarch.registry.Digest;
 import dev.multiarch.registry.ImageReference;
 import dev.multiarch.registry.RegistryClient;
@@ -44,6 +46,7 @@ public final class Coordinator {
     private final BuildPublisher publisher;
     private final List<BuildListener> listeners = new CopyOnWriteArrayList<>();
     private volatile java.util.function.Function<BuildRecord, Optional<String>> sourceAuth = b -> Optional.empty();
+    private volatile CredentialSource pushCredentials;
 
     public Coordinator(
             ServiceConfig config,
@@ -59,6 +62,7 @@ public final class Coordinator {
         this.registry = registry;
         this.workers = workers;
         this.publisher = new BuildPublisher(store);
+        this.pushCredentials = configured(config);
         dispatcher.onClaimed(job -> {
             workers.execute(() -> notify(job.buildId()));
         });
@@ -80,6 +84,25 @@ public final class Coordinator {
         this.sourceAuth = provider;
     }
 
+    /**
+     * Where push credentials for runners come from (the coordinator's own: {@code registries} in config.yaml, then
+     * its Docker config). Runners use exactly what they are given; they never fall back to a login of their own.
+     */
+    public void pushCredentials(CredentialSource source) {
+        this.pushCredentials = source;
+    }
+
+    /** The user names and passwords written in config.yaml, each for its own registry. */
+    private static CredentialSource configured(ServiceConfig config) {
+        CredentialSource c = CredentialSource.NONE;
+        for (ServiceConfig.Registry r : config.registries()) {
+            if (r.username() != null) {
+                c = c.orElse(CredentialSource.forRegistry(r.host(), Credentials.basic(r.username(), r.password())));
+            }
+        }
+        return c;
+    }
+
     public void addListener(BuildListener l) {
         listeners.add(l);
     }
@@ -99,7 +122,8 @@ public final class Coordinator {
                     null,
                     null,
                     null,
-                    t.push(),
+                    t.push() && !t.untrusted(),
+                    t.untrusted(),
                     t.info(),
                     List.of(),
                     "cannot read the source: " + e.getMessage()));
@@ -123,27 +147,35 @@ public final class Coordinator {
         return out;
     }
 
-    /** What a runner needs for a claimed job; push credentials only when the build publishes. */
+    /**
+     * What a runner needs for a claimed job: push credentials only when the build publishes, for its image's registry
+     * only; nothing of the kind for an untrusted build, whatever it asked for and whatever the providers say.
+     */
     public Protocol.Assignment assignment(JobRecord job) {
         BuildRecord b = store.build(job.buildId()).orElseThrow();
         BuildSpec spec = BuildSpec.fromJson(b.spec());
         Protocol.PushCredentials push = null;
-        if (b.push()) {
+        if (b.push() && !b.untrusted()) {
             String host = ImageReference.parse(b.image()).registry();
             Optional<ServiceConfig.Registry> r = config.registry(host);
+            Optional<Credentials> c = pushCredentials.lookup(host);
             push = new Protocol.PushCredentials(
                     host,
                     r.map(ServiceConfig.Registry::insecure).orElse(false),
-                    r.map(ServiceConfig.Registry::username).orElse(null),
-                    r.map(ServiceConfig.Registry::password).orElse(null));
+                    c.map(Credentials::username).orElse(null),
+                    c.map(Credentials::password).orElse(null),
+                    c.filter(Credentials::hasIdentityToken)
+                            .map(Credentials::identityToken)
+                            .orElse(null));
         }
         long heartbeat = Math.max(1, config.leaseDuration().toSeconds() / 3);
-        String auth;
-        try {
-            auth = sourceAuth.apply(b).orElse(null);
-        } catch (RuntimeException e) {
-            LOG.warning(() -> "no source credentials for build " + b.id() + ": " + e.getMessage());
-            auth = null;
+        String auth = null;
+        if (!b.untrusted()) {
+            try {
+                auth = sourceAuth.apply(b).orElse(null);
+            } catch (RuntimeException e) {
+                LOG.warning(() -> "no source credentials for build " + b.id() + ": " + e.getMessage());
+            }
         }
         return new Protocol.Assignment(
                 job.id(),
@@ -160,7 +192,8 @@ public final class Coordinator {
                 push,
                 auth,
                 job.timeoutSeconds(),
-                heartbeat);
+                heartbeat,
+                b.untrusted());
     }
 
     public Protocol.HeartbeatReply heartbeat(long jobId, String runnerId, int attempt) {

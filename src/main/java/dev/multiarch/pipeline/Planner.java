@@ -19,7 +19,20 @@ public final class Planner {
      * @param configText the file's text at the commit, or null when the commit has none
      * @return one build per image; a single failed build when the file is missing or invalid
      */
-    public static List<NewBuild> plan(Trigger t, String configText) {
+    public static List<NewBuild> plan(Trigger trigger, String configText) {
+        // A stranger's source never publishes, whatever asked for it (a workflow with publish: true, a re-run).
+        Trigger t = trigger.untrusted()
+                        && (trigger.push() || !trigger.explicitTags().isEmpty())
+                ? new Trigger(
+                        trigger.repo(),
+                        trigger.cloneUrl(),
+                        trigger.commit(),
+                        trigger.ref(),
+                        false,
+                        List.of(),
+                        trigger.info(),
+                        true)
+                : trigger;
         if (configText == null) {
             return List.of(failed(
                     t,
@@ -67,6 +80,7 @@ public final class Planner {
                     BuildSpec.tagsToJson(tags),
                     version,
                     t.push(),
+                    t.untrusted(),
                     t.info(),
                     jobs,
                     null));
@@ -85,6 +99,7 @@ public final class Planner {
                 null,
                 null,
                 t.push(),
+                t.untrusted(),
                 t.info(),
                 List.of(),
                 why);
@@ -101,6 +116,7 @@ public final class Planner {
                 null,
                 null,
                 t.push(),
+                t.untrusted(),
                 t.info(),
                 List.of(),
                 why);

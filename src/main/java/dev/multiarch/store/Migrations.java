@@ -17,7 +17,8 @@ import java.util.List;
 final class Migrations {
     private Migrations() {}
 
-    static final List<String> ALL = List.of("V1__builds_jobs_runners.sql", "V2__github_deliveries_reports.sql");
+    static final List<String> ALL = List.of(
+            "V1__builds_jobs_runners.sql", "V2__github_deliveries_reports.sql", "V3__untrusted_builds_runners.sql");
 
     static void apply(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {

@@ -51,15 +51,29 @@ public final class CoordinatorApp implements AutoCloseable {
     private CoordinatorApp(ServiceConfig config, List<Plugin> plugins) {
         this.plugins = plugins;
         store = JdbcStore.embedded(config.dataDir());
-        registry = registryClient(config);
+        CredentialSource credentials = credentials(config);
+        registry = RegistryClient.builder()
+                .withCredentials(credentials)
+                .withInsecure(config.registries().stream()
+                        .filter(ServiceConfig.Registry::insecure)
+                        .map(ServiceConfig.Registry::host)
+                        .toList())
+                .create();
         dispatcher = new Dispatcher(store, config.leaseDuration());
         workers = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "multiarch-pipeline");
             t.setDaemon(true);
             return t;
         });
-        coordinator =
-                new Coordinator(config, store, dispatcher, new Git.FileReader(config.sourceCache()), registry, workers);
+        coordinator = new Coordinator(
+                config,
+                store,
+                dispatcher,
+                new Git.FileReader(config.sourceCache(), config.allowLocalSources()),
+                registry,
+                workers);
+        // Runners push with what the coordinator itself would use, for the image's registry only.
+        coordinator.pushCredentials(credentials);
         vertx = Vertx.vertx();
         List<CoordinatorServer.Routes> routes = new ArrayList<>();
         plugins.forEach(p -> routes.add(p.routes(coordinator)));
@@ -96,13 +110,10 @@ public final class CoordinatorApp implements AutoCloseable {
         return app;
     }
 
-    static RegistryClient registryClient(ServiceConfig config) {
+    /** Registries' credentials: config.yaml's, then each one's Docker config, then the coordinator user's. */
+    static CredentialSource credentials(ServiceConfig config) {
         CredentialSource creds = CredentialSource.NONE;
-        List<String> insecure = new ArrayList<>();
         for (ServiceConfig.Registry r : config.registries()) {
-            if (r.insecure()) {
-                insecure.add(r.host());
-            }
             if (r.username() != null) {
                 creds = creds.orElse(
                         CredentialSource.forRegistry(r.host(), Credentials.basic(r.username(), r.password())));
@@ -113,11 +124,7 @@ public final class CoordinatorApp implements AutoCloseable {
             }
         }
         // Then whatever `docker login` left for the user running the coordinator.
-        DockerConfig fallback = DockerConfig.load(DockerConfig.defaultLocation());
-        return RegistryClient.builder()
-                .withCredentials(creds.orElse(fallback))
-                .withInsecure(insecure)
-                .create();
+        return creds.orElse(DockerConfig.load(DockerConfig.defaultLocation()));
     }
 
     public Coordinator coordinator() {

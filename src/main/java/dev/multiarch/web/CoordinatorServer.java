@@ -275,7 +275,8 @@ public final class CoordinatorServer extends VerticleBase {
                                     csv(nat),
                                     csv(qemu),
                                     now,
-                                    now));
+                                    now,
+                                    req.untrustedJobs()));
                     LOG.info(() ->
                             "registered " + id + " (" + req.name() + "): native " + csv(nat) + "; qemu " + csv(qemu));
                     return new Protocol.Registered(id, token);
@@ -293,7 +294,8 @@ public final class CoordinatorServer extends VerticleBase {
         }
         Context context = vertx.getOrCreateContext();
         blocking(ctx, () -> runner(token), r -> {
-            Dispatcher.Waiter w = dispatcher.await(r.id(), fromCsv(r.nativePlatforms()), fromCsv(r.qemuPlatforms()));
+            Dispatcher.Waiter w = dispatcher.await(
+                    r.id(), fromCsv(r.nativePlatforms()), fromCsv(r.qemuPlatforms()), r.untrustedJobs());
             long timer = vertx.setTimer(coordinator.config().longPoll().toMillis(), t -> dispatcher.stopWaiting(w));
             ctx.request().connection().closeHandler(v -> dispatcher.stopWaiting(w));
             w.result()
