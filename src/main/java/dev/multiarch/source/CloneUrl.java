@@ -25,12 +25,34 @@ import java.util.regex.Pattern;
  * Git itself is told the same through {@link #protocolConfig()}: {@code protocol.allow=never} plus the one protocol
  * this URL needs, so a redirect or a rewritten URL cannot reach another transport either.
  */
-public record CloneUrl(String url, Kind kind) {
+public final class CloneUrl {
     /** What transport git uses for the URL. */
     public enum Kind {
         HTTPS,
         LOOPBACK_HTTP,
         LOCAL
+    }
+
+    private final String url;
+    private final Kind kind;
+
+    /** Only {@link #parse} makes one, so holding a {@code CloneUrl} means it was checked. */
+    private CloneUrl(String url, Kind kind) {
+        this.url = url;
+        this.kind = kind;
+    }
+
+    /** Without the checks: for tests of git's own refusals (the second line of defence). */
+    static CloneUrl unchecked(String url, Kind kind) {
+        return new CloneUrl(url, kind);
+    }
+
+    public String url() {
+        return url;
+    }
+
+    public Kind kind() {
+        return kind;
     }
 
     private static final Pattern SCHEME = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*)://");
