@@ -36,4 +36,18 @@ class RunnerConfigTest {
         ConfigException e = assertThrows(ConfigException.class, () -> parse("driver: buildx\nuntrusted-jobs: true\n"));
         assertTrue(e.getMessage().contains("untrusted-jobs") && e.getMessage().contains("buildah"), e.getMessage());
     }
+
+    @Test
+    void theSampleRunnerConfigurationsParse_andOnlyUntrustedYamlTakesForks() throws Exception {
+        Map<String, String> env = Map.of("MULTIARCH_RUNNER_SECRET", "s");
+        try (var files = java.nio.file.Files.list(Path.of("runners"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
+                RunnerConfig c = RunnerConfig.parse(f.toString(), java.nio.file.Files.readString(f), env, Path.of("."));
+                assertTrue(
+                        c.untrustedJobs() == f.getFileName().toString().equals("untrusted.yaml"),
+                        f + ": untrusted-jobs " + c.untrustedJobs());
+                assertFalse(c.allowLocalSources(), f.toString());
+            }
+        }
+    }
 }
