@@ -162,6 +162,7 @@ final class JobRunner {
             Protocol.Assignment job, Path dir, Consumer<String> log, Instant deadline, Exec.Stop stop)
             throws Exec.StepFailed {
         admit(job, policy);
+        deleteQuietly(dir);
         try {
             // Owner only: the checkout, the auth file and an untrusted job's image storage live here.
             Files.createDirectories(dir.getParent());
@@ -241,6 +242,25 @@ final class JobRunner {
         }
         return CredentialSource.forRegistry(
                 p.registry(), new Credentials(p.username(), p.password(), p.identityToken()));
+    }
+
+    /**
+     * Removes what jobs of an earlier run of this runner left (it was killed mid-job): checkouts, an untrusted job's
+     * image storage, a registry auth file. Called before any job starts.
+     */
+    static void removeLeftovers(Path work) {
+        Path jobs = work.resolve("jobs");
+        if (!Files.isDirectory(jobs)) {
+            return;
+        }
+        try (var dirs = Files.list(jobs)) {
+            for (Path d : dirs.toList()) {
+                LOG.info(() -> "removing " + d + ", left by a job of an earlier run");
+                deleteQuietly(d);
+            }
+        } catch (IOException e) {
+            LOG.warning(() -> "cannot list " + jobs + ": " + e.getMessage());
+        }
     }
 
     private static void deleteQuietly(Path dir) {

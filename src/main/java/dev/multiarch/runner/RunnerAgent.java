@@ -78,6 +78,7 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
                 + nat.stream().map(Platform::shortForm).toList() + "; qemu "
                 + qemu.stream().map(Platform::shortForm).toList()
                 + (config.untrustedJobs() ? "; untrusted jobs only (pull requests from forks)" : "; trusted jobs"));
+        JobRunner.removeLeftovers(config.workDir());
         JobRunner jobs = new JobRunner(
                 client,
                 driver,

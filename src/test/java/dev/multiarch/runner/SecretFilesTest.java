@@ -93,4 +93,17 @@ class SecretFilesTest {
         n.fieldNames().forEachRemaining(out::add);
         return out;
     }
+
+    @Test
+    void leftoversOfAKilledJob_areRemovedAtStart_withoutFollowingSymlinks() throws Exception {
+        Path outside = Files.writeString(dir.resolve("outside.txt"), "keep me");
+        Path job = Files.createDirectories(dir.resolve("work/jobs/7-1/src"));
+        AuthFile.write(job.getParent(), new Protocol.PushCredentials("r.example", false, "u", "p", null));
+        Files.createSymbolicLink(job.resolve("link"), outside);
+        JobRunner.removeLeftovers(dir.resolve("work"));
+        try (var left = Files.list(dir.resolve("work/jobs"))) {
+            assertEquals(List.of(), left.toList(), "the auth file went with its job directory");
+        }
+        assertEquals("keep me", Files.readString(outside), "a symlink is removed, not what it points to");
+    }
 }
