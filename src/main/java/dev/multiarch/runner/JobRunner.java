@@ -153,7 +153,7 @@ final class JobRunner {
             String registry = ImageReference.parse(job.image()).registry();
             if (!registry.equalsIgnoreCase(job.push().registry())) {
                 throw new Exec.StepFailed("refused: push credentials for "
-                        + job.push().registry() + " came with an " + "image in " + registry);
+                        + job.push().registry() + " came with an image in " + registry);
             }
         }
     }
@@ -172,12 +172,13 @@ final class JobRunner {
             throw new Exec.StepFailed("cannot create the job directory " + dir + ": " + e.getMessage());
         }
         Path source = dir.resolve("src");
-        log.accept("fetching " + job.cloneUrl() + " at " + job.commit()
-                + (job.sourceAuth() == null
-                        ? " (no source credentials)"
-                        : " (with source credentials from the coordinator)"));
         try {
+            // Parsed before it is shown: a refused URL is shown with its user info masked.
             CloneUrl url = CloneUrl.parse(job.cloneUrl(), policy.allowLocalSources());
+            log.accept("fetching " + url.url() + " at " + job.commit()
+                    + (job.sourceAuth() == null
+                            ? " (no source credentials)"
+                            : " (with source credentials from the coordinator)"));
             Git.checkout(url, job.commit(), source, job.sourceAuth(), log);
         } catch (Git.GitException e) {
             throw new Exec.StepFailed("checkout: " + e.getMessage());
