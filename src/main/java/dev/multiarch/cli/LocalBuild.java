@@ -17,7 +17,8 @@ import java.util.List;
 
 /**
  * The pipeline on one machine, in one process: a coordinator on a loopback port with its store under {@code data},
- * and one runner building natively and through QEMU, fed one git checkout.
+ * and one runner building natively and through QEMU, fed one git checkout. Both read the checkout as a local
+ * repository (allowed here, and only here by default: the user's own directory, named on the command line).
  */
 final class LocalBuild {
     private LocalBuild() {}
@@ -66,7 +67,9 @@ final class LocalBuild {
                     false,
                     "vfs",
                     Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())),
-                    List.of());
+                    List.of(),
+                    false,
+                    true);
             RunnerAgent agent = new RunnerAgent(rc);
             Thread t = new Thread(agent, "local-runner");
             t.setDaemon(true);

@@ -16,6 +16,10 @@ import java.util.Set;
  * @param qemuPlatforms   null means detect from binfmt_misc; empty means none
  * @param jobs            how many jobs to run at once
  * @param insecureRegistries registries builds may pull base images from over plain HTTP or unverified TLS
+ * @param untrustedJobs   {@code untrusted-jobs}: this runner builds pull requests from forks and nothing else
+ *                        (false: it never gets them)
+ * @param allowLocalSources {@code allow-local-sources}: clone URLs may name local repositories (a path or
+ *                        {@code file://}); off by default, so a job cannot make the runner read its own disk
  */
 public record RunnerConfig(
         String coordinator,
@@ -28,7 +32,9 @@ public record RunnerConfig(
         boolean aarch32,
         String storageDriver,
         int jobs,
-        List<String> insecureRegistries) {
+        List<String> insecureRegistries,
+        boolean untrustedJobs,
+        boolean allowLocalSources) {
 
     public static RunnerConfig parse(String file, String text, Map<String, String> env, Path baseDir) {
         Fields f = new Fields(LocatedYaml.parse(file, text), env);
@@ -45,7 +51,9 @@ public record RunnerConfig(
                         "aarch32",
                         "storage-driver",
                         "jobs",
-                        "insecure-registries"));
+                        "insecure-registries",
+                        "untrusted-jobs",
+                        "allow-local-sources"));
         String coordinator = f.required("coordinator").replaceAll("/+$", "");
         if (!coordinator.startsWith("http://") && !coordinator.startsWith("https://")) {
             throw f.error("coordinator", "expected the coordinator's URL, e.g. http://coordinator.example:8080");
@@ -53,6 +61,12 @@ public record RunnerConfig(
         String driver = f.string("driver", "buildah");
         if (!driver.equals("buildah") && !driver.equals("buildx")) {
             throw f.error("driver", "expected buildah or buildx, got '" + driver + "'");
+        }
+        boolean untrusted = f.bool("untrusted-jobs", false);
+        if (untrusted && driver.equals("buildx")) {
+            throw f.error(
+                    "untrusted-jobs",
+                    "needs driver: buildah (buildx shares the Docker engine's build cache and credentials between jobs)");
         }
         String host;
         try {
@@ -71,7 +85,9 @@ public record RunnerConfig(
                 f.bool("aarch32", false),
                 f.string("storage-driver", "vfs"),
                 f.integer("jobs", 1, 1, 64),
-                f.strings("insecure-registries"));
+                f.strings("insecure-registries"),
+                untrusted,
+                f.bool("allow-local-sources", false));
     }
 
     private static boolean auto(Fields f, String key) {
@@ -93,6 +109,7 @@ public record RunnerConfig(
 
     @Override
     public String toString() {
-        return "RunnerConfig[" + name + " → " + coordinator + ", " + driver + ", secret <redacted>]";
+        return "RunnerConfig[" + name + " → " + coordinator + ", " + driver
+                + (untrustedJobs ? ", untrusted jobs only" : "") + ", secret <redacted>]";
     }
 }

@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
  *                            not listed take credentials from that person's Docker config, and sources may be local
  *                            checkouts; never true for {@code serve}, which builds other people's repositories
  * @param logLimit            bytes of log kept per job attempt (the tail is kept, the cut is marked)
+ * @param allowLocalSources   {@code store.allow-local-sources}: builds may name a local repository (a path or
+ *                            {@code file://}) as clone URL; off by default, on in personal mode
  */
 public record ServiceConfig(
         String host,
@@ -37,7 +39,8 @@ public record ServiceConfig(
         boolean personal,
         long logLimit,
         Path sourceCache,
-        Optional<GitHubSection> github) {
+        Optional<GitHubSection> github,
+        boolean allowLocalSources) {
 
     private static final Set<String> TOP = Set.of("server", "store", "runners", "registries", "repositories", "github");
     /** A GitHub owner or repository name: letters, digits, '-', '_', '.'; '*' matches within the segment. */
@@ -91,7 +94,7 @@ public record ServiceConfig(
         }
         f.onlyKeys("", TOP);
         f.onlyKeys("server", Set.of("host", "port", "public-url", "admin-token"));
-        f.onlyKeys("store", Set.of("path", "source-cache", "log-limit"));
+        f.onlyKeys("store", Set.of("path", "source-cache", "log-limit", "allow-local-sources"));
         f.onlyKeys("runners", Set.of("registration-secret", "lease", "max-attempts", "long-poll"));
         String host = f.string("server.host", "127.0.0.1");
         int port = f.integer("server.port", 8080, 0, 65535);
@@ -141,6 +144,7 @@ public record ServiceConfig(
                 .logLimit(f.bytes("store.log-limit", DEFAULT_LOG_LIMIT, 64 * 1024))
                 .sourceCache(cache)
                 .github(github)
+                .allowLocalSources(f.bool("store.allow-local-sources", false))
                 .build();
     }
 
@@ -243,6 +247,7 @@ public record ServiceConfig(
         private long logLimit = DEFAULT_LOG_LIMIT;
         private Path sourceCache;
         private Optional<GitHubSection> github = Optional.empty();
+        private boolean allowLocalSources;
 
         private Builder(Path dataDir, String runnerSecret) {
             this.dataDir = dataDir;
@@ -315,6 +320,12 @@ public record ServiceConfig(
             return this;
         }
 
+        /** Clone URLs may name local repositories (tests, a person's own machine); implied by {@link #personal}. */
+        public Builder allowLocalSources(boolean b) {
+            this.allowLocalSources = b;
+            return this;
+        }
+
         public ServiceConfig build() {
             return new ServiceConfig(
                     host,
@@ -331,7 +342,8 @@ public record ServiceConfig(
                     personal,
                     logLimit,
                     sourceCache == null ? dataDir.resolve("sources") : sourceCache,
-                    github);
+                    github,
+                    allowLocalSources || personal);
         }
     }
 }

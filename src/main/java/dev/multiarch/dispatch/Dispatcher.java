@@ -19,6 +19,10 @@ import java.util.function.Consumer;
 /**
  * Matches waiting runners with queued jobs. All matching happens on one thread, so two runners never get the same
  * job and the native-first rule sees a consistent set of waiters; the store's claim is the final word.
+ *
+ * <p>Trust comes before platforms: an untrusted job (a fork's pull request) goes only to a runner registered with
+ * {@code untrusted-jobs: true}, and such a runner gets nothing else. An untrusted job waits, however long, rather than
+ * run where trusted jobs run (their storage, their caches, their credentials on the same host).
  */
 public final class Dispatcher implements AutoCloseable {
     /** A runner waiting in a long-poll. */
@@ -26,12 +30,14 @@ public final class Dispatcher implements AutoCloseable {
         final String runnerId;
         final Set<String> nativeKeys;
         final Set<String> qemuKeys;
+        final boolean untrustedJobs;
         final CompletableFuture<Optional<JobRecord>> result = new CompletableFuture<>();
 
-        Waiter(String runnerId, List<Platform> nativePlatforms, List<Platform> qemuPlatforms) {
+        Waiter(String runnerId, List<Platform> nativePlatforms, List<Platform> qemuPlatforms, boolean untrustedJobs) {
             this.runnerId = runnerId;
             this.nativeKeys = keys(nativePlatforms);
             this.qemuKeys = keys(qemuPlatforms);
+            this.untrustedJobs = untrustedJobs;
         }
 
         public CompletableFuture<Optional<JobRecord>> result() {
@@ -76,9 +82,11 @@ public final class Dispatcher implements AutoCloseable {
      *
      * @param nativePlatforms what it builds without emulation (an arm64 host with AArch32 lists arm/v7 here)
      * @param qemuPlatforms   what it builds through QEMU
+     * @param untrustedJobs   the runner registered with {@code untrusted-jobs: true}: untrusted jobs only
      */
-    public Waiter await(String runnerId, List<Platform> nativePlatforms, List<Platform> qemuPlatforms) {
-        Waiter w = new Waiter(runnerId, nativePlatforms, qemuPlatforms);
+    public Waiter await(
+            String runnerId, List<Platform> nativePlatforms, List<Platform> qemuPlatforms, boolean untrustedJobs) {
+        Waiter w = new Waiter(runnerId, nativePlatforms, qemuPlatforms, untrustedJobs);
         loop.execute(() -> {
             waiting.add(w);
             match();
@@ -138,9 +146,9 @@ public final class Dispatcher implements AutoCloseable {
                 return;
             }
             String key = Platform.parse(job.platform()).key();
-            Waiter pick = pick(key, true);
+            Waiter pick = pick(key, job.untrusted(), true);
             if (pick == null) {
-                pick = pick(key, false);
+                pick = pick(key, job.untrusted(), false);
             }
             if (pick == null) {
                 continue;
@@ -158,9 +166,12 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    private Waiter pick(String platformKey, boolean nativeOnly) {
+    private Waiter pick(String platformKey, boolean untrusted, boolean nativeOnly) {
         for (Iterator<Waiter> it = waiting.iterator(); it.hasNext(); ) {
             Waiter w = it.next();
+            if (w.untrustedJobs != untrusted) {
+                continue;
+            }
             if (nativeOnly ? w.nativeKeys.contains(platformKey) : w.qemuKeys.contains(platformKey)) {
                 return w;
             }

@@ -16,10 +16,20 @@ import java.util.Map;
 public final class Protocol {
     private Protocol() {}
 
-    public record Register(String name, String secret, List<String> nativePlatforms, List<String> qemuPlatforms) {
+    /**
+     * @param untrustedJobs the runner takes jobs of untrusted sources (pull requests from forks) and nothing else;
+     *                      false (also when an older runner leaves it out): trusted jobs only
+     */
+    public record Register(
+            String name,
+            String secret,
+            List<String> nativePlatforms,
+            List<String> qemuPlatforms,
+            boolean untrustedJobs) {
         @Override
         public String toString() {
-            return "Register[" + name + ", native " + nativePlatforms + ", qemu " + qemuPlatforms + "]";
+            return "Register[" + name + ", native " + nativePlatforms + ", qemu " + qemuPlatforms
+                    + (untrustedJobs ? ", untrusted jobs only" : "") + "]";
         }
     }
 
@@ -30,8 +40,14 @@ public final class Protocol {
         }
     }
 
-    /** Credentials to push one platform's image; absent for a job that must not publish (an untrusted pull request). */
-    public record PushCredentials(String registry, boolean insecure, String username, String password) {
+    /**
+     * Credentials to push one platform's image; absent for a job that must not publish (an untrusted pull request).
+     * The runner uses these and nothing else (never its own Docker login), for {@code registry} only.
+     *
+     * @param identityToken an OAuth2 refresh token instead of a password (docker's {@code identitytoken}); or null
+     */
+    public record PushCredentials(
+            String registry, boolean insecure, String username, String password, String identityToken) {
         @Override
         public String toString() {
             return "PushCredentials[" + registry + (username == null ? "" : ", user " + username) + "]";
@@ -47,6 +63,8 @@ public final class Protocol {
      * @param sourceAuth an HTTP Authorization header value for fetching the source (a GitHub installation token for
      *                   a private repository); null for none — always null for untrusted sources
      * @param heartbeatSeconds how often to send a heartbeat; the lease lasts about three of them
+     * @param untrusted  the source is untrusted (a fork's pull request): only a runner with {@code untrusted-jobs}
+     *                   gets it, with no {@code push} and no {@code sourceAuth}, and builds it in a fresh storage
      */
     public record Assignment(
             long jobId,
@@ -63,11 +81,13 @@ public final class Protocol {
             PushCredentials push,
             String sourceAuth,
             long timeoutSeconds,
-            long heartbeatSeconds) {
+            long heartbeatSeconds,
+            boolean untrusted) {
         @Override
         public String toString() {
             return "Assignment[job " + jobId + " attempt " + attempt + " " + platform + " " + image + ", push "
-                    + (push != null) + ", source credentials " + (sourceAuth != null) + "]";
+                    + (push != null) + ", source credentials " + (sourceAuth != null)
+                    + (untrusted ? ", untrusted" : "") + "]";
         }
     }
 

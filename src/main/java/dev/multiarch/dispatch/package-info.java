@@ -3,7 +3,9 @@
  * never connects in). {@link dev.multiarch.dispatch.Dispatcher} matches waiting runners with queued jobs, oldest job
  * first: a runner that builds the platform natively is preferred; a QEMU-backed runner gets it only when no native
  * runner is waiting. A job handed out is leased in the store; the runner keeps the lease alive with heartbeats, and a
- * lease that runs out returns the job to the queue for another runner (see {@code store}).
+ * lease that runs out returns the job to the queue for another runner (see {@code store}). Trust comes first: an
+ * untrusted job (a pull request from a fork) goes only to a runner registered with {@code untrusted-jobs: true}, and
+ * such a runner gets nothing else.
  *
  * <p>{@link dev.multiarch.dispatch.Protocol} holds the messages of the runner API, shared by both ends.
  */

@@ -164,7 +164,8 @@ public final class EventRouter {
                 "refs/pull/" + number + "/head",
                 publish,
                 tags,
-                new Origin(baseRepo, sha, installation, number, w.get().name(), fork, delivery, configRef).toJson());
+                new Origin(baseRepo, sha, installation, number, w.get().name(), fork, delivery, configRef).toJson(),
+                fork);
         List<BuildRecord> bs = coordinator.create(t, config.orElse(null));
         return started(w.get(), bs)
                 + (fork ? " (fork: untrusted, config from " + baseBranch + ", no credentials)" : "")
@@ -195,7 +196,14 @@ public final class EventRouter {
         Origin again =
                 new Origin(o.repo(), o.sha(), o.installation(), o.pr(), o.workflow(), o.fork(), delivery, configRef);
         Trigger t = new Trigger(
-                b.repo(), github.cloneUrl(o.repo()), b.commit(), b.ref(), b.push(), explicitTags(b), again.toJson());
+                b.repo(),
+                github.cloneUrl(o.repo()),
+                b.commit(),
+                b.ref(),
+                b.push(),
+                explicitTags(b),
+                again.toJson(),
+                b.untrusted() || o.fork());
         if (o.pr() > 0) {
             cancel(o.repo(), o.pr(), "re-run requested");
         }

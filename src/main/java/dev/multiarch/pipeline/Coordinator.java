@@ -1,6 +1,7 @@
 package dev.multiarch.pipeline;
 
 import dev.multiarch.access.AccessPolicy;
+import dev.multiarch.access.Registries;
 import dev.multiarch.base.Json;
 import dev.multiarch.config.RepoConfig;
 import dev.multiarch.config.ServiceConfig;
@@ -8,6 +9,7 @@ import dev.multiarch.dispatch.Dispatcher;
 import dev.multiarch.dispatch.Protocol;
 import dev.multiarch.platform.Platform;
 import dev.multiarch.publish.Verifier;
+import dev.multiarch.registry.Credentials;
 import dev.multiarch.registry.Digest;
 import dev.multiarch.registry.ImageReference;
 import dev.multiarch.registry.RegistryClient;
@@ -50,7 +52,7 @@ public final class Coordinator {
     private final Store store;
     private final Dispatcher dispatcher;
     private final Git.FileReader sources;
-    private final RegistryClient registry;
+    private final Registries registries;
     private final ExecutorService workers;
     private final BuildPublisher publisher;
     private final AccessPolicy policy;
@@ -59,13 +61,8 @@ public final class Coordinator {
     private volatile java.util.function.Function<BuildRecord, Optional<String>> sourceAuth = b -> Optional.empty();
 
     public Coordinator(
-            ServiceConfig config,
-            Store store,
-            Dispatcher dispatcher,
-            Git.FileReader sources,
-            RegistryClient registry,
-            ExecutorService workers) {
-        this(config, store, dispatcher, sources, registry, workers, Clock.systemUTC());
+            ServiceConfig config, Store store, Dispatcher dispatcher, Git.FileReader sources, ExecutorService workers) {
+        this(config, store, dispatcher, sources, workers, Clock.systemUTC());
     }
 
     public Coordinator(
@@ -73,7 +70,6 @@ public final class Coordinator {
             Store store,
             Dispatcher dispatcher,
             Git.FileReader sources,
-            RegistryClient registry,
             ExecutorService workers,
             Clock clock) {
         this.clock = clock;
@@ -81,7 +77,7 @@ public final class Coordinator {
         this.store = store;
         this.dispatcher = dispatcher;
         this.sources = sources;
-        this.registry = registry;
+        this.registries = new Registries(config);
         this.workers = workers;
         this.publisher = new BuildPublisher(store);
         this.policy = AccessPolicy.of(config);
@@ -89,6 +85,11 @@ public final class Coordinator {
         dispatcher.onClaimed(job -> {
             workers.execute(() -> notify(job.buildId()));
         });
+    }
+
+    /** Closes the registry clients this coordinator opened. */
+    public void close() {
+        registries.close();
     }
 
     public Store store() {
@@ -132,6 +133,7 @@ public final class Coordinator {
                     null,
                     null,
                     t.push(),
+                    t.untrusted(),
                     t.info(),
                     List.of(),
                     "cannot read the source: " + e.getMessage()));
@@ -162,7 +164,7 @@ public final class Coordinator {
      * @param name shown on pages; the id when null
      */
     public Protocol.Registered registerRunner(
-            String name, List<Platform> nativePlatforms, List<Platform> qemuPlatforms) {
+            String name, List<Platform> nativePlatforms, List<Platform> qemuPlatforms, boolean untrustedJobs) {
         byte[] raw = new byte[32];
         RANDOM.nextBytes(raw);
         String token = HexFormat.of().formatHex(raw);
@@ -170,8 +172,10 @@ public final class Coordinator {
         Instant now = clock.instant();
         String nat = shortForms(nativePlatforms);
         String qemu = shortForms(qemuPlatforms);
-        store.addRunner(new RunnerRecord(id, name == null ? id : name, sha256(token), nat, qemu, now, now));
-        LOG.info(() -> "registered " + id + " (" + name + "): native " + nat + "; qemu " + qemu);
+        store.addRunner(
+                new RunnerRecord(id, name == null ? id : name, sha256(token), nat, qemu, now, now, untrustedJobs));
+        LOG.info(() -> "registered " + id + " (" + name + "): native " + nat + "; qemu " + qemu
+                + (untrustedJobs ? "; untrusted jobs only" : ""));
         return new Protocol.Registered(id, token);
     }
 
@@ -195,27 +199,35 @@ public final class Coordinator {
         }
     }
 
-    /** What a runner needs for a claimed job; push credentials only when the build publishes. */
+    /**
+     * What a runner needs for a claimed job: push credentials only when the build publishes, for its image's registry
+     * only, and only what this repository's rule lets it use; nothing of the kind for an untrusted build, whatever it
+     * asked for and whatever the providers say.
+     */
     public Protocol.Assignment assignment(JobRecord job) {
         BuildRecord b = store.build(job.buildId()).orElseThrow();
         BuildSpec spec = BuildSpec.fromJson(b.spec());
         Protocol.PushCredentials push = null;
-        if (b.push()) {
-            String host = ImageReference.parse(b.image()).registry();
-            Optional<ServiceConfig.Registry> r = config.registry(host);
+        if (b.push() && !b.untrusted()) {
+            Registries.Grant g = registries.grant(ImageReference.parse(b.image()), policy.ruleFor(b.repo()));
             push = new Protocol.PushCredentials(
-                    host,
-                    r.map(ServiceConfig.Registry::insecure).orElse(false),
-                    r.map(ServiceConfig.Registry::username).orElse(null),
-                    r.map(ServiceConfig.Registry::password).orElse(null));
+                    g.registry(),
+                    g.insecure(),
+                    g.credentials().map(Credentials::username).orElse(null),
+                    g.credentials().map(Credentials::password).orElse(null),
+                    g.credentials()
+                            .filter(Credentials::hasIdentityToken)
+                            .map(Credentials::identityToken)
+                            .orElse(null));
         }
         long heartbeat = Math.max(1, config.leaseDuration().toSeconds() / 3);
-        String auth;
-        try {
-            auth = sourceAuth.apply(b).orElse(null);
-        } catch (RuntimeException e) {
-            LOG.warning(() -> "no source credentials for build " + b.id() + ": " + e.getMessage());
-            auth = null;
+        String auth = null;
+        if (!b.untrusted()) {
+            try {
+                auth = sourceAuth.apply(b).orElse(null);
+            } catch (RuntimeException e) {
+                LOG.warning(() -> "no source credentials for build " + b.id() + ": " + e.getMessage());
+            }
         }
         return new Protocol.Assignment(
                 job.id(),
@@ -232,7 +244,8 @@ public final class Coordinator {
                 push,
                 auth,
                 job.timeoutSeconds(),
-                heartbeat);
+                heartbeat,
+                b.untrusted());
     }
 
     public Protocol.HeartbeatReply heartbeat(long jobId, String runnerId, int attempt) {
@@ -309,6 +322,7 @@ public final class Coordinator {
             List<Verifier.Verified> verified = new ArrayList<>();
             // A build that does not publish pushed nothing to verify here; its runner audited the image locally.
             if (b.push() && (b.state() == BuildState.VERIFYING || b.state() == BuildState.PUBLISHING)) {
+                RegistryClient registry = registries.client(policy.ruleFor(b.repo()));
                 Verifier verifier = new Verifier(registry);
                 for (JobRecord j : jobs) {
                     try {
@@ -354,7 +368,7 @@ public final class Coordinator {
             if (b.state() != BuildState.PUBLISHING) {
                 return;
             }
-            BuildPublisher.Outcome o = publisher.publish(registry, b, verified);
+            BuildPublisher.Outcome o = publisher.publish(registries.client(policy.ruleFor(b.repo())), b, verified);
             String json = Json.MAPPER.writeValueAsString(o);
             store.markPublished(buildId, o.indexDigest(), json);
             LOG.info(() -> "build " + buildId + " published " + o.indexDigest() + " as " + o.tags()

@@ -22,7 +22,20 @@ public final class Planner {
      *                   says why, before any job exists
      * @return one build per image; a single failed build when the file is missing or invalid
      */
-    public static List<NewBuild> plan(Trigger t, String configText, AccessPolicy policy) {
+    public static List<NewBuild> plan(Trigger trigger, String configText, AccessPolicy policy) {
+        // A stranger's source never publishes, whatever asked for it (a workflow with publish: true, a re-run).
+        Trigger t = trigger.untrusted()
+                        && (trigger.push() || !trigger.explicitTags().isEmpty())
+                ? new Trigger(
+                        trigger.repo(),
+                        trigger.cloneUrl(),
+                        trigger.commit(),
+                        trigger.ref(),
+                        false,
+                        List.of(),
+                        trigger.info(),
+                        true)
+                : trigger;
         if (policy.mayBuild(t.repo()) instanceof AccessPolicy.Decision.Refused r) {
             return List.of(failed(t, r.message()));
         }
@@ -77,6 +90,7 @@ public final class Planner {
                     BuildSpec.tagsToJson(tags),
                     version,
                     t.push(),
+                    t.untrusted(),
                     t.info(),
                     jobs,
                     null));
@@ -95,6 +109,7 @@ public final class Planner {
                 null,
                 null,
                 t.push(),
+                t.untrusted(),
                 t.info(),
                 List.of(),
                 why);
@@ -111,6 +126,7 @@ public final class Planner {
                 null,
                 null,
                 t.push(),
+                t.untrusted(),
                 t.info(),
                 List.of(),
                 why);

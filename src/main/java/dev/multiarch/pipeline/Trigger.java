@@ -11,6 +11,8 @@ import java.util.List;
  * @param push         false: build and verify only; runners get no push credentials and nothing is published
  * @param explicitTags tags chosen by a workflow instead of the tag rules (a branch's {@code edge}); empty otherwise
  * @param info         JSON the trigger wants back in events (GitHub ids); may be null
+ * @param untrusted    the source is a stranger's (a pull request from a fork): its jobs run only on runners with
+ *                     {@code untrusted-jobs: true}, with no credentials of any kind, and it never publishes
  */
 public record Trigger(
         String repo,
@@ -19,4 +21,17 @@ public record Trigger(
         String ref,
         boolean push,
         List<String> explicitTags,
-        String info) {}
+        String info,
+        boolean untrusted) {
+    /** A trusted trigger (a tag push, a branch, a same-repository pull request, an API call). */
+    public Trigger(
+            String repo,
+            String cloneUrl,
+            String commit,
+            String ref,
+            boolean push,
+            List<String> explicitTags,
+            String info) {
+        this(repo, cloneUrl, commit, ref, push, explicitTags, info, false);
+    }
+}

@@ -10,9 +10,19 @@ import java.util.function.Consumer;
  * directory format: {@code manifest.json} and one file per blob, named by its hex digest), ready to push.
  */
 interface BuildDriver {
+    /**
+     * What to build.
+     *
+     * @param checkout   the checkout's real path
+     * @param dockerfile the Dockerfile's real path, inside {@code checkout} ({@link Checkout} made sure)
+     * @param context    the build context's real path, inside {@code checkout}
+     * @param authFile   a Docker config JSON with the job's registry credentials (or none): the only credentials
+     *                   the build may pull with; 0600, deleted after the build
+     */
+    record Input(Protocol.Assignment job, Path checkout, Path dockerfile, Path context, Path authFile) {}
+
     /** What was built: the layout, and how many layers the build added on top of its base image. */
     record Built(Path layout, int addedLayers) {}
 
-    Built build(Protocol.Assignment job, Path source, Path out, Consumer<String> log, Instant deadline, Exec.Stop stop)
-            throws Exec.StepFailed;
+    Built build(Input in, Path out, Consumer<String> log, Instant deadline, Exec.Stop stop) throws Exec.StepFailed;
 }

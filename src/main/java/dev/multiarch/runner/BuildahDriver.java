@@ -3,6 +3,8 @@ package dev.multiarch.runner;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.multiarch.base.Json;
 import dev.multiarch.dispatch.Protocol;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,39 +16,57 @@ import java.util.function.Consumer;
  * buildah, daemonless: {@code bud --isolation chroot --platform P} (foreign RUN steps go through binfmt_misc and
  * qemu-user-static), then {@code push} into a {@code dir:} layout in the format asked for. Storage is the runner's
  * own ({@code --root} under its work directory), so several runners on one host do not share locks.
+ *
+ * <p>An untrusted job (a fork's pull request) gets a fresh storage root under its job directory instead, removed with
+ * it: it cannot read, poison or be served layers other builds left in the shared storage. buildah reads registry
+ * credentials only from the job's auth file ({@code REGISTRY_AUTH_FILE}, always set: without it containers/image
+ * falls back to the host's {@code auth.json} and {@code ~/.docker/config.json}).
  */
 final class BuildahDriver implements BuildDriver {
-    private final List<String> buildah;
+    private final Path sharedStorage;
+    private final String storageDriver;
     private final List<String> insecure;
 
     BuildahDriver(Path storage, String storageDriver, List<String> insecureRegistries) {
-        this.buildah = List.of(
+        this.sharedStorage = storage;
+        this.storageDriver = storageDriver;
+        this.insecure = insecureRegistries;
+    }
+
+    /** Where a job's images live: the shared storage, or its own under {@code out} when untrusted. */
+    static Path storageFor(Protocol.Assignment job, Path shared, Path out) {
+        return job.untrusted() ? out.resolve("storage") : shared;
+    }
+
+    private List<String> buildah(Path storage, String... args) {
+        List<String> c = new ArrayList<>(List.of(
                 "buildah",
                 "--storage-driver",
                 storageDriver,
                 "--root",
                 storage.resolve("root").toString(),
                 "--runroot",
-                storage.resolve("run").toString());
-        this.insecure = insecureRegistries;
-    }
-
-    private List<String> cmd(String... args) {
-        List<String> c = new ArrayList<>(buildah);
+                storage.resolve("run").toString()));
         c.addAll(List.of(args));
         return c;
     }
 
     @Override
-    public Built build(
-            Protocol.Assignment job, Path source, Path out, Consumer<String> log, Instant deadline, Exec.Stop stop)
+    public Built build(Input in, Path out, Consumer<String> log, Instant deadline, Exec.Stop stop)
             throws Exec.StepFailed {
+        Protocol.Assignment job = in.job();
+        Path storage = storageFor(job, sharedStorage, out);
+        if (job.untrusted()) {
+            log.accept("untrusted job: a fresh image storage (" + storage.getFileName()
+                    + " in the job directory), no shared layers, removed after the job");
+        }
+        Map<String, String> env = Map.of("REGISTRY_AUTH_FILE", in.authFile().toString());
         String name = "multiarch-job-" + job.jobId() + "-" + job.attempt();
-        List<String> plain = new java.util.ArrayList<>(insecure);
+        List<String> plain = new ArrayList<>(insecure);
         if (job.push() != null && job.push().insecure()) {
             plain.add(job.push().registry());
         }
-        List<String> bud = new java.util.ArrayList<>(buildah);
+        List<String> bud = buildah(storage);
         if (!plain.isEmpty()) {
             // A global flag: must come before the subcommand.
             bud.add("--registries-conf");
@@ -59,28 +79,40 @@ final class BuildahDriver implements BuildDriver {
                 "--platform",
                 job.platform(),
                 "-f",
-                source.resolve(job.dockerfile()).toString(),
+                in.dockerfile().toString(),
                 "-t",
                 name));
         for (Map.Entry<String, String> a : job.buildArgs().entrySet()) {
             bud.add("--build-arg");
             bud.add(a.getKey() + "=" + a.getValue());
         }
-        bud.add(source.resolve(job.context()).toString());
-        Exec.run("build", bud, source, log, deadline, stop);
+        bud.add(in.context().toString());
         try {
+            Exec.run("build", bud, env, in.checkout(), log, deadline, stop);
             Path layout = out.resolve("image");
             Exec.run(
                     "export",
-                    cmd("push", "--format", job.format().equals("docker") ? "v2s2" : "oci", name, "dir:" + layout),
-                    source,
+                    buildah(
+                            storage,
+                            "push",
+                            "--format",
+                            job.format().equals("docker") ? "v2s2" : "oci",
+                            name,
+                            "dir:" + layout),
+                    env,
+                    in.checkout(),
                     log,
                     deadline,
                     stop);
-            return new Built(layout, addedLayers(name, log));
+            return new Built(layout, addedLayers(storage, env, name, log));
         } finally {
             try {
-                Exec.capture(cmd("rmi", "-f", name));
+                if (job.untrusted()) {
+                    // Everything, base images included; the directory goes with the job's.
+                    Exec.capture(buildah(storage, "rmi", "--all", "--force"), env);
+                } else {
+                    Exec.capture(buildah(storage, "rmi", "-f", name), env);
+                }
             } catch (Exec.StepFailed ignored) {
                 // leftover image: harmless, the next build's name differs
             }
@@ -98,18 +130,20 @@ final class BuildahDriver implements BuildDriver {
         }
         Path f = dir.resolve("registries.conf");
         try {
-            java.nio.file.Files.createDirectories(dir);
-            java.nio.file.Files.writeString(f, b);
-        } catch (java.io.IOException e) {
+            Files.createDirectories(dir);
+            Files.writeString(f, b);
+        } catch (IOException e) {
             throw new Exec.StepFailed("cannot write " + f + ": " + e.getMessage());
         }
         return f;
     }
 
     /** Layers of the image minus layers of its base (buildah records the base in an annotation; none for scratch). */
-    private int addedLayers(String image, Consumer<String> log) throws Exec.StepFailed {
-        JsonNode img = parse(Exec.capture(cmd("inspect", "--type", "image", image)));
+    private int addedLayers(Path storage, Map<String, String> env, String image, Consumer<String> log)
+            throws Exec.StepFailed {
+        JsonNode img = parse(Exec.capture(buildah(storage, "inspect", "--type", "image", "--", image), env));
         int total = img.at("/OCIv1/rootfs/diff_ids").size();
+        // Written by buildah from the Dockerfile's FROM: a stranger's text, hence the "--" above.
         String base = img.path("ImageAnnotations")
                 .path("org.opencontainers.image.base.name")
                 .asText("");
@@ -117,7 +151,7 @@ final class BuildahDriver implements BuildDriver {
             return total;
         }
         try {
-            int baseLayers = parse(Exec.capture(cmd("inspect", "--type", "image", base)))
+            int baseLayers = parse(Exec.capture(buildah(storage, "inspect", "--type", "image", "--", base), env))
                     .at("/OCIv1/rootfs/diff_ids")
                     .size();
             log.accept("base image " + base + ": " + baseLayers + " layers; the build added " + (total - baseLayers));
@@ -132,7 +166,7 @@ final class BuildahDriver implements BuildDriver {
         try {
             JsonNode n = Json.MAPPER.readTree(json);
             return n.isArray() ? n.get(0) : n;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new Exec.StepFailed("buildah inspect gave no JSON: " + e.getMessage());
         }
     }

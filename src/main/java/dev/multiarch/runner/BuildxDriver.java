@@ -16,12 +16,20 @@ import java.util.function.Consumer;
  * ,tar=false} writes an OCI layout, which is converted to the runner's {@code dir:} layout (same blobs, renamed).
  * Every layer is audited (buildx records no base image here). Not exercised by the tests on this project's machines,
  * which have no Docker engine.
+ *
+ * <p>Weaker than buildah for untrusted jobs: the Docker engine's build cache is shared, and docker pulls with the
+ * credentials of the engine and of the runner user's {@code ~/.docker/config.json}, not the job's auth file. Use
+ * buildah on runners with {@code untrusted-jobs: true}; this driver refuses untrusted jobs.
  */
 final class BuildxDriver implements BuildDriver {
     @Override
-    public Built build(
-            Protocol.Assignment job, Path source, Path out, Consumer<String> log, Instant deadline, Exec.Stop stop)
+    public Built build(Input in, Path out, Consumer<String> log, Instant deadline, Exec.Stop stop)
             throws Exec.StepFailed {
+        Protocol.Assignment job = in.job();
+        if (job.untrusted()) {
+            throw new Exec.StepFailed("the buildx driver shares the Docker engine's cache and credentials: it does not "
+                    + "run untrusted jobs; use driver: buildah on runners with untrusted-jobs: true");
+        }
         Path oci = out.resolve("oci");
         List<String> cmd = new ArrayList<>(List.of(
                 "docker",
@@ -30,7 +38,7 @@ final class BuildxDriver implements BuildDriver {
                 "--platform",
                 job.platform(),
                 "-f",
-                source.resolve(job.dockerfile()).toString(),
+                in.dockerfile().toString(),
                 "--provenance=false",
                 "--output",
                 "type=oci,oci-mediatypes=" + !job.format().equals("docker") + ",dest=" + oci + ",tar=false"));
@@ -38,8 +46,8 @@ final class BuildxDriver implements BuildDriver {
             cmd.add("--build-arg");
             cmd.add(a.getKey() + "=" + a.getValue());
         }
-        cmd.add(source.resolve(job.context()).toString());
-        Exec.run("build", cmd, source, log, deadline, stop);
+        cmd.add(in.context().toString());
+        Exec.run("build", cmd, Map.of(), in.checkout(), log, deadline, stop);
         try {
             Path layout = out.resolve("image");
             Files.createDirectories(layout);

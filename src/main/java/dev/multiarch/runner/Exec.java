@@ -1,5 +1,6 @@
 package dev.multiarch.runner;
 
+import dev.multiarch.base.ChildEnvironment;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -7,13 +8,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
  * Runs one step of a job (a build, a push) with its output streamed line by line, a deadline, and a way to stop it
- * from another thread (a lost lease, a cancelled build).
+ * from another thread (a lost lease, a cancelled build). Every program starts in {@link ChildEnvironment}: nothing of
+ * the runner's own environment (its registration secret, whatever the operator exported) reaches buildah or a
+ * Dockerfile's {@code RUN} step.
  */
 final class Exec {
     private Exec() {}
@@ -46,7 +50,15 @@ final class Exec {
         }
     }
 
-    static void run(String step, List<String> cmd, Path dir, Consumer<String> log, Instant deadline, Stop stop)
+    /** @param env variables to set (names {@link ChildEnvironment} allows), on top of the clean environment */
+    static void run(
+            String step,
+            List<String> cmd,
+            Map<String, String> env,
+            Path dir,
+            Consumer<String> log,
+            Instant deadline,
+            Stop stop)
             throws StepFailed {
         if (stop.reason() != null) {
             throw new StepFailed(stop.reason());
@@ -54,7 +66,9 @@ final class Exec {
         log.accept("$ " + String.join(" ", cmd));
         Process p;
         try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            ProcessBuilder pb = ChildEnvironment.apply(new ProcessBuilder(cmd), env)
+                    .redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             if (dir != null) {
                 pb.directory(dir.toFile());
             }
@@ -102,10 +116,11 @@ final class Exec {
     }
 
     /** Runs a short command and returns its stdout; for inspections. */
-    static String capture(List<String> cmd) throws StepFailed {
+    static String capture(List<String> cmd, Map<String, String> env) throws StepFailed {
         try {
-            Process p = new ProcessBuilder(cmd)
+            Process p = ChildEnvironment.apply(new ProcessBuilder(cmd), env)
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {

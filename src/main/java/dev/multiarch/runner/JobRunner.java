@@ -1,18 +1,20 @@
 package dev.multiarch.runner;
 
+import dev.multiarch.config.Redaction;
 import dev.multiarch.dispatch.Protocol;
 import dev.multiarch.platform.Platform;
 import dev.multiarch.registry.CredentialSource;
 import dev.multiarch.registry.Credentials;
 import dev.multiarch.registry.Digest;
-import dev.multiarch.registry.DockerConfig;
 import dev.multiarch.registry.ImageReference;
 import dev.multiarch.registry.RegistryClient;
 import dev.multiarch.registry.RegistryException;
+import dev.multiarch.source.CloneUrl;
 import dev.multiarch.source.Git;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -24,18 +26,32 @@ import java.util.logging.Logger;
 /**
  * Runs one assignment: checkout, build, audit, push, report; heartbeats all along. If the coordinator says the job
  * is no longer ours (lease lost, build cancelled), the running step is stopped and nothing is reported.
+ *
+ * <p>What a job may use is decided by the assignment alone, and checked again here (the coordinator could be wrong,
+ * or not the coordinator): a runner with {@code untrusted-jobs: true} runs untrusted jobs only and other runners
+ * never run them; an untrusted job carrying push or source credentials is refused; registry credentials are exactly
+ * the assignment's, for its image's registry only (never the runner user's Docker login). Log lines pass through the
+ * job's {@link Redaction} before they are shown or sent.
  */
 final class JobRunner {
     private static final Logger LOG = Logger.getLogger(JobRunner.class.getName());
 
+    /**
+     * @param untrustedJobs     this runner runs untrusted jobs (forks' pull requests) and nothing else
+     * @param allowLocalSources clone URLs may name local repositories ({@code multiarch build DIR}, tests)
+     */
+    record Policy(boolean untrustedJobs, boolean allowLocalSources) {}
+
     private final CoordinatorClient client;
     private final BuildDriver driver;
     private final Path work;
+    private final Policy policy;
 
-    JobRunner(CoordinatorClient client, BuildDriver driver, Path work) {
+    JobRunner(CoordinatorClient client, BuildDriver driver, Path work, Policy policy) {
         this.client = client;
         this.driver = driver;
         this.work = work;
+        this.policy = policy;
     }
 
     void run(Protocol.Assignment job) {
@@ -49,28 +65,35 @@ final class JobRunner {
             return t;
         });
         Path dir = work.resolve("jobs").resolve(job.jobId() + "-" + job.attempt());
+        Redaction redact = Redaction.forBuildArgs(job.buildArgs());
         Protocol.Complete result;
-        try (LogStream log = new LogStream(client, job.jobId(), job.attempt(), echo)) {
+        try (LogStream stream = new LogStream(client, job.jobId(), job.attempt(), echo)) {
+            Consumer<String> log = line -> stream.line(redact.apply(line));
             beats.scheduleWithFixedDelay(
-                    () -> beat(job, stop, log), job.heartbeatSeconds(), job.heartbeatSeconds(), TimeUnit.SECONDS);
-            log.line("multiarch runner: job " + job.jobId() + " attempt " + job.attempt() + ", " + job.platform()
-                    + ", commit " + job.commit());
+                    () -> beat(job, stop, stream), job.heartbeatSeconds(), job.heartbeatSeconds(), TimeUnit.SECONDS);
+            log.accept("multiarch runner: job " + job.jobId() + " attempt " + job.attempt() + ", " + job.platform()
+                    + ", commit " + job.commit() + (job.untrusted() ? " (untrusted source)" : ""));
+            if (redact.hidden() > 0) {
+                log.accept(redact.hidden() + " build arg(s) look like secrets and are shown as NAME=***");
+            }
             try {
-                result = execute(job, dir, log::line, deadline, stop);
+                result = execute(job, dir, log, deadline, stop);
             } catch (Exec.StepFailed e) {
-                log.line("failed: " + e.getMessage());
-                result = new Protocol.Complete(job.attempt(), null, null, 0, 0, e.getMessage());
+                String why = redact.apply(e.getMessage());
+                log.accept("failed: " + why);
+                result = new Protocol.Complete(job.attempt(), null, null, 0, 0, why);
             } catch (RuntimeException | LinkageError e) {
                 // A bug of ours must fail this job with a reason, not kill the runner with the job leased.
                 LOG.log(java.util.logging.Level.SEVERE, tag + "internal error", e);
-                log.line("internal error: " + e);
-                result = new Protocol.Complete(job.attempt(), null, null, 0, 0, "runner internal error: " + e);
+                String why = redact.apply(e.toString());
+                log.accept("internal error: " + why);
+                result = new Protocol.Complete(job.attempt(), null, null, 0, 0, "runner internal error: " + why);
             }
             if (stop.reason() != null
                     && result.error() != null
                     && result.error().contains(stop.reason())
                     && !stop.reason().equals("timed out")) {
-                log.line("stopped: " + stop.reason());
+                log.accept("stopped: " + stop.reason());
                 LOG.info(() -> tag + "stopped: " + stop.reason());
                 return;
             }
@@ -106,20 +129,76 @@ final class JobRunner {
         }
     }
 
+    /**
+     * Refuses an assignment this runner must not run: a trusted job on an untrusted runner (its credentials would
+     * meet a stranger's leftovers) or the reverse, an untrusted job that carries credentials, push credentials for a
+     * registry other than the image's.
+     */
+    static void admit(Protocol.Assignment job, Policy policy) throws Exec.StepFailed {
+        if (job.untrusted() && !policy.untrustedJobs()) {
+            throw new Exec.StepFailed("refused: this runner does not take untrusted jobs (pull requests from forks); "
+                    + "they belong on runners with untrusted-jobs: true");
+        }
+        if (!job.untrusted() && policy.untrustedJobs()) {
+            throw new Exec.StepFailed("refused: this runner (untrusted-jobs: true) takes only untrusted jobs, and "
+                    + "this one is trusted");
+        }
+        if (job.untrusted() && job.push() != null) {
+            throw new Exec.StepFailed("refused: an untrusted job came with push credentials");
+        }
+        if (job.untrusted() && job.sourceAuth() != null) {
+            throw new Exec.StepFailed("refused: an untrusted job came with source credentials");
+        }
+        if (job.push() != null) {
+            String registry = ImageReference.parse(job.image()).registry();
+            if (!registry.equalsIgnoreCase(job.push().registry())) {
+                throw new Exec.StepFailed("refused: push credentials for "
+                        + job.push().registry() + " came with an image in " + registry);
+            }
+        }
+    }
+
     private Protocol.Complete execute(
             Protocol.Assignment job, Path dir, Consumer<String> log, Instant deadline, Exec.Stop stop)
             throws Exec.StepFailed {
-        Path source = dir.resolve("src");
-        log.accept("fetching " + job.cloneUrl() + " at " + job.commit()
-                + (job.sourceAuth() == null
-                        ? " (no source credentials)"
-                        : " (with source credentials from the coordinator)"));
+        admit(job, policy);
+        deleteQuietly(dir);
         try {
-            Git.checkout(job.cloneUrl(), job.commit(), source, job.sourceAuth(), log);
+            // Owner only: the checkout, the auth file and an untrusted job's image storage live here.
+            Files.createDirectories(dir.getParent());
+            Files.createDirectory(
+                    dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            throw new Exec.StepFailed("cannot create the job directory " + dir + ": " + e.getMessage());
+        }
+        Path source = dir.resolve("src");
+        try {
+            // Parsed before it is shown: a refused URL is shown with its user info masked.
+            CloneUrl url = CloneUrl.parse(job.cloneUrl(), policy.allowLocalSources());
+            log.accept("fetching " + url.url() + " at " + job.commit()
+                    + (job.sourceAuth() == null
+                            ? " (no source credentials)"
+                            : " (with source credentials from the coordinator)"));
+            Git.checkout(url, job.commit(), source, job.sourceAuth(), log);
         } catch (Git.GitException e) {
             throw new Exec.StepFailed("checkout: " + e.getMessage());
         }
-        BuildDriver.Built built = driver.build(job, source, dir, log, deadline, stop);
+        Checkout.Resolved tree = Checkout.resolve(source, job.dockerfile(), job.context());
+        BuildDriver.Built built;
+        Path auth = null;
+        try {
+            auth = AuthFile.write(dir, job.push());
+            built = driver.build(
+                    new BuildDriver.Input(job, tree.root(), tree.dockerfile(), tree.context(), auth),
+                    dir,
+                    log,
+                    deadline,
+                    stop);
+        } catch (IOException e) {
+            throw new Exec.StepFailed("cannot write the job's registry auth file: " + e.getMessage());
+        } finally {
+            PrivateFiles.deleteQuietly(auth);
+        }
         DirLayout layout;
         try {
             layout = new DirLayout(built.layout());
@@ -140,13 +219,8 @@ final class JobRunner {
         }
         Protocol.PushCredentials p = job.push();
         ImageReference repo = ImageReference.parse(job.image());
-        // The coordinator's credentials for this registry, else what `docker login` left on this runner.
-        CredentialSource creds = (p.username() == null
-                        ? CredentialSource.NONE
-                        : CredentialSource.forRegistry(p.registry(), Credentials.basic(p.username(), p.password())))
-                .orElse(DockerConfig.load(DockerConfig.defaultLocation()));
         try (RegistryClient rc = RegistryClient.builder()
-                .withCredentials(creds)
+                .withCredentials(credentials(p))
                 .withInsecure(p.insecure() ? List.of(p.registry()) : List.of())
                 .create()) {
             Digest d = layout.push(rc, repo, log);
@@ -159,6 +233,34 @@ final class JobRunner {
                     null);
         } catch (RegistryException e) {
             throw new Exec.StepFailed("push: " + e.getMessage());
+        }
+    }
+
+    /** Exactly the assignment's credentials, for its registry only; none when it carries none. */
+    static CredentialSource credentials(Protocol.PushCredentials p) {
+        if (p == null || p.username() == null) {
+            return CredentialSource.NONE;
+        }
+        return CredentialSource.forRegistry(
+                p.registry(), new Credentials(p.username(), p.password(), p.identityToken()));
+    }
+
+    /**
+     * Removes what jobs of an earlier run of this runner left (it was killed mid-job): checkouts, an untrusted job's
+     * image storage, a registry auth file. Called before any job starts.
+     */
+    static void removeLeftovers(Path work) {
+        Path jobs = work.resolve("jobs");
+        if (!Files.isDirectory(jobs)) {
+            return;
+        }
+        try (var dirs = Files.list(jobs)) {
+            for (Path d : dirs.toList()) {
+                LOG.info(() -> "removing " + d + ", left by a job of an earlier run");
+                deleteQuietly(d);
+            }
+        } catch (IOException e) {
+            LOG.warning(() -> "cannot list " + jobs + ": " + e.getMessage());
         }
     }
 

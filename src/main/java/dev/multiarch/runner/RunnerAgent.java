@@ -76,8 +76,14 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
         List<Platform> qemu = qemuPlatforms(config, nat);
         LOG.info(() -> "runner " + config.name() + " → " + config.coordinator() + "; native "
                 + nat.stream().map(Platform::shortForm).toList() + "; qemu "
-                + qemu.stream().map(Platform::shortForm).toList());
-        JobRunner jobs = new JobRunner(client, driver, config.workDir());
+                + qemu.stream().map(Platform::shortForm).toList()
+                + (config.untrustedJobs() ? "; untrusted jobs only (pull requests from forks)" : "; trusted jobs"));
+        JobRunner.removeLeftovers(config.workDir());
+        JobRunner jobs = new JobRunner(
+                client,
+                driver,
+                config.workDir(),
+                new JobRunner.Policy(config.untrustedJobs(), config.allowLocalSources()));
         registered = identity().isPresent();
         List<Thread> extra = new ArrayList<>();
         for (int i = 1; i < config.jobs(); i++) {
@@ -140,6 +146,10 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
         return config.workDir().resolve("runner-identity.json");
     }
 
+    /**
+     * The identity saved by an earlier registration with this coordinator, in this trust class. A runner whose
+     * {@code untrusted-jobs} changed registers again: its row in the coordinator says what jobs it gets.
+     */
     private Optional<Protocol.Registered> identity() {
         try {
             Path f = identityFile();
@@ -147,7 +157,8 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
                 return Optional.empty();
             }
             var n = Json.MAPPER.readTree(f.toFile());
-            if (!config.coordinator().equals(n.path("coordinator").asText())) {
+            if (!config.coordinator().equals(n.path("coordinator").asText())
+                    || n.path("untrustedJobs").asBoolean(false) != config.untrustedJobs()) {
                 return Optional.empty();
             }
             Protocol.Registered r = new Protocol.Registered(
@@ -164,20 +175,22 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
                 config.name(),
                 config.registrationSecret(),
                 nat.stream().map(Platform::shortForm).toList(),
-                qemu.stream().map(Platform::shortForm).toList()));
+                qemu.stream().map(Platform::shortForm).toList(),
+                config.untrustedJobs()));
         client.token(r.token());
+        saveIdentity(identityFile(), config.coordinator(), config.untrustedJobs(), r);
+        LOG.info(() -> "registered as " + r.runnerId());
+    }
+
+    /** The token, readable by the runner's user only from the first byte, replacing any older identity at once. */
+    static void saveIdentity(Path file, String coordinator, boolean untrustedJobs, Protocol.Registered r)
+            throws IOException {
         var n = Json.MAPPER.createObjectNode();
-        n.put("coordinator", config.coordinator());
+        n.put("coordinator", coordinator);
+        n.put("untrustedJobs", untrustedJobs);
         n.put("runnerId", r.runnerId());
         n.put("token", r.token());
-        Path f = identityFile();
-        Files.writeString(f, n.toString());
-        try {
-            Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException ignored) {
-            // not a POSIX file system
-        }
-        LOG.info(() -> "registered as " + r.runnerId());
+        PrivateFiles.replace(file, Json.MAPPER.writeValueAsBytes(n));
     }
 
     @Override

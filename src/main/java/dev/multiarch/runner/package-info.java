@@ -5,5 +5,13 @@
  * as the alternative), audits the ELF programs the build added, pushes the image by digest with multiarch's own
  * registry client (no tag clutter), and reports the digest — streaming its log and keeping its lease alive with
  * heartbeats all along. A job without push credentials builds and audits but publishes nothing.
+ *
+ * <p>What a job touches is a stranger's: its Dockerfile, its build context, its build output. So: programs start in
+ * an environment with nothing of the runner's ({@link dev.multiarch.base.ChildEnvironment}); registry credentials are
+ * exactly the assignment's, for its image's registry (a 0600 auth file for buildah, deleted after the build), never
+ * the runner user's Docker login; the Dockerfile and context must really be inside the checkout (symlinks followed);
+ * build args that look like secrets are shown as {@code NAME=***}; the runner's token is kept in a 0600 file replaced
+ * atomically. A runner with {@code untrusted-jobs: true} builds pull requests from forks and nothing else, each in a
+ * fresh buildah storage removed after the job; other runners refuse them.
  */
 package dev.multiarch.runner;

@@ -1,5 +1,6 @@
 package dev.multiarch.source;
 
+import dev.multiarch.base.ChildEnvironment;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,18 +9,36 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
-/** Runs git. Blocking; every failure names the command and what git said. */
+/**
+ * Runs git. Blocking; every failure names the command and what git said.
+ *
+ * <p>Hardened for sources we do not trust: URLs are checked by {@link CloneUrl} before git runs; every command gets
+ * {@code -c protocol.allow=never -c protocol.https.allow=always} (plus the one protocol its URL needs); positional
+ * arguments follow {@code --} (or {@code --end-of-options} where {@code --} would start a path list); commits must be
+ * full hex object ids; git runs in {@link ChildEnvironment} (nothing of ours inherited); and commands that touch a
+ * remote ignore the system and global git configuration ({@code url.*.insteadOf}, credential helpers, LFS filters of
+ * the host must not apply to a stranger's repository).
+ */
 public final class Git {
     private static final long TIMEOUT_SECONDS = 600;
 
+    /** Every git command: no transport but https unless a {@link CloneUrl} adds its own. */
+    static final List<String> BASE_PROTOCOLS =
+            List.of("-c", "protocol.allow=never", "-c", "protocol.https.allow=always");
+
+    private static final Pattern OBJECT_ID = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
+
     private Git() {}
 
-    /** Thrown when git fails; the message carries git's own last lines. */
+    /** Thrown when git fails or is refused; the message carries git's own last lines. */
     public static final class GitException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
@@ -30,32 +49,54 @@ public final class Git {
 
     record Out(int exit, String out, String err) {}
 
-    static Out run(Path dir, Consumer<String> log, String... args) {
-        return runAuthorized(dir, log, null, args);
-    }
+    /**
+     * How one git command runs.
+     *
+     * @param protocols     {@code -c} options from {@link #BASE_PROTOCOLS} or {@link CloneUrl#protocolConfig()}
+     * @param authorization an HTTP Authorization header for fetches, given to git through its environment; or null
+     * @param hermetic      ignore the system and global git configuration (anything that talks to a remote)
+     */
+    record Call(List<String> protocols, String authorization, boolean hermetic) {
+        static final Call LOCAL = new Call(BASE_PROTOCOLS, null, false);
+        static final Call OWN_REPO = new Call(BASE_PROTOCOLS, null, true);
 
-    /** @param authorization an HTTP Authorization header for fetches, given to git through its environment */
-    static Out runAuthorized(Path dir, Consumer<String> log, String authorization, String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add("git");
-        cmd.addAll(List.of(args));
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd);
-            if (dir != null) {
-                pb.directory(dir.toFile());
+        static Call fetch(CloneUrl url, String authorization) {
+            return new Call(url.protocolConfig(), authorization, true);
+        }
+
+        Map<String, String> environment() {
+            Map<String, String> env = new LinkedHashMap<>();
+            env.put("GIT_TERMINAL_PROMPT", "0");
+            if (hermetic) {
+                env.put("GIT_CONFIG_NOSYSTEM", "1");
+                env.put("GIT_CONFIG_GLOBAL", "/dev/null");
             }
-            pb.environment().put("GIT_TERMINAL_PROMPT", "0");
             if (authorization != null) {
                 // git >= 2.31 reads config from the environment; argv would show the token to `ps`.
-                pb.environment().put("GIT_CONFIG_COUNT", "1");
-                pb.environment().put("GIT_CONFIG_KEY_0", "http.extraHeader");
-                pb.environment().put("GIT_CONFIG_VALUE_0", "Authorization: " + authorization);
+                env.put("GIT_CONFIG_COUNT", "1");
+                env.put("GIT_CONFIG_KEY_0", "http.extraHeader");
+                env.put("GIT_CONFIG_VALUE_0", "Authorization: " + authorization);
+            }
+            return env;
+        }
+    }
+
+    static Out run(Path dir, Consumer<String> log, Call call, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add("git");
+        cmd.addAll(call.protocols());
+        cmd.addAll(List.of(args));
+        try {
+            ProcessBuilder pb = ChildEnvironment.apply(new ProcessBuilder(cmd), call.environment());
+            if (dir != null) {
+                pb.directory(dir.toFile());
             }
             Path outFile = Files.createTempFile("git", ".out");
             Path errFile = Files.createTempFile("git", ".err");
             try {
                 Process p = pb.redirectOutput(outFile.toFile())
                         .redirectError(errFile.toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                         .start();
                 if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
@@ -82,12 +123,8 @@ public final class Git {
         }
     }
 
-    static Out ok(Path dir, Consumer<String> log, String... args) {
-        return okAuthorized(dir, log, null, args);
-    }
-
-    static Out okAuthorized(Path dir, Consumer<String> log, String authorization, String... args) {
-        Out o = runAuthorized(dir, log, authorization, args);
+    static Out ok(Path dir, Consumer<String> log, Call call, String... args) {
+        Out o = run(dir, log, call, args);
         if (o.exit != 0) {
             throw new GitException("git " + String.join(" ", args) + " failed (exit " + o.exit + "): "
                     + lastLines(o.err.isBlank() ? o.out : o.err));
@@ -100,16 +137,23 @@ public final class Git {
         return String.join(" / ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
     }
 
+    /** A full hex object id (SHA-1 or SHA-256), or a {@link GitException}: never an option, a range or a ref name. */
+    static String objectId(String commit) {
+        if (commit == null || !OBJECT_ID.matcher(commit).matches()) {
+            throw new GitException("'" + (commit == null ? "" : commit.substring(0, Math.min(80, commit.length())))
+                    + "' is not a full commit id (40 or 64 lowercase hex digits)");
+        }
+        return commit;
+    }
+
     /**
      * Checks {@code commit} out into {@code dir} (emptied first): fetches just that commit, falling back to a full
      * fetch for servers that refuse to serve a commit by id.
+     *
+     * @param authorization an HTTP Authorization header for the fetch (a private repository), or null
      */
-    public static void checkout(String cloneUrl, String commit, Path dir, Consumer<String> log) {
-        checkout(cloneUrl, commit, dir, null, log);
-    }
-
-    /** @param authorization an HTTP Authorization header for the fetch (a private repository), or null */
-    public static void checkout(String cloneUrl, String commit, Path dir, String authorization, Consumer<String> log) {
+    public static void checkout(CloneUrl url, String commit, Path dir, String authorization, Consumer<String> log) {
+        objectId(commit);
         try {
             if (Files.exists(dir)) {
                 deleteTree(dir);
@@ -118,74 +162,98 @@ public final class Git {
         } catch (IOException e) {
             throw new GitException("cannot prepare " + dir + ": " + e.getMessage());
         }
-        ok(dir, log, "init", "-q");
-        ok(dir, log, "remote", "add", "origin", cloneUrl);
-        Out shallow = runAuthorized(dir, log, authorization, "fetch", "-q", "--depth", "1", "origin", commit);
+        Call fetch = Call.fetch(url, authorization);
+        ok(dir, log, Call.OWN_REPO, "init", "-q");
+        ok(dir, log, Call.OWN_REPO, "remote", "add", "--", "origin", url.url());
+        Out shallow = run(dir, log, fetch, "fetch", "-q", "--depth", "1", "--", "origin", commit);
         if (shallow.exit != 0) {
-            okAuthorized(
+            ok(
                     dir,
                     log,
-                    authorization,
+                    fetch,
                     "fetch",
                     "-q",
+                    "--",
                     "origin",
                     "+refs/heads/*:refs/remotes/origin/*",
                     "+refs/tags/*:refs/tags/*");
         }
-        ok(dir, log, "-c", "advice.detachedHead=false", "checkout", "-q", commit);
-        String head = ok(dir, null, "rev-parse", "HEAD").out.trim();
-        if (!head.equals(commit) && !head.startsWith(commit)) {
+        // "checkout <commit> --": a revision and no path list. git 2.39's checkout does not take --end-of-options;
+        // the commit cannot be an option anyway, objectId() admitted only hex.
+        ok(dir, log, Call.OWN_REPO, "-c", "advice.detachedHead=false", "checkout", "-q", commit, "--");
+        String head = ok(dir, null, Call.OWN_REPO, "rev-parse", "--verify", "--end-of-options", "HEAD^{commit}")
+                .out
+                .trim();
+        if (!head.equals(commit)) {
             throw new GitException("checked out " + head + " but " + commit + " was asked for");
         }
     }
 
-    /** The HEAD commit of a working tree. */
+    /** The HEAD commit of a working tree (the user's own checkout: its configuration applies). */
     public static String head(Path worktree) {
-        return ok(worktree, null, "rev-parse", "HEAD").out.trim();
+        return ok(worktree, null, Call.LOCAL, "rev-parse", "--verify", "--end-of-options", "HEAD^{commit}")
+                .out
+                .trim();
     }
 
     /** Whether a working tree has uncommitted changes to tracked files. */
     public static boolean dirty(Path worktree) {
-        return !ok(worktree, null, "status", "--porcelain", "--untracked-files=no")
+        return !ok(worktree, null, Call.LOCAL, "status", "--porcelain", "--untracked-files=no")
                 .out
                 .isBlank();
     }
 
     /** The URL of a working tree's {@code origin} remote, if it has one. */
     public static Optional<String> originUrl(Path worktree) {
-        Out o = run(worktree, null, "remote", "get-url", "origin");
+        Out o = run(worktree, null, Call.LOCAL, "remote", "get-url", "origin");
         return o.exit() == 0 && !o.out().isBlank() ? Optional.of(o.out().trim()) : Optional.empty();
     }
 
     /** A cache of bare repositories, one per clone URL, for reading single files at a commit. */
     public static final class FileReader {
         private final Path cache;
+        private final boolean allowLocal;
 
+        /** Remote sources only: https, and http to loopback. */
         public FileReader(Path cache) {
-            this.cache = cache;
+            this(cache, false);
         }
 
-        /** The file's text at {@code commit}, or empty when the commit has no such file. */
+        /** @param allowLocalSources whether clone URLs may name local repositories (see {@link CloneUrl}) */
+        public FileReader(Path cache, boolean allowLocalSources) {
+            this.cache = cache;
+            this.allowLocal = allowLocalSources;
+        }
+
+        /**
+         * The file's text at {@code commit}, or empty when the commit has no such file.
+         *
+         * @throws GitException when the URL is refused, the commit is not a full id, or git fails
+         */
         public synchronized Optional<String> read(String cloneUrl, String commit, String path) {
-            Path repo = cache.resolve(hash(cloneUrl));
+            CloneUrl url = CloneUrl.parse(cloneUrl, allowLocal);
+            objectId(commit);
+            Call fetch = Call.fetch(url, null);
+            Path repo = cache.resolve(hash(url.url()));
             if (!Files.isDirectory(repo)) {
                 try {
                     Files.createDirectories(repo);
                 } catch (IOException e) {
                     throw new GitException("cannot create " + repo + ": " + e.getMessage());
                 }
-                ok(repo, null, "init", "-q", "--bare");
+                ok(repo, null, Call.OWN_REPO, "init", "-q", "--bare");
             }
-            if (run(repo, null, "cat-file", "-e", commit + "^{commit}").exit != 0) {
-                Out o = run(repo, null, "fetch", "-q", "--depth", "1", cloneUrl, commit);
+            String rev = commit + "^{commit}";
+            if (run(repo, null, Call.OWN_REPO, "cat-file", "-e", "--end-of-options", rev).exit != 0) {
+                Out o = run(repo, null, fetch, "fetch", "-q", "--depth", "1", "--", url.url(), commit);
                 if (o.exit != 0) {
-                    ok(repo, null, "fetch", "-q", cloneUrl, "+refs/*:refs/remotes/src/*");
+                    ok(repo, null, fetch, "fetch", "-q", "--", url.url(), "+refs/*:refs/remotes/src/*");
                 }
             }
-            Out show = run(repo, null, "show", commit + ":" + path);
+            Out show = run(repo, null, Call.OWN_REPO, "show", "--end-of-options", commit + ":" + path);
             if (show.exit != 0) {
-                if (run(repo, null, "cat-file", "-e", commit + "^{commit}").exit != 0) {
-                    throw new GitException("commit " + commit + " is not in " + cloneUrl);
+                if (run(repo, null, Call.OWN_REPO, "cat-file", "-e", "--end-of-options", rev).exit != 0) {
+                    throw new GitException("commit " + commit + " is not in " + url);
                 }
                 return Optional.empty();
             }

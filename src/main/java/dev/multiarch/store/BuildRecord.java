@@ -5,6 +5,8 @@ import java.time.Instant;
 /**
  * A build as stored. {@code spec}, {@code tags}, {@code publishedTags} and {@code trigger} are JSON owned by the
  * stages that write them.
+ *
+ * @param untrusted its source is a stranger's (a fork's pull request): untrusted runners only, no credentials
  */
 public record BuildRecord(
         long id,
@@ -17,6 +19,7 @@ public record BuildRecord(
         String tags,
         String version,
         boolean push,
+        boolean untrusted,
         BuildState state,
         String error,
         String indexDigest,

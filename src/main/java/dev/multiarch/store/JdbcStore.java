@@ -149,9 +149,11 @@ public final class JdbcStore implements Store {
     }
 
     private static final String BUILD_COLS = "id, repo, clone_url, commit_sha, ref, image, spec, tags, version, push, "
-            + "state, error, index_digest, published_tags, trigger_info, created_at, updated_at";
+            + "untrusted, state, error, index_digest, published_tags, trigger_info, created_at, updated_at";
+    /** A job's trust is its build's: read through, never copied (one place to be right). */
     private static final String JOB_COLS = "id, build_id, platform, state, runner_id, attempt, lease_expires, "
-            + "timeout_seconds, digest, media_type, size, added_layers, error, started_at, finished_at";
+            + "timeout_seconds, digest, media_type, size, added_layers, error, started_at, finished_at, "
+            + "(SELECT b.untrusted FROM builds b WHERE b.id = jobs.build_id) AS untrusted";
 
     private static BuildRecord build(ResultSet r) throws SQLException {
         return new BuildRecord(
@@ -165,6 +167,7 @@ public final class JdbcStore implements Store {
                 r.getString("tags"),
                 r.getString("version"),
                 r.getBoolean("push"),
+                r.getBoolean("untrusted"),
                 BuildState.valueOf(r.getString("state")),
                 r.getString("error"),
                 r.getString("index_digest"),
@@ -194,7 +197,8 @@ public final class JdbcStore implements Store {
                 layersOrNull,
                 r.getString("error"),
                 inst(r, "started_at"),
-                inst(r, "finished_at"));
+                inst(r, "finished_at"),
+                r.getBoolean("untrusted"));
     }
 
     private static RunnerRecord runner(ResultSet r) throws SQLException {
@@ -205,7 +209,8 @@ public final class JdbcStore implements Store {
                 r.getString("native_platforms"),
                 r.getString("qemu_platforms"),
                 inst(r, "registered_at"),
-                inst(r, "last_seen"));
+                inst(r, "last_seen"),
+                r.getBoolean("untrusted_jobs"));
     }
 
     private static Report report(ResultSet r) throws SQLException {
@@ -241,9 +246,9 @@ public final class JdbcStore implements Store {
             Instant now = clock.instant();
             try (PreparedStatement p = bind(
                     c.prepareStatement(
-                            "INSERT INTO builds (repo, clone_url, commit_sha, ref, "
-                                    + "image, spec, tags, version, push, state, error, trigger_info, created_at, updated_at) "
-                                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            "INSERT INTO builds (repo, clone_url, commit_sha, ref, image, spec, tags, version, push, "
+                                    + "untrusted, state, error, trigger_info, created_at, updated_at) "
+                                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             Statement.RETURN_GENERATED_KEYS),
                     b.repo(),
                     b.cloneUrl(),
@@ -254,6 +259,7 @@ public final class JdbcStore implements Store {
                     b.tags(),
                     b.version(),
                     b.push(),
+                    b.untrusted(),
                     (b.failedWith() != null ? BuildState.FAILED : BuildState.QUEUED).name(),
                     b.failedWith(),
                     b.trigger(),
@@ -692,14 +698,15 @@ public final class JdbcStore implements Store {
         tx(c -> update(
                 c,
                 "INSERT INTO runners (id, name, token_hash, native_platforms, qemu_platforms, registered_at, "
-                        + "last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        + "last_seen, untrusted_jobs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 r.id(),
                 r.name(),
                 r.tokenHash(),
                 r.nativePlatforms(),
                 r.qemuPlatforms(),
                 r.registeredAt(),
-                r.lastSeen()));
+                r.lastSeen(),
+                r.untrustedJobs()));
     }
 
     @Override

@@ -2,7 +2,7 @@ package dev.multiarch.store;
 
 import java.time.Instant;
 
-/** One platform's job as stored. */
+/** One platform's job as stored; {@code untrusted} is its build's (see {@link BuildRecord#untrusted()}). */
 public record JobRecord(
         long id,
         long buildId,
@@ -18,4 +18,5 @@ public record JobRecord(
         Integer addedLayers,
         String error,
         Instant startedAt,
-        Instant finishedAt) {}
+        Instant finishedAt,
+        boolean untrusted) {}

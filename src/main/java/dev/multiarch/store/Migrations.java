@@ -17,8 +17,11 @@ import java.util.List;
 final class Migrations {
     private Migrations() {}
 
-    static final List<String> ALL =
-            List.of("V1__builds_jobs_runners.sql", "V2__github_deliveries_reports.sql", "V3__log_limits.sql");
+    static final List<String> ALL = List.of(
+            "V1__builds_jobs_runners.sql",
+            "V2__github_deliveries_reports.sql",
+            "V3__untrusted_builds_runners.sql",
+            "V4__log_limits.sql");
 
     static void apply(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {

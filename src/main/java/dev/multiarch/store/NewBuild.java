@@ -5,6 +5,8 @@ import java.util.List;
 /**
  * A build to create, with its jobs (platform and timeout). A build whose configuration is invalid is created with no
  * jobs and {@code failedWith} set, so that the failure is recorded and shown like any other.
+ *
+ * @param untrusted its source is a stranger's (a fork's pull request): its jobs go to untrusted runners only
  */
 public record NewBuild(
         String repo,
@@ -16,6 +18,7 @@ public record NewBuild(
         String tags,
         String version,
         boolean push,
+        boolean untrusted,
         String trigger,
         List<NewJob> jobs,
         String failedWith) {

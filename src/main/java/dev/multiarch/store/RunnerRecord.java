@@ -2,7 +2,11 @@ package dev.multiarch.store;
 
 import java.time.Instant;
 
-/** A registered runner; platforms are comma-separated short forms. */
+/**
+ * A registered runner; platforms are comma-separated short forms.
+ *
+ * @param untrustedJobs it runs untrusted jobs (forks' pull requests) and nothing else
+ */
 public record RunnerRecord(
         String id,
         String name,
@@ -10,4 +14,5 @@ public record RunnerRecord(
         String nativePlatforms,
         String qemuPlatforms,
         Instant registeredAt,
-        Instant lastSeen) {}
+        Instant lastSeen,
+        boolean untrustedJobs) {}

@@ -38,7 +38,7 @@ final class BuildApi {
             if (t.cloneUrl() == null || t.commit() == null || t.ref() == null) {
                 throw new HttpError(400, "cloneUrl, commit and ref are required");
             }
-            Requests.sourceUrl(t.cloneUrl(), coordinator.config().personal());
+            Requests.sourceUrl(t.cloneUrl(), coordinator.config().allowLocalSources());
             if (!t.commit().matches("[0-9a-f]{40}|[0-9a-f]{64}")) {
                 throw new HttpError(400, "commit must be a full hex object id, got '" + t.commit() + "'");
             }

@@ -3,17 +3,12 @@ package dev.multiarch.web;
 import dev.multiarch.config.ServiceConfig;
 import dev.multiarch.dispatch.Dispatcher;
 import dev.multiarch.pipeline.Coordinator;
-import dev.multiarch.registry.CredentialSource;
-import dev.multiarch.registry.Credentials;
-import dev.multiarch.registry.DockerConfig;
-import dev.multiarch.registry.RegistryClient;
 import dev.multiarch.source.Git;
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.Store;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -21,14 +16,14 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The coordinator, wired in the order it starts: store (migrations) → registry client → dispatcher → coordinator →
+ * The coordinator, wired in the order it starts: store (migrations) → dispatcher → coordinator (registry clients per
+ * tenant) →
  * HTTP server → lease reaper → resume of builds a previous process left between fan-in and published.
  */
 public final class CoordinatorApp implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(CoordinatorApp.class.getName());
 
     private final Store store;
-    private final RegistryClient registry;
     private final Dispatcher dispatcher;
     private final ExecutorService workers;
     private final Coordinator coordinator;
@@ -51,15 +46,18 @@ public final class CoordinatorApp implements AutoCloseable {
     private CoordinatorApp(ServiceConfig config, List<Plugin> plugins) {
         this.plugins = plugins;
         store = JdbcStore.embedded(config.dataDir());
-        registry = registryClient(config);
         dispatcher = new Dispatcher(store, config.leaseDuration());
         workers = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "multiarch-pipeline");
             t.setDaemon(true);
             return t;
         });
-        coordinator =
-                new Coordinator(config, store, dispatcher, new Git.FileReader(config.sourceCache()), registry, workers);
+        coordinator = new Coordinator(
+                config,
+                store,
+                dispatcher,
+                new Git.FileReader(config.sourceCache(), config.allowLocalSources()),
+                workers);
         vertx = Vertx.vertx();
         List<CoordinatorServer.Routes> routes = new ArrayList<>();
         plugins.forEach(p -> routes.add(p.routes(coordinator)));
@@ -96,30 +94,6 @@ public final class CoordinatorApp implements AutoCloseable {
         return app;
     }
 
-    static RegistryClient registryClient(ServiceConfig config) {
-        CredentialSource creds = CredentialSource.NONE;
-        List<String> insecure = new ArrayList<>();
-        for (ServiceConfig.Registry r : config.registries()) {
-            if (r.insecure()) {
-                insecure.add(r.host());
-            }
-            if (r.username() != null) {
-                creds = creds.orElse(
-                        CredentialSource.forRegistry(r.host(), Credentials.basic(r.username(), r.password())));
-            } else if (r.dockerConfig() != null) {
-                DockerConfig dc = DockerConfig.load(r.dockerConfig());
-                String host = r.host();
-                creds = creds.orElse(h -> h.equalsIgnoreCase(host) ? dc.lookup(h) : Optional.empty());
-            }
-        }
-        // Then whatever `docker login` left for the user running the coordinator.
-        DockerConfig fallback = DockerConfig.load(DockerConfig.defaultLocation());
-        return RegistryClient.builder()
-                .withCredentials(creds.orElse(fallback))
-                .withInsecure(insecure)
-                .create();
-    }
-
     public Coordinator coordinator() {
         return coordinator;
     }
@@ -143,7 +117,7 @@ public final class CoordinatorApp implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        registry.close();
+        coordinator.close();
         store.close();
     }
 }

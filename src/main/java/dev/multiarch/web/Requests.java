@@ -124,17 +124,18 @@ final class Requests {
 
     /**
      * Where runners may be told to fetch from: {@code https://}, or {@code http://} to this machine; a local path only
-     * for a person's own {@code multiarch build} ({@code personal}). Anything else ({@code ext::}, {@code file://},
+     * where the operator allowed local sources ({@code store.allow-local-sources}, a person's own
+     * {@code multiarch build}). Anything else ({@code ext::}, {@code file://},
      * {@code ssh://}, an argument such as {@code --upload-pack=…}) is refused before it reaches git.
      */
-    static String sourceUrl(String url, boolean personal) {
+    static String sourceUrl(String url, boolean localSources) {
         if (url.startsWith("https://") && url.length() > "https://".length() && !url.contains(" ")) {
             return url;
         }
         if (LOOPBACK_HTTP.matcher(url).matches()) {
             return url;
         }
-        if (personal && url.startsWith("/") && !url.contains("\n")) {
+        if (localSources && (url.startsWith("/") || url.startsWith("file:///")) && !url.contains("\n")) {
             return url;
         }
         throw new HttpError(400, "cloneUrl must be https:// (or http:// to this machine), got '" + url + "'");

@@ -51,7 +51,7 @@ final class RunnerApi {
             if (nat.isEmpty() && qemu.isEmpty()) {
                 throw new HttpError(400, "a runner must build at least one platform");
             }
-            return coordinator.registerRunner(req.name(), nat, qemu);
+            return coordinator.registerRunner(req.name(), nat, qemu, req.untrustedJobs());
         });
     }
 
@@ -62,7 +62,8 @@ final class RunnerApi {
     void poll(RoutingContext ctx) {
         Context context = vertx.getOrCreateContext();
         replies.blocking(ctx, () -> runner(ctx), r -> {
-            Dispatcher.Waiter w = dispatcher.await(r.id(), stored(r.nativePlatforms()), stored(r.qemuPlatforms()));
+            Dispatcher.Waiter w =
+                    dispatcher.await(r.id(), stored(r.nativePlatforms()), stored(r.qemuPlatforms()), r.untrustedJobs());
             long timer = vertx.setTimer(coordinator.config().longPoll().toMillis(), t -> dispatcher.stopWaiting(w));
             ctx.request().connection().closeHandler(v -> dispatcher.stopWaiting(w));
             w.result()

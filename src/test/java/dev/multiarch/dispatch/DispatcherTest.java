@@ -1,6 +1,7 @@
 package dev.multiarch.dispatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.multiarch.platform.Platform;
@@ -24,6 +25,10 @@ class DispatcherTest {
     }
 
     private static void build(JdbcStore s, String... platforms) {
+        build(s, false, platforms);
+    }
+
+    private static void build(JdbcStore s, boolean untrusted, String... platforms) {
         s.createBuild(new NewBuild(
                 "r",
                 "u",
@@ -33,7 +38,8 @@ class DispatcherTest {
                 "{}",
                 "[]",
                 null,
-                true,
+                !untrusted,
+                untrusted,
                 null,
                 java.util.Arrays.stream(platforms)
                         .map(p -> new NewBuild.NewJob(p, 60))
@@ -45,8 +51,8 @@ class DispatcherTest {
     void nativeRunnerIsPreferred_qemuRunnerTakesWhatNoNativeOneWaitsFor() throws Exception {
         try (JdbcStore s = JdbcStore.embedded(dir);
                 Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
-            Dispatcher.Waiter qemu = d.await("qemu", ps(), ps("linux/arm64", "linux/s390x"));
-            Dispatcher.Waiter arm = d.await("arm64-native", ps("linux/arm64", "linux/arm/v7"), ps());
+            Dispatcher.Waiter qemu = d.await("qemu", ps(), ps("linux/arm64", "linux/s390x"), false);
+            Dispatcher.Waiter arm = d.await("arm64-native", ps("linux/arm64", "linux/arm/v7"), ps(), false);
             assertEquals(2, d.waitingCount(), "both runners wait before the work arrives");
             build(s, "linux/arm64", "linux/s390x");
             d.kick();
@@ -62,7 +68,7 @@ class DispatcherTest {
         try (JdbcStore s = JdbcStore.embedded(dir);
                 Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
             build(s, "linux/arm/v7");
-            Dispatcher.Waiter qemu = d.await("qemu", ps(), ps("linux/arm/v7"));
+            Dispatcher.Waiter qemu = d.await("qemu", ps(), ps("linux/arm/v7"), false);
             assertEquals(
                     "linux/arm/v7",
                     qemu.result().get(5, TimeUnit.SECONDS).orElseThrow().platform());
@@ -74,7 +80,7 @@ class DispatcherTest {
         try (JdbcStore s = JdbcStore.embedded(dir);
                 Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
             build(s, "linux/ppc64le");
-            Dispatcher.Waiter amd = d.await("amd64", ps("linux/amd64"), ps("linux/arm64"));
+            Dispatcher.Waiter amd = d.await("amd64", ps("linux/amd64"), ps("linux/arm64"), false);
             d.kick();
             d.stopWaiting(amd);
             assertTrue(amd.result().get(5, TimeUnit.SECONDS).isEmpty());
@@ -87,10 +93,60 @@ class DispatcherTest {
         try (JdbcStore s = JdbcStore.embedded(dir);
                 Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
             build(s, "linux/arm64");
-            Dispatcher.Waiter w = d.await("r", ps("linux/aarch64"), ps());
+            Dispatcher.Waiter w = d.await("r", ps("linux/aarch64"), ps(), false);
             assertEquals(
                     "linux/arm64",
                     w.result().get(5, TimeUnit.SECONDS).orElseThrow().platform());
+        }
+    }
+
+    @Test
+    void untrustedJob_waitsForAnUntrustedRunner_evenWithATrustedOneIdle() throws Exception {
+        try (JdbcStore s = JdbcStore.embedded(dir);
+                Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
+            build(s, true, "linux/amd64");
+            Dispatcher.Waiter trusted = d.await("trusted", ps("linux/amd64"), ps(), false);
+            d.kick();
+            assertEquals(1, d.waitingCount(), "the trusted runner still waits: the job is not for it");
+            assertFalse(trusted.result().isDone());
+            Dispatcher.Waiter untrusted = d.await("untrusted", ps(), ps("linux/amd64"), true);
+            JobRecord j = untrusted.result().get(5, TimeUnit.SECONDS).orElseThrow();
+            assertTrue(j.untrusted());
+            assertEquals("untrusted", j.runnerId());
+            d.stopWaiting(trusted);
+            assertTrue(trusted.result().get(5, TimeUnit.SECONDS).isEmpty());
+        }
+    }
+
+    @Test
+    void untrustedRunner_neverGetsATrustedJob_evenWhenItIsTheOnlyOneWaiting() throws Exception {
+        try (JdbcStore s = JdbcStore.embedded(dir);
+                Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
+            build(s, false, "linux/amd64");
+            Dispatcher.Waiter untrusted = d.await("untrusted", ps("linux/amd64"), ps(), true);
+            d.kick();
+            assertEquals(1, d.waitingCount());
+            assertFalse(untrusted.result().isDone());
+            assertEquals(1, s.queuedJobs().size(), "the trusted job is still queued");
+            Dispatcher.Waiter trusted = d.await("trusted", ps(), ps("linux/amd64"), false);
+            JobRecord j = trusted.result().get(5, TimeUnit.SECONDS).orElseThrow();
+            assertFalse(j.untrusted());
+            d.stopWaiting(untrusted);
+        }
+    }
+
+    @Test
+    void trustedAndUntrustedJobs_eachGoToTheirOwnRunner_inOneRound() throws Exception {
+        try (JdbcStore s = JdbcStore.embedded(dir);
+                Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
+            Dispatcher.Waiter untrusted = d.await("untrusted", ps("linux/arm64"), ps(), true);
+            Dispatcher.Waiter trusted = d.await("trusted", ps("linux/arm64"), ps(), false);
+            assertEquals(2, d.waitingCount());
+            build(s, true, "linux/arm64");
+            build(s, false, "linux/arm64");
+            d.kick();
+            assertTrue(untrusted.result().get(5, TimeUnit.SECONDS).orElseThrow().untrusted());
+            assertFalse(trusted.result().get(5, TimeUnit.SECONDS).orElseThrow().untrusted());
         }
     }
 }

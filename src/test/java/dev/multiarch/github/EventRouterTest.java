@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.multiarch.config.ServiceConfig;
 import dev.multiarch.dispatch.Dispatcher;
 import dev.multiarch.pipeline.Coordinator;
-import dev.multiarch.registry.RegistryClient;
 import dev.multiarch.source.Git;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JdbcStore;
@@ -37,9 +36,9 @@ class EventRouterTest {
     private GitHubStandIn github;
     private Dispatcher dispatcher;
     private ExecutorService workers;
-    private RegistryClient registry;
     private GitHubAccess access;
     private EventRouter router;
+    private Coordinator coordinator;
     private GitRepo repo;
 
     @BeforeEach
@@ -56,9 +55,7 @@ class EventRouterTest {
                 .build();
         dispatcher = new Dispatcher(store, Duration.ofSeconds(30));
         workers = Executors.newSingleThreadExecutor();
-        registry = RegistryClient.builder().create();
-        Coordinator coordinator =
-                new Coordinator(sc, store, dispatcher, new Git.FileReader(dir.resolve("sources")), registry, workers);
+        coordinator = new Coordinator(sc, store, dispatcher, new Git.FileReader(dir.resolve("sources")), workers);
         access = new GitHubAccess(
                 GitHubConfig.of(Map.of("webhook-secret", "s", "token", "ghp_t", "api-url", github.url()), dir),
                 Clock.systemUTC());
@@ -68,7 +65,7 @@ class EventRouterTest {
     @AfterEach
     void tearDown() {
         access.close();
-        registry.close();
+        coordinator.close();
         workers.shutdownNow();
         dispatcher.close();
         store.close();

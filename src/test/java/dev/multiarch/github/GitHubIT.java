@@ -69,6 +69,8 @@ class GitHubIT {
                         Map.of("WH_NEW", NEW_SECRET, "WH_OLD", OLD_SECRET));
         rig.startCoordinator();
         rig.startRunner("gh-amd64", List.of("linux/amd64"), List.of(), 1);
+        // Pull requests from forks run only here (untrusted-jobs: true), never on the two runners of trusted builds.
+        rig.startRunner("gh-forks", List.of("linux/amd64"), List.of(), 1, true, Map.of());
         rig.startRunner(
                 "gh-qemu", List.of(), List.of("linux/arm64", "linux/arm/v7", "linux/ppc64le", "linux/s390x"), 2);
         api = rig.api();

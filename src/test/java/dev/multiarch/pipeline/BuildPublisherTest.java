@@ -33,6 +33,7 @@ class BuildPublisherTest {
                 BuildSpec.tagsToJson(plan.tags()),
                 plan.version().map(Object::toString).orElse(null),
                 true,
+                false,
                 null,
                 List.of(new NewBuild.NewJob("linux/amd64", 60)),
                 null));

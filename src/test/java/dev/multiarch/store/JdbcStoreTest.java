@@ -30,6 +30,7 @@ class JdbcStoreTest {
                 "[]",
                 "1.0.0",
                 true,
+                false,
                 null,
                 List.of(new NewBuild.NewJob("linux/amd64", 600), new NewBuild.NewJob("linux/arm64", 600)),
                 null);
@@ -73,7 +74,7 @@ class JdbcStoreTest {
                     jobs.add(new NewBuild.NewJob("linux/p" + i, 600));
                 }
                 BuildRecord b = s.createBuild(
-                        new NewBuild("r", "u", "c", "ref", "img", "{}", "[]", null, true, null, jobs, null));
+                        new NewBuild("r", "u", "c", "ref", "img", "{}", "[]", null, true, false, null, jobs, null));
                 List<JobRecord> claimed = new ArrayList<>();
                 for (JobRecord j : s.jobs(b.id())) {
                     claimed.add(s.claimJob(j.id(), "runner-" + j.id(), later()).orElseThrow());
@@ -234,6 +235,7 @@ class JdbcStoreTest {
                     null,
                     null,
                     true,
+                    false,
                     null,
                     List.of(),
                     ".multiarch.yaml:3: platforms[0]: bad"));
@@ -260,6 +262,81 @@ class JdbcStoreTest {
             assertEquals(s.jobs(first.id()), jobs.subList(0, 2), "the same rows as one build's query");
             assertTrue(s.jobsOfBuilds(List.of()).isEmpty());
             assertTrue(s.jobsOfBuilds(List.of(9_999L)).isEmpty(), "an unknown build has no jobs");
+        }
+    }
+
+    @Test
+    void untrustedBuild_andUntrustedRunner_roundTrip_jobsInheritTheirBuildsTrust() {
+        try (JdbcStore s = JdbcStore.embedded(dir)) {
+            NewBuild t = twoPlatforms();
+            BuildRecord untrusted = s.createBuild(new NewBuild(
+                    t.repo(),
+                    t.cloneUrl(),
+                    t.commit(),
+                    "refs/pull/9/head",
+                    t.image(),
+                    t.spec(),
+                    t.tags(),
+                    null,
+                    false,
+                    true,
+                    null,
+                    t.jobs(),
+                    null));
+            BuildRecord trusted = s.createBuild(t);
+            assertTrue(s.build(untrusted.id()).orElseThrow().untrusted());
+            assertFalse(s.build(trusted.id()).orElseThrow().untrusted());
+            assertTrue(s.jobs(untrusted.id()).stream().allMatch(JobRecord::untrusted));
+            assertTrue(s.jobs(trusted.id()).stream().noneMatch(JobRecord::untrusted));
+            assertEquals(
+                    List.of(true, true, false, false),
+                    s.queuedJobs().stream().map(JobRecord::untrusted).toList());
+
+            Instant now = Instant.now();
+            s.addRunner(new RunnerRecord("r-1", "forks", "hash-1", "linux/amd64", "", now, now, true));
+            s.addRunner(new RunnerRecord("r-2", "main", "hash-2", "linux/amd64", "", now, now, false));
+            assertTrue(s.runnerByTokenHash("hash-1").orElseThrow().untrustedJobs());
+            assertFalse(s.runnerByTokenHash("hash-2").orElseThrow().untrustedJobs());
+        }
+    }
+
+    @Test
+    void migrationV3_marksForkBuildsOfAnOlderStoreUntrusted() throws Exception {
+        String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("multiarch");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, "multiarch", "");
+                java.sql.Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE schema_version (version INT PRIMARY KEY, name VARCHAR(200) NOT NULL, "
+                    + "applied_at TIMESTAMP WITH TIME ZONE NOT NULL)");
+            for (int v = 1; v <= 2; v++) {
+                String name = Migrations.ALL.get(v - 1);
+                String sql = new String(
+                        getClass().getResourceAsStream("/db/migration/" + name).readAllBytes(),
+                        java.nio.charset.StandardCharsets.UTF_8);
+                for (String stmt : sql.split(";\\s*\\n")) {
+                    String body = stmt.lines()
+                            .filter(l -> !l.trim().startsWith("--"))
+                            .reduce("", (a, b) -> a + b + "\n")
+                            .trim();
+                    if (!body.isEmpty()) {
+                        st.execute(body);
+                    }
+                }
+                st.execute("INSERT INTO schema_version VALUES (" + v + ", '" + name + "', CURRENT_TIMESTAMP)");
+            }
+            for (String fork : List.of("true", "false")) {
+                st.execute("INSERT INTO builds (repo, clone_url, commit_sha, ref, push, state, trigger_info, "
+                        + "created_at, updated_at) VALUES ('o/r', 'https://x/r.git', 'c', 'refs/pull/1/head', FALSE, "
+                        + "'QUEUED', '{\"repo\":\"o/r\",\"pr\":1,\"fork\":" + fork + "}', CURRENT_TIMESTAMP, "
+                        + "CURRENT_TIMESTAMP)");
+            }
+        }
+        try (JdbcStore s = JdbcStore.embedded(dir)) {
+            assertEquals(
+                    List.of(true, false),
+                    s.recentBuilds(10).stream()
+                            .sorted(java.util.Comparator.comparingLong(BuildRecord::id))
+                            .map(BuildRecord::untrusted)
+                            .toList());
         }
     }
 }

@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * A coordinator and runners as separate processes of the real jar, wired to a real registry, for end-to-end tests.
- * Runners get their own work directories (and buildah storage); everything is stopped by {@link #close()}.
+ * Runners get their own work directories (and buildah storage); everything is stopped by {@link #close()}. Test
+ * repositories are local bare repositories, so the coordinator and the runners allow local sources.
  */
 public final class PipelineRig implements AutoCloseable {
     public static final String SECRET = "test-registration-secret-0123456789";
@@ -23,6 +24,7 @@ public final class PipelineRig implements AutoCloseable {
     private final List<JavaProcess> runners = new ArrayList<>();
     private final CoordinatorApi api;
     private String extraConfig = "";
+    private String registryLogin = "";
     private Map<String, String> env = Map.of("TEST_SECRET", SECRET);
 
     public PipelineRig(Path dir, RegistryServer registry, int leaseSeconds) {
@@ -36,8 +38,17 @@ public final class PipelineRig implements AutoCloseable {
     /** More config.yaml (a github: section), and environment for the coordinator. */
     public PipelineRig withConfig(String yaml, Map<String, String> environment) {
         this.extraConfig = yaml;
-        Map<String, String> e = new java.util.HashMap<>(environment);
-        e.put("TEST_SECRET", SECRET);
+        Map<String, String> e = new java.util.HashMap<>(env);
+        e.putAll(environment);
+        this.env = Map.copyOf(e);
+        return this;
+    }
+
+    /** The coordinator logs in to the registry (and hands runners that publish this login): password from its env. */
+    public PipelineRig withRegistryLogin(String user, String password) {
+        this.registryLogin = "    username: " + user + "\n    password: ${TEST_REGISTRY_PASSWORD}\n";
+        Map<String, String> e = new java.util.HashMap<>(env);
+        e.put("TEST_REGISTRY_PASSWORD", password);
         this.env = Map.copyOf(e);
         return this;
     }
@@ -60,10 +71,11 @@ public final class PipelineRig implements AutoCloseable {
             Files.writeString(
                     cfg,
                     "server:\n  host: 127.0.0.1\n  port: " + port + "\n"
-                            + "store:\n  path: data\n"
+                            + "store:\n  path: data\n  allow-local-sources: true\n"
                             + "runners:\n  registration-secret: ${TEST_SECRET}\n  lease: " + leaseSeconds + "s\n"
                             + "  max-attempts: 3\n  long-poll: 5s\n"
-                            + "registries:\n  - host: " + registry.host() + "\n    insecure: true\n" + extraConfig);
+                            + "registries:\n  - host: " + registry.host() + "\n    insecure: true\n" + registryLogin
+                            + extraConfig);
             coordinator = JavaProcess.start("coordinator", env, "serve", "--config", cfg.toString());
             Ports.await("the coordinator on port " + port, Duration.ofSeconds(60), () -> {
                 if (!coordinator.alive()) {
@@ -79,6 +91,27 @@ public final class PipelineRig implements AutoCloseable {
 
     /** A runner process; {@code nativePlatforms} and {@code qemuPlatforms} as written in runner.yaml. */
     public JavaProcess startRunner(String name, List<String> nativePlatforms, List<String> qemuPlatforms, int jobs) {
+        return startRunner(name, nativePlatforms, qemuPlatforms, jobs, false, Map.of());
+    }
+
+    /** The runner's work directory (identity, storage, job directories). */
+    public Path runnerWork(String name) {
+        return dir.resolve(name).resolve("work");
+    }
+
+    /**
+     * A runner process.
+     *
+     * @param untrustedJobs {@code untrusted-jobs} in its runner.yaml: pull requests from forks and nothing else
+     * @param environment   more environment for the runner process (secrets it must not hand on, in tests)
+     */
+    public JavaProcess startRunner(
+            String name,
+            List<String> nativePlatforms,
+            List<String> qemuPlatforms,
+            int jobs,
+            boolean untrustedJobs,
+            Map<String, String> environment) {
         try {
             Path work = dir.resolve(name);
             Files.createDirectories(work);
@@ -90,9 +123,12 @@ public final class PipelineRig implements AutoCloseable {
                             + "native: [" + String.join(", ", nativePlatforms) + "]\n"
                             + "qemu: [" + String.join(", ", qemuPlatforms) + "]\n"
                             + "jobs: " + jobs + "\n"
-                            + "insecure-registries: [\"" + registry.host() + "\"]\n");
-            JavaProcess p =
-                    JavaProcess.start(name, Map.of("TEST_SECRET", SECRET), "runner", "--config", cfg.toString());
+                            + "insecure-registries: [\"" + registry.host() + "\"]\n"
+                            + "allow-local-sources: true\n"
+                            + "untrusted-jobs: " + untrustedJobs + "\n");
+            Map<String, String> runnerEnv = new java.util.HashMap<>(environment);
+            runnerEnv.put("TEST_SECRET", SECRET);
+            JavaProcess p = JavaProcess.start(name, runnerEnv, "runner", "--config", cfg.toString());
             runners.add(p);
             Ports.await(name + " registering", Duration.ofSeconds(60), () -> {
                 if (!p.alive()) {

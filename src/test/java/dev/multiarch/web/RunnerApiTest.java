@@ -45,7 +45,7 @@ class RunnerApiTest {
 
     /** A runner registered the way the API does it; its token. */
     private Protocol.Registered runner(String name) {
-        return server.coordinator.registerRunner(name, List.of(Platform.parse("linux/amd64")), List.of());
+        return server.coordinator.registerRunner(name, List.of(Platform.parse("linux/amd64")), List.of(), false);
     }
 
     private static String bearer(Protocol.Registered r) {
@@ -268,7 +268,7 @@ class RunnerApiTest {
     @Test
     void runners_listsPlatformsAndLastSeen_neverTheToken(VertxTestContext ctx) {
         Protocol.Registered r = server.coordinator.registerRunner(
-                "arm-box", List.of(Platform.parse("linux/arm64")), List.of(Platform.parse("linux/s390x")));
+                "arm-box", List.of(Platform.parse("linux/arm64")), List.of(Platform.parse("linux/s390x")), false);
         server.get("/api/runners")
                 .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
                     assertEquals(200, a.status(), a.body());

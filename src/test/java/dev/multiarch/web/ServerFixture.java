@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.multiarch.config.ServiceConfig;
 import dev.multiarch.dispatch.Dispatcher;
 import dev.multiarch.pipeline.Coordinator;
-import dev.multiarch.registry.RegistryClient;
 import dev.multiarch.source.Git;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JdbcStore;
@@ -56,7 +55,6 @@ final class ServerFixture {
     final Store store;
     private final Dispatcher dispatcher;
     private final ExecutorService workers = Executors.newFixedThreadPool(2);
-    private final RegistryClient registry = RegistryClient.builder().create();
     final Coordinator coordinator;
     private final CoordinatorServer server;
     private HttpClient client;
@@ -85,7 +83,7 @@ final class ServerFixture {
                 .build();
         this.dispatcher = new Dispatcher(store, config.leaseDuration());
         this.coordinator =
-                new Coordinator(config, store, dispatcher, new Git.FileReader(config.sourceCache()), registry, workers);
+                new Coordinator(config, store, dispatcher, new Git.FileReader(config.sourceCache()), workers);
         this.server = new CoordinatorServer(coordinator, dispatcher, List.of());
     }
 
@@ -135,6 +133,7 @@ final class ServerFixture {
                 "[]",
                 "1.0.0",
                 true,
+                false,
                 null,
                 java.util.Arrays.stream(platforms)
                         .map(p -> new NewBuild.NewJob(p, 600))
@@ -154,6 +153,7 @@ final class ServerFixture {
                 null,
                 null,
                 true,
+                false,
                 null,
                 List.of(),
                 why));
@@ -164,7 +164,7 @@ final class ServerFixture {
         return vertx.close().andThen(ar -> {
             dispatcher.close();
             workers.shutdownNow();
-            registry.close();
+            coordinator.close();
             jdbc.close();
         });
     }

@@ -1,0 +1,111 @@
+package dev.multiarch.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.multiarch.access.AccessPolicy;
+import dev.multiarch.config.ServiceConfig;
+import dev.multiarch.dispatch.Dispatcher;
+import dev.multiarch.dispatch.Protocol;
+import dev.multiarch.source.Git;
+import dev.multiarch.store.BuildRecord;
+import dev.multiarch.store.JdbcStore;
+import dev.multiarch.store.JobRecord;
+import dev.multiarch.store.NewBuild;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the coordinator hands out for untrusted builds: nothing secret, whatever was asked for. */
+class CoordinatorTrustTest {
+    private static final String CONFIG = "image: registry.example/o/app\nplatforms: [linux/amd64]\n";
+
+    @TempDir
+    Path dir;
+
+    private JdbcStore store;
+    private Dispatcher dispatcher;
+    private ExecutorService workers;
+    private Coordinator coordinator;
+
+    @BeforeEach
+    void setUp() {
+        store = JdbcStore.embedded(dir.resolve("store"));
+        ServiceConfig sc = ServiceConfig.builder(dir.resolve("store"), "0123456789abcdef0123")
+                .port(0)
+                .publicUrl("http://ci.example")
+                .longPoll(Duration.ofSeconds(5))
+                .registries(List.of(
+                        new ServiceConfig.Registry(null, "other.example", false, "someone", "else", null),
+                        new ServiceConfig.Registry(null, "registry.example", false, "ci-bot", "s3cret", null)))
+                .sourceCache(dir.resolve("sources"))
+                .build();
+        dispatcher = new Dispatcher(store, Duration.ofSeconds(30));
+        workers = Executors.newSingleThreadExecutor();
+        coordinator = new Coordinator(sc, store, dispatcher, new Git.FileReader(dir.resolve("sources")), workers);
+        coordinator.sourceCredentials(b -> Optional.of("Bearer ghs_installation_token"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        coordinator.close();
+        workers.shutdownNow();
+        dispatcher.close();
+        store.close();
+    }
+
+    private static Trigger trigger(boolean untrusted) {
+        return new Trigger(
+                "o/app",
+                "https://github.com/fork/app.git",
+                "b".repeat(40),
+                "refs/pull/9/head",
+                true,
+                List.of("pr-9"),
+                null,
+                untrusted);
+    }
+
+    private Protocol.Assignment assignmentFor(BuildRecord b) {
+        JobRecord j = store.jobs(b.id()).get(0);
+        return coordinator.assignment(j);
+    }
+
+    @Test
+    void untrustedTrigger_isPlannedWithoutPublishing_evenWhenItAsksToPublish() {
+        NewBuild nb =
+                Planner.plan(trigger(true), CONFIG, AccessPolicy.of(List.of())).get(0);
+        assertTrue(nb.untrusted());
+        assertFalse(nb.push(), "a fork never publishes");
+        assertEquals("[]", nb.tags(), "and plans no tags");
+    }
+
+    @Test
+    void untrustedBuild_getsNoPushAndNoSourceCredentials_andIsMarkedUntrusted() {
+        BuildRecord b = coordinator.create(trigger(true), CONFIG).get(0);
+        Protocol.Assignment a = assignmentFor(b);
+        assertTrue(a.untrusted());
+        assertNull(a.push());
+        assertNull(a.sourceAuth(), "the source credentials provider is not even asked");
+    }
+
+    @Test
+    void trustedBuild_getsTheCoordinatorsCredentials_forItsRegistryOnly() {
+        BuildRecord b = coordinator.create(trigger(false), CONFIG).get(0);
+        Protocol.Assignment a = assignmentFor(b);
+        assertFalse(a.untrusted());
+        assertEquals("registry.example", a.push().registry());
+        assertEquals("ci-bot", a.push().username());
+        assertEquals("s3cret", a.push().password());
+        assertEquals("Bearer ghs_installation_token", a.sourceAuth());
+    }
+}

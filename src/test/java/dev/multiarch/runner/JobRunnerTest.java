@@ -1,0 +1,77 @@
+package dev.multiarch.runner;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.multiarch.dispatch.Protocol;
+import dev.multiarch.registry.CredentialSource;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class JobRunnerTest {
+    private static final JobRunner.Policy TRUSTED_RUNNER = new JobRunner.Policy(false, false);
+    private static final JobRunner.Policy UNTRUSTED_RUNNER = new JobRunner.Policy(true, false);
+    private static final Protocol.PushCredentials PUSH =
+            new Protocol.PushCredentials("registry.example", false, "ci-bot", "s3cret", null);
+
+    private static Protocol.Assignment job(boolean untrusted, Protocol.PushCredentials push, String sourceAuth) {
+        return new Protocol.Assignment(
+                1,
+                1,
+                1,
+                "linux/amd64",
+                "https://github.com/o/r.git",
+                "a".repeat(40),
+                "Dockerfile",
+                ".",
+                Map.of(),
+                "registry.example/o/r",
+                "oci",
+                push,
+                sourceAuth,
+                600,
+                10,
+                untrusted);
+    }
+
+    private static String refusal(Protocol.Assignment job, JobRunner.Policy policy) {
+        return assertThrows(Exec.StepFailed.class, () -> JobRunner.admit(job, policy))
+                .getMessage();
+    }
+
+    @Test
+    void eachRunnerRunsItsOwnTrustClassOnly() {
+        assertDoesNotThrow(() -> JobRunner.admit(job(false, PUSH, "Bearer t"), TRUSTED_RUNNER));
+        assertDoesNotThrow(() -> JobRunner.admit(job(true, null, null), UNTRUSTED_RUNNER));
+        assertTrue(refusal(job(true, null, null), TRUSTED_RUNNER).contains("does not take untrusted jobs"));
+        assertTrue(refusal(job(false, null, null), UNTRUSTED_RUNNER).contains("takes only untrusted jobs"));
+    }
+
+    @Test
+    void untrustedJobWithCredentials_isRefused() {
+        assertTrue(refusal(job(true, PUSH, null), UNTRUSTED_RUNNER).contains("push credentials"));
+        assertTrue(refusal(job(true, null, "Bearer ghs_x"), UNTRUSTED_RUNNER).contains("source credentials"));
+    }
+
+    @Test
+    void pushCredentialsForAnotherRegistry_areRefused() {
+        Protocol.PushCredentials elsewhere = new Protocol.PushCredentials("ghcr.io", false, "u", "p", null);
+        assertTrue(refusal(job(false, elsewhere, null), TRUSTED_RUNNER).contains("ghcr.io"));
+    }
+
+    @Test
+    void credentials_areTheAssignmentsOnly_forItsRegistryOnly() {
+        CredentialSource c = JobRunner.credentials(PUSH);
+        assertEquals("ci-bot", c.lookup("registry.example").orElseThrow().username());
+        assertEquals(Optional.empty(), c.lookup("docker.io"), "never another registry, never a login of the runner");
+        assertEquals(Optional.empty(), JobRunner.credentials(null).lookup("registry.example"));
+        assertEquals(
+                Optional.empty(),
+                JobRunner.credentials(new Protocol.PushCredentials("registry.example", true, null, null, null))
+                        .lookup("registry.example"),
+                "no user name: anonymous, not the runner's ~/.docker/config.json");
+    }
+}
