@@ -63,8 +63,8 @@ final class BlobPutOperation implements RegistryOperation<Void> {
     public String hint(String code, int status) {
         return switch (code) {
             case "DIGEST_INVALID" -> "the bytes the registry received do not hash to " + digest;
-            case "BLOB_UPLOAD_UNKNOWN", "BLOB_UPLOAD_INVALID" ->
-                "the registry no longer knows this upload session (expired or cancelled)";
+            case "BLOB_UPLOAD_UNKNOWN" -> "the registry no longer knows this upload session (expired or cancelled)";
+            case "BLOB_UPLOAD_INVALID" -> "the registry gave up on this upload session";
             default -> null;
         };
     }

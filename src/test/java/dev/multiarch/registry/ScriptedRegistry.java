@@ -97,6 +97,11 @@ final class ScriptedRegistry extends Dispatcher implements AutoCloseable {
         return server.url("/");
     }
 
+    /** The host names a client must route here: the API host, and the token realm's host. */
+    List<String> hosts() {
+        return realm == null || realm.host().equals(apiHost) ? List.of(apiHost) : List.of(apiHost, realm.host());
+    }
+
     /** Token authentication: {@code Bearer realm=…,service=…}; tokens from the realm, for {@code user} if not null. */
     ScriptedRegistry bearer(String realmUrl, String service, String user, String password) {
         this.scheme = "Bearer";
@@ -318,10 +323,8 @@ final class ScriptedRegistry extends Dispatcher implements AutoCloseable {
     }
 
     private MockResponse challenge(String repo, String action) {
-        StringBuilder c = new StringBuilder(scheme)
-                .append(" realm=\"")
-                .append(scheme.equals("Basic") ? realm.toString() : realm.toString())
-                .append('"');
+        StringBuilder c =
+                new StringBuilder(scheme).append(" realm=\"").append(realm).append('"');
         if (service != null) {
             c.append(",service=\"").append(service).append('"');
         }
