@@ -19,8 +19,10 @@ import okhttp3.Response;
 import okhttp3.ResponseBody;
 
 /**
- * Runs every {@link RegistryOperation}: picks the base URL, owns the HTTP exchange, and maps unexpected answers to
- * {@link RegistryException}s carrying the registry's own error code (distribution-spec "Error Codes").
+ * Runs every {@link RegistryOperation}: picks the base URL (the registry's API host from {@link RegistryProfile}:
+ * {@code docker.io} is served at {@code registry-1.docker.io}), owns the HTTP exchange, and maps unexpected answers to
+ * {@link RegistryException}s carrying the registry's own error code (distribution-spec "Error Codes"); a 429's hint
+ * names the rate limit the registry stated ({@link RateLimit}).
  *
  * <p>Schemes, as docker treats registries: HTTPS with verified TLS by default; plain HTTP first for loopback
  * registries ({@code localhost}, 127.0.0.0/8, ::1) and with {@code --plain-http}, switching to unverified TLS when
