@@ -10,9 +10,11 @@ import okhttp3.Response;
 /**
  * Cross-repository blob mount, {@code POST /v2/<name>/blobs/uploads/?mount=<digest>&from=<other>}
  * (distribution-spec "Mounting a blob from another repository"): 201 when mounted; 202 opens an upload session
- * instead (the registry could not mount), whose Location is returned so the caller can upload the blob itself.
+ * instead (the registry could not mount), whose Location is returned so the caller can upload the blob itself. ECR
+ * answers 202 unless its account setting BLOB_MOUNTING is enabled (docs.aws.amazon.com/AmazonECR/latest/userguide/
+ * blob-mounting.html); Quay refuses {@code mount} without {@code from}, so both are always sent together.
  */
-final class BlobMountOperation implements RegistryOperation<Optional<String>> {
+final class BlobMountOperation implements RegistryOperation<Optional<UploadSession>> {
     private final ImageReference to;
     private final ImageReference from;
     private final Digest digest;
@@ -62,9 +64,9 @@ final class BlobMountOperation implements RegistryOperation<Optional<String>> {
         return status == 201 || status == 202;
     }
 
-    /** Empty when mounted; otherwise the upload session's Location, resolved against the request URL. */
+    /** Empty when mounted; otherwise the upload session, its Location resolved against the request URL. */
     @Override
-    public Optional<String> handle(Response r) {
+    public Optional<UploadSession> handle(Response r) {
         if (r.code() == 201) {
             return Optional.empty();
         }
@@ -76,6 +78,15 @@ final class BlobMountOperation implements RegistryOperation<Optional<String>> {
                     .build();
         }
         HttpUrl resolved = r.request().url().resolve(location);
-        return Optional.of(resolved == null ? location : resolved.toString());
+        long min = 0;
+        String minHeader = r.header("OCI-Chunk-Min-Length");
+        if (minHeader != null) {
+            try {
+                min = Math.max(0, Long.parseLong(minHeader.trim()));
+            } catch (NumberFormatException ignored) {
+                // An unreadable minimum is no minimum; the registry will say so if a chunk is too small.
+            }
+        }
+        return Optional.of(new UploadSession(resolved == null ? location : resolved.toString(), min));
     }
 }

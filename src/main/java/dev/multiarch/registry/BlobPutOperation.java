@@ -40,13 +40,7 @@ final class BlobPutOperation implements RegistryOperation<Void> {
 
     @Override
     public Request request(HttpUrl base) {
-        HttpUrl url = HttpUrl.parse(location);
-        if (url == null) {
-            throw RegistryException.builder(action(), target())
-                    .code("BAD_LOCATION")
-                    .detail("the registry gave an upload location that is not a URL")
-                    .build();
-        }
+        HttpUrl url = ApiPaths.upload(location, action(), target());
         return new Request.Builder()
                 .url(url.newBuilder()
                         .addQueryParameter("digest", digest.toString())
@@ -63,5 +57,15 @@ final class BlobPutOperation implements RegistryOperation<Void> {
     @Override
     public Void handle(Response response) {
         return null;
+    }
+
+    @Override
+    public String hint(String code, int status) {
+        return switch (code) {
+            case "DIGEST_INVALID" -> "the bytes the registry received do not hash to " + digest;
+            case "BLOB_UPLOAD_UNKNOWN" -> "the registry no longer knows this upload session (expired or cancelled)";
+            case "BLOB_UPLOAD_INVALID" -> "the registry gave up on this upload session";
+            default -> null;
+        };
     }
 }

@@ -11,6 +11,7 @@ import java.util.Base64;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,6 +28,15 @@ public final class DockerConfig implements CredentialSource {
     private final JsonNode root;
     /** Where to look for helper programs before PATH (tests); null for PATH only. */
     private final Path helperDir;
+    /**
+     * Helper answers, kept {@link #HELPER_ANSWER_LIFE}: the client asks for credentials before every request to a
+     * Basic registry (ECR), and a chunked upload makes many; ECR's passwords last 12 h, gcloud's tokens 1 h.
+     */
+    private final Map<String, HelperAnswer> helperAnswers = new ConcurrentHashMap<>();
+
+    private static final long HELPER_ANSWER_LIFE = TimeUnit.MINUTES.toNanos(5);
+
+    private record HelperAnswer(Optional<Credentials> credentials, long at) {}
 
     private DockerConfig(Path file, JsonNode root, Path helperDir) {
         this.file = file;
@@ -81,7 +91,7 @@ public final class DockerConfig implements CredentialSource {
             helper = root.get("credsStore").asText();
         }
         if (helper != null && !helper.isBlank()) {
-            Optional<Credentials> fromHelper = runHelper(helper, serverUrl(host));
+            Optional<Credentials> fromHelper = helperAnswer(helper, serverUrl(host));
             if (fromHelper.isPresent()) {
                 return fromHelper;
             }
@@ -143,6 +153,16 @@ public final class DockerConfig implements CredentialSource {
 
     private static String serverUrl(String host) {
         return host.equals(ImageReference.DOCKER_HUB) ? HUB_KEY : host;
+    }
+
+    private Optional<Credentials> helperAnswer(String helper, String serverUrl) {
+        String key = helper + " " + serverUrl;
+        HelperAnswer a = helperAnswers.get(key);
+        if (a == null || System.nanoTime() - a.at() > HELPER_ANSWER_LIFE) {
+            a = new HelperAnswer(runHelper(helper, serverUrl), System.nanoTime());
+            helperAnswers.put(key, a);
+        }
+        return a.credentials();
     }
 
     /**

@@ -32,9 +32,13 @@ final class HttpClients {
             Duration timeout,
             String userAgent,
             CredentialSource credentials,
-            java.time.Clock clock) {
-        this.plainBase = new OkHttpClient.Builder()
-                .connectionSpecs(List.of(ConnectionSpec.CLEARTEXT))
+            java.time.Clock clock,
+            HostRoutes routes) {
+        OkHttpClient.Builder b = new OkHttpClient.Builder();
+        if (!routes.isEmpty()) {
+            b.addInterceptor(routes);
+        }
+        this.plainBase = b.connectionSpecs(List.of(ConnectionSpec.CLEARTEXT))
                 .connectTimeout(Duration.ofSeconds(10))
                 .readTimeout(timeout)
                 .writeTimeout(timeout)

@@ -13,7 +13,17 @@ public record ImageReference(String registry, String repository, String tag, Dig
             Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*");
     private static final Pattern TAG = Pattern.compile("[\\w][\\w.-]{0,127}");
 
+    /**
+     * Docker Hub's other names become {@code docker.io} and its one-component names get {@code library/}, however the
+     * reference was made, so that credentials, token scopes and API paths see one spelling.
+     */
     public ImageReference {
+        if (registry.equals("index.docker.io") || registry.equals("registry-1.docker.io")) {
+            registry = DOCKER_HUB;
+        }
+        if (registry.equals(DOCKER_HUB) && !repository.contains("/")) {
+            repository = "library/" + repository;
+        }
         if (!REPOSITORY.matcher(repository).matches()) {
             throw new IllegalArgumentException("invalid repository name '" + repository
                     + "': lowercase letters, digits and separators (. _ __ -) between path components");
@@ -51,12 +61,6 @@ public record ImageReference(String registry, String repository, String tag, Dig
                 rest = rest.substring(first + 1);
             }
         }
-        if (registry.equals("index.docker.io") || registry.equals("registry-1.docker.io")) {
-            registry = DOCKER_HUB;
-        }
-        if (registry.equals(DOCKER_HUB) && !rest.contains("/")) {
-            rest = "library/" + rest;
-        }
         if (!rest.equals(rest.toLowerCase())) {
             throw new IllegalArgumentException("invalid reference '" + text + "': repository names must be lowercase");
         }
@@ -81,9 +85,9 @@ public record ImageReference(String registry, String repository, String tag, Dig
         return tag != null ? tag : "latest";
     }
 
-    /** The host to talk to: Docker Hub's API lives at registry-1.docker.io. */
+    /** The host to talk to: Docker Hub's API lives at registry-1.docker.io ({@link RegistryProfile}). */
     public String apiHost() {
-        return registry.equals(DOCKER_HUB) ? "registry-1.docker.io" : registry;
+        return RegistryProfile.of(registry).apiHost(registry);
     }
 
     public boolean sameRepository(ImageReference other) {

@@ -90,7 +90,11 @@ final class RegistryAuth implements Authenticator, Interceptor {
             return null;
         }
         String sent = request.header("Authorization");
-        for (Challenge c : response.challenges()) {
+        // Some registries offer both schemes in one header (Quay has sent "Basic realm=…, Bearer realm=…"); like
+        // docker's client, prefer the token flow, which scopes what a leaked credential could do.
+        List<Challenge> challenges = new ArrayList<>(response.challenges());
+        challenges.sort(java.util.Comparator.comparing(c -> !"bearer".equalsIgnoreCase(c.scheme())));
+        for (Challenge c : challenges) {
             if ("basic".equalsIgnoreCase(c.scheme())) {
                 Optional<Credentials> creds = credentials.lookup(scope.registry());
                 if (creds.isEmpty() || (sent != null && sent.startsWith("Basic "))) {

@@ -19,8 +19,10 @@ import okhttp3.Response;
 import okhttp3.ResponseBody;
 
 /**
- * Runs every {@link RegistryOperation}: picks the base URL, owns the HTTP exchange, and maps unexpected answers to
- * {@link RegistryException}s carrying the registry's own error code (distribution-spec "Error Codes").
+ * Runs every {@link RegistryOperation}: picks the base URL (the registry's API host from {@link RegistryProfile}:
+ * {@code docker.io} is served at {@code registry-1.docker.io}), owns the HTTP exchange, and maps unexpected answers to
+ * {@link RegistryException}s carrying the registry's own error code (distribution-spec "Error Codes"); a 429's hint
+ * names the rate limit the registry stated ({@link RateLimit}).
  *
  * <p>Schemes, as docker treats registries: HTTPS with verified TLS by default; plain HTTP first for loopback
  * registries ({@code localhost}, 127.0.0.0/8, ::1) and with {@code --plain-http}, switching to unverified TLS when
@@ -65,7 +67,7 @@ final class RegistryCaller {
                 bases.put(registry, base.newBuilder().scheme("https").build());
                 return call(registry, op);
             }
-            throw fromResponse(op, r);
+            throw fromResponse(registry, op, r);
         } catch (RegistryAuthException e) {
             throw RegistryException.builder(op.action(), op.target())
                     .code(e.code())
@@ -111,10 +113,11 @@ final class RegistryCaller {
         }
     }
 
+    /** The registry's API base URL: its API host ({@link RegistryProfile}, e.g. Docker Hub's), with the scheme. */
     HttpUrl base(String registry) {
         return bases.computeIfAbsent(registry, r -> {
             String scheme = plainHttpEverywhere || isLoopback(r) ? "http" : "https";
-            HttpUrl u = HttpUrl.parse(scheme + "://" + r + "/");
+            HttpUrl u = HttpUrl.parse(scheme + "://" + RegistryProfile.of(r).apiHost(r) + "/");
             if (u == null) {
                 throw new IllegalArgumentException("invalid registry host '" + r + "'");
             }
@@ -144,7 +147,7 @@ final class RegistryCaller {
         return false;
     }
 
-    private RegistryException fromResponse(RegistryOperation<?> op, Response r) throws IOException {
+    private RegistryException fromResponse(String registry, RegistryOperation<?> op, Response r) throws IOException {
         String code = "HTTP " + r.code();
         String detail = null;
         ResponseBody body = r.body();
@@ -170,7 +173,7 @@ final class RegistryCaller {
         }
         String hint = op.hint(code, r.code());
         if (hint == null) {
-            hint = genericHint(code, r.code(), r.request().url().host());
+            hint = genericHint(code, r.code(), registry, r);
         }
         return RegistryException.builder(op.action(), op.target())
                 .code(code)
@@ -180,13 +183,15 @@ final class RegistryCaller {
                 .build();
     }
 
-    private String genericHint(String code, int status, String host) {
+    private String genericHint(String code, int status, String registry, Response r) {
+        if (status == 429) {
+            return RateLimit.hint(registry, r.headers(), retry.attempts());
+        }
         return switch (code) {
             case "UNAUTHORIZED", "DENIED" ->
                 "check the credentials and their rights on this repository (--username/--password, docker login, --docker-cfg)";
             case "NAME_UNKNOWN" -> "the repository does not exist on this registry";
             case "MANIFEST_UNKNOWN" -> "no such tag or digest";
-            case "TOOMANYREQUESTS" -> "rate limited; retried " + retry.attempts() + " times";
             default ->
                 status >= 500
                         ? "the registry kept failing; retried " + retry.attempts() + " times"
@@ -194,6 +199,10 @@ final class RegistryCaller {
                                 ? "check the credentials (--username/--password, docker login, --docker-cfg)"
                                 : null;
         };
+    }
+
+    RetryPolicy retry() {
+        return retry;
     }
 
     void close() {

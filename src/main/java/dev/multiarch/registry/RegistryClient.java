@@ -5,10 +5,13 @@ import dev.multiarch.base.Json;
 import dev.multiarch.platform.Platform;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import okhttp3.HttpUrl;
 
 /**
  * A registry client speaking the OCI distribution API (and Docker Registry HTTP API v2): manifests, blobs, mounts,
@@ -19,10 +22,19 @@ public final class RegistryClient implements AutoCloseable {
     /** Image configs are small; refuse to read one past this. */
     static final long MAX_CONFIG_BYTES = 8L * 1024 * 1024;
 
-    private final RegistryCaller caller;
+    /** Blobs from this size up are copied in chunks (when the target takes chunks); smaller ones in one PUT. */
+    public static final long DEFAULT_CHUNKED_FROM = 64L * 1024 * 1024;
 
-    private RegistryClient(RegistryCaller caller) {
+    public static final long DEFAULT_CHUNK_SIZE = 16L * 1024 * 1024;
+
+    private final RegistryCaller caller;
+    private final long chunkedFrom;
+    private final long chunkSize;
+
+    private RegistryClient(RegistryCaller caller, long chunkedFrom, long chunkSize) {
         this.caller = caller;
+        this.chunkedFrom = chunkedFrom;
+        this.chunkSize = chunkSize;
     }
 
     public static Builder builder() {
@@ -83,15 +95,27 @@ public final class RegistryClient implements AutoCloseable {
 
     /**
      * Makes {@code blob} present in {@code to}'s repository: nothing if it is there, a cross-repository mount on the
-     * same registry, else a streamed copy from {@code from}.
+     * same registry, else a copy streamed from {@code from} into the upload session the registry opened instead
+     * (ECR answers a mount that way unless blob mounting is enabled). Blobs of {@link #DEFAULT_CHUNKED_FROM} bytes or
+     * more (see {@link Builder#withChunkedUpload}) go in resumable chunks when the target takes chunks
+     * ({@link ChunkedBlobCopy}); smaller ones, and every blob for Artifact Registry, in one streamed PUT.
      */
     public void copyBlob(ImageReference from, ImageReference to, Descriptor blob) {
         if (blobExists(to, blob.digest())) {
             return;
         }
-        Optional<String> upload = caller.call(to.registry(), new BlobMountOperation(to, from, blob.digest()));
-        if (upload.isPresent()) {
-            caller.call(from.registry(), new BlobCopyOperation(from, to, blob, upload.get(), caller));
+        Optional<UploadSession> upload = caller.call(to.registry(), new BlobMountOperation(to, from, blob.digest()));
+        if (upload.isEmpty()) {
+            return;
+        }
+        RegistryProfile target = RegistryProfile.of(to.registry());
+        if (blob.size() >= chunkedFrom && target.chunkedUploads()) {
+            long size = target.chunkSize(chunkSize, upload.get().minChunkLength());
+            new ChunkedBlobCopy(caller, from, to, blob, upload.get(), size, caller.retry()).run();
+        } else {
+            caller.call(
+                    from.registry(),
+                    new BlobCopyOperation(from, to, blob, upload.get().location(), caller));
         }
     }
 
@@ -114,13 +138,14 @@ public final class RegistryClient implements AutoCloseable {
         if (blobExists(repo, digest)) {
             return;
         }
-        Optional<String> upload = caller.call(repo.registry(), new BlobMountOperation(repo, repo, digest));
+        Optional<UploadSession> upload = caller.call(repo.registry(), new BlobMountOperation(repo, repo, digest));
         if (upload.isEmpty()) {
             return;
         }
         okhttp3.RequestBody body =
                 okhttp3.RequestBody.create(file.toFile(), okhttp3.MediaType.get("application/octet-stream"));
-        caller.call(repo.registry(), new BlobPutOperation(repo, digest, upload.get(), body));
+        caller.call(
+                repo.registry(), new BlobPutOperation(repo, digest, upload.get().location(), body));
     }
 
     /**
@@ -152,7 +177,7 @@ public final class RegistryClient implements AutoCloseable {
         caller.close();
     }
 
-    /** Required: nothing. Optional: credentials, insecure registries, plain HTTP, retries, timeouts. */
+    /** Required: nothing. Optional: credentials, insecure registries, plain HTTP, retries, chunked uploads. */
     public static final class Builder {
         private static final Duration TIMEOUT = Duration.ofSeconds(60);
         private static final String USER_AGENT = "multiarch/0.1";
@@ -161,6 +186,9 @@ public final class RegistryClient implements AutoCloseable {
         private boolean insecureEverywhere;
         private boolean plainHttp;
         private RetryPolicy retry = RetryPolicy.DEFAULT;
+        private long chunkedFrom = DEFAULT_CHUNKED_FROM;
+        private long chunkSize = DEFAULT_CHUNK_SIZE;
+        private final Map<String, HttpUrl> routes = new HashMap<>();
 
         public Builder withCredentials(CredentialSource c) {
             this.credentials = c;
@@ -189,10 +217,36 @@ public final class RegistryClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Blob copies of {@code fromBytes} or more go in chunks of {@code chunkBytes} (within what the target
+         * registry takes: GHCR at most 4 MiB, ECR at least 5 MiB); defaults 64 MiB and 16 MiB.
+         */
+        public Builder withChunkedUpload(long fromBytes, long chunkBytes) {
+            if (fromBytes < 1 || chunkBytes < 1) {
+                throw new IllegalArgumentException("chunked upload sizes must be positive");
+            }
+            this.chunkedFrom = fromBytes;
+            this.chunkSize = chunkBytes;
+            return this;
+        }
+
+        /**
+         * For tests: requests addressed to {@code host} (an API host such as {@code registry-1.docker.io}, or a token
+         * realm's host such as {@code auth.docker.io}) go to {@code to} instead, with the {@code Host} header the real
+         * host would see. See {@link HostRoutes}.
+         */
+        Builder withRoute(String host, HttpUrl to) {
+            routes.put(host, to);
+            return this;
+        }
+
         public RegistryClient create() {
-            HttpClients clients = new HttpClients(retry, TIMEOUT, USER_AGENT, credentials, Clock.systemUTC());
+            HttpClients clients =
+                    new HttpClients(retry, TIMEOUT, USER_AGENT, credentials, Clock.systemUTC(), new HostRoutes(routes));
             return new RegistryClient(
-                    new RegistryCaller(clients, plainHttp, Set.copyOf(insecure), insecureEverywhere, retry));
+                    new RegistryCaller(clients, plainHttp, Set.copyOf(insecure), insecureEverywhere, retry),
+                    chunkedFrom,
+                    chunkSize);
         }
     }
 }

@@ -120,4 +120,19 @@ class DockerConfigTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> c.lookup("reg.example"));
         assertTrue(e.getMessage().contains("docker-credential-does-not-exist"), e.getMessage());
     }
+
+    @Test
+    void credHelper_answerIsKept_notAskedBeforeEveryRequest() throws Exception {
+        Path helper = dir.resolve("docker-credential-counting");
+        Path calls = dir.resolve("calls");
+        Files.writeString(
+                helper,
+                "#!/bin/sh\nread server\necho x >> '" + calls + "'\necho '{\"Username\":\"AWS\",\"Secret\":\"pw\"}'\n");
+        assertTrue(helper.toFile().setExecutable(true));
+        DockerConfig c = write("{\"credsStore\":\"counting\"}").withHelperDirectory(dir);
+        for (int i = 0; i < 3; i++) {
+            assertEquals("AWS", c.lookup("reg.example").orElseThrow().username());
+        }
+        assertEquals(1, Files.readAllLines(calls).size());
+    }
 }
