@@ -37,6 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GitHubIT {
     static final String REPO = "octo-org/hello";
+    /** A second tenant: may publish only under its own namespace. */
+    static final String OTHER = "octo-org/other";
+
     static final String NEW_SECRET = "webhook-secret-new-0123456789";
     static final String OLD_SECRET = "webhook-secret-old-9876543210";
     static final long INSTALLATION = 4711;
@@ -50,6 +53,7 @@ class GitHubIT {
     static PipelineRig rig;
     static CoordinatorApi api;
     static GitRepo repo;
+    static GitRepo other;
 
     @BeforeAll
     static void start() throws Exception {
@@ -60,9 +64,16 @@ class GitHubIT {
                 GitHubStandIn.fixtures().resolve("openapi-subset.json"), "424242", key.getPublic(), null);
         repo = GitRepo.create(Files.createDirectories(dir.resolve("hello")));
         github.repo(REPO, Path.of(repo.cloneUrl()));
+        // The repository is private: runners fetch it from the stand-in's git server with a token for it alone.
+        github.makePrivate(REPO);
+        other = GitRepo.create(Files.createDirectories(dir.resolve("other")));
+        github.repo(OTHER, Path.of(other.cloneUrl()));
         rig = new PipelineRig(dir, registry, 6)
                 .withConfig(
-                        "github:\n  api-url: " + github.url() + "\n"
+                        "repositories:\n"
+                                + "  - match: " + REPO + "\n    images: [" + registry.host() + "/*]\n"
+                                + "  - match: " + OTHER + "\n    images: [" + registry.host() + "/other/*]\n"
+                                + "github:\n  api-url: " + github.url() + "\n"
                                 + "  webhook-secrets: [\"${WH_NEW}\", \"${WH_OLD}\"]\n  app-id: \"424242\"\n"
                                 + "  private-key-file: " + pem + "\n  workflows: "
                                 + Path.of("workflows").toAbsolutePath() + "\n",
@@ -206,7 +217,9 @@ class GitHubIT {
         GitRepo fork = GitRepo.create(Files.createDirectories(dir.resolve("fork")));
         Map<String, String> files = project("stolen", "linux/amd64", RUN);
         String head = fork.commit("fork wants to publish elsewhere", files);
-        ObjectNode p = pullRequest("opened", 9, head, base, "forker/hello", fork.cloneUrl());
+        // GitHub keeps every pull request's head in the base repository as refs/pull/N/head.
+        fork.pushTo(repo, "refs/pull/9/head");
+        ObjectNode p = pullRequest("opened", 9, head, base, "forker/hello", "https://evil.example/fork.git");
         ((ObjectNode) p.path("pull_request").path("head").path("repo")).put("fork", true);
         assertEquals(
                 202,
@@ -225,6 +238,90 @@ class GitHubIT {
         String digest = b.path("jobs").get(0).path("digest").asText();
         assertFalse(Skopeo.exists(registry.host() + "/hello-fork-base@" + digest), "nothing was pushed");
         assertEquals(List.of(), Skopeo.tags(registry.host() + "/stolen"));
+        assertTrue(
+                github.gitFetches().stream()
+                        .anyMatch(f -> f.repo().equals(REPO) && f.status() == 401 && !f.authorized()),
+                "the fork's job asked the private base repository without any token, and was refused: "
+                        + github.gitFetches());
+    }
+
+    @Test
+    void anotherRepository_namingThisRepositorysImage_isRefusedWithACheck_andTheRegistryIsUnchanged() throws Exception {
+        String commit = repo.commit("owner publishes", project("hello-owned", "linux/amd64", RUN));
+        GitHubEvents.deliver(rig.url() + "/webhook", "push", tagPush("v7.0.0", commit), NEW_SECRET);
+        assertEquals(
+                "published",
+                awaitBuild(commit, "refs/tags/v7.0.0").path("state").asText());
+        List<String> before = Skopeo.tags(registry.host() + "/hello-owned");
+        String digestBefore = Skopeo.digest(registry.host() + "/hello-owned:latest");
+
+        String theirs = other.commit("other names hello's image", project("hello-owned", "linux/amd64", RUN));
+        ObjectNode push = tagPush("v9.0.0", theirs);
+        GitHubEvents.repoint(push, OTHER, "https://evil.example/ignored.git", INSTALLATION);
+        assertEquals(
+                202,
+                GitHubEvents.deliver(rig.url() + "/webhook", "push", push, NEW_SECRET)
+                        .status());
+        JsonNode b = awaitBuild(theirs, "refs/tags/v9.0.0");
+        assertEquals("failed", b.path("state").asText(), b.toString());
+        String expected = "repository " + OTHER + " may not publish to " + registry.host() + "/hello-owned: the"
+                + " coordinator's repositories: entry '" + OTHER + "' allows only " + registry.host() + "/other/*";
+        assertEquals(expected, b.path("error").asText());
+        assertEquals(0, b.path("jobs").size(), "refused before any job existed");
+        Ports.await("the refusal's check", Duration.ofSeconds(60), () -> {
+            List<String> overall = CheckRuns.of(github, theirs).get("multiarch");
+            return overall != null && overall.get(overall.size() - 1).equals("completed/failure");
+        });
+        assertTrue(CheckRuns.lastCall(github, theirs, "multiarch")
+                .body()
+                .path("output")
+                .toString()
+                .contains("may not publish to"));
+        assertEquals(before, Skopeo.tags(registry.host() + "/hello-owned"));
+        assertEquals(digestBefore, Skopeo.digest(registry.host() + "/hello-owned:latest"), "latest did not move");
+        assertEquals(List.of(), github.violations());
+    }
+
+    @Test
+    void repositoryMatchingNoEntry_buildsNothing_andItsCheckSaysHowToAllowIt() throws Exception {
+        String name = "stranger/app";
+        GitRepo stranger = GitRepo.create(Files.createDirectories(dir.resolve("stranger")));
+        github.repo(name, Path.of(stranger.cloneUrl()));
+        String commit = stranger.commit("a stranger's app", project("stranger", "linux/amd64", RUN));
+        ObjectNode push = tagPush("v1.0.0", commit);
+        GitHubEvents.repoint(push, name, "https://evil.example/ignored.git", INSTALLATION);
+        assertEquals(
+                202,
+                GitHubEvents.deliver(rig.url() + "/webhook", "push", push, NEW_SECRET)
+                        .status());
+        JsonNode b = awaitBuild(commit, "refs/tags/v1.0.0");
+        assertEquals("failed", b.path("state").asText());
+        assertTrue(
+                b.path("error").asText().startsWith("repository stranger/app is not allowed to build here"),
+                b.toString());
+        assertTrue(b.path("error").asText().contains("- match: stranger/app"));
+        assertEquals(0, b.path("jobs").size());
+        assertEquals(List.of(), Skopeo.tags(registry.host() + "/stranger"));
+    }
+
+    @Test
+    void privateRepository_isFetchedWithATokenForItAlone_readOnly() throws Exception {
+        String commit = repo.commit("private fetch", project("hello-private", "linux/amd64", RUN));
+        GitHubEvents.deliver(rig.url() + "/webhook", "push", tagPush("v8.0.0", commit), NEW_SECRET);
+        assertEquals(
+                "published",
+                awaitBuild(commit, "refs/tags/v8.0.0").path("state").asText());
+        assertTrue(
+                github.restrictedTokens().contains("hello {contents=read}"),
+                "runners get tokens restricted to the repository, contents: read — " + github.restrictedTokens());
+        assertTrue(
+                github.gitFetches().stream()
+                        .anyMatch(
+                                f -> f.repo().equals(REPO) && f.status() == 200 && "hello".equals(f.tokenRepository())),
+                github.gitFetches().toString());
+        assertTrue(
+                github.gitFetches().stream().noneMatch(f -> f.authorized() && f.tokenRepository() == null),
+                "the installation's unrestricted token never reaches a runner");
     }
 
     @Test

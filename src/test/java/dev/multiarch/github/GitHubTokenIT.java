@@ -57,7 +57,8 @@ class GitHubTokenIT {
             }
             try (PipelineRig rig = new PipelineRig(dir, registry, 6)
                     .withConfig(
-                            "github:\n  api-url: " + github.url()
+                            "repositories:\n  - match: octo-org/statuses\n    images: [" + registry.host() + "/*]\n"
+                                    + "github:\n  api-url: " + github.url()
                                     + "\n  webhook-secret: s3cret-for-statuses\n  token: ${GH_TOKEN}\n  workflows: "
                                     + workflows
                                     + "\n",

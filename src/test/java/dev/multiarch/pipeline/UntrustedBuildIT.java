@@ -73,7 +73,8 @@ class UntrustedBuildIT {
         rig = new PipelineRig(dir, registry, 6)
                 .withRegistryLogin(REGISTRY_USER, REGISTRY_PASSWORD)
                 .withConfig(
-                        "github:\n  api-url: " + github.url() + "\n  webhook-secrets: [\"${WH}\"]\n"
+                        "repositories:\n  - match: \"*/*\"\n    images: [" + registry.host() + "/*]\n"
+                                + "github:\n  api-url: " + github.url() + "\n  webhook-secrets: [\"${WH}\"]\n"
                                 + "  app-id: \"424242\"\n  private-key-file: " + pem + "\n  workflows: "
                                 + Path.of("workflows").toAbsolutePath() + "\n",
                         Map.of("WH", WEBHOOK_SECRET));
@@ -114,6 +115,8 @@ class UntrustedBuildIT {
             + "\"echo ENV-BEGIN; /bin/busybox env; echo ENV-END; echo token is $NPM_TOKEN\"]\n";
 
     private static ObjectNode forkPullRequest(int number, String headSha, String baseSha, GitRepo fork) {
+        // GitHub keeps a pull request's head in the base repository (refs/pull/N/head); runners fetch it from there.
+        fork.pushTo(repo, "refs/pull/" + number + "/head");
         ObjectNode p = GitHubEvents.example(
                 "pull_request", e -> e.path("action").asText().equals("opened"));
         GitHubEvents.repoint(p, REPO, repo.cloneUrl(), INSTALLATION);

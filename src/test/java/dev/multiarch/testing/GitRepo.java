@@ -42,6 +42,11 @@ public final class GitRepo {
         return work;
     }
 
+    /** Pushes this repository's HEAD into another's bare repository under {@code ref} (a pull request's head). */
+    public void pushTo(GitRepo other, String ref) {
+        git(work, "push", "-q", other.bare.toString(), "HEAD:" + ref);
+    }
+
     /** The clone URL runners fetch from. */
     public String cloneUrl() {
         return bare.toString();

@@ -15,6 +15,8 @@ import java.util.Map;
  */
 public final class PipelineRig implements AutoCloseable {
     public static final String SECRET = "test-registration-secret-0123456789";
+    /** What POST /api/builds and cancel need (server.admin-token); the runner secret no longer opens them. */
+    public static final String ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 
     private final Path dir;
     private final RegistryServer registry;
@@ -25,14 +27,14 @@ public final class PipelineRig implements AutoCloseable {
     private final CoordinatorApi api;
     private String extraConfig = "";
     private String registryLogin = "";
-    private Map<String, String> env = Map.of("TEST_SECRET", SECRET);
+    private Map<String, String> env = Map.of("TEST_SECRET", SECRET, "TEST_ADMIN", ADMIN_TOKEN);
 
     public PipelineRig(Path dir, RegistryServer registry, int leaseSeconds) {
         this.dir = dir;
         this.registry = registry;
         this.port = Ports.free();
         this.leaseSeconds = leaseSeconds;
-        this.api = new CoordinatorApi("http://127.0.0.1:" + port, SECRET);
+        this.api = new CoordinatorApi("http://127.0.0.1:" + port, ADMIN_TOKEN);
     }
 
     /** More config.yaml (a github: section), and environment for the coordinator. */
@@ -70,7 +72,7 @@ public final class PipelineRig implements AutoCloseable {
             Path cfg = dir.resolve("config.yaml");
             Files.writeString(
                     cfg,
-                    "server:\n  host: 127.0.0.1\n  port: " + port + "\n"
+                    "server:\n  host: 127.0.0.1\n  port: " + port + "\n  admin-token: ${TEST_ADMIN}\n"
                             + "store:\n  path: data\n  allow-local-sources: true\n"
                             + "runners:\n  registration-secret: ${TEST_SECRET}\n  lease: " + leaseSeconds + "s\n"
                             + "  max-attempts: 3\n  long-poll: 5s\n"

@@ -113,6 +113,18 @@ public final class Skopeo {
     }
 
     /** Whether skopeo finds the reference at all. */
+    /** The digest of a reference's manifest as the registry serves it (sha256 of the raw bytes). */
+    public static String digest(String ref) {
+        try {
+            return "sha256:"
+                    + java.util.HexFormat.of()
+                            .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                                    .digest(raw(ref, null).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static boolean exists(String ref) {
         return Proc.run(List.of("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + ref), null, 60)
                         .exit()
