@@ -130,9 +130,11 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
         String d =
                 switch (j.state()) {
                     case QUEUED ->
-                        j.attempt() == 0
-                                ? "Waiting for a runner"
-                                : "Waiting for a runner (attempt " + (j.attempt() + 1) + ")";
+                        (j.untrusted()
+                                        ? "Waiting for a runner that takes pull requests from forks (untrusted-jobs:"
+                                                + " true)"
+                                        : "Waiting for a runner")
+                                + (j.attempt() == 0 ? "" : " (attempt " + (j.attempt() + 1) + ")");
                     case RUNNING -> "Building on " + j.runnerId() + " (attempt " + j.attempt() + ")";
                     case SUCCEEDED ->
                         b.state() == BuildState.PUBLISHED

@@ -128,6 +128,39 @@ class StatusReporterTest {
     }
 
     @Test
+    void forkJobWaiting_saysItWaitsForARunnerOfUntrustedJobs_trustedOneDoesNot() throws JsonProcessingException {
+        for (boolean untrusted : new boolean[] {true, false}) {
+            Origin o = new Origin("octo/app", "c".repeat(40), 0, 9, "pull-requests", untrusted, "d", "b".repeat(40));
+            dev.multiarch.store.BuildRecord b = store.createBuild(new dev.multiarch.store.NewBuild(
+                    "octo/app",
+                    "https://github.com/octo/app.git",
+                    "c".repeat(40),
+                    "refs/pull/9/head",
+                    "ghcr.io/octo/app",
+                    "{}",
+                    "[]",
+                    null,
+                    false,
+                    untrusted,
+                    o.toJson(),
+                    List.of(new dev.multiarch.store.NewBuild.NewJob("linux/amd64", 600)),
+                    null));
+            reporter.changed(b, store.jobs(b.id()));
+            String row = store.reports(b.id()).stream()
+                    .filter(r -> r.context().equals("multiarch / linux/amd64"))
+                    .findFirst()
+                    .orElseThrow()
+                    .body();
+            String description = CheckReport.fromJson(row).wanted().description();
+            assertEquals(
+                    untrusted
+                            ? "Waiting for a runner that takes pull requests from forks (untrusted-jobs: true)"
+                            : "Waiting for a runner",
+                    description);
+        }
+    }
+
+    @Test
     void checkReport_rowOfTheUntypedReporter_readsBackTyped() throws Exception {
         CheckReport r = CheckReport.fromJson(UNTYPED_ROW);
         assertEquals(new Target("octo/app", "a".repeat(40), 4711, "http://ci.example/builds/7"), r.target());
