@@ -154,6 +154,9 @@ public final class EventRouter {
                 : List.of();
         // A fork's .multiarch.yaml is untrusted: read the base branch's, never the head's.
         String configRef = fork ? base.path("sha").asText(baseBranch) : sha;
+        if (!fork && installation > 0) {
+            github.gitAuthorization(installation, baseRepo);
+        }
         Optional<String> config = github.readFile(installation, baseRepo, RepoConfig.FILE, configRef);
         // Fetched from the base repository, which serves its pull requests' heads (refs/pull/N/head): never from a
         // URL in the payload, which the fork's owner controls.
@@ -224,9 +227,16 @@ public final class EventRouter {
                 .toList();
     }
 
-    /** Reads .multiarch.yaml at {@code configRef} through the API and creates the builds. */
+    /**
+     * Reads .multiarch.yaml at {@code configRef} through the API and creates the builds. For a trusted build the
+     * repository's read-only fetch token is minted now, while GitHub failing still means "retry the delivery"; its
+     * jobs, claimed later, then take it from the cache instead of failing their checkout on a GitHub blip.
+     */
     private List<BuildRecord> build(Trigger t, long installation, String fullName, String configRef)
             throws IOException {
+        if (!t.untrusted() && installation > 0) {
+            github.gitAuthorization(installation, fullName);
+        }
         Optional<String> config = github.readFile(installation, fullName, RepoConfig.FILE, configRef);
         return coordinator.create(t, config.orElse(null));
     }

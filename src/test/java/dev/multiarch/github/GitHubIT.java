@@ -39,6 +39,8 @@ class GitHubIT {
     static final String REPO = "octo-org/hello";
     /** A second tenant: may publish only under its own namespace. */
     static final String OTHER = "octo-org/other";
+    /** A private repository: runners fetch it with a token for it alone. */
+    static final String SECRET = "octo-org/secret";
 
     static final String NEW_SECRET = "webhook-secret-new-0123456789";
     static final String OLD_SECRET = "webhook-secret-old-9876543210";
@@ -54,6 +56,7 @@ class GitHubIT {
     static CoordinatorApi api;
     static GitRepo repo;
     static GitRepo other;
+    static GitRepo secret;
 
     @BeforeAll
     static void start() throws Exception {
@@ -64,15 +67,17 @@ class GitHubIT {
                 GitHubStandIn.fixtures().resolve("openapi-subset.json"), "424242", key.getPublic(), null);
         repo = GitRepo.create(Files.createDirectories(dir.resolve("hello")));
         github.repo(REPO, Path.of(repo.cloneUrl()));
-        // The repository is private: runners fetch it from the stand-in's git server with a token for it alone.
-        github.makePrivate(REPO);
         other = GitRepo.create(Files.createDirectories(dir.resolve("other")));
         github.repo(OTHER, Path.of(other.cloneUrl()));
+        secret = GitRepo.create(Files.createDirectories(dir.resolve("secret")));
+        github.repo(SECRET, Path.of(secret.cloneUrl()));
+        github.makePrivate(SECRET);
         rig = new PipelineRig(dir, registry, 6)
                 .withConfig(
                         "repositories:\n"
                                 + "  - match: " + REPO + "\n    images: [" + registry.host() + "/*]\n"
                                 + "  - match: " + OTHER + "\n    images: [" + registry.host() + "/other/*]\n"
+                                + "  - match: " + SECRET + "\n    images: [" + registry.host() + "/secret/*]\n"
                                 + "github:\n  api-url: " + github.url() + "\n"
                                 + "  webhook-secrets: [\"${WH_NEW}\", \"${WH_OLD}\"]\n  app-id: \"424242\"\n"
                                 + "  private-key-file: " + pem + "\n  workflows: "
@@ -240,9 +245,11 @@ class GitHubIT {
         assertEquals(List.of(), Skopeo.tags(registry.host() + "/stolen"));
         assertTrue(
                 github.gitFetches().stream()
-                        .anyMatch(f -> f.repo().equals(REPO) && f.status() == 401 && !f.authorized()),
-                "the fork's job asked the private base repository without any token, and was refused: "
-                        + github.gitFetches());
+                        .anyMatch(f -> f.repo().equals(REPO) && f.status() == 200 && !f.authorized()),
+                "the fork's job fetched from the base repository, without a token: " + github.gitFetches());
+        assertTrue(
+                github.gitFetches().stream().noneMatch(f -> f.repo().equals("forker/hello")),
+                "nothing was fetched from the repository the fork's payload named");
     }
 
     @Test
@@ -306,18 +313,20 @@ class GitHubIT {
 
     @Test
     void privateRepository_isFetchedWithATokenForItAlone_readOnly() throws Exception {
-        String commit = repo.commit("private fetch", project("hello-private", "linux/amd64", RUN));
-        GitHubEvents.deliver(rig.url() + "/webhook", "push", tagPush("v8.0.0", commit), NEW_SECRET);
-        assertEquals(
-                "published",
-                awaitBuild(commit, "refs/tags/v8.0.0").path("state").asText());
+        String commit = secret.commit("private fetch", project("secret/app", "linux/amd64", RUN));
+        ObjectNode push = tagPush("v8.0.0", commit);
+        GitHubEvents.repoint(push, SECRET, "https://evil.example/ignored.git", INSTALLATION);
+        ((ObjectNode) push.path("repository")).put("private", true);
+        GitHubEvents.deliver(rig.url() + "/webhook", "push", push, NEW_SECRET);
+        JsonNode b = awaitBuild(commit, "refs/tags/v8.0.0");
+        assertEquals("published", b.path("state").asText(), b.toString());
         assertTrue(
-                github.restrictedTokens().contains("hello {contents=read}"),
+                github.restrictedTokens().contains("secret {contents=read}"),
                 "runners get tokens restricted to the repository, contents: read — " + github.restrictedTokens());
         assertTrue(
                 github.gitFetches().stream()
-                        .anyMatch(
-                                f -> f.repo().equals(REPO) && f.status() == 200 && "hello".equals(f.tokenRepository())),
+                        .anyMatch(f ->
+                                f.repo().equals(SECRET) && f.status() == 200 && "secret".equals(f.tokenRepository())),
                 github.gitFetches().toString());
         assertTrue(
                 github.gitFetches().stream().noneMatch(f -> f.authorized() && f.tokenRepository() == null),
