@@ -95,4 +95,23 @@ class ServiceConfigTest {
         assertTrue(error(base + "store: {log-limit: lots}\n").contains("expected a size such as 16MiB"));
         assertTrue(error(base + "store: {log-limit: 1KiB}\n").contains("must be at least 65536 bytes"));
     }
+
+    @Test
+    void theShippedConfigYaml_parses_andItsCommentedExamplesToo() throws Exception {
+        String text = java.nio.file.Files.readString(Path.of("config.yaml"));
+        Map<String, String> env = Map.of(
+                "MULTIARCH_RUNNER_SECRET", "0123456789abcdef0123",
+                "MULTIARCH_ADMIN_TOKEN", "fedcba9876543210fedc",
+                "GITHUB_WEBHOOK_SECRET", "whsec");
+        ServiceConfig plain = ServiceConfig.parse("config.yaml", text, env, Path.of("/srv"));
+        assertEquals(8080, plain.port());
+        // Uncomment the repositories: example and the admin token, as an operator would.
+        String uncommented = text.replace("  # admin-token: ", "  admin-token: ")
+                .replace("# repositories:\n", "repositories:\n")
+                .replace("#   - match: acme/*", "  - match: acme/*")
+                .replace("#     images: [localhost:5000/acme/*]", "    images: [localhost:5000/acme/*]");
+        ServiceConfig c = ServiceConfig.parse("config.yaml", uncommented, env, Path.of("/srv"));
+        assertEquals("fedcba9876543210fedc", c.adminToken());
+        assertEquals(List.of("localhost:5000/acme/*"), c.repositories().get(0).images());
+    }
 }
