@@ -103,8 +103,8 @@ final class BuildProgress {
                             "j" + j.path("id").asLong(),
                             "  " + pad(j.path("platform").asText()) + " " + s + detail);
                 }
-                String st = b.path("state").asText();
-                allDone &= st.equals("published") || st.equals("failed") || st.equals("cancelled");
+                // The coordinator says when a build will not change any more (BuildState.terminal()).
+                allDone &= b.path("terminal").asBoolean(false);
             }
             out.flush();
             if (allDone) {
