@@ -134,6 +134,7 @@ final class ServerFixture {
                 "1.0.0",
                 true,
                 false,
+                false,
                 null,
                 java.util.Arrays.stream(platforms)
                         .map(p -> new NewBuild.NewJob(p, 600))
@@ -153,6 +154,7 @@ final class ServerFixture {
                 null,
                 null,
                 true,
+                false,
                 false,
                 null,
                 List.of(),
