@@ -44,7 +44,7 @@ class EventRouterTest {
     @BeforeEach
     void setUp() throws Exception {
         store = JdbcStore.embedded(dir.resolve("store"));
-        github = new GitHubStandIn(GitHubStandIn.fixtures().resolve("openapi-subset.json"), null, null, "ghp_t");
+        github = new GitHubStandIn(GitHubStandIn.openApi(), null, null, "ghp_t");
         repo = GitRepo.create(Files.createDirectories(dir.resolve("repo")));
         github.repo("octo/app", Path.of(repo.cloneUrl()));
         ServiceConfig sc = ServiceConfig.builder(dir.resolve("store"), "0123456789abcdef0123")
