@@ -40,7 +40,12 @@ final class Sessions {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** What {@code /login} hands out: the state for GitHub, and the value for the browser's cookie. */
-    record Started(String state, String browser) {}
+    record Started(String state, String browser) {
+        @Override
+        public String toString() {
+            return "Started[<redacted>]";
+        }
+    }
 
     /** A session just opened: the cookie's value and Max-Age. */
     record Opened(String id, Duration lifetime) {
