@@ -90,13 +90,14 @@ public final class EventRouter {
                 return "ignored: no enabled tag workflow matches " + tag;
             }
             Trigger t = new Trigger(
-                    fullName,
-                    github.cloneUrl(fullName),
-                    sha,
-                    ref,
-                    w.get().publish(),
-                    List.of(),
-                    new Origin(fullName, sha, installation, 0, w.get().name(), false, delivery, sha).toJson());
+                            fullName,
+                            github.cloneUrl(fullName),
+                            sha,
+                            ref,
+                            w.get().publish(),
+                            List.of(),
+                            new Origin(fullName, sha, installation, 0, w.get().name(), false, delivery, sha).toJson())
+                    .withPrivateRepo(isPrivate(repo));
             return started(w.get(), build(t, installation, fullName, sha));
         }
         if (ref.startsWith("refs/heads/")) {
@@ -106,13 +107,14 @@ public final class EventRouter {
                 return "ignored: no enabled branch workflow matches " + branch;
             }
             Trigger t = new Trigger(
-                    fullName,
-                    github.cloneUrl(fullName),
-                    sha,
-                    ref,
-                    w.get().publish(),
-                    w.get().tags(),
-                    new Origin(fullName, sha, installation, 0, w.get().name(), false, delivery, sha).toJson());
+                            fullName,
+                            github.cloneUrl(fullName),
+                            sha,
+                            ref,
+                            w.get().publish(),
+                            w.get().tags(),
+                            new Origin(fullName, sha, installation, 0, w.get().name(), false, delivery, sha).toJson())
+                    .withPrivateRepo(isPrivate(repo));
             return started(w.get(), build(t, installation, fullName, sha));
         }
         return "ignored: " + ref + " is neither a tag nor a branch";
@@ -168,7 +170,8 @@ public final class EventRouter {
                 publish,
                 tags,
                 new Origin(baseRepo, sha, installation, number, w.get().name(), fork, delivery, configRef).toJson(),
-                fork);
+                fork,
+                isPrivate(p.path("repository")));
         List<BuildRecord> bs = coordinator.create(t, config.orElse(null));
         return started(w.get(), bs)
                 + (fork ? " (fork: untrusted, config from " + baseBranch + ", no credentials)" : "")
@@ -206,12 +209,23 @@ public final class EventRouter {
                 b.push(),
                 explicitTags(b),
                 again.toJson(),
-                b.untrusted() || o.fork());
+                b.untrusted() || o.fork(),
+                // The first run's flag, or private if the repository has become so since: never more visible.
+                b.privateRepo() || isPrivate(p.path("repository")));
         if (o.pr() > 0) {
             cancel(o.repo(), o.pr(), "re-run requested");
         }
         return "re-run of " + sha.substring(0, 12) + ": "
                 + started(null, build(t, o.installation(), o.repo(), configRef));
+    }
+
+    /**
+     * Whether a payload's repository is private ({@code repository.private}). GitHub always sends it; a payload without
+     * it counts as private, so a malformed delivery can only hide a build, never show one.
+     */
+    static boolean isPrivate(JsonNode repository) {
+        JsonNode v = repository.path("private");
+        return !v.isBoolean() || v.booleanValue();
     }
 
     private static String defaultBranch(JsonNode p) {

@@ -14,7 +14,7 @@ import java.util.Set;
  *   api-url: https://api.github.com          # GHES: https://ghe.example/api/v3
  *   web-url: https://github.com              # where repositories are cloned from (GHES: https://ghe.example)
  *   client-id: Iv1.…                         # the App's OAuth client, for signing in to the build pages
- *   client-secret: ${GITHUB_CLIENT_SECRET}
+ *   client-secret: ${GITHUB_CLIENT_SECRET}   #   (the App's Callback URL: {public-url}/login/callback)
  *   webhook-secrets: [${WEBHOOK_SECRET}, ${WEBHOOK_SECRET_OLD:-}]   # any of them verifies a delivery
  *   app-id: "123456"                         # as a GitHub App (check runs)…
  *   private-key-file: /etc/multiarch/app.pem #   …with the key exactly as GitHub hands it out
@@ -134,6 +134,7 @@ public record GitHubConfig(
     @Override
     public String toString() {
         return "GitHubConfig[" + apiUrl + ", " + webUrl + ", " + (isApp() ? "app " + appId : "token <redacted>") + ", "
-                + webhookSecrets.size() + " webhook secret(s)]";
+                + webhookSecrets.size() + " webhook secret(s), sign-in " + (canSignIn() ? "client " + clientId : "off")
+                + "]";
     }
 }

@@ -7,6 +7,7 @@ import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.store.Store;
 import dev.multiarch.web.CoordinatorApp;
 import dev.multiarch.web.CoordinatorServer;
+import dev.multiarch.web.SignIn;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
@@ -14,12 +15,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The GitHub integration as a coordinator plugin: {@code POST /webhook}, the event router behind it, and the status
- * reporter listening to every build.
+ * The GitHub integration as a coordinator plugin: {@code POST /webhook}, the event router behind it, the status
+ * reporter listening to every build, and signing in with GitHub ({@link GitHubSignIn}) when the App's OAuth client is
+ * configured.
  */
 public final class GitHubIntegration implements CoordinatorApp.Plugin {
     private static final Logger LOG = Logger.getLogger(GitHubIntegration.class.getName());
@@ -29,6 +32,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     private final GitHubConfig config;
     private final String publicUrl;
     private final GitHubAccess access;
+    private final GitHubSignIn signIn;
     private final List<Workflow> workflows;
     /** Deliveries in arrival order per repository; repositories side by side (one slow one holds up no other). */
     private final DeliveryQueue processor = new DeliveryQueue(4);
@@ -51,6 +55,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         this.publicUrl = publicUrl;
         this.clock = clock;
         this.access = new GitHubAccess(config, clock);
+        this.signIn = config.canSignIn() ? new GitHubSignIn(config, clock) : null;
         this.workflows = Workflow.load(config.workflowsDir());
         LOG.info(() -> "GitHub: " + config + "; workflows "
                 + workflows.stream()
@@ -81,6 +86,11 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
             r.post("/webhook").handler(BodyHandler.create(false).setBodyLimit(MAX_PAYLOAD));
             r.post("/webhook").handler(ctx -> receive(ctx, worker));
         };
+    }
+
+    @Override
+    public Optional<SignIn> signIn() {
+        return Optional.ofNullable(signIn);
     }
 
     @Override
@@ -237,5 +247,8 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
             reporter.close();
         }
         access.close();
+        if (signIn != null) {
+            signIn.close();
+        }
     }
 }

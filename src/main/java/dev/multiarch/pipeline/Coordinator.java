@@ -134,6 +134,7 @@ public final class Coordinator {
                     null,
                     t.push(),
                     t.untrusted(),
+                    t.privateRepo(),
                     t.info(),
                     List.of(),
                     "cannot read the source: " + e.getMessage()));

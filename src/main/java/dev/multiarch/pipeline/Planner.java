@@ -34,7 +34,8 @@ public final class Planner {
                         false,
                         List.of(),
                         trigger.info(),
-                        true)
+                        true,
+                        trigger.privateRepo())
                 : trigger;
         if (policy.mayBuild(t.repo()) instanceof AccessPolicy.Decision.Refused r) {
             return List.of(failed(t, r.message()));
@@ -91,6 +92,7 @@ public final class Planner {
                     version,
                     t.push(),
                     t.untrusted(),
+                    t.privateRepo(),
                     t.info(),
                     jobs,
                     null));
@@ -110,6 +112,7 @@ public final class Planner {
                 null,
                 t.push(),
                 t.untrusted(),
+                t.privateRepo(),
                 t.info(),
                 List.of(),
                 why);
@@ -127,6 +130,7 @@ public final class Planner {
                 null,
                 t.push(),
                 t.untrusted(),
+                t.privateRepo(),
                 t.info(),
                 List.of(),
                 why);

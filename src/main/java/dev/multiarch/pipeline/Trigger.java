@@ -13,6 +13,8 @@ import java.util.List;
  * @param info         JSON the trigger wants back in events (GitHub ids); may be null
  * @param untrusted    the source is a stranger's (a pull request from a fork): its jobs run only on runners with
  *                     {@code untrusted-jobs: true}, with no credentials of any kind, and it never publishes
+ * @param privateRepo  the repository is private (a webhook payload's {@code repository.private}, or an API trigger's
+ *                     {@code "private": true}): its builds are shown only to people GitHub says can read it
  */
 public record Trigger(
         String repo,
@@ -22,8 +24,25 @@ public record Trigger(
         boolean push,
         List<String> explicitTags,
         String info,
-        boolean untrusted) {
-    /** A trusted trigger (a tag push, a branch, a same-repository pull request, an API call). */
+        boolean untrusted,
+        boolean privateRepo) {
+    /**
+     * A trigger of a public repository, trusted or not. Public is the honest default only where nothing says
+     * otherwise (a person's own {@code multiarch build}); GitHub triggers always say, through {@link #privateRepo}.
+     */
+    public Trigger(
+            String repo,
+            String cloneUrl,
+            String commit,
+            String ref,
+            boolean push,
+            List<String> explicitTags,
+            String info,
+            boolean untrusted) {
+        this(repo, cloneUrl, commit, ref, push, explicitTags, info, untrusted, false);
+    }
+
+    /** A trusted trigger of a public repository (a tag push, a branch, a same-repository pull request, an API call). */
     public Trigger(
             String repo,
             String cloneUrl,
@@ -32,6 +51,11 @@ public record Trigger(
             boolean push,
             List<String> explicitTags,
             String info) {
-        this(repo, cloneUrl, commit, ref, push, explicitTags, info, false);
+        this(repo, cloneUrl, commit, ref, push, explicitTags, info, false, false);
+    }
+
+    /** The same trigger, of a private repository or not. */
+    public Trigger withPrivateRepo(boolean isPrivate) {
+        return new Trigger(repo, cloneUrl, commit, ref, push, explicitTags, info, untrusted, isPrivate);
     }
 }

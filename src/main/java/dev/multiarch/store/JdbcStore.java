@@ -149,7 +149,7 @@ public final class JdbcStore implements Store {
     }
 
     private static final String BUILD_COLS = "id, repo, clone_url, commit_sha, ref, image, spec, tags, version, push, "
-            + "untrusted, state, error, index_digest, published_tags, trigger_info, created_at, updated_at";
+            + "untrusted, private_repo, state, error, index_digest, published_tags, trigger_info, created_at, updated_at";
     /** A job's trust is its build's: read through, never copied (one place to be right). */
     private static final String JOB_COLS = "id, build_id, platform, state, runner_id, attempt, lease_expires, "
             + "timeout_seconds, digest, media_type, size, added_layers, error, started_at, finished_at, "
@@ -168,6 +168,7 @@ public final class JdbcStore implements Store {
                 r.getString("version"),
                 r.getBoolean("push"),
                 r.getBoolean("untrusted"),
+                r.getBoolean("private_repo"),
                 BuildState.valueOf(r.getString("state")),
                 r.getString("error"),
                 r.getString("index_digest"),
@@ -247,8 +248,8 @@ public final class JdbcStore implements Store {
             try (PreparedStatement p = bind(
                     c.prepareStatement(
                             "INSERT INTO builds (repo, clone_url, commit_sha, ref, image, spec, tags, version, push, "
-                                    + "untrusted, state, error, trigger_info, created_at, updated_at) "
-                                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                    + "untrusted, private_repo, state, error, trigger_info, created_at, updated_at) "
+                                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             Statement.RETURN_GENERATED_KEYS),
                     b.repo(),
                     b.cloneUrl(),
@@ -260,6 +261,7 @@ public final class JdbcStore implements Store {
                     b.version(),
                     b.push(),
                     b.untrusted(),
+                    b.privateRepo(),
                     (b.failedWith() != null ? BuildState.FAILED : BuildState.QUEUED).name(),
                     b.failedWith(),
                     b.trigger(),

@@ -21,7 +21,8 @@ final class Migrations {
             "V1__builds_jobs_runners.sql",
             "V2__github_deliveries_reports.sql",
             "V3__untrusted_builds_runners.sql",
-            "V4__log_limits.sql");
+            "V4__log_limits.sql",
+            "V5__private_builds.sql");
 
     static void apply(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {

@@ -6,7 +6,8 @@ import java.util.List;
  * A build to create, with its jobs (platform and timeout). A build whose configuration is invalid is created with no
  * jobs and {@code failedWith} set, so that the failure is recorded and shown like any other.
  *
- * @param untrusted its source is a stranger's (a fork's pull request): its jobs go to untrusted runners only
+ * @param untrusted   its source is a stranger's (a fork's pull request): its jobs go to untrusted runners only
+ * @param privateRepo its repository is private: pages and the API show it only to people who can read it
  */
 public record NewBuild(
         String repo,
@@ -19,6 +20,7 @@ public record NewBuild(
         String version,
         boolean push,
         boolean untrusted,
+        boolean privateRepo,
         String trigger,
         List<NewJob> jobs,
         String failedWith) {

@@ -1,5 +1,6 @@
 package dev.multiarch.web;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.multiarch.pipeline.BuildQueries;
 import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.pipeline.Trigger;
@@ -10,7 +11,9 @@ import java.util.List;
 
 /**
  * Builds over HTTP: trigger and cancel (with the admin token), read them as JSON, and the pages
- * ({@code /builds}, {@code /builds/{id}}) that status checks link to.
+ * ({@code /builds}, {@code /builds/{id}}) that status checks link to. Every read shows only what its viewer may see
+ * ({@link Visibility}): a private repository's build is left out of lists, and by id it is the same 404 as a build
+ * that does not exist, so that its existence does not leak.
  */
 final class BuildApi {
     /** How many of the newest builds {@code GET /api/builds} looks at, and how many the list page shows. */
@@ -21,14 +24,34 @@ final class BuildApi {
     static final long PAGE_LOG_BYTES = 256 * 1024;
 
     /** A trigger without GitHub: {@code multiarch build --coordinator URL}, or a script. */
-    record TriggerRequest(String repo, String cloneUrl, String commit, String ref, Boolean push, List<String> tags) {}
+    record TriggerRequest(
+            String repo,
+            String cloneUrl,
+            String commit,
+            String ref,
+            Boolean push,
+            List<String> tags,
+            @JsonProperty("private") Boolean privateRepo) {}
 
     private final Coordinator coordinator;
     private final Replies replies;
+    private final Sessions sessions;
+    private final Visibility visibility;
+    private final boolean signInEnabled;
 
-    BuildApi(Coordinator coordinator, Replies replies) {
+    BuildApi(
+            Coordinator coordinator, Replies replies, Sessions sessions, Visibility visibility, boolean signInEnabled) {
         this.coordinator = coordinator;
         this.replies = replies;
+        this.sessions = sessions;
+        this.visibility = visibility;
+        this.signInEnabled = signInEnabled;
+    }
+
+    /** On the event loop: who asks. Answers that depend on it are never for a shared cache. */
+    private Viewer viewer(RoutingContext ctx) {
+        ctx.response().putHeader("Cache-Control", "private, no-store");
+        return Viewer.of(ctx, sessions, coordinator.config().adminToken());
     }
 
     void create(RoutingContext ctx) {
@@ -47,29 +70,35 @@ final class BuildApi {
                 throw new HttpError(400, "tags: an empty tag in " + tags);
             }
             List<BuildRecord> bs = coordinator.trigger(new Trigger(
-                    t.repo() == null ? t.cloneUrl() : t.repo(),
-                    t.cloneUrl(),
-                    t.commit(),
-                    t.ref(),
-                    t.push() == null || t.push(),
-                    tags,
-                    null));
+                            t.repo() == null ? t.cloneUrl() : t.repo(),
+                            t.cloneUrl(),
+                            t.commit(),
+                            t.ref(),
+                            t.push() == null || t.push(),
+                            tags,
+                            null)
+                    .withPrivateRepo(Boolean.TRUE.equals(t.privateRepo())));
             return views(coordinator.queries().withJobs(bs));
         });
     }
 
     /** The most recent builds, newest first; {@code ?commit=SHA} keeps those of one commit. */
     void list(RoutingContext ctx) {
+        Viewer v = viewer(ctx);
         String commit = ctx.request().getParam("commit");
         replies.json(
                 ctx,
                 200,
-                () -> views(
-                        coordinator.queries().recent(API_BUILDS, b -> commit == null || commit.equals(b.commit()))));
+                () -> views(coordinator
+                        .queries()
+                        .recent(
+                                API_BUILDS,
+                                b -> (commit == null || commit.equals(b.commit())) && visibility.sees(v, b))));
     }
 
     void get(RoutingContext ctx) {
-        replies.json(ctx, 200, () -> view(found(Requests.id(ctx))));
+        Viewer v = viewer(ctx);
+        replies.json(ctx, 200, () -> view(found(Requests.id(ctx), v)));
     }
 
     /** Cancels a queued or running build (204); one that has got further answers 409 with where it is. */
@@ -77,9 +106,9 @@ final class BuildApi {
         replies.noContent(ctx, () -> {
             Requests.requireAdmin(ctx, coordinator.config().adminToken());
             long id = Requests.id(ctx);
-            found(id);
+            found(id, Viewer.ADMIN);
             if (!coordinator.cancel(id, "cancelled through the API")) {
-                String state = found(id).build().state().word();
+                String state = found(id, Viewer.ADMIN).build().state().word();
                 throw new HttpError(
                         409, "build " + id + " is " + state + "; only a queued or running build can be cancelled");
             }
@@ -87,21 +116,39 @@ final class BuildApi {
     }
 
     void page(RoutingContext ctx) {
+        Viewer v = viewer(ctx);
+        BuildPage.Nav nav = nav(ctx, v);
         replies.html(ctx, () -> {
-            BuildQueries.BuildWithJobs b = found(Requests.id(ctx));
+            BuildQueries.BuildWithJobs b = found(Requests.id(ctx), v);
             List<String> logs = new ArrayList<>();
             b.jobs().forEach(j -> logs.add(coordinator.queries().logTail(j.id(), PAGE_LOG_BYTES)));
-            return BuildPage.render(view(b), logs);
+            return BuildPage.render(view(b), logs, nav);
         });
     }
 
     void listPage(RoutingContext ctx) {
-        replies.html(ctx, () -> BuildPage.list(views(coordinator.queries().recent(PAGE_BUILDS, b -> true))));
+        Viewer v = viewer(ctx);
+        BuildPage.Nav nav = nav(ctx, v);
+        replies.html(
+                ctx,
+                () -> BuildPage.list(
+                        views(coordinator.queries().recent(PAGE_BUILDS, b -> visibility.sees(v, b))), nav));
     }
 
-    /** Blocking: the build, or a 404. */
-    private BuildQueries.BuildWithJobs found(long id) {
-        return coordinator.queries().build(id).orElseThrow(() -> new HttpError(404, "no build " + id));
+    private BuildPage.Nav nav(RoutingContext ctx, Viewer v) {
+        return new BuildPage.Nav(signInEnabled, v.login(), ctx.request().path());
+    }
+
+    /**
+     * Blocking: the build, or a 404 — also when {@code v} may not see it, with the same words, so that nobody learns
+     * that a private repository's build exists.
+     */
+    private BuildQueries.BuildWithJobs found(long id, Viewer v) {
+        return coordinator
+                .queries()
+                .build(id)
+                .filter(b -> visibility.sees(v, b.build()))
+                .orElseThrow(() -> new HttpError(404, "no build " + id));
     }
 
     private BuildView view(BuildQueries.BuildWithJobs b) {

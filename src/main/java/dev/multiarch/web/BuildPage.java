@@ -10,13 +10,34 @@ import java.util.List;
 final class BuildPage {
     private BuildPage() {}
 
+    /**
+     * The line at the top of every page: who is signed in and a way out, or a way in (back to {@code here}) when the
+     * coordinator lets people sign in.
+     */
+    record Nav(boolean signIn, String login, String here) {
+        String html() {
+            StringBuilder h = new StringBuilder("<p><a href=\"/builds\">all builds</a>");
+            if (login != null) {
+                h.append(" · signed in as <b>")
+                        .append(e(login))
+                        .append("</b> <form method=post action=\"/logout\" style=\"display:inline\">"
+                                + "<button>sign out</button></form>");
+            } else if (signIn) {
+                h.append(" · <a href=\"/login?next=")
+                        .append(e(java.net.URLEncoder.encode(here, java.nio.charset.StandardCharsets.UTF_8)))
+                        .append("\">sign in with GitHub</a> to see builds of private repositories");
+            }
+            return h.append("</p>").toString();
+        }
+    }
+
     private static final String STYLE = "<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}"
             + "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
             + "code,pre{font:12px ui-monospace,monospace}pre{background:#f6f6f6;padding:8px;max-height:30em;"
             + "overflow:auto;white-space:pre-wrap}.published,.succeeded{color:#1a7f37}.failed,.cancelled{color:#cf222e}"
             + ".running,.verifying,.publishing,.queued{color:#9a6700}</style>";
 
-    static String render(BuildView v, List<String> logs) {
+    static String render(BuildView v, List<String> logs, Nav nav) {
         StringBuilder h = new StringBuilder("<!doctype html><html><head><meta charset=utf-8><title>multiarch build ")
                 .append(v.id())
                 .append("</title>");
@@ -24,7 +45,7 @@ final class BuildPage {
             h.append("<meta http-equiv=refresh content=2>");
         }
         h.append(STYLE).append("</head><body>");
-        h.append("<p><a href=\"/builds\">all builds</a></p>");
+        h.append(nav.html());
         h.append("<h1>Build ")
                 .append(v.id())
                 .append(" <span class=\"")
@@ -33,7 +54,7 @@ final class BuildPage {
                 .append(e(v.state()))
                 .append("</span></h1>");
         h.append("<table>");
-        row(h, "repository", e(v.repo()));
+        row(h, "repository", e(v.repo()) + (v.privateRepo() ? " (private)" : ""));
         row(h, "ref", "<code>" + e(v.ref()) + "</code>");
         row(h, "commit", "<code>" + e(v.commit()) + "</code>");
         row(h, "image", v.image() == null ? "-" : "<code>" + e(v.image()) + "</code>");
@@ -107,10 +128,10 @@ final class BuildPage {
         return h.append("</body></html>").toString();
     }
 
-    static String list(List<BuildView> builds) {
+    static String list(List<BuildView> builds, Nav nav) {
         StringBuilder h = new StringBuilder("<!doctype html><html><head><meta charset=utf-8><title>multiarch builds"
                 + "</title>" + STYLE
-                + "</head><body><h1>Builds</h1><table><tr><th>#</th><th>repository</th><th>ref</th>"
+                + "</head><body>" + nav.html() + "<h1>Builds</h1><table><tr><th>#</th><th>repository</th><th>ref</th>"
                 + "<th>image</th><th>state</th><th>created</th></tr>");
         for (BuildView v : builds) {
             h.append("<tr><td><a href=\"/builds/")
@@ -119,6 +140,7 @@ final class BuildPage {
                     .append(v.id())
                     .append("</a></td><td>")
                     .append(e(v.repo()))
+                    .append(v.privateRepo() ? " (private)" : "")
                     .append("</td><td><code>")
                     .append(e(v.ref()))
                     .append("</code></td><td><code>")

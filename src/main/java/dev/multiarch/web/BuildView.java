@@ -1,5 +1,6 @@
 package dev.multiarch.web;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.multiarch.base.Json;
 import dev.multiarch.config.TagRule;
 import dev.multiarch.pipeline.BuildSpec;
@@ -12,6 +13,7 @@ import java.util.List;
 /**
  * A build as the API and the page show it: no secrets, times as ISO-8601 text. {@code terminal}: the build will not
  * change any more (published, failed or cancelled), so a client can stop following it without knowing every state.
+ * {@code private}: the repository is private, so the build is shown only to people who can read it.
  */
 public record BuildView(
         long id,
@@ -24,6 +26,7 @@ public record BuildView(
         String error,
         boolean push,
         boolean untrusted,
+        @JsonProperty("private") boolean privateRepo,
         List<String> plannedTags,
         String indexDigest,
         String published,
@@ -90,6 +93,7 @@ public record BuildView(
                 b.error(),
                 b.push(),
                 b.untrusted(),
+                b.privateRepo(),
                 tags,
                 b.indexDigest(),
                 b.publishedTags(),

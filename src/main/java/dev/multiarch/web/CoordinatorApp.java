@@ -9,6 +9,7 @@ import dev.multiarch.store.Store;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -30,9 +31,17 @@ public final class CoordinatorApp implements AutoCloseable {
     private final Vertx vertx;
     private final CoordinatorServer server;
 
-    /** A part of the coordinator that config switches on (the GitHub integration): routes, then a start hook. */
+    /**
+     * A part of the coordinator that config switches on (the GitHub integration): routes, a way to sign in, then a
+     * start hook.
+     */
     public interface Plugin extends AutoCloseable {
         CoordinatorServer.Routes routes(Coordinator coordinator);
+
+        /** How people sign in to see builds of private repositories; the first plugin that offers one is used. */
+        default Optional<SignIn> signIn() {
+            return Optional.empty();
+        }
 
         /** After the server listens: resume work left by a previous process. */
         default void started(Coordinator coordinator) {}
@@ -61,7 +70,9 @@ public final class CoordinatorApp implements AutoCloseable {
         vertx = Vertx.vertx();
         List<CoordinatorServer.Routes> routes = new ArrayList<>();
         plugins.forEach(p -> routes.add(p.routes(coordinator)));
-        server = new CoordinatorServer(coordinator, dispatcher, routes);
+        Optional<SignIn> signIn =
+                plugins.stream().map(Plugin::signIn).flatMap(Optional::stream).findFirst();
+        server = new CoordinatorServer(coordinator, dispatcher, routes, signIn);
     }
 
     /**

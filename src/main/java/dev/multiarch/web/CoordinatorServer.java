@@ -8,11 +8,13 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * The coordinator's HTTP server: runner API ({@link RunnerApi}), trigger API and build pages ({@link BuildApi}). Every
- * answer and every failure goes through {@link Replies}.
+ * The coordinator's HTTP server: runner API ({@link RunnerApi}), trigger API and build pages ({@link BuildApi}),
+ * signing in ({@link SignInFlow}). Every answer and every failure goes through {@link Replies}.
  */
 public final class CoordinatorServer extends VerticleBase {
     /** The largest body the API reads, in MiB: a log chunk or a trigger is far smaller. */
@@ -23,6 +25,7 @@ public final class CoordinatorServer extends VerticleBase {
     private final Coordinator coordinator;
     private final Dispatcher dispatcher;
     private final List<Routes> extraRoutes;
+    private final Optional<SignIn> signIn;
     private HttpServer server;
     private WorkerExecutor worker;
 
@@ -32,10 +35,18 @@ public final class CoordinatorServer extends VerticleBase {
         void mount(Router router, WorkerExecutor worker);
     }
 
+    /** A server nobody signs in to: builds of private repositories are shown only to the admin token. */
     public CoordinatorServer(Coordinator coordinator, Dispatcher dispatcher, List<Routes> extraRoutes) {
+        this(coordinator, dispatcher, extraRoutes, Optional.empty());
+    }
+
+    /** @param signIn how people sign in to see builds of private repositories (the GitHub integration's), if at all */
+    public CoordinatorServer(
+            Coordinator coordinator, Dispatcher dispatcher, List<Routes> extraRoutes, Optional<SignIn> signIn) {
         this.coordinator = coordinator;
         this.dispatcher = dispatcher;
         this.extraRoutes = extraRoutes;
+        this.signIn = signIn;
     }
 
     /** The port actually bound (the configured one, or the one the OS chose for port 0). */
@@ -48,7 +59,11 @@ public final class CoordinatorServer extends VerticleBase {
         worker = vertx.createSharedWorkerExecutor("multiarch-work", 16);
         Replies replies = new Replies(worker);
         RunnerApi runners = new RunnerApi(vertx, coordinator, dispatcher, replies);
-        BuildApi builds = new BuildApi(coordinator, replies);
+        Sessions sessions = new Sessions(Clock.systemUTC());
+        Visibility visibility = new Visibility(signIn, sessions, Clock.systemUTC());
+        SignInFlow login = new SignInFlow(
+                signIn, sessions, visibility, replies, coordinator.config().publicUrl());
+        BuildApi builds = new BuildApi(coordinator, replies, sessions, visibility, login.enabled());
         Router r = Router.router(vertx);
         // No uploads (Vert.x's default writes multipart bodies to ./file-uploads); a declared length over the limit is
         // refused before a byte is read, an undeclared one is cut at the limit.
@@ -66,6 +81,10 @@ public final class CoordinatorServer extends VerticleBase {
         r.post("/api/builds/:id/cancel").handler(builds::cancel);
         r.get("/builds/:id").handler(builds::page);
         r.get("/builds").handler(builds::listPage);
+        r.get("/login").handler(login::start);
+        r.get("/login/callback").handler(login::callback);
+        r.get("/logout").handler(login::logout);
+        r.post("/logout").handler(login::logout);
         r.get("/healthz")
                 .handler(ctx ->
                         ctx.response().putHeader("Content-Type", "text/plain").end("ok\n"));

@@ -40,6 +40,7 @@ class DispatcherTest {
                 null,
                 !untrusted,
                 untrusted,
+                false,
                 null,
                 java.util.Arrays.stream(platforms)
                         .map(p -> new NewBuild.NewJob(p, 60))

@@ -44,7 +44,7 @@ class EventRouterTest {
     @BeforeEach
     void setUp() throws Exception {
         store = JdbcStore.embedded(dir.resolve("store"));
-        github = new GitHubStandIn(GitHubStandIn.fixtures().resolve("openapi-subset.json"), null, null, "ghp_t");
+        github = new GitHubStandIn(GitHubStandIn.openApi(), null, null, "ghp_t");
         repo = GitRepo.create(Files.createDirectories(dir.resolve("repo")));
         github.repo("octo/app", Path.of(repo.cloneUrl()));
         ServiceConfig sc = ServiceConfig.builder(dir.resolve("store"), "0123456789abcdef0123")
@@ -136,5 +136,49 @@ class EventRouterTest {
         assertEquals("ignored: check_suite requested", router.route("check_suite", suite, "d-suite"));
         assertTrue(router.route("star", deleted, "d-star").startsWith("ignored: multiarch does not act on star"));
         assertEquals(0, store.recentBuilds(10).size());
+    }
+
+    @Test
+    void privateRepository_pushAndPullRequestCarryPayloadFlag_reRunKeepsIt() throws Exception {
+        String commit =
+                repo.commit("c", Map.of(".multiarch.yaml", "image: reg.example/app\nplatforms: [linux/amd64]\n"));
+        ObjectNode push = tagPush(commit);
+        ((ObjectNode) push.path("repository")).put("private", true);
+        router.route("push", push, "d-private");
+        BuildRecord pushed = store.recentBuilds(1).get(0);
+        assertTrue(pushed.privateRepo(), "repository.private: true");
+
+        ObjectNode rerun =
+                GitHubEvents.example("check_run", e -> e.path("action").asText().equals("rerequested"));
+        GitHubEvents.repoint(rerun, "octo/app", repo.cloneUrl(), 0);
+        rerun.remove("installation");
+        ((ObjectNode) rerun.path("check_run")).put("head_sha", commit);
+        ((ObjectNode) rerun.path("repository")).put("private", false);
+        String note = router.route("check_run", rerun, "d-rerun");
+        assertTrue(note.startsWith("re-run of "), note);
+        BuildRecord again = store.recentBuilds(1).get(0);
+        assertTrue(again.id() > pushed.id());
+        assertTrue(again.privateRepo(), "a re-run is never more visible than its first run");
+
+        ObjectNode pr = GitHubEvents.example(
+                "pull_request", e -> e.path("action").asText().equals("opened"));
+        GitHubEvents.repoint(pr, "octo/app", repo.cloneUrl(), 0);
+        pr.remove("installation");
+        ((ObjectNode) pr.path("repository")).put("private", true);
+        ((ObjectNode) pr.path("pull_request").path("base")).put("ref", "main");
+        ((ObjectNode) pr.path("pull_request").path("base").path("repo")).put("full_name", "octo/app");
+        ((ObjectNode) pr.path("pull_request").path("head")).put("sha", commit);
+        ((ObjectNode) pr.path("pull_request").path("head").path("repo")).put("full_name", "octo/app");
+        router.route("pull_request", pr, "d-pr");
+        assertTrue(store.recentBuilds(1).get(0).privateRepo(), "the base repository is private");
+
+        ObjectNode publicPush = tagPush(commit);
+        router.route("push", publicPush, "d-public");
+        assertFalse(store.recentBuilds(1).get(0).privateRepo(), "repository.private: false");
+        ObjectNode unsaid = tagPush(commit);
+        ((ObjectNode) unsaid.path("repository")).remove("private");
+        router.route("push", unsaid, "d-unsaid");
+        assertTrue(store.recentBuilds(1).get(0).privateRepo(), "a payload that does not say is taken as private");
+        assertEquals(List.of(), github.violations());
     }
 }

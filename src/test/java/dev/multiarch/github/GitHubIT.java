@@ -63,8 +63,7 @@ class GitHubIT {
         registry = RegistryServer.start();
         Path pem = dir.resolve("app.pem");
         KeyPair key = GitHubEvents.appKey(pem);
-        github = new GitHubStandIn(
-                GitHubStandIn.fixtures().resolve("openapi-subset.json"), "424242", key.getPublic(), null);
+        github = new GitHubStandIn(GitHubStandIn.openApi(), "424242", key.getPublic(), null);
         repo = GitRepo.create(Files.createDirectories(dir.resolve("hello")));
         github.repo(REPO, Path.of(repo.cloneUrl()));
         other = GitRepo.create(Files.createDirectories(dir.resolve("other")));

@@ -30,11 +30,8 @@ class GitHubTokenIT {
     @Test
     void tagPush_commitStatusesGoPendingToSuccess_descriptionsWithinGitHubsLimit() throws Exception {
         try (RegistryServer registry = RegistryServer.start();
-                GitHubStandIn github = new GitHubStandIn(
-                        GitHubStandIn.fixtures().resolve("openapi-subset.json"),
-                        null,
-                        null,
-                        "ghp_test_token_0123456789")) {
+                GitHubStandIn github =
+                        new GitHubStandIn(GitHubStandIn.openApi(), null, null, "ghp_test_token_0123456789")) {
             GitRepo repo = GitRepo.create(Files.createDirectories(dir.resolve("repo")));
             github.repo("octo-org/statuses", Path.of(repo.cloneUrl()));
             Map<String, String> files = new LinkedHashMap<>();

@@ -142,6 +142,7 @@ class StatusReporterTest {
                     null,
                     false,
                     untrusted,
+                    false,
                     o.toJson(),
                     List.of(new dev.multiarch.store.NewBuild.NewJob("linux/amd64", 600)),
                     null));

@@ -34,6 +34,7 @@ class BuildPublisherTest {
                 plan.version().map(Object::toString).orElse(null),
                 true,
                 false,
+                false,
                 null,
                 List.of(new NewBuild.NewJob("linux/amd64", 60)),
                 null));

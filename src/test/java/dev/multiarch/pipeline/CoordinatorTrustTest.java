@@ -90,6 +90,19 @@ class CoordinatorTrustTest {
     }
 
     @Test
+    void untrustedTriggerOfAPrivateRepository_staysPrivate_whenItsPublishingIsTakenAway() {
+        NewBuild nb = Planner.plan(trigger(true).withPrivateRepo(true), CONFIG, AccessPolicy.of(List.of()))
+                .get(0);
+        assertFalse(nb.push());
+        assertTrue(nb.privateRepo());
+        assertTrue(
+                Planner.plan(trigger(false).withPrivateRepo(true), "not: [valid", AccessPolicy.of(List.of()))
+                        .get(0)
+                        .privateRepo(),
+                "a failed plan keeps the flag too");
+    }
+
+    @Test
     void untrustedBuild_getsNoPushAndNoSourceCredentials_andIsMarkedUntrusted() {
         BuildRecord b = coordinator.create(trigger(true), CONFIG).get(0);
         Protocol.Assignment a = assignmentFor(b);

@@ -66,8 +66,7 @@ class UntrustedBuildIT {
         registry = RegistryServer.start(REGISTRY_USER, REGISTRY_PASSWORD);
         Path pem = dir.resolve("app.pem");
         KeyPair key = GitHubEvents.appKey(pem);
-        github = new GitHubStandIn(
-                GitHubStandIn.fixtures().resolve("openapi-subset.json"), "424242", key.getPublic(), null);
+        github = new GitHubStandIn(GitHubStandIn.openApi(), "424242", key.getPublic(), null);
         repo = GitRepo.create(Files.createDirectories(dir.resolve("hello")));
         github.repo(REPO, Path.of(repo.cloneUrl()));
         rig = new PipelineRig(dir, registry, 6)

@@ -31,6 +31,7 @@ class JdbcStoreTest {
                 "1.0.0",
                 true,
                 false,
+                false,
                 null,
                 List.of(new NewBuild.NewJob("linux/amd64", 600), new NewBuild.NewJob("linux/arm64", 600)),
                 null);
@@ -73,8 +74,8 @@ class JdbcStoreTest {
                 for (int i = 0; i < 5; i++) {
                     jobs.add(new NewBuild.NewJob("linux/p" + i, 600));
                 }
-                BuildRecord b = s.createBuild(
-                        new NewBuild("r", "u", "c", "ref", "img", "{}", "[]", null, true, false, null, jobs, null));
+                BuildRecord b = s.createBuild(new NewBuild(
+                        "r", "u", "c", "ref", "img", "{}", "[]", null, true, false, false, null, jobs, null));
                 List<JobRecord> claimed = new ArrayList<>();
                 for (JobRecord j : s.jobs(b.id())) {
                     claimed.add(s.claimJob(j.id(), "runner-" + j.id(), later()).orElseThrow());
@@ -236,6 +237,7 @@ class JdbcStoreTest {
                     null,
                     true,
                     false,
+                    false,
                     null,
                     List.of(),
                     ".multiarch.yaml:3: platforms[0]: bad"));
@@ -280,6 +282,7 @@ class JdbcStoreTest {
                     null,
                     false,
                     true,
+                    false,
                     null,
                     t.jobs(),
                     null));
@@ -297,6 +300,34 @@ class JdbcStoreTest {
             s.addRunner(new RunnerRecord("r-2", "main", "hash-2", "linux/amd64", "", now, now, false));
             assertTrue(s.runnerByTokenHash("hash-1").orElseThrow().untrustedJobs());
             assertFalse(s.runnerByTokenHash("hash-2").orElseThrow().untrustedJobs());
+        }
+    }
+
+    @Test
+    void privateBuild_roundTrips_othersArePublic() {
+        try (JdbcStore s = JdbcStore.embedded(dir)) {
+            NewBuild t = twoPlatforms();
+            BuildRecord hidden = s.createBuild(new NewBuild(
+                    t.repo(),
+                    t.cloneUrl(),
+                    t.commit(),
+                    t.ref(),
+                    t.image(),
+                    t.spec(),
+                    t.tags(),
+                    t.version(),
+                    t.push(),
+                    false,
+                    true,
+                    null,
+                    t.jobs(),
+                    null));
+            BuildRecord shown = s.createBuild(t);
+            assertTrue(s.build(hidden.id()).orElseThrow().privateRepo());
+            assertFalse(s.build(shown.id()).orElseThrow().privateRepo());
+            assertEquals(
+                    List.of(false, true),
+                    s.recentBuilds(10).stream().map(BuildRecord::privateRepo).toList());
         }
     }
 

@@ -42,8 +42,10 @@ import java.util.regex.Pattern;
  * does not pass is answered as GitHub would (404, 401, 422) and recorded in {@link #violations()}, which a test
  * asserts is empty. Repository contents come from real bare git repositories, which it also serves over git's smart
  * HTTP protocol through {@code git http-backend} at {@code /{owner}/{repo}.git} (the web URL), checking tokens as
- * GitHub does: a private repository needs {@code Basic x-access-token:<token>} with a token minted for it. Faults can
- * be injected: 502s, rate limits.
+ * GitHub does: a private repository needs {@code Basic x-access-token:<token>} with a token minted for it. People sign
+ * in at the web URL too ({@link StandInOAuth}); their user tokens open {@code GET /user} and
+ * {@code GET /repos/{owner}/{repo}}, which answers 404 for a private repository they were not made a reader of.
+ * Faults can be injected: 502s, rate limits.
  */
 public final class GitHubStandIn implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -62,6 +64,14 @@ public final class GitHubStandIn implements AutoCloseable {
     private final Map<String, Minted> installationTokens = new ConcurrentHashMap<>();
 
     private final java.util.Set<String> privateRepos = ConcurrentHashMap.newKeySet();
+    /** Who may read each private repository, by login. */
+    private final Map<String, java.util.Set<String>> readers = new ConcurrentHashMap<>();
+
+    private final StandInOAuth oauth = new StandInOAuth(this::violation);
+    /** What a user token may do here: what the coordinator does with one (and nothing the bot does with its own). */
+    private static final java.util.Set<String> USER_OPERATIONS =
+            java.util.Set.of("GET /user", "GET /repos/{owner}/{repo}");
+
     private final List<GitFetch> gitFetches = Collections.synchronizedList(new ArrayList<>());
 
     private record Minted(Instant expires, String repository, Map<String, String> permissions) {}
@@ -159,6 +169,31 @@ public final class GitHubStandIn implements AutoCloseable {
         privateRepos.add(fullName);
     }
 
+    /** Registers the App's OAuth client: signing in at this URL (the web URL) needs this id, secret and callback. */
+    public void oauthClient(String clientId, String clientSecret, String callbackUrl) {
+        oauth.client(new StandInOAuth.Client(clientId, clientSecret, callbackUrl));
+    }
+
+    /** From now on the authorize page approves at once as {@code login}, as if they were signed in to GitHub. */
+    public void signInAs(String login) {
+        oauth.signInAs(login);
+    }
+
+    /** Lets {@code login} read {@code repo} (everyone reads a public one). */
+    public void reader(String repo, String login) {
+        readers.computeIfAbsent(repo, r -> ConcurrentHashMap.newKeySet()).add(login);
+    }
+
+    /** Revokes {@code login}'s user tokens: GitHub answers them 401 from now on. */
+    public void revokeUserTokens(String login) {
+        oauth.revoke(login);
+    }
+
+    /** Every user token handed out so far (to look for in logs and pages). */
+    public List<String> userTokens() {
+        return oauth.tokens();
+    }
+
     public List<GitFetch> gitFetches() {
         synchronized (gitFetches) {
             return List.copyOf(gitFetches);
@@ -192,6 +227,18 @@ public final class GitHubStandIn implements AutoCloseable {
             Matcher git = GIT_PATH.matcher(path);
             if (git.matches()) {
                 serveGit(ex, URLDecoder.decode(git.group(1), StandardCharsets.UTF_8), git.group(2), query);
+                return;
+            }
+            if (StandInOAuth.handles(path)) {
+                byte[] form;
+                try (InputStream in = ex.getRequestBody()) {
+                    form = in.readAllBytes();
+                }
+                Map<String, String> headers = new LinkedHashMap<>();
+                ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), v.get(0)));
+                StandInOAuth.Answer a = oauth.handle(method, path, query, headers, form);
+                a.headers().forEach((k, v) -> ex.getResponseHeaders().add(k, v));
+                respond(ex, a.status(), a.body(), method, path, query, null);
                 return;
             }
             byte[] raw;
@@ -242,7 +289,13 @@ public final class GitHubStandIn implements AutoCloseable {
                 }
             }
             String auth = ex.getRequestHeaders().getFirst("Authorization");
-            if (!authorized(op.template, auth)) {
+            String bearer = auth == null ? "" : auth.replaceFirst("^(token|Bearer) ", "");
+            if (oauth.issued(bearer) && oauth.login(bearer) == null) {
+                // A user token GitHub handed out and took back: its 401 is GitHub's answer, not our mistake.
+                respond(ex, 401, Map.of("message", "Bad credentials"), method, path, query, body);
+                return;
+            }
+            if (!authorized(op.template, method, auth)) {
                 violation(method + " " + op.template + ": not authenticated as GitHub requires ("
                         + (auth == null ? "no Authorization" : auth.split(" ")[0]) + ")");
                 respond(ex, 401, Map.of("message", "Bad credentials"), method, path, query, body);
@@ -265,7 +318,7 @@ public final class GitHubStandIn implements AutoCloseable {
                         body);
                 return;
             }
-            answer(ex, op.template, method, params, query, body);
+            answer(ex, op.template, method, params, query, body, oauth.login(bearer));
         } catch (RuntimeException e) {
             violation("stand-in failure: " + e);
             respond(
@@ -279,7 +332,7 @@ public final class GitHubStandIn implements AutoCloseable {
         }
     }
 
-    private boolean authorized(String template, String auth) {
+    private boolean authorized(String template, String method, String auth) {
         if (auth == null) {
             return false;
         }
@@ -287,6 +340,13 @@ public final class GitHubStandIn implements AutoCloseable {
             return auth.startsWith("Bearer ") && validJwt(auth.substring(7));
         }
         String t = auth.replaceFirst("^(token|Bearer) ", "");
+        if (oauth.login(t) != null) {
+            return USER_OPERATIONS.contains(method + " " + template);
+        }
+        if (template.equals("/user")) {
+            // GitHub: "Resource not accessible by integration" for an installation token; only a person has a /user.
+            return false;
+        }
         if (appKey == null) {
             return t.equals(token);
         }
@@ -415,8 +475,15 @@ public final class GitHubStandIn implements AutoCloseable {
         }
     }
 
+    /** @param user the login of the user token the request came with, or null */
     private void answer(
-            HttpExchange ex, String template, String method, List<String> params, String query, JsonNode body)
+            HttpExchange ex,
+            String template,
+            String method,
+            List<String> params,
+            String query,
+            JsonNode body,
+            String user)
             throws IOException {
         String now = Instant.now().toString().replaceAll("\\.\\d+Z$", "Z");
         switch (method + " " + template) {
@@ -450,9 +517,22 @@ public final class GitHubStandIn implements AutoCloseable {
                         query,
                         body);
             }
+            case "GET /user" -> {
+                Map<String, Object> u = new LinkedHashMap<>();
+                u.put("login", user);
+                u.put("id", Math.abs(user.hashCode()));
+                u.put("node_id", "U_" + Math.abs(user.hashCode()));
+                u.put("type", "User");
+                u.put("site_admin", false);
+                u.put("html_url", "https://github.com/" + user);
+                respond(ex, 200, u, method, ex.getRequestURI().getRawPath(), query, body);
+            }
             case "GET /repos/{owner}/{repo}" -> {
                 String full = params.get(0) + "/" + params.get(1);
-                if (!repos.containsKey(full)) {
+                boolean hidden = user != null
+                        && privateRepos.contains(full)
+                        && !readers.getOrDefault(full, java.util.Set.of()).contains(user);
+                if (!repos.containsKey(full) || hidden) {
                     respond(
                             ex,
                             404,
@@ -469,7 +549,12 @@ public final class GitHubStandIn implements AutoCloseable {
                 r.put("name", params.get(1));
                 r.put("full_name", full);
                 r.put("owner", Map.of("login", params.get(0), "id", 1, "type", "User"));
-                r.put("private", false);
+                r.put("private", privateRepos.contains(full));
+                if (user != null) {
+                    r.put(
+                            "permissions",
+                            Map.of("admin", false, "maintain", false, "push", false, "triage", false, "pull", true));
+                }
                 r.put("html_url", "https://github.com/" + full);
                 r.put("url", url() + "/repos/" + full);
                 r.put("default_branch", "main");
@@ -635,10 +720,34 @@ public final class GitHubStandIn implements AutoCloseable {
         String cache = System.getenv("MULTIARCH_CACHE");
         Path base = cache != null ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache", "multiarch");
         Path gh = base.resolve("github");
-        if (!Files.isRegularFile(gh.resolve("openapi-subset.json"))) {
+        if (!Files.isRegularFile(gh.resolve("webhooks-examples.json"))) {
             throw new IllegalStateException(gh + " has no GitHub fixtures: run bin/setup-host first");
         }
         return gh;
+    }
+
+    /**
+     * GitHub's OpenAPI description cut to the paths of {@code github/openapi-paths.txt}, as bin/setup-host prepares
+     * it: named after a hash of that list, so a list changed since setup-host last ran is noticed here, not as a
+     * stand-in that refuses an operation it should know.
+     */
+    public static Path openApi() {
+        try (InputStream in = GitHubStandIn.class.getResourceAsStream("/github/openapi-paths.txt")) {
+            if (in == null) {
+                throw new IllegalStateException("github/openapi-paths.txt is missing from the test classpath");
+            }
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(in.readAllBytes());
+            Path subset = fixtures()
+                    .resolve("openapi-subset-"
+                            + java.util.HexFormat.of().formatHex(digest).substring(0, 16) + ".json");
+            if (!Files.isRegularFile(subset)) {
+                throw new IllegalStateException(subset + " is missing: src/test/resources/github/openapi-paths.txt"
+                        + " changed since bin/setup-host last ran; run bin/setup-host");
+            }
+            return subset;
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override

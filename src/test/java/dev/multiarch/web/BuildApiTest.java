@@ -155,6 +155,34 @@ class BuildApiTest {
     }
 
     @Test
+    void withoutSignIn_loginIs404_andPrivateBuildsAreForTheAdminTokenOnly(VertxTestContext ctx) {
+        BuildRecord hidden = server.buildOf("octo-org/hello", true);
+        BuildRecord shown = server.buildOf("octo-org/public", false);
+        Checkpoint answered = ctx.checkpoint(4);
+        for (String path : List.of("/login?next=/builds", "/login/callback?code=x&state=y")) {
+            server.get(path)
+                    .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                        assertRefused(
+                                a,
+                                404,
+                                "sign-in is not configured on this coordinator (it needs the GitHub App's client-id and"
+                                        + " client-secret under github: in config.yaml)");
+                        answered.flag();
+                    })));
+        }
+        server.get("/api/builds")
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertEquals(List.of(shown.id()), ids(a.array()));
+                    answered.flag();
+                })));
+        server.call(io.vertx.core.http.HttpMethod.GET, "/api/builds", ADMIN, null)
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertEquals(List.of(shown.id(), hidden.id()), ids(a.array()), "newest first");
+                    answered.flag();
+                })));
+    }
+
+    @Test
     void getBuild_withNonNumericId_is400_andUnknownId_is404(VertxTestContext ctx) {
         Checkpoint answered = ctx.checkpoint(4);
         for (String path : List.of("/api/builds/latest", "/builds/latest")) {

@@ -11,6 +11,7 @@ import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.NewBuild;
 import dev.multiarch.store.Store;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -22,6 +23,7 @@ import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -34,8 +36,30 @@ final class ServerFixture {
     static final String SECRET = "test-registration-secret-0123456789";
     static final String ADMIN_TOKEN = "test-admin-token-9876543210";
 
-    /** What the server answered. */
-    record Answer(int status, String contentType, String body) {
+    /** What the server answered; {@code headers} for redirects and cookies. */
+    record Answer(int status, String contentType, String body, MultiMap headers) {
+        Answer(int status, String contentType, String body) {
+            this(status, contentType, body, MultiMap.caseInsensitiveMultiMap());
+        }
+
+        String location() {
+            return headers.get("Location");
+        }
+
+        /** The Set-Cookie header that sets {@code name}, whole (value and attributes), or null. */
+        String setCookie(String name) {
+            return headers.getAll("Set-Cookie").stream()
+                    .filter(c -> c.startsWith(name + "="))
+                    .findFirst()
+                    .orElse(null);
+        }
+
+        /** The value {@code name} is set to, or null. */
+        String cookie(String name) {
+            String c = setCookie(name);
+            return c == null ? null : c.substring(name.length() + 1).split(";", 2)[0];
+        }
+
         JsonObject json() {
             return new JsonObject(body);
         }
@@ -60,6 +84,11 @@ final class ServerFixture {
     private HttpClient client;
 
     ServerFixture(Vertx vertx, Path dir) {
+        this(vertx, dir, Optional.empty());
+    }
+
+    /** @param signIn how people sign in (a test's fake GitHub), if at all */
+    ServerFixture(Vertx vertx, Path dir, Optional<SignIn> signIn) {
         this.vertx = vertx;
         this.jdbc = JdbcStore.embedded(dir.resolve("data"));
         this.store = (Store) Proxy.newProxyInstance(
@@ -84,7 +113,7 @@ final class ServerFixture {
         this.dispatcher = new Dispatcher(store, config.leaseDuration());
         this.coordinator =
                 new Coordinator(config, store, dispatcher, new Git.FileReader(config.sourceCache()), workers);
-        this.server = new CoordinatorServer(coordinator, dispatcher, List.of());
+        this.server = new CoordinatorServer(coordinator, dispatcher, List.of(), signIn);
     }
 
     Future<?> start() {
@@ -98,15 +127,32 @@ final class ServerFixture {
     }
 
     Future<Answer> call(HttpMethod method, String path, String authorization, Buffer body) {
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        if (authorization != null) {
+            headers.add("Authorization", authorization);
+        }
+        return call(method, path, headers, body);
+    }
+
+    /** A request with these headers (a Cookie); redirects are not followed. */
+    Future<Answer> call(HttpMethod method, String path, MultiMap headers, Buffer body) {
         return client.request(method, server.port(), "127.0.0.1", path)
                 .compose(req -> {
-                    if (authorization != null) {
-                        req.putHeader("Authorization", authorization);
-                    }
+                    req.headers().addAll(headers);
                     return body == null ? req.send() : req.send(body);
                 })
-                .compose(res ->
-                        res.body().map(b -> new Answer(res.statusCode(), res.getHeader("Content-Type"), b.toString())));
+                .compose(res -> res.body()
+                        .map(b -> new Answer(
+                                res.statusCode(), res.getHeader("Content-Type"), b.toString(), res.headers())));
+    }
+
+    /** A GET with {@code Cookie: cookie} (null: none). */
+    Future<Answer> get(String path, String cookie) {
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        if (cookie != null) {
+            headers.add("Cookie", cookie);
+        }
+        return call(HttpMethod.GET, path, headers, null);
     }
 
     int port() {
@@ -114,7 +160,7 @@ final class ServerFixture {
     }
 
     Future<Answer> get(String path) {
-        return call(HttpMethod.GET, path, null, null);
+        return call(HttpMethod.GET, path, (String) null, null);
     }
 
     Future<Answer> post(String path, String authorization, String body) {
@@ -134,11 +180,31 @@ final class ServerFixture {
                 "1.0.0",
                 true,
                 false,
+                false,
                 null,
                 java.util.Arrays.stream(platforms)
                         .map(p -> new NewBuild.NewJob(p, 600))
                         .toList(),
                 null));
+    }
+
+    /** A failed build of {@code repo} (no jobs; the store's minimum), of a private repository or not. */
+    BuildRecord buildOf(String repo, boolean privateRepo) {
+        return store.createBuild(new NewBuild(
+                repo,
+                "https://github.example/" + repo + ".git",
+                "c".repeat(40),
+                "refs/tags/v1.0.0",
+                "registry.test/" + repo,
+                null,
+                null,
+                null,
+                true,
+                false,
+                privateRepo,
+                null,
+                List.of(),
+                "refused by policy: " + repo));
     }
 
     /** A build that failed before it had jobs (an invalid {@code .multiarch.yaml}). */
@@ -153,6 +219,7 @@ final class ServerFixture {
                 null,
                 null,
                 true,
+                false,
                 false,
                 null,
                 List.of(),
