@@ -71,6 +71,7 @@ public final class CoordinatorApi {
     public List<JsonNode> builds(String commit) {
         try (Response r = http.newCall(new Request.Builder()
                         .url(base + "/api/builds?commit=" + commit)
+                        .header("Authorization", "Bearer " + secret)
                         .build())
                 .execute()) {
             List<JsonNode> out = new ArrayList<>();
@@ -82,8 +83,10 @@ public final class CoordinatorApi {
     }
 
     public JsonNode build(long id) {
-        try (Response r = http.newCall(
-                        new Request.Builder().url(base + "/api/builds/" + id).build())
+        try (Response r = http.newCall(new Request.Builder()
+                        .url(base + "/api/builds/" + id)
+                        .header("Authorization", "Bearer " + secret)
+                        .build())
                 .execute()) {
             return JSON.readTree(r.body().string());
         } catch (IOException e) {
@@ -92,8 +95,11 @@ public final class CoordinatorApi {
     }
 
     public String page(String path) {
-        try (Response r =
-                http.newCall(new Request.Builder().url(base + path).build()).execute()) {
+        try (Response r = http.newCall(new Request.Builder()
+                        .url(base + path)
+                        .header("Authorization", "Bearer " + secret)
+                        .build())
+                .execute()) {
             return r.body().string();
         } catch (IOException e) {
             throw new IllegalStateException(e);
