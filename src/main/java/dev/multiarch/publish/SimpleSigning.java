@@ -89,7 +89,7 @@ public record SimpleSigning(String dockerReference, Digest digest, Map<String, S
 
     private static void exactly(JsonNode n, Set<String> keys, String where) {
         if (!n.isObject() || n.size() != keys.size()) {
-            throw new IllegalArgumentException(where + " must hold exactly " + keys);
+            throw new IllegalArgumentException(where + " must hold exactly " + new java.util.TreeSet<>(keys));
         }
         for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
             String k = it.next();
