@@ -12,6 +12,7 @@ import dev.multiarch.publish.Signer;
 import dev.multiarch.publish.SigningKey;
 import dev.multiarch.publish.Verifier;
 import dev.multiarch.registry.Descriptor;
+import dev.multiarch.registry.Digest;
 import dev.multiarch.registry.ImageReference;
 import dev.multiarch.registry.IndexType;
 import dev.multiarch.registry.Manifest;
@@ -21,10 +22,13 @@ import dev.multiarch.store.JobRecord;
 import dev.multiarch.store.RunnerRecord;
 import dev.multiarch.store.Store;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.logging.Logger;
 
 /**
@@ -40,11 +44,18 @@ import java.util.logging.Logger;
  */
 public final class BuildPublisher {
     private static final Logger LOG = Logger.getLogger(BuildPublisher.class.getName());
+    /** Registry requests of one publish that can run at once (signatures of several digests, attestations). */
+    private static final int IO_THREADS = 8;
 
     private final Store store;
     private final Optional<SigningKey> key;
     private final String builderId;
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    private final ExecutorService io = Executors.newFixedThreadPool(IO_THREADS, r -> {
+        Thread t = new Thread(r, "publish-io");
+        t.setDaemon(true);
+        return t;
+    });
 
     public BuildPublisher(Store store) {
         this(store, Optional.empty(), null);
@@ -58,6 +69,11 @@ public final class BuildPublisher {
         this.store = store;
         this.key = key;
         this.builderId = builderId;
+    }
+
+    /** Stops the threads that run a publish's registry requests. */
+    public void close() {
+        io.shutdownNow();
     }
 
     /**
@@ -92,15 +108,14 @@ public final class BuildPublisher {
             }
             List<String> attestations = new ArrayList<>();
             if (spec.provenance()) {
-                Attestations attest = new Attestations(client);
+                Map<Digest, byte[]> statements = new LinkedHashMap<>();
                 for (Verifier.Verified v : children) {
-                    Descriptor d = attest.push(
-                            image,
+                    statements.put(
                             v.descriptor().digest(),
-                            provenance(build, spec, image, take.get(0), v, jobs).statement(),
-                            Provenance.PREDICATE_TYPE);
-                    entries.add(new Entry(
-                            d, "provenance of " + v.descriptor().platform().shortForm(), true));
+                            provenance(build, spec, image, take.get(0), v, jobs).statement());
+                }
+                for (Descriptor d : new Attestations(client, io).push(image, statements, Provenance.PREDICATE_TYPE)) {
+                    entries.add(new Entry(d, "provenance of " + d.attests(), true));
                     attestations.add(d.digest().toString());
                 }
             }
@@ -115,8 +130,13 @@ public final class BuildPublisher {
                                     .toList());
             List<String> signed = new ArrayList<>();
             IndexPublisher.BeforeTags signing = key.map(
-                            k -> (IndexPublisher.BeforeTags) (target, index, kids, tags) -> signed.addAll(
-                                    sign(client, k, image, index, children, tags, perArchTags(build, spec, take))))
+                            k -> (IndexPublisher.BeforeTags) (target, index, kids, tags) -> signed.addAll(sign(
+                                    new Signer(client, k, io),
+                                    image,
+                                    index,
+                                    children,
+                                    tags,
+                                    perArchTags(build, spec, take))))
                     .orElse(null);
             IndexPublisher.Result r = new IndexPublisher(client)
                     .publish(
@@ -168,40 +188,37 @@ public final class BuildPublisher {
      * @throws PublishException when a signature cannot be stored; the message says no tag moved
      */
     private static List<String> sign(
-            RegistryClient client,
-            SigningKey k,
+            Signer signer,
             ImageReference image,
             Manifest index,
             List<Verifier.Verified> children,
             List<String> tags,
             List<String> perArchBases) {
-        Signer signer = new Signer(client, k);
-        List<String> signed = new ArrayList<>();
-        try {
-            List<String> ids =
-                    tags.stream().map(t -> image.withTag(t).toString()).toList();
-            Signer.Signed s = signer.sign(image, index.digest(), ids);
-            signed.add(s.digest().toString());
-            for (Verifier.Verified v : children) {
-                List<String> childIds = new ArrayList<>(ids);
-                for (String base : perArchBases) {
-                    childIds.add(
-                            image.withTag(base + "-" + archSuffix(v.descriptor().platform()))
-                                    .toString());
-                }
-                signed.add(signer.sign(image, v.descriptor().digest(), childIds)
-                        .digest()
-                        .toString());
+        List<String> ids = tags.stream().map(t -> image.withTag(t).toString()).toList();
+        Map<Digest, List<String>> identities = new LinkedHashMap<>();
+        identities.put(index.digest(), ids);
+        for (Verifier.Verified v : children) {
+            List<String> childIds = new ArrayList<>(ids);
+            for (String base : perArchBases) {
+                childIds.add(
+                        image.withTag(base + "-" + archSuffix(v.descriptor().platform()))
+                                .toString());
             }
+            identities.put(v.descriptor().digest(), childIds);
+        }
+        List<Signer.Signed> done;
+        try {
+            done = signer.sign(image, identities);
         } catch (RuntimeException e) {
             throw new PublishException(
                     "signing failed, no tag was moved: " + e.getMessage() + " (the index " + index.digest() + " is in "
                             + image.registry() + "/" + image.repository() + " by digest only)",
                     e);
         }
+        int added = done.stream().mapToInt(Signer.Signed::added).sum();
         LOG.info(() -> "signed " + index.digest() + " and " + children.size() + " image(s) in " + image.registry() + "/"
-                + image.repository() + " as " + tags);
-        return signed;
+                + image.repository() + " as " + tags + " (" + added + " signature(s) added)");
+        return done.stream().map(x -> x.digest().toString()).toList();
     }
 
     private Provenance provenance(

@@ -90,8 +90,9 @@ public final class Coordinator {
         });
     }
 
-    /** Closes the registry clients this coordinator opened. */
+    /** Closes the registry clients this coordinator opened, and the publisher's threads. */
     public void close() {
+        publisher.close();
         registries.close();
     }
 

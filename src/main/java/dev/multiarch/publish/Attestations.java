@@ -10,8 +10,12 @@ import dev.multiarch.registry.ImageReference;
 import dev.multiarch.registry.Manifest;
 import dev.multiarch.registry.MediaType;
 import dev.multiarch.registry.RegistryClient;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 
 /**
  * Stores in-toto statements the way buildkit does (moby/buildkit docs/attestations/attestation-storage.md), so that
@@ -30,9 +34,38 @@ public final class Attestations {
     static final Platform UNKNOWN = new Platform("unknown", "unknown", "", "", List.of(), List.of());
 
     private final RegistryClient client;
+    private final Executor executor;
 
     public Attestations(RegistryClient client) {
+        this(client, Runnable::run);
+    }
+
+    /** @param executor pushes the attestations of several images at once */
+    public Attestations(RegistryClient client, Executor executor) {
         this.client = client;
+        this.executor = executor;
+    }
+
+    /**
+     * Pushes one attestation manifest per image, all at once on the executor.
+     *
+     * @param statements image digest → its in-toto statement's exact bytes
+     * @return the index entries, in the map's order
+     */
+    public List<Descriptor> push(ImageReference repo, Map<Digest, byte[]> statements, String predicateType) {
+        List<CompletableFuture<Descriptor>> futures = statements.entrySet().stream()
+                .map(e -> CompletableFuture.supplyAsync(
+                        () -> push(repo, e.getKey(), e.getValue(), predicateType), executor))
+                .toList();
+        List<Descriptor> out = new ArrayList<>();
+        for (CompletableFuture<Descriptor> f : futures) {
+            try {
+                out.add(f.join());
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : e;
+            }
+        }
+        return out;
     }
 
     /**

@@ -15,6 +15,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 
 /**
  * Signs a manifest the way {@code cosign sign --key} does without a transparency log (sigstore/cosign
@@ -34,10 +37,21 @@ public final class Signer {
 
     private final RegistryClient client;
     private final SigningKey key;
+    private final Executor executor;
 
+    /** Signs on the calling thread. */
     public Signer(RegistryClient client, SigningKey key) {
+        this(client, key, Runnable::run);
+    }
+
+    /**
+     * @param executor runs the registry requests of several digests at once (reads, then blob uploads, then the tags):
+     *                 a registry's uploads cost tens of milliseconds each, and a release signs an index and every image
+     */
+    public Signer(RegistryClient client, SigningKey key, Executor executor) {
         this.client = client;
         this.key = key;
+        this.executor = executor;
     }
 
     /** The tag holding a digest's signatures: {@code sha256-<hex>.sig}. */
@@ -52,18 +66,58 @@ public final class Signer {
      */
     public record Signed(ImageReference signatures, Digest digest, int added, int layers) {}
 
+    /** What one digest needs: the layers its tag will hold, the payloads to upload, and the config for them. */
+    private record Plan(ImageReference at, Digest digest, List<Descriptor> layers, List<byte[]> payloads, int added) {}
+
     /**
      * @param repo       the repository the signed manifest is in (tag and digest ignored)
      * @param identities {@code docker-reference} values, one signature each
      * @throws dev.multiarch.registry.RegistryException when the registry refuses a blob or the tag (immutable tags)
      */
     public Signed sign(ImageReference repo, Digest digest, List<String> identities) {
-        if (identities.isEmpty()) {
-            throw new IllegalArgumentException("nothing to sign " + digest + " as");
+        return sign(repo, Map.of(digest, identities)).get(0);
+    }
+
+    /**
+     * Signs several digests of one repository: every {@code .sig} tag is read, then every new payload and config is
+     * uploaded, then every tag is written, each step for all digests at once on the executor.
+     *
+     * @return one result per digest, in the map's order
+     */
+    public List<Signed> sign(ImageReference repo, Map<Digest, List<String>> identities) {
+        List<Map.Entry<Digest, List<String>>> todo = new ArrayList<>(identities.entrySet());
+        for (Map.Entry<Digest, List<String>> e : todo) {
+            if (e.getValue().isEmpty()) {
+                throw new IllegalArgumentException("nothing to sign " + e.getKey() + " as");
+            }
         }
+        List<Plan> plans = all(todo, e -> plan(repo, e.getKey(), e.getValue()));
+        List<Runnable> uploads = new ArrayList<>();
+        for (Plan p : plans) {
+            if (p.added() > 0) {
+                p.payloads()
+                        .forEach(b -> uploads.add(() -> client.pushBlob(p.at(), MediaType.COSIGN_SIMPLE_SIGNING, b)));
+                uploads.add(() -> client.pushBlob(p.at(), MediaType.OCI_CONFIG, config(p.layers())));
+            }
+        }
+        all(uploads, u -> {
+            u.run();
+            return null;
+        });
+        all(plans.stream().filter(p -> p.added() > 0).toList(), p -> {
+            Descriptor config = configDescriptor(p.layers());
+            return client.putManifest(
+                    p.at(), ImageManifest.assemble(config, p.layers(), Map.of()), "the signatures of " + p.digest());
+        });
+        return plans.stream()
+                .map(p -> new Signed(p.at(), p.digest(), p.added(), p.layers().size()))
+                .toList();
+    }
+
+    private Plan plan(ImageReference repo, Digest digest, List<String> identities) {
         ImageReference at = repo.withTag(signatureTag(digest));
         List<Descriptor> layers = new ArrayList<>(existing(at));
-        int added = 0;
+        List<byte[]> payloads = new ArrayList<>();
         for (String identity : identities) {
             byte[] payload = new SimpleSigning(identity, digest, Map.of()).toBytes();
             Digest pd = Digest.sha256(payload);
@@ -71,20 +125,37 @@ public final class Signer {
                 continue;
             }
             String signature = Base64.getEncoder().encodeToString(key.sign(payload));
-            Descriptor blob = client.pushBlob(at, MediaType.COSIGN_SIMPLE_SIGNING, payload);
             layers.add(new Descriptor(
                     MediaType.COSIGN_SIMPLE_SIGNING,
-                    blob.digest(),
-                    blob.size(),
+                    pd,
+                    payload.length,
                     null,
                     Map.of(SIGNATURE_ANNOTATION, signature)));
-            added++;
+            payloads.add(payload);
         }
-        if (added > 0) {
-            Descriptor config = client.pushBlob(at, MediaType.OCI_CONFIG, config(layers));
-            client.putManifest(at, ImageManifest.assemble(config, layers, Map.of()), "the signatures of " + digest);
+        return new Plan(at, digest, List.copyOf(layers), payloads, payloads.size());
+    }
+
+    /** Runs {@code f} over {@code items} on the executor and waits for all; the first failure is thrown. */
+    private <T, R> List<R> all(List<T> items, java.util.function.Function<T, R> f) {
+        List<CompletableFuture<R>> futures = items.stream()
+                .map(i -> CompletableFuture.supplyAsync(() -> f.apply(i), executor))
+                .toList();
+        List<R> out = new ArrayList<>();
+        RuntimeException first = null;
+        for (CompletableFuture<R> fu : futures) {
+            try {
+                out.add(fu.join());
+            } catch (CompletionException e) {
+                if (first == null) {
+                    first = e.getCause() instanceof RuntimeException r ? r : e;
+                }
+            }
         }
-        return new Signed(at, digest, added, layers.size());
+        if (first != null) {
+            throw first;
+        }
+        return out;
     }
 
     private List<Descriptor> existing(ImageReference at) {
@@ -111,6 +182,11 @@ public final class Signer {
         } catch (IllegalArgumentException e) {
             return false;
         }
+    }
+
+    private static Descriptor configDescriptor(List<Descriptor> layers) {
+        byte[] c = config(layers);
+        return new Descriptor(MediaType.OCI_CONFIG, Digest.sha256(c), c.length, null, null);
     }
 
     /**
