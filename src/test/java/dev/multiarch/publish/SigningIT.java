@@ -274,6 +274,23 @@ class SigningIT {
     }
 
     @Test
+    void attestationManifest_isNeverVerifiedAsAPlatformImage() {
+        ImageReference repo = ImageReference.parse(registry.host() + "/attested");
+        Descriptor amd64 = image(client, repo, "linux/amd64");
+        byte[] statement = Provenance.builder("http://ci.example", amd64.digest(), "pkg:docker/x@1", amd64.platform())
+                .create()
+                .statement();
+        Descriptor att = new Attestations(client).push(repo, amd64.digest(), statement, Provenance.PREDICATE_TYPE);
+        assertTrue(att.isAttestation());
+        assertEquals(amd64.digest().toString(), att.attests());
+        Verifier.Failed f = assertThrows(Verifier.Failed.class, () -> new Verifier(client)
+                .verify(repo, att.digest(), Platform.parse("linux/amd64"), 1));
+        assertTrue(
+                f.getMessage().contains("is an attestation manifest (in-toto layers), not a platform image"),
+                f.getMessage());
+    }
+
+    @Test
     void registryRefusesTheSignature_noTagMoves() throws IOException {
         try (RegistryProxy proxy = new RegistryProxy(registry.host()).refuse("PUT", ".sig", 400, "TAG_INVALID");
                 RegistryClient viaProxy = RegistryClient.builder().create()) {
