@@ -21,7 +21,14 @@ public final class Main {
     private Main() {}
 
     static final List<Command> COMMANDS = List.of(
-            new PushFromSpec(), new PushFromArgs(), new Inspect(), new Build(), new Serve(), new Runner(), new Demo());
+            new PushFromSpec(),
+            new PushFromArgs(),
+            new Inspect(),
+            new Verify(),
+            new Build(),
+            new Serve(),
+            new Runner(),
+            new Demo());
 
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, false, StandardCharsets.UTF_8);

@@ -2,7 +2,9 @@ package dev.multiarch.cli;
 
 import dev.multiarch.config.PushSpec;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -53,6 +55,13 @@ final class PushFromArgs implements Command {
                         .hasArgs()
                         .argName("TAG,…")
                         .desc("More tags for the list, comma-separated.")
+                        .build())
+                .addOption(Option.builder()
+                        .longOpt("annotation")
+                        .hasArg()
+                        .argName("KEY=VALUE")
+                        .desc("An annotation for the index (OCI only); repeat for more, e.g."
+                                + " --annotation org.opencontainers.image.source=https://github.com/acme/app")
                         .build());
     }
 
@@ -66,6 +75,18 @@ final class PushFromArgs implements Command {
                 cl.getOptionValue("template"),
                 cl.getOptionValue("target"),
                 PushFlow.commaList(cl, "tags"));
+        Map<String, String> annotations = new LinkedHashMap<>();
+        String[] given = cl.getOptionValues("annotation");
+        for (String a : given == null ? new String[0] : given) {
+            int eq = a.indexOf('=');
+            if (eq <= 0) {
+                throw new UsageException("--annotation wants KEY=VALUE, got '" + a + "'");
+            }
+            annotations.put(a.substring(0, eq), a.substring(eq + 1));
+        }
+        if (!annotations.isEmpty()) {
+            spec = new PushSpec(spec.image(), spec.tags(), spec.sources(), annotations);
+        }
         return PushFlow.push(cl, spec, out, err);
     }
 }

@@ -6,6 +6,7 @@ import dev.multiarch.registry.IndexType;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One image a repository builds: where its Dockerfile and context are, for which platforms, how its tags are made.
@@ -14,6 +15,8 @@ import java.util.Map;
  * @param dockerfile  path from the repository root
  * @param context     directory from the repository root ({@code .} for the root)
  * @param timeouts    per-platform build timeouts (by {@link Platform#shortForm()}); {@code timeout} for the rest
+ * @param annotations {@code annotations:}, validated by {@link Annotations}; multiarch adds those from git
+ * @param attestations what to attach to each platform image ({@code attestations:}); empty by default
  */
 public record ImageBuild(
         ImageReference image,
@@ -25,7 +28,9 @@ public record ImageBuild(
         List<TagRule> tagRules,
         boolean perArchTags,
         Duration timeout,
-        Map<String, Duration> timeouts) {
+        Map<String, Duration> timeouts,
+        Map<String, String> annotations,
+        Set<Attestation> attestations) {
 
     public Duration timeoutFor(Platform p) {
         return timeouts.getOrDefault(p.shortForm(), timeout);

@@ -36,7 +36,9 @@ public record RepoConfig(List<ImageBuild> images) {
             "tags",
             "per-arch-tags",
             "timeout",
-            "timeouts");
+            "timeouts",
+            "annotations",
+            "attestations");
     private static final Set<String> TOP_KEYS;
 
     static {
@@ -149,6 +151,12 @@ public record RepoConfig(List<ImageBuild> images) {
                 throw f.error(p, ex.getMessage());
             }
         }
+        Set<Attestation> attestations = attestations(f, Fields.join(at, "attestations"));
+        if (!attestations.isEmpty() && format == IndexType.DOCKER) {
+            throw f.error(
+                    Fields.join(at, "attestations"),
+                    "a Docker manifest list cannot carry attestation manifests; use format: oci or auto");
+        }
         return new ImageBuild(
                 image,
                 List.copyOf(platforms),
@@ -159,7 +167,32 @@ public record RepoConfig(List<ImageBuild> images) {
                 tagRules(f, Fields.join(at, "tags")),
                 f.bool(Fields.join(at, "per-arch-tags"), false),
                 timeout,
-                timeouts);
+                timeouts,
+                java.util.Collections.unmodifiableMap(Annotations.read(f, Fields.join(at, "annotations"))),
+                attestations);
+    }
+
+    private static Set<Attestation> attestations(Fields f, String at) {
+        List<String> words = f.strings(at);
+        Set<Attestation> out = java.util.EnumSet.noneOf(Attestation.class);
+        for (int i = 0; i < words.size(); i++) {
+            String w = words.get(i);
+            java.util.Optional<Attestation> a = Attestation.of(w);
+            if (a.isEmpty()) {
+                throw f.error(
+                        at + "[" + i + "]",
+                        "unknown attestation '" + w + "'; known: "
+                                + String.join(
+                                        ", ",
+                                        java.util.Arrays.stream(Attestation.values())
+                                                .map(Attestation::word)
+                                                .toList()));
+            }
+            if (!out.add(a.get())) {
+                throw f.error(at + "[" + i + "]", w + " is listed twice");
+            }
+        }
+        return java.util.Collections.unmodifiableSet(out);
     }
 
     /**

@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
  * @param logLimit            bytes of log kept per job attempt (the tail is kept, the cut is marked)
  * @param allowLocalSources   {@code store.allow-local-sources}: builds may name a local repository (a path or
  *                            {@code file://}) as clone URL; off by default, on in personal mode
+ * @param signing             {@code signing:}: the key every published index and image is signed with; empty: unsigned
  */
 public record ServiceConfig(
         String host,
@@ -40,9 +41,12 @@ public record ServiceConfig(
         long logLimit,
         Path sourceCache,
         Optional<GitHubSection> github,
-        boolean allowLocalSources) {
+        boolean allowLocalSources,
+        Optional<Signing> signing) {
 
-    private static final Set<String> TOP = Set.of("server", "store", "runners", "registries", "repositories", "github");
+    private static final Set<String> TOP =
+            Set.of("server", "store", "runners", "registries", "repositories", "github", "signing");
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     /** A GitHub owner or repository name: letters, digits, '-', '_', '.'; '*' matches within the segment. */
     private static final Pattern REPO_PATTERN = Pattern.compile("[A-Za-z0-9_.*-]+/[A-Za-z0-9_.*-]+");
     /** An image repository pattern: host[:port]/path, lowercase path segments, '*' for one or more segments. */
@@ -74,6 +78,24 @@ public record ServiceConfig(
      * @param registry the {@code registries:} entry (by name) whose credentials these builds use; null: by host
      */
     public record RepositoryRule(String match, List<String> images, String registry) {}
+
+    /**
+     * {@code signing:}: a cosign key pair's private key (cosign's encrypted format, or PKCS#8) and where its password
+     * comes from. The key itself is read when the coordinator starts.
+     *
+     * @param passwordEnv the environment variable holding the password; null when the key is not encrypted
+     * @param password    that variable's value when the file was read (empty when none); never printed
+     */
+    public record Signing(Path keyFile, String passwordEnv, String password) {
+        public char[] passwordChars() {
+            return password == null ? new char[0] : password.toCharArray();
+        }
+
+        @Override
+        public String toString() {
+            return "Signing[" + keyFile + (passwordEnv == null ? "" : ", password from $" + passwordEnv) + "]";
+        }
+    }
 
     /** The GitHub section, read raw here and interpreted by the GitHub integration. */
     public record GitHubSection(Map<String, String> values) {
@@ -145,7 +167,36 @@ public record ServiceConfig(
                 .sourceCache(cache)
                 .github(github)
                 .allowLocalSources(f.bool("store.allow-local-sources", false))
+                .signing(signing(f, env, baseDir))
                 .build();
+    }
+
+    private static Optional<Signing> signing(Fields f, Map<String, String> env, Path baseDir) {
+        if (!f.has("signing")) {
+            return Optional.empty();
+        }
+        f.onlyKeys("signing", Set.of("key-file", "password-env"));
+        String file = f.required("signing.key-file");
+        String var = f.string("signing.password-env", null);
+        String password = "";
+        if (var != null) {
+            if (!ENV_NAME.matcher(var).matches()) {
+                throw f.error(
+                        "signing.password-env",
+                        "expected the name of an environment variable (e.g. COSIGN_PASSWORD), not its value");
+            }
+            password = env.get(var);
+            if (password == null) {
+                throw f.error(
+                        "signing.password-env",
+                        "environment variable " + var + " is not set; it holds the signing key's password");
+            }
+        }
+        return Optional.of(new Signing(
+                baseDir.resolve(file.replaceFirst("^~", System.getProperty("user.home")))
+                        .normalize(),
+                var,
+                password));
     }
 
     private static List<Registry> registries(Fields f, Path baseDir) {
@@ -227,7 +278,8 @@ public record ServiceConfig(
     public String toString() {
         return "ServiceConfig[" + host + ":" + port + ", " + publicUrl + ", data " + dataDir + ", registries "
                 + registries + ", " + repositories.size() + " repositories rule(s), runner secret <redacted>"
-                + (adminToken == null ? ", no admin token" : ", admin token <redacted>") + "]";
+                + (adminToken == null ? ", no admin token" : ", admin token <redacted>")
+                + signing.map(x -> ", " + x).orElse("") + "]";
     }
 
     /** Required: where data lives and the runner registration secret; everything else has the documented default. */
@@ -248,6 +300,7 @@ public record ServiceConfig(
         private Path sourceCache;
         private Optional<GitHubSection> github = Optional.empty();
         private boolean allowLocalSources;
+        private Optional<Signing> signing = Optional.empty();
 
         private Builder(Path dataDir, String runnerSecret) {
             this.dataDir = dataDir;
@@ -326,6 +379,11 @@ public record ServiceConfig(
             return this;
         }
 
+        public Builder signing(Optional<Signing> s) {
+            this.signing = s;
+            return this;
+        }
+
         public ServiceConfig build() {
             return new ServiceConfig(
                     host,
@@ -343,7 +401,8 @@ public record ServiceConfig(
                     logLimit,
                     sourceCache == null ? dataDir.resolve("sources") : sourceCache,
                     github,
-                    allowLocalSources || personal);
+                    allowLocalSources || personal,
+                    signing);
         }
     }
 }

@@ -65,6 +65,9 @@ public final class Protocol {
      * @param heartbeatSeconds how often to send a heartbeat; the lease lasts about three of them
      * @param untrusted  the source is untrusted (a fork's pull request): only a runner with {@code untrusted-jobs}
      *                   gets it, with no {@code push} and no {@code sourceAuth}, and builds it in a fresh storage
+     * @param annotations {@code org.opencontainers.image.*} and the repository's own annotations, to write as labels
+     *                   and (OCI format) manifest annotations; the runner adds {@code created} (the commit's time).
+     *                   Empty from a coordinator that predates them
      */
     public record Assignment(
             long jobId,
@@ -82,7 +85,12 @@ public final class Protocol {
             String sourceAuth,
             long timeoutSeconds,
             long heartbeatSeconds,
-            boolean untrusted) {
+            boolean untrusted,
+            Map<String, String> annotations) {
+        public Assignment {
+            annotations = annotations == null ? Map.of() : annotations;
+        }
+
         @Override
         public String toString() {
             return "Assignment[job " + jobId + " attempt " + attempt + " " + platform + " " + image + ", push "

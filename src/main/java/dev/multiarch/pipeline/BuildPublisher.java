@@ -3,21 +3,33 @@ package dev.multiarch.pipeline;
 import dev.multiarch.config.SemVer;
 import dev.multiarch.config.TagRule;
 import dev.multiarch.platform.Platform;
+import dev.multiarch.publish.Attestations;
 import dev.multiarch.publish.Entry;
 import dev.multiarch.publish.IndexPublisher;
+import dev.multiarch.publish.Provenance;
+import dev.multiarch.publish.PublishException;
+import dev.multiarch.publish.Signer;
+import dev.multiarch.publish.SigningKey;
 import dev.multiarch.publish.Verifier;
 import dev.multiarch.registry.Descriptor;
+import dev.multiarch.registry.Digest;
 import dev.multiarch.registry.ImageReference;
 import dev.multiarch.registry.IndexType;
 import dev.multiarch.registry.Manifest;
 import dev.multiarch.registry.RegistryClient;
 import dev.multiarch.store.BuildRecord;
+import dev.multiarch.store.JobRecord;
+import dev.multiarch.store.RunnerRecord;
 import dev.multiarch.store.Store;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.logging.Logger;
 
 /**
  * Publishes a verified build: decides which of its planned tags it may take, puts the index on them, and records
@@ -31,57 +43,232 @@ import java.util.concurrent.ConcurrentHashMap;
  * One image is published by one thread at a time, so the check and the PUT cannot interleave with another build's.
  */
 public final class BuildPublisher {
+    private static final Logger LOG = Logger.getLogger(BuildPublisher.class.getName());
+    /** Registry requests of one publish that can run at once (signatures of several digests, attestations). */
+    private static final int IO_THREADS = 8;
+
     private final Store store;
+    private final Optional<SigningKey> key;
+    private final String builderId;
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    private final ExecutorService io = Executors.newFixedThreadPool(IO_THREADS, r -> {
+        Thread t = new Thread(r, "publish-io");
+        t.setDaemon(true);
+        return t;
+    });
 
     public BuildPublisher(Store store) {
-        this.store = store;
+        this(store, Optional.empty(), null);
     }
 
-    /** What was published: the index digest and the tags taken; {@code skipped} says why others were not. */
-    public record Outcome(String indexDigest, List<String> tags, List<String> skipped) {}
+    /**
+     * @param key       signs every index and platform image published (cosign's format); empty: unsigned
+     * @param builderId the coordinator's public URL: provenance's {@code builder.id}
+     */
+    public BuildPublisher(Store store, Optional<SigningKey> key, String builderId) {
+        this.store = store;
+        this.key = key;
+        this.builderId = builderId;
+    }
 
-    public Outcome publish(RegistryClient client, BuildRecord build, List<Verifier.Verified> children) {
+    /** Stops the threads that run a publish's registry requests. */
+    public void close() {
+        io.shutdownNow();
+    }
+
+    /**
+     * What was published: the index digest and the tags taken; {@code skipped} says why others were not;
+     * {@code signed} the digests signed (index first), {@code attestations} the attestation manifests added.
+     */
+    public record Outcome(
+            String indexDigest,
+            List<String> tags,
+            List<String> skipped,
+            List<String> signed,
+            List<String> attestations) {}
+
+    /**
+     * @param children the verified platform images
+     * @param jobs     the build's jobs (for provenance: runner, times); matched to children by digest
+     */
+    public Outcome publish(
+            RegistryClient client, BuildRecord build, List<Verifier.Verified> children, List<JobRecord> jobs) {
         ImageReference image = ImageReference.parse(build.image());
         BuildSpec spec = BuildSpec.fromJson(build.spec());
         synchronized (locks.computeIfAbsent(build.image(), k -> new Object())) {
             TagDecision decision = decide(build);
             List<String> take = decision.take();
             List<String> skipped = decision.skipped();
+            if (take.isEmpty()) {
+                return new Outcome(null, List.of(), skipped, List.of(), List.of());
+            }
             List<Entry> entries = new ArrayList<>();
             for (Verifier.Verified v : children) {
                 entries.add(new Entry(v.descriptor(), v.descriptor().platform().shortForm(), true));
             }
-            if (take.isEmpty()) {
-                return new Outcome(null, List.of(), skipped);
+            List<String> attestations = new ArrayList<>();
+            if (spec.provenance()) {
+                Map<Digest, byte[]> statements = new LinkedHashMap<>();
+                for (Verifier.Verified v : children) {
+                    statements.put(
+                            v.descriptor().digest(),
+                            provenance(build, spec, image, take.get(0), v, jobs).statement());
+                }
+                for (Descriptor d : new Attestations(client, io).push(image, statements, Provenance.PREDICATE_TYPE)) {
+                    entries.add(new Entry(d, "provenance of " + d.attests(), true));
+                    attestations.add(d.digest().toString());
+                }
             }
+            IndexType type = IndexType.parse(spec.format());
+            Map<String, String> annotations = type == IndexType.DOCKER
+                    ? Map.of()
+                    : BuildAnnotations.forIndex(
+                            build,
+                            spec,
+                            children.stream()
+                                    .map(Verifier.Verified::annotations)
+                                    .toList());
+            List<String> signed = new ArrayList<>();
+            IndexPublisher.BeforeTags signing = key.map(
+                            k -> (IndexPublisher.BeforeTags) (target, index, kids, tags) -> signed.addAll(sign(
+                                    new Signer(client, k, io),
+                                    image,
+                                    index,
+                                    children,
+                                    tags,
+                                    perArchTags(build, spec, take))))
+                    .orElse(null);
             IndexPublisher.Result r = new IndexPublisher(client)
                     .publish(
                             image.withTag(take.get(0)),
                             take.subList(1, take.size()),
                             entries,
-                            IndexType.parse(spec.format()),
-                            Map.of(),
-                            false);
+                            type,
+                            annotations,
+                            false,
+                            signing);
             if (spec.perArchTags()) {
                 for (Verifier.Verified v : children) {
                     Descriptor d = v.descriptor();
                     Manifest m = client.getManifest(image.withDigest(d.digest()));
-                    for (TagRule.PlannedTag t : BuildSpec.tagsFromJson(build.tags())) {
-                        if (!t.floating() && take.contains(t.tag())) {
-                            client.putManifest(
-                                    image.withTag(t.tag() + "-" + archSuffix(d.platform())),
-                                    m,
-                                    "the " + d.platform().shortForm() + " image");
-                        }
+                    for (String base : perArchTags(build, spec, take)) {
+                        client.putManifest(
+                                image.withTag(base + "-" + archSuffix(d.platform())),
+                                m,
+                                "the " + d.platform().shortForm() + " image");
                     }
                 }
             }
             for (String tag : take) {
                 store.setTagOwner(build.image(), tag, build.id(), build.version());
             }
-            return new Outcome(r.digest().toString(), take, skipped);
+            return new Outcome(r.digest().toString(), take, skipped, signed, attestations);
         }
+    }
+
+    /** {@code TAG-ARCH} for every fixed (not floating) tag taken and every platform, when per-arch tags are on. */
+    private static List<String> perArchTags(BuildRecord build, BuildSpec spec, List<String> take) {
+        if (!spec.perArchTags()) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (TagRule.PlannedTag t : BuildSpec.tagsFromJson(build.tags())) {
+            if (!t.floating() && take.contains(t.tag())) {
+                out.add(t.tag());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Signs the index (already in the registry by digest) and every platform image, before any tag moves: the index as
+     * {@code repo:tag} for each tag, each image as the same plus its per-arch tags. podman checks the signature of the
+     * platform image it pulls, not only the index's (podman#21209), hence the images too.
+     *
+     * @throws PublishException when a signature cannot be stored; the message says no tag moved
+     */
+    private static List<String> sign(
+            Signer signer,
+            ImageReference image,
+            Manifest index,
+            List<Verifier.Verified> children,
+            List<String> tags,
+            List<String> perArchBases) {
+        List<String> ids = tags.stream().map(t -> image.withTag(t).toString()).toList();
+        Map<Digest, List<String>> identities = new LinkedHashMap<>();
+        identities.put(index.digest(), ids);
+        for (Verifier.Verified v : children) {
+            List<String> childIds = new ArrayList<>(ids);
+            for (String base : perArchBases) {
+                childIds.add(
+                        image.withTag(base + "-" + archSuffix(v.descriptor().platform()))
+                                .toString());
+            }
+            identities.put(v.descriptor().digest(), childIds);
+        }
+        List<Signer.Signed> done;
+        try {
+            done = signer.sign(image, identities);
+        } catch (RuntimeException e) {
+            throw new PublishException(
+                    "signing failed, no tag was moved: " + e.getMessage() + " (the index " + index.digest() + " is in "
+                            + image.registry() + "/" + image.repository() + " by digest only)",
+                    e);
+        }
+        int added = done.stream().mapToInt(Signer.Signed::added).sum();
+        LOG.info(() -> "signed " + index.digest() + " and " + children.size() + " image(s) in " + image.registry() + "/"
+                + image.repository() + " as " + tags + " (" + added + " signature(s) added)");
+        return done.stream().map(x -> x.digest().toString()).toList();
+    }
+
+    private Provenance provenance(
+            BuildRecord build,
+            BuildSpec spec,
+            ImageReference image,
+            String firstTag,
+            Verifier.Verified v,
+            List<JobRecord> jobs) {
+        Optional<JobRecord> job = jobs.stream()
+                .filter(j -> v.descriptor().digest().toString().equals(j.digest()))
+                .findFirst();
+        Platform platform =
+                job.map(j -> Platform.parse(j.platform())).orElse(v.descriptor().platform());
+        Provenance.Builder p = Provenance.builder(
+                        builderId,
+                        v.descriptor().digest(),
+                        "pkg:docker/" + image.registry() + "/" + image.repository() + "@" + firstTag,
+                        platform)
+                .withSource(BuildAnnotations.repositoryUri(build.cloneUrl()), build.ref(), build.commit())
+                .withDockerfile(spec.dockerfile(), spec.context())
+                .withBuildArgs(spec.buildArgs())
+                .withFormat(spec.format().equals("docker") ? "docker" : "oci")
+                .withVersion(BuildPublisher.class.getPackage().getImplementationVersion());
+        if (builderId != null) {
+            p.withInvocation(
+                    builderId + "/builds/" + build.id(),
+                    job.map(JobRecord::startedAt).orElse(null),
+                    job.map(JobRecord::finishedAt).orElse(null));
+        }
+        job.ifPresent(j -> {
+            Optional<RunnerRecord> runner = store.runners().stream()
+                    .filter(r -> r.id().equals(j.runnerId()))
+                    .findFirst();
+            p.withRunner(
+                    j.runnerId(),
+                    runner.map(RunnerRecord::name).orElse(null),
+                    runner.map(r -> emulation(r, platform)).orElse(null));
+        });
+        return p.create();
+    }
+
+    /** {@code native} when the runner registered the platform as native, else {@code qemu} (the dispatcher's rule). */
+    static String emulation(RunnerRecord r, Platform p) {
+        for (String n : r.nativePlatforms().split(",")) {
+            if (!n.isBlank() && Platform.parse(n.trim()).matches(p)) {
+                return "native";
+            }
+        }
+        return "qemu";
     }
 
     /** Which planned tags a build may take now, and why it may not take the others. */

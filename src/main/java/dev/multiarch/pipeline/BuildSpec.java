@@ -3,6 +3,7 @@ package dev.multiarch.pipeline;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.multiarch.base.Json;
+import dev.multiarch.config.Attestation;
 import dev.multiarch.config.ImageBuild;
 import dev.multiarch.config.TagRule;
 import java.util.List;
@@ -10,14 +11,34 @@ import java.util.Map;
 
 /**
  * What a build needs from {@code .multiarch.yaml} after planning, stored with the build as JSON so that a restarted
- * coordinator does not read the file again.
+ * coordinator does not read the file again. Builds stored before a field existed read it as empty or false.
+ *
+ * @param annotations the repository's {@code annotations:} (those from git are added when the build runs)
+ * @param provenance  {@code attestations: [provenance]}
  */
 public record BuildSpec(
-        String dockerfile, String context, Map<String, String> buildArgs, String format, boolean perArchTags) {
+        String dockerfile,
+        String context,
+        Map<String, String> buildArgs,
+        String format,
+        boolean perArchTags,
+        Map<String, String> annotations,
+        boolean provenance) {
+
+    public BuildSpec {
+        buildArgs = buildArgs == null ? Map.of() : buildArgs;
+        annotations = annotations == null ? Map.of() : annotations;
+    }
 
     static BuildSpec of(ImageBuild b) {
         return new BuildSpec(
-                b.dockerfile(), b.context(), b.buildArgs(), b.format().name().toLowerCase(), b.perArchTags());
+                b.dockerfile(),
+                b.context(),
+                b.buildArgs(),
+                b.format().name().toLowerCase(),
+                b.perArchTags(),
+                b.annotations(),
+                b.attestations().contains(Attestation.PROVENANCE));
     }
 
     public String toJson() {

@@ -8,6 +8,8 @@ import dev.multiarch.config.ServiceConfig;
 import dev.multiarch.dispatch.Dispatcher;
 import dev.multiarch.dispatch.Protocol;
 import dev.multiarch.platform.Platform;
+import dev.multiarch.publish.PublishException;
+import dev.multiarch.publish.SigningKey;
 import dev.multiarch.publish.Verifier;
 import dev.multiarch.registry.Credentials;
 import dev.multiarch.registry.Digest;
@@ -79,7 +81,8 @@ public final class Coordinator {
         this.sources = sources;
         this.registries = new Registries(config);
         this.workers = workers;
-        this.publisher = new BuildPublisher(store);
+        this.publisher = new BuildPublisher(
+                store, config.signing().map(s -> SigningKey.load(s.keyFile(), s.passwordChars())), config.publicUrl());
         this.policy = AccessPolicy.of(config);
         this.queries = new BuildQueries(store);
         dispatcher.onClaimed(job -> {
@@ -87,8 +90,9 @@ public final class Coordinator {
         });
     }
 
-    /** Closes the registry clients this coordinator opened. */
+    /** Closes the registry clients this coordinator opened, and the publisher's threads. */
     public void close() {
+        publisher.close();
         registries.close();
     }
 
@@ -246,7 +250,8 @@ public final class Coordinator {
                 auth,
                 job.timeoutSeconds(),
                 heartbeat,
-                b.untrusted());
+                b.untrusted(),
+                BuildAnnotations.forBuild(b, spec));
     }
 
     public Protocol.HeartbeatReply heartbeat(long jobId, String runnerId, int attempt) {
@@ -369,7 +374,8 @@ public final class Coordinator {
             if (b.state() != BuildState.PUBLISHING) {
                 return;
             }
-            BuildPublisher.Outcome o = publisher.publish(registries.client(policy.ruleFor(b.repo())), b, verified);
+            BuildPublisher.Outcome o =
+                    publisher.publish(registries.client(policy.ruleFor(b.repo())), b, verified, jobs);
             String json = Json.MAPPER.writeValueAsString(o);
             store.markPublished(buildId, o.indexDigest(), json);
             LOG.info(() -> "build " + buildId + " published " + o.indexDigest() + " as " + o.tags()
@@ -378,6 +384,9 @@ public final class Coordinator {
         } catch (RegistryException e) {
             LOG.warning(() -> "build " + buildId + ": publishing failed: " + e.getMessage());
             failPublishing(buildId, "publishing failed: " + e.getMessage());
+        } catch (PublishException e) {
+            LOG.warning(() -> "build " + buildId + ": " + e.getMessage());
+            failPublishing(buildId, e.getMessage());
         } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
             LOG.log(Level.WARNING, "build " + buildId + " could not be finished", e);
             failPublishing(buildId, "could not be finished: " + e.getMessage());

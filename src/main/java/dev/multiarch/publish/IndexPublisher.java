@@ -39,6 +39,15 @@ public final class IndexPublisher {
             Manifest index) {}
 
     /**
+     * A step between the index being in the registry (by digest) and any tag pointing at it: signing. If it throws, no
+     * tag moves; the index stays behind untagged, as any manifest pushed by digest may.
+     */
+    @FunctionalInterface
+    public interface BeforeTags {
+        void run(ImageReference target, Manifest index, List<Descriptor> children, List<String> tags);
+    }
+
+    /**
      * @param target      repository and first tag ({@code latest} when none)
      * @param extraTags   further tags in the same repository
      * @param entries     children, platforms already verified, each meant to be in the target repository
@@ -51,6 +60,21 @@ public final class IndexPublisher {
             IndexType type,
             Map<String, String> annotations,
             boolean append) {
+        return publish(target, extraTags, entries, type, annotations, append, null);
+    }
+
+    /**
+     * As above; with {@code beforeTags}, the index is first PUT by digest, then {@code beforeTags} runs, then the tags
+     * are PUT.
+     */
+    public Result publish(
+            ImageReference target,
+            List<String> extraTags,
+            List<Entry> entries,
+            IndexType type,
+            Map<String, String> annotations,
+            boolean append,
+            BeforeTags beforeTags) {
         if (target.digest() != null) {
             throw new PublishException("the target " + target + " names a digest; give a tag to publish to");
         }
@@ -71,6 +95,10 @@ public final class IndexPublisher {
         Set<String> tags = new LinkedHashSet<>();
         tags.add(target.tag() == null ? "latest" : target.tag());
         tags.addAll(extraTags);
+        if (beforeTags != null) {
+            client.putManifest(target.withDigest(index.digest()), index, "the index");
+            beforeTags.run(target, index, List.copyOf(children), List.copyOf(tags));
+        }
         for (String tag : tags) {
             ImageReference ref;
             try {

@@ -2,12 +2,15 @@ package dev.multiarch.publish;
 
 import dev.multiarch.platform.Platform;
 import dev.multiarch.registry.Descriptor;
+import dev.multiarch.registry.ImageManifest;
 import dev.multiarch.registry.ImageReference;
 import dev.multiarch.registry.Manifest;
+import dev.multiarch.registry.MediaType;
 import dev.multiarch.registry.RegistryClient;
 import dev.multiarch.registry.RegistryException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Checks that an image a runner reported really is the platform it was built for, from the registry alone:
@@ -25,8 +28,27 @@ public final class Verifier {
         this.client = client;
     }
 
-    /** A verified image: its descriptor with the platform as its config states it, and how many ELF files were read. */
-    public record Verified(Descriptor descriptor, int elfFiles) {}
+    /**
+     * A verified image: its descriptor with the platform as its config states it, how many ELF files were read, and
+     * the manifest's own annotations (what the runner's build wrote: {@code org.opencontainers.image.created}…).
+     */
+    public record Verified(Descriptor descriptor, int elfFiles, Map<String, String> annotations) {
+        public Verified {
+            annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
+        }
+    }
+
+    /**
+     * The entries of an index that are platform images: attestation manifests ({@code unknown/unknown}, buildx's
+     * {@code attestation-manifest}) describe an image and have no platform of their own, so they are neither verified
+     * as a platform nor signed.
+     */
+    public static List<Descriptor> imageEntries(List<Descriptor> entries) {
+        return entries.stream()
+                .filter(d -> !d.isAttestation()
+                        && (d.platform() == null || !d.platform().isUnknown()))
+                .toList();
+    }
 
     /** Why a platform failed, in one line. */
     public static final class Failed extends Exception {
@@ -50,6 +72,10 @@ public final class Verifier {
         if (!m.isImage()) {
             throw new Failed(asked.shortForm() + ": the reported image " + digest + " is a " + m.mediaType()
                     + ", not an image manifest");
+        }
+        if (m.layers().stream().anyMatch(l -> MediaType.same(l.mediaType(), MediaType.IN_TOTO))) {
+            throw new Failed(asked.shortForm() + ": the reported image " + digest
+                    + " is an attestation manifest (in-toto layers), not a platform image");
         }
         Platform config = client.configPlatform(at, m);
         Platform c = config.normalize();
@@ -88,6 +114,6 @@ public final class Verifier {
                         config.osFeatures(),
                         config.features())
                 : config;
-        return new Verified(m.descriptor().withPlatform(written), elf);
+        return new Verified(m.descriptor().withPlatform(written), elf, ImageManifest.annotations(m));
     }
 }

@@ -78,8 +78,10 @@ public record Descriptor(
             n.set("platform", platformToJson(platform));
         }
         if (!annotations.isEmpty()) {
+            // Sorted: the map's own order changes from one JVM to the next, and a resumed publish must PUT the same
+            // bytes as the first attempt.
             ObjectNode a = n.putObject("annotations");
-            annotations.forEach(a::put);
+            new java.util.TreeMap<>(annotations).forEach(a::put);
         }
         return n;
     }

@@ -15,6 +15,12 @@ public final class MediaType {
     public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
     public static final String DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
     public static final String OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
+    /** OCI 1.1's empty descriptor ({@code {}}): the config of artifacts that have none. */
+    public static final String OCI_EMPTY = "application/vnd.oci.empty.v1+json";
+    /** cosign's "simple signing" payload, one per layer of a {@code sha256-<hex>.sig} manifest. */
+    public static final String COSIGN_SIMPLE_SIGNING = "application/vnd.dev.cosign.simplesigning.v1+json";
+    /** An in-toto Statement, unsigned (buildkit's attestation layers). */
+    public static final String IN_TOTO = "application/vnd.in-toto+json";
     /** Docker schema 1: still served by old registries; we read nothing from it and never write it. */
     public static final String DOCKER_SCHEMA1_SIGNED = "application/vnd.docker.distribution.manifest.v1+prettyjws";
 

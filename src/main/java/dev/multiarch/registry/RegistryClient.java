@@ -149,6 +149,26 @@ public final class RegistryClient implements AutoCloseable {
     }
 
     /**
+     * Uploads a small blob held in memory (a signature payload, an attestation, a config) unless the repository has
+     * it, and returns its descriptor. The body is bytes, so a retry may send it again.
+     */
+    public Descriptor pushBlob(ImageReference repo, String mediaType, byte[] bytes) {
+        Digest digest = Digest.sha256(bytes);
+        Descriptor d = new Descriptor(mediaType, digest, bytes.length, null, null);
+        if (blobExists(repo, digest)) {
+            return d;
+        }
+        Optional<UploadSession> upload = caller.call(repo.registry(), new BlobMountOperation(repo, repo, digest));
+        if (upload.isEmpty()) {
+            return d;
+        }
+        okhttp3.RequestBody body = okhttp3.RequestBody.create(bytes, okhttp3.MediaType.get("application/octet-stream"));
+        caller.call(
+                repo.registry(), new BlobPutOperation(repo, digest, upload.get().location(), body));
+        return d;
+    }
+
+    /**
      * Copies a manifest and everything it references from one repository to another (same or other registry):
      * blobs first, children of an index before the index, and the manifest itself last, by digest, so that nothing
      * in the target points at something missing.

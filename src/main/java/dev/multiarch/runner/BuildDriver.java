@@ -3,6 +3,7 @@ package dev.multiarch.runner;
 import dev.multiarch.dispatch.Protocol;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -18,8 +19,16 @@ interface BuildDriver {
      * @param context    the build context's real path, inside {@code checkout}
      * @param authFile   a Docker config JSON with the job's registry credentials (or none): the only credentials
      *                   the build may pull with; 0600, deleted after the build
+     * @param annotations written as labels, and as manifest annotations in the OCI format: the assignment's, with
+     *                   {@code org.opencontainers.image.created} from the commit
      */
-    record Input(Protocol.Assignment job, Path checkout, Path dockerfile, Path context, Path authFile) {}
+    record Input(
+            Protocol.Assignment job,
+            Path checkout,
+            Path dockerfile,
+            Path context,
+            Path authFile,
+            Map<String, String> annotations) {}
 
     /** What was built: the layout, and how many layers the build added on top of its base image. */
     record Built(Path layout, int addedLayers) {}

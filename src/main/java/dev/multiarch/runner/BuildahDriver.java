@@ -86,6 +86,14 @@ final class BuildahDriver implements BuildDriver {
             bud.add("--build-arg");
             bud.add(a.getKey() + "=" + a.getValue());
         }
+        for (Map.Entry<String, String> a : in.annotations().entrySet()) {
+            bud.add("--label");
+            bud.add(a.getKey() + "=" + a.getValue());
+            if (!job.format().equals("docker")) {
+                bud.add("--annotation");
+                bud.add(a.getKey() + "=" + a.getValue());
+            }
+        }
         bud.add(in.context().toString());
         try {
             Exec.run("build", bud, env, in.checkout(), log, deadline, stop);

@@ -46,6 +46,14 @@ final class BuildxDriver implements BuildDriver {
             cmd.add("--build-arg");
             cmd.add(a.getKey() + "=" + a.getValue());
         }
+        for (Map.Entry<String, String> a : in.annotations().entrySet()) {
+            cmd.add("--label");
+            cmd.add(a.getKey() + "=" + a.getValue());
+            if (!job.format().equals("docker")) {
+                cmd.add("--annotation");
+                cmd.add("manifest:" + a.getKey() + "=" + a.getValue());
+            }
+        }
         cmd.add(in.context().toString());
         Exec.run("build", cmd, Map.of(), in.checkout(), log, deadline, stop);
         try {

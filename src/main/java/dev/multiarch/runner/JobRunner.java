@@ -1,5 +1,6 @@
 package dev.multiarch.runner;
 
+import dev.multiarch.config.Annotations;
 import dev.multiarch.config.Redaction;
 import dev.multiarch.dispatch.Protocol;
 import dev.multiarch.platform.Platform;
@@ -17,6 +18,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -184,12 +187,19 @@ final class JobRunner {
             throw new Exec.StepFailed("checkout: " + e.getMessage());
         }
         Checkout.Resolved tree = Checkout.resolve(source, job.dockerfile(), job.context());
+        Map<String, String> annotations = new TreeMap<>(job.annotations());
+        try {
+            // The commit's time, not the build's: rebuilding a commit gives the same value (metadata-action's created).
+            annotations.put(Annotations.CREATED, Git.commitTime(tree.root()).toString());
+        } catch (Git.GitException e) {
+            log.accept("no creation time for the image: " + e.getMessage());
+        }
         BuildDriver.Built built;
         Path auth = null;
         try {
             auth = AuthFile.write(dir, job.push());
             built = driver.build(
-                    new BuildDriver.Input(job, tree.root(), tree.dockerfile(), tree.context(), auth),
+                    new BuildDriver.Input(job, tree.root(), tree.dockerfile(), tree.context(), auth, annotations),
                     dir,
                     log,
                     deadline,

@@ -22,7 +22,7 @@ class MainTest {
         assertEquals(2, r.exit());
         assertEquals(
                 "multiarch: error: unknown command 'pusj'; commands: push from-spec, push from-args, inspect, "
-                        + "build, serve, runner, demo (see multiarch --help)",
+                        + "verify, build, serve, runner, demo (see multiarch --help)",
                 r.err().strip());
     }
 

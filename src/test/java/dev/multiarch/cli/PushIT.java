@@ -243,6 +243,47 @@ class PushIT {
     }
 
     @Test
+    void fromArgs_annotation_givesOciIndexWithThem_andBadOnesAreUsageErrors() {
+        Platform amd64 = Platform.parse("linux/amd64");
+        TestImages.push(amd64, host + "/annotated:amd64", Format.DOCKER);
+        CliRun.Result r = CliRun.run(
+                "push",
+                "from-args",
+                "--platforms",
+                "linux/amd64",
+                "--template",
+                host + "/annotated:ARCH",
+                "--target",
+                host + "/annotated:1.0.0",
+                "--annotation",
+                "org.opencontainers.image.source=https://github.com/acme/app",
+                "--annotation",
+                "org.opencontainers.image.description=a=b c");
+        assertEquals(0, r.exit(), r.toString());
+        JsonNode raw = Skopeo.parse(Skopeo.raw(host + "/annotated:1.0.0", null));
+        assertEquals(MediaType.OCI_INDEX, raw.get("mediaType").asText(), "annotations need an OCI index");
+        assertEquals(
+                "https://github.com/acme/app",
+                raw.at("/annotations/org.opencontainers.image.source").asText());
+        assertEquals(
+                "a=b c",
+                raw.at("/annotations/org.opencontainers.image.description").asText());
+        CliRun.Result bad = CliRun.run(
+                "push",
+                "from-args",
+                "--platforms",
+                "linux/amd64",
+                "--template",
+                host + "/annotated:ARCH",
+                "--target",
+                host + "/annotated:2.0.0",
+                "--annotation",
+                "no-equals-sign");
+        assertEquals(2, bad.exit(), bad.toString());
+        assertTrue(bad.err().contains("--annotation wants KEY=VALUE, got 'no-equals-sign'"), bad.err());
+    }
+
+    @Test
     void fixture_windows_osVersionAndFeaturesWritten() throws Exception {
         JsonNode raw = publishFixture("windows.yaml");
         JsonNode win = raw.get("manifests").get(0).get("platform");

@@ -69,7 +69,7 @@ class RepoConfigTest {
     void unknownKey_namesFileLineAndValidKeys() {
         ConfigException e = invalid("image: reg.example/a\nplatforms: [linux/amd64]\nplatfroms: [linux/arm64]\n");
         assertEquals(
-                ".multiarch.yaml:3: platfroms: unknown key 'platfroms'; expected one of build-args, context, "
+                ".multiarch.yaml:3: platfroms: unknown key 'platfroms'; expected one of annotations, attestations, build-args, context, "
                         + "dockerfile, format, image, images, name, per-arch-tags, platforms, tags, timeout, timeouts",
                 e.getMessage());
     }

@@ -34,7 +34,8 @@ class JobRunnerTest {
                 sourceAuth,
                 600,
                 10,
-                untrusted);
+                untrusted,
+                Map.of());
     }
 
     private static String refusal(Protocol.Assignment job, JobRunner.Policy policy) {

@@ -72,6 +72,19 @@ public final class RegistryProxy implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Every {@code method} request whose path ends with {@code pathEnd} is answered {@code status} with the registry
+     * error {@code code}, without reaching the registry (a registry with immutable tags refusing a {@code .sig} tag).
+     */
+    public RegistryProxy refuse(String method, String pathEnd, int status, String code) {
+        this.refusal = new Refusal(method, pathEnd, status, code);
+        return this;
+    }
+
+    private record Refusal(String method, String pathEnd, int status, String code) {}
+
+    private volatile Refusal refusal;
+
     public synchronized List<Exchange> exchanges() {
         return List.copyOf(exchanges);
     }
@@ -102,6 +115,18 @@ public final class RegistryProxy implements AutoCloseable {
         byte[] body;
         try (InputStream in = ex.getRequestBody()) {
             body = in.readAllBytes();
+        }
+        Refusal refused = refusal;
+        if (refused != null && method.equals(refused.method()) && path.endsWith(refused.pathEnd())) {
+            record(new Exchange(method, path, contentRange, range, body.length, refused.status()));
+            byte[] msg = ("{\"errors\":[{\"code\":\"" + refused.code() + "\",\"message\":\"refused by the test\"}]}")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(refused.status(), msg.length);
+            try (OutputStream os = ex.getResponseBody()) {
+                os.write(msg);
+            }
+            return;
         }
         boolean cutThisPatch = method.equals("PATCH") && patches.incrementAndGet() == cutPatch;
         boolean cutThisGet = method.equals("GET") && cutGet != null && path.endsWith(cutGet) && takeCutGet();
