@@ -1,12 +1,13 @@
 package dev.multiarch.store;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Clock;
@@ -18,21 +19,23 @@ import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
 
 /**
- * {@link Store} in plain SQL over JDBC. {@link #embedded(Path)} opens an H2 database file in the data directory (no
- * server to install); the SQL is kept to what PostgreSQL also speaks, except {@code MERGE … KEY} in
- * {@link #setTagOwner} (PostgreSQL: {@code INSERT … ON CONFLICT}).
+ * {@link Store} in plain SQL over JDBC, one class for both databases: {@link #embedded(Path)} opens an H2 database
+ * file in the data directory (no server to install), {@link #postgres} a PostgreSQL database that several
+ * coordinators may share. The SQL is what both speak; the few differences are {@link Dialect}'s table.
  */
 public final class JdbcStore implements Store {
     private final DataSource ds;
     private final AutoCloseable closer;
     private final Clock clock;
+    private final Dialect dialect;
 
-    private JdbcStore(DataSource ds, AutoCloseable closer, Clock clock) {
+    private JdbcStore(DataSource ds, AutoCloseable closer, Clock clock, Dialect dialect) {
         this.clock = clock;
         this.ds = ds;
         this.closer = closer;
+        this.dialect = dialect;
         try (Connection c = ds.getConnection()) {
-            Migrations.apply(c);
+            Migrations.apply(c, dialect);
         } catch (SQLException e) {
             throw new StoreException("cannot prepare the store: " + e.getMessage(), e);
         }
@@ -59,7 +62,7 @@ public final class JdbcStore implements Store {
         JdbcConnectionPool pool = JdbcConnectionPool.create(url, "multiarch", "");
         pool.setMaxConnections(16);
         try {
-            return new JdbcStore(pool, pool::dispose, clock);
+            return new JdbcStore(pool, pool::dispose, clock, Dialect.H2);
         } catch (StoreException e) {
             pool.dispose();
             if (e.getMessage().contains("Database may be already in use")) {
@@ -67,6 +70,49 @@ public final class JdbcStore implements Store {
             }
             throw e;
         }
+    }
+
+    /**
+     * A PostgreSQL database (it must exist; the tables are made here), through a pool of at most {@code maxConnections}
+     * connections. Coordinators sharing it each open their own store.
+     *
+     * @param url {@code postgresql://host[:port]/database[?parameters]}, with or without a leading {@code jdbc:}
+     * @param password null for none (a local socket with trust or peer authentication)
+     */
+    public static JdbcStore postgres(String url, String username, String password, int maxConnections, Clock clock) {
+        String jdbcUrl = url.startsWith("jdbc:") ? url : "jdbc:" + url;
+        if (!jdbcUrl.startsWith("jdbc:postgresql://")) {
+            throw new StoreException("the store URL must look like postgresql://host:port/database, not " + url, null);
+        }
+        HikariConfig hc = new HikariConfig();
+        hc.setPoolName("multiarch-store");
+        hc.setJdbcUrl(jdbcUrl);
+        hc.setUsername(username);
+        hc.setPassword(password);
+        hc.setMaximumPoolSize(maxConnections);
+        hc.setMinimumIdle(1);
+        hc.setConnectionTimeout(10_000);
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(hc);
+        } catch (RuntimeException e) {
+            throw new StoreException(
+                    "cannot connect to the store at " + url + " as " + username + ": " + rootMessage(e), e);
+        }
+        try {
+            return new JdbcStore(pool, pool, clock, Dialect.POSTGRESQL);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage();
     }
 
     // ---- plumbing: transactions, binding, mapping
@@ -249,7 +295,7 @@ public final class JdbcStore implements Store {
                             "INSERT INTO builds (repo, clone_url, commit_sha, ref, image, spec, tags, version, push, "
                                     + "untrusted, state, error, trigger_info, created_at, updated_at) "
                                     + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            Statement.RETURN_GENERATED_KEYS),
+                            new String[] {"id"}),
                     b.repo(),
                     b.cloneUrl(),
                     b.commit(),
@@ -585,8 +631,10 @@ public final class JdbcStore implements Store {
                     size);
             update(
                     c,
-                    "MERGE INTO job_log_totals (job_id, attempt, bytes, cut_bytes) KEY (job_id, attempt) "
-                            + "VALUES (?, ?, ?, ?)",
+                    dialect.upsert(
+                            "job_log_totals",
+                            List.of("job_id", "attempt", "bytes", "cut_bytes"),
+                            List.of("job_id", "attempt")),
                     jobId,
                     attempt,
                     total,
@@ -739,7 +787,7 @@ public final class JdbcStore implements Store {
     public void setTagOwner(String image, String tag, long buildId, String version) {
         tx(c -> update(
                 c,
-                "MERGE INTO tag_owners (image, tag, build_id, version) KEY (image, tag) VALUES (?, ?, ?, ?)",
+                dialect.upsert("tag_owners", List.of("image", "tag", "build_id", "version"), List.of("image", "tag")),
                 image,
                 tag,
                 buildId,

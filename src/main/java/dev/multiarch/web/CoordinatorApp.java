@@ -7,6 +7,7 @@ import dev.multiarch.source.Git;
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.Store;
 import io.vertx.core.Vertx;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -45,7 +46,7 @@ public final class CoordinatorApp implements AutoCloseable {
 
     private CoordinatorApp(ServiceConfig config, List<Plugin> plugins) {
         this.plugins = plugins;
-        store = JdbcStore.embedded(config.dataDir());
+        store = openStore(config);
         dispatcher = new Dispatcher(store, config.leaseDuration());
         workers = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "multiarch-pipeline");
@@ -62,6 +63,13 @@ public final class CoordinatorApp implements AutoCloseable {
         List<CoordinatorServer.Routes> routes = new ArrayList<>();
         plugins.forEach(p -> routes.add(p.routes(coordinator)));
         server = new CoordinatorServer(coordinator, dispatcher, routes);
+    }
+
+    /** PostgreSQL when {@code store.url} is set (several coordinators may share it), else H2 in the data directory. */
+    private static Store openStore(ServiceConfig config) {
+        return config.database()
+                .map(d -> (Store) JdbcStore.postgres(d.url(), d.username(), d.password(), 10, Clock.systemUTC()))
+                .orElseGet(() -> JdbcStore.embedded(config.dataDir()));
     }
 
     /**
@@ -90,7 +98,7 @@ public final class CoordinatorApp implements AutoCloseable {
         app.coordinator.resume();
         app.plugins.forEach(p -> p.started(app.coordinator));
         LOG.info(() -> "coordinator listening on " + config.host() + ":" + app.server.port() + " (" + config.publicUrl()
-                + "), data in " + config.dataDir());
+                + "), store " + config.database().map(d -> d.url()).orElse("in " + config.dataDir()));
         return app;
     }
 
