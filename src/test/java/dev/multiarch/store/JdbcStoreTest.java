@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiarch.testing.TestDatabases;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,12 +13,32 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+/** The store's contract, on H2 and on PostgreSQL: every test runs on both. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(TestDatabases.Kind.class)
+@ExtendWith(TestDatabases.class)
 class JdbcStoreTest {
+    @Parameter
+    TestDatabases.Kind kind;
+
     @TempDir
     Path dir;
+
+    TestDatabases.TestDatabase db;
+
+    @BeforeEach
+    void database(TestDatabases databases) {
+        db = databases.fresh(kind, dir);
+    }
 
     private static NewBuild twoPlatforms() {
         return new NewBuild(
@@ -42,7 +63,7 @@ class JdbcStoreTest {
 
     @Test
     void build_claimComplete_lastPlatformMovesBuildToVerifyingOnce() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             BuildRecord b = s.createBuild(twoPlatforms());
             assertEquals(BuildState.QUEUED, b.state());
             List<JobRecord> jobs = s.jobs(b.id());
@@ -67,7 +88,7 @@ class JdbcStoreTest {
 
     @Test
     void concurrentCompletions_exactlyOneFansIn() throws Exception {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             for (int round = 0; round < 20; round++) {
                 List<NewBuild.NewJob> jobs = new ArrayList<>();
                 for (int i = 0; i < 5; i++) {
@@ -107,7 +128,7 @@ class JdbcStoreTest {
 
     @Test
     void expiredLease_requeuesThenGivesUpAfterMaxAttempts() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             BuildRecord b = s.createBuild(twoPlatforms());
             long jobId = s.jobs(b.id()).get(0).id();
             Instant past = Instant.now().minusSeconds(1);
@@ -133,7 +154,7 @@ class JdbcStoreTest {
 
     @Test
     void failedPlatform_failsBuildAndCancelsTheRest() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             BuildRecord b = s.createBuild(twoPlatforms());
             JobRecord j = s.claimJob(s.jobs(b.id()).get(1).id(), "r", later()).orElseThrow();
             assertEquals(Store.Completion.BUILD_FAILED, s.completeJob(j.id(), "r", 1, JobResult.failure("exit 1")));
@@ -148,7 +169,7 @@ class JdbcStoreTest {
     void state_survivesReopening_andLogsKeepOrder() {
         long id;
         long jobId;
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             id = s.createBuild(twoPlatforms()).id();
             jobId = s.jobs(id).get(0).id();
             s.claimJob(jobId, "r1", later()).orElseThrow();
@@ -156,7 +177,7 @@ class JdbcStoreTest {
             s.appendLog(jobId, 1, "step 2\n", 1 << 20);
             s.setTagOwner("reg/acme/app", "latest", id, "1.0.0");
         }
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             assertEquals(BuildState.RUNNING, s.build(id).orElseThrow().state());
             assertTrue(s.heartbeat(jobId, "r1", 1, later()));
             List<LogChunk> logs = s.logs(jobId, 0, 100);
@@ -175,7 +196,7 @@ class JdbcStoreTest {
 
     @Test
     void log_overItsLimit_keepsTheTail_andMarksTheCut() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             long jobId = s.jobs(s.createBuild(twoPlatforms()).id()).get(0).id();
             s.claimJob(jobId, "r1", later()).orElseThrow();
             for (int i = 0; i < 100; i++) {
@@ -204,7 +225,7 @@ class JdbcStoreTest {
 
     @Test
     void logTail_readsOnlyTheNewestChunks_andSaysWhatIsLeftOut() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             long jobId = s.jobs(s.createBuild(twoPlatforms()).id()).get(0).id();
             s.claimJob(jobId, "r1", later()).orElseThrow();
             for (int i = 0; i < 10; i++) {
@@ -224,7 +245,7 @@ class JdbcStoreTest {
 
     @Test
     void invalidConfigBuild_isRecordedAsFailedWithoutJobs() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             BuildRecord b = s.createBuild(new NewBuild(
                     "r",
                     "u",
@@ -246,7 +267,7 @@ class JdbcStoreTest {
 
     @Test
     void jobsOfBuilds_returnsEachBuildsJobsInOneList_andNoneForNoIds() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             BuildRecord first = s.createBuild(twoPlatforms());
             BuildRecord other = s.createBuild(twoPlatforms());
             BuildRecord third = s.createBuild(twoPlatforms());
@@ -267,7 +288,7 @@ class JdbcStoreTest {
 
     @Test
     void untrustedBuild_andUntrustedRunner_roundTrip_jobsInheritTheirBuildsTrust() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             NewBuild t = twoPlatforms();
             BuildRecord untrusted = s.createBuild(new NewBuild(
                     t.repo(),
@@ -302,13 +323,13 @@ class JdbcStoreTest {
 
     @Test
     void migrationV3_marksForkBuildsOfAnOlderStoreUntrusted() throws Exception {
-        String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("multiarch");
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, "multiarch", "");
+        Assumptions.assumeTrue(kind == TestDatabases.Kind.H2, "stores older than V4 exist on H2 only");
+        try (java.sql.Connection c = db.connect();
                 java.sql.Statement st = c.createStatement()) {
             st.execute("CREATE TABLE schema_version (version INT PRIMARY KEY, name VARCHAR(200) NOT NULL, "
                     + "applied_at TIMESTAMP WITH TIME ZONE NOT NULL)");
             for (int v = 1; v <= 2; v++) {
-                String name = Migrations.ALL.get(v - 1);
+                String name = Migrations.all().get(v - 1).name();
                 String sql = new String(
                         getClass().getResourceAsStream("/db/migration/" + name).readAllBytes(),
                         java.nio.charset.StandardCharsets.UTF_8);
@@ -330,7 +351,7 @@ class JdbcStoreTest {
                         + "CURRENT_TIMESTAMP)");
             }
         }
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             assertEquals(
                     List.of(true, false),
                     s.recentBuilds(10).stream()
