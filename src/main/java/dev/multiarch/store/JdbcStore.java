@@ -290,11 +290,13 @@ public final class JdbcStore implements Store {
         return tx(c -> {
             long id;
             Instant now = clock.instant();
+            OriginKeys origin = OriginKeys.of(b.trigger());
             try (PreparedStatement p = bind(
                     c.prepareStatement(
                             "INSERT INTO builds (repo, clone_url, commit_sha, ref, image, spec, tags, version, push, "
-                                    + "untrusted, state, error, trigger_info, created_at, updated_at) "
-                                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                    + "untrusted, state, error, trigger_info, created_at, updated_at, origin_repo, "
+                                    + "origin_commit, origin_pr, origin_delivery, origin_check_suite) "
+                                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             new String[] {"id"}),
                     b.repo(),
                     b.cloneUrl(),
@@ -310,7 +312,12 @@ public final class JdbcStore implements Store {
                     b.failedWith(),
                     b.trigger(),
                     now,
-                    now)) {
+                    now,
+                    origin.repo(),
+                    origin.commit(),
+                    origin.pullRequest(),
+                    origin.delivery(),
+                    origin.checkSuite())) {
                 p.executeUpdate();
                 try (ResultSet k = p.getGeneratedKeys()) {
                     k.next();
@@ -356,6 +363,39 @@ public final class JdbcStore implements Store {
                 "SELECT " + BUILD_COLS + " FROM builds WHERE state IN (" + marks + ") ORDER BY id",
                 JdbcStore::build,
                 names));
+    }
+
+    @Override
+    public List<BuildRecord> buildsOfDelivery(String deliveryId) {
+        return read(c -> list(
+                c,
+                "SELECT " + BUILD_COLS + " FROM builds WHERE origin_delivery = ? ORDER BY id",
+                JdbcStore::build,
+                deliveryId));
+    }
+
+    @Override
+    public Optional<BuildRecord> latestBuildOfCommit(String repo, String commit) {
+        return read(c -> one(
+                c,
+                "SELECT " + BUILD_COLS + " FROM builds WHERE origin_repo = ? AND origin_commit = ? "
+                        + "ORDER BY id DESC LIMIT 1",
+                JdbcStore::build,
+                repo,
+                commit));
+    }
+
+    @Override
+    public List<BuildRecord> buildsOfPullRequest(String repo, int pullRequest, BuildState... states) {
+        String marks = String.join(", ", java.util.Collections.nCopies(states.length, "?"));
+        List<Object> params = new ArrayList<>(List.of(repo, pullRequest));
+        java.util.Arrays.stream(states).map(Enum::name).forEach(params::add);
+        return read(c -> list(
+                c,
+                "SELECT " + BUILD_COLS + " FROM builds WHERE origin_repo = ? AND origin_pr = ? AND state IN (" + marks
+                        + ") ORDER BY id",
+                JdbcStore::build,
+                params.toArray()));
     }
 
     @Override

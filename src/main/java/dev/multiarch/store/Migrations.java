@@ -53,7 +53,37 @@ final class Migrations {
         void run(Connection c) throws SQLException;
     }
 
-    private static final Map<Integer, Step> STEPS = Map.of();
+    private static final Map<Integer, Step> STEPS = Map.of(7, Migrations::originKeysOfOlderBuilds);
+
+    /** V7: the indexed origin columns of builds stored before them, from their trigger JSON. */
+    private static void originKeysOfOlderBuilds(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT id, trigger_info FROM builds WHERE trigger_info IS NOT NULL");
+                PreparedStatement u = c.prepareStatement("UPDATE builds SET origin_repo = ?, origin_commit = ?, "
+                        + "origin_pr = ?, origin_delivery = ?, origin_check_suite = ? WHERE id = ?")) {
+            int pending = 0;
+            while (r.next()) {
+                OriginKeys k = OriginKeys.of(r.getString(2));
+                if (k.repo() == null) {
+                    continue;
+                }
+                u.setString(1, k.repo());
+                u.setString(2, k.commit());
+                u.setObject(3, k.pullRequest(), java.sql.Types.INTEGER);
+                u.setString(4, k.delivery());
+                u.setObject(5, k.checkSuite(), java.sql.Types.BIGINT);
+                u.setLong(6, r.getLong(1));
+                u.addBatch();
+                if (++pending == 500) {
+                    u.executeBatch();
+                    pending = 0;
+                }
+            }
+            if (pending > 0) {
+                u.executeBatch();
+            }
+        }
+    }
 
     /** One migration file: its version and name. */
     record Migration(int version, String name) {}

@@ -7,6 +7,9 @@ import java.util.List;
  * jobs and {@code failedWith} set, so that the failure is recorded and shown like any other.
  *
  * @param untrusted its source is a stranger's (a fork's pull request): its jobs go to untrusted runners only
+ * @param trigger   JSON the trigger wants back (null for none); when it is a GitHub origin (its {@code repo},
+ *                  {@code sha}, {@code pr}, {@code delivery}), those are also stored as indexed columns, see
+ *                  {@link Store#buildsOfDelivery}
  */
 public record NewBuild(
         String repo,

@@ -18,6 +18,20 @@ public interface Store extends AutoCloseable {
 
     List<BuildRecord> buildsIn(BuildState... states);
 
+    /*
+     * Builds by their GitHub origin: the trigger JSON's repo, sha, pr and delivery keys, kept in indexed columns
+     * when the build is created, so each lookup is one indexed query however old the build.
+     */
+
+    /** The builds one webhook delivery asked for (its {@code delivery} id), oldest first. */
+    List<BuildRecord> buildsOfDelivery(String deliveryId);
+
+    /** The newest build of {@code commit} from GitHub repository {@code repo}. */
+    Optional<BuildRecord> latestBuildOfCommit(String repo, String commit);
+
+    /** The builds of pull request {@code pullRequest} of {@code repo} that are in one of {@code states}, oldest first. */
+    List<BuildRecord> buildsOfPullRequest(String repo, int pullRequest, BuildState... states);
+
     List<JobRecord> jobs(long buildId);
 
     /** The jobs of several builds in one query (a page of builds), by build id then job id; none for no ids. */

@@ -137,4 +137,71 @@ class EventRouterTest {
         assertTrue(router.route("star", deleted, "d-star").startsWith("ignored: multiarch does not act on star"));
         assertEquals(0, store.recentBuilds(10).size());
     }
+
+    @Test
+    void deliveryOlderThanAThousandBuilds_isStillRecognised_andAReRunStillFindsItsCommit() throws Exception {
+        String commit =
+                repo.commit("c", Map.of(".multiarch.yaml", "image: reg.example/app\nplatforms: [linux/amd64]\n"));
+        String first = router.route("push", tagPush(commit), "delivery-old");
+        assertTrue(first.startsWith("release: build(s) #1"), first);
+        for (int i = 0; i < 1_200; i++) {
+            String sha = String.format("%040x", i);
+            store.createBuild(new dev.multiarch.store.NewBuild(
+                    "octo/other",
+                    "https://github.example/octo/other.git",
+                    sha,
+                    "refs/heads/main",
+                    null,
+                    null,
+                    null,
+                    null,
+                    false,
+                    false,
+                    new Origin("octo/other", sha, 0, 0, "main", false, "delivery-" + i, sha).toJson(),
+                    List.of(),
+                    "not built: filler"));
+        }
+        assertEquals("already handled: build(s) #1", router.route("push", tagPush(commit), "delivery-old"));
+
+        ObjectNode suite = GitHubEvents.example(
+                "check_suite", e -> e.path("action").asText().equals("requested"));
+        GitHubEvents.repoint(suite, "octo/app", repo.cloneUrl(), 0);
+        suite.remove("installation");
+        suite.put("action", "rerequested");
+        ((ObjectNode) suite.path("check_suite")).put("head_sha", commit);
+        String rerun = router.route("check_suite", suite, "delivery-rerun");
+        assertTrue(rerun.startsWith("re-run of " + commit.substring(0, 12) + ": build(s) #1202"), rerun);
+    }
+
+    @Test
+    void closedPullRequest_cancelsItsQueuedBuilds_andNoOtherPullRequests() throws Exception {
+        String head =
+                repo.commit("pr", Map.of(".multiarch.yaml", "image: reg.example/app\nplatforms: [linux/amd64]\n"));
+        ObjectNode opened = GitHubEvents.example(
+                "pull_request", e -> e.path("action").asText().equals("opened"));
+        GitHubEvents.repoint(opened, "octo/app", repo.cloneUrl(), 0);
+        opened.remove("installation");
+        ObjectNode pr = (ObjectNode) opened.path("pull_request");
+        ((ObjectNode) pr.path("base")).put("sha", head).put("ref", "main");
+        ((ObjectNode) pr.path("base").path("repo")).put("full_name", "octo/app");
+        ((ObjectNode) pr.path("head")).put("sha", head);
+        ((ObjectNode) pr.path("head").path("repo")).put("full_name", "octo/app");
+        int number = pr.path("number").asInt();
+        router.route("pull_request", opened, "d-open");
+        ObjectNode other = opened.deepCopy();
+        ((ObjectNode) other.path("pull_request")).put("number", number + 1);
+        router.route("pull_request", other, "d-other");
+        assertEquals(2, store.buildsIn(dev.multiarch.store.BuildState.QUEUED).size());
+
+        ObjectNode closed = opened.deepCopy().put("action", "closed");
+        assertEquals(
+                "pull request #" + number + " closed: cancelled 1 build(s)",
+                router.route("pull_request", closed, "d-close"));
+        assertEquals(
+                List.of(number + 1),
+                store.buildsIn(dev.multiarch.store.BuildState.QUEUED).stream()
+                        .map(b -> Origin.of(b.trigger()).pr())
+                        .toList(),
+                "the other pull request's build is still queued");
+    }
 }

@@ -13,7 +13,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -321,43 +320,82 @@ class JdbcStoreTest {
         }
     }
 
+    private static NewBuild fromGitHub(String repo, String sha, int pr, String delivery) {
+        NewBuild t = twoPlatforms();
+        return new NewBuild(
+                repo,
+                t.cloneUrl(),
+                sha,
+                pr > 0 ? "refs/pull/" + pr + "/head" : "refs/heads/main",
+                t.image(),
+                t.spec(),
+                t.tags(),
+                null,
+                false,
+                false,
+                "{\"repo\":\"" + repo + "\",\"sha\":\"" + sha + "\",\"installation\":0,\"pr\":" + pr
+                        + ",\"workflow\":\"w\",\"fork\":false,\"delivery\":\"" + delivery + "\"}",
+                t.jobs(),
+                null);
+    }
+
     @Test
-    void migrationV3_marksForkBuildsOfAnOlderStoreUntrusted() throws Exception {
-        Assumptions.assumeTrue(kind == TestDatabases.Kind.H2, "stores older than V4 exist on H2 only");
-        try (java.sql.Connection c = db.connect();
-                java.sql.Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE schema_version (version INT PRIMARY KEY, name VARCHAR(200) NOT NULL, "
-                    + "applied_at TIMESTAMP WITH TIME ZONE NOT NULL)");
-            for (int v = 1; v <= 2; v++) {
-                String name = Migrations.all().get(v - 1).name();
-                String sql = new String(
-                        getClass().getResourceAsStream("/db/migration/" + name).readAllBytes(),
-                        java.nio.charset.StandardCharsets.UTF_8);
-                for (String stmt : sql.split(";\\s*\\n")) {
-                    String body = stmt.lines()
-                            .filter(l -> !l.trim().startsWith("--"))
-                            .reduce("", (a, b) -> a + b + "\n")
-                            .trim();
-                    if (!body.isEmpty()) {
-                        st.execute(body);
-                    }
-                }
-                st.execute("INSERT INTO schema_version VALUES (" + v + ", '" + name + "', CURRENT_TIMESTAMP)");
-            }
-            for (String fork : List.of("true", "false")) {
-                st.execute("INSERT INTO builds (repo, clone_url, commit_sha, ref, push, state, trigger_info, "
-                        + "created_at, updated_at) VALUES ('o/r', 'https://x/r.git', 'c', 'refs/pull/1/head', FALSE, "
-                        + "'QUEUED', '{\"repo\":\"o/r\",\"pr\":1,\"fork\":" + fork + "}', CURRENT_TIMESTAMP, "
-                        + "CURRENT_TIMESTAMP)");
-            }
-        }
+    void githubOrigin_findsBuildsByDeliveryCommitAndPullRequest() {
         try (JdbcStore s = db.open()) {
+            BuildRecord first = s.createBuild(fromGitHub("octo/app", "a".repeat(40), 7, "d-1"));
+            BuildRecord second = s.createBuild(fromGitHub("octo/app", "a".repeat(40), 7, "d-1"));
+            BuildRecord rerun = s.createBuild(fromGitHub("octo/app", "a".repeat(40), 7, "d-2"));
+            BuildRecord otherRepo = s.createBuild(fromGitHub("octo/lib", "a".repeat(40), 7, "d-3"));
+            s.createBuild(twoPlatforms());
+
             assertEquals(
-                    List.of(true, false),
-                    s.recentBuilds(10).stream()
-                            .sorted(java.util.Comparator.comparingLong(BuildRecord::id))
-                            .map(BuildRecord::untrusted)
-                            .toList());
+                    List.of(first.id(), second.id()),
+                    s.buildsOfDelivery("d-1").stream().map(BuildRecord::id).toList());
+            assertTrue(s.buildsOfDelivery("d-404").isEmpty());
+            assertEquals(
+                    rerun.id(),
+                    s.latestBuildOfCommit("octo/app", "a".repeat(40))
+                            .orElseThrow()
+                            .id(),
+                    "the newest build of the commit");
+            assertEquals(
+                    otherRepo.id(),
+                    s.latestBuildOfCommit("octo/lib", "a".repeat(40))
+                            .orElseThrow()
+                            .id());
+            assertTrue(s.latestBuildOfCommit("octo/app", "b".repeat(40)).isEmpty());
+
+            assertTrue(s.cancelBuild(second.id(), "test"));
+            assertEquals(
+                    List.of(first.id(), rerun.id()),
+                    s.buildsOfPullRequest("octo/app", 7, BuildState.QUEUED, BuildState.RUNNING).stream()
+                            .map(BuildRecord::id)
+                            .toList(),
+                    "the cancelled build and the other repository's are left out");
+            assertTrue(s.buildsOfPullRequest("octo/app", 8, BuildState.QUEUED).isEmpty());
+        }
+    }
+
+    @Test
+    void triggerWithoutGitHubOrigin_hasNoOriginKeys() {
+        try (JdbcStore s = db.open()) {
+            NewBuild t = twoPlatforms();
+            s.createBuild(new NewBuild(
+                    t.repo(),
+                    t.cloneUrl(),
+                    t.commit(),
+                    t.ref(),
+                    t.image(),
+                    t.spec(),
+                    t.tags(),
+                    t.version(),
+                    t.push(),
+                    false,
+                    "not json {",
+                    t.jobs(),
+                    null));
+            s.createBuild(t);
+            assertTrue(s.latestBuildOfCommit(t.repo(), t.commit()).isEmpty());
         }
     }
 }

@@ -1,0 +1,82 @@
+import dev.multiarch.store.JdbcStore;
+import dev.multiarch.store.NewBuild;
+import dev.multiarch.store.Store;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A webhook burst through the Store API: N deliveries of one GitHub push payload (each with its own delivery id,
+ * commit ids and timestamp, as real ones differ), then M builds; prints the rate and, for H2, the database file's size
+ * while open and after close, per 10,000 deliveries.
+ *
+ * Run by bench/store-bench; arguments: PAYLOAD_FILE DELIVERIES BUILDS (h2 DIR | postgres JDBC_URL USER)
+ */
+public class StoreBench {
+    public static void main(String[] args) throws Exception {
+        String payload = Files.readString(Path.of(args[0]), StandardCharsets.UTF_8);
+        int deliveries = Integer.parseInt(args[1]);
+        int builds = Integer.parseInt(args[2]);
+        boolean h2 = args[3].equals("h2");
+        Path dir = h2 ? Path.of(args[4]) : null;
+        Path file = h2 ? dir.resolve("multiarch.mv.db") : null;
+        Store store = h2
+                ? JdbcStore.embedded(dir)
+                : JdbcStore.postgres(args[4], args[5], null, 4, java.time.Clock.systemUTC());
+        long payloadBytes = 0;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < deliveries; i++) {
+            String sha = String.format("%040x", (long) i * 2654435761L);
+            String p = payload.replace("6113728f27ae82c7b1a177c8d03f9e96e0adf246", sha)
+                    .replace("1557933657", String.valueOf(1_700_000_000L + i));
+            payloadBytes += p.getBytes(StandardCharsets.UTF_8).length;
+            store.addDelivery(
+                    new Store.Delivery("1", UUID.randomUUID().toString(), "push", p, Instant.now(), null, null));
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(
+                "deliveries: %d of %.1f KB on average in %.1f s (%.0f/s)%n",
+                deliveries, payloadBytes / 1024.0 / Math.max(1, deliveries), secs, deliveries / secs);
+        if (h2) {
+            System.out.printf(
+                    "  H2 file while open: %.1f MB (%.1f MB per 10,000 deliveries; payloads %.1f MB)%n",
+                    mb(file), mb(file) * 10_000 / deliveries, payloadBytes / 1e6);
+        }
+        t0 = System.nanoTime();
+        for (int i = 0; i < builds; i++) {
+            String sha = String.format("%040x", i);
+            store.createBuild(new NewBuild(
+                    "octo/app",
+                    "https://github.example/octo/app.git",
+                    sha,
+                    "refs/heads/main",
+                    "reg.example/octo/app",
+                    "{}",
+                    "[]",
+                    null,
+                    true,
+                    false,
+                    "{\"repo\":\"octo/app\",\"sha\":\"" + sha + "\",\"delivery\":\"" + UUID.randomUUID() + "\"}",
+                    List.of(new NewBuild.NewJob("linux/amd64", 600), new NewBuild.NewJob("linux/arm64", 600)),
+                    null));
+        }
+        secs = (System.nanoTime() - t0) / 1e9;
+        if (builds > 0) {
+            System.out.printf("builds: %d in %.1f s (%.1f ms each)%n", builds, secs, secs * 1000 / builds);
+        }
+        t0 = System.nanoTime();
+        store.close();
+        if (h2) {
+            System.out.printf(
+                    "  H2 file after close: %.1f MB (%.1f MB per 10,000 deliveries), close took %.1f s%n",
+                    mb(file), mb(file) * 10_000 / deliveries, (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    private static double mb(Path f) throws java.io.IOException {
+        return Files.size(f) / 1e6;
+    }
+}
