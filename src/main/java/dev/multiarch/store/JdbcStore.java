@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Clock;
@@ -57,8 +58,8 @@ public final class JdbcStore implements Store {
         } catch (java.io.IOException e) {
             throw new StoreException("cannot create the data directory " + dir + ": " + e.getMessage(), e);
         }
-        String url =
-                "jdbc:h2:file:" + dir.toAbsolutePath().resolve("multiarch") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
+        Path base = dir.toAbsolutePath().resolve("multiarch");
+        String url = "jdbc:h2:file:" + base + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
         JdbcConnectionPool pool = JdbcConnectionPool.create(url, "multiarch", "");
         pool.setMaxConnections(16);
         try {
@@ -277,7 +278,7 @@ public final class JdbcStore implements Store {
                 r.getString("hook_id"),
                 r.getString("delivery_id"),
                 r.getString("event"),
-                r.getString("payload"),
+                Deflated.either(r.getBytes("payload_z"), r.getString("payload")),
                 inst(r, "received_at"),
                 r.getString("state"),
                 r.getString("note"));
@@ -664,10 +665,10 @@ public final class JdbcStore implements Store {
             }
             update(
                     c,
-                    "INSERT INTO job_logs (job_id, attempt, chunk, bytes) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO job_logs (job_id, attempt, chunk_z, bytes) VALUES (?, ?, ?, ?)",
                     jobId,
                     attempt,
-                    kept,
+                    Deflated.of(kept),
                     size);
             update(
                     c,
@@ -681,6 +682,11 @@ public final class JdbcStore implements Store {
                     cutTotal);
             return null;
         });
+    }
+
+    private static LogChunk logChunk(ResultSet r) throws SQLException {
+        return new LogChunk(
+                r.getLong("seq"), r.getInt("attempt"), Deflated.either(r.getBytes("chunk_z"), r.getString("chunk")));
     }
 
     /** The last {@code max} bytes of {@code utf8} as text, not starting inside a character. */
@@ -699,8 +705,9 @@ public final class JdbcStore implements Store {
                 jobId,
                 list(
                         c,
-                        "SELECT seq, attempt, chunk FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                        r -> new LogChunk(r.getLong(1), r.getInt(2), r.getString(3)),
+                        "SELECT seq, attempt, chunk, chunk_z FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq "
+                                + "LIMIT ?",
+                        JdbcStore::logChunk,
                         jobId,
                         afterSeq,
                         maxChunks)));
@@ -728,8 +735,8 @@ public final class JdbcStore implements Store {
             }
             List<LogChunk> chunks = list(
                     c,
-                    "SELECT seq, attempt, chunk FROM job_logs WHERE job_id = ? AND seq >= ? ORDER BY seq",
-                    r -> new LogChunk(r.getLong(1), r.getInt(2), r.getString(3)),
+                    "SELECT seq, attempt, chunk, chunk_z FROM job_logs WHERE job_id = ? AND seq >= ? ORDER BY seq",
+                    JdbcStore::logChunk,
                     jobId,
                     from);
             long earlier = one(
@@ -841,12 +848,12 @@ public final class JdbcStore implements Store {
         try {
             return tx(c -> update(
                             c,
-                            "INSERT INTO deliveries (hook_id, delivery_id, event, payload, received_at, state) "
+                            "INSERT INTO deliveries (hook_id, delivery_id, event, payload_z, received_at, state) "
                                     + "VALUES (?, ?, ?, ?, ?, 'received')",
                             d.hookId(),
                             d.deliveryId(),
                             d.event(),
-                            d.payload(),
+                            Deflated.of(d.payload()),
                             d.receivedAt())
                     == 1);
         } catch (StoreException e) {
@@ -958,7 +965,27 @@ public final class JdbcStore implements Store {
     }
 
     @Override
+    public Purged purge(Instant before) {
+        try (Connection c = ds.getConnection()) {
+            return Retention.purge(c, dialect, before);
+        } catch (SQLException e) {
+            throw new StoreException("store retention failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public void close() {
+        if (dialect == Dialect.H2) {
+            // Rewrites the file with only live data (H2 otherwise compacts for 200 ms on close): a store opened
+            // next starts at its smallest. Measured with bench/store-bench: under a second for 10,000 deliveries.
+            try (Connection c = ds.getConnection();
+                    Statement s = c.createStatement()) {
+                s.execute("SHUTDOWN COMPACT");
+            } catch (SQLException e) {
+                java.util.logging.Logger.getLogger(JdbcStore.class.getName())
+                        .warning("compacting the store on close failed: " + e.getMessage());
+            }
+        }
         try {
             closer.close();
         } catch (Exception e) {

@@ -164,6 +164,16 @@ public interface Store extends AutoCloseable {
 
     List<Report> reports(long buildId);
 
+    /** What {@link #purge} deleted. */
+    record Purged(int deliveries, int logChunks, int reports) {}
+
+    /**
+     * Deletes what is kept only for a while: webhook deliveries received before {@code before} that were handled,
+     * and the log chunks and sent check reports of builds that finished before it. Builds, jobs and tag owners are
+     * kept. Idempotent; coordinators sharing a database may call it at the same time (one of them does the work).
+     */
+    Purged purge(Instant before);
+
     @Override
     void close();
 }

@@ -8,6 +8,7 @@ import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.Store;
 import io.vertx.core.Vertx;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -19,7 +20,8 @@ import java.util.logging.Logger;
 /**
  * The coordinator, wired in the order it starts: store (migrations) → dispatcher → coordinator (registry clients per
  * tenant) →
- * HTTP server → lease reaper → resume of builds a previous process left between fan-in and published.
+ * HTTP server → lease reaper → retention (hourly) → resume of builds a previous process left between fan-in and
+ * published.
  */
 public final class CoordinatorApp implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(CoordinatorApp.class.getName());
@@ -95,11 +97,32 @@ public final class CoordinatorApp implements AutoCloseable {
                         LOG.log(Level.WARNING, "lease check failed", e);
                     }
                 }));
+        // Retention: a minute after start, then hourly. Idempotent, and on a shared PostgreSQL store one coordinator
+        // at a time does it (the store's advisory lock), so every coordinator may run it.
+        app.vertx.setPeriodic(
+                RETENTION_FIRST.toMillis(),
+                RETENTION_EVERY.toMillis(),
+                t -> app.workers.execute(() -> app.purge(config.retention())));
         app.coordinator.resume();
         app.plugins.forEach(p -> p.started(app.coordinator));
         LOG.info(() -> "coordinator listening on " + config.host() + ":" + app.server.port() + " (" + config.publicUrl()
                 + "), store " + config.database().map(d -> d.url()).orElse("in " + config.dataDir()));
         return app;
+    }
+
+    private static final Duration RETENTION_FIRST = Duration.ofMinutes(1);
+    private static final Duration RETENTION_EVERY = Duration.ofHours(1);
+
+    private void purge(Duration retention) {
+        try {
+            Store.Purged p = store.purge(Clock.systemUTC().instant().minus(retention));
+            if (p.deliveries() + p.logChunks() + p.reports() > 0) {
+                LOG.info(() -> "retention (" + retention.toHours() + " h): deleted " + p.deliveries()
+                        + " webhook deliveries, " + p.logChunks() + " log chunks, " + p.reports() + " check reports");
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "retention failed; trying again in an hour", e);
+        }
     }
 
     public Coordinator coordinator() {

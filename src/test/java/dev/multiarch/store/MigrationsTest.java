@@ -106,6 +106,12 @@ class MigrationsTest {
             st.execute("INSERT INTO builds (repo, clone_url, commit_sha, ref, push, state, created_at, updated_at) "
                     + "VALUES ('local', 'file:///x', 'd', 'refs/tags/v1', FALSE, 'QUEUED', CURRENT_TIMESTAMP, "
                     + "CURRENT_TIMESTAMP)");
+            // Plain text, as V4 stored payloads and logs (V8 stores them deflated).
+            st.execute("INSERT INTO deliveries (hook_id, delivery_id, event, payload, received_at, state) VALUES "
+                    + "('1', 'plain', 'push', '{\"zen\":\"old é\"}', CURRENT_TIMESTAMP, 'received')");
+            st.execute("INSERT INTO jobs (build_id, platform, state, attempt, timeout_seconds) VALUES (1, "
+                    + "'linux/amd64', 'RUNNING', 1, 600)");
+            st.execute("INSERT INTO job_logs (job_id, attempt, chunk, bytes) VALUES (1, 1, 'old line\n', 9)");
         }
         try (JdbcStore s = db.open()) {
             assertEquals(
@@ -118,6 +124,13 @@ class MigrationsTest {
                     s.latestBuildOfCommit("o/r", sha).orElseThrow().ref());
             assertEquals(1, s.buildsOfPullRequest("o/r", 5, BuildState.QUEUED).size());
             assertEquals(2, s.recentBuilds(10).size());
+            assertEquals(
+                    "{\"zen\":\"old é\"}", s.deliveriesIn("received").get(0).payload());
+            s.appendLog(1, 1, "new line\n", 1 << 20);
+            assertEquals(
+                    List.of("old line\n", "new line\n"),
+                    s.logs(1, 0, 10).stream().map(LogChunk::text).toList(),
+                    "an old plain chunk, then a new deflated one");
         }
     }
 
