@@ -29,12 +29,14 @@ public final class JdbcStore implements Store {
     private final AutoCloseable closer;
     private final Clock clock;
     private final Dialect dialect;
+    private final Wakeups wakeups;
 
     private JdbcStore(DataSource ds, AutoCloseable closer, Clock clock, Dialect dialect) {
         this.clock = clock;
         this.ds = ds;
         this.closer = closer;
         this.dialect = dialect;
+        this.wakeups = new Wakeups(ds, dialect);
         try (Connection c = ds.getConnection()) {
             Migrations.apply(c, dialect);
         } catch (SQLException e) {
@@ -288,7 +290,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public BuildRecord createBuild(NewBuild b) {
-        return tx(c -> {
+        BuildRecord created = tx(c -> {
             long id;
             Instant now = clock.instant();
             OriginKeys origin = OriginKeys.of(b.trigger());
@@ -325,7 +327,8 @@ public final class JdbcStore implements Store {
                     id = k.getLong(1);
                 }
             }
-            if (b.failedWith() == null) {
+            if (b.failedWith() == null && !b.jobs().isEmpty()) {
+                wakeups.announce(c);
                 for (NewBuild.NewJob j : b.jobs()) {
                     update(
                             c,
@@ -338,6 +341,10 @@ public final class JdbcStore implements Store {
             }
             return buildIn(c, id).orElseThrow();
         });
+        if (created.state() == BuildState.QUEUED) {
+            wakeups.committed();
+        }
+        return created;
     }
 
     private static Optional<BuildRecord> buildIn(Connection c, long id) throws SQLException {
@@ -471,6 +478,16 @@ public final class JdbcStore implements Store {
     @Override
     public Optional<JobRecord> claimJob(long jobId, String runnerId, Instant expires) {
         return tx(c -> {
+            // Another coordinator claiming this job holds its row: skip it rather than wait for that claim to
+            // commit only to find the job taken.
+            if (list(
+                            c,
+                            "SELECT id FROM jobs WHERE id = ? AND state = 'QUEUED' FOR UPDATE SKIP LOCKED",
+                            r -> r.getLong(1),
+                            jobId)
+                    .isEmpty()) {
+                return Optional.<JobRecord>empty();
+            }
             if (update(
                             c,
                             "UPDATE jobs SET state = 'RUNNING', runner_id = ?, attempt = attempt + 1, lease_expires = ?, "
@@ -570,7 +587,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<JobRecord> expireLeases(Instant now, int maxAttempts) {
-        return tx(c -> {
+        List<JobRecord> touched = tx(c -> {
             List<JobRecord> out = new ArrayList<>();
             for (JobRecord j : list(
                     c,
@@ -589,18 +606,28 @@ public final class JdbcStore implements Store {
                             now,
                             j.id());
                     failBuildIn(c, j.buildId(), j.platform() + ": " + gaveUp);
-                } else {
-                    update(
-                            c,
-                            "UPDATE jobs SET state = 'QUEUED', runner_id = NULL, lease_expires = NULL, error = ? "
-                                    + "WHERE id = ? AND state = 'RUNNING'",
-                            why + "; queued again",
-                            j.id());
+                } else if (update(
+                                c,
+                                "UPDATE jobs SET state = 'QUEUED', runner_id = NULL, lease_expires = NULL, error = ? "
+                                        + "WHERE id = ? AND state = 'RUNNING'",
+                                why + "; queued again",
+                                j.id())
+                        == 1) {
+                    wakeups.announce(c);
                 }
                 out.add(jobIn(c, j.id()).orElseThrow());
             }
             return out;
         });
+        if (touched.stream().anyMatch(j -> j.state() == JobState.QUEUED)) {
+            wakeups.committed();
+        }
+        return touched;
+    }
+
+    @Override
+    public Subscription onJobsQueued(Runnable listener) {
+        return wakeups.subscribe(listener);
     }
 
     @Override
@@ -975,6 +1002,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public void close() {
+        wakeups.close();
         if (dialect == Dialect.H2) {
             // Rewrites the file with only live data (H2 otherwise compacts for 200 ms on close): a store opened
             // next starts at its smallest. Measured with bench/store-bench: under a second for 10,000 deliveries.

@@ -49,8 +49,23 @@ public interface Store extends AutoCloseable {
     List<JobRecord> queuedJobs();
 
     /**
+     * Asks to be told when jobs may have been queued (a build created, a lease expired and its job queued again) by
+     * this process or, on a shared PostgreSQL store, by another coordinator ({@code LISTEN}/{@code NOTIFY}): a
+     * runner long-polling one coordinator then gets a job queued through another at once. The listener runs on a
+     * store thread and must return quickly.
+     */
+    Subscription onJobsQueued(Runnable listener);
+
+    /** Ends a subscription. */
+    interface Subscription extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
      * Leases a queued job to a runner (attempt + 1, lease until {@code expires}); moves its build to running.
-     * Empty when someone else took it first.
+     * Empty when someone else took it first, or is taking it now: a job another coordinator is claiming is skipped
+     * ({@code FOR UPDATE SKIP LOCKED}), not waited for.
      */
     Optional<JobRecord> claimJob(long jobId, String runnerId, Instant expires);
 

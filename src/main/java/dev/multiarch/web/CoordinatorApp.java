@@ -28,6 +28,7 @@ public final class CoordinatorApp implements AutoCloseable {
 
     private final Store store;
     private final Dispatcher dispatcher;
+    private final Store.Subscription wakeups;
     private final ExecutorService workers;
     private final Coordinator coordinator;
     private final Vertx vertx;
@@ -50,6 +51,8 @@ public final class CoordinatorApp implements AutoCloseable {
         this.plugins = plugins;
         store = openStore(config);
         dispatcher = new Dispatcher(store, config.leaseDuration());
+        // Jobs queued by another coordinator on a shared store (or a lease expiring) wake this one's runners.
+        wakeups = store.onJobsQueued(dispatcher::kick);
         workers = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "multiarch-pipeline");
             t.setDaemon(true);
@@ -141,6 +144,7 @@ public final class CoordinatorApp implements AutoCloseable {
             LOG.log(Level.WARNING, "stopping the HTTP server", e);
         }
         plugins.forEach(Plugin::close);
+        wakeups.close();
         dispatcher.close();
         workers.shutdown();
         try {

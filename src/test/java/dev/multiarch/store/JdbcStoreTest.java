@@ -398,4 +398,24 @@ class JdbcStoreTest {
             assertTrue(s.latestBuildOfCommit(t.repo(), t.commit()).isEmpty());
         }
     }
+
+    @Test
+    void queuingJobs_wakesSubscribers_andAFailedBuildDoesNot() throws Exception {
+        try (JdbcStore s = db.open()) {
+            java.util.concurrent.atomic.AtomicInteger wakes = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.CountDownLatch woken = new java.util.concurrent.CountDownLatch(1);
+            Store.Subscription sub = s.onJobsQueued(() -> {
+                wakes.incrementAndGet();
+                woken.countDown();
+            });
+            s.createBuild(twoPlatforms());
+            assertTrue(woken.await(10, java.util.concurrent.TimeUnit.SECONDS), "woken on " + kind);
+            sub.close();
+            int before = wakes.get();
+            s.createBuild(twoPlatforms());
+            if (kind == TestDatabases.Kind.H2) {
+                assertEquals(before, wakes.get(), "unsubscribed");
+            }
+        }
+    }
 }
