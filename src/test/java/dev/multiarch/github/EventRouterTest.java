@@ -144,7 +144,8 @@ class EventRouterTest {
                 repo.commit("c", Map.of(".multiarch.yaml", "image: reg.example/app\nplatforms: [linux/amd64]\n"));
         String first = router.route("push", tagPush(commit), "delivery-old");
         assertTrue(first.startsWith("release: build(s) #1"), first);
-        for (int i = 0; i < 1_200; i++) {
+        // Older than the 500 newest builds the delivery lookup used to scan and the 1,000 the re-run lookup did.
+        for (int i = 0; i < 1_001; i++) {
             String sha = String.format("%040x", i);
             store.createBuild(new dev.multiarch.store.NewBuild(
                     "octo/other",
@@ -170,7 +171,7 @@ class EventRouterTest {
         suite.put("action", "rerequested");
         ((ObjectNode) suite.path("check_suite")).put("head_sha", commit);
         String rerun = router.route("check_suite", suite, "delivery-rerun");
-        assertTrue(rerun.startsWith("re-run of " + commit.substring(0, 12) + ": build(s) #1202"), rerun);
+        assertTrue(rerun.startsWith("re-run of " + commit.substring(0, 12) + ": build(s) #1003"), rerun);
     }
 
     @Test
