@@ -211,7 +211,7 @@ final class Migrations {
     }
 
     /** The file names in the migration folder, in the classes folder (tests) or in the (shaded) jar. */
-    private static List<String> listFolder() {
+    private static synchronized List<String> listFolder() {
         URL url = Migrations.class.getResource("/" + FOLDER);
         if (url == null) {
             throw new IllegalStateException(FOLDER + " is missing from the class path");
