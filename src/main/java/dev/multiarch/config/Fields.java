@@ -139,13 +139,13 @@ final class Fields {
         }
     }
 
-    /** {@code 90s}, {@code 30m}, {@code 2h}, {@code 1h30m}; a bare number is seconds. */
+    /** {@code 90s}, {@code 30m}, {@code 2h}, {@code 1h30m}, {@code 30d}, {@code 250ms}; a bare number is seconds. */
     static Duration parseDuration(String s) {
         String t = s.trim().toLowerCase();
         if (t.matches("\\d+")) {
             return Duration.ofSeconds(Long.parseLong(t));
         }
-        Matcher m = Pattern.compile("(\\d+)(h|m|s|ms)").matcher(t);
+        Matcher m = Pattern.compile("(\\d+)(d|h|ms|m|s)").matcher(t);
         Duration d = Duration.ZERO;
         int end = 0;
         while (m.find()) {
@@ -155,6 +155,7 @@ final class Fields {
             long v = Long.parseLong(m.group(1));
             d = d.plus(
                     switch (m.group(2)) {
+                        case "d" -> Duration.ofDays(v);
                         case "h" -> Duration.ofHours(v);
                         case "m" -> Duration.ofMinutes(v);
                         case "s" -> Duration.ofSeconds(v);
@@ -163,7 +164,7 @@ final class Fields {
             end = m.end();
         }
         if (end != t.length() || end == 0) {
-            throw new IllegalArgumentException("expected a duration such as 90s, 30m or 1h30m, got '" + s + "'");
+            throw new IllegalArgumentException("expected a duration such as 90s, 30m, 1h30m or 30d, got '" + s + "'");
         }
         return d;
     }

@@ -24,6 +24,10 @@ import java.util.regex.Pattern;
  * @param allowLocalSources   {@code store.allow-local-sources}: builds may name a local repository (a path or
  *                            {@code file://}) as clone URL; off by default, on in personal mode
  * @param signing             {@code signing:}: the key every published index and image is signed with; empty: unsigned
+ * @param database            {@code store.url}: a PostgreSQL database shared by several coordinators; empty: the
+ *                            embedded H2 database in {@code dataDir}
+ * @param retention           {@code store.retention}: how long webhook deliveries, job logs and sent check reports
+ *                            of finished builds are kept (builds and tag owners are kept for good)
  */
 public record ServiceConfig(
         String host,
@@ -42,7 +46,9 @@ public record ServiceConfig(
         Path sourceCache,
         Optional<GitHubSection> github,
         boolean allowLocalSources,
-        Optional<Signing> signing) {
+        Optional<Signing> signing,
+        Optional<Database> database,
+        Duration retention) {
 
     private static final Set<String> TOP =
             Set.of("server", "store", "runners", "registries", "repositories", "github", "signing");
@@ -54,6 +60,20 @@ public record ServiceConfig(
             Pattern.compile("[A-Za-z0-9.-]+(:[0-9]+)?(/([a-z0-9]+([._-]+[a-z0-9]+)*|\\*))+");
 
     public static final long DEFAULT_LOG_LIMIT = 16L << 20;
+    public static final Duration DEFAULT_RETENTION = Duration.ofDays(30);
+
+    /**
+     * A PostgreSQL database for the store ({@code store.url}, {@code store.username}, {@code store.password-env}).
+     *
+     * @param url      {@code postgresql://host:port/database}
+     * @param password read from the environment variable {@code password-env} names; null when none is named
+     */
+    public record Database(String url, String username, String password) {
+        @Override
+        public String toString() {
+            return "Database[" + url + ", user " + username + (password == null ? "" : ", password <redacted>") + "]";
+        }
+    }
 
     /**
      * A registry the coordinator verifies and publishes to, and whose push credentials runners receive.
@@ -116,7 +136,17 @@ public record ServiceConfig(
         }
         f.onlyKeys("", TOP);
         f.onlyKeys("server", Set.of("host", "port", "public-url", "admin-token"));
-        f.onlyKeys("store", Set.of("path", "source-cache", "log-limit", "allow-local-sources"));
+        f.onlyKeys(
+                "store",
+                Set.of(
+                        "path",
+                        "source-cache",
+                        "log-limit",
+                        "allow-local-sources",
+                        "url",
+                        "username",
+                        "password-env",
+                        "retention"));
         f.onlyKeys("runners", Set.of("registration-secret", "lease", "max-attempts", "long-poll"));
         String host = f.string("server.host", "127.0.0.1");
         int port = f.integer("server.port", 8080, 0, 65535);
@@ -168,6 +198,8 @@ public record ServiceConfig(
                 .github(github)
                 .allowLocalSources(f.bool("store.allow-local-sources", false))
                 .signing(signing(f, env, baseDir))
+                .database(database(f, env))
+                .retention(retention(f))
                 .build();
     }
 
@@ -197,6 +229,43 @@ public record ServiceConfig(
                         .normalize(),
                 var,
                 password));
+    }
+
+    private static Optional<Database> database(Fields f, Map<String, String> env) {
+        String url = f.string("store.url", null);
+        if (url == null) {
+            for (String k : List.of("username", "password-env")) {
+                if (f.has("store." + k)) {
+                    throw f.error("store." + k, "is only used with store.url (a PostgreSQL database)");
+                }
+            }
+            return Optional.empty();
+        }
+        if (!url.matches("(jdbc:)?postgresql://[^/?#]+/[^/?#]+([?].*)?")) {
+            throw f.error("store.url", "expected postgresql://host:port/database, got '" + url + "'");
+        }
+        if (url.contains("password=")) {
+            throw f.error(
+                    "store.url", "must not carry a password: name its environment variable in store.password-env");
+        }
+        String username = f.required("store.username");
+        String passwordEnv = f.string("store.password-env", null);
+        String password = null;
+        if (passwordEnv != null) {
+            password = env.get(passwordEnv);
+            if (password == null || password.isEmpty()) {
+                throw f.error("store.password-env", "the environment variable " + passwordEnv + " is not set");
+            }
+        }
+        return Optional.of(new Database(url, username, password));
+    }
+
+    private static Duration retention(Fields f) {
+        Duration d = f.duration("store.retention", DEFAULT_RETENTION);
+        if (d.compareTo(Duration.ofHours(1)) < 0) {
+            throw f.error("store.retention", "must be at least 1h (deliveries and logs of running builds are needed)");
+        }
+        return d;
     }
 
     private static List<Registry> registries(Fields f, Path baseDir) {
@@ -276,7 +345,8 @@ public record ServiceConfig(
 
     @Override
     public String toString() {
-        return "ServiceConfig[" + host + ":" + port + ", " + publicUrl + ", data " + dataDir + ", registries "
+        return "ServiceConfig[" + host + ":" + port + ", " + publicUrl + ", data " + dataDir
+                + database.map(d -> ", store " + d).orElse("") + ", registries "
                 + registries + ", " + repositories.size() + " repositories rule(s), runner secret <redacted>"
                 + (adminToken == null ? ", no admin token" : ", admin token <redacted>")
                 + signing.map(x -> ", " + x).orElse("") + "]";
@@ -301,6 +371,8 @@ public record ServiceConfig(
         private Optional<GitHubSection> github = Optional.empty();
         private boolean allowLocalSources;
         private Optional<Signing> signing = Optional.empty();
+        private Optional<Database> database = Optional.empty();
+        private Duration retention = DEFAULT_RETENTION;
 
         private Builder(Path dataDir, String runnerSecret) {
             this.dataDir = dataDir;
@@ -384,6 +456,17 @@ public record ServiceConfig(
             return this;
         }
 
+        /** A PostgreSQL database instead of the embedded H2 one. */
+        public Builder database(Optional<Database> d) {
+            this.database = d;
+            return this;
+        }
+
+        public Builder retention(Duration d) {
+            this.retention = d;
+            return this;
+        }
+
         public ServiceConfig build() {
             return new ServiceConfig(
                     host,
@@ -402,7 +485,9 @@ public record ServiceConfig(
                     sourceCache == null ? dataDir.resolve("sources") : sourceCache,
                     github,
                     allowLocalSources || personal,
-                    signing);
+                    signing,
+                    database,
+                    retention);
         }
     }
 }

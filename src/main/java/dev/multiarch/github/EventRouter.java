@@ -6,7 +6,6 @@ import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.pipeline.Trigger;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.BuildState;
-import dev.multiarch.store.Store;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,12 +57,7 @@ public final class EventRouter {
         if (deliveryId == null) {
             return List.of();
         }
-        return coordinator.store().recentBuilds(500).stream()
-                .filter(b -> {
-                    Origin o = Origin.of(b.trigger());
-                    return o != null && deliveryId.equals(o.delivery());
-                })
-                .toList();
+        return coordinator.store().buildsOfDelivery(deliveryId);
     }
 
     private Optional<Workflow> workflow(Workflow.Kind kind, String name, String defaultBranch) {
@@ -185,13 +179,8 @@ public final class EventRouter {
             return "ignored: " + kind + " " + p.path("action").asText();
         }
         String fullName = p.path("repository").path("full_name").asText();
-        Optional<BuildRecord> last = coordinator.store().recentBuilds(1000).stream()
-                .filter(b -> {
-                    Origin o = Origin.of(b.trigger());
-                    return o != null && o.repo().equals(fullName) && o.sha().equals(sha);
-                })
-                .findFirst();
-        if (last.isEmpty()) {
+        Optional<BuildRecord> last = coordinator.store().latestBuildOfCommit(fullName, sha);
+        if (last.isEmpty() || Origin.of(last.get().trigger()) == null) {
             return "ignored: " + kind + " " + p.path("action").asText() + " for " + sha
                     + ", which multiarch never built";
         }
@@ -257,10 +246,8 @@ public final class EventRouter {
 
     private int cancel(String repo, int pr, String why) {
         int n = 0;
-        Store store = coordinator.store();
-        for (BuildRecord b : store.buildsIn(BuildState.QUEUED, BuildState.RUNNING)) {
-            Origin o = Origin.of(b.trigger());
-            if (o != null && o.repo().equals(repo) && o.pr() == pr && coordinator.cancel(b.id(), why)) {
+        for (BuildRecord b : coordinator.store().buildsOfPullRequest(repo, pr, BuildState.QUEUED, BuildState.RUNNING)) {
+            if (coordinator.cancel(b.id(), why)) {
                 n++;
             }
         }

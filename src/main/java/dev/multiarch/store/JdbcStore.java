@@ -1,5 +1,7 @@
 package dev.multiarch.store;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -18,21 +20,25 @@ import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
 
 /**
- * {@link Store} in plain SQL over JDBC. {@link #embedded(Path)} opens an H2 database file in the data directory (no
- * server to install); the SQL is kept to what PostgreSQL also speaks, except {@code MERGE … KEY} in
- * {@link #setTagOwner} (PostgreSQL: {@code INSERT … ON CONFLICT}).
+ * {@link Store} in plain SQL over JDBC, one class for both databases: {@link #embedded(Path)} opens an H2 database
+ * file in the data directory (no server to install), {@link #postgres} a PostgreSQL database that several
+ * coordinators may share. The SQL is what both speak; the few differences are {@link Dialect}'s table.
  */
 public final class JdbcStore implements Store {
     private final DataSource ds;
     private final AutoCloseable closer;
     private final Clock clock;
+    private final Dialect dialect;
+    private final Wakeups wakeups;
 
-    private JdbcStore(DataSource ds, AutoCloseable closer, Clock clock) {
+    private JdbcStore(DataSource ds, AutoCloseable closer, Clock clock, Dialect dialect) {
         this.clock = clock;
         this.ds = ds;
         this.closer = closer;
+        this.dialect = dialect;
+        this.wakeups = new Wakeups(ds, dialect);
         try (Connection c = ds.getConnection()) {
-            Migrations.apply(c);
+            Migrations.apply(c, dialect);
         } catch (SQLException e) {
             throw new StoreException("cannot prepare the store: " + e.getMessage(), e);
         }
@@ -54,12 +60,12 @@ public final class JdbcStore implements Store {
         } catch (java.io.IOException e) {
             throw new StoreException("cannot create the data directory " + dir + ": " + e.getMessage(), e);
         }
-        String url =
-                "jdbc:h2:file:" + dir.toAbsolutePath().resolve("multiarch") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
+        Path base = dir.toAbsolutePath().resolve("multiarch");
+        String url = "jdbc:h2:file:" + base + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
         JdbcConnectionPool pool = JdbcConnectionPool.create(url, "multiarch", "");
         pool.setMaxConnections(16);
         try {
-            return new JdbcStore(pool, pool::dispose, clock);
+            return new JdbcStore(pool, pool::dispose, clock, Dialect.H2);
         } catch (StoreException e) {
             pool.dispose();
             if (e.getMessage().contains("Database may be already in use")) {
@@ -67,6 +73,49 @@ public final class JdbcStore implements Store {
             }
             throw e;
         }
+    }
+
+    /**
+     * A PostgreSQL database (it must exist; the tables are made here), through a pool of at most {@code maxConnections}
+     * connections. Coordinators sharing it each open their own store.
+     *
+     * @param url {@code postgresql://host[:port]/database[?parameters]}, with or without a leading {@code jdbc:}
+     * @param password null for none (a local socket with trust or peer authentication)
+     */
+    public static JdbcStore postgres(String url, String username, String password, int maxConnections, Clock clock) {
+        String jdbcUrl = url.startsWith("jdbc:") ? url : "jdbc:" + url;
+        if (!jdbcUrl.startsWith("jdbc:postgresql://")) {
+            throw new StoreException("the store URL must look like postgresql://host:port/database, not " + url, null);
+        }
+        HikariConfig hc = new HikariConfig();
+        hc.setPoolName("multiarch-store");
+        hc.setJdbcUrl(jdbcUrl);
+        hc.setUsername(username);
+        hc.setPassword(password);
+        hc.setMaximumPoolSize(maxConnections);
+        hc.setMinimumIdle(1);
+        hc.setConnectionTimeout(10_000);
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(hc);
+        } catch (RuntimeException e) {
+            throw new StoreException(
+                    "cannot connect to the store at " + url + " as " + username + ": " + rootMessage(e), e);
+        }
+        try {
+            return new JdbcStore(pool, pool, clock, Dialect.POSTGRESQL);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage();
     }
 
     // ---- plumbing: transactions, binding, mapping
@@ -232,7 +281,7 @@ public final class JdbcStore implements Store {
                 r.getString("hook_id"),
                 r.getString("delivery_id"),
                 r.getString("event"),
-                r.getString("payload"),
+                Deflated.either(r.getBytes("payload_z"), r.getString("payload")),
                 inst(r, "received_at"),
                 r.getString("state"),
                 r.getString("note"));
@@ -242,15 +291,17 @@ public final class JdbcStore implements Store {
 
     @Override
     public BuildRecord createBuild(NewBuild b) {
-        return tx(c -> {
+        BuildRecord created = tx(c -> {
             long id;
             Instant now = clock.instant();
+            OriginKeys origin = OriginKeys.of(b.trigger());
             try (PreparedStatement p = bind(
                     c.prepareStatement(
                             "INSERT INTO builds (repo, clone_url, commit_sha, ref, image, spec, tags, version, push, "
-                                    + "untrusted, private_repo, state, error, trigger_info, created_at, updated_at) "
-                                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            Statement.RETURN_GENERATED_KEYS),
+                                    + "untrusted, private_repo, state, error, trigger_info, created_at, updated_at, "
+                                    + "origin_repo, origin_commit, origin_pr, origin_delivery, origin_check_suite) "
+                                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            new String[] {"id"}),
                     b.repo(),
                     b.cloneUrl(),
                     b.commit(),
@@ -266,14 +317,20 @@ public final class JdbcStore implements Store {
                     b.failedWith(),
                     b.trigger(),
                     now,
-                    now)) {
+                    now,
+                    origin.repo(),
+                    origin.commit(),
+                    origin.pullRequest(),
+                    origin.delivery(),
+                    origin.checkSuite())) {
                 p.executeUpdate();
                 try (ResultSet k = p.getGeneratedKeys()) {
                     k.next();
                     id = k.getLong(1);
                 }
             }
-            if (b.failedWith() == null) {
+            if (b.failedWith() == null && !b.jobs().isEmpty()) {
+                wakeups.announce(c);
                 for (NewBuild.NewJob j : b.jobs()) {
                     update(
                             c,
@@ -286,6 +343,10 @@ public final class JdbcStore implements Store {
             }
             return buildIn(c, id).orElseThrow();
         });
+        if (created.state() == BuildState.QUEUED) {
+            wakeups.committed();
+        }
+        return created;
     }
 
     private static Optional<BuildRecord> buildIn(Connection c, long id) throws SQLException {
@@ -312,6 +373,39 @@ public final class JdbcStore implements Store {
                 "SELECT " + BUILD_COLS + " FROM builds WHERE state IN (" + marks + ") ORDER BY id",
                 JdbcStore::build,
                 names));
+    }
+
+    @Override
+    public List<BuildRecord> buildsOfDelivery(String deliveryId) {
+        return read(c -> list(
+                c,
+                "SELECT " + BUILD_COLS + " FROM builds WHERE origin_delivery = ? ORDER BY id",
+                JdbcStore::build,
+                deliveryId));
+    }
+
+    @Override
+    public Optional<BuildRecord> latestBuildOfCommit(String repo, String commit) {
+        return read(c -> one(
+                c,
+                "SELECT " + BUILD_COLS + " FROM builds WHERE origin_repo = ? AND origin_commit = ? "
+                        + "ORDER BY id DESC LIMIT 1",
+                JdbcStore::build,
+                repo,
+                commit));
+    }
+
+    @Override
+    public List<BuildRecord> buildsOfPullRequest(String repo, int pullRequest, BuildState... states) {
+        String marks = String.join(", ", java.util.Collections.nCopies(states.length, "?"));
+        List<Object> params = new ArrayList<>(List.of(repo, pullRequest));
+        java.util.Arrays.stream(states).map(Enum::name).forEach(params::add);
+        return read(c -> list(
+                c,
+                "SELECT " + BUILD_COLS + " FROM builds WHERE origin_repo = ? AND origin_pr = ? AND state IN (" + marks
+                        + ") ORDER BY id",
+                JdbcStore::build,
+                params.toArray()));
     }
 
     @Override
@@ -386,6 +480,16 @@ public final class JdbcStore implements Store {
     @Override
     public Optional<JobRecord> claimJob(long jobId, String runnerId, Instant expires) {
         return tx(c -> {
+            // Another coordinator claiming this job holds its row: skip it rather than wait for that claim to
+            // commit only to find the job taken.
+            if (list(
+                            c,
+                            "SELECT id FROM jobs WHERE id = ? AND state = 'QUEUED' FOR UPDATE SKIP LOCKED",
+                            r -> r.getLong(1),
+                            jobId)
+                    .isEmpty()) {
+                return Optional.<JobRecord>empty();
+            }
             if (update(
                             c,
                             "UPDATE jobs SET state = 'RUNNING', runner_id = ?, attempt = attempt + 1, lease_expires = ?, "
@@ -485,7 +589,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<JobRecord> expireLeases(Instant now, int maxAttempts) {
-        return tx(c -> {
+        List<JobRecord> touched = tx(c -> {
             List<JobRecord> out = new ArrayList<>();
             for (JobRecord j : list(
                     c,
@@ -504,18 +608,28 @@ public final class JdbcStore implements Store {
                             now,
                             j.id());
                     failBuildIn(c, j.buildId(), j.platform() + ": " + gaveUp);
-                } else {
-                    update(
-                            c,
-                            "UPDATE jobs SET state = 'QUEUED', runner_id = NULL, lease_expires = NULL, error = ? "
-                                    + "WHERE id = ? AND state = 'RUNNING'",
-                            why + "; queued again",
-                            j.id());
+                } else if (update(
+                                c,
+                                "UPDATE jobs SET state = 'QUEUED', runner_id = NULL, lease_expires = NULL, error = ? "
+                                        + "WHERE id = ? AND state = 'RUNNING'",
+                                why + "; queued again",
+                                j.id())
+                        == 1) {
+                    wakeups.announce(c);
                 }
                 out.add(jobIn(c, j.id()).orElseThrow());
             }
             return out;
         });
+        if (touched.stream().anyMatch(j -> j.state() == JobState.QUEUED)) {
+            wakeups.committed();
+        }
+        return touched;
+    }
+
+    @Override
+    public Subscription onJobsQueued(Runnable listener) {
+        return wakeups.subscribe(listener);
     }
 
     @Override
@@ -580,21 +694,28 @@ public final class JdbcStore implements Store {
             }
             update(
                     c,
-                    "INSERT INTO job_logs (job_id, attempt, chunk, bytes) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO job_logs (job_id, attempt, chunk_z, bytes) VALUES (?, ?, ?, ?)",
                     jobId,
                     attempt,
-                    kept,
+                    Deflated.of(kept),
                     size);
             update(
                     c,
-                    "MERGE INTO job_log_totals (job_id, attempt, bytes, cut_bytes) KEY (job_id, attempt) "
-                            + "VALUES (?, ?, ?, ?)",
+                    dialect.upsert(
+                            "job_log_totals",
+                            List.of("job_id", "attempt", "bytes", "cut_bytes"),
+                            List.of("job_id", "attempt")),
                     jobId,
                     attempt,
                     total,
                     cutTotal);
             return null;
         });
+    }
+
+    private static LogChunk logChunk(ResultSet r) throws SQLException {
+        return new LogChunk(
+                r.getLong("seq"), r.getInt("attempt"), Deflated.either(r.getBytes("chunk_z"), r.getString("chunk")));
     }
 
     /** The last {@code max} bytes of {@code utf8} as text, not starting inside a character. */
@@ -613,8 +734,9 @@ public final class JdbcStore implements Store {
                 jobId,
                 list(
                         c,
-                        "SELECT seq, attempt, chunk FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                        r -> new LogChunk(r.getLong(1), r.getInt(2), r.getString(3)),
+                        "SELECT seq, attempt, chunk, chunk_z FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq "
+                                + "LIMIT ?",
+                        JdbcStore::logChunk,
                         jobId,
                         afterSeq,
                         maxChunks)));
@@ -642,8 +764,8 @@ public final class JdbcStore implements Store {
             }
             List<LogChunk> chunks = list(
                     c,
-                    "SELECT seq, attempt, chunk FROM job_logs WHERE job_id = ? AND seq >= ? ORDER BY seq",
-                    r -> new LogChunk(r.getLong(1), r.getInt(2), r.getString(3)),
+                    "SELECT seq, attempt, chunk, chunk_z FROM job_logs WHERE job_id = ? AND seq >= ? ORDER BY seq",
+                    JdbcStore::logChunk,
                     jobId,
                     from);
             long earlier = one(
@@ -741,7 +863,7 @@ public final class JdbcStore implements Store {
     public void setTagOwner(String image, String tag, long buildId, String version) {
         tx(c -> update(
                 c,
-                "MERGE INTO tag_owners (image, tag, build_id, version) KEY (image, tag) VALUES (?, ?, ?, ?)",
+                dialect.upsert("tag_owners", List.of("image", "tag", "build_id", "version"), List.of("image", "tag")),
                 image,
                 tag,
                 buildId,
@@ -755,12 +877,12 @@ public final class JdbcStore implements Store {
         try {
             return tx(c -> update(
                             c,
-                            "INSERT INTO deliveries (hook_id, delivery_id, event, payload, received_at, state) "
+                            "INSERT INTO deliveries (hook_id, delivery_id, event, payload_z, received_at, state) "
                                     + "VALUES (?, ?, ?, ?, ?, 'received')",
                             d.hookId(),
                             d.deliveryId(),
                             d.event(),
-                            d.payload(),
+                            Deflated.of(d.payload()),
                             d.receivedAt())
                     == 1);
         } catch (StoreException e) {
@@ -872,7 +994,28 @@ public final class JdbcStore implements Store {
     }
 
     @Override
+    public Purged purge(Instant before) {
+        try (Connection c = ds.getConnection()) {
+            return Retention.purge(c, dialect, before);
+        } catch (SQLException e) {
+            throw new StoreException("store retention failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public void close() {
+        wakeups.close();
+        if (dialect == Dialect.H2) {
+            // Rewrites the file with only live data (H2 otherwise compacts for 200 ms on close): a store opened
+            // next starts at its smallest. Measured with bench/store-bench: under a second for 10,000 deliveries.
+            try (Connection c = ds.getConnection();
+                    Statement s = c.createStatement()) {
+                s.execute("SHUTDOWN COMPACT");
+            } catch (SQLException e) {
+                java.util.logging.Logger.getLogger(JdbcStore.class.getName())
+                        .warning("compacting the store on close failed: " + e.getMessage());
+            }
+        }
         try {
             closer.close();
         } catch (Exception e) {

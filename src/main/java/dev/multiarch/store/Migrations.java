@@ -2,90 +2,238 @@ package dev.multiarch.store;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystemAlreadyExistsException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
- * Versioned schema migrations: {@code db/migration/V<n>__<name>.sql}, applied in order inside one transaction each,
- * recorded in {@code schema_version}. Listed here rather than discovered, so a shaded jar needs no classpath scan.
+ * Versioned schema migrations: {@code db/migration/V<n>__<name>.sql}, one history for H2 and PostgreSQL (the few
+ * type names H2 has and PostgreSQL has not are rewritten by {@link Dialect#migration}), applied in order of
+ * {@code n} inside one transaction each, recorded in {@code schema_version}.
+ *
+ * <p>The version is read from the file name and the files are found by listing the folder, so branches that add
+ * migrations side by side merge without touching a shared list, and numbers may have gaps: every version present and
+ * not yet recorded is applied, lowest first, even one below the highest applied (a branch's V5 merged after a store
+ * ran V7). A store that recorded a version higher than any this multiarch has is refused: it was written by a newer
+ * one.
+ *
+ * <p>A step that SQL alone cannot do (reading JSON written by an older version) is a {@link Step} run after its
+ * file, in the same transaction.
  */
 final class Migrations {
     private Migrations() {}
 
-    static final List<String> ALL = List.of(
-            "V1__builds_jobs_runners.sql",
-            "V2__github_deliveries_reports.sql",
-            "V3__untrusted_builds_runners.sql",
-            "V4__log_limits.sql",
-            "V5__private_builds.sql");
+    private static final String FOLDER = "db/migration";
+    private static final Pattern NAME = Pattern.compile("V([0-9]+)__[a-z0-9_]+\\.sql");
 
-    static void apply(Connection c) throws SQLException {
+    /** A migration's work in Java, after its SQL. */
+    @FunctionalInterface
+    interface Step {
+        void run(Connection c) throws SQLException;
+    }
+
+    private static final Map<Integer, Step> STEPS = Map.of(7, Migrations::originKeysOfOlderBuilds);
+
+    /** V7: the indexed origin columns of builds stored before them, from their trigger JSON. */
+    private static void originKeysOfOlderBuilds(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT id, trigger_info FROM builds WHERE trigger_info IS NOT NULL");
+                PreparedStatement u = c.prepareStatement("UPDATE builds SET origin_repo = ?, origin_commit = ?, "
+                        + "origin_pr = ?, origin_delivery = ?, origin_check_suite = ? WHERE id = ?")) {
+            int pending = 0;
+            while (r.next()) {
+                OriginKeys k = OriginKeys.of(r.getString(2));
+                if (k.repo() == null) {
+                    continue;
+                }
+                u.setString(1, k.repo());
+                u.setString(2, k.commit());
+                u.setObject(3, k.pullRequest(), java.sql.Types.INTEGER);
+                u.setString(4, k.delivery());
+                u.setObject(5, k.checkSuite(), java.sql.Types.BIGINT);
+                u.setLong(6, r.getLong(1));
+                u.addBatch();
+                if (++pending == 500) {
+                    u.executeBatch();
+                    pending = 0;
+                }
+            }
+            if (pending > 0) {
+                u.executeBatch();
+            }
+        }
+    }
+
+    /** One migration file: its version and name. */
+    record Migration(int version, String name) {}
+
+    /** Every migration in the jar (or classes folder), by version. */
+    static List<Migration> all() {
+        Map<Integer, Migration> byVersion = new TreeMap<>();
+        for (String name : listFolder()) {
+            Matcher m = NAME.matcher(name);
+            if (!m.matches()) {
+                continue;
+            }
+            Migration mig = new Migration(Integer.parseInt(m.group(1)), name);
+            Migration other = byVersion.put(mig.version(), mig);
+            if (other != null) {
+                throw new IllegalStateException("two migrations have version " + mig.version() + ": " + other.name()
+                        + " and " + name + "; renumber one of them");
+            }
+        }
+        if (byVersion.isEmpty()) {
+            throw new IllegalStateException("no migrations found under " + FOLDER);
+        }
+        return List.copyOf(byVersion.values());
+    }
+
+    static void apply(Connection c, Dialect dialect) throws SQLException {
+        if (dialect.migrationLock() != null) {
+            try (Statement s = c.createStatement()) {
+                s.execute(dialect.migrationLock());
+            }
+        }
+        try {
+            applyLocked(c, dialect);
+        } finally {
+            if (dialect.migrationUnlock() != null) {
+                try (Statement s = c.createStatement()) {
+                    s.execute(dialect.migrationUnlock());
+                }
+            }
+        }
+    }
+
+    private static void applyLocked(Connection c, Dialect dialect) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INT PRIMARY KEY, name VARCHAR(200) NOT NULL, "
                     + "applied_at TIMESTAMP WITH TIME ZONE NOT NULL)");
         }
-        int current = 0;
+        Set<Integer> applied = new HashSet<>();
         try (Statement s = c.createStatement();
-                ResultSet r = s.executeQuery("SELECT MAX(version) FROM schema_version")) {
-            if (r.next()) {
-                current = r.getInt(1);
+                ResultSet r = s.executeQuery("SELECT version FROM schema_version")) {
+            while (r.next()) {
+                applied.add(r.getInt(1));
             }
         }
-        if (current > ALL.size()) {
-            throw new SQLException("the store is at schema version " + current + ", newer than this multiarch ("
-                    + ALL.size() + "); upgrade multiarch");
+        List<Migration> all = all();
+        int newest = all.get(all.size() - 1).version();
+        int highest = applied.stream().max(Comparator.naturalOrder()).orElse(0);
+        if (highest > newest) {
+            throw new SQLException("the store is at schema version " + highest + ", newer than this multiarch ("
+                    + newest + "); upgrade multiarch");
         }
-        for (int v = current + 1; v <= ALL.size(); v++) {
-            String name = ALL.get(v - 1);
-            String sql = read(name);
-            boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try (Statement s = c.createStatement()) {
-                for (String stmt : sql.split(";\\s*\\n")) {
-                    String body = stripComments(stmt);
-                    if (!body.isBlank()) {
-                        s.execute(body);
-                    }
-                }
-                try (PreparedStatement p = c.prepareStatement(
-                        "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, CURRENT_TIMESTAMP)")) {
-                    p.setInt(1, v);
-                    p.setString(2, name);
-                    p.executeUpdate();
-                }
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw new SQLException("migration " + name + " failed: " + e.getMessage(), e);
-            } finally {
-                c.setAutoCommit(auto);
+        for (Migration m : all) {
+            if (!applied.contains(m.version())) {
+                run(c, dialect, m);
             }
         }
     }
 
-    private static String stripComments(String sql) {
-        StringBuilder b = new StringBuilder();
-        for (String line : sql.split("\n")) {
-            if (!line.trim().startsWith("--")) {
-                b.append(line).append('\n');
+    private static void run(Connection c, Dialect dialect, Migration m) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            for (String stmt : statements(read(m.name()))) {
+                s.execute(dialect.migration(stmt));
             }
+            Step step = STEPS.get(m.version());
+            if (step != null) {
+                step.run(c);
+            }
+            try (PreparedStatement p = c.prepareStatement(
+                    "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, CURRENT_TIMESTAMP)")) {
+                p.setInt(1, m.version());
+                p.setString(2, m.name());
+                p.executeUpdate();
+            }
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw new SQLException("migration " + m.name() + " failed: " + e.getMessage(), e);
+        } finally {
+            c.setAutoCommit(auto);
         }
-        return b.toString().trim();
     }
 
-    private static String read(String name) {
-        try (InputStream in = Migrations.class.getResourceAsStream("/db/migration/" + name)) {
+    /** A file's statements: split at a semicolon that ends a line, comment lines dropped. */
+    static List<String> statements(String sql) {
+        List<String> out = new ArrayList<>();
+        for (String stmt : sql.split(";\\s*\\n")) {
+            StringBuilder b = new StringBuilder();
+            for (String line : stmt.split("\n")) {
+                if (!line.trim().startsWith("--")) {
+                    b.append(line).append('\n');
+                }
+            }
+            String body = b.toString().trim();
+            if (body.endsWith(";")) {
+                body = body.substring(0, body.length() - 1);
+            }
+            if (!body.isBlank()) {
+                out.add(body);
+            }
+        }
+        return out;
+    }
+
+    static String read(String name) {
+        try (InputStream in = Migrations.class.getResourceAsStream("/" + FOLDER + "/" + name)) {
             if (in == null) {
                 throw new IllegalStateException("migration " + name + " is missing from the jar");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** The file names in the migration folder, in the classes folder (tests) or in the (shaded) jar. */
+    private static synchronized List<String> listFolder() {
+        URL url = Migrations.class.getResource("/" + FOLDER);
+        if (url == null) {
+            throw new IllegalStateException(FOLDER + " is missing from the class path");
+        }
+        try {
+            URI uri = url.toURI();
+            if (!"jar".equals(uri.getScheme())) {
+                return names(Path.of(uri));
+            }
+            try (FileSystem fs = FileSystems.newFileSystem(uri, Map.of())) {
+                return names(fs.getPath("/" + FOLDER));
+            } catch (FileSystemAlreadyExistsException e) {
+                return names(FileSystems.getFileSystem(uri).getPath("/" + FOLDER));
+            }
+        } catch (URISyntaxException | IOException e) {
+            throw new IllegalStateException("cannot list " + url + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<String> names(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
         }
     }
 }

@@ -8,6 +8,9 @@ import java.util.List;
  *
  * @param untrusted   its source is a stranger's (a fork's pull request): its jobs go to untrusted runners only
  * @param privateRepo its repository is private: pages and the API show it only to people who can read it
+ * @param trigger     JSON the trigger wants back (null for none); when it is a GitHub origin (its {@code repo},
+ *                    {@code sha}, {@code pr}, {@code delivery}), those are also stored as indexed columns, see
+ *                    {@link Store#buildsOfDelivery}
  */
 public record NewBuild(
         String repo,

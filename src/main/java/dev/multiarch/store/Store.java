@@ -18,6 +18,20 @@ public interface Store extends AutoCloseable {
 
     List<BuildRecord> buildsIn(BuildState... states);
 
+    /*
+     * Builds by their GitHub origin: the trigger JSON's repo, sha, pr and delivery keys, kept in indexed columns
+     * when the build is created, so each lookup is one indexed query however old the build.
+     */
+
+    /** The builds one webhook delivery asked for (its {@code delivery} id), oldest first. */
+    List<BuildRecord> buildsOfDelivery(String deliveryId);
+
+    /** The newest build of {@code commit} from GitHub repository {@code repo}. */
+    Optional<BuildRecord> latestBuildOfCommit(String repo, String commit);
+
+    /** The builds of pull request {@code pullRequest} of {@code repo} that are in one of {@code states}, oldest first. */
+    List<BuildRecord> buildsOfPullRequest(String repo, int pullRequest, BuildState... states);
+
     List<JobRecord> jobs(long buildId);
 
     /** The jobs of several builds in one query (a page of builds), by build id then job id; none for no ids. */
@@ -35,8 +49,23 @@ public interface Store extends AutoCloseable {
     List<JobRecord> queuedJobs();
 
     /**
+     * Asks to be told when jobs may have been queued (a build created, a lease expired and its job queued again) by
+     * this process or, on a shared PostgreSQL store, by another coordinator ({@code LISTEN}/{@code NOTIFY}): a
+     * runner long-polling one coordinator then gets a job queued through another at once. The listener runs on a
+     * store thread and must return quickly.
+     */
+    Subscription onJobsQueued(Runnable listener);
+
+    /** Ends a subscription. */
+    interface Subscription extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
      * Leases a queued job to a runner (attempt + 1, lease until {@code expires}); moves its build to running.
-     * Empty when someone else took it first.
+     * Empty when someone else took it first, or is taking it now: a job another coordinator is claiming is skipped
+     * ({@code FOR UPDATE SKIP LOCKED}), not waited for.
      */
     Optional<JobRecord> claimJob(long jobId, String runnerId, Instant expires);
 
@@ -149,6 +178,16 @@ public interface Store extends AutoCloseable {
     void reportDropped(long buildId, String context, int version, String why);
 
     List<Report> reports(long buildId);
+
+    /** What {@link #purge} deleted. */
+    record Purged(int deliveries, int logChunks, int reports) {}
+
+    /**
+     * Deletes what is kept only for a while: webhook deliveries received before {@code before} that were handled,
+     * and the log chunks and sent check reports of builds that finished before it. Builds, jobs and tag owners are
+     * kept. Idempotent; coordinators sharing a database may call it at the same time (one of them does the work).
+     */
+    Purged purge(Instant before);
 
     @Override
     void close();

@@ -7,6 +7,8 @@ import dev.multiarch.source.Git;
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.Store;
 import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -19,13 +21,15 @@ import java.util.logging.Logger;
 /**
  * The coordinator, wired in the order it starts: store (migrations) → dispatcher → coordinator (registry clients per
  * tenant) →
- * HTTP server → lease reaper → resume of builds a previous process left between fan-in and published.
+ * HTTP server → lease reaper → retention (hourly) → resume of builds a previous process left between fan-in and
+ * published.
  */
 public final class CoordinatorApp implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(CoordinatorApp.class.getName());
 
     private final Store store;
     private final Dispatcher dispatcher;
+    private final Store.Subscription wakeups;
     private final ExecutorService workers;
     private final Coordinator coordinator;
     private final Vertx vertx;
@@ -54,8 +58,10 @@ public final class CoordinatorApp implements AutoCloseable {
 
     private CoordinatorApp(ServiceConfig config, List<Plugin> plugins) {
         this.plugins = plugins;
-        store = JdbcStore.embedded(config.dataDir());
+        store = openStore(config);
         dispatcher = new Dispatcher(store, config.leaseDuration());
+        // Jobs queued by another coordinator on a shared store (or a lease expiring) wake this one's runners.
+        wakeups = store.onJobsQueued(dispatcher::kick);
         workers = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "multiarch-pipeline");
             t.setDaemon(true);
@@ -73,6 +79,13 @@ public final class CoordinatorApp implements AutoCloseable {
         Optional<SignIn> signIn =
                 plugins.stream().map(Plugin::signIn).flatMap(Optional::stream).findFirst();
         server = new CoordinatorServer(coordinator, dispatcher, routes, signIn);
+    }
+
+    /** PostgreSQL when {@code store.url} is set (several coordinators may share it), else H2 in the data directory. */
+    private static Store openStore(ServiceConfig config) {
+        return config.database()
+                .map(d -> (Store) JdbcStore.postgres(d.url(), d.username(), d.password(), 10, Clock.systemUTC()))
+                .orElseGet(() -> JdbcStore.embedded(config.dataDir()));
     }
 
     /**
@@ -98,11 +111,32 @@ public final class CoordinatorApp implements AutoCloseable {
                         LOG.log(Level.WARNING, "lease check failed", e);
                     }
                 }));
+        // Retention: a minute after start, then hourly. Idempotent, and on a shared PostgreSQL store one coordinator
+        // at a time does it (the store's advisory lock), so every coordinator may run it.
+        app.vertx.setPeriodic(
+                RETENTION_FIRST.toMillis(),
+                RETENTION_EVERY.toMillis(),
+                t -> app.workers.execute(() -> app.purge(config.retention())));
         app.coordinator.resume();
         app.plugins.forEach(p -> p.started(app.coordinator));
         LOG.info(() -> "coordinator listening on " + config.host() + ":" + app.server.port() + " (" + config.publicUrl()
-                + "), data in " + config.dataDir());
+                + "), store " + config.database().map(d -> d.url()).orElse("in " + config.dataDir()));
         return app;
+    }
+
+    private static final Duration RETENTION_FIRST = Duration.ofMinutes(1);
+    private static final Duration RETENTION_EVERY = Duration.ofHours(1);
+
+    private void purge(Duration retention) {
+        try {
+            Store.Purged p = store.purge(Clock.systemUTC().instant().minus(retention));
+            if (p.deliveries() + p.logChunks() + p.reports() > 0) {
+                LOG.info(() -> "retention (" + retention.toHours() + " h): deleted " + p.deliveries()
+                        + " webhook deliveries, " + p.logChunks() + " log chunks, " + p.reports() + " check reports");
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "retention failed; trying again in an hour", e);
+        }
     }
 
     public Coordinator coordinator() {
@@ -121,6 +155,7 @@ public final class CoordinatorApp implements AutoCloseable {
             LOG.log(Level.WARNING, "stopping the HTTP server", e);
         }
         plugins.forEach(Plugin::close);
+        wakeups.close();
         dispatcher.close();
         workers.shutdown();
         try {

@@ -97,6 +97,36 @@ class ServiceConfigTest {
     }
 
     @Test
+    void storeUrl_isPostgreSQL_withThePasswordFromTheNamedVariable_neverPrinted() {
+        String base = "runners: {registration-secret: \"${SECRET}\"}\n";
+        assertTrue(parse(base).database().isEmpty(), "H2 in store.path by default");
+        ServiceConfig c = parse(base + "store: {url: \"postgresql://db.internal:5432/multiarch\", username: ci, "
+                + "password-env: ADMIN, retention: 14d}\n");
+        ServiceConfig.Database d = c.database().orElseThrow();
+        assertEquals("postgresql://db.internal:5432/multiarch", d.url());
+        assertEquals("ci", d.username());
+        assertEquals("fedcba9876543210fedc", d.password());
+        assertFalse(c.toString().contains("fedcba9876543210fedc"), c.toString());
+        assertTrue(c.toString().contains("postgresql://db.internal:5432/multiarch"), c.toString());
+        assertEquals(java.time.Duration.ofDays(14), c.retention());
+        assertEquals(ServiceConfig.DEFAULT_RETENTION, parse(base).retention());
+    }
+
+    @Test
+    void storeUrl_mistakes_areRefusedWithTheKey() {
+        String base = "runners: {registration-secret: \"${SECRET}\"}\n";
+        assertTrue(error(base + "store: {url: \"mysql://h/db\", username: u}\n")
+                .contains("store.url: expected postgresql://host:port/database"));
+        assertTrue(error(base + "store: {url: \"postgresql://h/db\"}\n").contains("store.username: is required"));
+        assertTrue(error(base + "store: {url: \"postgresql://h/db\", username: u, password-env: NOPE}\n")
+                .contains("the environment variable NOPE is not set"));
+        assertTrue(error(base + "store: {url: \"postgresql://h/db?password=x\", username: u}\n")
+                .contains("must not carry a password"));
+        assertTrue(error(base + "store: {username: u}\n").contains("is only used with store.url"));
+        assertTrue(error(base + "store: {retention: 10m}\n").contains("store.retention: must be at least 1h"));
+    }
+
+    @Test
     void theShippedConfigYaml_parses_andItsCommentedExamplesToo() throws Exception {
         String text = java.nio.file.Files.readString(Path.of("config.yaml"));
         Map<String, String> env = Map.of(

@@ -8,17 +8,37 @@ import dev.multiarch.platform.Platform;
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.JobRecord;
 import dev.multiarch.store.NewBuild;
+import dev.multiarch.testing.TestDatabases;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+/** Matching waiting runners with queued jobs, on H2 and on PostgreSQL. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(TestDatabases.Kind.class)
+@ExtendWith(TestDatabases.class)
 class DispatcherTest {
+    @Parameter
+    TestDatabases.Kind kind;
+
     @TempDir
     Path dir;
+
+    TestDatabases.TestDatabase db;
+
+    @BeforeEach
+    void database(TestDatabases databases) {
+        db = databases.fresh(kind, dir);
+    }
 
     private static List<Platform> ps(String... s) {
         return java.util.Arrays.stream(s).map(Platform::parse).toList();
@@ -50,7 +70,7 @@ class DispatcherTest {
 
     @Test
     void nativeRunnerIsPreferred_qemuRunnerTakesWhatNoNativeOneWaitsFor() throws Exception {
-        try (JdbcStore s = JdbcStore.embedded(dir);
+        try (JdbcStore s = db.open();
                 Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
             Dispatcher.Waiter qemu = d.await("qemu", ps(), ps("linux/arm64", "linux/s390x"), false);
             Dispatcher.Waiter arm = d.await("arm64-native", ps("linux/arm64", "linux/arm/v7"), ps(), false);
@@ -66,7 +86,7 @@ class DispatcherTest {
 
     @Test
     void qemuRunnerTakesTheJobWhenNoNativeRunnerWaits() throws Exception {
-        try (JdbcStore s = JdbcStore.embedded(dir);
+        try (JdbcStore s = db.open();
                 Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
             build(s, "linux/arm/v7");
             Dispatcher.Waiter qemu = d.await("qemu", ps(), ps("linux/arm/v7"), false);
@@ -78,7 +98,7 @@ class DispatcherTest {
 
     @Test
     void aRunnerNeverGetsAPlatformItCannotBuild_andStopWaitingGivesNothing() throws Exception {
-        try (JdbcStore s = JdbcStore.embedded(dir);
+        try (JdbcStore s = db.open();
                 Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
             build(s, "linux/ppc64le");
             Dispatcher.Waiter amd = d.await("amd64", ps("linux/amd64"), ps("linux/arm64"), false);
@@ -91,7 +111,7 @@ class DispatcherTest {
 
     @Test
     void aliasesMatch_aarch64RunnerBuildsArm64() throws Exception {
-        try (JdbcStore s = JdbcStore.embedded(dir);
+        try (JdbcStore s = db.open();
                 Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
             build(s, "linux/arm64");
             Dispatcher.Waiter w = d.await("r", ps("linux/aarch64"), ps(), false);
@@ -103,7 +123,7 @@ class DispatcherTest {
 
     @Test
     void untrustedJob_waitsForAnUntrustedRunner_evenWithATrustedOneIdle() throws Exception {
-        try (JdbcStore s = JdbcStore.embedded(dir);
+        try (JdbcStore s = db.open();
                 Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
             build(s, true, "linux/amd64");
             Dispatcher.Waiter trusted = d.await("trusted", ps("linux/amd64"), ps(), false);
@@ -121,7 +141,7 @@ class DispatcherTest {
 
     @Test
     void untrustedRunner_neverGetsATrustedJob_evenWhenItIsTheOnlyOneWaiting() throws Exception {
-        try (JdbcStore s = JdbcStore.embedded(dir);
+        try (JdbcStore s = db.open();
                 Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
             build(s, false, "linux/amd64");
             Dispatcher.Waiter untrusted = d.await("untrusted", ps("linux/amd64"), ps(), true);
@@ -138,7 +158,7 @@ class DispatcherTest {
 
     @Test
     void trustedAndUntrustedJobs_eachGoToTheirOwnRunner_inOneRound() throws Exception {
-        try (JdbcStore s = JdbcStore.embedded(dir);
+        try (JdbcStore s = db.open();
                 Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
             Dispatcher.Waiter untrusted = d.await("untrusted", ps("linux/arm64"), ps(), true);
             Dispatcher.Waiter trusted = d.await("trusted", ps("linux/arm64"), ps(), false);

@@ -11,6 +11,7 @@ import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.source.Git;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JdbcStore;
+import dev.multiarch.store.NewBuild;
 import dev.multiarch.testing.GitHubEvents;
 import dev.multiarch.testing.GitHubStandIn;
 import dev.multiarch.testing.GitRepo;
@@ -44,7 +45,7 @@ class EventRouterTest {
     @BeforeEach
     void setUp() throws Exception {
         store = JdbcStore.embedded(dir.resolve("store"));
-        github = new GitHubStandIn(GitHubStandIn.openApi(), null, null, "ghp_t");
+        github = new GitHubStandIn(GitHubStandIn.fixtures().resolve("openapi-subset.json"), null, null, "ghp_t");
         repo = GitRepo.create(Files.createDirectories(dir.resolve("repo")));
         github.repo("octo/app", Path.of(repo.cloneUrl()));
         ServiceConfig sc = ServiceConfig.builder(dir.resolve("store"), "0123456789abcdef0123")
@@ -136,6 +137,75 @@ class EventRouterTest {
         assertEquals("ignored: check_suite requested", router.route("check_suite", suite, "d-suite"));
         assertTrue(router.route("star", deleted, "d-star").startsWith("ignored: multiarch does not act on star"));
         assertEquals(0, store.recentBuilds(10).size());
+    }
+
+    @Test
+    void deliveryOlderThanAThousandBuilds_isStillRecognised_andAReRunStillFindsItsCommit() throws Exception {
+        String commit =
+                repo.commit("c", Map.of(".multiarch.yaml", "image: reg.example/app\nplatforms: [linux/amd64]\n"));
+        String first = router.route("push", tagPush(commit), "delivery-old");
+        assertTrue(first.startsWith("release: build(s) #1"), first);
+        // Older than the 500 newest builds the delivery lookup used to scan and the 1,000 the re-run lookup did.
+        for (int i = 0; i < 1_001; i++) {
+            String sha = String.format("%040x", i);
+            store.createBuild(new NewBuild(
+                    "octo/other",
+                    "https://github.example/octo/other.git",
+                    sha,
+                    "refs/heads/main",
+                    null,
+                    null,
+                    null,
+                    null,
+                    false,
+                    false,
+                    false,
+                    new Origin("octo/other", sha, 0, 0, "main", false, "delivery-" + i, sha).toJson(),
+                    List.of(),
+                    "not built: filler"));
+        }
+        assertEquals("already handled: build(s) #1", router.route("push", tagPush(commit), "delivery-old"));
+
+        ObjectNode suite = GitHubEvents.example(
+                "check_suite", e -> e.path("action").asText().equals("requested"));
+        GitHubEvents.repoint(suite, "octo/app", repo.cloneUrl(), 0);
+        suite.remove("installation");
+        suite.put("action", "rerequested");
+        ((ObjectNode) suite.path("check_suite")).put("head_sha", commit);
+        String rerun = router.route("check_suite", suite, "delivery-rerun");
+        assertTrue(rerun.startsWith("re-run of " + commit.substring(0, 12) + ": build(s) #1003"), rerun);
+    }
+
+    @Test
+    void closedPullRequest_cancelsItsQueuedBuilds_andNoOtherPullRequests() throws Exception {
+        String head =
+                repo.commit("pr", Map.of(".multiarch.yaml", "image: reg.example/app\nplatforms: [linux/amd64]\n"));
+        ObjectNode opened = GitHubEvents.example(
+                "pull_request", e -> e.path("action").asText().equals("opened"));
+        GitHubEvents.repoint(opened, "octo/app", repo.cloneUrl(), 0);
+        opened.remove("installation");
+        ObjectNode pr = (ObjectNode) opened.path("pull_request");
+        ((ObjectNode) pr.path("base")).put("sha", head).put("ref", "main");
+        ((ObjectNode) pr.path("base").path("repo")).put("full_name", "octo/app");
+        ((ObjectNode) pr.path("head")).put("sha", head);
+        ((ObjectNode) pr.path("head").path("repo")).put("full_name", "octo/app");
+        int number = pr.path("number").asInt();
+        router.route("pull_request", opened, "d-open");
+        ObjectNode other = opened.deepCopy();
+        ((ObjectNode) other.path("pull_request")).put("number", number + 1);
+        router.route("pull_request", other, "d-other");
+        assertEquals(2, store.buildsIn(dev.multiarch.store.BuildState.QUEUED).size());
+
+        ObjectNode closed = opened.deepCopy().put("action", "closed");
+        assertEquals(
+                "pull request #" + number + " closed: cancelled 1 build(s)",
+                router.route("pull_request", closed, "d-close"));
+        assertEquals(
+                List.of(number + 1),
+                store.buildsIn(dev.multiarch.store.BuildState.QUEUED).stream()
+                        .map(b -> Origin.of(b.trigger()).pr())
+                        .toList(),
+                "the other pull request's build is still queued");
     }
 
     @Test

@@ -7,15 +7,34 @@ import dev.multiarch.config.TagRule;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.NewBuild;
+import dev.multiarch.testing.TestDatabases;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Which tags a build may take, against the tag owners in a real store. */
+/** Which tags a build may take, against the tag owners in a real store (H2 and PostgreSQL). */
+@ParameterizedClass(name = "{0}")
+@EnumSource(TestDatabases.Kind.class)
+@ExtendWith(TestDatabases.class)
 class BuildPublisherTest {
+    @Parameter
+    TestDatabases.Kind kind;
+
     @TempDir
     Path dir;
+
+    TestDatabases.TestDatabase db;
+
+    @BeforeEach
+    void database(TestDatabases databases) {
+        db = databases.fresh(kind, dir);
+    }
 
     private static BuildRecord build(JdbcStore s, String gitTag) {
         return build(s, gitTag, "acme/app");
@@ -46,7 +65,7 @@ class BuildPublisherTest {
 
     @Test
     void backport_doesNotTakeLatestOrMajorOfANewerRelease() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             BuildPublisher p = new BuildPublisher(s);
             BuildRecord v2 = build(s, "v2.0.0");
             own(s, v2, p.decide(v2).take());
@@ -59,7 +78,7 @@ class BuildPublisherTest {
 
     @Test
     void anotherRepository_neverMovesATagThisRepositoryHolds_evenWithANewerVersion() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             BuildPublisher p = new BuildPublisher(s);
             BuildRecord mine = build(s, "v1.0.0", "acme/app");
             own(s, mine, p.decide(mine).take());
@@ -78,7 +97,7 @@ class BuildPublisherTest {
 
     @Test
     void newerRelease_takesFloatingTags() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             BuildPublisher p = new BuildPublisher(s);
             BuildRecord v1 = build(s, "v1.4.1");
             own(s, v1, p.decide(v1).take());
@@ -89,7 +108,7 @@ class BuildPublisherTest {
 
     @Test
     void sameVersionRebuilt_newerBuildWins_olderFinishingLaterDoesNot() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             BuildPublisher p = new BuildPublisher(s);
             BuildRecord older = build(s, "v3.0.0");
             BuildRecord newer = build(s, "v3.0.0");
@@ -105,7 +124,7 @@ class BuildPublisherTest {
 
     @Test
     void prerelease_takesOnlyItsOwnTag() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             assertEquals(
                     List.of("2.0.0-rc.1"),
                     new BuildPublisher(s).decide(build(s, "v2.0.0-rc.1")).take());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiarch.testing.TestDatabases;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,12 +13,31 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
+/** The store's contract, on H2 and on PostgreSQL: every test runs on both. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(TestDatabases.Kind.class)
+@ExtendWith(TestDatabases.class)
 class JdbcStoreTest {
+    @Parameter
+    TestDatabases.Kind kind;
+
     @TempDir
     Path dir;
+
+    TestDatabases.TestDatabase db;
+
+    @BeforeEach
+    void database(TestDatabases databases) {
+        db = databases.fresh(kind, dir);
+    }
 
     private static NewBuild twoPlatforms() {
         return new NewBuild(
@@ -43,7 +63,7 @@ class JdbcStoreTest {
 
     @Test
     void build_claimComplete_lastPlatformMovesBuildToVerifyingOnce() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             BuildRecord b = s.createBuild(twoPlatforms());
             assertEquals(BuildState.QUEUED, b.state());
             List<JobRecord> jobs = s.jobs(b.id());
@@ -68,7 +88,7 @@ class JdbcStoreTest {
 
     @Test
     void concurrentCompletions_exactlyOneFansIn() throws Exception {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             for (int round = 0; round < 20; round++) {
                 List<NewBuild.NewJob> jobs = new ArrayList<>();
                 for (int i = 0; i < 5; i++) {
@@ -108,7 +128,7 @@ class JdbcStoreTest {
 
     @Test
     void expiredLease_requeuesThenGivesUpAfterMaxAttempts() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             BuildRecord b = s.createBuild(twoPlatforms());
             long jobId = s.jobs(b.id()).get(0).id();
             Instant past = Instant.now().minusSeconds(1);
@@ -134,7 +154,7 @@ class JdbcStoreTest {
 
     @Test
     void failedPlatform_failsBuildAndCancelsTheRest() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             BuildRecord b = s.createBuild(twoPlatforms());
             JobRecord j = s.claimJob(s.jobs(b.id()).get(1).id(), "r", later()).orElseThrow();
             assertEquals(Store.Completion.BUILD_FAILED, s.completeJob(j.id(), "r", 1, JobResult.failure("exit 1")));
@@ -149,7 +169,7 @@ class JdbcStoreTest {
     void state_survivesReopening_andLogsKeepOrder() {
         long id;
         long jobId;
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             id = s.createBuild(twoPlatforms()).id();
             jobId = s.jobs(id).get(0).id();
             s.claimJob(jobId, "r1", later()).orElseThrow();
@@ -157,7 +177,7 @@ class JdbcStoreTest {
             s.appendLog(jobId, 1, "step 2\n", 1 << 20);
             s.setTagOwner("reg/acme/app", "latest", id, "1.0.0");
         }
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             assertEquals(BuildState.RUNNING, s.build(id).orElseThrow().state());
             assertTrue(s.heartbeat(jobId, "r1", 1, later()));
             List<LogChunk> logs = s.logs(jobId, 0, 100);
@@ -176,7 +196,7 @@ class JdbcStoreTest {
 
     @Test
     void log_overItsLimit_keepsTheTail_andMarksTheCut() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             long jobId = s.jobs(s.createBuild(twoPlatforms()).id()).get(0).id();
             s.claimJob(jobId, "r1", later()).orElseThrow();
             for (int i = 0; i < 100; i++) {
@@ -205,7 +225,7 @@ class JdbcStoreTest {
 
     @Test
     void logTail_readsOnlyTheNewestChunks_andSaysWhatIsLeftOut() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             long jobId = s.jobs(s.createBuild(twoPlatforms()).id()).get(0).id();
             s.claimJob(jobId, "r1", later()).orElseThrow();
             for (int i = 0; i < 10; i++) {
@@ -225,7 +245,7 @@ class JdbcStoreTest {
 
     @Test
     void invalidConfigBuild_isRecordedAsFailedWithoutJobs() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             BuildRecord b = s.createBuild(new NewBuild(
                     "r",
                     "u",
@@ -248,7 +268,7 @@ class JdbcStoreTest {
 
     @Test
     void jobsOfBuilds_returnsEachBuildsJobsInOneList_andNoneForNoIds() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             BuildRecord first = s.createBuild(twoPlatforms());
             BuildRecord other = s.createBuild(twoPlatforms());
             BuildRecord third = s.createBuild(twoPlatforms());
@@ -269,7 +289,7 @@ class JdbcStoreTest {
 
     @Test
     void untrustedBuild_andUntrustedRunner_roundTrip_jobsInheritTheirBuildsTrust() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             NewBuild t = twoPlatforms();
             BuildRecord untrusted = s.createBuild(new NewBuild(
                     t.repo(),
@@ -303,9 +323,110 @@ class JdbcStoreTest {
         }
     }
 
+    private static NewBuild fromGitHub(String repo, String sha, int pr, String delivery) {
+        NewBuild t = twoPlatforms();
+        return new NewBuild(
+                repo,
+                t.cloneUrl(),
+                sha,
+                pr > 0 ? "refs/pull/" + pr + "/head" : "refs/heads/main",
+                t.image(),
+                t.spec(),
+                t.tags(),
+                null,
+                false,
+                false,
+                false,
+                "{\"repo\":\"" + repo + "\",\"sha\":\"" + sha + "\",\"installation\":0,\"pr\":" + pr
+                        + ",\"workflow\":\"w\",\"fork\":false,\"delivery\":\"" + delivery + "\"}",
+                t.jobs(),
+                null);
+    }
+
+    @Test
+    void githubOrigin_findsBuildsByDeliveryCommitAndPullRequest() {
+        try (JdbcStore s = db.open()) {
+            BuildRecord first = s.createBuild(fromGitHub("octo/app", "a".repeat(40), 7, "d-1"));
+            BuildRecord second = s.createBuild(fromGitHub("octo/app", "a".repeat(40), 7, "d-1"));
+            BuildRecord rerun = s.createBuild(fromGitHub("octo/app", "a".repeat(40), 7, "d-2"));
+            BuildRecord otherRepo = s.createBuild(fromGitHub("octo/lib", "a".repeat(40), 7, "d-3"));
+            s.createBuild(twoPlatforms());
+
+            assertEquals(
+                    List.of(first.id(), second.id()),
+                    s.buildsOfDelivery("d-1").stream().map(BuildRecord::id).toList());
+            assertTrue(s.buildsOfDelivery("d-404").isEmpty());
+            assertEquals(
+                    rerun.id(),
+                    s.latestBuildOfCommit("octo/app", "a".repeat(40))
+                            .orElseThrow()
+                            .id(),
+                    "the newest build of the commit");
+            assertEquals(
+                    otherRepo.id(),
+                    s.latestBuildOfCommit("octo/lib", "a".repeat(40))
+                            .orElseThrow()
+                            .id());
+            assertTrue(s.latestBuildOfCommit("octo/app", "b".repeat(40)).isEmpty());
+
+            assertTrue(s.cancelBuild(second.id(), "test"));
+            assertEquals(
+                    List.of(first.id(), rerun.id()),
+                    s.buildsOfPullRequest("octo/app", 7, BuildState.QUEUED, BuildState.RUNNING).stream()
+                            .map(BuildRecord::id)
+                            .toList(),
+                    "the cancelled build and the other repository's are left out");
+            assertTrue(s.buildsOfPullRequest("octo/app", 8, BuildState.QUEUED).isEmpty());
+        }
+    }
+
+    @Test
+    void triggerWithoutGitHubOrigin_hasNoOriginKeys() {
+        try (JdbcStore s = db.open()) {
+            NewBuild t = twoPlatforms();
+            s.createBuild(new NewBuild(
+                    t.repo(),
+                    t.cloneUrl(),
+                    t.commit(),
+                    t.ref(),
+                    t.image(),
+                    t.spec(),
+                    t.tags(),
+                    t.version(),
+                    t.push(),
+                    false,
+                    false,
+                    "not json {",
+                    t.jobs(),
+                    null));
+            s.createBuild(t);
+            assertTrue(s.latestBuildOfCommit(t.repo(), t.commit()).isEmpty());
+        }
+    }
+
+    @Test
+    void queuingJobs_wakesSubscribers_andAFailedBuildDoesNot() throws Exception {
+        try (JdbcStore s = db.open()) {
+            java.util.concurrent.atomic.AtomicInteger wakes = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.CountDownLatch woken = new java.util.concurrent.CountDownLatch(1);
+            Store.Subscription sub = s.onJobsQueued(() -> {
+                wakes.incrementAndGet();
+                woken.countDown();
+            });
+            s.createBuild(twoPlatforms());
+            assertTrue(woken.await(10, java.util.concurrent.TimeUnit.SECONDS), "woken on " + kind);
+            sub.close();
+            int before = wakes.get();
+            s.createBuild(twoPlatforms());
+            if (kind == TestDatabases.Kind.H2) {
+                assertEquals(before, wakes.get(), "unsubscribed");
+            }
+        }
+    }
+
     @Test
     void privateBuild_roundTrips_othersArePublic() {
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
+        try (JdbcStore s = db.open()) {
             NewBuild t = twoPlatforms();
             BuildRecord hidden = s.createBuild(new NewBuild(
                     t.repo(),
@@ -328,46 +449,6 @@ class JdbcStoreTest {
             assertEquals(
                     List.of(false, true),
                     s.recentBuilds(10).stream().map(BuildRecord::privateRepo).toList());
-        }
-    }
-
-    @Test
-    void migrationV3_marksForkBuildsOfAnOlderStoreUntrusted() throws Exception {
-        String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("multiarch");
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, "multiarch", "");
-                java.sql.Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE schema_version (version INT PRIMARY KEY, name VARCHAR(200) NOT NULL, "
-                    + "applied_at TIMESTAMP WITH TIME ZONE NOT NULL)");
-            for (int v = 1; v <= 2; v++) {
-                String name = Migrations.ALL.get(v - 1);
-                String sql = new String(
-                        getClass().getResourceAsStream("/db/migration/" + name).readAllBytes(),
-                        java.nio.charset.StandardCharsets.UTF_8);
-                for (String stmt : sql.split(";\\s*\\n")) {
-                    String body = stmt.lines()
-                            .filter(l -> !l.trim().startsWith("--"))
-                            .reduce("", (a, b) -> a + b + "\n")
-                            .trim();
-                    if (!body.isEmpty()) {
-                        st.execute(body);
-                    }
-                }
-                st.execute("INSERT INTO schema_version VALUES (" + v + ", '" + name + "', CURRENT_TIMESTAMP)");
-            }
-            for (String fork : List.of("true", "false")) {
-                st.execute("INSERT INTO builds (repo, clone_url, commit_sha, ref, push, state, trigger_info, "
-                        + "created_at, updated_at) VALUES ('o/r', 'https://x/r.git', 'c', 'refs/pull/1/head', FALSE, "
-                        + "'QUEUED', '{\"repo\":\"o/r\",\"pr\":1,\"fork\":" + fork + "}', CURRENT_TIMESTAMP, "
-                        + "CURRENT_TIMESTAMP)");
-            }
-        }
-        try (JdbcStore s = JdbcStore.embedded(dir)) {
-            assertEquals(
-                    List.of(true, false),
-                    s.recentBuilds(10).stream()
-                            .sorted(java.util.Comparator.comparingLong(BuildRecord::id))
-                            .map(BuildRecord::untrusted)
-                            .toList());
         }
     }
 }

@@ -1,0 +1,105 @@
+import dev.multiarch.store.JdbcStore;
+import dev.multiarch.store.NewBuild;
+import dev.multiarch.store.Store;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A webhook burst through the Store API: N deliveries of one GitHub push payload (each with its own delivery id,
+ * commit id and timestamp, as real ones differ), from T threads (-Dthreads, default 1: one after the other), then M
+ * builds; prints the rate and, for H2, the database file's size while open (largest seen during the burst, and at
+ * its end) and after close, per 10,000 deliveries.
+ *
+ * Run by bench/store-bench; arguments: PAYLOAD_FILE DELIVERIES BUILDS (h2 DIR | postgres JDBC_URL USER)
+ */
+public class StoreBench {
+    public static void main(String[] args) throws Exception {
+        String payload = Files.readString(Path.of(args[0]), StandardCharsets.UTF_8);
+        int deliveries = Integer.parseInt(args[1]);
+        int builds = Integer.parseInt(args[2]);
+        boolean h2 = args[3].equals("h2");
+        int threads = Integer.getInteger("threads", 1);
+        Path dir = h2 ? Path.of(args[4]) : null;
+        Path file = h2 ? dir.resolve("multiarch.mv.db") : null;
+        Store store = h2
+                ? JdbcStore.embedded(dir)
+                : JdbcStore.postgres(args[4], args[5], null, threads + 2, Clock.systemUTC());
+        AtomicLong payloadBytes = new AtomicLong();
+        AtomicLong largest = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<?>> sent = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int n = 0; n < deliveries; n++) {
+            int i = n;
+            sent.add(pool.submit(() -> {
+                String sha = String.format("%040x", (long) i * 2654435761L);
+                String p = payload.replace("6113728f27ae82c7b1a177c8d03f9e96e0adf246", sha)
+                        .replace("1557933657", String.valueOf(1_700_000_000L + i));
+                payloadBytes.addAndGet(p.getBytes(StandardCharsets.UTF_8).length);
+                store.addDelivery(
+                        new Store.Delivery("1", UUID.randomUUID().toString(), "push", p, Instant.now(), null, null));
+                if (h2 && i % 100 == 99) {
+                    largest.accumulateAndGet(Files.size(file), Math::max);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : sent) {
+            f.get();
+        }
+        pool.shutdown();
+        double secs = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(
+                "deliveries: %d of %.1f KB on average from %d thread(s) in %.1f s (%.0f/s)%n",
+                deliveries, payloadBytes.get() / 1024.0 / Math.max(1, deliveries), threads, secs, deliveries / secs);
+        if (h2) {
+            System.out.printf(
+                    "  H2 file while open: %.1f MB at the end, %.1f MB at most (per 10,000 deliveries: %.1f MB;"
+                            + " payloads %.1f MB)%n",
+                    mb(file), largest.get() / 1e6, mb(file) * 10_000 / deliveries, payloadBytes.get() / 1e6);
+        }
+        t0 = System.nanoTime();
+        for (int i = 0; i < builds; i++) {
+            String sha = String.format("%040x", i);
+            store.createBuild(new NewBuild(
+                    "octo/app",
+                    "https://github.example/octo/app.git",
+                    sha,
+                    "refs/heads/main",
+                    "reg.example/octo/app",
+                    "{}",
+                    "[]",
+                    null,
+                    true,
+                    false,
+                    "{\"repo\":\"octo/app\",\"sha\":\"" + sha + "\",\"delivery\":\"" + UUID.randomUUID() + "\"}",
+                    List.of(new NewBuild.NewJob("linux/amd64", 600), new NewBuild.NewJob("linux/arm64", 600)),
+                    null));
+        }
+        secs = (System.nanoTime() - t0) / 1e9;
+        if (builds > 0) {
+            System.out.printf("builds: %d in %.1f s (%.1f ms each)%n", builds, secs, secs * 1000 / builds);
+        }
+        t0 = System.nanoTime();
+        store.close();
+        if (h2) {
+            System.out.printf(
+                    "  H2 file after close: %.1f MB (%.1f MB per 10,000 deliveries), close took %.1f s%n",
+                    mb(file), mb(file) * 10_000 / deliveries, (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    private static double mb(Path f) throws java.io.IOException {
+        return Files.size(f) / 1e6;
+    }
+}
