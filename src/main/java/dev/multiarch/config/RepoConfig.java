@@ -1,5 +1,6 @@
 package dev.multiarch.config;
 
+import com.google.re2j.Pattern;
 import dev.multiarch.platform.InvalidPlatformException;
 import dev.multiarch.platform.Platform;
 import dev.multiarch.registry.ImageReference;
@@ -13,8 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * A repository's {@code .multiarch.yaml}: the images it builds. One image at the top level, or a list under
@@ -197,9 +196,9 @@ public record RepoConfig(List<ImageBuild> images) {
             String regex = f.required(p + ".match");
             Pattern pattern;
             try {
-                pattern = Pattern.compile(regex);
-            } catch (PatternSyntaxException e) {
-                throw f.error(p + ".match", "not a valid regular expression: " + e.getDescription());
+                pattern = TagRule.Match.compile(regex);
+            } catch (IllegalArgumentException e) {
+                throw f.error(p + ".match", e.getMessage());
             }
             List<String> templates = f.strings(p + ".tags");
             if (templates.isEmpty()) {

@@ -58,14 +58,22 @@ public record SemVer(int major, int minor, int patch, String prerelease, String 
         for (int i = 0; i < Math.min(a.length, b.length); i++) {
             boolean an = a[i].matches("\\d+");
             boolean bn = b[i].matches("\\d+");
-            int r = an && bn
-                    ? Long.compare(Long.parseLong(a[i]), Long.parseLong(b[i]))
-                    : an ? -1 : bn ? 1 : a[i].compareTo(b[i]);
+            int r = an && bn ? compareNumbers(a[i], b[i]) : an ? -1 : bn ? 1 : a[i].compareTo(b[i]);
             if (r != 0) {
                 return r;
             }
         }
         return Integer.compare(a.length, b.length);
+    }
+
+    /**
+     * Numeric identifiers of any length, by value: a tag may carry {@code -rc.99999999999999999999}, which no
+     * {@code long} holds.
+     */
+    private static int compareNumbers(String a, String b) {
+        String x = a.replaceFirst("^0+(?=.)", "");
+        String y = b.replaceFirst("^0+(?=.)", "");
+        return x.length() != y.length() ? Integer.compare(x.length(), y.length()) : x.compareTo(y);
     }
 
     @Override
