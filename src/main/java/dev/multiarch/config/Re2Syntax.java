@@ -6,6 +6,7 @@ import java.util.Deque;
 /**
  * What RE2/J's parser does not say well about a tag rule's expression, read from its text before compiling:
  * <ul>
+ *   <li>case-insensitive matching ({@code (?i)}), on which RE2/J can hang (see {@link #caseInsensitive});</li>
  *   <li>the {@code java.util.regex} features RE2 lacks by design (RE2 syntax reference: "NOT SUPPORTED"):
  *       backreferences, lookahead, lookbehind, atomic groups. RE2/J's own message for {@code \1} is "invalid escape
  *       sequence", and for {@code (?<=} "invalid named capture", which sends a person the wrong way;</li>
@@ -37,6 +38,9 @@ final class Re2Syntax {
                 i = afterClass(re, i);
             } else if (c == '(' && re.startsWith("(?", i)) {
                 String reason = group(re.substring(i, Math.min(n, i + 4)));
+                if (reason == null) {
+                    reason = caseInsensitive(re, i);
+                }
                 if (reason != null) {
                     return reason;
                 }
@@ -46,6 +50,28 @@ final class Re2Syntax {
             }
         }
         return null;
+    }
+
+    /**
+     * RE2/J loops for ever case-folding characters its Unicode tables do not know and the JDK's do (U+1C80…U+1C88
+     * on Java 17: {@code (?i)ᲀ}, or any class reaching them, hangs {@code Pattern.compile}; google/re2j#168, found
+     * again by RepoConfigFuzzTest#matchRule). Only the {@code i} flag makes RE2/J fold, so it is refused.
+     */
+    private static String caseInsensitive(String re, int i) {
+        int j = i + 2;
+        while (j < re.length() && "imsU-".indexOf(re.charAt(j)) >= 0) {
+            j++;
+        }
+        if (j == i + 2 || j >= re.length() || (re.charAt(j) != ')' && re.charAt(j) != ':')) {
+            return null;
+        }
+        String flags = re.substring(i + 2, j);
+        int minus = flags.indexOf('-');
+        if ((minus < 0 ? flags : flags.substring(0, minus)).indexOf('i') < 0) {
+            return null;
+        }
+        return "'" + re.substring(i, j + 1) + "' asks for case-insensitive matching, which tag rules do not support"
+                + " (RE2/J can loop for ever folding some characters); write both cases, e.g. [Vv]";
     }
 
     private static String group(String head) {

@@ -5,6 +5,7 @@ import dev.multiarch.platform.InvalidPlatformException;
 import dev.multiarch.platform.Platform;
 import dev.multiarch.registry.ImageReference;
 import dev.multiarch.registry.IndexType;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -217,7 +218,12 @@ public record RepoConfig(List<ImageBuild> images) {
         if (value.isBlank() || value.startsWith("/") || value.startsWith("\\") || value.matches("^[A-Za-z]:.*")) {
             throw f.error(key, "'" + value + "' must be a path inside the repository, relative to its root");
         }
-        Path p = Path.of(value).normalize();
+        Path p;
+        try {
+            p = Path.of(value).normalize();
+        } catch (InvalidPathException e) {
+            throw f.error(key, "'" + value.replace("\0", "\\0") + "' is not a valid path: " + e.getReason());
+        }
         if (p.startsWith("..")) {
             throw f.error(key, "'" + value + "' escapes the repository");
         }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
 
 /**
  * The coordinator's {@code config.yaml} ({@code multiarch serve --config config.yaml}); the top-level
@@ -58,10 +59,9 @@ public record ServiceConfig(
         int port = f.integer("server.port", 8080, 0, 65535);
         String publicUrl =
                 f.string("server.public-url", "http://" + (host.equals("0.0.0.0") ? "localhost" : host) + ":" + port);
-        Path data = baseDir.resolve(f.string("store.path", "data")).normalize();
-        Path cache = baseDir.resolve(
-                        f.string("store.source-cache", data.resolve("sources").toString()))
-                .normalize();
+        Path data = f.path("store.path", baseDir, "data");
+        Path cache =
+                f.path("store.source-cache", baseDir, data.resolve("sources").toString());
         String secret = f.string("runners.registration-secret", null);
         if (secret == null || secret.length() < 16) {
             throw f.error(
@@ -78,17 +78,19 @@ public record ServiceConfig(
             String at = "registries[" + i + "]";
             f.onlyKeys(at, Set.of("host", "insecure", "username", "password", "docker-config"));
             String dc = f.string(at + ".docker-config", null);
+            Path dockerConfig = dc == null
+                    ? null
+                    : f.path(
+                            at + ".docker-config",
+                            baseDir,
+                            dc.replaceFirst("^~", Matcher.quoteReplacement(System.getProperty("user.home"))));
             String user = f.string(at + ".username", null);
             String pass = f.string(at + ".password", null);
             if ((user == null) != (pass == null)) {
                 throw f.error(at, "give both username and password, or neither");
             }
-            registries.add(new Registry(
-                    f.required(at + ".host"),
-                    f.bool(at + ".insecure", false),
-                    user,
-                    pass,
-                    dc == null ? null : baseDir.resolve(dc.replaceFirst("^~", System.getProperty("user.home")))));
+            registries.add(
+                    new Registry(f.required(at + ".host"), f.bool(at + ".insecure", false), user, pass, dockerConfig));
         }
         Optional<GitHubSection> github =
                 f.has("github") ? Optional.of(new GitHubSection(f.stringMapDeep("github"))) : Optional.empty();

@@ -1,6 +1,7 @@
 package dev.multiarch.registry;
 
 import java.util.regex.Pattern;
+import okhttp3.HttpUrl;
 
 /**
  * A reference to an image as docker writes it: {@code [registry/]repository[:tag][@digest]}. The first path
@@ -12,8 +13,18 @@ public record ImageReference(String registry, String repository, String tag, Dig
     private static final Pattern REPOSITORY =
             Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*");
     private static final Pattern TAG = Pattern.compile("[\\w][\\w.-]{0,127}");
+    /** distribution/reference's {@code domainAndPort}: DNS labels or a bracketed IPv6 address, then a port. */
+    private static final Pattern REGISTRY = Pattern.compile(
+            "(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
+                    + "|\\[[a-fA-F0-9:.]+])(?::[0-9]{1,5})?");
 
     public ImageReference {
+        // Checked here, not where it is used: a host okhttp cannot make a URL of would otherwise fail in the middle
+        // of a publish, far from the file that named it. The URL check catches ports over 65535 and bad IPv6.
+        if (!REGISTRY.matcher(registry).matches() || HttpUrl.parse("https://" + registry + "/v2/") == null) {
+            throw new IllegalArgumentException("invalid registry '" + registry
+                    + "': expected a host name or [IPv6 address], optionally with :port (at most 65535)");
+        }
         if (!REPOSITORY.matcher(repository).matches()) {
             throw new IllegalArgumentException("invalid repository name '" + repository
                     + "': lowercase letters, digits and separators (. _ __ -) between path components");

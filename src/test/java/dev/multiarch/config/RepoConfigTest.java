@@ -228,8 +228,17 @@ class RepoConfigTest {
         assertTrue(matchError("((a{1000}){1000}){1000}").startsWith("the regular expression is too large"));
         assertTrue(matchError("(a{200}){200}").startsWith("the regular expression is too large"));
         assertTrue(matchError("x".repeat(1001)).contains("at most 1000 are allowed"));
+        // RepoConfigFuzzTest#matchRule found this hanging the compiler (google/re2j#168): with java.util.regex it would
+        // be fine, with RE2/J it never returns; refusing the flag is the regression test.
+        assertEquals(
+                "'(?i)' asks for case-insensitive matching, which tag rules do not support (RE2/J can loop for ever"
+                        + " folding some characters); write both cases, e.g. [Vv]",
+                matchError("(?i)\u1c80"));
+        assertTrue(matchError("^v(?mi:x)").startsWith("'(?mi:' asks for case-insensitive matching"));
+        assertTrue(matchError("(?s)(?i)[\\x{1C00}-\\x{1D00}]").startsWith("'(?i)' asks"));
+        TagRule.Match.of("(?-i)a(?s:.)(?P<n>b)", List.of("x"));
         // Not backreferences: a literal in \Q…\E, an escaped backslash before a digit, a digit in a class.
-        for (String fine : List.of("\\Q\\1\\E", "\\\\1", "[\\d]{1,3}", "(?P<major>\\d+)", "(?i)^v(\\d+)$")) {
+        for (String fine : List.of("\\Q\\1\\E", "\\\\1", "[\\d]{1,3}", "(?P<major>\\d+)")) {
             TagRule.Match.of(fine, List.of("x"));
         }
     }
@@ -268,5 +277,34 @@ class RepoConfigTest {
                         Map.of(),
                         java.nio.file.Path.of("/srv")));
         assertTrue(e.getMessage().contains("environment variable MISSING is not set"), e.getMessage());
+    }
+
+    /**
+     * Found while writing RepoConfigFuzzTest and kept as its seeds: a path with a NUL character (YAML's "\0")
+     * threw InvalidPathException, and a timeout past a long threw ArithmeticException, instead of naming the line.
+     */
+    @Test
+    void nulInAPath_orAnEndlessTimeout_namesTheLine() {
+        ConfigException nul = invalid("image: reg.example/a\nplatforms: [linux/amd64]\ncontext: \"a\\0b\"\n");
+        assertEquals(
+                ".multiarch.yaml:3: context: 'a\\0b' is not a valid path: Nul character not allowed", nul.getMessage());
+        ConfigException hours =
+                invalid("image: reg.example/a\nplatforms: [linux/amd64]\ntimeout: 99999999999999999h\n");
+        assertEquals(
+                ".multiarch.yaml:3: timeout: '99999999999999999h' is too long; at most 366 days (8784h)",
+                hours.getMessage());
+        ConfigException digits =
+                invalid("image: reg.example/a\nplatforms: [linux/amd64]\ntimeout: 99999999999999999999\n");
+        assertTrue(digits.getMessage().endsWith("is too long; at most 366 days (8784h)"), digits.getMessage());
+        ConfigException perPlatform = invalid(
+                "image: reg.example/a\nplatforms: [linux/amd64]\ntimeouts: {linux/amd64: 2562047788015215h9h}\n");
+        assertEquals(3, perPlatform.line());
+        assertTrue(perPlatform.getMessage().contains("is too long"), perPlatform.getMessage());
+        assertEquals(
+                Duration.ofDays(366),
+                RepoConfig.parse("image: reg.example/a\nplatforms: [linux/amd64]\ntimeout: 8784h\n")
+                        .images()
+                        .get(0)
+                        .timeout());
     }
 }
