@@ -17,7 +17,14 @@ class ServiceConfigFuzzTest {
     void service(byte[] data) {
         String text = Fuzzing.text(data);
         Fuzzing.parse(() -> ServiceConfig.parse("config.yaml", text, ENV, Path.of("/srv")), ConfigException.class)
-                .ifPresent(c -> Fuzzing.check(!c.toString().contains(c.runnerSecret()), "the secret is printed"));
+                .ifPresent(c -> {
+                    // The secret's text may also be in a field that is shown (the fuzzer wrote it into the host once,
+                    // having seen it in this very check): only then may it appear.
+                    String shown = c.host() + c.publicUrl() + c.dataDir() + c.registries();
+                    Fuzzing.check(
+                            !c.toString().contains(c.runnerSecret()) || shown.contains(c.runnerSecret()),
+                            "the secret is printed");
+                });
     }
 
     @FuzzTest(maxDuration = "3m")
