@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 
 /** Turns one stored webhook delivery into what the workflows ask for; returns a note for the delivery's record. */
 public final class EventRouter {
@@ -79,6 +80,9 @@ public final class EventRouter {
         if (p.path("deleted").asBoolean(false) || ZERO.equals(p.path("after").asText())) {
             return "recorded: " + ref + " deleted in " + fullName + "; nothing built";
         }
+        if (!isRepositoryName(fullName)) {
+            return notARepository(fullName);
+        }
         String sha = p.path("after").asText();
         long installation = p.path("installation").path("id").asLong(0);
         String defaultBranch =
@@ -134,6 +138,9 @@ public final class EventRouter {
         }
         if (!action.equals("opened") && !action.equals("synchronize") && !action.equals("reopened")) {
             return "ignored: pull_request " + action;
+        }
+        if (!isRepositoryName(baseRepo)) {
+            return notARepository(baseRepo);
         }
         String baseBranch = base.path("ref").asText();
         String defaultBranch = p.path("repository").path("default_branch").asText("main");
@@ -222,6 +229,21 @@ public final class EventRouter {
             }
         }
         return n;
+    }
+
+    /**
+     * GitHub's {@code owner/name}. Checked before GitHub is asked about it: github-api throws
+     * IllegalArgumentException for anything else, which EventRouterFuzzTest found failing the delivery.
+     */
+    private static final Pattern REPOSITORY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}");
+
+    static boolean isRepositoryName(String fullName) {
+        return REPOSITORY.matcher(fullName).matches() && !fullName.endsWith("/.") && !fullName.endsWith("/..");
+    }
+
+    private static String notARepository(String fullName) {
+        String shown = fullName.length() > 100 ? fullName.substring(0, 100) + "…" : fullName;
+        return "ignored: the payload's repository '" + shown + "' is not an owner/name";
     }
 
     private static String started(Workflow w, List<BuildRecord> bs) {

@@ -147,4 +147,19 @@ class EventRouterTest {
         assertTrue(router.route("star", deleted, "d-star").startsWith("ignored: multiarch does not act on star"));
         assertEquals(0, store.recentBuilds(10).size());
     }
+
+    /** EventRouterFuzzTest found it: github-api threw IllegalArgumentException, and the delivery was marked failed. */
+    @Test
+    void payloadWithoutAnOwnerSlashName_isIgnored() throws Exception {
+        ObjectNode p = tagPush("a".repeat(40));
+        ((ObjectNode) p.path("repository")).put("full_name", "no-owner");
+        assertEquals(
+                "ignored: the payload's repository 'no-owner' is not an owner/name", router.route("push", p, "d-1"));
+        p.remove("repository");
+        assertEquals("ignored: the payload's repository '' is not an owner/name", router.route("push", p, "d-2"));
+        p.putObject("repository").put("full_name", "octo/..");
+        assertTrue(router.route("push", p, "d-3").startsWith("ignored: the payload's repository 'octo/..'"));
+        assertEquals(0, store.recentBuilds(10).size());
+        assertEquals(List.of(), github.calls());
+    }
 }
