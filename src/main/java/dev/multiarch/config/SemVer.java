@@ -12,6 +12,12 @@ public record SemVer(int major, int minor, int patch, String prerelease, String 
     private static final Pattern P = Pattern.compile(
             "^v?(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-([0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*))?(?:\\+([0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*))?$");
 
+    /**
+     * Longer versions (prerelease included) are not taken as versions: the store keeps 100 characters of a version,
+     * and a Docker tag, which the version becomes, holds 128.
+     */
+    static final int MAX_VERSION = 100;
+
     public static Optional<SemVer> parse(String s) {
         Matcher m = P.matcher(s == null ? "" : s.trim());
         if (!m.matches()) {
@@ -19,11 +25,12 @@ public record SemVer(int major, int minor, int patch, String prerelease, String 
         }
         try {
             return Optional.of(new SemVer(
-                    Integer.parseInt(m.group(1)),
-                    Integer.parseInt(m.group(2)),
-                    Integer.parseInt(m.group(3)),
-                    m.group(4) == null ? "" : m.group(4),
-                    m.group(5) == null ? "" : m.group(5)));
+                            Integer.parseInt(m.group(1)),
+                            Integer.parseInt(m.group(2)),
+                            Integer.parseInt(m.group(3)),
+                            m.group(4) == null ? "" : m.group(4),
+                            m.group(5) == null ? "" : m.group(5)))
+                    .filter(v -> v.version().length() <= MAX_VERSION);
         } catch (NumberFormatException e) {
             return Optional.empty();
         }

@@ -10,6 +10,9 @@ import okhttp3.HttpUrl;
  */
 public record ImageReference(String registry, String repository, String tag, Digest digest) {
     public static final String DOCKER_HUB = "docker.io";
+    /** distribution/reference's NameTotalLengthMax: registry and repository together. */
+    static final int MAX_NAME = 255;
+
     private static final Pattern REPOSITORY =
             Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*");
     private static final Pattern TAG = Pattern.compile("[\\w][\\w.-]{0,127}");
@@ -24,6 +27,11 @@ public record ImageReference(String registry, String repository, String tag, Dig
         if (!REGISTRY.matcher(registry).matches() || HttpUrl.parse("https://" + registry + "/v2/") == null) {
             throw new IllegalArgumentException("invalid registry '" + registry
                     + "': expected a host name or [IPv6 address], optionally with :port (at most 65535)");
+        }
+        if (registry.length() + 1 + repository.length() > MAX_NAME) {
+            throw new IllegalArgumentException("the name " + registry + "/"
+                    + repository.substring(0, Math.min(40, repository.length())) + "… is "
+                    + (registry.length() + 1 + repository.length()) + " characters long; at most " + MAX_NAME);
         }
         if (!REPOSITORY.matcher(repository).matches()) {
             throw new IllegalArgumentException("invalid repository name '" + repository

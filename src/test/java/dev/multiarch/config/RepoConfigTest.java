@@ -251,6 +251,11 @@ class RepoConfigTest {
         assertTrue(small.compareTo(big) < 0);
         assertEquals(
                 0, big.compareTo(SemVer.parse("1.0.0-rc.099999999999999999999").orElseThrow()));
+        // Versions over 100 characters do not fit the store's version column: not taken as versions.
+        assertEquals(
+                100,
+                SemVer.parse("v1.0.0-" + "a".repeat(94)).orElseThrow().version().length());
+        assertEquals(Optional.empty(), SemVer.parse("v1.0.0-" + "a".repeat(95)));
     }
 
     @Test

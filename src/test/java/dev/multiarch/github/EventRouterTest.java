@@ -162,4 +162,20 @@ class EventRouterTest {
         assertEquals(0, store.recentBuilds(10).size());
         assertEquals(List.of(), github.calls());
     }
+
+    /**
+     * EventRouterFuzzTest found it: a push whose commit was longer than the store's 64 characters failed the delivery
+     * with the store's "Value too long for column".
+     */
+    @Test
+    void payloadWhoseCommitRefOrCloneUrlCannotBeStored_isIgnored() throws Exception {
+        ObjectNode p = tagPush("d".repeat(90));
+        assertTrue(router.route("push", p, "d-1").startsWith("ignored: 'ddd"), router.route("push", p, "d-1b"));
+        p.put("after", "e".repeat(40)).put("ref", "refs/heads/" + "b".repeat(600));
+        assertEquals("ignored: the ref is 611 characters long; at most 500", router.route("push", p, "d-2"));
+        p.put("ref", "refs/tags/v1.0.0");
+        ((ObjectNode) p.path("repository")).put("clone_url", "https://x.example/" + "c".repeat(2000));
+        assertEquals("ignored: the clone URL is 2018 characters long; at most 2,000", router.route("push", p, "d-3"));
+        assertEquals(0, store.recentBuilds(10).size());
+    }
 }

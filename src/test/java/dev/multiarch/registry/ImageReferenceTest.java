@@ -78,4 +78,14 @@ class ImageReferenceTest {
                 "xn--bcher-kva.example",
                 ImageReference.parse("xn--bcher-kva.example/a").registry());
     }
+
+    /** Found with EventRouterFuzzTest's store finding: names longer than distribution allows do not fit the store. */
+    @Test
+    void parse_nameOver255Characters_isRefused() {
+        String name = "reg.example/" + "a".repeat(243);
+        assertEquals(255, ImageReference.parse(name).toString().length());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> ImageReference.parse(name + "a:1.0"));
+        assertTrue(e.getMessage().endsWith(" is 256 characters long; at most 255"), e.getMessage());
+    }
 }
