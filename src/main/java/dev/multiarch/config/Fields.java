@@ -1,6 +1,8 @@
 package dev.multiarch.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -139,8 +141,28 @@ final class Fields {
         }
     }
 
-    /** {@code 90s}, {@code 30m}, {@code 2h}, {@code 1h30m}, {@code 30d}, {@code 250ms}; a bare number is seconds. */
+    /** Longer durations are refused: nothing here waits a year, and larger ones overflow an Instant downstream. */
+    static final Duration MAX_DURATION = Duration.ofDays(366);
+
+    /**
+     * {@code 90s}, {@code 30m}, {@code 2h}, {@code 1h30m}, {@code 30d}, {@code 250ms}; a bare number is seconds.
+     *
+     * @throws IllegalArgumentException with a message for a malformed duration or one over {@link #MAX_DURATION}
+     */
     static Duration parseDuration(String s) {
+        try {
+            Duration d = parseUnbounded(s);
+            if (d.compareTo(MAX_DURATION) > 0) {
+                throw new ArithmeticException();
+            }
+            return d;
+        } catch (ArithmeticException | NumberFormatException e) {
+            // Digits past a long, or a sum past Duration's range: both are far beyond the limit.
+            throw new IllegalArgumentException("'" + s + "' is too long; at most 366 days (8784h)");
+        }
+    }
+
+    private static Duration parseUnbounded(String s) {
         String t = s.trim().toLowerCase();
         if (t.matches("\\d+")) {
             return Duration.ofSeconds(Long.parseLong(t));
@@ -267,6 +289,20 @@ final class Fields {
             out.put(prefix, String.join(",", items));
         } else if (!n.isNull() && !n.isMissingNode()) {
             out.put(prefix, interpolate(path, n.asText()));
+        }
+    }
+
+    /**
+     * A path from the file, resolved against {@code baseDir}.
+     *
+     * @throws ConfigException when the text cannot be a path on this system (a NUL character)
+     */
+    Path path(String path, Path baseDir, String def) {
+        String value = string(path, def);
+        try {
+            return baseDir.resolve(value).normalize();
+        } catch (InvalidPathException e) {
+            throw error(path, "'" + value.replace("\0", "\\0") + "' is not a valid path: " + e.getReason());
         }
     }
 

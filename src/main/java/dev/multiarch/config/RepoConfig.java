@@ -1,9 +1,11 @@
 package dev.multiarch.config;
 
+import com.google.re2j.Pattern;
 import dev.multiarch.platform.InvalidPlatformException;
 import dev.multiarch.platform.Platform;
 import dev.multiarch.registry.ImageReference;
 import dev.multiarch.registry.IndexType;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,8 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * A repository's {@code .multiarch.yaml}: the images it builds. One image at the top level, or a list under
@@ -230,9 +230,9 @@ public record RepoConfig(List<ImageBuild> images) {
             String regex = f.required(p + ".match");
             Pattern pattern;
             try {
-                pattern = Pattern.compile(regex);
-            } catch (PatternSyntaxException e) {
-                throw f.error(p + ".match", "not a valid regular expression: " + e.getDescription());
+                pattern = TagRule.Match.compile(regex);
+            } catch (IllegalArgumentException e) {
+                throw f.error(p + ".match", e.getMessage());
             }
             List<String> templates = f.strings(p + ".tags");
             if (templates.isEmpty()) {
@@ -251,7 +251,12 @@ public record RepoConfig(List<ImageBuild> images) {
         if (value.isBlank() || value.startsWith("/") || value.startsWith("\\") || value.matches("^[A-Za-z]:.*")) {
             throw f.error(key, "'" + value + "' must be a path inside the repository, relative to its root");
         }
-        Path p = Path.of(value).normalize();
+        Path p;
+        try {
+            p = Path.of(value).normalize();
+        } catch (InvalidPathException e) {
+            throw f.error(key, "'" + value.replace("\0", "\\0") + "' is not a valid path: " + e.getReason());
+        }
         if (p.startsWith("..")) {
             throw f.error(key, "'" + value + "' escapes the repository");
         }

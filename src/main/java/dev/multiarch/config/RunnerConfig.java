@@ -78,7 +78,7 @@ public record RunnerConfig(
                 coordinator,
                 f.string("name", host),
                 f.required("registration-secret"),
-                baseDir.resolve(f.string("work-dir", "runner-work")).normalize(),
+                f.path("work-dir", baseDir, "runner-work"),
                 driver,
                 auto(f, "native") ? null : platforms(f, "native"),
                 auto(f, "qemu") ? null : platforms(f, "qemu"),

@@ -12,6 +12,12 @@ public record SemVer(int major, int minor, int patch, String prerelease, String 
     private static final Pattern P = Pattern.compile(
             "^v?(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-([0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*))?(?:\\+([0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*))?$");
 
+    /**
+     * Longer versions (prerelease included) are not taken as versions: the store keeps 100 characters of a version,
+     * and a Docker tag, which the version becomes, holds 128.
+     */
+    static final int MAX_VERSION = 100;
+
     public static Optional<SemVer> parse(String s) {
         Matcher m = P.matcher(s == null ? "" : s.trim());
         if (!m.matches()) {
@@ -19,11 +25,12 @@ public record SemVer(int major, int minor, int patch, String prerelease, String 
         }
         try {
             return Optional.of(new SemVer(
-                    Integer.parseInt(m.group(1)),
-                    Integer.parseInt(m.group(2)),
-                    Integer.parseInt(m.group(3)),
-                    m.group(4) == null ? "" : m.group(4),
-                    m.group(5) == null ? "" : m.group(5)));
+                            Integer.parseInt(m.group(1)),
+                            Integer.parseInt(m.group(2)),
+                            Integer.parseInt(m.group(3)),
+                            m.group(4) == null ? "" : m.group(4),
+                            m.group(5) == null ? "" : m.group(5)))
+                    .filter(v -> v.version().length() <= MAX_VERSION);
         } catch (NumberFormatException e) {
             return Optional.empty();
         }
@@ -58,14 +65,22 @@ public record SemVer(int major, int minor, int patch, String prerelease, String 
         for (int i = 0; i < Math.min(a.length, b.length); i++) {
             boolean an = a[i].matches("\\d+");
             boolean bn = b[i].matches("\\d+");
-            int r = an && bn
-                    ? Long.compare(Long.parseLong(a[i]), Long.parseLong(b[i]))
-                    : an ? -1 : bn ? 1 : a[i].compareTo(b[i]);
+            int r = an && bn ? compareNumbers(a[i], b[i]) : an ? -1 : bn ? 1 : a[i].compareTo(b[i]);
             if (r != 0) {
                 return r;
             }
         }
         return Integer.compare(a.length, b.length);
+    }
+
+    /**
+     * Numeric identifiers of any length, by value: a tag may carry {@code -rc.99999999999999999999}, which no
+     * {@code long} holds.
+     */
+    private static int compareNumbers(String a, String b) {
+        String x = a.replaceFirst("^0+(?=.)", "");
+        String y = b.replaceFirst("^0+(?=.)", "");
+        return x.length() != y.length() ? Integer.compare(x.length(), y.length()) : x.compareTo(y);
     }
 
     @Override

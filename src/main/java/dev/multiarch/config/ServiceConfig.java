@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -152,10 +153,9 @@ public record ServiceConfig(
         int port = f.integer("server.port", 8080, 0, 65535);
         String publicUrl =
                 f.string("server.public-url", "http://" + (host.equals("0.0.0.0") ? "localhost" : host) + ":" + port);
-        Path data = baseDir.resolve(f.string("store.path", "data")).normalize();
-        Path cache = baseDir.resolve(
-                        f.string("store.source-cache", data.resolve("sources").toString()))
-                .normalize();
+        Path data = f.path("store.path", baseDir, "data");
+        Path cache =
+                f.path("store.source-cache", baseDir, data.resolve("sources").toString());
         String secret = f.string("runners.registration-secret", null);
         if (secret == null || secret.length() < 16) {
             throw f.error(
@@ -276,6 +276,12 @@ public record ServiceConfig(
             String at = "registries[" + i + "]";
             f.onlyKeys(at, Set.of("name", "host", "insecure", "username", "password", "docker-config"));
             String dc = f.string(at + ".docker-config", null);
+            Path dockerConfig = dc == null
+                    ? null
+                    : f.path(
+                            at + ".docker-config",
+                            baseDir,
+                            dc.replaceFirst("^~", Matcher.quoteReplacement(System.getProperty("user.home"))));
             String user = f.string(at + ".username", null);
             String pass = f.string(at + ".password", null);
             if ((user == null) != (pass == null)) {
@@ -286,12 +292,7 @@ public record ServiceConfig(
                 throw f.error(at + ".name", "'" + name + "' names two registries entries");
             }
             registries.add(new Registry(
-                    name,
-                    f.required(at + ".host"),
-                    f.bool(at + ".insecure", false),
-                    user,
-                    pass,
-                    dc == null ? null : baseDir.resolve(dc.replaceFirst("^~", System.getProperty("user.home")))));
+                    name, f.required(at + ".host"), f.bool(at + ".insecure", false), user, pass, dockerConfig));
         }
         return List.copyOf(registries);
     }

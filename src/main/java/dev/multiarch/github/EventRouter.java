@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 
 /** Turns one stored webhook delivery into what the workflows ask for; returns a note for the delivery's record. */
 public final class EventRouter {
@@ -73,7 +74,14 @@ public final class EventRouter {
         if (p.path("deleted").asBoolean(false) || ZERO.equals(p.path("after").asText())) {
             return "recorded: " + ref + " deleted in " + fullName + "; nothing built";
         }
+        if (!isRepositoryName(fullName)) {
+            return notARepository(fullName);
+        }
         String sha = p.path("after").asText();
+        String unfit = unfit(sha, ref);
+        if (unfit != null) {
+            return unfit;
+        }
         long installation = p.path("installation").path("id").asLong(0);
         String defaultBranch =
                 repo.path("default_branch").asText(repo.path("master_branch").asText("main"));
@@ -130,6 +138,13 @@ public final class EventRouter {
         }
         if (!action.equals("opened") && !action.equals("synchronize") && !action.equals("reopened")) {
             return "ignored: pull_request " + action;
+        }
+        if (!isRepositoryName(baseRepo)) {
+            return notARepository(baseRepo);
+        }
+        String unfit = unfit(head.path("sha").asText(), "");
+        if (unfit != null) {
+            return unfit;
         }
         String baseBranch = base.path("ref").asText();
         String defaultBranch = p.path("repository").path("default_branch").asText("main");
@@ -252,6 +267,42 @@ public final class EventRouter {
             }
         }
         return n;
+    }
+
+    /**
+     * GitHub's {@code owner/name}. Checked before GitHub is asked about it: github-api throws
+     * IllegalArgumentException for anything else, which EventRouterFuzzTest found failing the delivery.
+     */
+    private static final Pattern REPOSITORY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}");
+
+    static boolean isRepositoryName(String fullName) {
+        return REPOSITORY.matcher(fullName).matches() && !fullName.endsWith("/.") && !fullName.endsWith("/..");
+    }
+
+    private static String notARepository(String fullName) {
+        return "ignored: the payload's repository '" + shorten(fullName) + "' is not an owner/name";
+    }
+
+    /** A commit id as GitHub sends it: 40 hex digits (SHA-1), or 64 in a SHA-256 repository. */
+    private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
+
+    /**
+     * Why a payload's commit or ref cannot make a build, or null. The store keeps commits of 64 characters and refs of
+     * 500: EventRouterFuzzTest found a longer commit failing the delivery with the store's "Value too long for
+     * column". (The payload's clone URL is never used: runners fetch from github.web-url.)
+     */
+    static String unfit(String sha, String ref) {
+        if (!COMMIT.matcher(sha).matches()) {
+            return "ignored: '" + shorten(sha) + "' is not a commit id (40 or 64 lowercase hex digits)";
+        }
+        if (ref.length() > 500) {
+            return "ignored: the ref is " + ref.length() + " characters long; at most 500";
+        }
+        return null;
+    }
+
+    private static String shorten(String s) {
+        return s.length() > 100 ? s.substring(0, 100) + "…" : s;
     }
 
     private static String started(Workflow w, List<BuildRecord> bs) {

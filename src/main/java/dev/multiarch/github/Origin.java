@@ -38,7 +38,7 @@ public record Origin(
         }
         try {
             Origin o = Json.MAPPER.readValue(triggerInfo, Origin.class);
-            return o.repo() == null ? null : o;
+            return o == null || o.repo() == null ? null : o; // the JSON text "null" reads as no object
         } catch (JsonProcessingException e) {
             return null;
         }

@@ -67,15 +67,29 @@ public final class DockerConfig implements CredentialSource {
         if (!Files.exists(f)) {
             return new DockerConfig(f, Json.MAPPER.createObjectNode(), null);
         }
+        byte[] bytes;
         try {
-            JsonNode root = Json.MAPPER.readTree(Files.readAllBytes(f));
-            if (root == null || !root.isObject()) {
-                throw new IllegalArgumentException("Docker config " + f + " is not a JSON object");
-            }
-            return new DockerConfig(f, root, null);
+            bytes = Files.readAllBytes(f);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read Docker config " + f + ": " + e.getMessage(), e);
         }
+        return parse(f, bytes);
+    }
+
+    /**
+     * @throws IllegalArgumentException when the bytes are not a JSON object, naming the file
+     */
+    static DockerConfig parse(Path file, byte[] bytes) {
+        JsonNode root;
+        try {
+            root = Json.MAPPER.readTree(bytes);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read Docker config " + file + ": " + e.getMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException("Docker config " + file + " is not a JSON object");
+        }
+        return new DockerConfig(file, root, null);
     }
 
     public Path file() {

@@ -1,6 +1,7 @@
 package dev.multiarch.registry;
 
 import java.util.regex.Pattern;
+import okhttp3.HttpUrl;
 
 /**
  * A reference to an image as docker writes it: {@code [registry/]repository[:tag][@digest]}. The first path
@@ -9,9 +10,16 @@ import java.util.regex.Pattern;
  */
 public record ImageReference(String registry, String repository, String tag, Digest digest) {
     public static final String DOCKER_HUB = "docker.io";
+    /** distribution/reference's NameTotalLengthMax: registry and repository together. */
+    static final int MAX_NAME = 255;
+
     private static final Pattern REPOSITORY =
             Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*");
     private static final Pattern TAG = Pattern.compile("[\\w][\\w.-]{0,127}");
+    /** distribution/reference's {@code domainAndPort}: DNS labels or a bracketed IPv6 address, then a port. */
+    private static final Pattern REGISTRY = Pattern.compile(
+            "(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
+                    + "|\\[[a-fA-F0-9:.]+])(?::[0-9]{1,5})?");
 
     /**
      * Docker Hub's other names become {@code docker.io} and its one-component names get {@code library/}, however the
@@ -23,6 +31,17 @@ public record ImageReference(String registry, String repository, String tag, Dig
         }
         if (registry.equals(DOCKER_HUB) && !repository.contains("/")) {
             repository = "library/" + repository;
+        }
+        // Checked here, not where it is used: a host okhttp cannot make a URL of would otherwise fail in the middle
+        // of a publish, far from the file that named it. The URL check catches ports over 65535 and bad IPv6.
+        if (!REGISTRY.matcher(registry).matches() || HttpUrl.parse("https://" + registry + "/v2/") == null) {
+            throw new IllegalArgumentException("invalid registry '" + registry
+                    + "': expected a host name or [IPv6 address], optionally with :port (at most 65535)");
+        }
+        if (registry.length() + 1 + repository.length() > MAX_NAME) {
+            throw new IllegalArgumentException("the name " + registry + "/"
+                    + repository.substring(0, Math.min(40, repository.length())) + "… is "
+                    + (registry.length() + 1 + repository.length()) + " characters long; at most " + MAX_NAME);
         }
         if (!REPOSITORY.matcher(repository).matches()) {
             throw new IllegalArgumentException("invalid repository name '" + repository

@@ -9,6 +9,7 @@ import dev.multiarch.registry.IndexType;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class RepoConfigTest {
@@ -153,10 +154,108 @@ class RepoConfigTest {
 
     @Test
     void dockerHubStyleGroups() {
-        TagRule r = new TagRule.Match(
-                java.util.regex.Pattern.compile("^v(\\d+)-(\\w+)$"), List.of("{\\1}-{\\2}", "{sourceref}"));
+        TagRule r = TagRule.Match.of("^v(\\d+)-(\\w+)$", List.of("{\\1}-{\\2}", "{sourceref}"));
         assertEquals(
                 List.of("3-slim", "v3-slim"), TagPlan.of("v3-slim", List.of(r)).names());
+    }
+
+    @Test
+    void matchTemplates_expandedInOnePass_braceInTheGitTagIsNotAPlaceholder() {
+        TagRule r = TagRule.Match.of("^(x)(.*)$", List.of("{1}-{sourceref}", "{2}", "{\\9}{7}a"));
+        assertEquals(
+                List.of("x-x-1-", "1-", "a"), TagPlan.of("x{1}", List.of(r)).names());
+    }
+
+    /**
+     * The regression test for catastrophic backtracking: with java.util.regex, (a+)+$ against a run of a's followed by
+     * something else takes time exponential in the run's length, so this test would never finish (and neither would
+     * the coordinator's event thread). RE2/J answers in linear time. No time limit is asserted: finishing is the test.
+     */
+    @Test
+    void nestedQuantifier_longTag_answersInLinearTime() {
+        TagRule.Match r = TagRule.Match.of("(a+)+$", List.of("{1}"));
+        String hostile = "a".repeat(100_000) + "!";
+        assertFalse(r.pattern().matcher(hostile).find());
+        assertTrue(r.pattern().matcher("a".repeat(100_000)).find());
+        // Through the rule, the longest git tag accepted: 254 a's and a '!' (java.util.regex: 2^254 steps).
+        assertEquals(Optional.empty(), r.apply("a".repeat(254) + "!"));
+        assertEquals(
+                List.of("a".repeat(128)),
+                TagPlan.of("a".repeat(255), List.of(r)).names());
+    }
+
+    @Test
+    void gitTagOver255Characters_refusedWithTheLimit() {
+        String tag = "v1.0.0-" + "a".repeat(300);
+        for (List<TagRule> rules : List.of(
+                List.<TagRule>of(new TagRule.Semver()),
+                List.<TagRule>of(new TagRule.Ref()),
+                List.<TagRule>of(TagRule.Match.of("(a+)+$", List.of("{1}"))))) {
+            ConfigException e = assertThrows(ConfigException.class, () -> TagPlan.of(tag, rules));
+            assertEquals(
+                    ".multiarch.yaml: tags: the git tag 'v1.0.0-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…' is 307 characters long;"
+                            + " tags are made only from git tags of at most 255 characters",
+                    e.getMessage());
+            assertThrows(ConfigException.class, () -> rules.get(0).apply(tag));
+        }
+        assertThrows(ConfigException.class, () -> new TagRule.Ref().apply(null));
+    }
+
+    private static String matchError(String regex) {
+        String yaml = "image: reg.example/a\nplatforms: [linux/amd64]\ntags:\n  - semver\n  - match: '" + regex
+                + "'\n    tags: [x]\n";
+        ConfigException e = invalid(yaml);
+        assertEquals(5, e.line(), e.getMessage());
+        assertEquals("tags[1].match", e.field());
+        return e.reason();
+    }
+
+    @Test
+    void re2Unsupported_refusedAtParseTime_withLineAndWhy() {
+        assertEquals(
+                "'\\1' is a backreference; tag rules use RE2 syntax, which matches in time linear in the tag and has"
+                        + " no backreferences; match the text again instead",
+                matchError("^(\\d+)-\\1$"));
+        assertTrue(matchError("\\k<n>").contains("named backreference"));
+        assertTrue(matchError("^v(?=\\d)").startsWith("'(?=' is a lookahead; tag rules use RE2 syntax"));
+        assertTrue(matchError("^v(?!x)").startsWith("'(?!' is a lookahead"));
+        assertTrue(matchError("(?<=v)\\d+").startsWith("'(?<=' is a lookbehind"));
+        assertTrue(matchError("(?<!v)\\d+").startsWith("'(?<!' is a lookbehind"));
+        assertTrue(matchError("(?>a+)b").startsWith("'(?>' is an atomic group"));
+        assertEquals(
+                "not a valid regular expression (RE2 syntax): invalid nested repetition operator in '++'",
+                matchError("a++"));
+        assertTrue(matchError("((a{1000}){1000}){1000}").startsWith("the regular expression is too large"));
+        assertTrue(matchError("(a{200}){200}").startsWith("the regular expression is too large"));
+        assertTrue(matchError("x".repeat(1001)).contains("at most 1000 are allowed"));
+        // RepoConfigFuzzTest#matchRule found this hanging the compiler (google/re2j#168): with java.util.regex it would
+        // be fine, with RE2/J it never returns; refusing the flag is the regression test.
+        assertEquals(
+                "'(?i)' asks for case-insensitive matching, which tag rules do not support (RE2/J can loop for ever"
+                        + " folding some characters); write both cases, e.g. [Vv]",
+                matchError("(?i)\u1c80"));
+        assertTrue(matchError("^v(?mi:x)").startsWith("'(?mi:' asks for case-insensitive matching"));
+        assertTrue(matchError("(?s)(?i)[\\x{1C00}-\\x{1D00}]").startsWith("'(?i)' asks"));
+        TagRule.Match.of("(?-i)a(?s:.)(?P<n>b)", List.of("x"));
+        // Not backreferences: a literal in \Q…\E, an escaped backslash before a digit, a digit in a class.
+        for (String fine : List.of("\\Q\\1\\E", "\\\\1", "[\\d]{1,3}", "(?P<major>\\d+)")) {
+            TagRule.Match.of(fine, List.of("x"));
+        }
+    }
+
+    @Test
+    void semverPrerelease_hugeNumericIdentifier_comparesWithoutOverflow() {
+        SemVer big = SemVer.parse("1.0.0-rc.99999999999999999999").orElseThrow();
+        SemVer small = SemVer.parse("1.0.0-rc.9").orElseThrow();
+        assertTrue(big.compareTo(small) > 0);
+        assertTrue(small.compareTo(big) < 0);
+        assertEquals(
+                0, big.compareTo(SemVer.parse("1.0.0-rc.099999999999999999999").orElseThrow()));
+        // Versions over 100 characters do not fit the store's version column: not taken as versions.
+        assertEquals(
+                100,
+                SemVer.parse("v1.0.0-" + "a".repeat(94)).orElseThrow().version().length());
+        assertEquals(Optional.empty(), SemVer.parse("v1.0.0-" + "a".repeat(95)));
     }
 
     @Test
@@ -183,5 +282,34 @@ class RepoConfigTest {
                         Map.of(),
                         java.nio.file.Path.of("/srv")));
         assertTrue(e.getMessage().contains("environment variable MISSING is not set"), e.getMessage());
+    }
+
+    /**
+     * Found while writing RepoConfigFuzzTest and kept as its seeds: a path with a NUL character (YAML's "\0")
+     * threw InvalidPathException, and a timeout past a long threw ArithmeticException, instead of naming the line.
+     */
+    @Test
+    void nulInAPath_orAnEndlessTimeout_namesTheLine() {
+        ConfigException nul = invalid("image: reg.example/a\nplatforms: [linux/amd64]\ncontext: \"a\\0b\"\n");
+        assertEquals(
+                ".multiarch.yaml:3: context: 'a\\0b' is not a valid path: Nul character not allowed", nul.getMessage());
+        ConfigException hours =
+                invalid("image: reg.example/a\nplatforms: [linux/amd64]\ntimeout: 99999999999999999h\n");
+        assertEquals(
+                ".multiarch.yaml:3: timeout: '99999999999999999h' is too long; at most 366 days (8784h)",
+                hours.getMessage());
+        ConfigException digits =
+                invalid("image: reg.example/a\nplatforms: [linux/amd64]\ntimeout: 99999999999999999999\n");
+        assertTrue(digits.getMessage().endsWith("is too long; at most 366 days (8784h)"), digits.getMessage());
+        ConfigException perPlatform = invalid(
+                "image: reg.example/a\nplatforms: [linux/amd64]\ntimeouts: {linux/amd64: 2562047788015215h9h}\n");
+        assertEquals(3, perPlatform.line());
+        assertTrue(perPlatform.getMessage().contains("is too long"), perPlatform.getMessage());
+        assertEquals(
+                Duration.ofDays(366),
+                RepoConfig.parse("image: reg.example/a\nplatforms: [linux/amd64]\ntimeout: 8784h\n")
+                        .images()
+                        .get(0)
+                        .timeout());
     }
 }

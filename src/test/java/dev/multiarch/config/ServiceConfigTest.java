@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /** config.yaml's tenancy keys: repositories:, named registries, the admin token, the log limit. */
 class ServiceConfigTest {
+    private static final String SECRET = "runners: {registration-secret: 0123456789abcdef0123}\n";
     private static final Map<String, String> ENV =
             Map.of("SECRET", "0123456789abcdef0123", "ADMIN", "fedcba9876543210fedc");
 
@@ -143,5 +144,46 @@ class ServiceConfigTest {
         ServiceConfig c = ServiceConfig.parse("config.yaml", uncommented, env, Path.of("/srv"));
         assertEquals("fedcba9876543210fedc", c.adminToken());
         assertEquals(List.of("localhost:5000/acme/*"), c.repositories().get(0).images());
+    }
+
+    @Test
+    void nulInAPath_namesTheLine() {
+        ConfigException store = assertThrows(
+                ConfigException.class,
+                () -> ServiceConfig.parse(
+                        "config.yaml", SECRET + "store: {path: \"\\0\"}\n", Map.of(), Path.of("/srv")));
+        assertEquals(
+                "config.yaml:2: store.path: '\\0' is not a valid path: Nul character not allowed", store.getMessage());
+        ConfigException dockerConfig = assertThrows(
+                ConfigException.class,
+                () -> ServiceConfig.parse(
+                        "config.yaml",
+                        SECRET + "registries:\n  - host: r.example\n    docker-config: \"a\\0\"\n",
+                        Map.of(),
+                        Path.of("/srv")));
+        assertEquals(4, dockerConfig.line());
+        ConfigException workDir = assertThrows(
+                ConfigException.class,
+                () -> RunnerConfig.parse(
+                        "runner.yaml",
+                        "coordinator: http://c.example\nregistration-secret: s\nwork-dir: \"\\0\"\n",
+                        Map.of(),
+                        Path.of("/srv")));
+        assertEquals(
+                "runner.yaml:3: work-dir: '\\0' is not a valid path: Nul character not allowed", workDir.getMessage());
+    }
+
+    @Test
+    void endlessLease_isRefused() {
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> ServiceConfig.parse(
+                        "config.yaml",
+                        "runners: {registration-secret: 0123456789abcdef0123, lease: 99999999999999h}\n",
+                        Map.of(),
+                        Path.of("/srv")));
+        assertEquals(
+                "config.yaml:1: runners.lease: '99999999999999h' is too long; at most 366 days (8784h)",
+                e.getMessage());
     }
 }

@@ -251,4 +251,32 @@ class EventRouterTest {
         assertTrue(store.recentBuilds(1).get(0).privateRepo(), "a payload that does not say is taken as private");
         assertEquals(List.of(), github.violations());
     }
+
+    /** EventRouterFuzzTest found it: github-api threw IllegalArgumentException, and the delivery was marked failed. */
+    @Test
+    void payloadWithoutAnOwnerSlashName_isIgnored() throws Exception {
+        ObjectNode p = tagPush("a".repeat(40));
+        ((ObjectNode) p.path("repository")).put("full_name", "no-owner");
+        assertEquals(
+                "ignored: the payload's repository 'no-owner' is not an owner/name", router.route("push", p, "d-1"));
+        p.remove("repository");
+        assertEquals("ignored: the payload's repository '' is not an owner/name", router.route("push", p, "d-2"));
+        p.putObject("repository").put("full_name", "octo/..");
+        assertTrue(router.route("push", p, "d-3").startsWith("ignored: the payload's repository 'octo/..'"));
+        assertEquals(0, store.recentBuilds(10).size());
+        assertEquals(List.of(), github.calls());
+    }
+
+    /**
+     * EventRouterFuzzTest found it: a push whose commit was longer than the store's 64 characters failed the delivery
+     * with the store's "Value too long for column".
+     */
+    @Test
+    void payloadWhoseCommitOrRefCannotBeStored_isIgnored() throws Exception {
+        ObjectNode p = tagPush("d".repeat(90));
+        assertTrue(router.route("push", p, "d-1").startsWith("ignored: 'ddd"), router.route("push", p, "d-1b"));
+        p.put("after", "e".repeat(40)).put("ref", "refs/heads/" + "b".repeat(600));
+        assertEquals("ignored: the ref is 611 characters long; at most 500", router.route("push", p, "d-2"));
+        assertEquals(0, store.recentBuilds(10).size());
+    }
 }

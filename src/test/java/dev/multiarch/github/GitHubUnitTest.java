@@ -126,4 +126,14 @@ class GitHubUnitTest {
         assertEquals(140, d.length());
         assertTrue(d.endsWith("…"));
     }
+
+    /** WebhookFuzzTest#origin found it: the JSON text null reads as no object, and was then dereferenced. */
+    @Test
+    void origin_jsonNullOrNotAnOrigin_isNoOrigin() {
+        assertEquals(null, Origin.of("null"));
+        assertEquals(null, Origin.of("{\"user\":\"local\"}"));
+        assertEquals(null, Origin.of("[1]"));
+        Origin o = new Origin("octo/app", "a".repeat(40), 1, 0, "release", false, "d", "a".repeat(40));
+        assertEquals(o, Origin.of(o.toJson()));
+    }
 }

@@ -63,4 +63,29 @@ class ImageReferenceTest {
         assertTrue(MediaType.isIndex("Application/vnd.oci.image.index.v1+json; charset=utf-8"));
         assertTrue(MediaType.same(MediaType.DOCKER_MANIFEST, " application/vnd.docker.distribution.manifest.v2+json "));
     }
+
+    /** Fuzzing found these accepted, and failing only later when a URL was made for the registry. */
+    @Test
+    void parse_registryThatMakesNoUrl_isRefusedWithTheReason() {
+        for (String bad :
+                new String[] {"[::1]:500p/x:y", "a b.example/x", "reg.example:99999/x", "[zz::1]/x", "a..b/x"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImageReference.parse(bad));
+            assertTrue(e.getMessage().startsWith("invalid registry '"), e.getMessage());
+            assertTrue(e.getMessage().contains("host name or [IPv6 address], optionally with :port"), e.getMessage());
+        }
+        assertEquals("[::1]:5000", ImageReference.parse("[::1]:5000/x:y").registry());
+        assertEquals(
+                "xn--bcher-kva.example",
+                ImageReference.parse("xn--bcher-kva.example/a").registry());
+    }
+
+    /** Found with EventRouterFuzzTest's store finding: names longer than distribution allows do not fit the store. */
+    @Test
+    void parse_nameOver255Characters_isRefused() {
+        String name = "reg.example/" + "a".repeat(243);
+        assertEquals(255, ImageReference.parse(name).toString().length());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> ImageReference.parse(name + "a:1.0"));
+        assertTrue(e.getMessage().endsWith(" is 256 characters long; at most 255"), e.getMessage());
+    }
 }
