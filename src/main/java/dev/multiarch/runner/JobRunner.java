@@ -11,6 +11,7 @@ import dev.multiarch.registry.RegistryClient;
 import dev.multiarch.registry.RegistryException;
 import dev.multiarch.source.CloneUrl;
 import dev.multiarch.source.Git;
+import dev.multiarch.source.SourceCache;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,12 +47,15 @@ final class JobRunner {
     private final BuildDriver driver;
     private final Path work;
     private final Policy policy;
+    private final SourceCache sources;
 
-    JobRunner(CoordinatorClient client, BuildDriver driver, Path work, Policy policy) {
+    /** @param sources the runner's source cache, for trusted jobs only */
+    JobRunner(CoordinatorClient client, BuildDriver driver, Path work, Policy policy, SourceCache sources) {
         this.client = client;
         this.driver = driver;
         this.work = work;
         this.policy = policy;
+        this.sources = sources;
     }
 
     void run(Protocol.Assignment job) {
@@ -175,11 +179,17 @@ final class JobRunner {
         try {
             // Parsed before it is shown: a refused URL is shown with its user info masked.
             CloneUrl url = CloneUrl.parse(job.cloneUrl(), policy.allowLocalSources());
-            log.accept("fetching " + url.url() + " at " + job.commit()
+            log.accept("source: " + url.url() + " at " + job.commit()
                     + (job.sourceAuth() == null
                             ? " (no source credentials)"
                             : " (with source credentials from the coordinator)"));
-            Git.checkout(url, job.commit(), source, job.sourceAuth(), log);
+            SourceCache.Checkout c = sourcesFor(job, dir).checkout(url, job.commit(), source, job.sourceAuth(), log);
+            log.accept((c.fetched() ? "fetched" : "found") + " the commit in "
+                    + (job.untrusted()
+                            ? "this job's own repository (untrusted: not the runner's source cache)"
+                            : "the runner's source cache")
+                    + " (" + c.fetch().toMillis() + " ms), checked it out ("
+                    + c.checkout().toMillis() + " ms)");
         } catch (Git.GitException e) {
             throw new Exec.StepFailed("checkout: " + e.getMessage());
         }
@@ -234,6 +244,16 @@ final class JobRunner {
         } catch (RegistryException e) {
             throw new Exec.StepFailed("push: " + e.getMessage());
         }
+    }
+
+    /**
+     * Where a job's commit is fetched: the runner's source cache for a trusted job; for an untrusted one (a fork's
+     * pull request) a repository of its own in its job directory, deleted with it. A shared mirror would let one
+     * fork's job leave something behind for the next job to read (refs, objects, git configuration written by a build
+     * that escaped its chroot); a private one costs a fetch per platform, for forks only.
+     */
+    private SourceCache sourcesFor(Protocol.Assignment job, Path dir) {
+        return job.untrusted() ? new SourceCache(dir.resolve("git")) : sources;
     }
 
     /** Exactly the assignment's credentials, for its registry only; none when it carries none. */
