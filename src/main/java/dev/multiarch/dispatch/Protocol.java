@@ -96,6 +96,19 @@ public final class Protocol {
     /** {@code keep = false}: the job is no longer this runner's (lease lost, build cancelled): stop it. */
     public record HeartbeatReply(boolean keep, String reason) {}
 
-    /** A job's end: a digest, or an error. {@code addedLayers}: layers the build put on top of its base image. */
-    public record Complete(int attempt, String digest, String mediaType, long size, int addedLayers, String error) {}
+    /**
+     * A job's end: a digest, or an error. {@code addedLayers}: layers the build put on top of its base image.
+     *
+     * @param timings where the job's time went on the runner: step ({@code fetch}, {@code checkout}, {@code build},
+     *                {@code export}, {@code audit}, {@code push}…) → milliseconds, in the order the steps ran; null
+     *                from runners older than this field (their results are read as before)
+     */
+    public record Complete(
+            int attempt,
+            String digest,
+            String mediaType,
+            long size,
+            int addedLayers,
+            String error,
+            Map<String, Long> timings) {}
 }

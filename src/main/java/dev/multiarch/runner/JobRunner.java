@@ -70,6 +70,7 @@ final class JobRunner {
         });
         Path dir = work.resolve("jobs").resolve(job.jobId() + "-" + job.attempt());
         Redaction redact = Redaction.forBuildArgs(job.buildArgs());
+        Steps steps = new Steps();
         Protocol.Complete result;
         try (LogStream stream = new LogStream(client, job.jobId(), job.attempt(), echo)) {
             Consumer<String> log = line -> stream.line(redact.apply(line));
@@ -81,17 +82,17 @@ final class JobRunner {
                 log.accept(redact.hidden() + " build arg(s) look like secrets and are shown as NAME=***");
             }
             try {
-                result = execute(job, dir, log, deadline, stop);
+                result = execute(job, dir, log, deadline, stop, steps);
             } catch (Exec.StepFailed e) {
                 String why = redact.apply(e.getMessage());
                 log.accept("failed: " + why);
-                result = new Protocol.Complete(job.attempt(), null, null, 0, 0, why);
+                result = failed(job, why);
             } catch (RuntimeException | LinkageError e) {
                 // A bug of ours must fail this job with a reason, not kill the runner with the job leased.
                 LOG.log(java.util.logging.Level.SEVERE, tag + "internal error", e);
                 String why = redact.apply(e.toString());
                 log.accept("internal error: " + why);
-                result = new Protocol.Complete(job.attempt(), null, null, 0, 0, "runner internal error: " + why);
+                result = failed(job, "runner internal error: " + why);
             }
             if (stop.reason() != null
                     && result.error() != null
@@ -101,10 +102,21 @@ final class JobRunner {
                 LOG.info(() -> tag + "stopped: " + stop.reason());
                 return;
             }
+            log.accept("time: " + describe(steps.millis()));
         } finally {
             beats.shutdownNow();
+            long t0 = System.nanoTime();
             deleteQuietly(dir);
+            steps.add("cleanup", java.time.Duration.ofNanos(System.nanoTime() - t0));
         }
+        result = new Protocol.Complete(
+                result.attempt(),
+                result.digest(),
+                result.mediaType(),
+                result.size(),
+                result.addedLayers(),
+                result.error(),
+                steps.millis());
         try {
             client.complete(job.jobId(), result, client.clock().instant().plusSeconds(600));
             Protocol.Complete r = result;
@@ -114,6 +126,28 @@ final class JobRunner {
         } catch (IOException e) {
             LOG.warning(() -> tag + "could not report the result: " + e.getMessage());
         }
+    }
+
+    private static Protocol.Complete failed(Protocol.Assignment job, String why) {
+        return new Protocol.Complete(job.attempt(), null, null, 0, 0, why, null);
+    }
+
+    private static Protocol.Complete succeeded(Protocol.Assignment job, DirLayout layout, Digest d, int addedLayers) {
+        return new Protocol.Complete(
+                job.attempt(),
+                d.toString(),
+                layout.manifest().mediaType(),
+                layout.manifest().size(),
+                addedLayers,
+                null,
+                null);
+    }
+
+    /** "fetch 0.00 s, checkout 0.07 s, build 1.02 s, …" for the job's log. */
+    static String describe(java.util.Map<String, Long> millis) {
+        List<String> parts = new java.util.ArrayList<>();
+        millis.forEach((k, v) -> parts.add(k + " " + String.format(java.util.Locale.ROOT, "%.2f s", v / 1000.0)));
+        return String.join(", ", parts);
     }
 
     private void beat(Protocol.Assignment job, Exec.Stop stop, LogStream log) {
@@ -163,7 +197,7 @@ final class JobRunner {
     }
 
     private Protocol.Complete execute(
-            Protocol.Assignment job, Path dir, Consumer<String> log, Instant deadline, Exec.Stop stop)
+            Protocol.Assignment job, Path dir, Consumer<String> log, Instant deadline, Exec.Stop stop, Steps steps)
             throws Exec.StepFailed {
         admit(job, policy);
         deleteQuietly(dir);
@@ -184,11 +218,13 @@ final class JobRunner {
                             ? " (no source credentials)"
                             : " (with source credentials from the coordinator)"));
             SourceCache.Checkout c = sourcesFor(job, dir).checkout(url, job.commit(), source, job.sourceAuth(), log);
-            log.accept((c.fetched() ? "fetched" : "found") + " the commit in "
+            steps.add("fetch", c.fetch());
+            steps.add("checkout", c.checkout());
+            log.accept((c.fetched() ? "fetched the commit into " : "found the commit in ")
                     + (job.untrusted()
-                            ? "this job's own repository (untrusted: not the runner's source cache)"
+                            ? "this job's own repository (untrusted: never the runner's source cache)"
                             : "the runner's source cache")
-                    + " (" + c.fetch().toMillis() + " ms), checked it out ("
+                    + " (" + c.fetch().toMillis() + " ms); checked it out ("
                     + c.checkout().toMillis() + " ms)");
         } catch (Git.GitException e) {
             throw new Exec.StepFailed("checkout: " + e.getMessage());
@@ -203,7 +239,8 @@ final class JobRunner {
                     dir,
                     log,
                     deadline,
-                    stop);
+                    stop,
+                    steps);
         } catch (IOException e) {
             throw new Exec.StepFailed("cannot write the job's registry auth file: " + e.getMessage());
         } finally {
@@ -216,34 +253,24 @@ final class JobRunner {
             throw new Exec.StepFailed("reading the built image: " + e.getMessage());
         }
         Platform platform = Platform.parse(job.platform());
-        layout.audit(platform, built.addedLayers(), log);
+        steps.time("audit", () -> layout.audit(platform, built.addedLayers(), log));
         if (job.push() == null) {
             log.accept("this job does not publish: built " + layout.manifest().digest() + ", pushed nothing");
-            return new Protocol.Complete(
-                    job.attempt(),
-                    layout.manifest().digest().toString(),
-                    layout.manifest().mediaType(),
-                    layout.manifest().size(),
-                    built.addedLayers(),
-                    null);
+            return succeeded(job, layout, layout.manifest().digest(), built.addedLayers());
         }
         Protocol.PushCredentials p = job.push();
         ImageReference repo = ImageReference.parse(job.image());
-        try (RegistryClient rc = RegistryClient.builder()
-                .withCredentials(credentials(p))
-                .withInsecure(p.insecure() ? List.of(p.registry()) : List.of())
-                .create()) {
-            Digest d = layout.push(rc, repo, log);
-            return new Protocol.Complete(
-                    job.attempt(),
-                    d.toString(),
-                    layout.manifest().mediaType(),
-                    layout.manifest().size(),
-                    built.addedLayers(),
-                    null);
-        } catch (RegistryException e) {
-            throw new Exec.StepFailed("push: " + e.getMessage());
-        }
+        Digest d = steps.time("push", () -> {
+            try (RegistryClient rc = RegistryClient.builder()
+                    .withCredentials(credentials(p))
+                    .withInsecure(p.insecure() ? List.of(p.registry()) : List.of())
+                    .create()) {
+                return layout.push(rc, repo, log);
+            } catch (RegistryException e) {
+                throw new Exec.StepFailed("push: " + e.getMessage());
+            }
+        });
+        return succeeded(job, layout, d, built.addedLayers());
     }
 
     /**

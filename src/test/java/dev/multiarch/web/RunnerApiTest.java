@@ -228,6 +228,52 @@ class RunnerApiTest {
     }
 
     @Test
+    void complete_withStepTimings_areScreenedStoredAndShown_andAnOlderRunnersResultStillReads(VertxTestContext ctx) {
+        Protocol.Registered r = runner("box");
+        BuildRecord b = server.queuedBuild("a".repeat(40), "linux/amd64", "linux/arm64");
+        List<JobRecord> jobs = server.store.jobs(b.id());
+        jobs.forEach(
+                j -> server.store.claimJob(j.id(), r.runnerId(), Instant.now().plusSeconds(60)));
+        String digest = "sha256:" + "1".repeat(64);
+        server.post(
+                        "/api/jobs/" + jobs.get(0).id() + "/complete",
+                        bearer(r),
+                        "{\"attempt\":1,\"digest\":\"" + digest + "\",\"mediaType\":\"m\",\"size\":10,"
+                                + "\"addedLayers\":1,\"timings\":{\"fetch\":12,\"build\":900,\"Bad Key\":5,"
+                                + "\"export\":-3,\"push\":80}}")
+                .compose(a -> {
+                    ctx.verify(() -> assertEquals(204, a.status(), a.body()));
+                    // A runner from before timings: no such field.
+                    return server.post(
+                            "/api/jobs/" + jobs.get(1).id() + "/complete",
+                            bearer(r),
+                            "{\"attempt\":1,\"error\":\"build failed (exit 1)\"}");
+                })
+                .compose(a -> {
+                    ctx.verify(() -> assertEquals(204, a.status(), a.body()));
+                    return server.get("/api/builds/" + b.id());
+                })
+                .compose(a -> {
+                    ctx.verify(() -> {
+                        assertEquals(200, a.status(), a.body());
+                        JsonObject t0 =
+                                a.json().getJsonArray("jobs").getJsonObject(0).getJsonObject("timings");
+                        assertEquals(List.of("queue", "fetch", "build", "push"), List.copyOf(t0.fieldNames()));
+                        assertEquals(900, t0.getLong("build"));
+                        JsonObject t1 =
+                                a.json().getJsonArray("jobs").getJsonObject(1).getJsonObject("timings");
+                        assertEquals(List.of("queue"), List.copyOf(t1.fieldNames()), "the coordinator's own only");
+                    });
+                    return server.get("/builds/" + b.id());
+                })
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertTrue(a.body().contains("<h2>Where the time went</h2>"), a.body());
+                    assertTrue(a.body().contains("<th>build</th>") && a.body().contains("<td>0.90 s</td>"), a.body());
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
     void complete_withNeitherDigestNorError_is400(VertxTestContext ctx) {
         Protocol.Registered r = runner("box");
         server.post("/api/jobs/1/complete", bearer(r), "{\"attempt\":1}")
