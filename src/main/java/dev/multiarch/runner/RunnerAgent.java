@@ -111,7 +111,7 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
         while (running) {
             try {
                 ensureRegistered(nat, qemu);
-                Optional<Protocol.Assignment> job = client.poll();
+                Optional<Protocol.Assignment> job = client.poll(sources.commits(Protocol.Poll.MAX_COMMITS));
                 failures = 0;
                 job.ifPresent(jobs::run);
             } catch (CoordinatorClient.Refused e) {

@@ -144,6 +144,24 @@ class RunnerApiTest {
     }
 
     @Test
+    void poll_sayingWhichCommitsItHolds_isAWait_andAMalformedBodyIs400(VertxTestContext ctx) {
+        Protocol.Registered r = runner("box");
+        server.post("/api/runners/poll", bearer(r), "{\"commits\": ")
+                .compose(a -> {
+                    ctx.verify(() -> assertRefused(a, 400, a.error()));
+                    ctx.verify(() -> assertTrue(a.error().startsWith("malformed Poll: "), a.body()));
+                    return server.post(
+                            "/api/runners/poll",
+                            bearer(r),
+                            "{\"commits\":[\"" + "b".repeat(40) + "\",\"--not-a-commit\",null]}");
+                })
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertEquals(204, a.status(), "no job queued: the long-poll ends empty; " + a.body());
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
     void poll_withUnknownRunnerToken_is401(VertxTestContext ctx) {
         runner("known");
         server.post("/api/runners/poll", "Bearer 0123456789abcdef", null)
