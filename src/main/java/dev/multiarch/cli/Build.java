@@ -1,6 +1,7 @@
 package dev.multiarch.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.multiarch.config.RunnerConfig;
 import dev.multiarch.source.Git;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -59,6 +60,12 @@ final class Build implements Command {
                                 + " origin). The admin token comes from MULTIARCH_ADMIN_TOKEN, never the command line.")
                         .build())
                 .addOption(Option.builder()
+                        .longOpt("jobs")
+                        .hasArg()
+                        .argName("N")
+                        .desc("Platforms the in-process runner builds at once (default: as a runner's jobs: auto).")
+                        .build())
+                .addOption(Option.builder()
                         .longOpt("data")
                         .hasArg()
                         .argName("DIR")
@@ -108,7 +115,19 @@ final class Build implements Command {
         } else {
             Logging.setUp();
             Path data = cl.hasOption("data") ? Path.of(cl.getOptionValue("data")) : LocalBuild.defaultData();
-            done = LocalBuild.run(dir, tag, push, data, out);
+            int jobs = RunnerConfig.defaultJobs(Runtime.getRuntime().availableProcessors());
+            if (cl.hasOption("jobs")) {
+                try {
+                    jobs = Integer.parseInt(cl.getOptionValue("jobs"));
+                } catch (NumberFormatException e) {
+                    jobs = 0;
+                }
+                if (jobs < 1 || jobs > 64) {
+                    throw new UsageException(
+                            "--jobs takes a whole number from 1 to 64, got " + cl.getOptionValue("jobs"));
+                }
+            }
+            done = LocalBuild.run(dir, tag, push, data, jobs, out);
         }
         return done.stream().allMatch(b -> b.path("state").asText().equals("published")) ? 0 : 1;
     }

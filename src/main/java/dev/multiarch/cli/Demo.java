@@ -1,6 +1,7 @@
 package dev.multiarch.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.multiarch.config.RunnerConfig;
 import dev.multiarch.registry.Descriptor;
 import dev.multiarch.registry.ImageReference;
 import dev.multiarch.registry.Manifest;
@@ -86,7 +87,13 @@ final class Demo implements Command {
             Path repo = prepareRepository(example, work.resolve("hello"), host);
             out.println("==> repository " + repo + " (.multiarch.yaml: image " + host + "/hello)");
             out.flush();
-            List<JsonNode> builds = LocalBuild.run(repo, "v1.0.0", true, work.resolve("state"), out);
+            List<JsonNode> builds = LocalBuild.run(
+                    repo,
+                    "v1.0.0",
+                    true,
+                    work.resolve("state"),
+                    RunnerConfig.defaultJobs(Runtime.getRuntime().availableProcessors()),
+                    out);
             boolean ok = builds.stream().allMatch(b -> b.path("state").asText().equals("published"));
             if (ok) {
                 out.println();

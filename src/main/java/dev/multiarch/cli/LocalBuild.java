@@ -37,7 +37,8 @@ final class LocalBuild {
     }
 
     /** Runs the builds of {@code repo} at HEAD for git tag {@code tag}; returns the ended builds. */
-    static List<JsonNode> run(Path repo, String tag, boolean push, Path data, PrintWriter out) throws IOException {
+    static List<JsonNode> run(Path repo, String tag, boolean push, Path data, int jobs, PrintWriter out)
+            throws IOException {
         String commit = Git.head(repo);
         if (Git.dirty(repo)) {
             out.println("multiarch: warning: " + repo + " has uncommitted changes; building the commit "
@@ -66,7 +67,7 @@ final class LocalBuild {
                     null,
                     false,
                     "vfs",
-                    Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())),
+                    jobs,
                     List.of(),
                     false,
                     true);

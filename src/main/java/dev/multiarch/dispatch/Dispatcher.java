@@ -1,14 +1,17 @@
 package dev.multiarch.dispatch;
 
 import dev.multiarch.platform.Platform;
+import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JobRecord;
 import dev.multiarch.store.Store;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -18,7 +21,9 @@ import java.util.function.Consumer;
 
 /**
  * Matches waiting runners with queued jobs. All matching happens on one thread, so two runners never get the same
- * job and the native-first rule sees a consistent set of waiters; the store's claim is the final word.
+ * job and the native-first rule sees a consistent set of waiters; the store's claim is the final word. Jobs are offered
+ * in {@link CriticalPath}'s order; each goes to a native waiter if there is one, else a QEMU one, and among those to
+ * one whose source cache holds the job's commit.
  *
  * <p>Trust comes before platforms: an untrusted job (a fork's pull request) goes only to a runner registered with
  * {@code untrusted-jobs: true}, and such a runner gets nothing else. An untrusted job waits, however long, rather than
@@ -31,13 +36,20 @@ public final class Dispatcher implements AutoCloseable {
         final Set<String> nativeKeys;
         final Set<String> qemuKeys;
         final boolean untrustedJobs;
+        final Set<String> commits;
         final CompletableFuture<Optional<JobRecord>> result = new CompletableFuture<>();
 
-        Waiter(String runnerId, List<Platform> nativePlatforms, List<Platform> qemuPlatforms, boolean untrustedJobs) {
+        Waiter(
+                String runnerId,
+                List<Platform> nativePlatforms,
+                List<Platform> qemuPlatforms,
+                boolean untrustedJobs,
+                Set<String> commits) {
             this.runnerId = runnerId;
             this.nativeKeys = keys(nativePlatforms);
             this.qemuKeys = keys(qemuPlatforms);
             this.untrustedJobs = untrustedJobs;
+            this.commits = Set.copyOf(commits);
         }
 
         public CompletableFuture<Optional<JobRecord>> result() {
@@ -60,6 +72,7 @@ public final class Dispatcher implements AutoCloseable {
         return t;
     });
     private final List<Waiter> waiting = new ArrayList<>();
+    private final CriticalPath order;
     private volatile Consumer<JobRecord> claimedListener = j -> {};
 
     public Dispatcher(Store store, Duration lease) {
@@ -70,6 +83,7 @@ public final class Dispatcher implements AutoCloseable {
         this.store = store;
         this.lease = lease;
         this.clock = clock;
+        this.order = new CriticalPath(store);
     }
 
     /** Called (on the dispatch thread) after a job was claimed. */
@@ -86,7 +100,20 @@ public final class Dispatcher implements AutoCloseable {
      */
     public Waiter await(
             String runnerId, List<Platform> nativePlatforms, List<Platform> qemuPlatforms, boolean untrustedJobs) {
-        Waiter w = new Waiter(runnerId, nativePlatforms, qemuPlatforms, untrustedJobs);
+        return await(runnerId, nativePlatforms, qemuPlatforms, untrustedJobs, Set.of());
+    }
+
+    /**
+     * As {@link #await(String, List, List, boolean)}, from a runner whose source cache holds {@code commits}: among
+     * runners equally fit for a job (both native, or both QEMU), the one holding its commit gets it.
+     */
+    public Waiter await(
+            String runnerId,
+            List<Platform> nativePlatforms,
+            List<Platform> qemuPlatforms,
+            boolean untrustedJobs,
+            Set<String> commits) {
+        Waiter w = new Waiter(runnerId, nativePlatforms, qemuPlatforms, untrustedJobs, commits);
         loop.execute(() -> {
             waiting.add(w);
             match();
@@ -141,14 +168,21 @@ public final class Dispatcher implements AutoCloseable {
             return;
         }
         List<JobRecord> queued = store.queuedJobs();
-        for (JobRecord job : queued) {
+        Map<Long, BuildRecord> builds = new HashMap<>();
+        queued.forEach(
+                j -> builds.computeIfAbsent(j.buildId(), id -> store.build(id).orElse(null)));
+        Set<String> nativeKeys = new HashSet<>();
+        waiting.forEach(w -> nativeKeys.addAll(w.nativeKeys));
+        for (JobRecord job : order.order(queued, builds, nativeKeys)) {
             if (waiting.isEmpty()) {
                 return;
             }
             String key = Platform.parse(job.platform()).key();
-            Waiter pick = pick(key, job.untrusted(), true);
+            BuildRecord b = builds.get(job.buildId());
+            String commit = b == null ? null : b.commit();
+            Waiter pick = pick(key, job.untrusted(), true, commit);
             if (pick == null) {
-                pick = pick(key, job.untrusted(), false);
+                pick = pick(key, job.untrusted(), false, commit);
             }
             if (pick == null) {
                 continue;
@@ -166,17 +200,26 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    private Waiter pick(String platformKey, boolean untrusted, boolean nativeOnly) {
-        for (Iterator<Waiter> it = waiting.iterator(); it.hasNext(); ) {
-            Waiter w = it.next();
+    /**
+     * The waiter for a job: of those of its trust class that build the platform natively ({@code nativeOnly}) or
+     * through QEMU, the first that holds its commit, else the first.
+     */
+    private Waiter pick(String platformKey, boolean untrusted, boolean nativeOnly, String commit) {
+        Waiter first = null;
+        for (Waiter w : waiting) {
             if (w.untrustedJobs != untrusted) {
                 continue;
             }
             if (nativeOnly ? w.nativeKeys.contains(platformKey) : w.qemuKeys.contains(platformKey)) {
-                return w;
+                if (commit != null && w.commits.contains(commit)) {
+                    return w;
+                }
+                if (first == null) {
+                    first = w;
+                }
             }
         }
-        return null;
+        return first;
     }
 
     @Override

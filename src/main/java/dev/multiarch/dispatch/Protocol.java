@@ -7,7 +7,7 @@ import java.util.Map;
  * The runner API's messages (JSON over HTTP). Paths, all under the coordinator's URL:
  * <pre>
  * POST /api/runners/register      Register      → Registered          (registration secret)
- * POST /api/runners/poll          Poll          → Assignment | 204    (runner token; long-poll)
+ * POST /api/runners/poll          Poll | empty  → Assignment | 204    (runner token; long-poll)
  * POST /api/jobs/{id}/heartbeat   Heartbeat     → HeartbeatReply      (runner token)
  * POST /api/jobs/{id}/log         text/plain    → 204                 (runner token; ?attempt=N)
  * POST /api/jobs/{id}/complete    Complete      → 204                 (runner token)
@@ -31,6 +31,16 @@ public final class Protocol {
             return "Register[" + name + ", native " + nativePlatforms + ", qemu " + qemuPlatforms
                     + (untrustedJobs ? ", untrusted jobs only" : "") + "]";
         }
+    }
+
+    /**
+     * What a runner says when it asks for a job. An empty body (older runners) says nothing.
+     *
+     * @param commits commits its source cache holds, most recently used first, at most {@link #MAX_COMMITS}: the
+     *                dispatcher prefers it for their jobs (no fetch); a hint, never a promise
+     */
+    public record Poll(List<String> commits) {
+        public static final int MAX_COMMITS = 64;
     }
 
     public record Registered(String runnerId, String token) {
@@ -104,6 +114,19 @@ public final class Protocol {
     /** {@code keep = false}: the job is no longer this runner's (lease lost, build cancelled): stop it. */
     public record HeartbeatReply(boolean keep, String reason) {}
 
-    /** A job's end: a digest, or an error. {@code addedLayers}: layers the build put on top of its base image. */
-    public record Complete(int attempt, String digest, String mediaType, long size, int addedLayers, String error) {}
+    /**
+     * A job's end: a digest, or an error. {@code addedLayers}: layers the build put on top of its base image.
+     *
+     * @param timings where the job's time went on the runner: step ({@code fetch}, {@code checkout}, {@code build},
+     *                {@code export}, {@code audit}, {@code push}…) → milliseconds, in the order the steps ran; null
+     *                from runners older than this field (their results are read as before)
+     */
+    public record Complete(
+            int attempt,
+            String digest,
+            String mediaType,
+            long size,
+            int addedLayers,
+            String error,
+            Map<String, Long> timings) {}
 }

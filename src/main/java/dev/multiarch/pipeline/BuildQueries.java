@@ -6,6 +6,7 @@ import dev.multiarch.store.LogChunk;
 import dev.multiarch.store.RunnerRecord;
 import dev.multiarch.store.Store;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +18,17 @@ import java.util.function.Predicate;
  * through here, never the store itself. Blocking (JDBC): call it from worker threads.
  */
 public final class BuildQueries {
-    /** A build and its jobs, in the order they were planned. */
-    public record BuildWithJobs(BuildRecord build, List<JobRecord> jobs) {}
+    /**
+     * A build and its jobs, in the order they were planned, with where each job's current attempt spent its time.
+     *
+     * @param timings job id → step → milliseconds, in the order the steps ran (queue, fetch, build, …, verify); a job
+     *                not started yet has none
+     */
+    public record BuildWithJobs(BuildRecord build, List<JobRecord> jobs, Map<Long, Map<String, Long>> timings) {
+        public BuildWithJobs(BuildRecord build, List<JobRecord> jobs) {
+            this(build, jobs, Map.of());
+        }
+    }
 
     private final Store store;
 
@@ -27,7 +37,10 @@ public final class BuildQueries {
     }
 
     public Optional<BuildWithJobs> build(long id) {
-        return store.build(id).map(b -> new BuildWithJobs(b, store.jobs(id)));
+        return store.build(id).map(b -> {
+            List<JobRecord> jobs = store.jobs(id);
+            return new BuildWithJobs(b, jobs, timings(jobs, store.timings(List.of(id))));
+        });
     }
 
     /**
@@ -42,12 +55,28 @@ public final class BuildQueries {
     public List<BuildWithJobs> withJobs(List<BuildRecord> builds) {
         Map<Long, List<JobRecord>> byBuild = new LinkedHashMap<>();
         builds.forEach(b -> byBuild.put(b.id(), new ArrayList<>()));
-        for (JobRecord j : store.jobsOfBuilds(List.copyOf(byBuild.keySet()))) {
+        List<Long> ids = List.copyOf(byBuild.keySet());
+        List<JobRecord> all = store.jobsOfBuilds(ids);
+        for (JobRecord j : all) {
             byBuild.get(j.buildId()).add(j);
         }
+        Map<Long, Map<String, Long>> times = timings(all, store.timings(ids));
         return builds.stream()
-                .map(b -> new BuildWithJobs(b, List.copyOf(byBuild.get(b.id()))))
+                .map(b -> new BuildWithJobs(b, List.copyOf(byBuild.get(b.id())), times))
                 .toList();
+    }
+
+    /** The step times of each job's current attempt (earlier attempts ran on a runner that lost the job). */
+    private static Map<Long, Map<String, Long>> timings(List<JobRecord> jobs, List<Store.StepTime> rows) {
+        Map<Long, Integer> attempt = new HashMap<>();
+        jobs.forEach(j -> attempt.put(j.id(), j.attempt()));
+        Map<Long, Map<String, Long>> out = new HashMap<>();
+        for (Store.StepTime t : rows) {
+            if (Integer.valueOf(t.attempt()).equals(attempt.get(t.jobId()))) {
+                out.computeIfAbsent(t.jobId(), k -> new LinkedHashMap<>()).put(t.step(), t.millis());
+            }
+        }
+        return out;
     }
 
     public Optional<JobRecord> job(long id) {

@@ -283,6 +283,9 @@ public final class Coordinator {
             }
         }
         Store.Completion done = store.completeJob(jobId, runnerId, c.attempt(), r);
+        if (done != Store.Completion.STALE && c.timings() != null) {
+            store.recordTimings(jobId, c.attempt(), StepTimes.screen(c.timings()));
+        }
         store.job(jobId).ifPresent(j -> {
             notify(j.buildId());
             if (done == Store.Completion.BUILD_READY) {
@@ -331,6 +334,7 @@ public final class Coordinator {
                 RegistryClient registry = registries.client(policy.ruleFor(b.repo()));
                 Verifier verifier = new Verifier(registry);
                 for (JobRecord j : jobs) {
+                    long t0 = System.nanoTime();
                     try {
                         Verifier.Verified v = verifier.verify(
                                 image,
@@ -345,7 +349,9 @@ public final class Coordinator {
                                         + " ELF files checked)\n",
                                 config.logLimit());
                         verified.add(v);
+                        store.recordTimings(j.id(), j.attempt(), StepTimes.since("verify", t0));
                     } catch (Verifier.Failed e) {
+                        store.recordTimings(j.id(), j.attempt(), StepTimes.since("verify", t0));
                         LOG.warning(() -> "build " + buildId + ": " + e.getMessage());
                         store.appendLog(
                                 j.id(),

@@ -33,5 +33,7 @@ interface BuildDriver {
     /** What was built: the layout, and how many layers the build added on top of its base image. */
     record Built(Path layout, int addedLayers) {}
 
-    Built build(Input in, Path out, Consumer<String> log, Instant deadline, Exec.Stop stop) throws Exec.StepFailed;
+    /** @param steps where the build's own steps ({@code build}, {@code export}…) record their time */
+    Built build(Input in, Path out, Consumer<String> log, Instant deadline, Exec.Stop stop, Steps steps)
+            throws Exec.StepFailed;
 }

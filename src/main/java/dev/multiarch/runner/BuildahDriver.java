@@ -52,7 +52,7 @@ final class BuildahDriver implements BuildDriver {
     }
 
     @Override
-    public Built build(Input in, Path out, Consumer<String> log, Instant deadline, Exec.Stop stop)
+    public Built build(Input in, Path out, Consumer<String> log, Instant deadline, Exec.Stop stop, Steps steps)
             throws Exec.StepFailed {
         Protocol.Assignment job = in.job();
         Path storage = storageFor(job, sharedStorage, out);
@@ -96,24 +96,32 @@ final class BuildahDriver implements BuildDriver {
         }
         bud.add(in.context().toString());
         try {
-            Exec.run("build", bud, env, in.checkout(), log, deadline, stop);
+            steps.time("build", () -> {
+                Exec.run("build", bud, env, in.checkout(), log, deadline, stop);
+                return null;
+            });
             Path layout = out.resolve("image");
-            Exec.run(
-                    "export",
-                    buildah(
-                            storage,
-                            "push",
-                            "--format",
-                            job.format().equals("docker") ? "v2s2" : "oci",
-                            name,
-                            "dir:" + layout),
-                    env,
-                    in.checkout(),
-                    log,
-                    deadline,
-                    stop);
-            return new Built(layout, addedLayers(storage, env, name, log));
+            steps.time("export", () -> {
+                Exec.run(
+                        "export",
+                        buildah(
+                                storage,
+                                "push",
+                                "--format",
+                                job.format().equals("docker") ? "v2s2" : "oci",
+                                name,
+                                "dir:" + layout),
+                        env,
+                        in.checkout(),
+                        log,
+                        deadline,
+                        stop);
+                return null;
+            });
+            int added = steps.time("inspect", () -> addedLayers(storage, env, name, log));
+            return new Built(layout, added);
         } finally {
+            long t0 = System.nanoTime();
             try {
                 if (job.untrusted()) {
                     // Everything, base images included; the directory goes with the job's.
@@ -124,6 +132,7 @@ final class BuildahDriver implements BuildDriver {
             } catch (Exec.StepFailed ignored) {
                 // leftover image: harmless, the next build's name differs
             }
+            steps.add("cleanup", java.time.Duration.ofNanos(System.nanoTime() - t0));
         }
     }
 

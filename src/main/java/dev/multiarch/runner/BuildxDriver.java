@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  */
 final class BuildxDriver implements BuildDriver {
     @Override
-    public Built build(Input in, Path out, Consumer<String> log, Instant deadline, Exec.Stop stop)
+    public Built build(Input in, Path out, Consumer<String> log, Instant deadline, Exec.Stop stop, Steps steps)
             throws Exec.StepFailed {
         Protocol.Assignment job = in.job();
         if (job.untrusted()) {
@@ -55,7 +55,15 @@ final class BuildxDriver implements BuildDriver {
             }
         }
         cmd.add(in.context().toString());
-        Exec.run("build", cmd, Map.of(), in.checkout(), log, deadline, stop);
+        steps.time("build", () -> {
+            Exec.run("build", cmd, Map.of(), in.checkout(), log, deadline, stop);
+            return null;
+        });
+        return steps.time("export", () -> layout(oci, out));
+    }
+
+    /** buildx's OCI layout as the runner's {@code dir:} layout: the same blobs, named by their hex digest. */
+    private static Built layout(Path oci, Path out) throws Exec.StepFailed {
         try {
             Path layout = out.resolve("image");
             Files.createDirectories(layout);

@@ -7,6 +7,7 @@ import dev.multiarch.dispatch.Protocol;
 import dev.multiarch.platform.Binfmt;
 import dev.multiarch.platform.HostPlatform;
 import dev.multiarch.platform.Platform;
+import dev.multiarch.source.SourceCache;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
     private final RunnerConfig config;
     private final CoordinatorClient client;
     private final BuildDriver driver;
+    private final SourceCache sources;
     private volatile boolean running = true;
     private volatile Thread thread;
 
@@ -42,6 +44,7 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
                 ? new BuildxDriver()
                 : new BuildahDriver(
                         config.workDir().resolve("storage"), config.storageDriver(), config.insecureRegistries());
+        this.sources = new SourceCache(config.workDir().resolve("sources"));
     }
 
     /** What this host builds without emulation: declared, or detected. */
@@ -83,7 +86,8 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
                 client,
                 driver,
                 config.workDir(),
-                new JobRunner.Policy(config.untrustedJobs(), config.allowLocalSources()));
+                new JobRunner.Policy(config.untrustedJobs(), config.allowLocalSources()),
+                sources);
         registered = identity().isPresent();
         List<Thread> extra = new ArrayList<>();
         for (int i = 1; i < config.jobs(); i++) {
@@ -107,7 +111,7 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
         while (running) {
             try {
                 ensureRegistered(nat, qemu);
-                Optional<Protocol.Assignment> job = client.poll();
+                Optional<Protocol.Assignment> job = client.poll(sources.commits(Protocol.Poll.MAX_COMMITS));
                 failures = 0;
                 job.ifPresent(jobs::run);
             } catch (CoordinatorClient.Refused e) {

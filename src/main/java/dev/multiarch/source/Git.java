@@ -5,10 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,16 +53,21 @@ public final class Git {
      * @param authorization an HTTP Authorization header for fetches, given to git through its environment; or null
      * @param hermetic      ignore the system and global git configuration (anything that talks to a remote)
      */
-    record Call(List<String> protocols, String authorization, boolean hermetic) {
-        static final Call LOCAL = new Call(BASE_PROTOCOLS, null, false);
-        static final Call OWN_REPO = new Call(BASE_PROTOCOLS, null, true);
+    record Call(List<String> protocols, String authorization, boolean hermetic, Map<String, String> extra) {
+        static final Call LOCAL = new Call(BASE_PROTOCOLS, null, false, Map.of());
+        static final Call OWN_REPO = new Call(BASE_PROTOCOLS, null, true, Map.of());
 
         static Call fetch(CloneUrl url, String authorization) {
-            return new Call(url.protocolConfig(), authorization, true);
+            return new Call(url.protocolConfig(), authorization, true, Map.of());
+        }
+
+        /** One of our own repositories, with an index file of the caller's ({@code GIT_INDEX_FILE}). */
+        static Call withIndex(Path index) {
+            return new Call(BASE_PROTOCOLS, null, true, Map.of("GIT_INDEX_FILE", index.toString()));
         }
 
         Map<String, String> environment() {
-            Map<String, String> env = new LinkedHashMap<>();
+            Map<String, String> env = new LinkedHashMap<>(extra);
             env.put("GIT_TERMINAL_PROMPT", "0");
             if (hermetic) {
                 env.put("GIT_CONFIG_NOSYSTEM", "1");
@@ -98,10 +100,16 @@ public final class Git {
                         .redirectError(errFile.toFile())
                         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                         .start();
-                if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new GitException(
-                            "git " + String.join(" ", args) + " did not finish in " + TIMEOUT_SECONDS + " s");
+                try {
+                    if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                        kill(p);
+                        throw new GitException(
+                                "git " + String.join(" ", args) + " did not finish in " + TIMEOUT_SECONDS + " s");
+                    }
+                } catch (InterruptedException e) {
+                    // The job was stopped: git must not go on writing into a repository we no longer watch.
+                    kill(p);
+                    throw e;
                 }
                 Out o = new Out(
                         p.exitValue(),
@@ -121,6 +129,12 @@ public final class Git {
             Thread.currentThread().interrupt();
             throw new GitException("interrupted while running git");
         }
+    }
+
+    /** git and what it started (upload-pack, a remote helper). */
+    private static void kill(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
     }
 
     static Out ok(Path dir, Consumer<String> log, Call call, String... args) {
@@ -144,49 +158,6 @@ public final class Git {
                     + "' is not a full commit id (40 or 64 lowercase hex digits)");
         }
         return commit;
-    }
-
-    /**
-     * Checks {@code commit} out into {@code dir} (emptied first): fetches just that commit, falling back to a full
-     * fetch for servers that refuse to serve a commit by id.
-     *
-     * @param authorization an HTTP Authorization header for the fetch (a private repository), or null
-     */
-    public static void checkout(CloneUrl url, String commit, Path dir, String authorization, Consumer<String> log) {
-        objectId(commit);
-        try {
-            if (Files.exists(dir)) {
-                deleteTree(dir);
-            }
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new GitException("cannot prepare " + dir + ": " + e.getMessage());
-        }
-        Call fetch = Call.fetch(url, authorization);
-        ok(dir, log, Call.OWN_REPO, "init", "-q");
-        ok(dir, log, Call.OWN_REPO, "remote", "add", "--", "origin", url.url());
-        Out shallow = run(dir, log, fetch, "fetch", "-q", "--depth", "1", "--", "origin", commit);
-        if (shallow.exit != 0) {
-            ok(
-                    dir,
-                    log,
-                    fetch,
-                    "fetch",
-                    "-q",
-                    "--",
-                    "origin",
-                    "+refs/heads/*:refs/remotes/origin/*",
-                    "+refs/tags/*:refs/tags/*");
-        }
-        // "checkout <commit> --": a revision and no path list. git 2.39's checkout does not take --end-of-options;
-        // the commit cannot be an option anyway, objectId() admitted only hex.
-        ok(dir, log, Call.OWN_REPO, "-c", "advice.detachedHead=false", "checkout", "-q", commit, "--");
-        String head = ok(dir, null, Call.OWN_REPO, "rev-parse", "--verify", "--end-of-options", "HEAD^{commit}")
-                .out
-                .trim();
-        if (!head.equals(commit)) {
-            throw new GitException("checked out " + head + " but " + commit + " was asked for");
-        }
     }
 
     /** The HEAD commit of a working tree (the user's own checkout: its configuration applies). */
@@ -221,9 +192,9 @@ public final class Git {
         return o.exit() == 0 && !o.out().isBlank() ? Optional.of(o.out().trim()) : Optional.empty();
     }
 
-    /** A cache of bare repositories, one per clone URL, for reading single files at a commit. */
+    /** Reads single files at a commit, through a {@link SourceCache} (one bare mirror per clone URL). */
     public static final class FileReader {
-        private final Path cache;
+        private final SourceCache cache;
         private final boolean allowLocal;
 
         /** Remote sources only: https, and http to loopback. */
@@ -233,7 +204,7 @@ public final class Git {
 
         /** @param allowLocalSources whether clone URLs may name local repositories (see {@link CloneUrl}) */
         public FileReader(Path cache, boolean allowLocalSources) {
-            this.cache = cache;
+            this.cache = new SourceCache(cache);
             this.allowLocal = allowLocalSources;
         }
 
@@ -242,44 +213,9 @@ public final class Git {
          *
          * @throws GitException when the URL is refused, the commit is not a full id, or git fails
          */
-        public synchronized Optional<String> read(String cloneUrl, String commit, String path) {
+        public Optional<String> read(String cloneUrl, String commit, String path) {
             CloneUrl url = CloneUrl.parse(cloneUrl, allowLocal);
-            objectId(commit);
-            Call fetch = Call.fetch(url, null);
-            Path repo = cache.resolve(hash(url.url()));
-            if (!Files.isDirectory(repo)) {
-                try {
-                    Files.createDirectories(repo);
-                } catch (IOException e) {
-                    throw new GitException("cannot create " + repo + ": " + e.getMessage());
-                }
-                ok(repo, null, Call.OWN_REPO, "init", "-q", "--bare");
-            }
-            String rev = commit + "^{commit}";
-            if (run(repo, null, Call.OWN_REPO, "cat-file", "-e", "--end-of-options", rev).exit != 0) {
-                Out o = run(repo, null, fetch, "fetch", "-q", "--depth", "1", "--", url.url(), commit);
-                if (o.exit != 0) {
-                    ok(repo, null, fetch, "fetch", "-q", "--", url.url(), "+refs/*:refs/remotes/src/*");
-                }
-            }
-            Out show = run(repo, null, Call.OWN_REPO, "show", "--end-of-options", commit + ":" + path);
-            if (show.exit != 0) {
-                if (run(repo, null, Call.OWN_REPO, "cat-file", "-e", "--end-of-options", rev).exit != 0) {
-                    throw new GitException("commit " + commit + " is not in " + url);
-                }
-                return Optional.empty();
-            }
-            return Optional.of(show.out);
-        }
-
-        private static String hash(String s) {
-            try {
-                return HexFormat.of()
-                        .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)))
-                        .substring(0, 24);
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+            return cache.read(url, objectId(commit), path);
         }
     }
 

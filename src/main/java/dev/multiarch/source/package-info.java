@@ -1,7 +1,10 @@
 /**
- * Where source code comes from: git, at an exact commit. The coordinator reads {@code .multiarch.yaml} through it
- * (into a cache of bare repositories, fetching only the commit asked for); runners check the commit out into their
- * work directory.
+ * Where source code comes from: git, at an exact commit. {@link dev.multiarch.source.SourceCache} keeps a bare mirror
+ * per clone URL: a commit is fetched once ({@code --depth 1}) and each job writes its tree into its own directory from
+ * there ({@code read-tree -u} with a private index: no {@code .git} in the build context, as BuildKit's git contexts).
+ * A local source's objects are borrowed ({@code objects/info/alternates}) rather than packed and copied. The
+ * coordinator reads {@code .multiarch.yaml} through one; runners check commits out through one under their work
+ * directory (trusted jobs) or one of the job's own (untrusted jobs).
  *
  * <p>Clone URLs and commits come from webhook payloads and API calls, and repositories from strangers, so git is run
  * defensively (see {@link dev.multiarch.source.CloneUrl} and {@link dev.multiarch.source.Git}): https, or http to a

@@ -503,6 +503,23 @@ public final class JdbcStore implements Store {
             }
             JobRecord j = jobIn(c, jobId).orElseThrow();
             moveBuildIn(c, j.buildId(), BuildState.QUEUED, BuildState.RUNNING, null);
+            Instant since = one(
+                            c,
+                            "SELECT COALESCE(j.queued_at, b.created_at) FROM jobs j JOIN builds b ON b.id = j.build_id "
+                                    + "WHERE j.id = ?",
+                            r -> r.getTimestamp(1).toInstant(),
+                            jobId)
+                    .orElse(j.startedAt());
+            recordTimingsIn(
+                    c,
+                    jobId,
+                    j.attempt(),
+                    java.util.Map.of(
+                            "queue",
+                            Math.max(
+                                    0,
+                                    java.time.Duration.between(since, j.startedAt())
+                                            .toMillis())));
             return Optional.of(j);
         });
     }
@@ -567,6 +584,57 @@ public final class JdbcStore implements Store {
         });
     }
 
+    @Override
+    public void recordTimings(long jobId, int attempt, java.util.Map<String, Long> millis) {
+        tx(c -> {
+            recordTimingsIn(c, jobId, attempt, millis);
+            return null;
+        });
+    }
+
+    private static void recordTimingsIn(Connection c, long jobId, int attempt, java.util.Map<String, Long> millis)
+            throws SQLException {
+        List<String> have = list(
+                c,
+                "SELECT step FROM job_timings WHERE job_id = ? AND attempt = ?",
+                r -> r.getString(1),
+                jobId,
+                attempt);
+        int seq = one(
+                        c,
+                        "SELECT COALESCE(MAX(seq), 0) FROM job_timings WHERE job_id = ? AND attempt = ?",
+                        r -> r.getInt(1),
+                        jobId,
+                        attempt)
+                .orElse(0);
+        for (java.util.Map.Entry<String, Long> m : millis.entrySet()) {
+            if (!have.contains(m.getKey())) {
+                update(
+                        c,
+                        "INSERT INTO job_timings (job_id, attempt, seq, step, millis) VALUES (?, ?, ?, ?, ?)",
+                        jobId,
+                        attempt,
+                        ++seq,
+                        m.getKey(),
+                        m.getValue());
+            }
+        }
+    }
+
+    @Override
+    public List<StepTime> timings(List<Long> buildIds) {
+        if (buildIds.isEmpty()) {
+            return List.of();
+        }
+        String marks = String.join(", ", java.util.Collections.nCopies(buildIds.size(), "?"));
+        return read(c -> list(
+                c,
+                "SELECT t.job_id, t.attempt, t.step, t.millis FROM job_timings t JOIN jobs j ON j.id = t.job_id "
+                        + "WHERE j.build_id IN (" + marks + ") ORDER BY t.job_id, t.attempt, t.seq",
+                r -> new StepTime(r.getLong(1), r.getInt(2), r.getString(3), r.getLong(4)),
+                buildIds.toArray()));
+    }
+
     /** Fails a build that has not finished, and cancels its unfinished jobs. */
     private void failBuildIn(Connection c, long buildId, String error) throws SQLException {
         for (BuildState from :
@@ -610,9 +678,10 @@ public final class JdbcStore implements Store {
                     failBuildIn(c, j.buildId(), j.platform() + ": " + gaveUp);
                 } else if (update(
                                 c,
-                                "UPDATE jobs SET state = 'QUEUED', runner_id = NULL, lease_expires = NULL, error = ? "
-                                        + "WHERE id = ? AND state = 'RUNNING'",
+                                "UPDATE jobs SET state = 'QUEUED', runner_id = NULL, lease_expires = NULL, error = ?, "
+                                        + "queued_at = ? WHERE id = ? AND state = 'RUNNING'",
                                 why + "; queued again",
+                                now,
                                 j.id())
                         == 1) {
                     wakeups.announce(c);

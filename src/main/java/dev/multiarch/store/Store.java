@@ -2,6 +2,7 @@ package dev.multiarch.store;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -86,6 +87,20 @@ public interface Store extends AutoCloseable {
         BUILD_READY,
         BUILD_FAILED
     }
+
+    /** One step of a job attempt and how long it took (the queue wait, a runner's fetch, build, push…, a verify). */
+    record StepTime(long jobId, int attempt, String step, long millis) {}
+
+    /**
+     * Adds step times to a job attempt, after those it has; a step it has already keeps its time. The queue wait is
+     * recorded by {@link #claimJob} itself, as step {@code queue}.
+     *
+     * @param millis step → milliseconds, in the order the steps ran
+     */
+    void recordTimings(long jobId, int attempt, Map<String, Long> millis);
+
+    /** The step times of every attempt of the jobs of these builds, in the order they were recorded. */
+    List<StepTime> timings(List<Long> buildIds);
 
     /**
      * Returns expired leases to the queue (attempt + 1 on the next claim); a job that has had {@code maxAttempts}

@@ -152,7 +152,8 @@ final class BuildApi {
     }
 
     private BuildView view(BuildQueries.BuildWithJobs b) {
-        return BuildView.of(b.build(), b.jobs(), coordinator.config().publicUrl());
+        return BuildView.of(
+                b.build(), b.jobs(), b.timings(), coordinator.config().publicUrl());
     }
 
     private List<BuildView> views(List<BuildQueries.BuildWithJobs> bs) {

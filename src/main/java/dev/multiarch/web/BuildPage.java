@@ -106,6 +106,7 @@ final class BuildPage {
                         .append("</td></tr>");
             }
             h.append("</table>");
+            timings(h, v.jobs());
             if (v.indexDigest() != null) {
                 h.append("<p>The published index lists exactly these images, one per platform, each verified in the "
                         + "registry: its config names the platform and the programs its build added are for it.</p>");
@@ -126,6 +127,29 @@ final class BuildPage {
             }
         }
         return h.append("</body></html>").toString();
+    }
+
+    /** Where each platform's time went, in seconds: one column per step, in the order the steps ran. */
+    private static void timings(StringBuilder h, List<BuildView.JobView> jobs) {
+        java.util.LinkedHashSet<String> steps = new java.util.LinkedHashSet<>();
+        jobs.forEach(j -> steps.addAll(j.timings().keySet()));
+        if (steps.isEmpty()) {
+            return;
+        }
+        h.append("<h2>Where the time went</h2><table><tr><th>platform</th>");
+        steps.forEach(s -> h.append("<th>").append(e(s)).append("</th>"));
+        h.append("</tr>");
+        for (BuildView.JobView j : jobs) {
+            h.append("<tr><td>").append(e(j.platform())).append("</td>");
+            for (String s : steps) {
+                Long ms = j.timings().get(s);
+                h.append("<td>")
+                        .append(ms == null ? "" : String.format(java.util.Locale.ROOT, "%.2f s", ms / 1000.0))
+                        .append("</td>");
+            }
+            h.append("</tr>");
+        }
+        h.append("</table>");
     }
 
     static String list(List<BuildView> builds, Nav nav) {

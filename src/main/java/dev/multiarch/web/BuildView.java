@@ -9,6 +9,7 @@ import dev.multiarch.store.JobRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A build as the API and the page show it: no secrets, times as ISO-8601 text. {@code terminal}: the build will not
@@ -38,6 +39,12 @@ public record BuildView(
         String url,
         List<JobView> jobs) {
 
+    /**
+     * @param timings where the current attempt's time went: step → milliseconds, in the order the steps ran
+     *                ({@code queue}, then the runner's {@code fetch}, {@code checkout}, {@code build}, {@code export},
+     *                {@code inspect}, {@code audit}, {@code push}, {@code cleanup}, then the coordinator's
+     *                {@code verify}); empty before the job starts
+     */
     public record JobView(
             long id,
             String platform,
@@ -49,9 +56,10 @@ public record BuildView(
             String error,
             String startedAt,
             String finishedAt,
-            Double seconds) {}
+            Double seconds,
+            Map<String, Long> timings) {}
 
-    static BuildView of(BuildRecord b, List<JobRecord> jobs, String publicUrl) {
+    static BuildView of(BuildRecord b, List<JobRecord> jobs, Map<Long, Map<String, Long>> timings, String publicUrl) {
         List<JobView> js = jobs.stream()
                 .map(j -> new JobView(
                         j.id(),
@@ -64,7 +72,8 @@ public record BuildView(
                         j.error(),
                         text(j.startedAt()),
                         text(j.finishedAt()),
-                        seconds(j.startedAt(), j.finishedAt())))
+                        seconds(j.startedAt(), j.finishedAt()),
+                        timings.getOrDefault(j.id(), Map.of())))
                 .toList();
         List<String> tags = b.tags() == null
                 ? List.of()

@@ -10,7 +10,10 @@ import dev.multiarch.store.Store;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.RoutingContext;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The runner API ({@link Protocol} lists the messages): register, long-poll, heartbeat, log, complete; and
@@ -61,9 +64,10 @@ final class RunnerApi {
      */
     void poll(RoutingContext ctx) {
         Context context = vertx.getOrCreateContext();
-        replies.blocking(ctx, () -> runner(ctx), r -> {
-            Dispatcher.Waiter w =
-                    dispatcher.await(r.id(), stored(r.nativePlatforms()), stored(r.qemuPlatforms()), r.untrustedJobs());
+        replies.blocking(ctx, () -> new Polling(runner(ctx), commits(ctx)), p -> {
+            RunnerRecord r = p.runner();
+            Dispatcher.Waiter w = dispatcher.await(
+                    r.id(), stored(r.nativePlatforms()), stored(r.qemuPlatforms()), r.untrustedJobs(), p.commits());
             long timer = vertx.setTimer(coordinator.config().longPoll().toMillis(), t -> dispatcher.stopWaiting(w));
             ctx.request().connection().closeHandler(v -> dispatcher.stopWaiting(w));
             w.result()
@@ -80,6 +84,35 @@ final class RunnerApi {
                     }));
         });
     }
+
+    private record Polling(RunnerRecord runner, Set<String> commits) {}
+
+    /**
+     * The commits a polling runner holds ({@link Protocol.Poll}); none for an empty body (older runners). Only full
+     * hex ids count, at most {@link Protocol.Poll#MAX_COMMITS}: it is a hint for the dispatcher, not worth a refusal.
+     */
+    static Set<String> commits(RoutingContext ctx) {
+        String text = ctx.body() == null ? null : ctx.body().asString();
+        if (text == null || text.isBlank()) {
+            return Set.of();
+        }
+        List<String> listed = Requests.body(ctx, Protocol.Poll.class).commits();
+        if (listed == null) {
+            return Set.of();
+        }
+        Set<String> out = new LinkedHashSet<>();
+        for (String c : listed) {
+            if (out.size() == Protocol.Poll.MAX_COMMITS) {
+                break;
+            }
+            if (c != null && COMMIT.matcher(c).matches()) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
 
     void heartbeat(RoutingContext ctx) {
         replies.json(ctx, 200, () -> {

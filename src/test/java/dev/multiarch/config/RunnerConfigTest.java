@@ -32,6 +32,18 @@ class RunnerConfigTest {
     }
 
     @Test
+    void jobs_autoByDefault_fromTheCores_orAsWritten() {
+        int auto = RunnerConfig.defaultJobs(Runtime.getRuntime().availableProcessors());
+        org.junit.jupiter.api.Assertions.assertEquals(auto, parse("").jobs());
+        org.junit.jupiter.api.Assertions.assertEquals(
+                auto, parse("jobs: auto\n").jobs());
+        org.junit.jupiter.api.Assertions.assertEquals(3, parse("jobs: 3\n").jobs());
+        org.junit.jupiter.api.Assertions.assertEquals(1, RunnerConfig.defaultJobs(1));
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("jobs: 0\n"));
+        assertTrue(e.getMessage().contains("between 1 and 64"), e.getMessage());
+    }
+
+    @Test
     void untrustedJobs_needBuildah() {
         ConfigException e = assertThrows(ConfigException.class, () -> parse("driver: buildx\nuntrusted-jobs: true\n"));
         assertTrue(e.getMessage().contains("untrusted-jobs") && e.getMessage().contains("buildah"), e.getMessage());

@@ -170,4 +170,116 @@ class DispatcherTest {
             assertFalse(trusted.result().get(5, TimeUnit.SECONDS).orElseThrow().untrusted());
         }
     }
+
+    /** Offers one waiting slot at a time and returns the platforms in the order they were handed out. */
+    private static List<String> handedOut(Dispatcher d, int jobs, List<Platform> nat, List<Platform> qemu)
+            throws Exception {
+        List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < jobs; i++) {
+            Dispatcher.Waiter w = d.await("one-slot", nat, qemu, false);
+            out.add(w.result().get().orElseThrow().platform());
+        }
+        return out;
+    }
+
+    @Test
+    void runnerHoldingTheCommit_getsItsJob_amongEquallyFitRunners() throws Exception {
+        try (JdbcStore s = JdbcStore.embedded(dir);
+                Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
+            Dispatcher.Waiter cold = d.await("cold", ps(), ps("linux/arm64"), false, java.util.Set.of("other"));
+            Dispatcher.Waiter warm = d.await("warm", ps(), ps("linux/arm64"), false, java.util.Set.of("c"));
+            assertEquals(2, d.waitingCount());
+            build(s, "linux/arm64");
+            d.kick();
+            assertEquals("warm", warm.result().get().orElseThrow().runnerId());
+            assertEquals(1, d.waitingCount(), "the cold runner still waits");
+            d.stopWaiting(cold);
+        }
+    }
+
+    @Test
+    void nativeFirst_stillBeatsACachedCommit() throws Exception {
+        try (JdbcStore s = JdbcStore.embedded(dir);
+                Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
+            Dispatcher.Waiter warmQemu = d.await("warm-qemu", ps(), ps("linux/arm64"), false, java.util.Set.of("c"));
+            Dispatcher.Waiter coldNative = d.await("cold-native", ps("linux/arm64"), ps(), false, java.util.Set.of());
+            assertEquals(2, d.waitingCount(), "both runners wait before the work arrives");
+            build(s, "linux/arm64");
+            d.kick();
+            assertEquals("cold-native", coldNative.result().get().orElseThrow().runnerId());
+            d.stopWaiting(warmQemu);
+        }
+    }
+
+    @Test
+    void withoutHistory_qemuPlatformsStartBeforeNativeOnes() throws Exception {
+        try (JdbcStore s = JdbcStore.embedded(dir);
+                Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
+            build(s, "linux/amd64", "linux/arm64", "linux/s390x");
+            assertEquals(
+                    List.of("linux/arm64", "linux/s390x", "linux/amd64"),
+                    handedOut(d, 3, ps("linux/amd64"), ps("linux/arm64", "linux/s390x")),
+                    "amd64, built natively, goes last: it is the quick one");
+        }
+    }
+
+    /** A clock the test moves. */
+    private static final class StepClock extends java.time.Clock {
+        private volatile java.time.Instant now = java.time.Instant.parse("2026-11-28T10:00:00Z");
+
+        void advance(long millis) {
+            now = now.plusMillis(millis);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
+    void withHistory_theSlowestPlatformOfTheLastBuildStartsFirst() throws Exception {
+        StepClock clock = new StepClock();
+        try (JdbcStore s = JdbcStore.embedded(dir, clock);
+                Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30), clock)) {
+            build(s, "linux/amd64", "linux/arm64", "linux/s390x", "linux/ppc64le");
+            List<JobRecord> earlier = s.queuedJobs();
+            earlier.forEach(j -> s.claimJob(j.id(), "r", clock.instant().plusSeconds(600)));
+            // The earlier build: arm64 took 9 s, s390x 4 s, ppc64le 6 s, amd64 1 s (all through QEMU but amd64).
+            long[] took = {1000, 9000, 4000, 6000};
+            long at = 0;
+            java.util.List<Integer> byEnd = List.of(0, 2, 3, 1);
+            for (int i : byEnd) {
+                clock.advance(took[i] - at);
+                at = took[i];
+                JobRecord j = earlier.get(i);
+                s.completeJob(
+                        j.id(), "r", 1, dev.multiarch.store.JobResult.success("sha256:" + "1".repeat(64), "m", 1, 1));
+            }
+            build(s, "linux/amd64", "linux/arm64", "linux/s390x", "linux/ppc64le");
+            assertEquals(
+                    List.of("linux/arm64", "linux/ppc64le", "linux/s390x", "linux/amd64"),
+                    handedOut(d, 4, ps("linux/amd64"), ps("linux/arm64", "linux/s390x", "linux/ppc64le")));
+        }
+    }
+
+    @Test
+    void anOlderBuildsJobs_goBeforeANewerBuildsSlowOnes() throws Exception {
+        try (JdbcStore s = JdbcStore.embedded(dir);
+                Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
+            build(s, "linux/amd64");
+            build(s, "linux/s390x");
+            assertEquals(List.of("linux/amd64", "linux/s390x"), handedOut(d, 2, ps("linux/amd64"), ps("linux/s390x")));
+        }
+    }
 }

@@ -180,8 +180,24 @@ class PipelineIT {
                 total,
                 slowest,
                 Duration.between(lastJob, done).toMillis() / 1000.0);
-        System.out.print(timing);
-        Files.writeString(Path.of("target", "it-logs", "pipeline-timing.txt"), timing);
+        StringBuilder steps = new StringBuilder();
+        for (JsonNode j : b.path("jobs")) {
+            List<String> names = new java.util.ArrayList<>();
+            j.path("timings").fieldNames().forEachRemaining(names::add);
+            assertTrue(
+                    names.containsAll(
+                            List.of("queue", "fetch", "checkout", "build", "export", "audit", "push", "verify")),
+                    "every step of " + j.path("platform").asText() + " is accounted for: " + names);
+            assertEquals("queue", names.get(0), names.toString());
+            assertEquals("verify", names.get(names.size() - 1), names.toString());
+            steps.append(j.path("platform").asText())
+                    .append(": ")
+                    .append(j.path("timings"))
+                    .append('\n');
+        }
+        assertTrue(page.contains("Where the time went"), "the page shows the step times");
+        System.out.print(timing + steps);
+        Files.writeString(Path.of("target", "it-logs", "pipeline-timing.txt"), timing + steps);
     }
 
     private static final Map<String, String> RUNNER_NAMES = new HashMap<>();

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.multiarch.source.CloneUrl;
-import dev.multiarch.source.Git;
+import dev.multiarch.source.SourceCache;
 import dev.multiarch.testing.GitRepo;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +38,8 @@ class CheckoutTest {
         Files.createSymbolicLink(w.resolve("up"), Path.of(".."));
         String commit = repo.commit("symlinks", Map.of());
         checkout = dir.resolve("job/src");
-        Git.checkout(CloneUrl.parse(repo.cloneUrl(), true), commit, checkout, null, null);
+        new SourceCache(dir.resolve("sources"))
+                .checkout(CloneUrl.parse(repo.cloneUrl(), true), commit, checkout, null, null);
         assertTrue(Files.isSymbolicLink(checkout.resolve("Dockerfile.shadow")), "git made the symlink");
     }
 

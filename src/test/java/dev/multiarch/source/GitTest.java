@@ -133,9 +133,8 @@ class GitTest {
         GitRepo r = repo("x\n");
         String commit = headOf(r);
         Path marker = dir.resolve("marker");
-        Git.GitException ext = assertThrows(
-                Git.GitException.class,
-                () -> Git.checkout(
+        Git.GitException ext = assertThrows(Git.GitException.class, () -> new SourceCache(dir.resolve("cache1"))
+                .checkout(
                         CloneUrl.unchecked("ext::sh -c touch% " + marker, CloneUrl.Kind.HTTPS),
                         commit,
                         dir.resolve("co1"),
@@ -143,9 +142,8 @@ class GitTest {
                         null));
         assertTrue(ext.getMessage().contains("not allowed"), ext.getMessage());
         assertFalse(Files.exists(marker), "protocol.allow=never stopped the ext transport");
-        Git.GitException file = assertThrows(
-                Git.GitException.class,
-                () -> Git.checkout(
+        Git.GitException file = assertThrows(Git.GitException.class, () -> new SourceCache(dir.resolve("cache2"))
+                .checkout(
                         CloneUrl.unchecked(r.cloneUrl(), CloneUrl.Kind.HTTPS), commit, dir.resolve("co2"), null, null));
         assertTrue(file.getMessage().contains("transport 'file' not allowed"), file.getMessage());
     }
@@ -154,9 +152,8 @@ class GitTest {
     void optionAfterDoubleDash_isARepositoryName_notAnOption() {
         GitRepo r = repo("x\n");
         Path marker = dir.resolve("marker");
-        assertThrows(
-                Git.GitException.class,
-                () -> Git.checkout(
+        assertThrows(Git.GitException.class, () -> new SourceCache(dir.resolve("cache"))
+                .checkout(
                         CloneUrl.unchecked("--upload-pack=touch " + marker, CloneUrl.Kind.LOCAL),
                         headOf(r),
                         dir.resolve("co"),
@@ -172,9 +169,9 @@ class GitTest {
         GitRepo r = repo("hello\n");
         String commit = headOf(r);
         Path co = dir.resolve("co");
-        Git.checkout(CloneUrl.parse(r.cloneUrl(), true), commit, co, null, null);
+        new SourceCache(dir.resolve("cache")).checkout(CloneUrl.parse(r.cloneUrl(), true), commit, co, null, null);
         assertEquals("hello\n", Files.readString(co.resolve("README")));
-        assertEquals(commit, Git.head(co));
+        assertFalse(Files.exists(co.resolve(".git")), "the tree only, as BuildKit's git contexts");
     }
 
     @Test
@@ -198,7 +195,9 @@ class GitTest {
         String head = headOf(r);
         for (String bad : List.of("HEAD", head.substring(0, 12), "--orphan", "-" + head.substring(1), head + "~1")) {
             Git.GitException e = assertThrows(
-                    Git.GitException.class, () -> Git.checkout(url, bad, dir.resolve("co"), null, null), bad);
+                    Git.GitException.class,
+                    () -> new SourceCache(dir.resolve("cache")).checkout(url, bad, dir.resolve("co"), null, null),
+                    bad);
             assertTrue(e.getMessage().contains("not a full commit id"), e.getMessage());
         }
     }

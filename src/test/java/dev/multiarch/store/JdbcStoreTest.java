@@ -451,4 +451,76 @@ class JdbcStoreTest {
                     s.recentBuilds(10).stream().map(BuildRecord::privateRepo).toList());
         }
     }
+
+    /** A clock the test moves. */
+    private static final class StepClock extends java.time.Clock {
+        private volatile Instant now = Instant.parse("2026-11-28T10:00:00Z");
+
+        void advance(long millis) {
+            now = now.plusMillis(millis);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
+    void timings_queueWaitAtEachClaim_thenTheStepsInOrder_perAttempt() {
+        StepClock clock = new StepClock();
+        try (JdbcStore s = JdbcStore.embedded(dir, clock)) {
+            BuildRecord b = s.createBuild(twoPlatforms());
+            long jobId = s.jobs(b.id()).get(0).id();
+            clock.advance(1500);
+            s.claimJob(jobId, "r1", clock.instant().plusSeconds(30)).orElseThrow();
+            s.recordTimings(jobId, 1, new java.util.LinkedHashMap<>(java.util.Map.of("fetch", 20L)));
+            s.recordTimings(jobId, 1, java.util.Map.of("queue", 99L));
+            clock.advance(40_000);
+            s.expireLeases(clock.instant(), 3);
+            clock.advance(250);
+            s.claimJob(jobId, "r2", clock.instant().plusSeconds(30)).orElseThrow();
+            java.util.LinkedHashMap<String, Long> steps = new java.util.LinkedHashMap<>();
+            steps.put("build", 1000L);
+            steps.put("push", 300L);
+            s.recordTimings(jobId, 2, steps);
+            s.recordTimings(jobId, 2, java.util.Map.of("verify", 40L));
+
+            assertEquals(
+                    List.of(
+                            new Store.StepTime(jobId, 1, "queue", 1500),
+                            new Store.StepTime(jobId, 1, "fetch", 20),
+                            new Store.StepTime(jobId, 2, "queue", 250),
+                            new Store.StepTime(jobId, 2, "build", 1000),
+                            new Store.StepTime(jobId, 2, "push", 300),
+                            new Store.StepTime(jobId, 2, "verify", 40)),
+                    s.timings(List.of(b.id())),
+                    "queue waits from the build's creation, then from the lost lease; a step recorded twice keeps "
+                            + "its first time");
+            assertEquals(List.of(), s.timings(List.of()));
+        }
+    }
+
+    private List<Integer> appliedVersions() throws Exception {
+        String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("multiarch");
+        List<Integer> out = new ArrayList<>();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, "multiarch", "");
+                java.sql.ResultSet r = c.createStatement()
+                        .executeQuery("SELECT version FROM schema_version ORDER BY applied_at, version")) {
+            while (r.next()) {
+                out.add(r.getInt(1));
+            }
+        }
+        return out;
+    }
 }

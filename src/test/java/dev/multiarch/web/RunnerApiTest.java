@@ -144,6 +144,24 @@ class RunnerApiTest {
     }
 
     @Test
+    void poll_sayingWhichCommitsItHolds_isAWait_andAMalformedBodyIs400(VertxTestContext ctx) {
+        Protocol.Registered r = runner("box");
+        server.post("/api/runners/poll", bearer(r), "{\"commits\": ")
+                .compose(a -> {
+                    ctx.verify(() -> assertRefused(a, 400, a.error()));
+                    ctx.verify(() -> assertTrue(a.error().startsWith("malformed Poll: "), a.body()));
+                    return server.post(
+                            "/api/runners/poll",
+                            bearer(r),
+                            "{\"commits\":[\"" + "b".repeat(40) + "\",\"--not-a-commit\",null]}");
+                })
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertEquals(204, a.status(), "no job queued: the long-poll ends empty; " + a.body());
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
     void poll_withUnknownRunnerToken_is401(VertxTestContext ctx) {
         runner("known");
         server.post("/api/runners/poll", "Bearer 0123456789abcdef", null)
@@ -223,6 +241,52 @@ class RunnerApiTest {
                 .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
                     assertEquals(204, a.status(), a.body());
                     assertEquals("step 1\n", server.coordinator.queries().logTail(j.id(), 1 << 20));
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void complete_withStepTimings_areScreenedStoredAndShown_andAnOlderRunnersResultStillReads(VertxTestContext ctx) {
+        Protocol.Registered r = runner("box");
+        BuildRecord b = server.queuedBuild("a".repeat(40), "linux/amd64", "linux/arm64");
+        List<JobRecord> jobs = server.store.jobs(b.id());
+        jobs.forEach(
+                j -> server.store.claimJob(j.id(), r.runnerId(), Instant.now().plusSeconds(60)));
+        String digest = "sha256:" + "1".repeat(64);
+        server.post(
+                        "/api/jobs/" + jobs.get(0).id() + "/complete",
+                        bearer(r),
+                        "{\"attempt\":1,\"digest\":\"" + digest + "\",\"mediaType\":\"m\",\"size\":10,"
+                                + "\"addedLayers\":1,\"timings\":{\"fetch\":12,\"build\":900,\"Bad Key\":5,"
+                                + "\"export\":-3,\"push\":80}}")
+                .compose(a -> {
+                    ctx.verify(() -> assertEquals(204, a.status(), a.body()));
+                    // A runner from before timings: no such field.
+                    return server.post(
+                            "/api/jobs/" + jobs.get(1).id() + "/complete",
+                            bearer(r),
+                            "{\"attempt\":1,\"error\":\"build failed (exit 1)\"}");
+                })
+                .compose(a -> {
+                    ctx.verify(() -> assertEquals(204, a.status(), a.body()));
+                    return server.get("/api/builds/" + b.id());
+                })
+                .compose(a -> {
+                    ctx.verify(() -> {
+                        assertEquals(200, a.status(), a.body());
+                        JsonObject t0 =
+                                a.json().getJsonArray("jobs").getJsonObject(0).getJsonObject("timings");
+                        assertEquals(List.of("queue", "fetch", "build", "push"), List.copyOf(t0.fieldNames()));
+                        assertEquals(900, t0.getLong("build"));
+                        JsonObject t1 =
+                                a.json().getJsonArray("jobs").getJsonObject(1).getJsonObject("timings");
+                        assertEquals(List.of("queue"), List.copyOf(t1.fieldNames()), "the coordinator's own only");
+                    });
+                    return server.get("/builds/" + b.id());
+                })
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertTrue(a.body().contains("<h2>Where the time went</h2>"), a.body());
+                    assertTrue(a.body().contains("<th>build</th>") && a.body().contains("<td>0.90 s</td>"), a.body());
                     ctx.completeNow();
                 })));
     }

@@ -1,0 +1,109 @@
+package dev.multiarch.dispatch;
+
+import dev.multiarch.platform.Platform;
+import dev.multiarch.store.BuildRecord;
+import dev.multiarch.store.BuildState;
+import dev.multiarch.store.JobRecord;
+import dev.multiarch.store.JobState;
+import dev.multiarch.store.Store;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The order in which queued jobs are offered to waiting runners. Older builds first (a build is not overtaken by a
+ * newer one). Within a build, the platforms expected to take longest first: a build ends with its slowest platform,
+ * so that one must not start last behind quick ones (longest-processing-time-first: with two job slots and platforms
+ * taking 3, 2.5, 1.5, 1.5 and 0.5 s, planned order ends after 5 s, longest first after 4.5 s).
+ *
+ * <p>Expected time: how long the same platform took in the newest earlier build of the same image and repository
+ * where it succeeded (learned from this very fleet, QEMU included). Without one, a platform that no waiting runner builds natively
+ * (QEMU: several times slower) comes before one that some runner builds natively. Runs on the dispatch thread only.
+ */
+final class CriticalPath {
+    /** Earlier builds looked through for a build of the same image. */
+    static final int HISTORY = 200;
+
+    /** Earlier builds of the image asked for their jobs before giving up (they failed before any platform ended). */
+    private static final int TRIES = 3;
+
+    private static final int REMEMBERED = 64;
+
+    private final Store store;
+    /** Queued build id → platform key → expected milliseconds (empty: no history); the newest builds only. */
+    private final Map<Long, Map<String, Long>> expected = new LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Map<String, Long>> eldest) {
+            return size() > REMEMBERED;
+        }
+    };
+
+    CriticalPath(Store store) {
+        this.store = store;
+    }
+
+    /**
+     * {@code queued} in the order to offer them.
+     *
+     * @param nativeKeys platforms some waiting runner builds natively
+     */
+    List<JobRecord> order(List<JobRecord> queued, Map<Long, BuildRecord> builds, Set<String> nativeKeys) {
+        Map<Long, Long> rank = new HashMap<>();
+        for (JobRecord j : queued) {
+            String key = Platform.parse(j.platform()).key();
+            Long ms = expectedFor(builds.get(j.buildId())).get(key);
+            // Known times first by length; then unknown QEMU platforms above unknown native ones.
+            rank.put(j.id(), ms != null ? ms : nativeKeys.contains(key) ? -2L : -1L);
+        }
+        List<JobRecord> out = new ArrayList<>(queued);
+        out.sort(Comparator.comparingLong(JobRecord::buildId)
+                .thenComparing(Comparator.comparingLong((JobRecord j) -> rank.get(j.id()))
+                        .reversed())
+                .thenComparingLong(JobRecord::id));
+        return out;
+    }
+
+    private Map<String, Long> expectedFor(BuildRecord b) {
+        if (b == null) {
+            return Map.of();
+        }
+        return expected.computeIfAbsent(b.id(), id -> history(b));
+    }
+
+    /** Each platform's duration in the newest earlier build of the same image and repository with finished jobs. */
+    private Map<String, Long> history(BuildRecord b) {
+        if (b.image() == null) {
+            return Map.of();
+        }
+        List<BuildRecord> earlier = store.recentBuilds(HISTORY).stream()
+                .filter(x -> x.id() < b.id()
+                        && b.image().equals(x.image())
+                        && b.repo().equals(x.repo())
+                        && x.state() != BuildState.QUEUED
+                        && x.state() != BuildState.RUNNING)
+                .sorted(Comparator.comparingLong(BuildRecord::id).reversed())
+                .limit(TRIES)
+                .toList();
+        Map<String, Long> out = new HashMap<>();
+        for (BuildRecord e : earlier) {
+            for (JobRecord j : store.jobs(e.id())) {
+                if (j.state() == JobState.SUCCEEDED && j.startedAt() != null && j.finishedAt() != null) {
+                    out.putIfAbsent(
+                            Platform.parse(j.platform()).key(),
+                            Duration.between(j.startedAt(), j.finishedAt()).toMillis());
+                }
+            }
+            if (!out.isEmpty()) {
+                break;
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,367 @@
+package dev.multiarch.source;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+
+/**
+ * One bare repository holding the commits fetched from one clone URL, so that a commit is fetched once and checked
+ * out many times (one job per platform).
+ *
+ * <p>What keeps it sound when jobs run side by side and a runner is killed at any moment:
+ *
+ * <ul>
+ *   <li>It appears whole: made under a temporary name, then renamed into place.
+ *   <li>Every write to it (a fetch, the garbage collection git runs after one, our ref updates) happens under the
+ *       write lock of this process and a file lock (another process on the same directory), between writing the
+ *       marker file {@value #MARKER} and deleting it. A marker found by the next writer means a writer died (or git
+ *       was killed) halfway: git's lock files, a half-updated {@code shallow} file, refs we never wrote. The mirror is
+ *       then moved aside and made again: one fetch lost, nothing trusted that was half written.
+ *   <li>A commit is held when {@code refs/multiarch/commits/<id>} names it. The ref is written after a fetch of that
+ *       commit succeeded, and a depth-1 fetch brings the commit's whole tree in one pack, so a held commit can be
+ *       checked out. The ref also keeps its objects from git's garbage collection; only the newest {@code keep}
+ *       commits keep theirs.
+ *   <li>Checkouts read under the read lock: many at once, never while the mirror is made again.
+ *   <li>No credential is written: fetches name the URL on the command line (no remote in the configuration), the
+ *       {@code Authorization} header reaches git through its environment ({@link Git.Call}), and {@code FETCH_HEAD} is
+ *       not written.
+ * </ul>
+ *
+ * <p>For a local source ({@code multiarch build DIR}), the mirror borrows the source's objects
+ * ({@code objects/info/alternates}, as {@code git clone --shared} does) instead of packing and copying them: nothing is
+ * fetched at all.
+ */
+final class Mirror {
+    static final String REFS = "refs/multiarch/commits/";
+    static final String MARKER = "multiarch-writing";
+
+    /** How a commit came to be held. */
+    enum Obtained {
+        /** Held already: fetched by an earlier job. */
+        CACHED,
+        /** Fetched now. */
+        FETCHED,
+        /** Its objects were already there (a local source's, borrowed); only our ref was written. */
+        PRESENT
+    }
+
+    final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Path root;
+    private final String key;
+    private final Path dir;
+    private final int keep;
+    /** Held commits, oldest first; written under the write lock only. */
+    private final LinkedHashSet<String> commits = new LinkedHashSet<>();
+
+    private boolean loaded;
+
+    Mirror(Path root, String key, int keep) {
+        this.root = root;
+        this.key = key;
+        this.dir = root.resolve(key + ".git");
+        this.keep = keep;
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    /** What {@code use} does with the mirror once the commit is held, under the read lock. */
+    @FunctionalInterface
+    interface Use<T> {
+        T apply(Obtained how, long fetchNanos);
+    }
+
+    /**
+     * Runs {@code use} with {@code commit} held (fetched first when it is not), under the read lock: other jobs may
+     * read at the same time; nobody writes until it returns.
+     */
+    <T> T withCommit(CloneUrl url, String commit, String authorization, Consumer<String> log, Use<T> use) {
+        long t0 = System.nanoTime();
+        Obtained how = Obtained.CACHED;
+        boolean reading = false;
+        try {
+            lock.readLock().lock();
+            reading = true;
+            if (!holds(commit)) {
+                lock.readLock().unlock();
+                reading = false;
+                lock.writeLock().lock();
+                try {
+                    how = obtain(url, commit, authorization, log);
+                    // Downgrade: nobody can make the mirror again between the fetch and our read.
+                    lock.readLock().lock();
+                    reading = true;
+                } finally {
+                    lock.writeLock().unlock();
+                }
+            }
+            return use.apply(how, System.nanoTime() - t0);
+        } finally {
+            if (reading) {
+                lock.readLock().unlock();
+            }
+        }
+    }
+
+    private boolean holds(String commit) {
+        return loaded && commits.contains(commit);
+    }
+
+    /** Held commits, oldest first. */
+    List<String> commits() {
+        lock.readLock().lock();
+        try {
+            return List.copyOf(commits);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Reads the held commits from disk (the runner started again); a mirror left half written holds none. */
+    void load() {
+        lock.writeLock().lock();
+        try {
+            if (!loaded && Files.isDirectory(dir) && !Files.exists(dir.resolve(MARKER))) {
+                readRefs();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void readRefs() {
+        commits.clear();
+        Git.Out o = Git.ok(
+                dir, null, Git.Call.OWN_REPO, "for-each-ref", "--sort=committerdate", "--format=%(objectname)", REFS);
+        o.out().lines().filter(l -> !l.isBlank()).forEach(commits::add);
+        loaded = true;
+    }
+
+    /** Under the write lock: makes {@code commit} held, repairing the mirror first if a writer died in it. */
+    private Obtained obtain(CloneUrl url, String commit, String authorization, Consumer<String> log) {
+        Path lockFile = root.resolve(key + ".lock");
+        try {
+            Files.createDirectories(root);
+        } catch (IOException e) {
+            throw new Git.GitException("cannot create the source cache " + root + ": " + e.getMessage());
+        }
+        // Closing the channel releases the lock; so does the death of this process.
+        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            ch.lock();
+            return obtainLocked(url, commit, authorization, log);
+        } catch (IOException e) {
+            throw new Git.GitException("source cache " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private Obtained obtainLocked(CloneUrl url, String commit, String authorization, Consumer<String> log)
+            throws IOException {
+        if (Files.exists(dir.resolve(MARKER))) {
+            say(
+                    log,
+                    "source cache: an earlier fetch into this mirror did not finish (runner stopped?); "
+                            + "making the mirror again");
+            discard();
+        }
+        if (!Files.isDirectory(dir)) {
+            create(url);
+        }
+        if (!loaded) {
+            readRefs();
+        }
+        if (commits.contains(commit)) {
+            return Obtained.CACHED; // another job fetched it while we waited
+        }
+        Files.writeString(dir.resolve(MARKER), "");
+        // From here on, a GitException thrown by Git.run (git killed: timeout, job stopped) leaves the marker: the
+        // next writer starts afresh. git that exits by itself has removed its own lock files.
+        Obtained how = Obtained.PRESENT;
+        String failure = null;
+        if (!present(commit)) {
+            how = Obtained.FETCHED;
+            failure = fetch(url, commit, authorization, log);
+        }
+        if (failure == null) {
+            Git.Out ref = Git.run(dir, null, Git.Call.OWN_REPO, "update-ref", "--no-deref", REFS + commit, commit);
+            if (ref.exit() != 0) {
+                failure = "cannot record " + commit + " in the source cache: " + Git.lastLines(ref.err());
+            } else {
+                commits.add(commit);
+                evict();
+            }
+        }
+        Files.delete(dir.resolve(MARKER));
+        if (failure != null) {
+            throw new Git.GitException(failure);
+        }
+        return how;
+    }
+
+    /** The commit object is here (borrowed from a local source, or left by a fetch whose ref we did not write). */
+    private boolean present(String commit) {
+        return Git.run(dir, null, Git.Call.OWN_REPO, "cat-file", "-e", "--end-of-options", commit + "^{commit}")
+                        .exit()
+                == 0;
+    }
+
+    /**
+     * Fetches just that commit, its tree and nothing older ({@code --depth 1}), falling back to every branch and tag
+     * for servers that refuse to serve a commit by id. Returns null, or why it failed.
+     */
+    private String fetch(CloneUrl url, String commit, String authorization, Consumer<String> log) {
+        Git.Call call = Git.Call.fetch(url, authorization);
+        Git.Out shallow = Git.run(
+                dir,
+                log,
+                call,
+                "fetch",
+                "-q",
+                "--no-tags",
+                "--no-write-fetch-head",
+                "--depth",
+                "1",
+                "--",
+                url.url(),
+                commit);
+        if (shallow.exit() == 0 && present(commit)) {
+            return null;
+        }
+        Git.Out full = Git.run(
+                dir,
+                log,
+                call,
+                "fetch",
+                "-q",
+                "--no-tags",
+                "--no-write-fetch-head",
+                "--prune",
+                "--",
+                url.url(),
+                "+refs/heads/*:refs/multiarch/heads/*",
+                "+refs/tags/*:refs/multiarch/tags/*");
+        if (full.exit() != 0) {
+            return "git fetch " + url + " " + commit + " failed (exit " + full.exit() + "): "
+                    + Git.lastLines(full.err().isBlank() ? shallow.err() : full.err());
+        }
+        return present(commit) ? null : "commit " + commit + " is not in " + url;
+    }
+
+    /** Drops the refs of the oldest commits beyond {@code keep}; git's gc removes their objects in its own time. */
+    private void evict() {
+        List<String> old = new ArrayList<>();
+        var it = commits.iterator();
+        while (commits.size() - old.size() > keep && it.hasNext()) {
+            old.add(it.next());
+        }
+        for (String c : old) {
+            if (Git.run(dir, null, Git.Call.OWN_REPO, "update-ref", "-d", REFS + c)
+                            .exit()
+                    == 0) {
+                commits.remove(c);
+            }
+        }
+    }
+
+    /** A new, empty mirror, renamed into place once complete. */
+    private void create(CloneUrl url) throws IOException {
+        Path tmp = root.resolve(".tmp-" + key + "-" + UUID.randomUUID());
+        Git.ok(root, null, Git.Call.OWN_REPO, "init", "-q", "--bare", "--", tmp.toString());
+        // gc runs inside the fetch, while we hold the locks, never detached into the background.
+        Git.ok(tmp, null, Git.Call.OWN_REPO, "config", "gc.autoDetach", "false");
+        Optional<Path> objects = localObjects(url);
+        if (objects.isPresent()) {
+            Files.writeString(tmp.resolve("objects/info/alternates"), objects.get() + "\n");
+        }
+        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+        commits.clear();
+        loaded = true;
+    }
+
+    /**
+     * A local source's object directory ({@code DIR/objects} of a bare repository, {@code DIR/.git/objects} of a
+     * working tree); empty for remote sources and for anything else (a {@code .git} file: a worktree or submodule,
+     * which the fetch handles).
+     */
+    static Optional<Path> localObjects(CloneUrl url) {
+        if (url.kind() != CloneUrl.Kind.LOCAL) {
+            return Optional.empty();
+        }
+        String path = url.url().startsWith("file://") ? url.url().substring("file://".length()) : url.url();
+        Path p = Path.of(path);
+        for (Path objects : List.of(p.resolve("objects"), p.resolve(".git").resolve("objects"))) {
+            if (Files.isDirectory(objects) && Files.isDirectory(objects.resolve("pack"))) {
+                try {
+                    return Optional.of(objects.toRealPath());
+                } catch (IOException e) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Moves the mirror aside (at once: a new one can be made under its name) and deletes it. */
+    private void discard() throws IOException {
+        Path trash = root.resolve(".trash-" + key + "-" + UUID.randomUUID());
+        Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
+        commits.clear();
+        loaded = false;
+        Git.deleteTree(trash);
+    }
+
+    /** Writes the commit's tree into {@code worktree} (emptied first). Under the read lock, with the commit held. */
+    void checkout(String commit, Path worktree, Path index) {
+        try {
+            if (Files.exists(worktree)) {
+                Git.deleteTree(worktree);
+            }
+            Files.createDirectories(worktree);
+            Files.deleteIfExists(index);
+        } catch (IOException e) {
+            throw new Git.GitException("cannot prepare " + worktree + ": " + e.getMessage());
+        }
+        try {
+            // A private index: checkouts of one mirror run side by side and leave nothing in it.
+            Git.ok(
+                    worktree,
+                    null,
+                    Git.Call.withIndex(index),
+                    "--git-dir=" + dir,
+                    "--work-tree=" + worktree,
+                    "read-tree",
+                    "--reset",
+                    "-u",
+                    "--end-of-options",
+                    commit + "^{tree}");
+        } finally {
+            try {
+                Files.deleteIfExists(index);
+            } catch (IOException ignored) {
+                // in the job directory, which goes with the job
+            }
+        }
+    }
+
+    /** A file's text at a held commit; empty when the commit has no such file. Under the read lock. */
+    Optional<String> show(String commit, String path) {
+        Git.Out show = Git.run(dir, null, Git.Call.OWN_REPO, "show", "--end-of-options", commit + ":" + path);
+        return show.exit() == 0 ? Optional.of(show.out()) : Optional.empty();
+    }
+
+    private static void say(Consumer<String> log, String line) {
+        if (log != null) {
+            log.accept(line);
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package dev.multiarch.source;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * Bare mirrors of the repositories builds come from, one per clone URL, under one directory: a commit is fetched once
+ * ({@code --depth 1}) and every job of it checks it out from there, side by side. A runner keeps one under its work
+ * directory for trusted jobs; an untrusted job gets one of its own in its job directory, deleted with it (see
+ * SECURITY.md). The coordinator reads {@code .multiarch.yaml} through one ({@link Git.FileReader}).
+ *
+ * <p>A mirror's directory is named by the SHA-256 of its clone URL: a URL never becomes a path. {@link Mirror} says
+ * how a mirror stays sound with concurrent jobs and a runner killed mid-fetch.
+ */
+public final class SourceCache {
+    private static final Logger LOG = Logger.getLogger(SourceCache.class.getName());
+
+    /** Commits kept per mirror: older ones lose their ref, and git's gc their objects. */
+    static final int KEEP_PER_MIRROR = 32;
+
+    /**
+     * What a checkout cost.
+     *
+     * @param fetched  the commit was fetched now (false: it was in the cache, or borrowed from a local source)
+     * @param fetch    waiting for the mirror and fetching (near zero when cached)
+     * @param checkout writing the tree into the job's directory
+     */
+    public record Checkout(boolean fetched, Duration fetch, Duration checkout) {}
+
+    private final Path root;
+    private final int keep;
+    private final Map<String, Mirror> mirrors = new ConcurrentHashMap<>();
+    /** When each commit was last checked out (a counter, not a clock): the newest are advertised first. */
+    private final Map<String, Long> lastUsed = new ConcurrentHashMap<>();
+
+    private final AtomicLong uses = new AtomicLong();
+
+    /**
+     * Opens (or starts) the cache under {@code root}: removes what a killed runner left half made or half deleted,
+     * and reads which commits each mirror holds.
+     */
+    public SourceCache(Path root) {
+        this(root, KEEP_PER_MIRROR);
+    }
+
+    /** @param keep commits kept per mirror */
+    SourceCache(Path root, int keep) {
+        this.root = root;
+        this.keep = keep;
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        try (var entries = Files.list(root)) {
+            for (Path p : entries.toList()) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(".tmp-") || name.startsWith(".trash-")) {
+                    LOG.info(() -> "source cache: removing " + name + ", left by an earlier run");
+                    Git.deleteTree(p);
+                } else if (name.endsWith(".git") && Files.isDirectory(p)) {
+                    Mirror m = mirror(name.substring(0, name.length() - ".git".length()));
+                    m.load();
+                    m.commits().forEach(c -> lastUsed.put(c, uses.incrementAndGet()));
+                }
+            }
+        } catch (IOException | Git.GitException e) {
+            LOG.warning(() -> "source cache " + root + ": " + e.getMessage() + "; mirrors are made again as needed");
+        }
+    }
+
+    private Mirror mirror(String key) {
+        return mirrors.computeIfAbsent(key, k -> new Mirror(root, k, keep));
+    }
+
+    /** The mirror's name: never derived from the URL's text itself (no path from a stranger's string). */
+    static String key(CloneUrl url) {
+        try {
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256")
+                            .digest(url.url().getBytes(StandardCharsets.UTF_8)))
+                    .substring(0, 32);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The bare repository that holds {@code url}'s commits (tests). */
+    Path mirrorDir(CloneUrl url) {
+        return mirror(key(url)).dir();
+    }
+
+    /**
+     * Writes the tree of {@code commit} into {@code worktree} (emptied first; no {@code .git} in it), fetching the
+     * commit into the mirror first if no earlier job did.
+     *
+     * @param authorization an HTTP Authorization header for the fetch (a private repository), or null; it is used for
+     *                      this fetch and stored nowhere
+     * @param log           git's messages and the cache's own; may be null
+     * @throws Git.GitException when the commit is not a full id, the fetch fails or the commit is not in the repository
+     */
+    public Checkout checkout(CloneUrl url, String commit, Path worktree, String authorization, Consumer<String> log) {
+        Git.objectId(commit);
+        Path index = worktree.resolveSibling(worktree.getFileName() + ".index");
+        Checkout c = mirror(key(url)).withCommit(url, commit, authorization, log, (how, fetchNanos) -> {
+            long t0 = System.nanoTime();
+            mirror(key(url)).checkout(commit, worktree, index);
+            return new Checkout(
+                    how == Mirror.Obtained.FETCHED,
+                    Duration.ofNanos(fetchNanos),
+                    Duration.ofNanos(System.nanoTime() - t0));
+        });
+        lastUsed.put(commit, uses.incrementAndGet());
+        return c;
+    }
+
+    /** A file's text at {@code commit}, or empty when the commit has no such file. */
+    Optional<String> read(CloneUrl url, String commit, String path) {
+        Git.objectId(commit);
+        Mirror m = mirror(key(url));
+        Optional<String> text = m.withCommit(url, commit, null, null, (how, nanos) -> m.show(commit, path));
+        lastUsed.put(commit, uses.incrementAndGet());
+        return text;
+    }
+
+    /** The commits held, most recently used first, at most {@code max}: what a runner tells the dispatcher. */
+    public List<String> commits(int max) {
+        List<String> all = new ArrayList<>();
+        mirrors.values().forEach(m -> all.addAll(m.commits()));
+        List<String> held = new ArrayList<>(all.stream().distinct().toList());
+        lastUsed.keySet().retainAll(held);
+        held.sort(Comparator.comparingLong((String c) -> lastUsed.getOrDefault(c, 0L))
+                .reversed());
+        return List.copyOf(held.subList(0, Math.min(max, held.size())));
+    }
+}

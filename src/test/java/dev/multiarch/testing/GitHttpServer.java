@@ -1,0 +1,177 @@
+package dev.multiarch.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One bare repository served over git's smart HTTP protocol ({@code git http-backend}, as GitHub serves it) on a
+ * loopback port. Records every request's Authorization header, answers 401 without the one it requires, and can hold
+ * the pack request of a fetch (a slow server, a fetch to interrupt). Stopped by {@link #close()}.
+ */
+public final class GitHttpServer implements AutoCloseable {
+    private final HttpServer server;
+    private final Path bare;
+    private final String requiredAuthorization;
+    private final List<String> packRequests = new CopyOnWriteArrayList<>();
+    private final List<String> authorizations = new CopyOnWriteArrayList<>();
+    private volatile CountDownLatch gate = new CountDownLatch(0);
+    private volatile CountDownLatch held = new CountDownLatch(1);
+
+    private GitHttpServer(Path bare, String requiredAuthorization) throws IOException {
+        this.bare = bare;
+        this.requiredAuthorization = requiredAuthorization;
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", this::handle);
+        server.setExecutor(Executors.newFixedThreadPool(8));
+        server.start();
+    }
+
+    /** @param requiredAuthorization the Authorization header every request must carry, or null for a public one */
+    public static GitHttpServer serve(Path bare, String requiredAuthorization) {
+        try {
+            return new GitHttpServer(bare, requiredAuthorization);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The clone URL. */
+    public String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + bare.getFileName();
+    }
+
+    /** How many packs were asked for (one per fetch that transferred something). */
+    public int packRequests() {
+        return packRequests.size();
+    }
+
+    /** The Authorization headers received, in order ("" for none). */
+    public List<String> authorizations() {
+        return List.copyOf(authorizations);
+    }
+
+    /** Pack requests wait from now on until {@link #release()}. */
+    public void hold() {
+        held = new CountDownLatch(1);
+        gate = new CountDownLatch(1);
+    }
+
+    /** Waits until a pack request is being held. */
+    public boolean awaitHeld(long seconds) throws InterruptedException {
+        return held.await(seconds, TimeUnit.SECONDS);
+    }
+
+    public void release() {
+        gate.countDown();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            authorizations.add(auth == null ? "" : auth);
+            if (requiredAuthorization != null && !requiredAuthorization.equals(auth)) {
+                ex.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"test\"");
+                ex.sendResponseHeaders(401, -1);
+                return;
+            }
+            String path = ex.getRequestURI().getPath();
+            String prefix = "/" + bare.getFileName();
+            if (!path.startsWith(prefix + "/")) {
+                ex.sendResponseHeaders(404, -1);
+                return;
+            }
+            byte[] in;
+            try (InputStream body = ex.getRequestBody()) {
+                in = body.readAllBytes();
+            }
+            if (path.endsWith("/git-upload-pack")) {
+                packRequests.add(path);
+                held.countDown();
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            cgi(ex, path.substring(prefix.length()), in);
+        }
+    }
+
+    private void cgi(HttpExchange ex, String rest, byte[] in) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("git", "http-backend");
+        Map<String, String> env = pb.environment();
+        env.put("GIT_PROJECT_ROOT", bare.getParent().toString());
+        env.put("GIT_HTTP_EXPORT_ALL", "1");
+        env.put("PATH_INFO", "/" + bare.getFileName() + rest);
+        env.put("REQUEST_METHOD", ex.getRequestMethod());
+        String query = ex.getRequestURI().getRawQuery();
+        env.put("QUERY_STRING", query == null ? "" : query);
+        env.put("CONTENT_LENGTH", String.valueOf(in.length));
+        String type = ex.getRequestHeaders().getFirst("Content-Type");
+        env.put("CONTENT_TYPE", type == null ? "" : type);
+        String encoding = ex.getRequestHeaders().getFirst("Content-Encoding");
+        if (encoding != null) {
+            env.put("HTTP_CONTENT_ENCODING", encoding);
+        }
+        String protocol = ex.getRequestHeaders().getFirst("Git-Protocol");
+        if (protocol != null) {
+            env.put("GIT_PROTOCOL", protocol);
+        }
+        Process p = pb.redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (OutputStream stdin = p.getOutputStream()) {
+            stdin.write(in);
+        }
+        byte[] out;
+        try (InputStream stdout = p.getInputStream()) {
+            out = stdout.readAllBytes();
+        }
+        int status = 200;
+        int i = 0;
+        while (i < out.length) {
+            int eol = i;
+            while (eol < out.length && out[eol] != '\n') {
+                eol++;
+            }
+            String line = new String(out, i, eol - i, StandardCharsets.ISO_8859_1).replaceAll("\r$", "");
+            i = eol + 1;
+            if (line.isEmpty()) {
+                break;
+            }
+            int colon = line.indexOf(':');
+            String k = line.substring(0, colon).trim();
+            String v = line.substring(colon + 1).trim();
+            if (k.equalsIgnoreCase("Status")) {
+                status = Integer.parseInt(v.split(" ")[0]);
+            } else {
+                ex.getResponseHeaders().add(k, v);
+            }
+        }
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(out, Math.min(i, out.length), out.length - Math.min(i, out.length));
+        ex.sendResponseHeaders(status, body.size() == 0 ? -1 : body.size());
+        if (body.size() > 0) {
+            ex.getResponseBody().write(body.toByteArray());
+        }
+    }
+
+    @Override
+    public void close() {
+        release();
+        server.stop(0);
+    }
+}
