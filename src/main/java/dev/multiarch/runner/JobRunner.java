@@ -213,6 +213,7 @@ final class JobRunner {
             throw new Exec.StepFailed("cannot create the job directory " + dir + ": " + e.getMessage());
         }
         Path source = dir.resolve("src");
+        java.time.Instant created = null;
         try {
             // Parsed before it is shown: a refused URL is shown with its user info masked.
             CloneUrl url = CloneUrl.parse(job.cloneUrl(), policy.allowLocalSources());
@@ -220,7 +221,15 @@ final class JobRunner {
                     + (job.sourceAuth() == null
                             ? " (no source credentials)"
                             : " (with source credentials from the coordinator)"));
-            SourceCache.Checkout c = sourcesFor(job, dir).checkout(url, job.commit(), source, job.sourceAuth(), log);
+            SourceCache cache = sourcesFor(job, dir);
+            SourceCache.Checkout c = cache.checkout(url, job.commit(), source, job.sourceAuth(), log);
+            try {
+                // The commit's time, not the build's: rebuilding a commit gives the same value (metadata-action's
+                // created). Read from the cache's repository: the checked-out tree has no .git.
+                created = cache.commitTime(url, job.commit());
+            } catch (Git.GitException e) {
+                log.accept("no creation time for the image: " + e.getMessage());
+            }
             steps.add("fetch", c.fetch());
             steps.add("checkout", c.checkout());
             log.accept((c.fetched() ? "fetched the commit into " : "found the commit in ")
@@ -234,11 +243,8 @@ final class JobRunner {
         }
         Checkout.Resolved tree = Checkout.resolve(source, job.dockerfile(), job.context());
         Map<String, String> annotations = new TreeMap<>(job.annotations());
-        try {
-            // The commit's time, not the build's: rebuilding a commit gives the same value (metadata-action's created).
-            annotations.put(Annotations.CREATED, Git.commitTime(tree.root()).toString());
-        } catch (Git.GitException e) {
-            log.accept("no creation time for the image: " + e.getMessage());
+        if (created != null) {
+            annotations.put(Annotations.CREATED, created.toString());
         }
         BuildDriver.Built built;
         Path auth = null;

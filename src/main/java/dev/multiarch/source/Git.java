@@ -167,18 +167,6 @@ public final class Git {
                 .trim();
     }
 
-    /** The committer time of a working tree's HEAD commit (what images built from it give as their creation time). */
-    public static java.time.Instant commitTime(Path worktree) {
-        String epoch = ok(worktree, null, Call.LOCAL, "show", "-s", "--format=%ct", "HEAD")
-                .out
-                .trim();
-        try {
-            return java.time.Instant.ofEpochSecond(Long.parseLong(epoch));
-        } catch (NumberFormatException e) {
-            throw new GitException("git gave no commit time for HEAD: '" + epoch + "'");
-        }
-    }
-
     /** Whether a working tree has uncommitted changes to tracked files. */
     public static boolean dirty(Path worktree) {
         return !ok(worktree, null, Call.LOCAL, "status", "--porcelain", "--untracked-files=no")

@@ -359,6 +359,17 @@ final class Mirror {
         return show.exit() == 0 ? Optional.of(show.out()) : Optional.empty();
     }
 
+    /** The committer time of a commit this mirror holds (what images built from it give as their creation time). */
+    java.time.Instant commitTime(String commit) {
+        Git.Out show = Git.run(dir, null, Git.Call.OWN_REPO, "show", "-s", "--format=%ct", "--end-of-options", commit);
+        try {
+            return java.time.Instant.ofEpochSecond(Long.parseLong(show.out().trim()));
+        } catch (NumberFormatException e) {
+            throw new Git.GitException(
+                    "git gave no commit time for " + commit + ": '" + show.out().trim() + "'");
+        }
+    }
+
     private static void say(Consumer<String> log, String line) {
         if (log != null) {
             log.accept(line);

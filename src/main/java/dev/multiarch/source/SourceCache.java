@@ -136,6 +136,12 @@ public final class SourceCache {
         return text;
     }
 
+    /** The committer time of a commit a checkout brought into this cache (the checkout itself has no .git). */
+    public java.time.Instant commitTime(CloneUrl url, String commit) {
+        Git.objectId(commit);
+        return mirror(key(url)).commitTime(commit);
+    }
+
     /** The commits held, most recently used first, at most {@code max}: what a runner tells the dispatcher. */
     public List<String> commits(int max) {
         List<String> all = new ArrayList<>();
