@@ -14,7 +14,6 @@ import dev.multiarch.publish.Verifier;
 import dev.multiarch.registry.Credentials;
 import dev.multiarch.registry.Digest;
 import dev.multiarch.registry.ImageReference;
-import dev.multiarch.registry.RegistryClient;
 import dev.multiarch.registry.RegistryException;
 import dev.multiarch.source.Git;
 import dev.multiarch.store.BuildRecord;
@@ -59,6 +58,7 @@ public final class Coordinator {
     private final BuildPublisher publisher;
     private final AccessPolicy policy;
     private final BuildQueries queries;
+    private final Verifications verifications;
     private final List<BuildListener> listeners = new CopyOnWriteArrayList<>();
     private volatile java.util.function.Function<BuildRecord, Optional<String>> sourceAuth = b -> Optional.empty();
 
@@ -85,13 +85,15 @@ public final class Coordinator {
                 store, config.signing().map(s -> SigningKey.load(s.keyFile(), s.passwordChars())), config.publicUrl());
         this.policy = AccessPolicy.of(config);
         this.queries = new BuildQueries(store);
+        this.verifications = new Verifications(store, registries, policy, config.logLimit(), 4);
         dispatcher.onClaimed(job -> {
             workers.execute(() -> notify(job.buildId()));
         });
     }
 
-    /** Closes the registry clients this coordinator opened, and the publisher's threads. */
+    /** Closes the registry clients this coordinator opened, the publisher's threads, and stops verifying. */
     public void close() {
+        verifications.close();
         publisher.close();
         registries.close();
     }
@@ -287,6 +289,10 @@ public final class Coordinator {
             store.recordTimings(jobId, c.attempt(), StepTimes.screen(c.timings()));
         }
         store.job(jobId).ifPresent(j -> {
+            if (done == Store.Completion.RECORDED || done == Store.Completion.BUILD_READY) {
+                // Verified now rather than at fan-in: the last platform then waits for its own check only.
+                store.build(j.buildId()).filter(BuildRecord::push).ifPresent(b -> verifications.start(b, j));
+            }
             notify(j.buildId());
             if (done == Store.Completion.BUILD_READY) {
                 workers.execute(() -> finish(j.buildId()));
@@ -327,41 +333,25 @@ public final class Coordinator {
         try {
             BuildRecord b = store.build(buildId).orElseThrow();
             List<JobRecord> jobs = store.jobs(buildId);
-            ImageReference image = ImageReference.parse(b.image());
             List<Verifier.Verified> verified = new ArrayList<>();
             // A build that does not publish pushed nothing to verify here; its runner audited the image locally.
             if (b.push() && (b.state() == BuildState.VERIFYING || b.state() == BuildState.PUBLISHING)) {
-                RegistryClient registry = registries.client(policy.ruleFor(b.repo()));
-                Verifier verifier = new Verifier(registry);
+                BuildRecord build = b;
+                jobs.forEach(j -> verifications.start(build, j)); // those that did not report since a restart
                 for (JobRecord j : jobs) {
-                    long t0 = System.nanoTime();
-                    try {
-                        Verifier.Verified v = verifier.verify(
-                                image,
-                                Digest.parse(j.digest()),
-                                Platform.parse(j.platform()),
-                                j.addedLayers() == null ? Integer.MAX_VALUE : j.addedLayers());
-                        store.appendLog(
-                                j.id(),
-                                j.attempt(),
-                                "verified " + j.digest() + " as "
-                                        + v.descriptor().platform().shortForm() + " (" + v.elfFiles()
-                                        + " ELF files checked)\n",
-                                config.logLimit());
-                        verified.add(v);
-                        store.recordTimings(j.id(), j.attempt(), StepTimes.since("verify", t0));
-                    } catch (Verifier.Failed e) {
-                        store.recordTimings(j.id(), j.attempt(), StepTimes.since("verify", t0));
-                        LOG.warning(() -> "build " + buildId + ": " + e.getMessage());
-                        store.appendLog(
-                                j.id(),
-                                j.attempt(),
-                                "verification failed: " + e.getMessage() + "\n",
-                                config.logLimit());
-                        store.failVerification(buildId, j.id(), e.getMessage());
+                    Verifications.Outcome early = verifications.await(build, j);
+                    // An early check that could not reach the registry is not the last word: ask again now.
+                    Verifications.Outcome v = early.error() != null ? verifications.verify(build, j) : early;
+                    if (v.error() != null) {
+                        throw v.error();
+                    }
+                    if (v.refusal() != null) {
+                        LOG.warning(() -> "build " + buildId + ": " + v.refusal());
+                        store.failVerification(buildId, j.id(), v.refusal());
                         notify(buildId);
                         return;
                     }
+                    verified.add(v.verified());
                 }
             }
             if (b.state() == BuildState.VERIFYING) {

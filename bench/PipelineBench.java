@@ -1,0 +1,486 @@
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.multiarch.store.BuildRecord;
+import dev.multiarch.store.JdbcStore;
+import dev.multiarch.store.JobRecord;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Executors;
+
+/**
+ * One 5-platform build of the busybox fixture (a Dockerfile that COPYs the platform's busybox and RUNs it, under QEMU
+ * for four of the five), measured three ways in one run against one registry, the rounds interleaved so that the
+ * load of the machine falls on all three alike:
+ *
+ * <ol>
+ *   <li>by hand: bench/by-hand.sh, buildah bud + push per platform in turn, then buildah manifest (fresh storage);
+ *   <li>{@code bin/multiarch build} cold: a new process with a coordinator and a runner, a fresh data directory
+ *       (store, buildah storage, source cache), the local checkout as source;
+ *   <li>warm: {@code bin/multiarch serve} and {@code bin/multiarch runner} started once; each round pushes a new
+ *       commit to a git server on loopback (git http-backend, as GitHub serves git) and triggers its tag through the
+ *       admin API ({@code POST /api/builds}, as {@code multiarch build --coordinator} does; the webhook path adds the
+ *       GitHub stand-in, which lives in the tests);
+ * </ol>
+ * and (5): from the last platform's report to the index published on every tag, read from the coordinators' own
+ * records. CPU seconds: user + system of the measured processes and every child they waited for (buildah, git,
+ * QEMU); the registry's own CPU is shown apart (the same registry serves all three).
+ *
+ * <p>(3)'s wall is from the trigger to the build's own "published" time (the bench polls every 250 ms, which would
+ * otherwise add up to 250 ms), its CPU the coordinator's and the runner's (children included) over that time.
+ *
+ * <p>Run by bench/pipeline-bench; arguments: REGISTRY REGISTRY_PID WORKTREE WORK ROUNDS
+ */
+public class PipelineBench {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ADMIN = "bench-admin-token-0123456789abcdef";
+    private static final String SECRET = "bench-runner-secret-0123456789abcdef";
+    private static final long TICK = 100; // USER_HZ on Linux
+
+    record Cost(double wallSeconds, double cpuSeconds, double registryCpuSeconds) {}
+
+    public static void main(String[] args) throws Exception {
+        String registry = args[0];
+        long registryPid = Long.parseLong(args[1]);
+        Path tree = Path.of(args[2]).toAbsolutePath();
+        Path work = Path.of(args[3]).toAbsolutePath();
+        int rounds = Integer.parseInt(args[4]);
+        Path bare = work.resolve("git/fixture.git");
+        run(List.of("git", "clone", "-q", "--bare", tree.toString(), bare.toString()), null);
+        HttpServer git = gitServer(bare);
+        String cloneUrl = "http://127.0.0.1:" + git.getAddress().getPort() + "/fixture.git";
+        String load0 = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+
+        List<Cost> hand = new ArrayList<>();
+        List<Cost> cold = new ArrayList<>();
+        List<Cost> warm = new ArrayList<>();
+        List<Double> publishCold = new ArrayList<>();
+        List<Double> publishWarm = new ArrayList<>();
+        Map<String, List<Double>> steps = new LinkedHashMap<>();
+        Warm service = Warm.start(work.resolve("warm"), registry);
+        try {
+            for (int round = 0; round <= rounds; round++) {
+                String commit = commit(tree, bare, round);
+                // Round 0 warms up: buildah's first run, the class-data archive of bin/multiarch build, the JIT.
+                Cost h = byHand(registry, tree, work.resolve("hand"), "r" + round, registryPid);
+                Path data = work.resolve("cold-" + round);
+                Cost c = measured(
+                        List.of(
+                                "bin/multiarch",
+                                "build",
+                                tree.toString(),
+                                "--tag",
+                                "v1." + round + ".0",
+                                "--data",
+                                data.toString()),
+                        registryPid);
+                double pc = fromStore(data.resolve("store"));
+                Cost w = service.build(cloneUrl, commit, "v2." + round + ".0", registryPid);
+                double pw = service.lastPublish;
+                if (round > 0) {
+                    hand.add(h);
+                    cold.add(c);
+                    warm.add(w);
+                    publishCold.add(pc);
+                    publishWarm.add(pw);
+                    service.lastSteps.forEach((k, v) ->
+                            steps.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
+                }
+                System.err.printf(
+                        Locale.ROOT,
+                        "round %d: by hand %.2f s / %.2f CPU-s; cold %.2f / %.2f; warm %.2f / %.2f%n",
+                        round,
+                        h.wallSeconds(),
+                        h.cpuSeconds(),
+                        c.wallSeconds(),
+                        c.cpuSeconds(),
+                        w.wallSeconds(),
+                        w.cpuSeconds());
+                deleteTree(data);
+            }
+        } finally {
+            service.close();
+            git.stop(0);
+        }
+        String load1 = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+
+        System.out.printf(
+                Locale.ROOT,
+                "%d rounds after a warm-up round, interleaved; load average %s at the start, %s at" + " the end%n%n",
+                rounds,
+                load0,
+                load1);
+        System.out.println(
+                "| what | wall median s (min–max) | CPU median s | wall vs (1) | CPU vs (1) | registry CPU s |");
+        System.out.println("|---|---|---|---|---|---|");
+        double hw = median(hand.stream().map(Cost::wallSeconds).toList());
+        double hc = median(hand.stream().map(Cost::cpuSeconds).toList());
+        row("(1) by hand: buildah bud + push per platform, then buildah manifest", hand, hw, hc);
+        row("(2) `multiarch build`, cold (new process, fresh data dir)", cold, hw, hc);
+        row("(3) warm `serve` + `runner`, new commit over git HTTP, admin API", warm, hw, hc);
+        System.out.printf(Locale.ROOT, "%n| (5) last platform reported → index on every tag | median s | max s |%n");
+        System.out.println("|---|---|---|");
+        System.out.printf(Locale.ROOT, "| (2) cold | %.3f | %.3f |%n", median(publishCold), max(publishCold));
+        System.out.printf(Locale.ROOT, "| (3) warm | %.3f | %.3f |%n", median(publishWarm), max(publishWarm));
+        System.out.printf(
+                Locale.ROOT, "%nWhere a warm job's time goes (3), median over %d jobs, seconds:%n%n", 5 * rounds);
+        System.out.println("| " + String.join(" | ", steps.keySet()) + " |");
+        System.out.println("|" + "---|".repeat(steps.size()));
+        List<String> cells = new ArrayList<>();
+        steps.values().forEach(v -> cells.add(String.format(Locale.ROOT, "%.3f", median(v))));
+        System.out.println("| " + String.join(" | ", cells) + " |");
+    }
+
+    private static void row(String name, List<Cost> cs, double handWall, double handCpu) {
+        List<Double> wall = cs.stream().map(Cost::wallSeconds).toList();
+        double w = median(wall);
+        double c = median(cs.stream().map(Cost::cpuSeconds).toList());
+        System.out.printf(
+                Locale.ROOT,
+                "| %s | %.2f (%.2f–%.2f) | %.2f | %.2f× | %.2f× | %.2f |%n",
+                name,
+                w,
+                wall.stream().mapToDouble(Double::doubleValue).min().orElse(0),
+                max(wall),
+                c,
+                w / handWall,
+                c / handCpu,
+                median(cs.stream().map(Cost::registryCpuSeconds).toList()));
+    }
+
+    /** A new commit (VERSION changes) in the work tree, pushed to the served bare repository. */
+    private static String commit(Path tree, Path bare, int round) throws Exception {
+        Files.writeString(tree.resolve("VERSION"), round + "\n");
+        run(List.of("git", "add", "-A"), tree);
+        run(
+                List.of(
+                        "git",
+                        "-c",
+                        "user.email=bench@multiarch.dev",
+                        "-c",
+                        "user.name=bench",
+                        "commit",
+                        "-qm",
+                        "round " + round),
+                tree);
+        run(List.of("git", "push", "-q", bare.toString(), "HEAD:refs/heads/main"), tree);
+        return run(List.of("git", "rev-parse", "HEAD"), tree).trim();
+    }
+
+    private static Cost byHand(String registry, Path tree, Path storage, String tag, long registryPid)
+            throws Exception {
+        deleteTree(storage);
+        Files.createDirectories(storage);
+        Cost c = measured(List.of("bench/by-hand.sh", registry, tree.toString(), storage.toString(), tag), registryPid);
+        deleteTree(storage);
+        return c;
+    }
+
+    /** Runs a command to its end under /usr/bin/time: wall, user + system of it and its children. */
+    private static Cost measured(List<String> cmd, long registryPid) throws Exception {
+        Path out = Files.createTempFile("time", ".txt");
+        List<String> full = new ArrayList<>(List.of("/usr/bin/time", "-f", "%e %U %S", "-o", out.toString()));
+        full.addAll(cmd);
+        double reg0 = cpu(registryPid);
+        Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
+        byte[] log = p.getInputStream().readAllBytes();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " failed:\n" + new String(log));
+        }
+        double reg1 = cpu(registryPid);
+        String[] t = Files.readString(out).trim().split("\\s+");
+        Files.delete(out);
+        return new Cost(Double.parseDouble(t[0]), Double.parseDouble(t[1]) + Double.parseDouble(t[2]), reg1 - reg0);
+    }
+
+    /** (5) of the newest build in a coordinator's store: its last job's end → its index published. */
+    private static double fromStore(Path store) {
+        try (JdbcStore s = JdbcStore.embedded(store)) {
+            BuildRecord b = s.recentBuilds(1).get(0);
+            Instant last = s.jobs(b.id()).stream()
+                    .map(JobRecord::finishedAt)
+                    .max(Comparator.naturalOrder())
+                    .orElseThrow();
+            return Duration.between(last, b.updatedAt()).toMillis() / 1000.0;
+        }
+    }
+
+    /** The user + system CPU seconds of a process and of the children it has waited for. */
+    static double cpu(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // Fields 14-17 of proc(5), counted from the state (field 3) here.
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+        return ticks / (double) TICK;
+    }
+
+    /** A coordinator and a runner, started once; builds triggered through the admin API. */
+    static final class Warm implements AutoCloseable {
+        private final Process coordinator;
+        private final Process runner;
+        private final String url;
+        private final HttpClient http = HttpClient.newHttpClient();
+        double lastPublish;
+        Map<String, List<Double>> lastSteps = new LinkedHashMap<>();
+
+        private Warm(Process coordinator, Process runner, String url) {
+            this.coordinator = coordinator;
+            this.runner = runner;
+            this.url = url;
+        }
+
+        static Warm start(Path dir, String registry) throws Exception {
+            Files.createDirectories(dir);
+            int port;
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                port = s.getLocalPort();
+            }
+            String url = "http://127.0.0.1:" + port;
+            Path cfg = dir.resolve("config.yaml");
+            Files.writeString(
+                    cfg,
+                    "server:\n  host: 127.0.0.1\n  port: " + port + "\n  public-url: " + url
+                            + "\n  admin-token: ${BENCH_ADMIN}\nstore:\n  path: data\n"
+                            + "runners:\n  registration-secret: ${BENCH_SECRET}\n"
+                            + "registries:\n  - host: " + registry + "\n    insecure: true\n");
+            Path rcfg = dir.resolve("runner.yaml");
+            Files.writeString(
+                    rcfg,
+                    "coordinator: " + url + "\nname: bench\nregistration-secret: ${BENCH_SECRET}\n"
+                            + "work-dir: " + dir.resolve("runner-work") + "\nnative: [linux/amd64]\n"
+                            + "qemu: [linux/arm64, linux/arm/v7, linux/ppc64le, linux/s390x]\n"
+                            + "insecure-registries: [\"" + registry + "\"]\n");
+            Process c = start(List.of("bin/multiarch", "serve", "--config", cfg.toString()), dir.resolve("serve.log"));
+            Warm w = new Warm(c, null, url);
+            for (int i = 0; i < 600 && w.get("/api/builds") == null; i++) {
+                Thread.sleep(100);
+            }
+            Process r =
+                    start(List.of("bin/multiarch", "runner", "--config", rcfg.toString()), dir.resolve("runner.log"));
+            return new Warm(c, r, url);
+        }
+
+        private static Process start(List<String> cmd, Path log) throws IOException {
+            ProcessBuilder pb =
+                    new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().put("BENCH_ADMIN", ADMIN);
+            pb.environment().put("BENCH_SECRET", SECRET);
+            return pb.start();
+        }
+
+        private JsonNode get(String path) {
+            try {
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(URI.create(url + path)).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
+            } catch (IOException e) {
+                return null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+
+        private double cpuNow() throws IOException {
+            return cpu(coordinator.pid()) + cpu(runner.pid());
+        }
+
+        /** Triggers the tag at {@code commit} and waits for the build to end: wall from the trigger, CPU of both. */
+        Cost build(String cloneUrl, String commit, String tag, long registryPid) throws Exception {
+            double cpu0 = cpuNow();
+            double reg0 = cpu(registryPid);
+            Instant t0 = Instant.now();
+            String body = JSON.writeValueAsString(
+                    Map.of("repo", "bench/fixture", "cloneUrl", cloneUrl, "commit", commit, "ref", "refs/tags/" + tag));
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(url + "/api/builds"))
+                            .header("Authorization", "Bearer " + ADMIN)
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(body))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 201) {
+                throw new IllegalStateException("trigger: " + r.statusCode() + " " + r.body());
+            }
+            long id = JSON.readTree(r.body()).get(0).path("id").asLong();
+            JsonNode b;
+            while (true) {
+                b = get("/api/builds/" + id);
+                if (b != null && b.path("terminal").asBoolean()) {
+                    break;
+                }
+                Thread.sleep(250); // the wall comes from the build's own record; polling costs the coordinator
+            }
+            double wall = Duration.between(t0, Instant.parse(b.path("updatedAt").asText()))
+                            .toMillis()
+                    / 1000.0;
+            if (!b.path("state").asText().equals("published")) {
+                throw new IllegalStateException("warm build " + id + " ended " + b);
+            }
+            double cpu = cpuNow() - cpu0;
+            double reg = cpu(registryPid) - reg0;
+            Instant last = Instant.MIN;
+            lastSteps = new LinkedHashMap<>();
+            for (JsonNode j : b.path("jobs")) {
+                Instant f = Instant.parse(j.path("finishedAt").asText());
+                last = f.isAfter(last) ? f : last;
+                j.path("timings").fields().forEachRemaining(e -> lastSteps
+                        .computeIfAbsent(e.getKey(), k -> new ArrayList<>())
+                        .add(e.getValue().asLong() / 1000.0));
+            }
+            lastPublish =
+                    Duration.between(last, Instant.parse(b.path("updatedAt").asText()))
+                                    .toMillis()
+                            / 1000.0;
+            return new Cost(wall, cpu, reg);
+        }
+
+        @Override
+        public void close() {
+            for (Process p : Arrays.asList(runner, coordinator)) {
+                if (p != null) {
+                    p.destroy();
+                    try {
+                        if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                            p.destroyForcibly();
+                        }
+                    } catch (InterruptedException e) {
+                        p.destroyForcibly();
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        }
+    }
+
+    /** git's smart HTTP protocol on loopback, answered by git http-backend (CGI), as GitHub serves git. */
+    private static HttpServer gitServer(Path bare) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", ex -> {
+            try (ex) {
+                cgi(ex, bare);
+            }
+        });
+        server.setExecutor(Executors.newFixedThreadPool(8, r -> {
+            Thread t = new Thread(r, "git-http");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.start();
+        return server;
+    }
+
+    private static void cgi(HttpExchange ex, Path bare) throws IOException {
+        byte[] in;
+        try (InputStream body = ex.getRequestBody()) {
+            in = body.readAllBytes();
+        }
+        ProcessBuilder pb = new ProcessBuilder("git", "http-backend");
+        Map<String, String> env = pb.environment();
+        env.put("GIT_PROJECT_ROOT", bare.getParent().toString());
+        env.put("GIT_HTTP_EXPORT_ALL", "1");
+        env.put("PATH_INFO", ex.getRequestURI().getPath());
+        env.put("REQUEST_METHOD", ex.getRequestMethod());
+        String query = ex.getRequestURI().getRawQuery();
+        env.put("QUERY_STRING", query == null ? "" : query);
+        env.put("CONTENT_LENGTH", String.valueOf(in.length));
+        String type = ex.getRequestHeaders().getFirst("Content-Type");
+        env.put("CONTENT_TYPE", type == null ? "" : type);
+        String protocol = ex.getRequestHeaders().getFirst("Git-Protocol");
+        if (protocol != null) {
+            env.put("GIT_PROTOCOL", protocol);
+        }
+        Process p = pb.redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (OutputStream stdin = p.getOutputStream()) {
+            stdin.write(in);
+        }
+        byte[] out;
+        try (InputStream stdout = p.getInputStream()) {
+            out = stdout.readAllBytes();
+        }
+        int status = 200;
+        int i = 0;
+        while (i < out.length) {
+            int eol = i;
+            while (eol < out.length && out[eol] != '\n') {
+                eol++;
+            }
+            String line = new String(out, i, eol - i, StandardCharsets.ISO_8859_1).replaceAll("\r$", "");
+            i = eol + 1;
+            if (line.isEmpty()) {
+                break;
+            }
+            int colon = line.indexOf(':');
+            if (line.substring(0, colon).equalsIgnoreCase("Status")) {
+                status = Integer.parseInt(line.substring(colon + 1).trim().split(" ")[0]);
+            } else {
+                ex.getResponseHeaders()
+                        .add(
+                                line.substring(0, colon).trim(),
+                                line.substring(colon + 1).trim());
+            }
+        }
+        int n = out.length - Math.min(i, out.length);
+        ex.sendResponseHeaders(status, n == 0 ? -1 : n);
+        if (n > 0) {
+            ex.getResponseBody().write(out, out.length - n, n);
+        }
+    }
+
+    private static String run(List<String> cmd, Path dir) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        if (dir != null) {
+            pb.directory(dir.toFile());
+        }
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " failed:\n" + out);
+        }
+        return out;
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var walk = Files.walk(p)) {
+            for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(x);
+            }
+        }
+    }
+
+    static double median(List<Double> xs) {
+        List<Double> s = new ArrayList<>(xs);
+        s.sort(null);
+        int n = s.size();
+        return n == 0 ? Double.NaN : n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    static double max(List<Double> xs) {
+        return xs.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+    }
+}
