@@ -139,6 +139,12 @@ public class PipelineBench {
         row("(1) by hand: buildah bud + push per platform, then buildah manifest", hand, hw, hc);
         row("(2) `multiarch build`, cold (new process, fresh data dir)", cold, hw, hc);
         row("(3) warm `serve` + `runner`, new commit over git HTTP, admin API", warm, hw, hc);
+        int skip = 1; // the warm-up round
+        System.out.printf(
+                Locale.ROOT,
+                "%n(3)'s CPU, median: coordinator %.2f s, runner %.2f s (buildah, git and QEMU " + "included)%n",
+                median(service.coordinatorCpu.subList(skip, service.coordinatorCpu.size())),
+                median(service.runnerCpu.subList(skip, service.runnerCpu.size())));
         System.out.printf(Locale.ROOT, "%n| (5) last platform reported → index on every tag | median s | max s |%n");
         System.out.println("|---|---|---|");
         System.out.printf(Locale.ROOT, "| (2) cold | %.3f | %.3f |%n", median(publishCold), max(publishCold));
@@ -242,6 +248,8 @@ public class PipelineBench {
         private final String url;
         private final HttpClient http = HttpClient.newHttpClient();
         double lastPublish;
+        final List<Double> coordinatorCpu = new ArrayList<>();
+        final List<Double> runnerCpu = new ArrayList<>();
         Map<String, List<Double>> lastSteps = new LinkedHashMap<>();
 
         private Warm(Process coordinator, Process runner, String url) {
@@ -303,13 +311,10 @@ public class PipelineBench {
             }
         }
 
-        private double cpuNow() throws IOException {
-            return cpu(coordinator.pid()) + cpu(runner.pid());
-        }
-
         /** Triggers the tag at {@code commit} and waits for the build to end: wall from the trigger, CPU of both. */
         Cost build(String cloneUrl, String commit, String tag, long registryPid) throws Exception {
-            double cpu0 = cpuNow();
+            double coordinator0 = cpu(coordinator.pid());
+            double runner0 = cpu(runner.pid());
             double reg0 = cpu(registryPid);
             Instant t0 = Instant.now();
             String body = JSON.writeValueAsString(
@@ -339,7 +344,11 @@ public class PipelineBench {
             if (!b.path("state").asText().equals("published")) {
                 throw new IllegalStateException("warm build " + id + " ended " + b);
             }
-            double cpu = cpuNow() - cpu0;
+            double coordinatorCpu = cpu(coordinator.pid()) - coordinator0;
+            double runnerCpu = cpu(runner.pid()) - runner0;
+            this.coordinatorCpu.add(coordinatorCpu);
+            this.runnerCpu.add(runnerCpu);
+            double cpu = coordinatorCpu + runnerCpu;
             double reg = cpu(registryPid) - reg0;
             Instant last = Instant.MIN;
             lastSteps = new LinkedHashMap<>();

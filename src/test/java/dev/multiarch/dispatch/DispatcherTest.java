@@ -177,6 +177,7 @@ class DispatcherTest {
         List<String> out = new java.util.ArrayList<>();
         for (int i = 0; i < jobs; i++) {
             Dispatcher.Waiter w = d.await("one-slot", nat, qemu, false);
+            assertEquals(0, d.waitingCount(), "a job was there for the slot");
             out.add(w.result().get().orElseThrow().platform());
         }
         return out;
@@ -191,8 +192,11 @@ class DispatcherTest {
             assertEquals(2, d.waitingCount());
             build(s, "linux/arm64");
             d.kick();
+            // Asked on the dispatch thread after the kick's round: nothing here waits on a clock.
+            assertEquals(1, d.waitingCount(), "one runner got the job");
+            assertTrue(warm.result().isDone(), "the runner holding the commit got it");
+            assertFalse(cold.result().isDone());
             assertEquals("warm", warm.result().get().orElseThrow().runnerId());
-            assertEquals(1, d.waitingCount(), "the cold runner still waits");
             d.stopWaiting(cold);
         }
     }
@@ -206,7 +210,9 @@ class DispatcherTest {
             assertEquals(2, d.waitingCount(), "both runners wait before the work arrives");
             build(s, "linux/arm64");
             d.kick();
-            assertEquals("cold-native", coldNative.result().get().orElseThrow().runnerId());
+            assertEquals(1, d.waitingCount(), "one runner got the job");
+            assertTrue(coldNative.result().isDone(), "the native runner got it, though it holds no commit");
+            assertFalse(warmQemu.result().isDone());
             d.stopWaiting(warmQemu);
         }
     }

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GitHttpServer implements AutoCloseable {
     private final HttpServer server;
+    private final java.util.concurrent.ExecutorService threads = Executors.newFixedThreadPool(8);
     private final Path bare;
     private final String requiredAuthorization;
     private final List<String> packRequests = new CopyOnWriteArrayList<>();
@@ -36,7 +37,7 @@ public final class GitHttpServer implements AutoCloseable {
         this.requiredAuthorization = requiredAuthorization;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
-        server.setExecutor(Executors.newFixedThreadPool(8));
+        server.setExecutor(threads);
         server.start();
     }
 
@@ -173,5 +174,6 @@ public final class GitHttpServer implements AutoCloseable {
     public void close() {
         release();
         server.stop(0);
+        threads.shutdownNow();
     }
 }
