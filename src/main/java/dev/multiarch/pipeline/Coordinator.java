@@ -129,21 +129,7 @@ public final class Coordinator {
         try {
             text = sources.read(t.cloneUrl(), t.commit(), RepoConfig.FILE).orElse(null);
         } catch (Git.GitException e) {
-            BuildRecord b = store.createBuild(new NewBuild(
-                    t.repo(),
-                    t.cloneUrl(),
-                    t.commit(),
-                    t.ref(),
-                    null,
-                    null,
-                    null,
-                    null,
-                    t.push(),
-                    t.untrusted(),
-                    t.privateRepo(),
-                    t.info(),
-                    List.of(),
-                    "cannot read the source: " + e.getMessage()));
+            BuildRecord b = store.createBuild(Planner.failed(t, "cannot read the source: " + e.getMessage()));
             notify(b.id());
             return List.of(b);
         }

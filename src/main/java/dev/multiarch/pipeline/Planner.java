@@ -100,7 +100,8 @@ public final class Planner {
         return out;
     }
 
-    private static NewBuild failed(Trigger t, String why) {
+    /** A build that failed before it had an image: the trigger and why, no jobs. */
+    static NewBuild failed(Trigger t, String why) {
         return new NewBuild(
                 t.repo(),
                 t.cloneUrl(),
