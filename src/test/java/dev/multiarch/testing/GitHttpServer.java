@@ -109,11 +109,15 @@ public final class GitHttpServer implements AutoCloseable {
                     return;
                 }
             }
-            cgi(ex, path.substring(prefix.length()), in);
+            cgi(ex, bare, path.substring(prefix.length()), in);
         }
     }
 
-    private void cgi(HttpExchange ex, String rest, byte[] in) throws IOException {
+    /**
+     * Answers one request of git's smart HTTP protocol with {@code git http-backend} (CGI) over a bare repository;
+     * returns the status sent. The GitHub stand-in serves its repositories through this too.
+     */
+    static int cgi(HttpExchange ex, Path bare, String rest, byte[] in) throws IOException {
         ProcessBuilder pb = new ProcessBuilder("git", "http-backend");
         Map<String, String> env = pb.environment();
         env.put("GIT_PROJECT_ROOT", bare.getParent().toString());
@@ -168,6 +172,7 @@ public final class GitHttpServer implements AutoCloseable {
         if (body.size() > 0) {
             ex.getResponseBody().write(body.toByteArray());
         }
+        return status;
     }
 
     @Override

@@ -391,60 +391,9 @@ public final class GitHubStandIn implements AutoCloseable {
         try (InputStream body = ex.getRequestBody()) {
             in = body.readAllBytes();
         }
-        ProcessBuilder pb = new ProcessBuilder("git", "http-backend");
-        Map<String, String> env = pb.environment();
-        env.put("GIT_PROJECT_ROOT", bare.getParent().toString());
-        env.put("GIT_HTTP_EXPORT_ALL", "1");
-        env.put("PATH_INFO", "/" + bare.getFileName() + rest);
-        env.put("REQUEST_METHOD", ex.getRequestMethod());
-        env.put("QUERY_STRING", query == null ? "" : query);
-        env.put("CONTENT_LENGTH", String.valueOf(in.length));
-        String type = ex.getRequestHeaders().getFirst("Content-Type");
-        env.put("CONTENT_TYPE", type == null ? "" : type);
-        String encoding = ex.getRequestHeaders().getFirst("Content-Encoding");
-        if (encoding != null) {
-            env.put("HTTP_CONTENT_ENCODING", encoding);
-        }
-        String protocol = ex.getRequestHeaders().getFirst("Git-Protocol");
-        if (protocol != null) {
-            env.put("GIT_PROTOCOL", protocol);
-        }
-        Process p = pb.redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        try (var stdin = p.getOutputStream()) {
-            stdin.write(in);
-        }
-        byte[] out;
-        try (InputStream stdout = p.getInputStream()) {
-            out = stdout.readAllBytes();
-        }
-        int status = 200;
-        int i = 0;
-        while (i < out.length) {
-            int eol = i;
-            while (eol < out.length && out[eol] != '\n') {
-                eol++;
-            }
-            String line = new String(out, i, eol - i, StandardCharsets.ISO_8859_1).replaceAll("\r$", "");
-            i = eol + 1;
-            if (line.isEmpty()) {
-                break;
-            }
-            int colon = line.indexOf(':');
-            String k = line.substring(0, colon).trim();
-            String v = line.substring(colon + 1).trim();
-            if (k.equalsIgnoreCase("Status")) {
-                status = Integer.parseInt(v.split(" ")[0]);
-            } else {
-                ex.getResponseHeaders().add(k, v);
-            }
-        }
+        int status = GitHttpServer.cgi(ex, bare, rest, in);
         gitFetches.add(
                 new GitFetch(fullName, service, status, minted != null, minted == null ? null : minted.repository()));
-        int length = out.length - Math.min(i, out.length);
-        ex.sendResponseHeaders(status, length == 0 ? -1 : length);
-        if (length > 0) {
-            ex.getResponseBody().write(out, i, length);
-        }
     }
 
     private boolean validJwt(String jwt) {
