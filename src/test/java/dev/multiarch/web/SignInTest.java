@@ -274,7 +274,7 @@ class SignInTest {
     @Test
     void aTriggerMayDeclareItsRepositoryPrivate() {
         MultiMap admin = MultiMap.caseInsensitiveMultiMap().add("Authorization", "Bearer " + ADMIN_TOKEN);
-        String body = "{\"repo\":\"octo-org/hello\",\"cloneUrl\":\"https://git.example/nowhere.git\",\"ref\":"
+        String body = "{\"repo\":\"octo-org/hello\",\"cloneUrl\":\"http://127.0.0.1:9/nowhere.git\",\"ref\":"
                 + "\"refs/tags/v1\",\"commit\":\"" + "d".repeat(40) + "\",\"private\":true}";
         ServerFixture.Answer made =
                 await(server.call(HttpMethod.POST, "/api/builds", admin, io.vertx.core.buffer.Buffer.buffer(body)));
