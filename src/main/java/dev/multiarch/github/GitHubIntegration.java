@@ -8,6 +8,7 @@ import dev.multiarch.store.Store;
 import dev.multiarch.web.CoordinatorApp;
 import dev.multiarch.web.CoordinatorServer;
 import dev.multiarch.web.SignIn;
+import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
@@ -40,6 +41,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     private StatusReporter reporter;
     private EventRouter router;
     private Store store;
+    private DeliveryIntake intake;
 
     /** GitHub unreachable while reading a delivery's configuration: 2 s, 4 s, … up to 5 minutes. */
     private static final Backoff UNREACHABLE = new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5));
@@ -66,6 +68,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     @Override
     public CoordinatorServer.Routes routes(Coordinator coordinator) {
         this.store = coordinator.store();
+        this.intake = new DeliveryIntake(store);
         this.router = new EventRouter(coordinator, access, workflows);
         this.reporter = new StatusReporter(store, access, publicUrl, clock).start();
         coordinator.addListener(reporter);
@@ -146,32 +149,33 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         worker.executeBlocking(
                         () -> {
                             if (signature == null) {
-                                return new Reply(401, "missing X-Hub-Signature-256");
+                                return Screened.refused(401, "missing X-Hub-Signature-256");
                             }
                             if (!WebhookSignature.valid(signature, body, config.webhookSecrets())) {
-                                return new Reply(
+                                return Screened.refused(
                                         403, "X-Hub-Signature-256 does not match any configured webhook secret");
                             }
                             if (event == null || delivery == null) {
-                                return new Reply(400, "missing X-GitHub-Event or X-GitHub-Delivery");
+                                return Screened.refused(400, "missing X-GitHub-Event or X-GitHub-Delivery");
                             }
-                            Store.Delivery d = new Store.Delivery(
-                                    hook == null ? "-" : hook,
-                                    delivery,
-                                    event,
-                                    new String(body, StandardCharsets.UTF_8),
-                                    clock.instant(),
-                                    "received",
-                                    null);
-                            if (!store.addDelivery(d)) {
-                                return new Reply(
-                                        200, "delivery " + delivery + " was received before; not processed again");
-                            }
-                            String key = repositoryOf(body);
-                            processor.submit(key, () -> process(d, key, 1));
-                            return new Reply(202, "accepted " + event + " delivery " + delivery);
+                            return new Screened(
+                                    null,
+                                    repositoryOf(body),
+                                    new Store.Delivery(
+                                            hook == null ? "-" : hook,
+                                            delivery,
+                                            event,
+                                            new String(body, StandardCharsets.UTF_8),
+                                            clock.instant(),
+                                            "received",
+                                            null));
                         },
                         false)
+                .compose(s -> s.refused() != null
+                        ? Future.succeededFuture(s.refused())
+                        : Future.fromCompletionStage(
+                                        intake.add(s.delivery()), ctx.vertx().getOrCreateContext())
+                                .map(added -> accepted(s, added)))
                 .onComplete(ar -> {
                     if (ar.failed()) {
                         LOG.log(Level.WARNING, "storing a webhook delivery failed", ar.cause());
@@ -180,6 +184,27 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                         reply(ctx, ar.result().status(), ar.result().message());
                     }
                 });
+    }
+
+    /**
+     * A delivery whose signature and headers were checked (on a worker: the body may be 25 MB): refused with an
+     * answer, or to be stored, with the repository that orders its processing.
+     */
+    private record Screened(Reply refused, String key, Store.Delivery delivery) {
+        static Screened refused(int status, String message) {
+            return new Screened(new Reply(status, message), null, null);
+        }
+    }
+
+    /** After a delivery was committed (or found stored before): queued for processing if it is new. */
+    private Reply accepted(Screened s, boolean added) {
+        Store.Delivery d = s.delivery();
+        if (!added) {
+            return new Reply(200, "delivery " + d.deliveryId() + " was received before; not processed again");
+        }
+        String key = s.key();
+        processor.submit(key, () -> process(d, key, 1));
+        return new Reply(202, "accepted " + d.event() + " delivery " + d.deliveryId());
     }
 
     private record Reply(int status, String message) {}
@@ -242,6 +267,9 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
 
     @Override
     public void close() {
+        if (intake != null) {
+            intake.close();
+        }
         processor.close();
         if (reporter != null) {
             reporter.close();

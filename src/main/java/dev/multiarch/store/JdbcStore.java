@@ -14,8 +14,10 @@ import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
 
@@ -959,6 +961,48 @@ public final class JdbcStore implements Store {
                 return false;
             }
             throw e;
+        }
+    }
+
+    /**
+     * One transaction for the whole batch: the keys already stored are read first (one indexed query), the rest go in
+     * as one JDBC batch. Should another coordinator store one of them between the two (its insert and ours collide on
+     * the key), the batch is rolled back and each delivery is stored on its own, with its own answer.
+     */
+    @Override
+    public List<Boolean> addDeliveries(List<Delivery> ds) {
+        if (ds.size() < 2) {
+            return Store.super.addDeliveries(ds);
+        }
+        try {
+            return tx(c -> {
+                String rows = String.join(", ", java.util.Collections.nCopies(ds.size(), "(?, ?)"));
+                Object[] keys = ds.stream()
+                        .flatMap(d -> java.util.stream.Stream.of(d.hookId(), d.deliveryId()))
+                        .toArray();
+                Set<List<String>> stored = new HashSet<>(list(
+                        c,
+                        "SELECT hook_id, delivery_id FROM deliveries WHERE (hook_id, delivery_id) IN (" + rows + ")",
+                        r -> List.of(r.getString(1), r.getString(2)),
+                        keys));
+                List<Boolean> added = new ArrayList<>(ds.size());
+                try (PreparedStatement p = c.prepareStatement(
+                        "INSERT INTO deliveries (hook_id, delivery_id, event, payload_z, received_at, state) "
+                                + "VALUES (?, ?, ?, ?, ?, 'received')")) {
+                    for (Delivery d : ds) {
+                        boolean isNew = stored.add(List.of(d.hookId(), d.deliveryId()));
+                        added.add(isNew);
+                        if (isNew) {
+                            bind(p, d.hookId(), d.deliveryId(), d.event(), Deflated.of(d.payload()), d.receivedAt());
+                            p.addBatch();
+                        }
+                    }
+                    p.executeBatch();
+                }
+                return added;
+            });
+        } catch (StoreException e) {
+            return Store.super.addDeliveries(ds);
         }
     }
 

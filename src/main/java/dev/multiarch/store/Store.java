@@ -159,6 +159,14 @@ public interface Store extends AutoCloseable {
     /** Stores a delivery; false when (hook id, delivery id) was stored before (a redelivery). */
     boolean addDelivery(Delivery d);
 
+    /**
+     * Stores several deliveries at once (one transaction where the store can): for each, in order, what
+     * {@link #addDelivery} would have answered. A delivery repeated within {@code ds} is new only the first time.
+     */
+    default List<Boolean> addDeliveries(List<Delivery> ds) {
+        return ds.stream().map(this::addDelivery).toList();
+    }
+
     List<Delivery> deliveriesIn(String state);
 
     void markDelivery(String hookId, String deliveryId, String state, String note);

@@ -1,0 +1,110 @@
+package dev.multiarch.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.multiarch.testing.TestDatabases;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Webhook deliveries stored in batches (the intake's group commit): each answered as if stored on its own. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(TestDatabases.Kind.class)
+@ExtendWith(TestDatabases.class)
+class DeliveryBatchTest {
+    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+    @Parameter
+    TestDatabases.Kind kind;
+
+    @TempDir
+    Path dir;
+
+    TestDatabases.TestDatabase db;
+    TestDatabases databases;
+
+    @BeforeEach
+    void database(TestDatabases databases) {
+        this.databases = databases;
+        db = databases.fresh(kind, dir);
+    }
+
+    private static Store.Delivery delivery(String hook, String id) {
+        return new Store.Delivery(
+                hook, id, "push", "{\"id\":\"" + id + "\",\"pad\":\"" + "p".repeat(500) + "\"}", T0, null, null);
+    }
+
+    @Test
+    void aBatch_answersNewOnceForEachKey_storedBeforeAndRepeatedInTheBatchAreNot() {
+        try (JdbcStore s = db.open()) {
+            s.addDelivery(delivery("1", "before"));
+            List<Boolean> added = s.addDeliveries(List.of(
+                    delivery("1", "a"),
+                    delivery("1", "before"),
+                    delivery("1", "b"),
+                    delivery("1", "a"),
+                    delivery("2", "a")));
+            assertEquals(List.of(true, false, true, false, true), added, "hook 2's 'a' is another delivery");
+            Map<String, String> payloads = s.deliveriesIn("received").stream()
+                    .collect(Collectors.toMap(d -> d.hookId() + "/" + d.deliveryId(), Store.Delivery::payload));
+            assertEquals(4, payloads.size(), payloads.keySet().toString());
+            assertEquals(delivery("1", "b").payload(), payloads.get("1/b"));
+            assertEquals(delivery("2", "a").payload(), payloads.get("2/a"));
+        }
+    }
+
+    @Test
+    void twoCoordinatorsBatchingTheSameRedeliveriesAtOnce_eachDeliveryIsNewExactlyOnce() throws Exception {
+        // only PostgreSQL is shared by coordinators: this case runs on POSTGRESQL whichever database the class runs on.
+        db = databases.fresh(TestDatabases.Kind.POSTGRESQL, dir);
+        int n = 2_000;
+        try (JdbcStore a = db.open();
+                JdbcStore b = db.open()) {
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            List<Future<Map<String, Long>>> runs = new ArrayList<>();
+            for (JdbcStore s : List.of(a, b, a, b)) {
+                runs.add(pool.submit(() -> {
+                    Map<String, Long> mine = new java.util.HashMap<>();
+                    for (int from = 0; from < n; from += 50) {
+                        List<Store.Delivery> batch = IntStream.range(from, from + 50)
+                                .mapToObj(i -> delivery("1", "d-" + i))
+                                .toList();
+                        List<Boolean> added = s.addDeliveries(batch);
+                        for (int i = 0; i < batch.size(); i++) {
+                            if (added.get(i)) {
+                                mine.merge(batch.get(i).deliveryId(), 1L, Long::sum);
+                            }
+                        }
+                    }
+                    return mine;
+                }));
+            }
+            Map<String, Long> total = new java.util.HashMap<>();
+            for (Future<Map<String, Long>> f : runs) {
+                f.get().forEach((id, c) -> total.merge(id, c, Long::sum));
+            }
+            pool.shutdown();
+            assertEquals(n, total.size(), "every delivery new once somewhere");
+            assertEquals(
+                    Map.of(1L, (long) n),
+                    total.values().stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting())),
+                    "and nowhere twice");
+            assertEquals(n, b.deliveriesIn("received").size());
+        }
+    }
+}
