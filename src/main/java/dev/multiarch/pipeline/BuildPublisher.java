@@ -177,17 +177,27 @@ public final class BuildPublisher {
             }
             List<Registry> outcomes = new ArrayList<>();
             outcomes.add(new Registry(build.image(), PublicationState.PUBLISHED, null));
+            List<ImageReference> holding = new ArrayList<>(List.of(image));
             for (int i = 1; i < targets.size(); i++) {
                 Store.Publication was = before.get(i);
                 String target = targets.get(i);
+                ImageReference to = ImageReference.parse(target);
                 if (was != null
                         && was.state() == PublicationState.PUBLISHED
                         && index.digest().toString().equals(was.indexDigest())) {
                     outcomes.add(new Registry(target, PublicationState.PUBLISHED, null));
+                    holding.add(to);
                     continue;
                 }
+                // From a repository on the same registry that holds it all, when there is one: blobs are then
+                // mounted, not streamed across.
+                ImageReference from = holding.stream()
+                        .filter(h -> h.registry().equals(to.registry()))
+                        .findFirst()
+                        .orElse(image);
                 try {
-                    mirror(client, build, spec, image, ImageReference.parse(target), index, children, take, signed);
+                    mirror(client, build, spec, from, to, index, children, take, signed);
+                    holding.add(to);
                     store.setPublication(
                             build.id(),
                             i,

@@ -249,14 +249,38 @@ class MirrorsIT {
     }
 
     @Test
-    void rerunOfAPublishedBuild_isRefused() throws IOException {
+    void secondRepositoryOnAMirrorRegistry_isMounted_andARerunOfAPublishedBuildIsRefused() throws IOException {
         String imageA = a.host() + "/solo";
         String imageC = cProxy.host() + "/solo";
-        long id = trigger(project("solo", "image: [" + imageA + ", " + imageC + "]\nplatforms: [linux/amd64]\n"));
+        String imageC2 = cProxy.host() + "/solo-too";
+        long id = trigger(project(
+                "solo", "image: [" + imageA + ", " + imageC + ", " + imageC2 + "]\nplatforms: [linux/amd64]\n"));
         JsonNode done = api.awaitEnd(id, DEADLINE);
         assertEquals("published", done.path("state").asText(), done.toString());
-        assertEquals(List.of("published", "published"), states(done));
-        assertEquals(Skopeo.digest(imageA + ":1.0.0"), Skopeo.digest(c.host() + "/solo:1.0.0"));
+        assertEquals(List.of("published", "published", "published"), states(done));
+        String digest = Skopeo.digest(imageA + ":1.0.0");
+        assertEquals(digest, Skopeo.digest(c.host() + "/solo:1.0.0"));
+        assertEquals(digest, Skopeo.digest(c.host() + "/solo-too:1.0.0"));
+        // solo-too's image blobs came from solo on the same registry: each one mounted (201), not uploaded. (Its
+        // signatures name solo-too, so their payloads are new blobs, uploaded there: 202 then PUT.)
+        java.util.Set<String> imageBlobs = new java.util.HashSet<>();
+        for (JsonNode m : Skopeo.parse(Skopeo.raw(imageA + ":1.0.0", null)).path("manifests")) {
+            JsonNode child =
+                    Skopeo.parse(Skopeo.raw(imageA + "@" + m.path("digest").asText(), null));
+            imageBlobs.add(child.at("/config/digest").asText());
+            child.path("layers").forEach(l -> imageBlobs.add(l.path("digest").asText()));
+        }
+        long mounted = cProxy.matching("POST", "/v2/solo-too/blobs/uploads/").stream()
+                .filter(e -> e.status() == 201)
+                .count();
+        assertEquals(
+                imageBlobs.size(),
+                mounted,
+                cProxy.matching("POST", "/v2/solo-too/blobs/uploads/").toString());
+        long streamedToSolo = cProxy.matching("POST", "/v2/solo/blobs/uploads/").stream()
+                .filter(e -> e.status() == 201)
+                .count();
+        assertEquals(0, streamedToSolo, "solo, on another registry than " + imageA + ", had them streamed");
         Map.Entry<Integer, String> rerun = api.rerun(id);
         assertEquals(409, rerun.getKey(), rerun.getValue());
         assertTrue(rerun.getValue().contains("only a build that failed while publishing"), rerun.getValue());
