@@ -177,43 +177,8 @@ public final class BuildPublisher {
             }
             List<Registry> outcomes = new ArrayList<>();
             outcomes.add(new Registry(build.image(), PublicationState.PUBLISHED, null));
-            List<ImageReference> holding = new ArrayList<>(List.of(image));
-            for (int i = 1; i < targets.size(); i++) {
-                Store.Publication was = before.get(i);
-                String target = targets.get(i);
-                ImageReference to = ImageReference.parse(target);
-                if (was != null
-                        && was.state() == PublicationState.PUBLISHED
-                        && index.digest().toString().equals(was.indexDigest())) {
-                    outcomes.add(new Registry(target, PublicationState.PUBLISHED, null));
-                    holding.add(to);
-                    continue;
-                }
-                // From a repository on the same registry that holds it all, when there is one: blobs are then
-                // mounted, not streamed across.
-                ImageReference from = holding.stream()
-                        .filter(h -> h.registry().equals(to.registry()))
-                        .findFirst()
-                        .orElse(image);
-                try {
-                    mirror(client, build, spec, from, to, index, children, take, signed);
-                    holding.add(to);
-                    store.setPublication(
-                            build.id(),
-                            i,
-                            target,
-                            PublicationState.PUBLISHED,
-                            index.digest().toString(),
-                            null);
-                    outcomes.add(new Registry(target, PublicationState.PUBLISHED, null));
-                } catch (RuntimeException e) {
-                    String why = e.getMessage() == null ? e.toString() : e.getMessage();
-                    LOG.warning(() -> "build " + build.id() + ": copying " + index.digest() + " to " + target
-                            + " failed: " + why);
-                    store.setPublication(build.id(), i, target, PublicationState.FAILED, null, why);
-                    outcomes.add(new Registry(target, PublicationState.FAILED, why));
-                }
-            }
+            outcomes.addAll(
+                    new MirrorCopies(store, key, io).copy(client, build, spec, before, index, children, take, signed));
             return new Outcome(index.digest().toString(), take, skipped, signed, attestations, outcomes);
         }
     }
@@ -277,38 +242,8 @@ public final class BuildPublisher {
         return r.index();
     }
 
-    /**
-     * One mirror: every child (platform images and attestation manifests, with their blobs) copied from the build's
-     * image — mounted when both are on one registry, else streamed, large blobs in resumable chunks — then the index
-     * by digest (the registry refuses an index whose children it lacks), signatures, and last the tags.
-     */
-    private void mirror(
-            RegistryClient client,
-            BuildRecord build,
-            BuildSpec spec,
-            ImageReference from,
-            ImageReference to,
-            Manifest index,
-            List<Verifier.Verified> children,
-            List<String> take,
-            List<String> signed) {
-        client.copyManifest(from, to, index);
-        if (key.isPresent()) {
-            List<String> done =
-                    sign(new Signer(client, key.get(), io), to, index, children, take, perArchTags(build, spec, take));
-            done.stream().filter(d -> !signed.contains(d)).forEach(signed::add);
-        }
-        for (String tag : take) {
-            client.putManifest(to.withTag(tag), index, "the index");
-        }
-        perArchTagsIn(client, build, spec, from, to, children, take);
-        for (String tag : take) {
-            store.setTagOwner(to.toString(), tag, build.id(), build.version());
-        }
-    }
-
     /** {@code TAG-ARCH} tags in {@code to}, each image read from {@code from} (where the runner pushed it). */
-    private static void perArchTagsIn(
+    static void perArchTagsIn(
             RegistryClient client,
             BuildRecord build,
             BuildSpec spec,
@@ -332,7 +267,7 @@ public final class BuildPublisher {
     }
 
     /** {@code TAG-ARCH} for every fixed (not floating) tag taken and every platform, when per-arch tags are on. */
-    private static List<String> perArchTags(BuildRecord build, BuildSpec spec, List<String> take) {
+    static List<String> perArchTags(BuildRecord build, BuildSpec spec, List<String> take) {
         if (!spec.perArchTags()) {
             return List.of();
         }
@@ -352,7 +287,7 @@ public final class BuildPublisher {
      *
      * @throws PublishException when a signature cannot be stored; the message says no tag moved
      */
-    private static List<String> sign(
+    static List<String> sign(
             Signer signer,
             ImageReference image,
             Manifest index,
