@@ -17,6 +17,8 @@ import java.util.Set;
  * @param timeouts    per-platform build timeouts (by {@link Platform#shortForm()}); {@code timeout} for the rest
  * @param annotations {@code annotations:}, validated by {@link Annotations}; multiarch adds those from git
  * @param attestations what to attach to each platform image ({@code attestations:}); empty by default
+ * @param mirrors     further repositories the same index is published to ({@code image: [IMAGE, MIRROR, …]}); the
+ *                    runners push to {@code image} only and the coordinator copies
  */
 public record ImageBuild(
         ImageReference image,
@@ -30,7 +32,20 @@ public record ImageBuild(
         Duration timeout,
         Map<String, Duration> timeouts,
         Map<String, String> annotations,
-        Set<Attestation> attestations) {
+        Set<Attestation> attestations,
+        List<ImageReference> mirrors) {
+
+    public ImageBuild {
+        mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);
+    }
+
+    /** Every repository this image is published to: {@code image} first, then the mirrors. */
+    public List<ImageReference> targets() {
+        List<ImageReference> all = new java.util.ArrayList<>();
+        all.add(image);
+        all.addAll(mirrors);
+        return List.copyOf(all);
+    }
 
     public Duration timeoutFor(Platform p) {
         return timeouts.getOrDefault(p.shortForm(), timeout);

@@ -24,6 +24,8 @@ import java.util.Set;
 public record RepoConfig(List<ImageBuild> images) {
     public static final String FILE = ".multiarch.yaml";
     static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
+    /** Registries one image is published to at most: each is a copy the coordinator makes. */
+    static final int MAX_IMAGES = 10;
 
     private static final Set<String> IMAGE_KEYS = Set.of(
             "image",
@@ -76,9 +78,11 @@ public record RepoConfig(List<ImageBuild> images) {
         }
         Set<String> names = new HashSet<>();
         for (int i = 0; i < images.size(); i++) {
-            String name = images.get(i).image().toString();
-            if (!names.add(name)) {
-                throw f.error("images[" + i + "]", "image " + name + " is listed twice");
+            for (ImageReference target : images.get(i).targets()) {
+                String name = target.toString();
+                if (!names.add(name)) {
+                    throw f.error("images[" + i + "]", "image " + name + " is listed twice");
+                }
             }
         }
         return new RepoConfig(List.copyOf(images));
@@ -87,19 +91,8 @@ public record RepoConfig(List<ImageBuild> images) {
     private static ImageBuild image(Fields f, String at) {
         f.onlyKeys(at, IMAGE_KEYS);
         String imageKey = f.has(Fields.join(at, "name")) ? Fields.join(at, "name") : Fields.join(at, "image");
-        String imageText = f.required(imageKey);
-        ImageReference image;
-        try {
-            image = ImageReference.parse(imageText);
-        } catch (IllegalArgumentException e) {
-            throw f.error(imageKey, e.getMessage());
-        }
-        if (image.tag() != null || image.digest() != null) {
-            throw f.error(
-                    imageKey,
-                    "give the repository without a tag or digest ('" + image.registry() + "/" + image.repository()
-                            + "'); tags come from the tag rules");
-        }
+        List<ImageReference> targets = imageList(f, imageKey);
+        ImageReference image = targets.get(0);
         String platformsKey = Fields.join(at, "platforms");
         List<String> platformTexts = f.strings(platformsKey);
         if (platformTexts.isEmpty()) {
@@ -169,7 +162,51 @@ public record RepoConfig(List<ImageBuild> images) {
                 timeout,
                 timeouts,
                 java.util.Collections.unmodifiableMap(Annotations.read(f, Fields.join(at, "annotations"))),
-                attestations);
+                attestations,
+                List.copyOf(targets.subList(1, targets.size())));
+    }
+
+    /**
+     * {@code image: REPO} or {@code image: [REPO, MIRROR, …]}: every repository the image is published to, the first
+     * being the one runners push to. Each without tag or digest, none twice (compared as {@link ImageReference}
+     * normalises: {@code acme/app} and {@code docker.io/acme/app} are one).
+     */
+    private static List<ImageReference> imageList(Fields f, String key) {
+        boolean list = f.node(key).isArray();
+        List<String> texts = f.strings(key);
+        if (texts.isEmpty()) {
+            throw f.error(key, list ? "expected at least one image" : "is required");
+        }
+        if (texts.size() > MAX_IMAGES) {
+            throw f.error(key, "at most " + MAX_IMAGES + " images, got " + texts.size());
+        }
+        List<ImageReference> out = new ArrayList<>();
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < texts.size(); i++) {
+            String at = list ? key + "[" + i + "]" : key;
+            String text = texts.get(i);
+            if (text.isBlank()) {
+                throw f.error(at, "is required");
+            }
+            ImageReference image;
+            try {
+                image = ImageReference.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw f.error(at, e.getMessage());
+            }
+            if (image.tag() != null || image.digest() != null) {
+                throw f.error(
+                        at,
+                        "give the repository without a tag or digest ('" + image.registry() + "/" + image.repository()
+                                + "'); tags come from the tag rules");
+            }
+            Integer prev = seen.putIfAbsent(image.toString(), i);
+            if (prev != null) {
+                throw f.error(at, image + " is listed twice (also " + key + "[" + prev + "])");
+            }
+            out.add(image);
+        }
+        return out;
     }
 
     private static Set<Attestation> attestations(Fields f, String at) {

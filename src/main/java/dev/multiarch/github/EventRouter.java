@@ -201,6 +201,10 @@ public final class EventRouter {
         }
         BuildRecord b = last.get();
         Origin o = Origin.of(b.trigger());
+        String republished = republish(o);
+        if (republished != null) {
+            return "re-run of " + sha.substring(0, 12) + ": " + republished;
+        }
         // A fork's re-run reads the configuration where its first run did (the base branch), never at the fork's head.
         String configRef = o.configRef() != null ? o.configRef() : o.fork() ? defaultBranch(p) : b.commit();
         Origin again =
@@ -221,6 +225,31 @@ public final class EventRouter {
         }
         return "re-run of " + sha.substring(0, 12) + ": "
                 + started(null, build(t, o.installation(), o.repo(), configRef));
+    }
+
+    /**
+     * A re-run of a run whose every build either published or failed while publishing (several registries, one of
+     * them failing): only the missing registries are published, nothing is built again. Null when the run had any
+     * other failure; the commit is then built anew.
+     */
+    private String republish(Origin o) {
+        if (o.delivery() == null) {
+            return null;
+        }
+        List<BuildRecord> run = coordinator.store().buildsOfDelivery(o.delivery());
+        List<BuildRecord> retry =
+                run.stream().filter(x -> coordinator.republishable(x.id())).toList();
+        boolean rest = run.stream().allMatch(x -> x.state() == BuildState.PUBLISHED || retry.contains(x));
+        if (retry.isEmpty() || !rest) {
+            return null;
+        }
+        List<Long> ids = new ArrayList<>();
+        for (BuildRecord x : retry) {
+            if (coordinator.republish(x.id())) {
+                ids.add(x.id());
+            }
+        }
+        return ids.isEmpty() ? null : "publishing build(s) " + ids + " where the index is missing";
     }
 
     /**

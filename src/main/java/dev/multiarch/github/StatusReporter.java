@@ -201,6 +201,7 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
         if (b.error() != null) {
             s.append("Error: ").append(b.error()).append("\n\n");
         }
+        s.append(registryLines(b));
         if (!jobs.isEmpty()) {
             s.append("| platform | state | digest |\n|---|---|---|\n");
             for (JobRecord j : jobs) {
@@ -214,6 +215,33 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
             }
         }
         return cut(s.toString(), CHECK_TEXT_MAX);
+    }
+
+    /**
+     * One line per registry for a build that publishes to several ({@code image: [A, B, …]}): published, failed with
+     * the reason, or pending. Nothing for one registry.
+     */
+    private String registryLines(BuildRecord b) {
+        List<Store.Publication> pubs = store.publications(b.id());
+        if (pubs.size() < 2) {
+            return "";
+        }
+        StringBuilder s = new StringBuilder("| registry | outcome |\n|---|---|\n");
+        for (Store.Publication p : pubs) {
+            String outcome =
+                    switch (p.state()) {
+                        case PUBLISHED -> "published" + (p.indexDigest() == null ? "" : " `" + p.indexDigest() + "`");
+                        case FAILED -> "failed: " + oneLine(p.error());
+                        case PENDING -> "pending";
+                    };
+            s.append("| `").append(p.image()).append("` | ").append(outcome).append(" |\n");
+        }
+        return s.append('\n').toString();
+    }
+
+    /** A registry's error inside a Markdown table cell: one line, no cell separators. */
+    private static String oneLine(String s) {
+        return s == null ? "(no reason recorded)" : s.replace('\n', ' ').replace("|", "\\|");
     }
 
     private String failedLogs(List<JobRecord> jobs) {

@@ -19,6 +19,7 @@ import dev.multiarch.registry.Manifest;
 import dev.multiarch.registry.RegistryClient;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JobRecord;
+import dev.multiarch.store.PublicationState;
 import dev.multiarch.store.RunnerRecord;
 import dev.multiarch.store.Store;
 import java.util.ArrayList;
@@ -41,6 +42,8 @@ import java.util.logging.Logger;
  *   <li>the same build publishing again (after a restart) is allowed: the PUTs are of the same bytes.</li>
  * </ul>
  * One image is published by one thread at a time, so the check and the PUT cannot interleave with another build's.
+ * With mirrors ({@code image: [A, B, …]}) the rules hold in every repository: a tag another build holds in any of
+ * them is kept back in all, so every registry carries the same tags.
  */
 public final class BuildPublisher {
     private static final Logger LOG = Logger.getLogger(BuildPublisher.class.getName());
@@ -78,96 +81,193 @@ public final class BuildPublisher {
 
     /**
      * What was published: the index digest and the tags taken; {@code skipped} says why others were not;
-     * {@code signed} the digests signed (index first), {@code attestations} the attestation manifests added.
+     * {@code signed} the digests signed (index first), {@code attestations} the attestation manifests added;
+     * {@code registries} each repository's outcome, the build's own image first (one entry without mirrors).
      */
     public record Outcome(
             String indexDigest,
             List<String> tags,
             List<String> skipped,
             List<String> signed,
-            List<String> attestations) {}
+            List<String> attestations,
+            List<Registry> registries) {
+        public Outcome {
+            registries = registries == null ? List.of() : List.copyOf(registries);
+        }
+
+        /** The registries where the index did not arrive (none when everything was published). */
+        public List<Registry> failures() {
+            return registries.stream()
+                    .filter(r -> r.state() != PublicationState.PUBLISHED)
+                    .toList();
+        }
+
+        /**
+         * One line for a build that published to some registries and not to others: {@code published to A, B; C
+         * failed: why}.
+         */
+        public String partialSummary() {
+            List<String> ok = registries.stream()
+                    .filter(r -> r.state() == PublicationState.PUBLISHED)
+                    .map(Registry::image)
+                    .toList();
+            StringBuilder b = new StringBuilder("published to ").append(String.join(", ", ok));
+            for (Registry r : failures()) {
+                b.append("; ").append(r.image()).append(" failed: ").append(r.error());
+            }
+            return b.toString();
+        }
+    }
+
+    /** One repository's outcome: published, or failed with the reason. */
+    public record Registry(String image, PublicationState state, String error) {}
 
     /**
+     * Publishes to the build's image, then copies to each mirror ({@code image: [A, B, …]}): the per-platform
+     * manifests, their blobs and attestation manifests are copied (mounted when on the same registry) from the
+     * build's image, the byte-identical index is PUT by digest, signed there when signing is on, and only then PUT
+     * to the tags. A registry that fails is recorded with its reason and the others carry on; registries already
+     * published for this build (stored, {@link Store#publications}) are not touched again, so a restart or a re-run
+     * finishes only what is missing.
+     *
      * @param children the verified platform images
      * @param jobs     the build's jobs (for provenance: runner, times); matched to children by digest
+     * @throws RuntimeException when the build's own image cannot be published: nothing was published anywhere
      */
     public Outcome publish(
             RegistryClient client, BuildRecord build, List<Verifier.Verified> children, List<JobRecord> jobs) {
         ImageReference image = ImageReference.parse(build.image());
         BuildSpec spec = BuildSpec.fromJson(build.spec());
+        List<String> targets = spec.targets(build.image());
         synchronized (locks.computeIfAbsent(build.image(), k -> new Object())) {
             TagDecision decision = decide(build);
             List<String> take = decision.take();
             List<String> skipped = decision.skipped();
             if (take.isEmpty()) {
-                return new Outcome(null, List.of(), skipped, List.of(), List.of());
+                return new Outcome(null, List.of(), skipped, List.of(), List.of(), List.of());
             }
-            List<Entry> entries = new ArrayList<>();
-            for (Verifier.Verified v : children) {
-                entries.add(new Entry(v.descriptor(), v.descriptor().platform().shortForm(), true));
-            }
-            List<String> attestations = new ArrayList<>();
-            if (spec.provenance()) {
-                Map<Digest, byte[]> statements = new LinkedHashMap<>();
-                for (Verifier.Verified v : children) {
-                    statements.put(
-                            v.descriptor().digest(),
-                            provenance(build, spec, image, take.get(0), v, jobs).statement());
-                }
-                for (Descriptor d : new Attestations(client, io).push(image, statements, Provenance.PREDICATE_TYPE)) {
-                    entries.add(new Entry(d, "provenance of " + d.attests(), true));
-                    attestations.add(d.digest().toString());
+            Map<Integer, Store.Publication> before = new LinkedHashMap<>();
+            store.publications(build.id()).forEach(p -> before.put(p.position(), p));
+            for (int i = 0; i < targets.size(); i++) {
+                if (!before.containsKey(i)) {
+                    store.setPublication(build.id(), i, targets.get(i), PublicationState.PENDING, null, null);
                 }
             }
-            IndexType type = IndexType.parse(spec.format());
-            Map<String, String> annotations = type == IndexType.DOCKER
-                    ? Map.of()
-                    : BuildAnnotations.forIndex(
-                            build,
-                            spec,
-                            children.stream()
-                                    .map(Verifier.Verified::annotations)
-                                    .toList());
+            Store.Publication first = before.get(0);
+            Manifest index;
             List<String> signed = new ArrayList<>();
-            IndexPublisher.BeforeTags signing = key.map(
-                            k -> (IndexPublisher.BeforeTags) (target, index, kids, tags) -> signed.addAll(sign(
-                                    new Signer(client, k, io),
-                                    image,
-                                    index,
-                                    children,
-                                    tags,
-                                    perArchTags(build, spec, take))))
-                    .orElse(null);
-            IndexPublisher.Result r = new IndexPublisher(client)
-                    .publish(
-                            image.withTag(take.get(0)),
-                            take.subList(1, take.size()),
-                            entries,
-                            type,
-                            annotations,
-                            false,
-                            signing);
-            if (spec.perArchTags()) {
-                for (Verifier.Verified v : children) {
-                    Descriptor d = v.descriptor();
-                    Manifest m = client.getManifest(image.withDigest(d.digest()));
-                    for (String base : perArchTags(build, spec, take)) {
-                        client.putManifest(
-                                image.withTag(base + "-" + archSuffix(d.platform())),
-                                m,
-                                "the " + d.platform().shortForm() + " image");
-                    }
+            List<String> attestations = new ArrayList<>();
+            if (first != null && first.state() == PublicationState.PUBLISHED && first.indexDigest() != null) {
+                // Published there before a restart or a failed mirror: the same bytes go to the rest.
+                index = client.getManifest(image.withDigest(Digest.parse(first.indexDigest())));
+            } else {
+                try {
+                    index = publishOwn(client, build, spec, image, take, children, jobs, signed, attestations);
+                } catch (RuntimeException e) {
+                    store.setPublication(build.id(), 0, build.image(), PublicationState.FAILED, null, e.getMessage());
+                    throw e;
                 }
+                store.setPublication(
+                        build.id(),
+                        0,
+                        build.image(),
+                        PublicationState.PUBLISHED,
+                        index.digest().toString(),
+                        null);
             }
-            for (String tag : take) {
-                store.setTagOwner(build.image(), tag, build.id(), build.version());
+            List<Registry> outcomes = new ArrayList<>();
+            outcomes.add(new Registry(build.image(), PublicationState.PUBLISHED, null));
+            outcomes.addAll(
+                    new MirrorCopies(store, key, io).copy(client, build, spec, before, index, children, take, signed));
+            return new Outcome(index.digest().toString(), take, skipped, signed, attestations, outcomes);
+        }
+    }
+
+    /** The build's own image: attestations, the index by digest, signatures, then the tags. */
+    private Manifest publishOwn(
+            RegistryClient client,
+            BuildRecord build,
+            BuildSpec spec,
+            ImageReference image,
+            List<String> take,
+            List<Verifier.Verified> children,
+            List<JobRecord> jobs,
+            List<String> signed,
+            List<String> attestations) {
+        List<Entry> entries = new ArrayList<>();
+        for (Verifier.Verified v : children) {
+            entries.add(new Entry(v.descriptor(), v.descriptor().platform().shortForm(), true));
+        }
+        if (spec.provenance()) {
+            Map<Digest, byte[]> statements = new LinkedHashMap<>();
+            for (Verifier.Verified v : children) {
+                statements.put(
+                        v.descriptor().digest(),
+                        provenance(build, spec, image, take.get(0), v, jobs).statement());
             }
-            return new Outcome(r.digest().toString(), take, skipped, signed, attestations);
+            for (Descriptor d : new Attestations(client, io).push(image, statements, Provenance.PREDICATE_TYPE)) {
+                entries.add(new Entry(d, "provenance of " + d.attests(), true));
+                attestations.add(d.digest().toString());
+            }
+        }
+        IndexType type = IndexType.parse(spec.format());
+        Map<String, String> annotations = type == IndexType.DOCKER
+                ? Map.of()
+                : BuildAnnotations.forIndex(
+                        build,
+                        spec,
+                        children.stream().map(Verifier.Verified::annotations).toList());
+        IndexPublisher.BeforeTags signing = key.map(
+                        k -> (IndexPublisher.BeforeTags) (target, index, kids, tags) -> signed.addAll(sign(
+                                new Signer(client, k, io),
+                                image,
+                                index,
+                                children,
+                                tags,
+                                perArchTags(build, spec, take))))
+                .orElse(null);
+        IndexPublisher.Result r = new IndexPublisher(client)
+                .publish(
+                        image.withTag(take.get(0)),
+                        take.subList(1, take.size()),
+                        entries,
+                        type,
+                        annotations,
+                        false,
+                        signing);
+        perArchTagsIn(client, build, spec, image, image, children, take);
+        for (String tag : take) {
+            store.setTagOwner(build.image(), tag, build.id(), build.version());
+        }
+        return r.index();
+    }
+
+    /** {@code TAG-ARCH} tags in {@code to}, each image read from {@code from} (where the runner pushed it). */
+    static void perArchTagsIn(
+            RegistryClient client,
+            BuildRecord build,
+            BuildSpec spec,
+            ImageReference from,
+            ImageReference to,
+            List<Verifier.Verified> children,
+            List<String> take) {
+        if (!spec.perArchTags()) {
+            return;
+        }
+        for (Verifier.Verified v : children) {
+            Descriptor d = v.descriptor();
+            Manifest m = client.getManifest(from.withDigest(d.digest()));
+            for (String base : perArchTags(build, spec, take)) {
+                client.putManifest(
+                        to.withTag(base + "-" + archSuffix(d.platform())),
+                        m,
+                        "the " + d.platform().shortForm() + " image");
+            }
         }
     }
 
     /** {@code TAG-ARCH} for every fixed (not floating) tag taken and every platform, when per-arch tags are on. */
-    private static List<String> perArchTags(BuildRecord build, BuildSpec spec, List<String> take) {
+    static List<String> perArchTags(BuildRecord build, BuildSpec spec, List<String> take) {
         if (!spec.perArchTags()) {
             return List.of();
         }
@@ -187,7 +287,7 @@ public final class BuildPublisher {
      *
      * @throws PublishException when a signature cannot be stored; the message says no tag moved
      */
-    private static List<String> sign(
+    static List<String> sign(
             Signer signer,
             ImageReference image,
             Manifest index,
@@ -294,8 +394,22 @@ public final class BuildPublisher {
         return n.variant().isEmpty() ? n.architecture() : n.architecture() + "-" + n.variant();
     }
 
+    /** Why the tag may not be taken in one of the build's repositories (its image and each mirror), if any. */
     private Optional<String> whyNot(BuildRecord build, TagRule.PlannedTag t) {
-        Optional<Store.TagOwner> owner = store.tagOwner(build.image(), t.tag());
+        List<String> targets = build.spec() == null
+                ? List.of(build.image())
+                : BuildSpec.fromJson(build.spec()).targets(build.image());
+        for (String target : targets) {
+            Optional<String> why = whyNot(build, target, t);
+            if (why.isPresent()) {
+                return targets.size() == 1 ? why : Optional.of("in " + target + ": " + why.get());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<String> whyNot(BuildRecord build, String image, TagRule.PlannedTag t) {
+        Optional<Store.TagOwner> owner = store.tagOwner(image, t.tag());
         if (owner.isEmpty() || owner.get().buildId() == build.id()) {
             return Optional.empty();
         }

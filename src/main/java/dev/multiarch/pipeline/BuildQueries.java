@@ -23,10 +23,20 @@ public final class BuildQueries {
      *
      * @param timings job id → step → milliseconds, in the order the steps ran (queue, fetch, build, …, verify); a job
      *                not started yet has none
+     * @param publications each registry the build publishes to and how that went (read for one build by id; lists
+     *                leave it empty)
      */
-    public record BuildWithJobs(BuildRecord build, List<JobRecord> jobs, Map<Long, Map<String, Long>> timings) {
+    public record BuildWithJobs(
+            BuildRecord build,
+            List<JobRecord> jobs,
+            Map<Long, Map<String, Long>> timings,
+            List<Store.Publication> publications) {
         public BuildWithJobs(BuildRecord build, List<JobRecord> jobs) {
             this(build, jobs, Map.of());
+        }
+
+        public BuildWithJobs(BuildRecord build, List<JobRecord> jobs, Map<Long, Map<String, Long>> timings) {
+            this(build, jobs, timings, List.of());
         }
     }
 
@@ -39,7 +49,7 @@ public final class BuildQueries {
     public Optional<BuildWithJobs> build(long id) {
         return store.build(id).map(b -> {
             List<JobRecord> jobs = store.jobs(id);
-            return new BuildWithJobs(b, jobs, timings(jobs, store.timings(List.of(id))));
+            return new BuildWithJobs(b, jobs, timings(jobs, store.timings(List.of(id))), store.publications(id));
         });
     }
 

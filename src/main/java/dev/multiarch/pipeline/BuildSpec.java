@@ -15,6 +15,8 @@ import java.util.Map;
  *
  * @param annotations the repository's {@code annotations:} (those from git are added when the build runs)
  * @param provenance  {@code attestations: [provenance]}
+ * @param mirrors     further repositories the index is copied to after the build's own {@code image} (first in
+ *                    {@code image: [...]}), in the order written; empty for one registry
  */
 public record BuildSpec(
         String dockerfile,
@@ -23,11 +25,21 @@ public record BuildSpec(
         String format,
         boolean perArchTags,
         Map<String, String> annotations,
-        boolean provenance) {
+        boolean provenance,
+        List<String> mirrors) {
 
     public BuildSpec {
         buildArgs = buildArgs == null ? Map.of() : buildArgs;
         annotations = annotations == null ? Map.of() : annotations;
+        mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);
+    }
+
+    /** Every repository the build publishes to: its image first, then the mirrors. */
+    public List<String> targets(String image) {
+        List<String> all = new java.util.ArrayList<>();
+        all.add(image);
+        all.addAll(mirrors);
+        return List.copyOf(all);
     }
 
     static BuildSpec of(ImageBuild b) {
@@ -38,7 +50,8 @@ public record BuildSpec(
                 b.format().name().toLowerCase(),
                 b.perArchTags(),
                 b.annotations(),
-                b.attestations().contains(Attestation.PROVENANCE));
+                b.attestations().contains(Attestation.PROVENANCE),
+                b.mirrors().stream().map(Object::toString).toList());
     }
 
     public String toJson() {

@@ -306,6 +306,42 @@ public final class Coordinator {
         dispatcher.kick();
     }
 
+    /**
+     * A re-run of a build that failed while publishing, every platform built and verified: instead of building again,
+     * publish where the index is missing (registries that failed or were not reached); those already published are
+     * left alone. False when the build is not such a build (the caller then builds the commit again).
+     */
+    public boolean republish(long buildId) {
+        if (!republishable(buildId)) {
+            return false;
+        }
+        if (!store.reopenPublishing(buildId)) {
+            return false;
+        }
+        LOG.info(() -> "build " + buildId + ": re-run publishes where the index is missing");
+        notify(buildId);
+        workers.execute(() -> finish(buildId));
+        return true;
+    }
+
+    /** Failed while publishing (some registry not published), every job succeeded, trusted, publishing. */
+    public boolean republishable(long buildId) {
+        Optional<BuildRecord> b = store.build(buildId);
+        if (b.isEmpty()
+                || b.get().state() != BuildState.FAILED
+                || !b.get().push()
+                || b.get().untrusted()) {
+            return false;
+        }
+        List<JobRecord> jobs = store.jobs(buildId);
+        if (jobs.isEmpty() || jobs.stream().anyMatch(j -> j.state() != JobState.SUCCEEDED)) {
+            return false;
+        }
+        List<Store.Publication> pubs = store.publications(buildId);
+        return !pubs.isEmpty()
+                && pubs.stream().anyMatch(p -> p.state() != dev.multiarch.store.PublicationState.PUBLISHED);
+    }
+
     public boolean cancel(long buildId, String reason) {
         boolean c = store.cancelBuild(buildId, reason);
         if (c) {
@@ -359,9 +395,15 @@ public final class Coordinator {
             BuildPublisher.Outcome o =
                     publisher.publish(registries.client(policy.ruleFor(b.repo())), b, verified, jobs);
             String json = Json.MAPPER.writeValueAsString(o);
-            store.markPublished(buildId, o.indexDigest(), json);
-            LOG.info(() -> "build " + buildId + " published " + o.indexDigest() + " as " + o.tags()
-                    + (o.skipped().isEmpty() ? "" : "; kept back: " + o.skipped()));
+            if (o.failures().isEmpty()) {
+                store.markPublished(buildId, o.indexDigest(), json);
+                LOG.info(() -> "build " + buildId + " published " + o.indexDigest() + " as " + o.tags()
+                        + (o.skipped().isEmpty() ? "" : "; kept back: " + o.skipped()));
+            } else {
+                // Failed, not half-published: each registry has the whole index on its tags or nothing new on them.
+                store.markPartlyPublished(buildId, o.indexDigest(), json, o.partialSummary());
+                LOG.warning(() -> "build " + buildId + ": " + o.partialSummary());
+            }
             notify(buildId);
         } catch (RegistryException e) {
             LOG.warning(() -> "build " + buildId + ": publishing failed: " + e.getMessage());

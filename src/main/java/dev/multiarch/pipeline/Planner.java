@@ -7,10 +7,12 @@ import dev.multiarch.config.RepoConfig;
 import dev.multiarch.config.TagPlan;
 import dev.multiarch.config.TagRule;
 import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.store.NewBuild;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Turns a trigger and the repository's {@code .multiarch.yaml} (as of the commit) into builds and jobs. */
 public final class Planner {
@@ -54,8 +56,10 @@ public final class Planner {
         }
         List<NewBuild> out = new ArrayList<>();
         for (ImageBuild ib : config.images()) {
-            if (policy.mayPublish(t.repo(), ib.image()) instanceof AccessPolicy.Decision.Refused r) {
-                out.add(failed(t, r.message(), ib));
+            // Every registry the image goes to is checked on its own: one refused image refuses the build, by name.
+            Optional<String> refused = refusal(policy, t.repo(), ib);
+            if (refused.isPresent()) {
+                out.add(failed(t, refused.get(), ib));
                 continue;
             }
             List<TagRule.PlannedTag> tags = new ArrayList<>();
@@ -98,6 +102,20 @@ public final class Planner {
                     null));
         }
         return out;
+    }
+
+    private static Optional<String> refusal(AccessPolicy policy, String repo, ImageBuild ib) {
+        List<ImageReference> targets = ib.targets();
+        for (ImageReference target : targets) {
+            if (policy.mayPublish(repo, target) instanceof AccessPolicy.Decision.Refused r) {
+                return Optional.of(
+                        targets.size() == 1
+                                ? r.message()
+                                : "image " + target + " (one of " + targets.size() + " in image:) is refused: "
+                                        + r.message());
+            }
+        }
+        return Optional.empty();
     }
 
     /** A build that failed before it had an image: the trigger and why, no jobs. */

@@ -9,5 +9,11 @@
  * as soon as its job reports ({@link dev.multiarch.pipeline.Verifications}), fans in when every platform has a verified
  * digest, publishes exactly once, resumes all of that after a restart, and tells listeners (the build page, the
  * terminal, GitHub) about every change.
+ *
+ * <p>An image published to several registries ({@code image: [A, B, …]}) is built and pushed once, to A;
+ * {@link dev.multiarch.pipeline.BuildPublisher} publishes there, then {@code MirrorCopies} copies the same index to
+ * each of the others, recording each registry's outcome in the store. A registry that fails leaves the build failed
+ * ("published to A; B failed: …") with the others published; {@link dev.multiarch.pipeline.Coordinator#republish}
+ * (a re-run) publishes only where the index is missing.
  */
 package dev.multiarch.pipeline;

@@ -27,7 +27,10 @@ final class BlobMountOperation implements RegistryOperation<Optional<UploadSessi
 
     @Override
     public String action() {
-        return "mount blob " + digest + " from " + from.repository() + " into";
+        // Across registries (a mirror copy) this only opens an upload: say so, not "mount", in its errors.
+        return mounting()
+                ? "mount blob " + digest + " from " + from.repository() + " into"
+                : "start uploading blob " + digest + " to";
     }
 
     @Override

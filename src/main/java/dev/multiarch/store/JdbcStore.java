@@ -474,6 +474,72 @@ public final class JdbcStore implements Store {
     }
 
     @Override
+    public boolean markPartlyPublished(long id, String indexDigest, String publishedTagsJson, String error) {
+        return tx(c -> update(
+                        c,
+                        "UPDATE builds SET state = 'FAILED', index_digest = ?, published_tags = ?, error = ?, "
+                                + "updated_at = ? WHERE id = ? AND state = 'PUBLISHING'",
+                        indexDigest,
+                        publishedTagsJson,
+                        error,
+                        clock.instant(),
+                        id)
+                == 1);
+    }
+
+    @Override
+    public boolean reopenPublishing(long id) {
+        return tx(c -> update(
+                        c,
+                        "UPDATE builds SET state = 'PUBLISHING', error = NULL, updated_at = ? "
+                                + "WHERE id = ? AND state = 'FAILED'",
+                        clock.instant(),
+                        id)
+                == 1);
+    }
+
+    /** What {@code publications.error} holds at most. */
+    private static final int PUBLICATION_ERROR_CHARS = 2000;
+
+    @Override
+    public void setPublication(
+            long buildId, int position, String image, PublicationState state, String indexDigest, String error) {
+        String why = error == null || error.length() <= PUBLICATION_ERROR_CHARS
+                ? error
+                : error.substring(0, PUBLICATION_ERROR_CHARS - 1) + "…";
+        tx(c -> update(
+                c,
+                dialect.upsert(
+                        "publications",
+                        List.of("build_id", "seq", "image", "state", "index_digest", "error", "updated_at"),
+                        List.of("build_id", "seq")),
+                buildId,
+                position,
+                image,
+                state.name(),
+                indexDigest,
+                why,
+                clock.instant()));
+    }
+
+    @Override
+    public List<Publication> publications(long buildId) {
+        return read(c -> list(
+                c,
+                "SELECT build_id, seq, image, state, index_digest, error, updated_at FROM publications "
+                        + "WHERE build_id = ? ORDER BY seq",
+                r -> new Publication(
+                        r.getLong(1),
+                        r.getInt(2),
+                        r.getString(3),
+                        PublicationState.valueOf(r.getString(4)),
+                        r.getString(5),
+                        r.getString(6),
+                        inst(r, "updated_at")),
+                buildId));
+    }
+
+    @Override
     public List<JobRecord> queuedJobs() {
         return read(
                 c -> list(c, "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'QUEUED' ORDER BY id", JdbcStore::job));

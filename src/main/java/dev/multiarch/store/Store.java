@@ -46,6 +46,35 @@ public interface Store extends AutoCloseable {
     /** Records the published index and tags, and moves publishing → published. */
     boolean markPublished(long id, String indexDigest, String publishedTagsJson);
 
+    /**
+     * Records what publishing did when some registries have the index and at least one does not: moves publishing →
+     * failed with {@code error}, keeping the index digest and the tags taken (they are live where it published).
+     */
+    boolean markPartlyPublished(long id, String indexDigest, String publishedTagsJson, String error);
+
+    /**
+     * A failed build goes back to publishing (a re-run finishing what is missing); its error is cleared. False when it
+     * is not failed (someone else reopened it first).
+     */
+    boolean reopenPublishing(long id);
+
+    /** One registry a build publishes to and how that went; {@code position} 0 is the build's own image. */
+    record Publication(
+            long buildId,
+            int position,
+            String image,
+            PublicationState state,
+            String indexDigest,
+            String error,
+            Instant updatedAt) {}
+
+    /** Records (or replaces) one registry's outcome; {@code error} is cut to 2,000 characters. */
+    void setPublication(
+            long buildId, int position, String image, PublicationState state, String indexDigest, String error);
+
+    /** A build's registries in order; none for a build that has not started publishing. */
+    List<Publication> publications(long buildId);
+
     /** Queued jobs, oldest first. */
     List<JobRecord> queuedJobs();
 

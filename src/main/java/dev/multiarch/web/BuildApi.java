@@ -115,6 +115,26 @@ final class BuildApi {
         });
     }
 
+    /**
+     * Re-runs a build that failed while publishing (202): only the registries where its index is missing are
+     * published; a build that cannot be finished that way answers 409 (trigger the commit again instead).
+     */
+    void rerun(RoutingContext ctx) {
+        replies.json(ctx, 202, () -> {
+            Requests.requireAdmin(ctx, coordinator.config().adminToken());
+            long id = Requests.id(ctx);
+            found(id, Viewer.ADMIN);
+            if (!coordinator.republish(id)) {
+                String state = found(id, Viewer.ADMIN).build().state().word();
+                throw new HttpError(
+                        409,
+                        "build " + id + " is " + state + "; only a build that failed while publishing, every platform"
+                                + " built, can be re-run here (trigger the commit again to build it anew)");
+            }
+            return view(found(id, Viewer.ADMIN));
+        });
+    }
+
     void page(RoutingContext ctx) {
         Viewer v = viewer(ctx);
         BuildPage.Nav nav = nav(ctx, v);
@@ -153,7 +173,7 @@ final class BuildApi {
 
     private BuildView view(BuildQueries.BuildWithJobs b) {
         return BuildView.of(
-                b.build(), b.jobs(), b.timings(), coordinator.config().publicUrl());
+                b.build(), b.jobs(), b.timings(), coordinator.config().publicUrl(), b.publications());
     }
 
     private List<BuildView> views(List<BuildQueries.BuildWithJobs> bs) {

@@ -73,6 +73,7 @@ final class BuildPage {
             }
             row(h, "tags", refs.toString());
         }
+        h.append(RegistryOutcomes.rows(v.registries()));
         if (!v.keptBack().isEmpty()) {
             row(h, "kept back", e(String.join("; ", v.keptBack())));
         }

@@ -6,6 +6,7 @@ import dev.multiarch.config.TagRule;
 import dev.multiarch.pipeline.BuildSpec;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JobRecord;
+import dev.multiarch.store.Store;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -37,7 +38,14 @@ public record BuildView(
         String updatedAt,
         Double seconds,
         String url,
-        List<JobView> jobs) {
+        List<JobView> jobs,
+        List<RegistryView> registries) {
+
+    /**
+     * One registry the build publishes to ({@code image: [A, B, …]}), the build's own image first: {@code pending},
+     * {@code published} or {@code failed} with the reason.
+     */
+    public record RegistryView(String image, String state, String indexDigest, String error, String updatedAt) {}
 
     /**
      * @param timings where the current attempt's time went: step → milliseconds, in the order the steps ran
@@ -60,6 +68,15 @@ public record BuildView(
             Map<String, Long> timings) {}
 
     static BuildView of(BuildRecord b, List<JobRecord> jobs, Map<Long, Map<String, Long>> timings, String publicUrl) {
+        return of(b, jobs, timings, publicUrl, List.of());
+    }
+
+    static BuildView of(
+            BuildRecord b,
+            List<JobRecord> jobs,
+            Map<Long, Map<String, Long>> timings,
+            String publicUrl,
+            List<Store.Publication> publications) {
         List<JobView> js = jobs.stream()
                 .map(j -> new JobView(
                         j.id(),
@@ -112,7 +129,11 @@ public record BuildView(
                 text(b.updatedAt()),
                 b.state().terminal() ? seconds(b.createdAt(), b.updatedAt()) : null,
                 publicUrl + "/builds/" + b.id(),
-                js);
+                js,
+                publications.stream()
+                        .map(p -> new RegistryView(
+                                p.image(), p.state().word(), p.indexDigest(), p.error(), text(p.updatedAt())))
+                        .toList());
     }
 
     private static String text(Instant i) {

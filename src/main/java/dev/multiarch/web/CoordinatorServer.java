@@ -79,6 +79,7 @@ public final class CoordinatorServer extends VerticleBase {
         r.get("/api/builds").handler(builds::list);
         r.get("/api/builds/:id").handler(builds::get);
         r.post("/api/builds/:id/cancel").handler(builds::cancel);
+        r.post("/api/builds/:id/rerun").handler(builds::rerun);
         r.get("/builds/:id").handler(builds::page);
         r.get("/builds").handler(builds::listPage);
         r.get("/login").handler(login::start);

@@ -252,6 +252,41 @@ class EventRouterTest {
         assertEquals(List.of(), github.violations());
     }
 
+    @Test
+    void reRunOfABuildThatFailedWhilePublishing_publishesWhereMissing_insteadOfBuildingAgain() throws Exception {
+        // Nothing listens on port 9: the republish's own registry requests fail at once, no DNS involved.
+        String commit = repo.commit(
+                "c",
+                Map.of(".multiarch.yaml", "image: [127.0.0.1:9/app, 127.0.0.1:9/mirror]\nplatforms: [linux/amd64]\n"));
+        router.route("push", tagPush(commit), "d-mirrors");
+        BuildRecord b = store.recentBuilds(1).get(0);
+        // Built, verified, published to the first registry, failed at the mirror.
+        dev.multiarch.store.JobRecord j = store.jobs(b.id()).get(0);
+        store.claimJob(j.id(), "r1", java.time.Instant.now().plusSeconds(60)).orElseThrow();
+        store.completeJob(
+                j.id(), "r1", 1, dev.multiarch.store.JobResult.success("sha256:" + "1".repeat(64), "m", 10, 1));
+        store.moveBuild(
+                b.id(), dev.multiarch.store.BuildState.VERIFYING, dev.multiarch.store.BuildState.PUBLISHING, null);
+        String digest = "sha256:" + "a".repeat(64);
+        store.setPublication(
+                b.id(), 0, "127.0.0.1:9/app", dev.multiarch.store.PublicationState.PUBLISHED, digest, null);
+        store.setPublication(
+                b.id(), 1, "127.0.0.1:9/mirror", dev.multiarch.store.PublicationState.FAILED, null, "DENIED");
+        store.markPartlyPublished(b.id(), digest, "{}", "published to 127.0.0.1:9/app; 127.0.0.1:9/mirror failed");
+
+        ObjectNode rerun =
+                GitHubEvents.example("check_run", e -> e.path("action").asText().equals("rerequested"));
+        GitHubEvents.repoint(rerun, "octo/app", repo.cloneUrl(), 0);
+        rerun.remove("installation");
+        ((ObjectNode) rerun.path("check_run")).put("head_sha", commit);
+        String note = router.route("check_run", rerun, "d-rerun-mirrors");
+        assertEquals(
+                "re-run of " + commit.substring(0, 12) + ": publishing build(s) [" + b.id()
+                        + "] where the index is missing",
+                note);
+        assertEquals(1, store.recentBuilds(10).size(), "nothing is built again");
+    }
+
     /** EventRouterFuzzTest found it: github-api threw IllegalArgumentException, and the delivery was marked failed. */
     @Test
     void payloadWithoutAnOwnerSlashName_isIgnored() throws Exception {

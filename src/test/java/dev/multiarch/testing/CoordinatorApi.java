@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -101,6 +102,20 @@ public final class CoordinatorApi {
                         .build())
                 .execute()) {
             return r.body().string();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code POST /api/builds/{id}/rerun} with the admin token: the status and the answer's text. */
+    public Map.Entry<Integer, String> rerun(long id) {
+        Request req = new Request.Builder()
+                .url(base + "/api/builds/" + id + "/rerun")
+                .header("Authorization", "Bearer " + secret)
+                .post(RequestBody.create(new byte[0], null))
+                .build();
+        try (Response r = http.newCall(req).execute()) {
+            return Map.entry(r.code(), r.body().string());
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

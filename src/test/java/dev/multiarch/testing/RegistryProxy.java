@@ -83,6 +83,30 @@ public final class RegistryProxy implements AutoCloseable {
 
     private record Refusal(String method, String pathEnd, int status, String code) {}
 
+    /**
+     * After {@code n} more requests have gone through, every request is answered {@code status} with the registry
+     * error {@code code} and reaches nothing, until {@link #heal()}: a registry that breaks in the middle of a copy
+     * (a quota reached, an outage) and stays broken.
+     */
+    public synchronized RegistryProxy breakAfter(int n, int status, String code) {
+        this.breakAt = exchanges.size() + n;
+        this.breakWith = new Refusal("", "", status, code);
+        return this;
+    }
+
+    /** Ends {@link #breakAfter}: requests reach the registry again. */
+    public synchronized RegistryProxy heal() {
+        this.breakWith = null;
+        return this;
+    }
+
+    private int breakAt;
+    private Refusal breakWith;
+
+    private synchronized Refusal broken() {
+        return breakWith != null && exchanges.size() >= breakAt ? breakWith : null;
+    }
+
     private volatile Refusal refusal;
 
     public synchronized List<Exchange> exchanges() {
@@ -117,6 +141,10 @@ public final class RegistryProxy implements AutoCloseable {
             body = in.readAllBytes();
         }
         Refusal refused = refusal;
+        Refusal broken = broken();
+        if (broken != null) {
+            refused = new Refusal(method, path, broken.status(), broken.code());
+        }
         if (refused != null && method.equals(refused.method()) && path.endsWith(refused.pathEnd())) {
             record(new Exchange(method, path, contentRange, range, body.length, refused.status()));
             byte[] msg = ("{\"errors\":[{\"code\":\"" + refused.code() + "\",\"message\":\"refused by the test\"}]}")

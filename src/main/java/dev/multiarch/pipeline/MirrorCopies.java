@@ -1,0 +1,116 @@
+package dev.multiarch.pipeline;
+
+import dev.multiarch.publish.Signer;
+import dev.multiarch.publish.SigningKey;
+import dev.multiarch.publish.Verifier;
+import dev.multiarch.registry.ImageReference;
+import dev.multiarch.registry.Manifest;
+import dev.multiarch.registry.RegistryClient;
+import dev.multiarch.store.BuildRecord;
+import dev.multiarch.store.PublicationState;
+import dev.multiarch.store.Store;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.logging.Logger;
+
+/**
+ * The mirrors of a build ({@code image: [A, B, …]} after A): once the index is published to the build's own image,
+ * each mirror in turn gets every child — platform images and attestation manifests with their blobs — then the same
+ * index bytes by digest (a registry refuses an index whose children it lacks), its signatures, and last the tags. Blobs
+ * are mounted from a repository on the same registry that already holds the index, else streamed from the build's
+ * image (large ones in resumable chunks, {@link RegistryClient#copyBlob}). A mirror that fails is recorded with its
+ * reason and the next one is tried; one already published for this build is not touched.
+ */
+final class MirrorCopies {
+    private static final Logger LOG = Logger.getLogger(MirrorCopies.class.getName());
+
+    private final Store store;
+    private final Optional<SigningKey> key;
+    private final ExecutorService io;
+
+    MirrorCopies(Store store, Optional<SigningKey> key, ExecutorService io) {
+        this.store = store;
+        this.key = key;
+        this.io = io;
+    }
+
+    /**
+     * @param before  the stored outcomes by position (0 is the build's image, already published)
+     * @param signed  digests signed so far; those signed here are added
+     * @return each mirror's outcome, in order
+     */
+    List<BuildPublisher.Registry> copy(
+            RegistryClient client,
+            BuildRecord build,
+            BuildSpec spec,
+            Map<Integer, Store.Publication> before,
+            Manifest index,
+            List<Verifier.Verified> children,
+            List<String> take,
+            List<String> signed) {
+        ImageReference image = ImageReference.parse(build.image());
+        List<String> targets = spec.targets(build.image());
+        String digest = index.digest().toString();
+        List<BuildPublisher.Registry> outcomes = new ArrayList<>();
+        List<ImageReference> holding = new ArrayList<>(List.of(image));
+        for (int i = 1; i < targets.size(); i++) {
+            Store.Publication was = before.get(i);
+            String target = targets.get(i);
+            ImageReference to = ImageReference.parse(target);
+            if (was != null && was.state() == PublicationState.PUBLISHED && digest.equals(was.indexDigest())) {
+                outcomes.add(new BuildPublisher.Registry(target, PublicationState.PUBLISHED, null));
+                holding.add(to);
+                continue;
+            }
+            ImageReference from = holding.stream()
+                    .filter(h -> h.registry().equals(to.registry()))
+                    .findFirst()
+                    .orElse(image);
+            try {
+                mirror(client, build, spec, from, to, index, children, take, signed);
+                holding.add(to);
+                store.setPublication(build.id(), i, target, PublicationState.PUBLISHED, digest, null);
+                outcomes.add(new BuildPublisher.Registry(target, PublicationState.PUBLISHED, null));
+            } catch (RuntimeException e) {
+                String why = e.getMessage() == null ? e.toString() : e.getMessage();
+                LOG.warning(() -> "build " + build.id() + ": copying " + digest + " to " + target + " failed: " + why);
+                store.setPublication(build.id(), i, target, PublicationState.FAILED, null, why);
+                outcomes.add(new BuildPublisher.Registry(target, PublicationState.FAILED, why));
+            }
+        }
+        return outcomes;
+    }
+
+    private void mirror(
+            RegistryClient client,
+            BuildRecord build,
+            BuildSpec spec,
+            ImageReference from,
+            ImageReference to,
+            Manifest index,
+            List<Verifier.Verified> children,
+            List<String> take,
+            List<String> signed) {
+        client.copyManifest(from, to, index);
+        if (key.isPresent()) {
+            List<String> done = BuildPublisher.sign(
+                    new Signer(client, key.get(), io),
+                    to,
+                    index,
+                    children,
+                    take,
+                    BuildPublisher.perArchTags(build, spec, take));
+            done.stream().filter(d -> !signed.contains(d)).forEach(signed::add);
+        }
+        for (String tag : take) {
+            client.putManifest(to.withTag(tag), index, "the index");
+        }
+        BuildPublisher.perArchTagsIn(client, build, spec, from, to, children, take);
+        for (String tag : take) {
+            store.setTagOwner(to.toString(), tag, build.id(), build.version());
+        }
+    }
+}
