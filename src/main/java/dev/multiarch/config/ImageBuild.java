@@ -17,6 +17,7 @@ import java.util.Set;
  * @param timeouts    per-platform build timeouts (by {@link Platform#shortForm()}); {@code timeout} for the rest
  * @param annotations {@code annotations:}, validated by {@link Annotations}; multiarch adds those from git
  * @param attestations what to attach to each platform image ({@code attestations:}); empty by default
+ * @param cache       the registry layer cache ({@code cache:}); {@code {image}/cache} by default
  */
 public record ImageBuild(
         ImageReference image,
@@ -30,7 +31,8 @@ public record ImageBuild(
         Duration timeout,
         Map<String, Duration> timeouts,
         Map<String, String> annotations,
-        Set<Attestation> attestations) {
+        Set<Attestation> attestations,
+        LayerCache cache) {
 
     public Duration timeoutFor(Platform p) {
         return timeouts.getOrDefault(p.shortForm(), timeout);

@@ -38,7 +38,8 @@ public record RepoConfig(List<ImageBuild> images) {
             "timeout",
             "timeouts",
             "annotations",
-            "attestations");
+            "attestations",
+            "cache");
     private static final Set<String> TOP_KEYS;
 
     static {
@@ -169,7 +170,8 @@ public record RepoConfig(List<ImageBuild> images) {
                 timeout,
                 timeouts,
                 java.util.Collections.unmodifiableMap(Annotations.read(f, Fields.join(at, "annotations"))),
-                attestations);
+                attestations,
+                LayerCache.read(f, Fields.join(at, "cache"), image));
     }
 
     private static Set<Attestation> attestations(Fields f, String at) {

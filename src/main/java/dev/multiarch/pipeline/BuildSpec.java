@@ -15,6 +15,8 @@ import java.util.Map;
  *
  * @param annotations the repository's {@code annotations:} (those from git are added when the build runs)
  * @param provenance  {@code attestations: [provenance]}
+ * @param cache       the registry layer cache's base repository ({@code cache:}; each platform has its own under it,
+ *                    {@link dev.multiarch.config.LayerCache}); null when off, and for builds stored before it existed
  */
 public record BuildSpec(
         String dockerfile,
@@ -23,7 +25,8 @@ public record BuildSpec(
         String format,
         boolean perArchTags,
         Map<String, String> annotations,
-        boolean provenance) {
+        boolean provenance,
+        String cache) {
 
     public BuildSpec {
         buildArgs = buildArgs == null ? Map.of() : buildArgs;
@@ -38,7 +41,8 @@ public record BuildSpec(
                 b.format().name().toLowerCase(),
                 b.perArchTags(),
                 b.annotations(),
-                b.attestations().contains(Attestation.PROVENANCE));
+                b.attestations().contains(Attestation.PROVENANCE),
+                b.cache().repository().map(Object::toString).orElse(null));
     }
 
     public String toJson() {
