@@ -174,10 +174,11 @@ final class CacheScopes {
                 continue;
             }
             try {
+                String what = describe(s);
                 if (remove(s.dir())) {
                     total -= s.size();
                     removed.add(s.name());
-                    log.accept("layer cache: removed " + describe(s) + " (least recently used; the cache held "
+                    log.accept("layer cache: removed " + what + " (least recently used; the cache held "
                             + mib(total + s.size()) + " of " + mib(maxBytes) + ")");
                 }
             } finally {
