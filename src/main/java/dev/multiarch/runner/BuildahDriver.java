@@ -91,6 +91,9 @@ final class BuildahDriver implements BuildDriver {
     static final String REMOTE_HIT = "--> Cache pulled from remote ";
     static final String PUSHED = "--> Pushing cache ";
 
+    /** The name a scope's most recent build keeps; the one before becomes a nameless, still cached, image. */
+    static final String LAST_BUILD = "localhost/multiarch-last-build";
+
     private Built build(
             Input in, Path out, Path storage, Consumer<String> log, Instant deadline, Exec.Stop stop, Steps steps)
             throws Exec.StepFailed {
@@ -194,8 +197,11 @@ final class BuildahDriver implements BuildDriver {
                     // Everything, base images included; the directory goes with the job's.
                     Exec.capture(buildah(storage, "rmi", "--all", "--force"), env);
                 } else {
-                    // The image's name only: the steps it was built from stay, for the next build.
-                    Exec.capture(buildah(storage, "rmi", "-f", name), env);
+                    // The steps it was built from must stay, for the next build: buildah rmi also removes the parents
+                    // an image leaves dangling, so the image keeps a name (the scope's last build) and only the job's
+                    // name goes (rmi of one of several names just untags).
+                    Exec.capture(buildah(storage, "tag", name, LAST_BUILD), env);
+                    Exec.capture(buildah(storage, "rmi", name), env);
                 }
             } catch (Exec.StepFailed ignored) {
                 // leftover image: harmless, the next build's name differs
