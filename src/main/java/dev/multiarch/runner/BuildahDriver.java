@@ -91,6 +91,8 @@ final class BuildahDriver implements BuildDriver {
     static final String REMOTE_HIT = "--> Cache pulled from remote ";
     static final String PUSHED = "--> Pushing cache ";
 
+    static final String PUSH_FAILED = "failed pushing cache to";
+
     /** The name a scope's most recent build keeps; the one before becomes a nameless, still cached, image. */
     static final String LAST_BUILD = "localhost/multiarch-last-build";
 
@@ -137,18 +139,19 @@ final class BuildahDriver implements BuildDriver {
                 bud.add(a.getKey() + "=" + a.getValue());
             }
         }
+        List<String> withoutWrite = new ArrayList<>(bud);
+        withoutWrite.add(in.context().toString());
+        // A fork's build never writes it: whatever it pushed, later releases would be built from.
+        boolean write = cache != null && cache.write() && !job.untrusted();
         if (cache != null) {
-            bud.add("--cache-from");
-            bud.add(cache.repository());
-            // A fork's build never writes it: whatever it pushed, later releases would be built from.
-            if (cache.write() && !job.untrusted()) {
-                bud.add("--cache-to");
-                bud.add(cache.repository());
+            withoutWrite.addAll(withoutWrite.size() - 1, List.of("--cache-from", cache.repository()));
+            if (write) {
+                bud.addAll(List.of("--cache-from", cache.repository(), "--cache-to", cache.repository()));
             }
         }
         bud.add(in.context().toString());
         try {
-            int[] hits = new int[3];
+            int[] hits = new int[4];
             Consumer<String> counting = line -> {
                 if (line.startsWith(LOCAL_HIT)) {
                     hits[0]++;
@@ -156,18 +159,34 @@ final class BuildahDriver implements BuildDriver {
                     hits[1]++;
                 } else if (line.startsWith(PUSHED)) {
                     hits[2]++;
+                } else if (line.contains(PUSH_FAILED)) {
+                    hits[3]++;
                 }
                 log.accept(line);
             };
+            boolean[] wrote = {write};
             steps.time("build", () -> {
-                Exec.run("build", bud, env, in.checkout(), counting, deadline, stop);
+                try {
+                    Exec.run("build", write ? bud : withoutWrite, env, in.checkout(), counting, deadline, stop);
+                } catch (Exec.StepFailed e) {
+                    if (!write || hits[3] == 0) {
+                        throw e;
+                    }
+                    // buildah 1.28 fails the build when a cache push fails (a registry that refuses nested names,
+                    // a repository that must be made first, as on ECR): the image itself is fine, so build again
+                    // without writing the cache; the steps are in the runner's storage by now.
+                    log.accept("layer cache: " + cache.repository() + " cannot be written (above); building again"
+                            + " without writing it");
+                    wrote[0] = false;
+                    Exec.run("build", withoutWrite, env, in.checkout(), counting, deadline, stop);
+                }
                 return null;
             });
             log.accept("layer cache: " + hits[0] + " step(s) reused"
                     + (cache == null
                             ? ""
                             : " (" + hits[1] + " of them pulled from " + cache.repository() + "), "
-                                    + (cache.write() && !job.untrusted()
+                                    + (wrote[0]
                                             ? hits[2] + " pushed to it"
                                             : "the registry cache is read only for this job")));
             Path layout = out.resolve("image");
