@@ -13,6 +13,9 @@ import java.util.Optional;
  * same file gives the same key on every platform; buildah 1.41 added the check, commit 350288967), so a shared one
  * would hand an arm64 build an amd64 layer.
  *
+ * <p>Docker Hub allows only {@code namespace/name}: there the platform is appended with a dash
+ * ({@code acme/app-cache-linux-arm64}).
+ *
  * <p>{@code cache: false} turns the registry cache off (the runner's own layer cache stays). The repository must be on
  * the image's registry: the credentials the job gets to push its image are the ones that write the cache.
  *
@@ -21,16 +24,23 @@ import java.util.Optional;
 public record LayerCache(Optional<ImageReference> repository) {
     public static final LayerCache OFF = new LayerCache(Optional.empty());
 
-    /** The default: {@code {image}/cache}. */
+    /**
+     * The default: {@code {image}/cache}; on Docker Hub, which allows two path components only, {@code {image}-cache}
+     * (and {@code …-cache-linux-arm64} per platform).
+     */
     public static LayerCache defaultFor(ImageReference image) {
-        return new LayerCache(
-                Optional.of(new ImageReference(image.registry(), image.repository() + "/cache", null, null)));
+        return new LayerCache(Optional.of(
+                new ImageReference(image.registry(), image.repository() + separator(image) + "cache", null, null)));
     }
 
     /** The repository one platform's builds read and write: {@code …/cache/linux-arm-v7}. */
     public static ImageReference forPlatform(ImageReference base, Platform p) {
         String slug = p.shortForm().toLowerCase(Locale.ROOT).replace('/', '-');
-        return new ImageReference(base.registry(), base.repository() + "/" + slug, null, null);
+        return new ImageReference(base.registry(), base.repository() + separator(base) + slug, null, null);
+    }
+
+    private static String separator(ImageReference r) {
+        return r.registry().equals(ImageReference.DOCKER_HUB) ? "-" : "/";
     }
 
     /** As {@link #forPlatform(ImageReference, Platform)}, for each platform; empty when off. */

@@ -340,6 +340,19 @@ class RepoConfigTest {
     }
 
     @Test
+    void cache_onDockerHub_staysWithinTwoPathComponents() {
+        ImageBuild b = RepoConfig.parse("image: acme/hello\nplatforms: [linux/arm64]\n")
+                .images()
+                .get(0);
+        assertEquals(
+                "docker.io/acme/hello-cache",
+                b.cache().repository().orElseThrow().toString());
+        assertEquals(
+                "docker.io/acme/hello-cache-linux-arm64",
+                b.cache().forPlatform(b.platforms().get(0)).orElseThrow().toString());
+    }
+
+    @Test
     void cache_withATag_onAnotherRegistry_orTheImageItself_isRefusedWithTheLine() {
         String base = "image: reg.example/acme/hello\nplatforms: [linux/amd64]\n";
         ConfigException tag =
