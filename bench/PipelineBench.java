@@ -43,7 +43,9 @@ import java.util.concurrent.Executors;
  *       admin API ({@code POST /api/builds}, as {@code multiarch build --coordinator} does; the webhook path adds the
  *       GitHub stand-in, which lives in the tests);
  * </ol>
- * and (5): from the last platform's report to the index published on every tag, read from the coordinators' own
+ * (4): the layer cache: a fixture whose Dockerfile has a RUN of 2 s (under QEMU on four platforms) before a COPY of
+ * the file that changes; each round, an image never built (empty cache) and then its next commit through the warm
+ * service, and that fixture by hand; and (5): from the last platform's report to the index published on every tag, read from the coordinators' own
  * records. CPU seconds: user + system of the measured processes and every child they waited for (buildah, git,
  * QEMU); the registry's own CPU is shown apart (the same registry serves all three).
  *
@@ -78,6 +80,16 @@ public class PipelineBench {
         List<Double> publishCold = new ArrayList<>();
         List<Double> publishWarm = new ArrayList<>();
         Map<String, List<Double>> steps = new LinkedHashMap<>();
+        // (4): the fixture with an expensive step (a RUN of 2 s, under QEMU on four platforms) before a file that
+        // changes; each round builds a new image (never built: an empty layer cache), then its next commit.
+        Path tree4 = work.resolve("tree4");
+        Path bare4 = fixture4(tree, tree4, work.resolve("git/fixture4.git"), registry);
+        String cloneUrl4 = "http://127.0.0.1:" + git.getAddress().getPort() + "/fixture4.git";
+        List<Cost> hand4 = new ArrayList<>();
+        List<Cost> cold4 = new ArrayList<>();
+        List<Cost> warm4 = new ArrayList<>();
+        List<Double> buildCold4 = new ArrayList<>();
+        List<Double> buildWarm4 = new ArrayList<>();
         Warm service = Warm.start(work.resolve("warm"), registry);
         try {
             for (int round = 0; round <= rounds; round++) {
@@ -118,6 +130,29 @@ public class PipelineBench {
                         w.wallSeconds(),
                         w.cpuSeconds());
                 deleteTree(data);
+
+                String image4 = registry + "/pipeline-cache-r" + round;
+                String first = commit4(tree4, bare4, image4, "first");
+                Cost h4 = byHand(registry, tree4, work.resolve("hand4"), "c" + round, registryPid);
+                Cost c4 = service.build(cloneUrl4, first, "v3." + round + ".0", registryPid);
+                double bc4 = median(service.lastSteps.getOrDefault("build", List.of()));
+                String second = commit4(tree4, bare4, image4, "second");
+                Cost w4 = service.build(cloneUrl4, second, "v3." + round + ".1", registryPid);
+                double bw4 = median(service.lastSteps.getOrDefault("build", List.of()));
+                if (round > 0) {
+                    hand4.add(h4);
+                    cold4.add(c4);
+                    warm4.add(w4);
+                    buildCold4.add(bc4);
+                    buildWarm4.add(bw4);
+                }
+                System.err.printf(
+                        Locale.ROOT,
+                        "round %d (4): by hand %.2f s; never built %.2f s; next commit %.2f s%n",
+                        round,
+                        h4.wallSeconds(),
+                        c4.wallSeconds(),
+                        w4.wallSeconds());
             }
         } finally {
             service.close();
@@ -149,6 +184,44 @@ public class PipelineBench {
         System.out.println("|---|---|---|");
         System.out.printf(Locale.ROOT, "| (2) cold | %.3f | %.3f |%n", median(publishCold), max(publishCold));
         System.out.printf(Locale.ROOT, "| (3) warm | %.3f | %.3f |%n", median(publishWarm), max(publishWarm));
+        double h4w = median(hand4.stream().map(Cost::wallSeconds).toList());
+        double h4c = median(hand4.stream().map(Cost::cpuSeconds).toList());
+        double c4w = median(cold4.stream().map(Cost::wallSeconds).toList());
+        double c4c = median(cold4.stream().map(Cost::cpuSeconds).toList());
+        System.out.printf(
+                Locale.ROOT,
+                "%n(4) a rebuild with the layer cache: the fixture with a 2 s RUN (under QEMU on four platforms) before"
+                        + " a COPY of the file that changes%n%n");
+        System.out.println("| what | wall median s | CPU median s | wall vs (4h) | wall vs (4c) | CPU vs (4c) |"
+                + " median build step s |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        System.out.printf(
+                Locale.ROOT,
+                "| (4h) by hand (fresh storage, as (1)) | %.2f | %.2f | 1.00× | %.2f× | %.2f× | |%n",
+                h4w,
+                h4c,
+                h4w / c4w,
+                h4c / c4c);
+        System.out.printf(
+                Locale.ROOT,
+                "| (4c) warm `serve` + `runner`, an image never built (empty cache) | %.2f | %.2f | %.2f× | 1.00× |"
+                        + " 1.00× | %.2f |%n",
+                c4w,
+                c4c,
+                c4w / h4w,
+                median(buildCold4));
+        double w4w = median(warm4.stream().map(Cost::wallSeconds).toList());
+        double w4c = median(warm4.stream().map(Cost::cpuSeconds).toList());
+        System.out.printf(
+                Locale.ROOT,
+                "| (4) its next commit, one file changed after the RUN (warm cache) | %.2f | %.2f | %.2f× | %.2f× |"
+                        + " %.2f× | %.2f |%n",
+                w4w,
+                w4c,
+                w4w / h4w,
+                w4w / c4w,
+                w4c / c4c,
+                median(buildWarm4));
         System.out.printf(
                 Locale.ROOT, "%nWhere a warm job's time goes (3), median over %d jobs, seconds:%n%n", 5 * rounds);
         System.out.println("| " + String.join(" | ", steps.keySet()) + " |");
@@ -192,6 +265,54 @@ public class PipelineBench {
                 tree);
         run(List.of("git", "push", "-q", bare.toString(), "HEAD:refs/heads/main"), tree);
         return run(List.of("git", "rev-parse", "HEAD"), tree).trim();
+    }
+
+    /** The (4) fixture: (1)'s busybox files, a Dockerfile with a 2 s RUN, then the file that changes. */
+    private static Path fixture4(Path tree, Path tree4, Path bare4, String registry) throws Exception {
+        Files.createDirectories(tree4);
+        try (var files = Files.list(tree)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("busybox-"))
+                    .toList()) {
+                Files.copy(f, tree4.resolve(f.getFileName()));
+            }
+        }
+        Files.writeString(
+                tree4.resolve("Dockerfile"),
+                "FROM scratch\nARG TARGETARCH\nARG TARGETVARIANT=\n"
+                        + "COPY busybox-${TARGETARCH}${TARGETVARIANT} /bin/busybox\n"
+                        + "RUN [\"/bin/busybox\", \"sh\", \"-c\", "
+                        + "\"/bin/busybox sleep 2; /bin/busybox uname -m > /built-on-arch\"]\n"
+                        + "COPY VERSION /VERSION\n");
+        Files.writeString(tree4.resolve("VERSION"), "0\n");
+        run(List.of("git", "init", "-q"), tree4);
+        commit4(tree4, null, registry + "/pipeline-cache", "fixture");
+        run(List.of("git", "clone", "-q", "--bare", tree4.toString(), bare4.toString()), null);
+        return bare4;
+    }
+
+    /** A commit of the (4) fixture for {@code image}, with a new VERSION, pushed to the served repository. */
+    private static String commit4(Path tree4, Path bare4, String image, String version) throws Exception {
+        Files.writeString(tree4.resolve("VERSION"), version + "\n");
+        Files.writeString(
+                tree4.resolve(".multiarch.yaml"),
+                "image: " + image + "\nplatforms: [linux/amd64, linux/arm64, linux/arm/v7, linux/ppc64le,"
+                        + " linux/s390x]\n");
+        run(List.of("git", "add", "-A"), tree4);
+        run(
+                List.of(
+                        "git",
+                        "-c",
+                        "user.email=bench@multiarch.dev",
+                        "-c",
+                        "user.name=bench",
+                        "commit",
+                        "-qm",
+                        image + " " + version),
+                tree4);
+        if (bare4 != null) {
+            run(List.of("git", "push", "-q", bare4.toString(), "HEAD:refs/heads/main"), tree4);
+        }
+        return run(List.of("git", "rev-parse", "HEAD"), tree4).trim();
     }
 
     private static Cost byHand(String registry, Path tree, Path storage, String tag, long registryPid)

@@ -70,7 +70,8 @@ final class LocalBuild {
                     jobs,
                     List.of(),
                     false,
-                    true);
+                    true,
+                    RunnerConfig.DEFAULT_CACHE_SIZE);
             RunnerAgent agent = new RunnerAgent(rc);
             Thread t = new Thread(agent, "local-runner");
             t.setDaemon(true);

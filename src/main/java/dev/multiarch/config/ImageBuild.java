@@ -19,6 +19,7 @@ import java.util.Set;
  * @param attestations what to attach to each platform image ({@code attestations:}); empty by default
  * @param mirrors     further repositories the same index is published to ({@code image: [IMAGE, MIRROR, …]}); the
  *                    runners push to {@code image} only and the coordinator copies
+ * @param cache       the registry layer cache ({@code cache:}); {@code {image}/cache} by default
  */
 public record ImageBuild(
         ImageReference image,
@@ -33,7 +34,8 @@ public record ImageBuild(
         Map<String, Duration> timeouts,
         Map<String, String> annotations,
         Set<Attestation> attestations,
-        List<ImageReference> mirrors) {
+        List<ImageReference> mirrors,
+        LayerCache cache) {
 
     public ImageBuild {
         mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);

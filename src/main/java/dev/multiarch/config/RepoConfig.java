@@ -40,7 +40,8 @@ public record RepoConfig(List<ImageBuild> images) {
             "timeout",
             "timeouts",
             "annotations",
-            "attestations");
+            "attestations",
+            "cache");
     private static final Set<String> TOP_KEYS;
 
     static {
@@ -163,7 +164,8 @@ public record RepoConfig(List<ImageBuild> images) {
                 timeouts,
                 java.util.Collections.unmodifiableMap(Annotations.read(f, Fields.join(at, "annotations"))),
                 attestations,
-                List.copyOf(targets.subList(1, targets.size())));
+                List.copyOf(targets.subList(1, targets.size())),
+                LayerCache.read(f, Fields.join(at, "cache"), image));
     }
 
     /**

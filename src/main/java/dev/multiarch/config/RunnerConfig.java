@@ -20,6 +20,9 @@ import java.util.Set;
  *                        (false: it never gets them)
  * @param allowLocalSources {@code allow-local-sources}: clone URLs may name local repositories (a path or
  *                        {@code file://}); off by default, so a job cannot make the runner read its own disk
+ * @param cacheSize       {@code cache-size}: how much disk the runner's layer cache (image storage kept between jobs,
+ *                        one per image and platform) may take before the least recently used are removed;
+ *                        {@link #DEFAULT_CACHE_SIZE} by default; 0 keeps nothing between jobs
  */
 public record RunnerConfig(
         String coordinator,
@@ -34,7 +37,11 @@ public record RunnerConfig(
         int jobs,
         List<String> insecureRegistries,
         boolean untrustedJobs,
-        boolean allowLocalSources) {
+        boolean allowLocalSources,
+        long cacheSize) {
+
+    /** 20 GiB: a few dozen images' layers on every platform. */
+    public static final long DEFAULT_CACHE_SIZE = 20L << 30;
 
     public static RunnerConfig parse(String file, String text, Map<String, String> env, Path baseDir) {
         Fields f = new Fields(LocatedYaml.parse(file, text), env);
@@ -53,7 +60,8 @@ public record RunnerConfig(
                         "jobs",
                         "insecure-registries",
                         "untrusted-jobs",
-                        "allow-local-sources"));
+                        "allow-local-sources",
+                        "cache-size"));
         String coordinator = f.required("coordinator").replaceAll("/+$", "");
         if (!coordinator.startsWith("http://") && !coordinator.startsWith("https://")) {
             throw f.error("coordinator", "expected the coordinator's URL, e.g. http://coordinator.example:8080");
@@ -87,7 +95,8 @@ public record RunnerConfig(
                 auto(f, "jobs") ? defaultJobs(Runtime.getRuntime().availableProcessors()) : f.integer("jobs", 1, 1, 64),
                 f.strings("insecure-registries"),
                 untrusted,
-                f.bool("allow-local-sources", false));
+                f.bool("allow-local-sources", false),
+                f.bytes("cache-size", DEFAULT_CACHE_SIZE, 0));
     }
 
     /**

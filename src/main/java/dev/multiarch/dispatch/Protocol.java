@@ -65,6 +65,16 @@ public final class Protocol {
     }
 
     /**
+     * The registry layer cache of one job: buildah reads it ({@code --cache-from}) and, when {@code write}, writes it
+     * ({@code --cache-to}) with the job's push credentials. Never {@code write} for an untrusted job (a fork's pull
+     * request could otherwise poison the layers later releases are built from), which reads it without credentials.
+     *
+     * @param repository the platform's cache repository, without tag (buildah tags it with its cache keys)
+     * @param insecure   the registry is reached over plain HTTP or unverified TLS
+     */
+    public record LayerCache(String repository, boolean insecure, boolean write) {}
+
+    /**
      * One platform's job.
      *
      * @param image      repository to push to, without tag
@@ -78,6 +88,7 @@ public final class Protocol {
      * @param annotations {@code org.opencontainers.image.*} and the repository's own annotations, to write as labels
      *                   and (OCI format) manifest annotations; the runner adds {@code created} (the commit's time).
      *                   Empty from a coordinator that predates them
+     * @param cache      the registry layer cache; null for none (off, or a coordinator that predates it)
      */
     public record Assignment(
             long jobId,
@@ -96,7 +107,8 @@ public final class Protocol {
             long timeoutSeconds,
             long heartbeatSeconds,
             boolean untrusted,
-            Map<String, String> annotations) {
+            Map<String, String> annotations,
+            LayerCache cache) {
         public Assignment {
             annotations = annotations == null ? Map.of() : annotations;
         }
@@ -105,7 +117,8 @@ public final class Protocol {
         public String toString() {
             return "Assignment[job " + jobId + " attempt " + attempt + " " + platform + " " + image + ", push "
                     + (push != null) + ", source credentials " + (sourceAuth != null)
-                    + (untrusted ? ", untrusted" : "") + "]";
+                    + (untrusted ? ", untrusted" : "")
+                    + (cache == null ? "" : ", cache " + cache.repository() + (cache.write() ? " (write)" : "")) + "]";
         }
     }
 

@@ -214,6 +214,7 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
                         .append(" |\n");
             }
         }
+        s.append(timingTable(jobs));
         return cut(s.toString(), CHECK_TEXT_MAX);
     }
 
@@ -242,6 +243,58 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
     /** A registry's error inside a Markdown table cell: one line, no cell separators. */
     private static String oneLine(String s) {
         return s == null ? "(no reason recorded)" : s.replace('\n', ' ').replace("|", "\\|");
+    }
+
+    /**
+     * Where each platform's time went, in seconds, as the build page and {@code /api/builds/{id}} show it: one row per
+     * platform (its current attempt), one column per step in the order the steps ran (queue, fetch, checkout, build,
+     * export, …, push, verify), and the total. Empty until a job has a time.
+     */
+    private String timingTable(List<JobRecord> jobs) {
+        if (jobs.isEmpty()) {
+            return "";
+        }
+        Map<Long, Map<String, Long>> byJob = new java.util.HashMap<>();
+        java.util.LinkedHashSet<String> steps = new java.util.LinkedHashSet<>();
+        Map<Long, Integer> attempts = new java.util.HashMap<>();
+        jobs.forEach(j -> attempts.put(j.id(), j.attempt()));
+        for (Store.StepTime t : store.timings(List.of(jobs.get(0).buildId()))) {
+            if (!Integer.valueOf(t.attempt()).equals(attempts.get(t.jobId()))) {
+                continue;
+            }
+            // Step names were screened when stored (lowercase words); at most 16 columns fit a summary.
+            if (steps.size() < 16 || steps.contains(t.step())) {
+                steps.add(t.step());
+                byJob.computeIfAbsent(t.jobId(), k -> new java.util.LinkedHashMap<>())
+                        .merge(t.step(), t.millis(), Long::sum);
+            }
+        }
+        if (steps.isEmpty()) {
+            return "";
+        }
+        StringBuilder s = new StringBuilder("\n**Time per step** (seconds)\n\n| platform |");
+        StringBuilder rule = new StringBuilder("|---|");
+        for (String step : steps) {
+            s.append(' ').append(step).append(" |");
+            rule.append("---:|");
+        }
+        s.append(" total |\n").append(rule).append("---:|\n");
+        for (JobRecord j : jobs) {
+            Map<String, Long> m = byJob.getOrDefault(j.id(), Map.of());
+            s.append("| ").append(j.platform()).append(" |");
+            long total = 0;
+            for (String step : steps) {
+                Long ms = m.get(step);
+                s.append(' ').append(ms == null ? "" : seconds(ms)).append(" |");
+                total += ms == null ? 0 : ms;
+            }
+            s.append(' ').append(m.isEmpty() ? "" : seconds(total)).append(" |\n");
+        }
+        return s.toString();
+    }
+
+    private static String seconds(long millis) {
+        return String.format(java.util.Locale.ROOT, "%.2f", millis / 1000.0);
     }
 
     private String failedLogs(List<JobRecord> jobs) {

@@ -17,6 +17,8 @@ import java.util.Map;
  * @param provenance  {@code attestations: [provenance]}
  * @param mirrors     further repositories the index is copied to after the build's own {@code image} (first in
  *                    {@code image: [...]}), in the order written; empty for one registry
+ * @param cache       the registry layer cache's base repository ({@code cache:}; each platform has its own under it,
+ *                    {@link dev.multiarch.config.LayerCache}); null when off, and for builds stored before it existed
  */
 public record BuildSpec(
         String dockerfile,
@@ -26,7 +28,8 @@ public record BuildSpec(
         boolean perArchTags,
         Map<String, String> annotations,
         boolean provenance,
-        List<String> mirrors) {
+        List<String> mirrors,
+        String cache) {
 
     public BuildSpec {
         buildArgs = buildArgs == null ? Map.of() : buildArgs;
@@ -51,7 +54,8 @@ public record BuildSpec(
                 b.perArchTags(),
                 b.annotations(),
                 b.attestations().contains(Attestation.PROVENANCE),
-                b.mirrors().stream().map(Object::toString).toList());
+                b.mirrors().stream().map(Object::toString).toList(),
+                b.cache().repository().map(Object::toString).orElse(null));
     }
 
     public String toJson() {

@@ -239,7 +239,27 @@ public final class Coordinator {
                 job.timeoutSeconds(),
                 heartbeat,
                 b.untrusted(),
-                BuildAnnotations.forBuild(b, spec));
+                BuildAnnotations.forBuild(b, spec),
+                layerCache(b, spec, job, push));
+    }
+
+    /**
+     * The job's registry layer cache: its platform's repository under {@code cache:}; written only by a trusted job
+     * that publishes (it holds the push credentials, which cover the cache: same registry, a repository the policy
+     * let it publish to); read by the others, untrusted ones without credentials.
+     */
+    private Protocol.LayerCache layerCache(
+            BuildRecord b, BuildSpec spec, JobRecord job, Protocol.PushCredentials push) {
+        if (spec.cache() == null) {
+            return null;
+        }
+        ImageReference repo = dev.multiarch.config.LayerCache.forPlatform(
+                ImageReference.parse(spec.cache()), Platform.parse(job.platform()));
+        boolean insecure = push != null
+                ? push.insecure()
+                : registries.grant(repo, policy.ruleFor(b.repo())).insecure();
+        boolean write = push != null && !b.untrusted() && push.registry().equalsIgnoreCase(repo.registry());
+        return new Protocol.LayerCache(repo.registry() + "/" + repo.repository(), insecure, write);
     }
 
     public Protocol.HeartbeatReply heartbeat(long jobId, String runnerId, int attempt) {

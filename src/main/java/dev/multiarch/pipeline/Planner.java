@@ -62,6 +62,10 @@ public final class Planner {
                 out.add(failed(t, refused.get(), ib));
                 continue;
             }
+            if (cacheRefused(t, ib, policy) instanceof AccessPolicy.Decision.Refused r) {
+                out.add(failed(t, r.message(), ib));
+                continue;
+            }
             List<TagRule.PlannedTag> tags = new ArrayList<>();
             String version = null;
             if (!t.explicitTags().isEmpty()) {
@@ -116,6 +120,23 @@ public final class Planner {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The registry layer cache is written with the image's push credentials, so a repository may use only cache
+     * repositories it may publish to: each platform's ({@code cache:}'s base repository + {@code /linux-arm64}).
+     */
+    static AccessPolicy.Decision cacheRefused(Trigger t, ImageBuild ib, AccessPolicy policy) {
+        for (Platform p : ib.platforms()) {
+            java.util.Optional<dev.multiarch.registry.ImageReference> repo =
+                    ib.cache().forPlatform(p);
+            if (repo.isPresent()
+                    && policy.mayPublish(t.repo(), repo.get()) instanceof AccessPolicy.Decision.Refused r) {
+                return new AccessPolicy.Decision.Refused("layer cache (cache: in " + RepoConfig.FILE + "): "
+                        + r.message() + "; set cache: to a repository it may publish to, or cache: false");
+            }
+        }
+        return new AccessPolicy.Decision.Allowed(java.util.Optional.empty());
     }
 
     /** A build that failed before it had an image: the trigger and why, no jobs. */

@@ -13,29 +13,31 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * buildah, daemonless: {@code bud --isolation chroot --platform P} (foreign RUN steps go through binfmt_misc and
- * qemu-user-static), then {@code push} into a {@code dir:} layout in the format asked for. Storage is the runner's
- * own ({@code --root} under its work directory), so several runners on one host do not share locks.
+ * buildah, daemonless: {@code bud --isolation chroot --platform P --layers} (foreign RUN steps go through binfmt_misc
+ * and qemu-user-static), then {@code push} into a {@code dir:} layout in the format asked for.
+ *
+ * <p><b>Layer cache.</b> A trusted job builds in its image's and platform's storage from {@link CacheScopes} (under the
+ * runner's work directory, so several runners on one host do not share locks), kept between jobs: with
+ * {@code --layers} every step's result stays there, and the next build of that image on that platform reuses the steps
+ * whose inputs did not change ("Using cache" in its log). With a registry cache in the assignment, the build also reads
+ * it ({@code --cache-from}: a runner that never built the image gets the steps another one pushed) and, for a job that
+ * publishes, writes it ({@code --cache-to}, with the job's push credentials).
  *
  * <p>An untrusted job (a fork's pull request) gets a fresh storage root under its job directory instead, removed with
- * it: it cannot read, poison or be served layers other builds left in the shared storage. buildah reads registry
- * credentials only from the job's auth file ({@code REGISTRY_AUTH_FILE}, always set: without it containers/image
- * falls back to the host's {@code auth.json} and {@code ~/.docker/config.json}).
+ * it: it cannot read, poison or be served layers other builds left. It may read the registry cache (without
+ * credentials: a public cache only) but never writes it. buildah reads registry credentials only from the job's auth
+ * file ({@code REGISTRY_AUTH_FILE}, always set: without it containers/image falls back to the host's
+ * {@code auth.json} and {@code ~/.docker/config.json}).
  */
 final class BuildahDriver implements BuildDriver {
-    private final Path sharedStorage;
+    private final CacheScopes scopes;
     private final String storageDriver;
     private final List<String> insecure;
 
-    BuildahDriver(Path storage, String storageDriver, List<String> insecureRegistries) {
-        this.sharedStorage = storage;
+    BuildahDriver(CacheScopes scopes, String storageDriver, List<String> insecureRegistries) {
+        this.scopes = scopes;
         this.storageDriver = storageDriver;
         this.insecure = insecureRegistries;
-    }
-
-    /** Where a job's images live: the shared storage, or its own under {@code out} when untrusted. */
-    static Path storageFor(Protocol.Assignment job, Path shared, Path out) {
-        return job.untrusted() ? out.resolve("storage") : shared;
     }
 
     private List<String> buildah(Path storage, String... args) {
@@ -55,16 +57,58 @@ final class BuildahDriver implements BuildDriver {
     public Built build(Input in, Path out, Consumer<String> log, Instant deadline, Exec.Stop stop, Steps steps)
             throws Exec.StepFailed {
         Protocol.Assignment job = in.job();
-        Path storage = storageFor(job, sharedStorage, out);
+        CacheScopes.Lease lease = null;
+        Path storage;
         if (job.untrusted()) {
+            storage = out.resolve("storage");
             log.accept("untrusted job: a fresh image storage (" + storage.getFileName()
                     + " in the job directory), no shared layers, removed after the job");
+        } else {
+            try {
+                lease = scopes.acquire(job.image(), job.platform());
+            } catch (IOException e) {
+                throw new Exec.StepFailed("cannot prepare the layer cache: " + e.getMessage());
+            }
+            storage = lease.storage();
         }
+        try {
+            return build(in, out, storage, log, deadline, stop, steps);
+        } finally {
+            if (lease != null) {
+                lease.close();
+                long t0 = System.nanoTime();
+                long size = scopes.measure(lease.name());
+                log.accept("layer cache: this image's " + job.platform() + " storage holds " + CacheScopes.mib(size));
+                scopes.prune(log);
+                steps.add("cleanup", java.time.Duration.ofNanos(System.nanoTime() - t0));
+            }
+        }
+    }
+
+    /** buildah's words for a step it did not run again, and for one it pushed to the registry cache. */
+    static final String LOCAL_HIT = "--> Using cache ";
+
+    static final String REMOTE_HIT = "--> Cache pulled from remote ";
+    static final String PUSHED = "--> Pushing cache ";
+
+    static final String PUSH_FAILED = "failed pushing cache to";
+
+    /** The name a scope's most recent build keeps; the one before becomes a nameless, still cached, image. */
+    static final String LAST_BUILD = "localhost/multiarch-last-build";
+
+    private Built build(
+            Input in, Path out, Path storage, Consumer<String> log, Instant deadline, Exec.Stop stop, Steps steps)
+            throws Exec.StepFailed {
+        Protocol.Assignment job = in.job();
         Map<String, String> env = Map.of("REGISTRY_AUTH_FILE", in.authFile().toString());
         String name = "multiarch-job-" + job.jobId() + "-" + job.attempt();
         List<String> plain = new ArrayList<>(insecure);
         if (job.push() != null && job.push().insecure()) {
             plain.add(job.push().registry());
+        }
+        Protocol.LayerCache cache = job.cache();
+        if (cache != null && cache.insecure()) {
+            plain.add(cache.repository().substring(0, cache.repository().indexOf('/')));
         }
         List<String> bud = buildah(storage);
         if (!plain.isEmpty()) {
@@ -78,6 +122,7 @@ final class BuildahDriver implements BuildDriver {
                 "chroot",
                 "--platform",
                 job.platform(),
+                "--layers",
                 "-f",
                 in.dockerfile().toString(),
                 "-t",
@@ -94,12 +139,56 @@ final class BuildahDriver implements BuildDriver {
                 bud.add(a.getKey() + "=" + a.getValue());
             }
         }
+        List<String> withoutWrite = new ArrayList<>(bud);
+        withoutWrite.add(in.context().toString());
+        // A fork's build never writes it: whatever it pushed, later releases would be built from.
+        boolean write = cache != null && cache.write() && !job.untrusted();
+        if (cache != null) {
+            withoutWrite.addAll(withoutWrite.size() - 1, List.of("--cache-from", cache.repository()));
+            if (write) {
+                bud.addAll(List.of("--cache-from", cache.repository(), "--cache-to", cache.repository()));
+            }
+        }
         bud.add(in.context().toString());
         try {
+            int[] hits = new int[4];
+            Consumer<String> counting = line -> {
+                if (line.startsWith(LOCAL_HIT)) {
+                    hits[0]++;
+                } else if (line.startsWith(REMOTE_HIT)) {
+                    hits[1]++;
+                } else if (line.startsWith(PUSHED)) {
+                    hits[2]++;
+                } else if (line.contains(PUSH_FAILED)) {
+                    hits[3]++;
+                }
+                log.accept(line);
+            };
+            boolean[] wrote = {write};
             steps.time("build", () -> {
-                Exec.run("build", bud, env, in.checkout(), log, deadline, stop);
+                try {
+                    Exec.run("build", write ? bud : withoutWrite, env, in.checkout(), counting, deadline, stop);
+                } catch (Exec.StepFailed e) {
+                    if (!write || hits[3] == 0) {
+                        throw e;
+                    }
+                    // buildah 1.28 fails the build when a cache push fails (a registry that refuses nested names,
+                    // a repository that must be made first, as on ECR): the image itself is fine, so build again
+                    // without writing the cache; the steps are in the runner's storage by now.
+                    log.accept("layer cache: " + cache.repository() + " cannot be written (above); building again"
+                            + " without writing it");
+                    wrote[0] = false;
+                    Exec.run("build", withoutWrite, env, in.checkout(), counting, deadline, stop);
+                }
                 return null;
             });
+            log.accept("layer cache: " + hits[0] + " step(s) reused"
+                    + (cache == null
+                            ? ""
+                            : " (" + hits[1] + " of them pulled from " + cache.repository() + "), "
+                                    + (wrote[0]
+                                            ? hits[2] + " pushed to it"
+                                            : "the registry cache is read only for this job")));
             Path layout = out.resolve("image");
             steps.time("export", () -> {
                 Exec.run(
@@ -127,7 +216,11 @@ final class BuildahDriver implements BuildDriver {
                     // Everything, base images included; the directory goes with the job's.
                     Exec.capture(buildah(storage, "rmi", "--all", "--force"), env);
                 } else {
-                    Exec.capture(buildah(storage, "rmi", "-f", name), env);
+                    // The steps it was built from must stay, for the next build: buildah rmi also removes the parents
+                    // an image leaves dangling, so the image keeps a name (the scope's last build) and only the job's
+                    // name goes (rmi of one of several names just untags).
+                    Exec.capture(buildah(storage, "tag", name, LAST_BUILD), env);
+                    Exec.capture(buildah(storage, "rmi", name), env);
                 }
             } catch (Exec.StepFailed ignored) {
                 // leftover image: harmless, the next build's name differs

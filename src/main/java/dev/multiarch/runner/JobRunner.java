@@ -187,6 +187,9 @@ final class JobRunner {
         if (job.untrusted() && job.push() != null) {
             throw new Exec.StepFailed("refused: an untrusted job came with push credentials");
         }
+        if (job.untrusted() && job.cache() != null && job.cache().write()) {
+            throw new Exec.StepFailed("refused: an untrusted job was told to write the layer cache");
+        }
         if (job.untrusted() && job.sourceAuth() != null) {
             throw new Exec.StepFailed("refused: an untrusted job came with source credentials");
         }

@@ -42,9 +42,23 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
         this.client = new CoordinatorClient(config.coordinator(), Duration.ofSeconds(60), clock);
         this.driver = config.driver().equals("buildx")
                 ? new BuildxDriver()
-                : new BuildahDriver(
-                        config.workDir().resolve("storage"), config.storageDriver(), config.insecureRegistries());
+                : new BuildahDriver(scopes(config, clock), config.storageDriver(), config.insecureRegistries());
         this.sources = new SourceCache(config.workDir().resolve("sources"));
+    }
+
+    /**
+     * The layer cache under {@code cache/} of the work directory; what an interrupted removal left, and the one shared
+     * storage of runners before it ({@code storage/}), are deleted.
+     */
+    private static CacheScopes scopes(RunnerConfig config, Clock clock) {
+        CacheScopes s = new CacheScopes(config.workDir().resolve("cache"), config.cacheSize(), clock);
+        s.removeLeftovers();
+        Path old = config.workDir().resolve("storage");
+        if (Files.isDirectory(old)) {
+            LOG.info(() -> "removing " + old + ", the image storage of an earlier version (now cache/)");
+            CacheScopes.deleteTree(old);
+        }
+        return s;
     }
 
     /** What this host builds without emulation: declared, or detected. */

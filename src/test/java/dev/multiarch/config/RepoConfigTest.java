@@ -70,7 +70,7 @@ class RepoConfigTest {
     void unknownKey_namesFileLineAndValidKeys() {
         ConfigException e = invalid("image: reg.example/a\nplatforms: [linux/amd64]\nplatfroms: [linux/arm64]\n");
         assertEquals(
-                ".multiarch.yaml:3: platfroms: unknown key 'platfroms'; expected one of annotations, attestations, build-args, context, "
+                ".multiarch.yaml:3: platfroms: unknown key 'platfroms'; expected one of annotations, attestations, build-args, cache, context, "
                         + "dockerfile, format, image, images, name, per-arch-tags, platforms, tags, timeout, timeouts",
                 e.getMessage());
     }
@@ -311,5 +311,64 @@ class RepoConfigTest {
                         .images()
                         .get(0)
                         .timeout());
+    }
+
+    @Test
+    void cache_defaultsToImageSlashCache_onePerPlatform_orAsWritten_orOff() {
+        ImageBuild d = RepoConfig.parse("image: reg.example/acme/hello\nplatforms: [linux/arm/v7]\n")
+                .images()
+                .get(0);
+        assertEquals(
+                "reg.example/acme/hello/cache",
+                d.cache().repository().orElseThrow().toString());
+        assertEquals(
+                "reg.example/acme/hello/cache/linux-arm-v7",
+                d.cache().forPlatform(d.platforms().get(0)).orElseThrow().toString());
+        ImageBuild w = RepoConfig.parse(
+                        "image: reg.example/acme/hello\nplatforms: [linux/amd64]\ncache: reg.example/acme/cache\n")
+                .images()
+                .get(0);
+        assertEquals(
+                "reg.example/acme/cache", w.cache().repository().orElseThrow().toString());
+        assertEquals(
+                Optional.empty(),
+                RepoConfig.parse("image: reg.example/acme/hello\nplatforms: [linux/amd64]\ncache: false\n")
+                        .images()
+                        .get(0)
+                        .cache()
+                        .repository());
+    }
+
+    @Test
+    void cache_onDockerHub_staysWithinTwoPathComponents() {
+        ImageBuild b = RepoConfig.parse("image: acme/hello\nplatforms: [linux/arm64]\n")
+                .images()
+                .get(0);
+        assertEquals(
+                "docker.io/acme/hello-cache",
+                b.cache().repository().orElseThrow().toString());
+        assertEquals(
+                "docker.io/acme/hello-cache-linux-arm64",
+                b.cache().forPlatform(b.platforms().get(0)).orElseThrow().toString());
+    }
+
+    @Test
+    void cache_withATag_onAnotherRegistry_orTheImageItself_isRefusedWithTheLine() {
+        String base = "image: reg.example/acme/hello\nplatforms: [linux/amd64]\n";
+        ConfigException tag =
+                assertThrows(ConfigException.class, () -> RepoConfig.parse(base + "cache: reg.example/acme/c:v1\n"));
+        assertTrue(
+                tag.getMessage().contains(".multiarch.yaml:3: cache:")
+                        && tag.getMessage().contains("without a tag"),
+                tag.getMessage());
+        ConfigException other =
+                assertThrows(ConfigException.class, () -> RepoConfig.parse(base + "cache: ghcr.io/acme/cache\n"));
+        assertTrue(other.getMessage().contains("must be on the image's registry reg.example"), other.getMessage());
+        ConfigException self =
+                assertThrows(ConfigException.class, () -> RepoConfig.parse(base + "cache: reg.example/acme/hello\n"));
+        assertTrue(self.getMessage().contains("cannot be the image's own repository"), self.getMessage());
+        ConfigException bad =
+                assertThrows(ConfigException.class, () -> RepoConfig.parse(base + "cache: Reg.example/ACME\n"));
+        assertTrue(bad.getMessage().contains("cache"), bad.getMessage());
     }
 }

@@ -62,4 +62,15 @@ class RunnerConfigTest {
             }
         }
     }
+
+    @Test
+    void cacheSize_20GiBByDefault_parsedAsOtherSizes() {
+        org.junit.jupiter.api.Assertions.assertEquals(20L << 30, parse("").cacheSize());
+        org.junit.jupiter.api.Assertions.assertEquals(
+                512L << 20, parse("cache-size: 512MiB\n").cacheSize());
+        org.junit.jupiter.api.Assertions.assertEquals(
+                0, parse("cache-size: 0\n").cacheSize());
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("cache-size: lots\n"));
+        assertTrue(e.getMessage().contains("cache-size") && e.getMessage().contains("2GiB"), e.getMessage());
+    }
 }

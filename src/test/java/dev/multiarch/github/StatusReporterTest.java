@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.multiarch.github.CheckReport.Target;
 import dev.multiarch.github.CheckReport.Wanted;
 import dev.multiarch.store.JdbcStore;
+import dev.multiarch.store.JobRecord;
 import dev.multiarch.store.Store;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -159,6 +160,63 @@ class StatusReporterTest {
                             : "Waiting for a runner",
                     description);
         }
+    }
+
+    @Test
+    void summary_hasATimingTable_onePerPlatformRow_stepsInTheOrderTheyRan() throws JsonProcessingException {
+        Origin o = new Origin("octo/app", "c".repeat(40), 0, 0, "release", false, null, null);
+        dev.multiarch.store.BuildRecord b = store.createBuild(new dev.multiarch.store.NewBuild(
+                "octo/app",
+                "https://github.com/octo/app.git",
+                "c".repeat(40),
+                "refs/tags/v1.0.0",
+                "ghcr.io/octo/app",
+                "{}",
+                "[]",
+                null,
+                true,
+                false,
+                false,
+                o.toJson(),
+                List.of(
+                        new dev.multiarch.store.NewBuild.NewJob("linux/amd64", 600),
+                        new dev.multiarch.store.NewBuild.NewJob("linux/arm64", 600)),
+                null));
+        List<JobRecord> jobs = store.jobs(b.id());
+        reporter.changed(b, jobs);
+        assertFalse(summaryOf(b).contains("Time per step"), "no times yet, no table");
+
+        java.util.Map<String, Long> amd = new java.util.LinkedHashMap<>();
+        amd.put("queue", 120L);
+        amd.put("fetch", 1300L);
+        amd.put("build", 950L);
+        amd.put("push", 70L);
+        store.recordTimings(jobs.get(0).id(), jobs.get(0).attempt(), amd);
+        java.util.Map<String, Long> arm = new java.util.LinkedHashMap<>();
+        arm.put("queue", 1804L);
+        arm.put("build", 2911L);
+        arm.put("verify", 78L);
+        store.recordTimings(jobs.get(1).id(), jobs.get(1).attempt(), arm);
+        store.recordTimings(jobs.get(1).id(), jobs.get(1).attempt() + 1, java.util.Map.of("build", 99_000L));
+        reporter.changed(b, jobs);
+        String summary = summaryOf(b);
+        assertTrue(
+                summary.contains("**Time per step** (seconds)\n\n"
+                        + "| platform | queue | fetch | build | push | verify | total |\n"
+                        + "|---|---:|---:|---:|---:|---:|---:|\n"
+                        + "| linux/amd64 | 0.12 | 1.30 | 0.95 | 0.07 |  | 2.44 |\n"
+                        + "| linux/arm64 | 1.80 |  | 2.91 |  | 0.08 | 4.79 |\n"),
+                summary);
+        assertFalse(summary.contains("99.00"), "only each platform's current attempt counts");
+    }
+
+    private String summaryOf(dev.multiarch.store.BuildRecord b) throws JsonProcessingException {
+        String row = store.reports(b.id()).stream()
+                .filter(r -> r.context().equals("multiarch"))
+                .findFirst()
+                .orElseThrow()
+                .body();
+        return CheckReport.fromJson(row).wanted().summary();
     }
 
     @Test

@@ -37,7 +37,7 @@ class BuildAnnotationsTest {
     }
 
     private static BuildSpec spec(Map<String, String> annotations) {
-        return new BuildSpec("Dockerfile", ".", Map.of(), "auto", false, annotations, false, List.of());
+        return new BuildSpec("Dockerfile", ".", Map.of(), "auto", false, annotations, false, List.of(), null);
     }
 
     @Test

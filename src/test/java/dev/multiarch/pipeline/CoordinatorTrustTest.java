@@ -121,4 +121,62 @@ class CoordinatorTrustTest {
         assertEquals("s3cret", a.push().password());
         assertEquals("Bearer ghs_installation_token", a.sourceAuth());
     }
+
+    @Test
+    void layerCache_writtenOnlyByATrustedBuildThatPublishes_readByTheOthers_perPlatform() {
+        Protocol.Assignment trusted =
+                assignmentFor(coordinator.create(trigger(false), CONFIG).get(0));
+        assertEquals("registry.example/o/app/cache/linux-amd64", trusted.cache().repository());
+        assertTrue(trusted.cache().write());
+
+        Protocol.Assignment fork =
+                assignmentFor(coordinator.create(trigger(true), CONFIG).get(0));
+        assertEquals("registry.example/o/app/cache/linux-amd64", fork.cache().repository());
+        assertFalse(fork.cache().write(), "a fork's build reads the cache and never writes it");
+
+        Trigger noPush = new Trigger(
+                "o/app",
+                "https://github.com/o/app.git",
+                "c".repeat(40),
+                "refs/pull/3/head",
+                false,
+                List.of(),
+                null,
+                false);
+        Protocol.Assignment check =
+                assignmentFor(coordinator.create(noPush, CONFIG).get(0));
+        assertNull(check.push());
+        assertFalse(check.cache().write(), "no push credentials, nothing to write the cache with");
+
+        Protocol.Assignment off = assignmentFor(
+                coordinator.create(trigger(false), CONFIG + "cache: false\n").get(0));
+        assertNull(off.cache());
+    }
+
+    @Test
+    void layerCache_thePolicyDecidesWhereACacheMayGo() {
+        AccessPolicy policy = AccessPolicy.of(List.of(new ServiceConfig.RepositoryRule(
+                "o/app", List.of("registry.example/o/app", "registry.example/o/app/cache/*"), null)));
+        NewBuild ok = Planner.plan(trigger(false), CONFIG, policy).get(0);
+        assertNull(ok.failedWith(), ok.failedWith());
+
+        NewBuild elsewhere = Planner.plan(
+                        trigger(false), CONFIG + "cache: registry.example/someone-else/cache\n", policy)
+                .get(0);
+        assertTrue(
+                elsewhere.failedWith().contains("layer cache")
+                        && elsewhere
+                                .failedWith()
+                                .contains("may not publish to registry.example/someone-else/cache/linux-amd64"),
+                elsewhere.failedWith());
+        assertTrue(elsewhere.jobs().isEmpty(), "refused before any job exists");
+
+        AccessPolicy imageOnly = AccessPolicy.of(
+                List.of(new ServiceConfig.RepositoryRule("o/app", List.of("registry.example/o/app"), null)));
+        NewBuild noCache = Planner.plan(trigger(false), CONFIG, imageOnly).get(0);
+        assertTrue(noCache.failedWith().contains("cache: false"), noCache.failedWith());
+        assertNull(Planner.plan(trigger(false), CONFIG + "cache: false\n", imageOnly)
+                .get(0)
+                .failedWith());
+    }
 }

@@ -18,6 +18,11 @@ class JobRunnerTest {
             new Protocol.PushCredentials("registry.example", false, "ci-bot", "s3cret", null);
 
     private static Protocol.Assignment job(boolean untrusted, Protocol.PushCredentials push, String sourceAuth) {
+        return job(untrusted, push, sourceAuth, null);
+    }
+
+    private static Protocol.Assignment job(
+            boolean untrusted, Protocol.PushCredentials push, String sourceAuth, Protocol.LayerCache cache) {
         return new Protocol.Assignment(
                 1,
                 1,
@@ -35,7 +40,8 @@ class JobRunnerTest {
                 600,
                 10,
                 untrusted,
-                Map.of());
+                Map.of(),
+                cache);
     }
 
     private static String refusal(Protocol.Assignment job, JobRunner.Policy policy) {
@@ -49,6 +55,15 @@ class JobRunnerTest {
         assertDoesNotThrow(() -> JobRunner.admit(job(true, null, null), UNTRUSTED_RUNNER));
         assertTrue(refusal(job(true, null, null), TRUSTED_RUNNER).contains("does not take untrusted jobs"));
         assertTrue(refusal(job(false, null, null), UNTRUSTED_RUNNER).contains("takes only untrusted jobs"));
+    }
+
+    @Test
+    void untrustedJobToldToWriteTheLayerCache_isRefused_readingIsFine() {
+        Protocol.LayerCache write = new Protocol.LayerCache("registry.example/o/r/cache/linux-amd64", false, true);
+        Protocol.LayerCache read = new Protocol.LayerCache("registry.example/o/r/cache/linux-amd64", false, false);
+        assertTrue(refusal(job(true, null, null, write), UNTRUSTED_RUNNER).contains("write the layer cache"));
+        assertDoesNotThrow(() -> JobRunner.admit(job(true, null, null, read), UNTRUSTED_RUNNER));
+        assertDoesNotThrow(() -> JobRunner.admit(job(false, PUSH, null, write), TRUSTED_RUNNER));
     }
 
     @Test

@@ -114,6 +114,18 @@ public final class PipelineRig implements AutoCloseable {
             int jobs,
             boolean untrustedJobs,
             Map<String, String> environment) {
+        return startRunner(name, nativePlatforms, qemuPlatforms, jobs, untrustedJobs, environment, "");
+    }
+
+    /** A runner process with more lines in its runner.yaml ({@code cache-size: 8MiB\n}). */
+    public JavaProcess startRunner(
+            String name,
+            List<String> nativePlatforms,
+            List<String> qemuPlatforms,
+            int jobs,
+            boolean untrustedJobs,
+            Map<String, String> environment,
+            String extraYaml) {
         try {
             Path work = dir.resolve(name);
             Files.createDirectories(work);
@@ -127,7 +139,8 @@ public final class PipelineRig implements AutoCloseable {
                             + "jobs: " + jobs + "\n"
                             + "insecure-registries: [\"" + registry.host() + "\"]\n"
                             + "allow-local-sources: true\n"
-                            + "untrusted-jobs: " + untrustedJobs + "\n");
+                            + "untrusted-jobs: " + untrustedJobs + "\n"
+                            + extraYaml);
             Map<String, String> runnerEnv = new java.util.HashMap<>(environment);
             runnerEnv.put("TEST_SECRET", SECRET);
             JavaProcess p = JavaProcess.start(name, runnerEnv, "runner", "--config", cfg.toString());

@@ -127,6 +127,22 @@ public final class RegistryServer implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
+    /**
+     * The blobs the registry holds (the files under its storage's {@code blobs/}), to show that something wrote
+     * nothing: a push uploads blobs before it tags anything.
+     */
+    public long blobCount() {
+        Path blobs = dir.resolve("data/docker/registry/v2/blobs");
+        if (!Files.isDirectory(blobs)) {
+            return 0;
+        }
+        try (var walk = Files.walk(blobs)) {
+            return walk.filter(f -> f.getFileName().toString().equals("data")).count();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public String log() {
         try {
             return Files.readString(dir.resolve("registry.log"));

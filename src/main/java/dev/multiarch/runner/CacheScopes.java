@@ -1,0 +1,284 @@
+package dev.multiarch.runner;
+
+import dev.multiarch.base.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * The runner's layer cache: one buildah image storage per image and platform ({@code cache/<scope>/} in the work
+ * directory), kept between jobs so that {@code buildah bud --layers} finds the steps an earlier build of that image
+ * on that platform made. A scope per platform because buildah 1.28 does not check a cached step's platform (it
+ * would hand an arm64 build the amd64 result of a {@code COPY} of the same file); a scope per image so that one
+ * repository's builds never run into another's leftovers.
+ *
+ * <p>Jobs of one scope may run at once (containers/storage locks its own files, as for concurrent podman and buildah
+ * processes); each holds the scope's read lock while its build uses the storage. {@link #prune} removes the least
+ * recently used scopes while their total size is over {@code cache-size}, taking each one's write lock without
+ * waiting (a scope in use is skipped). A scope is removed by renaming it first, so a runner killed mid-removal leaves
+ * a {@code .removing-*} directory that the next start deletes, never half a storage that buildah would use.
+ *
+ * <p>Sizes are measured by walking a scope after each job that used it (the sum of its files' sizes, vfs keeping a
+ * whole copy of the file system per layer) and remembered in the scope's {@code size} file, so pruning does not walk
+ * every scope.
+ */
+final class CacheScopes {
+    private static final Logger LOG = Logger.getLogger(CacheScopes.class.getName());
+    private static final String LAST_USED = "last-used";
+    private static final String SIZE = "size";
+    private static final String REMOVING = ".removing-";
+
+    private final Path root;
+    private final long maxBytes;
+    private final Clock clock;
+    private final ConcurrentHashMap<String, ReentrantReadWriteLock> locks = new ConcurrentHashMap<>();
+
+    /** @param maxBytes {@code cache-size}: above this total, least recently used scopes go */
+    CacheScopes(Path root, long maxBytes, Clock clock) {
+        this.root = root;
+        this.maxBytes = maxBytes;
+        this.clock = clock;
+    }
+
+    /** A job's hold on its scope's storage; closing it lets pruning remove the scope again. */
+    record Lease(String name, Path storage, Lock lock) implements AutoCloseable {
+        @Override
+        public void close() {
+            lock.unlock();
+        }
+    }
+
+    /** What is on disk for one scope. */
+    record Scope(String name, Path dir, FileTime lastUsed, long size) {}
+
+    /** The scope of an image's builds for a platform: its storage, held until the lease is closed. */
+    Lease acquire(String image, String platform) throws IOException {
+        String name = name(image, platform);
+        Lock lock = lockOf(name).readLock();
+        lock.lock();
+        try {
+            Path dir = root.resolve(name);
+            Files.createDirectories(dir.resolve("storage"));
+            Path about = dir.resolve("scope.json");
+            if (!Files.exists(about)) {
+                var n = Json.MAPPER.createObjectNode().put("image", image).put("platform", platform);
+                Files.write(about, Json.MAPPER.writeValueAsBytes(n));
+            }
+            Path used = dir.resolve(LAST_USED);
+            if (!Files.exists(used)) {
+                Files.createFile(used);
+            }
+            Files.setLastModifiedTime(used, FileTime.from(clock.instant()));
+            return new Lease(name, dir.resolve("storage"), lock);
+        } catch (IOException | RuntimeException e) {
+            lock.unlock();
+            throw e;
+        }
+    }
+
+    /** A scope's directory name: the first 24 hex digits of SHA-256 of the image and the platform. */
+    static String name(String image, String platform) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256")
+                    .digest((image + "\n" + platform).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(h).substring(0, 24);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private ReentrantReadWriteLock lockOf(String name) {
+        return locks.computeIfAbsent(name, k -> new ReentrantReadWriteLock());
+    }
+
+    /** Measures a scope's size now and remembers it; returns it. */
+    long measure(String name) {
+        Path dir = root.resolve(name);
+        long size = sizeOf(dir);
+        try {
+            Files.writeString(dir.resolve(SIZE), Long.toString(size));
+        } catch (IOException e) {
+            LOG.fine(() -> "cannot record the size of " + dir + ": " + e.getMessage());
+        }
+        return size;
+    }
+
+    /** Every scope on disk, least recently used first. */
+    List<Scope> scopes() {
+        List<Scope> out = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return out;
+        }
+        try (var dirs = Files.list(root)) {
+            for (Path d : dirs.toList()) {
+                String name = d.getFileName().toString();
+                if (name.startsWith(".") || !Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                FileTime used;
+                try {
+                    used = Files.getLastModifiedTime(d.resolve(LAST_USED));
+                } catch (IOException e) {
+                    used = FileTime.fromMillis(0);
+                }
+                long size;
+                try {
+                    size = Long.parseLong(Files.readString(d.resolve(SIZE)).trim());
+                } catch (IOException | NumberFormatException e) {
+                    size = measure(name);
+                }
+                out.add(new Scope(name, d, used, size));
+            }
+        } catch (IOException e) {
+            LOG.warning(() -> "cannot list the layer cache " + root + ": " + e.getMessage());
+        }
+        out.sort(Comparator.comparing(Scope::lastUsed).thenComparing(Scope::name));
+        return out;
+    }
+
+    /**
+     * Removes least recently used scopes not in use until the total is at most {@code cache-size}.
+     *
+     * @return the names of the scopes removed
+     */
+    List<String> prune(Consumer<String> log) {
+        List<Scope> all = scopes();
+        long total = all.stream().mapToLong(Scope::size).sum();
+        List<String> removed = new ArrayList<>();
+        for (Scope s : all) {
+            if (total <= maxBytes) {
+                break;
+            }
+            Lock w = lockOf(s.name()).writeLock();
+            if (!w.tryLock()) {
+                continue;
+            }
+            try {
+                String what = describe(s);
+                if (remove(s.dir())) {
+                    total -= s.size();
+                    removed.add(s.name());
+                    log.accept("layer cache: removed " + what + " (least recently used; the cache held "
+                            + mib(total + s.size()) + " of " + mib(maxBytes) + ")");
+                }
+            } finally {
+                w.unlock();
+            }
+        }
+        return removed;
+    }
+
+    private static String describe(Scope s) {
+        try {
+            var n = Json.MAPPER.readTree(s.dir().resolve("scope.json").toFile());
+            return n.path("image").asText() + " " + n.path("platform").asText() + ", " + mib(s.size());
+        } catch (IOException e) {
+            return s.name() + ", " + mib(s.size());
+        }
+    }
+
+    static String mib(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    }
+
+    /** Deletes what a removal cut short (a runner killed mid-way). */
+    void removeLeftovers() {
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        try (var dirs = Files.list(root)) {
+            for (Path d : dirs.toList()) {
+                if (d.getFileName().toString().startsWith(REMOVING)) {
+                    LOG.info(() -> "removing " + d + ", left by an interrupted cache removal");
+                    deleteTree(d);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warning(() -> "cannot list " + root + ": " + e.getMessage());
+        }
+    }
+
+    /** Renamed first (atomic), then deleted: never half a storage under a scope's name. */
+    private boolean remove(Path dir) {
+        Path away = dir.resolveSibling(REMOVING + dir.getFileName() + "-" + System.nanoTime());
+        try {
+            Files.move(dir, away, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.warning(() -> "cannot remove the cache scope " + dir + ": " + e.getMessage());
+            return false;
+        }
+        deleteTree(away);
+        return true;
+    }
+
+    static void deleteTree(Path dir) {
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
+                    Files.deleteIfExists(f);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path f, IOException e) {
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                    Files.deleteIfExists(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (NoSuchFileException ignored) {
+            // already gone
+        } catch (IOException e) {
+            LOG.warning(() -> "cannot delete " + dir + ": " + e.getMessage());
+        }
+    }
+
+    /** The sizes of the regular files under {@code dir}, links not followed. */
+    static long sizeOf(Path dir) {
+        long[] total = {0};
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path f, BasicFileAttributes a) {
+                    if (a.isRegularFile()) {
+                        total[0] += a.size();
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path f, IOException e) {
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            LOG.fine(() -> "cannot measure " + dir + ": " + e.getMessage());
+        }
+        return total[0];
+    }
+}

@@ -1,0 +1,109 @@
+package dev.multiarch.runner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CacheScopesTest {
+    @TempDir
+    Path dir;
+
+    private static final long MIB = 1 << 20;
+
+    /** A clock the test moves: each scope is used at a time of its own. */
+    private static final class Ticking extends Clock {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    /** Uses a scope (a job's lease), writing {@code mib} MiB into its storage, and measures it as a job's end does. */
+    private static String use(CacheScopes s, Ticking clock, String image, String platform, int mib) throws Exception {
+        clock.now = clock.now.plusSeconds(60);
+        try (CacheScopes.Lease l = s.acquire(image, platform)) {
+            Files.write(l.storage().resolve("layer-" + clock.now.getEpochSecond()), new byte[mib * (int) MIB]);
+            s.measure(l.name());
+            return l.name();
+        }
+    }
+
+    @Test
+    void scopes_perImageAndPlatform_neverShared() throws Exception {
+        assertNotEquals(
+                CacheScopes.name("reg/acme/app", "linux/amd64"), CacheScopes.name("reg/acme/app", "linux/arm64"));
+        assertNotEquals(
+                CacheScopes.name("reg/acme/app", "linux/amd64"), CacheScopes.name("reg/acme/web", "linux/amd64"));
+        assertEquals(CacheScopes.name("reg/acme/app", "linux/amd64"), CacheScopes.name("reg/acme/app", "linux/amd64"));
+    }
+
+    @Test
+    void prune_overTheSize_removesTheLeastRecentlyUsedScopes_untilUnder() throws Exception {
+        Ticking clock = new Ticking();
+        CacheScopes s =
+                new CacheScopes(dir.resolve("cache"), 5 * MIB + 64 * 1024, clock); // files plus scope.json and size
+        String a = use(s, clock, "reg/acme/app", "linux/amd64", 2);
+        String b = use(s, clock, "reg/acme/app", "linux/arm64", 2);
+        String c = use(s, clock, "reg/acme/web", "linux/amd64", 1);
+        assertEquals(List.of(), s.prune(l -> {}), "5 MiB of 5: nothing to do");
+
+        use(s, clock, "reg/acme/app", "linux/amd64", 1); // a is now the most recently used, 3 MiB
+        List<String> lines = new ArrayList<>();
+        assertEquals(List.of(b), s.prune(lines::add), "6 MiB: the oldest (b) goes, and that is enough");
+        assertFalse(Files.exists(dir.resolve("cache").resolve(b)));
+        assertTrue(Files.exists(dir.resolve("cache").resolve(a)));
+        assertTrue(Files.exists(dir.resolve("cache").resolve(c)));
+        assertTrue(lines.get(0).contains("removed reg/acme/app linux/arm64, 2.0 MiB"), lines.toString());
+        assertEquals(
+                List.of(c, a), s.scopes().stream().map(CacheScopes.Scope::name).toList(), "least recent first");
+    }
+
+    @Test
+    void prune_skipsAScopeInUse() throws Exception {
+        Ticking clock = new Ticking();
+        CacheScopes s = new CacheScopes(dir.resolve("cache"), 0, clock);
+        String old = use(s, clock, "reg/acme/app", "linux/amd64", 1);
+        use(s, clock, "reg/acme/app", "linux/arm64", 1);
+        try (CacheScopes.Lease held = s.acquire("reg/acme/app", "linux/amd64")) {
+            List<String> removed = s.prune(l -> {});
+            assertEquals(1, removed.size());
+            assertFalse(removed.contains(old), "a running job's storage stays");
+            assertTrue(Files.isDirectory(held.storage()));
+        }
+        assertEquals(List.of(old), s.prune(l -> {}), "and goes once the job is done (cache-size: 0)");
+    }
+
+    @Test
+    void anInterruptedRemoval_isFinishedAtStart() throws Exception {
+        Path left = Files.createDirectories(
+                dir.resolve("cache").resolve(".removing-abc-1").resolve("storage"));
+        Files.writeString(left.resolve("f"), "x");
+        CacheScopes s = new CacheScopes(dir.resolve("cache"), MIB, Clock.systemUTC());
+        s.removeLeftovers();
+        assertFalse(Files.exists(dir.resolve("cache").resolve(".removing-abc-1")));
+        assertEquals(List.of(), s.scopes(), "and it never counted as a scope");
+    }
+}
