@@ -160,7 +160,15 @@ public final class BuildPublisher {
                 }
             }
             for (String tag : take) {
+                // A restart publishing again moves nothing: the tag already points at this build's index.
+                boolean moved = store.tagOwner(build.image(), tag)
+                        .map(o -> o.buildId() != build.id())
+                        .orElse(true);
                 store.setTagOwner(build.image(), tag, build.id(), build.version());
+                if (moved) {
+                    store.recordTagMove(
+                            build.image(), tag, build.id(), r.digest().toString());
+                }
             }
             return new Outcome(r.digest().toString(), take, skipped, signed, attestations);
         }
