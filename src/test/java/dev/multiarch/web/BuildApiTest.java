@@ -244,8 +244,7 @@ class BuildApiTest {
         server.get("/builds/" + queued.id())
                 .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
                     assertEquals("text/html; charset=utf-8", a.contentType());
-                    assertTrue(
-                            a.body().contains("data-events=\"/builds/" + queued.id() + "/events?after="), a.body());
+                    assertTrue(a.body().contains("data-events=\"/builds/" + queued.id() + "/events?after="), a.body());
                     assertFalse(a.body().contains("http-equiv=refresh"), "live, not reloaded");
                     answered.flag();
                 })));
