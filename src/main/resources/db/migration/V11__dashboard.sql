@@ -3,6 +3,9 @@
 -- id last, so each filter is an index range read newest first rather than a scan of every build.
 CREATE INDEX builds_repo_id ON builds(repo, id);
 CREATE INDEX builds_state_id ON builds(state, id);
+-- builds_state_id serves every read builds_state (V1) did, and in id order: H2 otherwise picks the older one and
+-- sorts every build in that state.
+DROP INDEX builds_state;
 CREATE INDEX builds_ref_id ON builds(ref, id);
 -- The runners page: each runner's running job, and its finished jobs per platform (count, median time).
 CREATE INDEX jobs_runner ON jobs(runner_id, state);

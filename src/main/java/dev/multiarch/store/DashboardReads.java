@@ -19,6 +19,14 @@ final class DashboardReads {
 
     static List<BuildRecord> buildsPage(Connection c, Store.BuildFilter f, Long beforeId, int limit)
             throws SQLException {
+        Query q = buildsPageQuery(f, beforeId, limit);
+        return JdbcStore.list(c, q.sql(), JdbcStore::build, q.params().toArray());
+    }
+
+    /** A statement and its parameters (the tests EXPLAIN the builds page's). */
+    record Query(String sql, List<Object> params) {}
+
+    static Query buildsPageQuery(Store.BuildFilter f, Long beforeId, int limit) {
         StringBuilder sql = new StringBuilder("SELECT " + JdbcStore.BUILD_COLS + " FROM builds WHERE 1 = 1");
         List<Object> params = new ArrayList<>();
         if (f.repo() != null) {
@@ -42,7 +50,7 @@ final class DashboardReads {
         }
         sql.append(" ORDER BY id DESC LIMIT ?");
         params.add(limit);
-        return JdbcStore.list(c, sql.toString(), JdbcStore::build, params.toArray());
+        return new Query(sql.toString(), params);
     }
 
     static Optional<BuildRecord> latestBuildOfRepo(Connection c, String repo, boolean publishingOnly, String refPrefix)
