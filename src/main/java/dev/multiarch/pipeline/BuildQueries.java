@@ -193,14 +193,10 @@ public final class BuildQueries {
         return store.tagMoves(image, limit);
     }
 
-    /** The builds with these ids that exist, with their jobs (the image page's tag owners). */
+    /** The builds with these ids that exist, with their jobs (the image page's tag owners): three queries. */
     public Map<Long, BuildWithJobs> builds(java.util.Collection<Long> ids) {
-        List<BuildRecord> bs = new ArrayList<>();
-        for (Long id : new java.util.TreeSet<>(ids)) {
-            store.build(id).ifPresent(bs::add);
-        }
         Map<Long, BuildWithJobs> out = new LinkedHashMap<>();
-        withJobs(bs).forEach(b -> out.put(b.build().id(), b));
+        withJobs(store.buildsById(ids)).forEach(b -> out.put(b.build().id(), b));
         return out;
     }
 

@@ -947,6 +947,20 @@ public final class JdbcStore implements Store {
     }
 
     @Override
+    public List<BuildRecord> buildsById(java.util.Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        List<Long> distinct = List.copyOf(new java.util.TreeSet<>(ids));
+        String marks = String.join(", ", java.util.Collections.nCopies(distinct.size(), "?"));
+        return read(c -> list(
+                c,
+                "SELECT " + BUILD_COLS + " FROM builds WHERE id IN (" + marks + ") ORDER BY id",
+                JdbcStore::build,
+                distinct.toArray()));
+    }
+
+    @Override
     public Optional<BuildRecord> latestBuildOfRepo(String repo, boolean publishingOnly, String refPrefix) {
         return read(c -> DashboardReads.latestBuildOfRepo(c, repo, publishingOnly, refPrefix));
     }

@@ -162,6 +162,9 @@ public interface Store extends AutoCloseable {
      */
     List<BuildRecord> buildsPage(BuildFilter filter, Long beforeId, int limit);
 
+    /** The builds with these ids that exist, by id, in one query; none for no ids. */
+    List<BuildRecord> buildsById(java.util.Collection<Long> ids);
+
     /** The newest build of {@code repo} (exactly as stored), if it publishes and its ref starts with {@code refPrefix}. */
     Optional<BuildRecord> latestBuildOfRepo(String repo, boolean publishingOnly, String refPrefix);
 

@@ -113,6 +113,8 @@ class DashboardReadsTest {
             s.setTagOwner("reg/acme/app", "2", two.id(), "2");
             s.recordTagMove("reg/acme/app", "2", two.id(), "sha256:" + "2".repeat(64));
 
+            assertEquals(List.of(one.id(), pr.id()), ids(s.buildsById(List.of(pr.id(), one.id(), 9999L, pr.id()))));
+            assertTrue(s.buildsById(List.of()).isEmpty());
             assertEquals(
                     two.id(), s.tagHolder("acme/app", "latest").orElseThrow().id());
             assertTrue(s.tagHolder("acme/other", "latest").isEmpty());

@@ -263,6 +263,18 @@ class DashboardTest {
     }
 
     @Test
+    void matrix_showsAnImageVerificationRefused_asMislabeled() {
+        BuildRecord b = created("acme/app", false, "refs/heads/main", "linux/arm64");
+        JobRecord j = claim(b).get(0);
+        server.store.completeJob(
+                j.id(), "runner-1", j.attempt(), JobResult.success("sha256:" + "e".repeat(64), "m", 10, 1));
+        server.store.failVerification(b.id(), j.id(), "linux/arm64: the image's config says linux/amd64");
+        String list = get("/builds?repo=acme%2Fapp", null).body();
+        assertTrue(list.contains("data-platform=\"linux/arm64\" data-state=\"mislabeled\""), list);
+        assertTrue(list.contains("the image&#39;s config says linux/amd64"), list);
+    }
+
+    @Test
     void matrix_showsEachPlatformsState_nativeOrQemu_andFilters() {
         String list = admin("/builds").body();
         assertTrue(list.contains("data-platform=\"linux/s390x\" data-state=\"running\""), list);
