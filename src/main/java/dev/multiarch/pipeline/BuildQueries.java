@@ -200,6 +200,11 @@ public final class BuildQueries {
         return out;
     }
 
+    /** The builds with these ids that exist, without their jobs: one query. */
+    public List<BuildRecord> buildRecords(java.util.Collection<Long> ids) {
+        return store.buildsById(ids);
+    }
+
     /** The jobs running now. */
     public List<JobRecord> runningJobs() {
         return store.runningJobs();

@@ -198,11 +198,10 @@ final class Pages {
     /** An image's tag moves, newest first, leaving out those made by builds the viewer may not see. */
     private List<ImagesPage.Move> visibleMoves(BuildQueries q, String image, Viewer v) {
         List<Store.TagMove> ms = q.tagMoves(image, MAX_MOVES);
-        Map<Long, BuildQueries.BuildWithJobs> by =
-                q.builds(ms.stream().map(Store.TagMove::buildId).toList());
+        Map<Long, BuildRecord> by = new HashMap<>();
+        q.buildRecords(ms.stream().map(Store.TagMove::buildId).toList()).forEach(b -> by.put(b.id(), b));
         return ms.stream()
-                .filter(m -> by.containsKey(m.buildId())
-                        && visibility.sees(v, by.get(m.buildId()).build()))
+                .filter(m -> by.containsKey(m.buildId()) && visibility.sees(v, by.get(m.buildId())))
                 .map(m -> new ImagesPage.Move(m.tag(), m.buildId(), m.indexDigest(), m.movedAt()))
                 .toList();
     }

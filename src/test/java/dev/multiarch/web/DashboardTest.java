@@ -263,6 +263,22 @@ class DashboardTest {
     }
 
     @Test
+    void streamBounds_aLogEventKeepsItsEnd_andCursorsAreChecked() {
+        String big = "x".repeat(BuildEvents.MAX_EVENT_BYTES) + "the end\n";
+        String cut = BuildEvents.bounded(big);
+        assertTrue(cut.startsWith("[multiarch: 8 bytes not streamed here"), cut.substring(0, 80));
+        assertTrue(cut.endsWith("the end\n"));
+        assertTrue(cut.getBytes(StandardCharsets.UTF_8).length < BuildEvents.MAX_EVENT_BYTES + 100);
+        assertEquals("short", BuildEvents.bounded("short"));
+        assertEquals(java.util.Map.of(3L, 17L, 4L, 0L), BuildEvents.parseCursors("3.17,4"));
+        HttpError bad =
+                org.junit.jupiter.api.Assertions.assertThrows(HttpError.class, () -> BuildEvents.parseCursors("3.x"));
+        assertEquals(400, bad.status);
+        ServerFixture.Answer a = get("/builds/" + hiddenRunning.id() + "/events?after=nonsense", null);
+        assertEquals(400, a.status());
+    }
+
+    @Test
     void matrix_showsAnImageVerificationRefused_asMislabeled() {
         BuildRecord b = created("acme/app", false, "refs/heads/main", "linux/arm64");
         JobRecord j = claim(b).get(0);
