@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.WindowType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -99,14 +99,27 @@ class DashboardIT {
     private static <T> T until(String what, Function<WebDriver, T> condition) {
         return new WebDriverWait(browser, DEADLINE, Duration.ofMillis(200))
                 .withMessage(() -> what + "; the page:\n" + browser.getPageSource())
+                // The list swaps its table every two seconds: an element found just before may be gone.
+                .ignoring(StaleElementReferenceException.class)
                 .until(condition);
     }
 
-    /** The state of {@code platform}'s cell in build {@code id}'s row of the list, or null when not shown. */
+    /**
+     * An attribute of {@code platform}'s cell in build {@code id}'s row of the list, or null when not shown; read in
+     * the page in one step, as the list may swap its table at any moment.
+     */
+    private static String cell(long id, String platform, String attribute) {
+        return (String) ((JavascriptExecutor) browser)
+                .executeScript(
+                        "var c = document.querySelector('tr[data-build=\"' + arguments[0] + '\"] td[data-platform=\"'"
+                                + " + arguments[1] + '\"]'); return c ? c.getAttribute(arguments[2]) : null;",
+                        String.valueOf(id),
+                        platform,
+                        attribute);
+    }
+
     private static String cell(long id, String platform) {
-        List<WebElement> cells = browser.findElements(
-                By.cssSelector("tr[data-build=\"" + id + "\"] td[data-platform=\"" + platform + "\"]"));
-        return cells.isEmpty() ? null : cells.get(0).getDomAttribute("data-state");
+        return cell(id, platform, "data-state");
     }
 
     @Test
@@ -131,9 +144,7 @@ class DashboardIT {
         browser.get(rig.url() + "/builds");
         String list = browser.getWindowHandle();
         until("amd64 running in the matrix", d -> "running".equals(cell(id, "linux/amd64")));
-        String title = browser.findElement(
-                        By.cssSelector("tr[data-build=\"" + id + "\"] td[data-platform=\"linux/amd64\"]"))
-                .getDomAttribute("title");
+        String title = cell(id, "linux/amd64", "title");
         assertTrue(title.contains("(native)"), title);
 
         // Tab 2: the build page, followed live. A mark set in the page would not survive a reload.
@@ -174,9 +185,7 @@ class DashboardIT {
         until("the row says published", d -> "published"
                 .equals(d.findElement(By.cssSelector("tr[data-build=\"" + id + "\"] td[data-state]"))
                         .getDomAttribute("data-state")));
-        String arm = browser.findElement(
-                        By.cssSelector("tr[data-build=\"" + id + "\"] td[data-platform=\"linux/arm64\"]"))
-                .getDomAttribute("title");
+        String arm = cell(id, "linux/arm64", "title");
         assertTrue(arm.contains("(qemu)"), arm);
         browser.switchTo().window(page).close();
         browser.switchTo().window(list);
