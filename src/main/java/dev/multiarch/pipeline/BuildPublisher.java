@@ -160,15 +160,16 @@ public final class BuildPublisher {
                 }
             }
             for (String tag : take) {
-                // A restart publishing again moves nothing: the tag already points at this build's index.
+                // A restart publishing again moves nothing: the tag already points at this build's index. The move
+                // is recorded before the owner, so a crash between the two repeats the record rather than losing it.
                 boolean moved = store.tagOwner(build.image(), tag)
                         .map(o -> o.buildId() != build.id())
                         .orElse(true);
-                store.setTagOwner(build.image(), tag, build.id(), build.version());
                 if (moved) {
                     store.recordTagMove(
                             build.image(), tag, build.id(), r.digest().toString());
                 }
+                store.setTagOwner(build.image(), tag, build.id(), build.version());
             }
             return new Outcome(r.digest().toString(), take, skipped, signed, attestations);
         }

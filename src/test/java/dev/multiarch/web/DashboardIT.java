@@ -209,6 +209,13 @@ class DashboardIT {
                 .getText()
                 .contains(b.path("indexDigest").asText()));
 
+        // Each tag's move to this build's index is recorded as it was published (BuildPublisher → tag_moves).
+        List<String> moves = browser.findElements(By.cssSelector("section.image details tr td:nth-child(2)")).stream()
+                .map(e -> e.getDomProperty("textContent"))
+                .sorted()
+                .toList();
+        assertEquals(List.of("1", "1.0", "1.0.0", "latest"), moves);
+
         // The runners page: both runners, idle now, with the jobs they did.
         browser.get(rig.url() + "/runners");
         String runners = browser.findElement(By.id("runners")).getText();
