@@ -237,9 +237,23 @@ public final class BuildPublisher {
                         signing);
         perArchTagsIn(client, build, spec, image, image, children, take);
         for (String tag : take) {
+            recordMove(store, build, build.image(), tag, r.index().digest().toString());
             store.setTagOwner(build.image(), tag, build.id(), build.version());
         }
         return r.index();
+    }
+
+    /**
+     * Records that {@code tag} of {@code image} moved to this build's index (the image page's history). A restart
+     * publishing again moves nothing: the tag already points at this build's index. The move is recorded before the
+     * owner, so a crash between the two repeats the record rather than losing it.
+     */
+    static void recordMove(Store store, BuildRecord build, String image, String tag, String indexDigest) {
+        boolean moved =
+                store.tagOwner(image, tag).map(o -> o.buildId() != build.id()).orElse(true);
+        if (moved) {
+            store.recordTagMove(image, tag, build.id(), indexDigest);
+        }
     }
 
     /** {@code TAG-ARCH} tags in {@code to}, each image read from {@code from} (where the runner pushed it). */

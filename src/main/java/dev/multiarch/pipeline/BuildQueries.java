@@ -107,4 +107,121 @@ public final class BuildQueries {
     public List<RunnerRecord> runners() {
         return store.runners();
     }
+
+    // ---- the dashboard's reads (pages, live progress, badges)
+
+    /**
+     * A page of builds, newest first, and where the next (older) page starts: null when there is none.
+     *
+     * @param nextBefore the {@code before} of the next page's request
+     */
+    public record Page(List<BuildWithJobs> builds, Long nextBefore) {}
+
+    /** Rounds of reading more builds when {@code keep} leaves a page short (a viewer who may not see many). */
+    private static final int PAGE_ROUNDS = 5;
+
+    /**
+     * Up to {@code limit} builds older than {@code before} (null: the newest) that the filter and {@code keep} accept,
+     * with their jobs. Reads in keyset pages of the store, so the thousandth page costs what the first does; when
+     * {@code keep} turns many away, it reads a few more store pages, then stops and offers the next page from there.
+     */
+    public Page page(Store.BuildFilter filter, Long before, int limit, Predicate<BuildRecord> keep) {
+        List<BuildRecord> kept = new ArrayList<>();
+        Long cursor = before;
+        boolean exhausted = false;
+        boolean leftSome = false;
+        for (int round = 0; round < PAGE_ROUNDS && kept.size() < limit && !exhausted; round++) {
+            List<BuildRecord> batch = store.buildsPage(filter, cursor, limit);
+            exhausted = batch.size() < limit;
+            for (int i = 0; i < batch.size(); i++) {
+                BuildRecord b = batch.get(i);
+                cursor = b.id();
+                if (keep.test(b)) {
+                    kept.add(b);
+                    if (kept.size() == limit) {
+                        leftSome = i < batch.size() - 1;
+                        break;
+                    }
+                }
+            }
+        }
+        Long next = cursor == null || (exhausted && !leftSome) ? null : cursor;
+        return new Page(withJobs(kept), next);
+    }
+
+    /**
+     * How each job ran or runs: {@code native} or {@code qemu}, by the platforms its runner registered; jobs not on a
+     * runner are left out.
+     */
+    public Map<Long, String> emulation(List<JobRecord> jobs) {
+        if (jobs.stream().allMatch(j -> j.runnerId() == null)) {
+            return Map.of();
+        }
+        Map<String, RunnerRecord> byId = new HashMap<>();
+        store.runners().forEach(r -> byId.put(r.id(), r));
+        Map<Long, String> out = new HashMap<>();
+        for (JobRecord j : jobs) {
+            RunnerRecord r = j.runnerId() == null ? null : byId.get(j.runnerId());
+            if (r != null) {
+                try {
+                    out.put(j.id(), BuildPublisher.emulation(r, dev.multiarch.platform.Platform.parse(j.platform())));
+                } catch (RuntimeException e) {
+                    // A platform that no longer parses (stored by an older version) is shown without the mark.
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A job's log after {@code afterSeq}: at most {@code maxChunks} chunks, oldest first (cut markers have seq 0). */
+    public List<LogChunk> logs(long jobId, long afterSeq, int maxChunks) {
+        return store.logs(jobId, afterSeq, maxChunks);
+    }
+
+    /** The end of a job's log as chunks (with their seq, where a live stream goes on from). */
+    public List<LogChunk> logTailChunks(long jobId, long maxBytes) {
+        return store.logTail(jobId, maxBytes);
+    }
+
+    /** The newest build of a repository, and its newest build that publishes (its badge's "release"). */
+    public Optional<BuildRecord> latestBuildOfRepo(String repo, boolean publishingOnly) {
+        return store.latestBuildOfRepo(repo, publishingOnly, "");
+    }
+
+    /** The build of {@code repo} holding {@code tag} with its jobs: what {@code repo:latest} offers. */
+    public Optional<BuildWithJobs> tagHolder(String repo, String tag) {
+        return store.tagHolder(repo, tag).map(b -> new BuildWithJobs(b, store.jobs(b.id())));
+    }
+
+    /** Tags as they stand, of one image or (null) of all, by image then tag. */
+    public List<Store.ImageTag> imageTags(String image, int limit) {
+        return store.imageTags(image, limit);
+    }
+
+    /** When {@code image}'s tags moved, newest first. */
+    public List<Store.TagMove> tagMoves(String image, int limit) {
+        return store.tagMoves(image, limit);
+    }
+
+    /** The builds with these ids that exist, with their jobs (the image page's tag owners): three queries. */
+    public Map<Long, BuildWithJobs> builds(java.util.Collection<Long> ids) {
+        Map<Long, BuildWithJobs> out = new LinkedHashMap<>();
+        withJobs(store.buildsById(ids)).forEach(b -> out.put(b.build().id(), b));
+        return out;
+    }
+
+    /** The builds with these ids that exist, without their jobs: one query. */
+    public List<BuildRecord> buildRecords(java.util.Collection<Long> ids) {
+        return store.buildsById(ids);
+    }
+
+    /** The jobs running now. */
+    public List<JobRecord> runningJobs() {
+        return store.runningJobs();
+    }
+
+    /** Per runner and platform: jobs done and the median time of those that succeeded. */
+    public List<Store.RunnerPlatformStats> runnerStats() {
+        return store.runnerStats();
+    }
 }

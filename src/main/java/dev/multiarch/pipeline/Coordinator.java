@@ -123,6 +123,11 @@ public final class Coordinator {
         listeners.add(l);
     }
 
+    /** Stops telling {@code l} (a server that stopped and its live pages). */
+    public void removeListener(BuildListener l) {
+        listeners.remove(l);
+    }
+
     /** Reads {@code .multiarch.yaml} at the trigger's commit and creates its builds (failed ones when it is invalid). */
     public List<BuildRecord> trigger(Trigger t) {
         String text;

@@ -110,6 +110,8 @@ final class MirrorCopies {
         }
         BuildPublisher.perArchTagsIn(client, build, spec, from, to, children, take);
         for (String tag : take) {
+            BuildPublisher.recordMove(
+                    store, build, to.toString(), tag, index.digest().toString());
             store.setTagOwner(to.toString(), tag, build.id(), build.version());
         }
     }

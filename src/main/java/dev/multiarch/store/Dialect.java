@@ -57,6 +57,13 @@ enum Dialect {
         return migrationLock == null ? null : migrationLock.replace("pg_advisory_lock", "pg_advisory_unlock");
     }
 
+    /** Milliseconds from timestamp {@code from} to {@code to}, as a number. */
+    String millisBetween(String from, String to) {
+        return this == H2
+                ? "DATEDIFF(MILLISECOND, " + from + ", " + to + ")"
+                : "(EXTRACT(EPOCH FROM (" + to + " - " + from + ")) * 1000)";
+    }
+
     /** Insert a row, or update the non-key columns of the row with the same key: parameters in {@code cols} order. */
     String upsert(String table, List<String> cols, List<String> key) {
         String marks = String.join(", ", java.util.Collections.nCopies(cols.size(), "?"));

@@ -128,7 +128,7 @@ public final class JdbcStore implements Store {
     }
 
     @FunctionalInterface
-    private interface Row<T> {
+    interface Row<T> {
         T map(ResultSet r) throws SQLException;
     }
 
@@ -178,7 +178,7 @@ public final class JdbcStore implements Store {
         }
     }
 
-    private static <T> List<T> list(Connection c, String sql, Row<T> row, Object... params) throws SQLException {
+    static <T> List<T> list(Connection c, String sql, Row<T> row, Object... params) throws SQLException {
         try (PreparedStatement p = bind(c.prepareStatement(sql), params);
                 ResultSet r = p.executeQuery()) {
             List<T> out = new ArrayList<>();
@@ -189,24 +189,24 @@ public final class JdbcStore implements Store {
         }
     }
 
-    private static <T> Optional<T> one(Connection c, String sql, Row<T> row, Object... params) throws SQLException {
+    static <T> Optional<T> one(Connection c, String sql, Row<T> row, Object... params) throws SQLException {
         List<T> l = list(c, sql, row, params);
         return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
     }
 
-    private static Instant inst(ResultSet r, String col) throws SQLException {
+    static Instant inst(ResultSet r, String col) throws SQLException {
         Timestamp t = r.getTimestamp(col);
         return t == null ? null : t.toInstant();
     }
 
-    private static final String BUILD_COLS = "id, repo, clone_url, commit_sha, ref, image, spec, tags, version, push, "
+    static final String BUILD_COLS = "id, repo, clone_url, commit_sha, ref, image, spec, tags, version, push, "
             + "untrusted, private_repo, state, error, index_digest, published_tags, trigger_info, created_at, updated_at";
     /** A job's trust is its build's: read through, never copied (one place to be right). */
-    private static final String JOB_COLS = "id, build_id, platform, state, runner_id, attempt, lease_expires, "
+    static final String JOB_COLS = "id, build_id, platform, state, runner_id, attempt, lease_expires, "
             + "timeout_seconds, digest, media_type, size, added_layers, error, started_at, finished_at, "
             + "(SELECT b.untrusted FROM builds b WHERE b.id = jobs.build_id) AS untrusted";
 
-    private static BuildRecord build(ResultSet r) throws SQLException {
+    static BuildRecord build(ResultSet r) throws SQLException {
         return new BuildRecord(
                 r.getLong("id"),
                 r.getString("repo"),
@@ -229,7 +229,7 @@ public final class JdbcStore implements Store {
                 inst(r, "updated_at"));
     }
 
-    private static JobRecord job(ResultSet r) throws SQLException {
+    static JobRecord job(ResultSet r) throws SQLException {
         long size = r.getLong("size");
         Long sizeOrNull = r.wasNull() ? null : size;
         int layers = r.getInt("added_layers");
@@ -1005,6 +1005,70 @@ public final class JdbcStore implements Store {
                 tag,
                 buildId,
                 version));
+    }
+
+    // ---- the dashboard's reads (DashboardReads)
+
+    @Override
+    public List<BuildRecord> buildsPage(BuildFilter filter, Long beforeId, int limit) {
+        return read(c -> DashboardReads.buildsPage(c, filter, beforeId, limit));
+    }
+
+    @Override
+    public List<BuildRecord> buildsById(java.util.Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        List<Long> distinct = List.copyOf(new java.util.TreeSet<>(ids));
+        String marks = String.join(", ", java.util.Collections.nCopies(distinct.size(), "?"));
+        return read(c -> list(
+                c,
+                "SELECT " + BUILD_COLS + " FROM builds WHERE id IN (" + marks + ") ORDER BY id",
+                JdbcStore::build,
+                distinct.toArray()));
+    }
+
+    @Override
+    public Optional<BuildRecord> latestBuildOfRepo(String repo, boolean publishingOnly, String refPrefix) {
+        return read(c -> DashboardReads.latestBuildOfRepo(c, repo, publishingOnly, refPrefix));
+    }
+
+    @Override
+    public Optional<BuildRecord> tagHolder(String repo, String tag) {
+        return read(c -> DashboardReads.tagHolder(c, repo, tag));
+    }
+
+    @Override
+    public List<ImageTag> imageTags(String image, int limit) {
+        return read(c -> DashboardReads.imageTags(c, image, limit));
+    }
+
+    @Override
+    public void recordTagMove(String image, String tag, long buildId, String indexDigest) {
+        tx(c -> update(
+                c,
+                "INSERT INTO tag_moves (image, tag, build_id, index_digest, moved_at) VALUES (?, ?, ?, ?, ?)",
+                image,
+                tag,
+                buildId,
+                indexDigest,
+                clock.instant()));
+    }
+
+    @Override
+    public List<TagMove> tagMoves(String image, int limit) {
+        return read(c -> DashboardReads.tagMoves(c, image, limit));
+    }
+
+    @Override
+    public List<JobRecord> runningJobs() {
+        return read(
+                c -> list(c, "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'RUNNING' ORDER BY id", JdbcStore::job));
+    }
+
+    @Override
+    public List<RunnerPlatformStats> runnerStats() {
+        return read(c -> DashboardReads.runnerStats(c, dialect));
     }
 
     // ---- GitHub deliveries and the status outbox

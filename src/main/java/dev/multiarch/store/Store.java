@@ -175,6 +175,58 @@ public interface Store extends AutoCloseable {
     /** Who holds a tag: the build that published it last, its version, and the repository it was built from. */
     record TagOwner(long buildId, String version, String repo) {}
 
+    /*
+     * The dashboard's reads (pages, badges): each one indexed query (V11's indexes), whatever the store holds.
+     */
+
+    /**
+     * Which builds a list shows: each non-null field must match exactly; {@code includePrivate} false leaves out
+     * builds of private repositories in the query itself (an anonymous viewer's list).
+     */
+    record BuildFilter(String repo, BuildState state, String ref, boolean includePrivate) {}
+
+    /**
+     * A page of builds, newest first: the {@code limit} newest with an id below {@code beforeId} (null: from the
+     * newest) that {@code filter} keeps. Keyset pagination: page 500 costs what page 1 does.
+     */
+    List<BuildRecord> buildsPage(BuildFilter filter, Long beforeId, int limit);
+
+    /** The builds with these ids that exist, by id, in one query; none for no ids. */
+    List<BuildRecord> buildsById(java.util.Collection<Long> ids);
+
+    /** The newest build of {@code repo} (exactly as stored), if it publishes and its ref starts with {@code refPrefix}. */
+    Optional<BuildRecord> latestBuildOfRepo(String repo, boolean publishingOnly, String refPrefix);
+
+    /** The build of {@code repo} that holds {@code tag} of one of its images, the newest if several do. */
+    Optional<BuildRecord> tagHolder(String repo, String tag);
+
+    /** A tag as it stands: the image, the tag and the build whose index it points at. */
+    record ImageTag(String image, String tag, long buildId) {}
+
+    /** Every tag of {@code image} (null: of every image), by image then tag; at most {@code limit}. */
+    List<ImageTag> imageTags(String image, int limit);
+
+    /** A tag moved to a build's index at {@code movedAt}. */
+    record TagMove(String image, String tag, long buildId, String indexDigest, Instant movedAt) {}
+
+    /** Records that {@code image:tag} now points at {@code indexDigest}, published by build {@code buildId}. */
+    void recordTagMove(String image, String tag, long buildId, String indexDigest);
+
+    /** The moves of {@code image}'s tags, newest first, at most {@code limit}. */
+    List<TagMove> tagMoves(String image, int limit);
+
+    /** The jobs running now, on any runner (the runners page's "current job"). */
+    List<JobRecord> runningJobs();
+
+    /**
+     * A runner's finished jobs on one platform: how many succeeded and failed, and the median time (claim to
+     * result) of those that succeeded, null when none did.
+     */
+    record RunnerPlatformStats(String runnerId, String platform, long succeeded, long failed, Long medianMillis) {}
+
+    /** Every runner's finished jobs, per platform. */
+    List<RunnerPlatformStats> runnerStats();
+
     /** A webhook delivery as received. */
     record Delivery(
             String hookId,

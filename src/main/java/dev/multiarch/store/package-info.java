@@ -20,5 +20,10 @@
  * <p>A GitHub build's origin (repository, commit, pull request, delivery) is kept in indexed columns, read from the
  * trigger JSON when the build is created ({@link dev.multiarch.store.OriginKeys}), so that a redelivery, a re-run or
  * a closed pull request finds its builds in one indexed query however old they are.
+ *
+ * <p>The dashboard's reads ({@link dev.multiarch.store.DashboardReads}) are indexed the same way (V11): the builds
+ * list is a keyset page ({@code id < before}, newest first) under one index per filter, so page 200 costs what page 1
+ * does; every move of a tag is kept in {@code tag_moves} (a small row per tag published, kept like builds) for the
+ * image page's history.
  */
 package dev.multiarch.store;

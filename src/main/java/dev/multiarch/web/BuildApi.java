@@ -6,22 +6,17 @@ import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.pipeline.Trigger;
 import dev.multiarch.store.BuildRecord;
 import io.vertx.ext.web.RoutingContext;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds over HTTP: trigger and cancel (with the admin token), read them as JSON, and the pages
- * ({@code /builds}, {@code /builds/{id}}) that status checks link to. Every read shows only what its viewer may see
+ * Builds over HTTP: trigger and cancel (with the admin token), and read them as JSON (the pages are
+ * {@link Pages}'). Every read shows only what its viewer may see
  * ({@link Visibility}): a private repository's build is left out of lists, and by id it is the same 404 as a build
  * that does not exist, so that its existence does not leak.
  */
 final class BuildApi {
-    /** How many of the newest builds {@code GET /api/builds} looks at, and how many the list page shows. */
+    /** How many of the newest builds {@code GET /api/builds} looks at. */
     private static final int API_BUILDS = 200;
-
-    private static final int PAGE_BUILDS = 100;
-    /** A build page shows the end of each platform's log, where builds fail. */
-    static final long PAGE_LOG_BYTES = 256 * 1024;
 
     /** A trigger without GitHub: {@code multiarch build --coordinator URL}, or a script. */
     record TriggerRequest(
@@ -37,15 +32,12 @@ final class BuildApi {
     private final Replies replies;
     private final Sessions sessions;
     private final Visibility visibility;
-    private final boolean signInEnabled;
 
-    BuildApi(
-            Coordinator coordinator, Replies replies, Sessions sessions, Visibility visibility, boolean signInEnabled) {
+    BuildApi(Coordinator coordinator, Replies replies, Sessions sessions, Visibility visibility) {
         this.coordinator = coordinator;
         this.replies = replies;
         this.sessions = sessions;
         this.visibility = visibility;
-        this.signInEnabled = signInEnabled;
     }
 
     /** On the event loop: who asks. Answers that depend on it are never for a shared cache. */
@@ -133,30 +125,6 @@ final class BuildApi {
             }
             return view(found(id, Viewer.ADMIN));
         });
-    }
-
-    void page(RoutingContext ctx) {
-        Viewer v = viewer(ctx);
-        BuildPage.Nav nav = nav(ctx, v);
-        replies.html(ctx, () -> {
-            BuildQueries.BuildWithJobs b = found(Requests.id(ctx), v);
-            List<String> logs = new ArrayList<>();
-            b.jobs().forEach(j -> logs.add(coordinator.queries().logTail(j.id(), PAGE_LOG_BYTES)));
-            return BuildPage.render(view(b), logs, nav);
-        });
-    }
-
-    void listPage(RoutingContext ctx) {
-        Viewer v = viewer(ctx);
-        BuildPage.Nav nav = nav(ctx, v);
-        replies.html(
-                ctx,
-                () -> BuildPage.list(
-                        views(coordinator.queries().recent(PAGE_BUILDS, b -> visibility.sees(v, b))), nav));
-    }
-
-    private BuildPage.Nav nav(RoutingContext ctx, Viewer v) {
-        return new BuildPage.Nav(signInEnabled, v.login(), ctx.request().path());
     }
 
     /**

@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The coordinator's HTTP server: runner API ({@link RunnerApi}), trigger API and build pages ({@link BuildApi}),
- * signing in ({@link SignInFlow}). Every answer and every failure goes through {@link Replies}.
+ * The coordinator's HTTP server: runner API ({@link RunnerApi}), trigger API ({@link BuildApi}), the dashboard's
+ * pages, live progress and badges ({@link Pages}, {@link BuildEvents}, {@link Badges}), signing in
+ * ({@link SignInFlow}). Every answer and every failure goes through {@link Replies}.
  */
 public final class CoordinatorServer extends VerticleBase {
     /** The largest body the API reads, in MiB: a log chunk or a trigger is far smaller. */
@@ -28,6 +29,7 @@ public final class CoordinatorServer extends VerticleBase {
     private final Optional<SignIn> signIn;
     private HttpServer server;
     private WorkerExecutor worker;
+    private BuildEvents events;
 
     /** More routes (the GitHub webhook), added to the same router. */
     @FunctionalInterface
@@ -63,7 +65,16 @@ public final class CoordinatorServer extends VerticleBase {
         Visibility visibility = new Visibility(signIn, sessions, Clock.systemUTC());
         SignInFlow login = new SignInFlow(
                 signIn, sessions, visibility, replies, coordinator.config().publicUrl());
-        BuildApi builds = new BuildApi(coordinator, replies, sessions, visibility, login.enabled());
+        BuildApi builds = new BuildApi(coordinator, replies, sessions, visibility);
+        events = new BuildEvents(
+                vertx,
+                worker,
+                coordinator,
+                visibility,
+                b -> BuildView.of(
+                        b.build(), b.jobs(), b.timings(), coordinator.config().publicUrl()));
+        Pages pages = new Pages(coordinator, replies, sessions, visibility, login.enabled(), events, Clock.systemUTC());
+        Badges badges = new Badges(coordinator.queries(), replies);
         Router r = Router.router(vertx);
         // No uploads (Vert.x's default writes multipart bodies to ./file-uploads); a declared length over the limit is
         // refused before a byte is read, an undeclared one is cut at the limit.
@@ -80,8 +91,15 @@ public final class CoordinatorServer extends VerticleBase {
         r.get("/api/builds/:id").handler(builds::get);
         r.post("/api/builds/:id/cancel").handler(builds::cancel);
         r.post("/api/builds/:id/rerun").handler(builds::rerun);
-        r.get("/builds/:id").handler(builds::page);
-        r.get("/builds").handler(builds::listPage);
+        // The dashboard: pages, a build's live progress, badges, and the pages' one script.
+        r.get("/builds").handler(pages::builds);
+        r.get("/builds/:id").handler(pages::build);
+        r.get("/builds/:id/events").handler(pages::buildEvents);
+        r.get("/images").handler(pages::images);
+        r.get("/runners").handler(pages::runners);
+        r.get("/badges/:owner/:repo/platforms.svg").handler(badges::platforms);
+        r.get("/badges/:owner/:repo").handler(badges::state);
+        r.get("/assets/dashboard.js").handler(pages::script);
         r.get("/login").handler(login::start);
         r.get("/login/callback").handler(login::callback);
         r.get("/logout").handler(login::logout);
@@ -104,6 +122,9 @@ public final class CoordinatorServer extends VerticleBase {
 
     @Override
     public Future<?> stop() {
+        if (events != null) {
+            events.close();
+        }
         return server == null ? Future.succeededFuture() : server.close().compose(v -> worker.close());
     }
 }

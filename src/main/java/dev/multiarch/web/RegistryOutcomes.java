@@ -24,14 +24,14 @@ final class RegistryOutcomes {
                             "<span class=published>published</span>"
                                     + (r.indexDigest() == null
                                             ? ""
-                                            : " <code>" + BuildPage.e(r.indexDigest()) + "</code>");
+                                            : " <code>" + Layout.e(r.indexDigest()) + "</code>");
                         case "failed" ->
                             "<span class=failed>failed</span>: "
-                                    + BuildPage.e(r.error() == null ? "(no reason recorded)" : r.error());
+                                    + Layout.e(r.error() == null ? "(no reason recorded)" : r.error());
                         default -> "<span class=pending>pending</span>";
                     };
             h.append("<tr class=registry><th>")
-                    .append(BuildPage.e(r.image()))
+                    .append(Layout.e(r.image()))
                     .append("</th><td>")
                     .append(text)
                     .append("</td></tr>");

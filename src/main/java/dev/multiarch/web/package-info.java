@@ -1,6 +1,7 @@
 /**
  * The coordinator's HTTP face, on Vert.x: the runner API ({@link dev.multiarch.web.RunnerApi}: register, long-poll,
- * heartbeat, log, complete, and the runner list), the build API and pages ({@link dev.multiarch.web.BuildApi}), wired
+ * heartbeat, log, complete, and the runner list), the build API ({@link dev.multiarch.web.BuildApi}), the dashboard
+ * ({@link dev.multiarch.web.Pages}, live progress {@link dev.multiarch.web.BuildEvents}, {@link dev.multiarch.web.Badges}), wired
  * in one block of routes by {@link dev.multiarch.web.CoordinatorServer}. Handlers read the coordinator through its
  * commands and {@code queries()}, never the store directly.
  *
@@ -26,7 +27,14 @@
  * GET  /api/builds?commit=SHA       200 [BuildView]    (what the viewer may see)
  * GET  /api/builds/{id}             200 BuildView      400 id · 404 (also: not the viewer's to see)
  * POST /api/builds/{id}/cancel      204                400 id · 401 · 403 · 404 · 409 not queued or running
- * GET  /builds, /builds/{id}        HTML               400 id · 404 (also: not the viewer's to see)
+ * GET  /builds?repo&state&ref&before HTML (matrix)    400 state, before
+ * GET  /builds/{id}                 HTML               400 id · 404 (also: not the viewer's to see)
+ * GET  /builds/{id}/events          text/event-stream  400 id, after · 404 (as the page) · 503 too many streams
+ * GET  /images[?name=IMAGE]         HTML               404 no such image (also: none of its tags the viewer's)
+ * GET  /runners                     HTML
+ * GET  /badges/{owner}/{repo}.svg   SVG                404 unknown repository (also: a private one, same bytes)
+ * GET  /badges/{owner}/{repo}/platforms.svg   SVG      404 as above
+ * GET  /assets/dashboard.js         the pages' script
  * GET  /login?next=PATH             302 to GitHub      404 sign-in not configured · 503 too many under way
  * GET  /login/callback?code&state   302 to PATH        400 no code · 403 state, browser, GitHub's refusal · 502
  * GET|POST /logout                  302 to /builds

@@ -225,7 +225,7 @@ class BuildApiTest {
     }
 
     @Test
-    void build_saysWhetherItIsTerminal_andOnlyARunningPageReloads(VertxTestContext ctx) {
+    void build_saysWhetherItIsTerminal_andOnlyARunningPageFollowsLiveEvents(VertxTestContext ctx) {
         BuildRecord queued = server.queuedBuild("1".repeat(40), "linux/amd64");
         BuildRecord failed = server.failedBuild(".multiarch.yaml:1: images: is required");
         Checkpoint answered = ctx.checkpoint(4);
@@ -244,13 +244,14 @@ class BuildApiTest {
         server.get("/builds/" + queued.id())
                 .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
                     assertEquals("text/html; charset=utf-8", a.contentType());
-                    assertTrue(a.body().contains("http-equiv=refresh"), a.body());
+                    assertTrue(a.body().contains("data-events=\"/builds/" + queued.id() + "/events?after="), a.body());
+                    assertFalse(a.body().contains("http-equiv=refresh"), "live, not reloaded");
                     answered.flag();
                 })));
         server.get("/builds/" + failed.id())
                 .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
                     assertTrue(a.body().contains("images: is required"), a.body());
-                    assertFalse(a.body().contains("http-equiv=refresh"), a.body());
+                    assertFalse(a.body().contains("data-events="), a.body());
                     answered.flag();
                 })));
     }

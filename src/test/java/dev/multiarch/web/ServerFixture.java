@@ -89,8 +89,13 @@ final class ServerFixture {
 
     /** @param signIn how people sign in (a test's fake GitHub), if at all */
     ServerFixture(Vertx vertx, Path dir, Optional<SignIn> signIn) {
+        this(vertx, dir, signIn, JdbcStore.embedded(dir.resolve("data")));
+    }
+
+    /** Over a store the test opened (a PostgreSQL database that another store shares); closed with the server. */
+    ServerFixture(Vertx vertx, Path dir, Optional<SignIn> signIn, JdbcStore jdbc) {
         this.vertx = vertx;
-        this.jdbc = JdbcStore.embedded(dir.resolve("data"));
+        this.jdbc = jdbc;
         this.store = (Store) Proxy.newProxyInstance(
                 Store.class.getClassLoader(), new Class<?>[] {Store.class}, (proxy, method, args) -> {
                     RuntimeException failure = storeFailure;
