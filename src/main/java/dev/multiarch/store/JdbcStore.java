@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
@@ -910,6 +911,38 @@ public final class JdbcStore implements Store {
     @Override
     public void touchRunner(String runnerId, Instant at) {
         tx(c -> update(c, "UPDATE runners SET last_seen = ? WHERE id = ?", at, runnerId));
+    }
+
+    @Override
+    public Census census(Instant runnersSeenSince) {
+        return read(c -> {
+            Map<BuildState, Long> builds = new java.util.EnumMap<>(BuildState.class);
+            for (BuildState st : BuildState.values()) {
+                builds.put(st, 0L);
+            }
+            for (Map.Entry<String, Long> e : list(
+                    c,
+                    "SELECT state, COUNT(*) FROM builds GROUP BY state",
+                    r -> Map.entry(r.getString(1), r.getLong(2)))) {
+                builds.put(BuildState.valueOf(e.getKey()), e.getValue());
+            }
+            Map<String, Long> queued = new java.util.TreeMap<>();
+            for (Map.Entry<String, Long> e : list(
+                    c,
+                    "SELECT platform, COUNT(*) FROM jobs WHERE state = 'QUEUED' GROUP BY platform",
+                    r -> Map.entry(r.getString(1), r.getLong(2)))) {
+                queued.put(e.getKey(), e.getValue());
+            }
+            int seen = one(c, "SELECT COUNT(*) FROM runners WHERE last_seen >= ?", r -> r.getInt(1), runnersSeenSince)
+                    .orElse(0);
+            int busy = one(c, "SELECT COUNT(DISTINCT runner_id) FROM jobs WHERE state = 'RUNNING'", r -> r.getInt(1))
+                    .orElse(0);
+            return new Census(
+                    java.util.Collections.unmodifiableMap(builds),
+                    java.util.Collections.unmodifiableMap(queued),
+                    seen,
+                    busy);
+        });
     }
 
     @Override
