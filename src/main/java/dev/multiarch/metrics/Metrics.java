@@ -66,6 +66,11 @@ public final class Metrics {
     private Metrics(Clock clock) {
         this.clock = clock;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // Three of Micrometer's JVM meters break Prometheus' naming rules (promtool check metrics: "ms"/"ns" in a name,
+        // a gauge ending in _count); what they say is in the other jvm_ and process_ meters.
+        for (String name : List.of("jvm.compilation.time", "process.cpu.time", "system.cpu.count")) {
+            registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals(name)));
+        }
         for (String key : List.of("platform", "status", "code")) {
             registry.config()
                     .meterFilter(
