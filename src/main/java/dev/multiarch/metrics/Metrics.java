@@ -126,7 +126,10 @@ public final class Metrics {
     private Store store;
     private Duration runnersSeenWithin;
     private MultiGauge queued;
-    /** Every platform a queue held since start, so that an emptied queue reads 0 instead of vanishing. */
+    /**
+     * Every platform a queue held since start or a connected runner builds, so that an empty queue reads 0 instead of
+     * vanishing.
+     */
     private final Set<String> queuedPlatforms = new TreeSet<>();
 
     /**
@@ -180,6 +183,8 @@ public final class Metrics {
             Map<String, Long> byPlatform = new java.util.TreeMap<>();
             counts.queuedJobs().forEach((p, n) -> byPlatform.merge(Labels.platform(p), n, Long::sum));
             queuedPlatforms.addAll(byPlatform.keySet());
+            // What connected runners build shows too, at 0, so that a queue that never filled still has a series.
+            counts.runnerPlatforms().forEach(p -> queuedPlatforms.add(Labels.platform(p)));
             List<MultiGauge.Row<?>> rows = new ArrayList<>();
             for (String p : queuedPlatforms) {
                 long n = byPlatform.getOrDefault(p, 0L);

@@ -933,15 +933,28 @@ public final class JdbcStore implements Store {
                     r -> Map.entry(r.getString(1), r.getLong(2)))) {
                 queued.put(e.getKey(), e.getValue());
             }
-            int seen = one(c, "SELECT COUNT(*) FROM runners WHERE last_seen >= ?", r -> r.getInt(1), runnersSeenSince)
-                    .orElse(0);
+            java.util.Set<String> platforms = new java.util.TreeSet<>();
+            List<String> seenRunners = list(
+                    c,
+                    "SELECT native_platforms, qemu_platforms FROM runners WHERE last_seen >= ?",
+                    r -> r.getString(1) + "," + r.getString(2),
+                    runnersSeenSince);
+            for (String csv : seenRunners) {
+                for (String p : csv.split(",")) {
+                    if (!p.isBlank()) {
+                        platforms.add(p.trim());
+                    }
+                }
+            }
+            int seen = seenRunners.size();
             int busy = one(c, "SELECT COUNT(DISTINCT runner_id) FROM jobs WHERE state = 'RUNNING'", r -> r.getInt(1))
                     .orElse(0);
             return new Census(
                     java.util.Collections.unmodifiableMap(builds),
                     java.util.Collections.unmodifiableMap(queued),
                     seen,
-                    busy);
+                    busy,
+                    java.util.Collections.unmodifiableSet(platforms));
         });
     }
 
