@@ -153,6 +153,11 @@ class MetricsEndpointTest {
                     Json.writeString(Map.of(
                             "repo", REPO, "cloneUrl", repo.cloneUrl(), "commit", commit, "ref", "refs/tags/v1.0.0")));
             assertEquals(201, trigger.status(), trigger.body());
+            // A path nobody serves, naming the repository: the HTTP meters label the route template, never the path.
+            assertEquals(
+                    404, call(app, "GET", "/" + REPO + "/settings", null, null).status());
+            assertEquals(
+                    404, call(app, "GET", "/builds/0?repo=" + REPO, null, null).status());
             JsonNode build = Json.MAPPER.readTree(trigger.body()).get(0);
             assertEquals("queued", build.path("state").asText(), build.toString());
 
