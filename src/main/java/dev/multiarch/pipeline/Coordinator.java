@@ -311,7 +311,10 @@ public final class Coordinator {
         return done;
     }
 
-    /** A reported result, for the metrics: time from claim to result, and the runner's steps, native or QEMU. */
+    /**
+     * A reported result, for the metrics: time from claim to result, the runner's steps and the queue wait before the
+     * claim, native or QEMU.
+     */
     private void count(JobRecord j, String runnerId, boolean succeeded, java.util.Map<String, Long> timings) {
         try {
             boolean emulated = store.runners().stream()
@@ -328,6 +331,13 @@ public final class Coordinator {
                 StepTimes.screen(timings)
                         .forEach((step, ms) -> metrics.jobStep(step, emulated, java.time.Duration.ofMillis(ms)));
             }
+            // The wait in the queue, which the store recorded when this attempt was claimed.
+            store.timings(List.of(j.buildId())).stream()
+                    .filter(t -> t.jobId() == j.id()
+                            && t.attempt() == j.attempt()
+                            && t.step().equals("queue"))
+                    .findFirst()
+                    .ifPresent(t -> metrics.jobStep("queue", emulated, java.time.Duration.ofMillis(t.millis())));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "cannot count job " + j.id() + " in the metrics", e);
         }

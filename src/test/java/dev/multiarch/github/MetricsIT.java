@@ -208,6 +208,8 @@ class MetricsIT {
         assertTrue(s.sum("multiarch_job_duration_seconds_sum", "platform", "linux/arm64") > 0);
         assertEquals(1, s.sum("multiarch_job_step_seconds_count", "step", "build", "emulation", "qemu"));
         assertEquals(1, s.sum("multiarch_job_step_seconds_count", "step", "push", "emulation", "native"));
+        assertEquals(1, s.sum("multiarch_job_step_seconds_count", "step", "queue", "emulation", "native"));
+        assertEquals(1, s.sum("multiarch_job_step_seconds_count", "step", "queue", "emulation", "qemu"));
         // GitHub: the configuration read through the contents API, tokens minted, check runs sent.
         assertTrue(s.sum("multiarch_github_api_calls_total", "resource", "contents", "status", "200") >= 1, s.text());
         assertTrue(s.sum("multiarch_github_api_calls_total", "resource", "installation-token", "status", "201") >= 1);
