@@ -61,7 +61,7 @@ public final class Metrics {
     private final Clock clock;
     private final Map<String, RateLimitGauge> rateLimits = new ConcurrentHashMap<>();
 
-    private volatile Census census;
+    private volatile Reading census;
 
     private Metrics(Clock clock) {
         this.clock = clock;
@@ -113,11 +113,12 @@ public final class Metrics {
 
     // ---- read from the store ------------------------------------------------------------------------------------
 
-    private final class Census {
+    /** One read of the store's counts, and when it was made. */
+    private static final class Reading {
         final Instant at;
         final Store.Census counts;
 
-        Census(Instant at, Store.Census counts) {
+        Reading(Instant at, Store.Census counts) {
             this.at = at;
             this.counts = counts;
         }
@@ -163,7 +164,7 @@ public final class Metrics {
     }
 
     private double count(ToDoubleFunction<Store.Census> f) {
-        Census c = census;
+        Reading c = census;
         return c == null ? Double.NaN : f.applyAsDouble(c.counts);
     }
 
@@ -173,13 +174,13 @@ public final class Metrics {
             return;
         }
         Instant now = clock.instant();
-        Census c = census;
+        Reading c = census;
         if (c != null && c.at.plus(CENSUS_MAX_AGE).isAfter(now)) {
             return;
         }
         try {
             Store.Census counts = store.census(now.minus(runnersSeenWithin));
-            census = new Census(now, counts);
+            census = new Reading(now, counts);
             Map<String, Long> byPlatform = new java.util.TreeMap<>();
             counts.queuedJobs().forEach((p, n) -> byPlatform.merge(Labels.platform(p), n, Long::sum));
             queuedPlatforms.addAll(byPlatform.keySet());
