@@ -24,6 +24,7 @@ public final class Registries implements AutoCloseable {
     private final ServiceConfig config;
     private final List<String> insecure;
     private final Map<String, RegistryClient> clients = new ConcurrentHashMap<>();
+    private final RegistryClient.FailureListener failures;
 
     /** What a runner may use to push one job's image: one registry, one login (or none). */
     public record Grant(String registry, boolean insecure, Optional<Credentials> credentials) {
@@ -35,7 +36,13 @@ public final class Registries implements AutoCloseable {
     }
 
     public Registries(ServiceConfig config) {
+        this(config, RegistryClient.FailureListener.NONE);
+    }
+
+    /** @param failures told of every failed registry operation (the coordinator's metrics) */
+    public Registries(ServiceConfig config, RegistryClient.FailureListener failures) {
         this.config = config;
+        this.failures = failures;
         List<String> hosts = new ArrayList<>();
         for (Registry r : config.registries()) {
             if (r.insecure()) {
@@ -51,6 +58,7 @@ public final class Registries implements AutoCloseable {
         return clients.computeIfAbsent(key, k -> RegistryClient.builder()
                 .withCredentials(source(k))
                 .withInsecure(insecure)
+                .withFailureListener(failures)
                 .create());
     }
 

@@ -29,6 +29,8 @@ import java.util.regex.Pattern;
  *                            embedded H2 database in {@code dataDir}
  * @param retention           {@code store.retention}: how long webhook deliveries, job logs and sent check reports
  *                            of finished builds are kept (builds and tag owners are kept for good)
+ * @param metricsToken        {@code server.metrics-token}: the bearer token {@code GET /metrics} requires; null:
+ *                            {@code /metrics} is off (404)
  */
 public record ServiceConfig(
         String host,
@@ -49,7 +51,8 @@ public record ServiceConfig(
         boolean allowLocalSources,
         Optional<Signing> signing,
         Optional<Database> database,
-        Duration retention) {
+        Duration retention,
+        String metricsToken) {
 
     private static final Set<String> TOP =
             Set.of("server", "store", "runners", "registries", "repositories", "github", "signing");
@@ -136,7 +139,7 @@ public record ServiceConfig(
             throw f.error("", "expected a mapping");
         }
         f.onlyKeys("", TOP);
-        f.onlyKeys("server", Set.of("host", "port", "public-url", "admin-token"));
+        f.onlyKeys("server", Set.of("host", "port", "public-url", "admin-token", "metrics-token"));
         f.onlyKeys(
                 "store",
                 Set.of(
@@ -172,6 +175,15 @@ public record ServiceConfig(
                     "server.admin-token",
                     "must differ from runners.registration-secret (every runner host holds that one)");
         }
+        String metrics = f.string("server.metrics-token", null);
+        if (metrics != null && metrics.length() < 16) {
+            throw f.error("server.metrics-token", "must be at least 16 characters; use ${MULTIARCH_METRICS_TOKEN}");
+        }
+        if (metrics != null && (metrics.equals(secret) || metrics.equals(admin))) {
+            throw f.error(
+                    "server.metrics-token",
+                    "must differ from the runner secret and the admin token (Prometheus' configuration holds it)");
+        }
         List<Registry> registries = registries(f, baseDir);
         List<RepositoryRule> repositories = repositories(f, registries);
         Optional<GitHubSection> github =
@@ -188,6 +200,7 @@ public record ServiceConfig(
                 .port(port)
                 .publicUrl(publicUrl)
                 .adminToken(admin)
+                .metricsToken(metrics)
                 .leaseDuration(f.duration("runners.lease", Duration.ofSeconds(30)))
                 .maxAttempts(f.integer("runners.max-attempts", 3, 1, 20))
                 .longPoll(f.duration("runners.long-poll", Duration.ofSeconds(25)))
@@ -350,6 +363,7 @@ public record ServiceConfig(
                 + database.map(d -> ", store " + d).orElse("") + ", registries "
                 + registries + ", " + repositories.size() + " repositories rule(s), runner secret <redacted>"
                 + (adminToken == null ? ", no admin token" : ", admin token <redacted>")
+                + (metricsToken == null ? "" : ", metrics token <redacted>")
                 + signing.map(x -> ", " + x).orElse("") + "]";
     }
 
@@ -374,6 +388,7 @@ public record ServiceConfig(
         private Optional<Signing> signing = Optional.empty();
         private Optional<Database> database = Optional.empty();
         private Duration retention = DEFAULT_RETENTION;
+        private String metricsToken;
 
         private Builder(Path dataDir, String runnerSecret) {
             this.dataDir = dataDir;
@@ -397,6 +412,12 @@ public record ServiceConfig(
 
         public Builder adminToken(String t) {
             this.adminToken = t;
+            return this;
+        }
+
+        /** The bearer token {@code GET /metrics} requires; null (the default): {@code /metrics} is off. */
+        public Builder metricsToken(String t) {
+            this.metricsToken = t;
             return this;
         }
 
@@ -488,7 +509,8 @@ public record ServiceConfig(
                     allowLocalSources || personal,
                     signing,
                     database,
-                    retention);
+                    retention,
+                    metricsToken);
         }
     }
 }

@@ -34,8 +34,8 @@ public final class GitHubAccess {
     private final GitHubConfig config;
     private final AppJwt jwt;
     private final Clock clock;
-    private final OkHttpClient http =
-            new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(30)).build();
+    private final GitHubCalls calls;
+    private final OkHttpClient http;
     private final Map<Long, Token> tokens = new ConcurrentHashMap<>();
     /** Tokens for one repository's contents, read-only (what a runner's git fetch gets), by installation:repo. */
     private final Map<String, Token> repositoryTokens = new ConcurrentHashMap<>();
@@ -74,8 +74,18 @@ public final class GitHubAccess {
     }
 
     public GitHubAccess(GitHubConfig config, Clock clock) {
+        this(config, clock, new GitHubCalls(clock));
+    }
+
+    /** @param calls counts every call this makes (the coordinator's metrics) */
+    GitHubAccess(GitHubConfig config, Clock clock, GitHubCalls calls) {
         this.config = config;
         this.clock = clock;
+        this.calls = calls;
+        this.http = new OkHttpClient.Builder()
+                .callTimeout(Duration.ofSeconds(30))
+                .addInterceptor(calls.interceptor("app"))
+                .build();
         this.jwt = config.isApp() ? AppJwt.fromPemFile(config.appId(), config.privateKeyFile()) : null;
     }
 
@@ -159,8 +169,12 @@ public final class GitHubAccess {
                             TOKEN,
                             k -> new Client(
                                     config.token(),
-                                    build(b -> b.withAuthorizationProvider(
-                                            ImmutableAuthorizationProvider.fromAppInstallationToken(config.token())))))
+                                    build(
+                                            "token",
+                                            "token",
+                                            b -> b.withAuthorizationProvider(
+                                                    ImmutableAuthorizationProvider.fromAppInstallationToken(
+                                                            config.token())))))
                     .github();
         }
         String token = installationToken(installationId);
@@ -168,7 +182,12 @@ public final class GitHubAccess {
                         installationId,
                         (k, c) -> c != null && c.token().equals(token)
                                 ? c
-                                : new Client(token, build(b -> b.withAppInstallationToken(token))))
+                                : new Client(
+                                        token,
+                                        build(
+                                                "installation",
+                                                Long.toString(installationId),
+                                                b -> b.withAppInstallationToken(token))))
                 .github();
     }
 
@@ -177,10 +196,11 @@ public final class GitHubAccess {
         return clients.size();
     }
 
-    private GitHub build(java.util.function.UnaryOperator<GitHubBuilder> auth) {
+    private GitHub build(String client, String identity, java.util.function.UnaryOperator<GitHubBuilder> auth) {
         try {
             return auth.apply(new GitHubBuilder()
                             .withEndpoint(config.apiUrl())
+                            .withConnector(calls.connector(client, identity))
                             .withRateLimitHandler(GitHubRateLimitHandler.FAIL)
                             .withAbuseLimitHandler(GitHubAbuseLimitHandler.FAIL))
                     .build();

@@ -3,6 +3,7 @@ package dev.multiarch.github;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.multiarch.base.Backoff;
 import dev.multiarch.base.Json;
+import dev.multiarch.metrics.Metrics;
 import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.store.Store;
 import dev.multiarch.web.CoordinatorApp;
@@ -47,6 +48,10 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     private static final Backoff UNREACHABLE = new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5));
 
     private final Clock clock;
+    /** Every call to GitHub's API, counted once the coordinator's metrics are known ({@link #routes}). */
+    private final GitHubCalls calls;
+
+    private volatile Metrics metrics;
 
     public GitHubIntegration(GitHubConfig config, String publicUrl) {
         this(config, publicUrl, Clock.systemUTC());
@@ -56,8 +61,9 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         this.config = config;
         this.publicUrl = publicUrl;
         this.clock = clock;
-        this.access = new GitHubAccess(config, clock);
-        this.signIn = config.canSignIn() ? new GitHubSignIn(config, clock) : null;
+        this.calls = new GitHubCalls(clock);
+        this.access = new GitHubAccess(config, clock, calls);
+        this.signIn = config.canSignIn() ? new GitHubSignIn(config, clock, calls) : null;
         this.workflows = Workflow.load(config.workflowsDir());
         LOG.info(() -> "GitHub: " + config + "; workflows "
                 + workflows.stream()
@@ -69,6 +75,8 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     public CoordinatorServer.Routes routes(Coordinator coordinator) {
         this.store = coordinator.store();
         this.intake = new DeliveryIntake(store);
+        this.metrics = coordinator.metrics();
+        calls.reportTo(metrics);
         this.router = new EventRouter(coordinator, access, workflows);
         this.reporter = new StatusReporter(store, access, publicUrl, clock).start();
         coordinator.addListener(reporter);
@@ -85,7 +93,10 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         });
         return (r, worker) -> {
             // Three routes, in this order: Vert.x keeps a body handler off a route that has a handler before it.
-            r.post("/webhook").handler(this::screen);
+            r.post("/webhook").handler(ctx -> {
+                ctx.put(ARRIVED, System.nanoTime());
+                screen(ctx);
+            });
             r.post("/webhook").handler(BodyHandler.create(false).setBodyLimit(MAX_PAYLOAD));
             r.post("/webhook").handler(ctx -> receive(ctx, worker));
         };
@@ -209,7 +220,17 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
 
     private record Reply(int status, String message) {}
 
-    private static void reply(RoutingContext ctx, int status, String message) {
+    /** Where the request's arrival time is kept, for the acknowledgement latency. */
+    private static final String ARRIVED = "multiarch.webhook.arrived";
+
+    /** Every answer to {@code /webhook}: counted by event and status, with the time since it arrived. */
+    private void reply(RoutingContext ctx, int status, String message) {
+        Metrics m = metrics;
+        Long arrived = ctx.get(ARRIVED);
+        if (m != null && arrived != null && !ctx.response().ended()) {
+            m.webhookAnswered(
+                    ctx.request().getHeader("X-GitHub-Event"), status, Duration.ofNanos(System.nanoTime() - arrived));
+        }
         if (!ctx.response().ended()) {
             ctx.response()
                     .setStatusCode(status)

@@ -31,15 +31,23 @@ final class GitHubSignIn implements SignIn {
 
     private final GitHubConfig config;
     private final Clock clock;
-    private final OkHttpClient http =
-            new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(10)).build();
+    private final OkHttpClient http;
 
     GitHubSignIn(GitHubConfig config, Clock clock) {
+        this(config, clock, new GitHubCalls(clock));
+    }
+
+    /** @param calls counts the calls made with people's tokens (their rate limits are theirs: not kept) */
+    GitHubSignIn(GitHubConfig config, Clock clock, GitHubCalls calls) {
         if (!config.canSignIn()) {
             throw new IllegalArgumentException("github.client-id and github.client-secret are not configured");
         }
         this.config = config;
         this.clock = clock;
+        this.http = new OkHttpClient.Builder()
+                .callTimeout(Duration.ofSeconds(10))
+                .addInterceptor(calls.interceptor(null))
+                .build();
     }
 
     @Override

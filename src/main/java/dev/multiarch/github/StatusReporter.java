@@ -365,7 +365,9 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
         Instant now = clock.instant();
         Instant backoff = now.plus(RETRY.delay(attempts));
         Instant asked = null;
-        if (e instanceof HttpException h) {
+        // No answer at all (connection refused): github-api reports status -1 and has no headers to give (asking for
+        // them throws).
+        if (e instanceof HttpException h && h.getResponseCode() > 0) {
             Map<String, List<String>> headers = h.getResponseHeaderFields();
             asked = RetryTimes.from(
                     h.getResponseCode(),
@@ -426,5 +428,11 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
     @Override
     public void close() {
         sender.shutdown();
+        // A send under way finishes before close returns: nothing reaches a store or a log that is gone.
+        try {
+            sender.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

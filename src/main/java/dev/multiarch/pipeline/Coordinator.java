@@ -7,6 +7,7 @@ import dev.multiarch.config.RepoConfig;
 import dev.multiarch.config.ServiceConfig;
 import dev.multiarch.dispatch.Dispatcher;
 import dev.multiarch.dispatch.Protocol;
+import dev.multiarch.metrics.Metrics;
 import dev.multiarch.platform.Platform;
 import dev.multiarch.publish.PublishException;
 import dev.multiarch.publish.SigningKey;
@@ -59,6 +60,7 @@ public final class Coordinator {
     private final AccessPolicy policy;
     private final BuildQueries queries;
     private final Verifications verifications;
+    private final Metrics metrics;
     private final List<BuildListener> listeners = new CopyOnWriteArrayList<>();
     private volatile java.util.function.Function<BuildRecord, Optional<String>> sourceAuth = b -> Optional.empty();
 
@@ -74,12 +76,25 @@ public final class Coordinator {
             Git.FileReader sources,
             ExecutorService workers,
             Clock clock) {
+        this(config, store, dispatcher, sources, workers, clock, Metrics.create(clock));
+    }
+
+    /** @param metrics where jobs, registry errors and (through {@link #metrics()}) the other stages are counted */
+    public Coordinator(
+            ServiceConfig config,
+            Store store,
+            Dispatcher dispatcher,
+            Git.FileReader sources,
+            ExecutorService workers,
+            Clock clock,
+            Metrics metrics) {
         this.clock = clock;
+        this.metrics = metrics;
         this.config = config;
         this.store = store;
         this.dispatcher = dispatcher;
         this.sources = sources;
-        this.registries = new Registries(config);
+        this.registries = new Registries(config, metrics.registryFailures());
         this.workers = workers;
         this.publisher = new BuildPublisher(
                 store, config.signing().map(s -> SigningKey.load(s.keyFile(), s.passwordChars())), config.publicUrl());
@@ -104,6 +119,11 @@ public final class Coordinator {
 
     public ServiceConfig config() {
         return config;
+    }
+
+    /** The coordinator's meters: the HTTP server and the GitHub integration count into them too. */
+    public Metrics metrics() {
+        return metrics;
     }
 
     /** Reading builds, jobs, logs and runners (the pages and the API). */
@@ -299,7 +319,11 @@ public final class Coordinator {
         if (done != Store.Completion.STALE && c.timings() != null) {
             store.recordTimings(jobId, c.attempt(), StepTimes.screen(c.timings()));
         }
+        boolean succeeded = r.succeeded();
         store.job(jobId).ifPresent(j -> {
+            if (done != Store.Completion.STALE) {
+                count(j, runnerId, succeeded, c.timings());
+            }
             if (done == Store.Completion.RECORDED || done == Store.Completion.BUILD_READY) {
                 // Verified now rather than at fan-in: the last platform then waits for its own check only.
                 store.build(j.buildId()).filter(BuildRecord::push).ifPresent(b -> verifications.start(b, j));
@@ -310,6 +334,38 @@ public final class Coordinator {
             }
         });
         return done;
+    }
+
+    /**
+     * A reported result, for the metrics: time from claim to result, the runner's steps and the queue wait before the
+     * claim, native or QEMU.
+     */
+    private void count(JobRecord j, String runnerId, boolean succeeded, java.util.Map<String, Long> timings) {
+        try {
+            boolean emulated = store.runners().stream()
+                    .filter(x -> x.id().equals(runnerId))
+                    .findFirst()
+                    .map(x -> BuildPublisher.emulation(x, Platform.parse(j.platform()))
+                            .equals("qemu"))
+                    .orElse(false);
+            if (j.startedAt() != null && j.finishedAt() != null) {
+                metrics.jobFinished(
+                        j.platform(), emulated, succeeded, java.time.Duration.between(j.startedAt(), j.finishedAt()));
+            }
+            if (timings != null) {
+                StepTimes.screen(timings)
+                        .forEach((step, ms) -> metrics.jobStep(step, emulated, java.time.Duration.ofMillis(ms)));
+            }
+            // The wait in the queue, which the store recorded when this attempt was claimed.
+            store.timings(List.of(j.buildId())).stream()
+                    .filter(t -> t.jobId() == j.id()
+                            && t.attempt() == j.attempt()
+                            && t.step().equals("queue"))
+                    .findFirst()
+                    .ifPresent(t -> metrics.jobStep("queue", emulated, java.time.Duration.ofMillis(t.millis())));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot count job " + j.id() + " in the metrics", e);
+        }
     }
 
     /** Returns expired leases to the queue (or fails them after the last attempt). */

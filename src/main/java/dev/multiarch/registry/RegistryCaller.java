@@ -34,6 +34,7 @@ final class RegistryCaller {
     private final Set<String> insecure;
     private final boolean insecureEverywhere;
     private final RetryPolicy retry;
+    private final RegistryClient.FailureListener failures;
     private final Map<String, HttpUrl> bases = new ConcurrentHashMap<>();
 
     RegistryCaller(
@@ -41,15 +42,31 @@ final class RegistryCaller {
             boolean plainHttpEverywhere,
             Set<String> insecure,
             boolean insecureEverywhere,
-            RetryPolicy retry) {
+            RetryPolicy retry,
+            RegistryClient.FailureListener failures) {
         this.clients = clients;
         this.plainHttpEverywhere = plainHttpEverywhere;
         this.insecure = insecure;
         this.insecureEverywhere = insecureEverywhere;
         this.retry = retry;
+        this.failures = failures;
     }
 
+    /** Runs one operation; a failure is told to the listener (metrics), then thrown. */
     <T> T call(String registry, RegistryOperation<T> op) {
+        try {
+            return attempt(registry, op);
+        } catch (RegistryException e) {
+            try {
+                failures.failed(e);
+            } catch (RuntimeException ignored) {
+                // A listener's trouble must not replace the registry's error.
+            }
+            throw e;
+        }
+    }
+
+    private <T> T attempt(String registry, RegistryOperation<T> op) {
         HttpUrl base = base(registry);
         boolean isInsecure = insecureEverywhere || insecure.contains(registry) || isLoopback(registry);
         OkHttpClient client = clients.forScheme(base.scheme(), isInsecure);
@@ -65,7 +82,7 @@ final class RegistryCaller {
                 // Plain HTTP to a TLS port: Go's server answers 400 "Client sent an HTTP request to an HTTPS
                 // server". A loopback or insecure registry that serves TLS is then used over unverified TLS.
                 bases.put(registry, base.newBuilder().scheme("https").build());
-                return call(registry, op);
+                return attempt(registry, op);
             }
             throw fromResponse(registry, op, r);
         } catch (RegistryAuthException e) {
@@ -78,7 +95,7 @@ final class RegistryCaller {
         } catch (SSLException e) {
             if (isInsecure && base.scheme().equals("https")) {
                 bases.put(registry, base.newBuilder().scheme("http").build());
-                return call(registry, op);
+                return attempt(registry, op);
             }
             throw RegistryException.builder(op.action(), op.target())
                     .code("TLS_FAILED")

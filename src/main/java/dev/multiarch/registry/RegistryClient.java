@@ -41,6 +41,18 @@ public final class RegistryClient implements AutoCloseable {
         return new Builder();
     }
 
+    /**
+     * Told of every operation that failed, after its retries, with the registry's error code ({@link
+     * RegistryException#code()}), including failures the client then recovers from (a chunked upload asking where it
+     * stands). It runs on the calling thread and must return quickly; what it throws is ignored.
+     */
+    @FunctionalInterface
+    public interface FailureListener {
+        FailureListener NONE = e -> {};
+
+        void failed(RegistryException e);
+    }
+
     /** {@code GET /v2/}: fails with a clear error when the registry is down or refuses our credentials. */
     public void ping(String registry) {
         caller.call(registry, new PingOperation(registry));
@@ -209,6 +221,13 @@ public final class RegistryClient implements AutoCloseable {
         private long chunkedFrom = DEFAULT_CHUNKED_FROM;
         private long chunkSize = DEFAULT_CHUNK_SIZE;
         private final Map<String, HttpUrl> routes = new HashMap<>();
+        private FailureListener failures = FailureListener.NONE;
+
+        /** Who hears of failed operations (the coordinator's metrics). */
+        public Builder withFailureListener(FailureListener l) {
+            this.failures = l;
+            return this;
+        }
 
         public Builder withCredentials(CredentialSource c) {
             this.credentials = c;
@@ -264,7 +283,7 @@ public final class RegistryClient implements AutoCloseable {
             HttpClients clients =
                     new HttpClients(retry, TIMEOUT, USER_AGENT, credentials, Clock.systemUTC(), new HostRoutes(routes));
             return new RegistryClient(
-                    new RegistryCaller(clients, plainHttp, Set.copyOf(insecure), insecureEverywhere, retry),
+                    new RegistryCaller(clients, plainHttp, Set.copyOf(insecure), insecureEverywhere, retry, failures),
                     chunkedFrom,
                     chunkSize);
         }

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import javax.sql.DataSource;
@@ -978,6 +979,51 @@ public final class JdbcStore implements Store {
     @Override
     public void touchRunner(String runnerId, Instant at) {
         tx(c -> update(c, "UPDATE runners SET last_seen = ? WHERE id = ?", at, runnerId));
+    }
+
+    @Override
+    public Census census(Instant runnersSeenSince) {
+        return read(c -> {
+            Map<BuildState, Long> builds = new java.util.EnumMap<>(BuildState.class);
+            for (BuildState st : BuildState.values()) {
+                builds.put(st, 0L);
+            }
+            for (Map.Entry<String, Long> e : list(
+                    c,
+                    "SELECT state, COUNT(*) FROM builds GROUP BY state",
+                    r -> Map.entry(r.getString(1), r.getLong(2)))) {
+                builds.put(BuildState.valueOf(e.getKey()), e.getValue());
+            }
+            Map<String, Long> queued = new java.util.TreeMap<>();
+            for (Map.Entry<String, Long> e : list(
+                    c,
+                    "SELECT platform, COUNT(*) FROM jobs WHERE state = 'QUEUED' GROUP BY platform",
+                    r -> Map.entry(r.getString(1), r.getLong(2)))) {
+                queued.put(e.getKey(), e.getValue());
+            }
+            java.util.Set<String> platforms = new java.util.TreeSet<>();
+            List<String> seenRunners = list(
+                    c,
+                    "SELECT native_platforms, qemu_platforms FROM runners WHERE last_seen >= ?",
+                    r -> r.getString(1) + "," + r.getString(2),
+                    runnersSeenSince);
+            for (String csv : seenRunners) {
+                for (String p : csv.split(",")) {
+                    if (!p.isBlank()) {
+                        platforms.add(p.trim());
+                    }
+                }
+            }
+            int seen = seenRunners.size();
+            int busy = one(c, "SELECT COUNT(DISTINCT runner_id) FROM jobs WHERE state = 'RUNNING'", r -> r.getInt(1))
+                    .orElse(0);
+            return new Census(
+                    java.util.Collections.unmodifiableMap(builds),
+                    java.util.Collections.unmodifiableMap(queued),
+                    seen,
+                    busy,
+                    java.util.Collections.unmodifiableSet(platforms));
+        });
     }
 
     @Override

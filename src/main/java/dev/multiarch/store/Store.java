@@ -161,6 +161,27 @@ public interface Store extends AutoCloseable {
 
     void addRunner(RunnerRecord runner);
 
+    /**
+     * How many there are of each thing, as the metrics gauges show it: read from the database, so every coordinator
+     * sharing it reports the same numbers. A handful of indexed counts; still, cache it rather than call it per request.
+     *
+     * @param builds      builds per state (every state present, zero when none)
+     * @param queuedJobs  queued jobs per platform, as stored
+     * @param runnersSeen runners that called in since the instant asked about (a poll, a heartbeat, a log chunk)
+     * @param runnersBusy runners holding a running job
+     * @param runnerPlatforms what the runners seen build, natively or through QEMU (as registered): the platforms whose
+     *                    queue is worth showing even when empty
+     */
+    record Census(
+            Map<BuildState, Long> builds,
+            Map<String, Long> queuedJobs,
+            int runnersSeen,
+            int runnersBusy,
+            java.util.Set<String> runnerPlatforms) {}
+
+    /** The {@link Census} now; runners count as seen when they called in at or after {@code runnersSeenSince}. */
+    Census census(Instant runnersSeenSince);
+
     Optional<RunnerRecord> runnerByTokenHash(String tokenHash);
 
     void touchRunner(String runnerId, Instant at);

@@ -2,6 +2,7 @@ package dev.multiarch.web;
 
 import dev.multiarch.config.ServiceConfig;
 import dev.multiarch.dispatch.Dispatcher;
+import dev.multiarch.metrics.Metrics;
 import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.source.Git;
 import dev.multiarch.store.JdbcStore;
@@ -59,6 +60,9 @@ public final class CoordinatorApp implements AutoCloseable {
     private CoordinatorApp(ServiceConfig config, List<Plugin> plugins) {
         this.plugins = plugins;
         store = openStore(config);
+        // One registry for every meter; gauges of builds, queues and runners read the store (shared by coordinators).
+        Metrics metrics = Metrics.create();
+        metrics.watch(store, config.longPoll().plus(config.leaseDuration()));
         dispatcher = new Dispatcher(store, config.leaseDuration());
         // Jobs queued by another coordinator on a shared store (or a lease expiring) wake this one's runners.
         wakeups = store.onJobsQueued(dispatcher::kick);
@@ -72,8 +76,10 @@ public final class CoordinatorApp implements AutoCloseable {
                 store,
                 dispatcher,
                 new Git.FileReader(config.sourceCache(), config.allowLocalSources()),
-                workers);
-        vertx = Vertx.vertx();
+                workers,
+                Clock.systemUTC(),
+                metrics);
+        vertx = metrics.vertx();
         List<CoordinatorServer.Routes> routes = new ArrayList<>();
         plugins.forEach(p -> routes.add(p.routes(coordinator)));
         Optional<SignIn> signIn =

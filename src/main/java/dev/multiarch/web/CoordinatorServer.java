@@ -104,6 +104,10 @@ public final class CoordinatorServer extends VerticleBase {
         r.get("/login/callback").handler(login::callback);
         r.get("/logout").handler(login::logout);
         r.post("/logout").handler(login::logout);
+        // Prometheus (server.metrics-token); see MetricsEndpoint.
+        r.get("/metrics")
+                .handler(new MetricsEndpoint(
+                        coordinator.metrics(), coordinator.config().metricsToken(), replies)::scrape);
         r.get("/healthz")
                 .handler(ctx ->
                         ctx.response().putHeader("Content-Type", "text/plain").end("ok\n"));

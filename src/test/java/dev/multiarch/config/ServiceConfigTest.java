@@ -89,6 +89,21 @@ class ServiceConfigTest {
     }
 
     @Test
+    void metricsToken_optional_mustBeLong_andNeitherTheRunnerSecretNorTheAdminToken() {
+        String base = "runners: {registration-secret: \"${SECRET}\"}\n";
+        assertEquals(null, parse(base).metricsToken());
+        ServiceConfig c = parse("server: {metrics-token: prometheus-scrapes-0123}\n" + base);
+        assertEquals("prometheus-scrapes-0123", c.metricsToken());
+        assertFalse(c.toString().contains("prometheus-scrapes-0123"), c.toString());
+        assertTrue(error("server: {metrics-token: short}\n" + base)
+                .contains("server.metrics-token: must be at least 16 characters"));
+        assertTrue(error("server: {metrics-token: \"${SECRET}\"}\n" + base)
+                .contains("server.metrics-token: must differ from the runner secret and the admin token"));
+        assertTrue(error("server: {admin-token: \"${ADMIN}\", metrics-token: \"${ADMIN}\"}\n" + base)
+                .contains("server.metrics-token: must differ"));
+    }
+
+    @Test
     void logLimit_acceptsSizes_andRefusesNonsense() {
         String base = "runners: {registration-secret: \"${SECRET}\"}\n";
         assertEquals(ServiceConfig.DEFAULT_LOG_LIMIT, parse(base).logLimit());
@@ -133,16 +148,19 @@ class ServiceConfigTest {
         Map<String, String> env = Map.of(
                 "MULTIARCH_RUNNER_SECRET", "0123456789abcdef0123",
                 "MULTIARCH_ADMIN_TOKEN", "fedcba9876543210fedc",
-                "GITHUB_WEBHOOK_SECRET", "whsec");
+                "GITHUB_WEBHOOK_SECRET", "whsec",
+                "MULTIARCH_METRICS_TOKEN", "prometheus-0123456789");
         ServiceConfig plain = ServiceConfig.parse("config.yaml", text, env, Path.of("/srv"));
         assertEquals(8080, plain.port());
         // Uncomment the repositories: example and the admin token, as an operator would.
         String uncommented = text.replace("  # admin-token: ", "  admin-token: ")
+                .replace("  # metrics-token: ", "  metrics-token: ")
                 .replace("# repositories:\n", "repositories:\n")
                 .replace("#   - match: acme/*", "  - match: acme/*")
                 .replace("#     images: [localhost:5000/acme/*]", "    images: [localhost:5000/acme/*]");
         ServiceConfig c = ServiceConfig.parse("config.yaml", uncommented, env, Path.of("/srv"));
         assertEquals("fedcba9876543210fedc", c.adminToken());
+        assertEquals("prometheus-0123456789", c.metricsToken());
         assertEquals(List.of("localhost:5000/acme/*"), c.repositories().get(0).images());
     }
 

@@ -129,6 +129,23 @@ class StatusReporterTest {
     }
 
     @Test
+    void githubRefusingConnections_defersTheReport_withTheError() {
+        store.wantReport(7, "multiarch", UNTYPED_ROW);
+
+        reporter.sendDue();
+
+        Store.Report r = store.reports(7).get(0);
+        assertEquals(0, r.sentVersion(), r.toString());
+        assertEquals(1, r.attempts(), r.toString());
+        assertTrue(r.nextAttempt().isAfter(clock.instant()), r.toString());
+        synchronized (logged) {
+            assertTrue(
+                    logged.stream().anyMatch(l -> l.getMessage().startsWith("status multiarch for build 7 not sent (")),
+                    logged.stream().map(LogRecord::getMessage).toList().toString());
+        }
+    }
+
+    @Test
     void forkJobWaiting_saysItWaitsForARunnerOfUntrustedJobs_trustedOneDoesNot() throws JsonProcessingException {
         for (boolean untrusted : new boolean[] {true, false}) {
             Origin o = new Origin("octo/app", "c".repeat(40), 0, 9, "pull-requests", untrusted, "d", "b".repeat(40));

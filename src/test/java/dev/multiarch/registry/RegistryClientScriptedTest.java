@@ -63,6 +63,32 @@ class RegistryClientScriptedTest {
     }
 
     @Test
+    void failureListener_hearsEachFailedOperationOnce_withTheRegistrysCode_notExpectedAnswers() {
+        List<RegistryException> heard = new ArrayList<>();
+        server.enqueue(new MockResponse.Builder()
+                .code(404)
+                .addHeader("Content-Type", "application/json")
+                .body("{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\"}]}")
+                .build());
+        server.enqueue(status(404)); // HEAD: absent, which is an answer, not a failure
+        for (int i = 0; i < FAST.attempts(); i++) {
+            server.enqueue(status(503));
+        }
+        try (RegistryClient c = RegistryClient.builder()
+                .withRetry(FAST)
+                .withFailureListener(heard::add)
+                .create()) {
+            ImageReference ref = ImageReference.parse(registry + "/app:1");
+            RegistryException unknown = assertThrows(RegistryException.class, () -> c.getManifest(ref));
+            assertEquals("MANIFEST_UNKNOWN", unknown.code());
+            assertTrue(c.head(ref).isEmpty());
+            RegistryException down = assertThrows(RegistryException.class, () -> c.getManifest(ref));
+            assertEquals(List.of(unknown, down), heard);
+            assertEquals("HTTP 503", down.code());
+        }
+    }
+
+    @Test
     void get_503Twice_thenSucceeds() {
         server.enqueue(status(503));
         server.enqueue(status(502));

@@ -68,6 +68,10 @@ public final class GitHubStandIn implements AutoCloseable {
     private final Map<String, java.util.Set<String>> readers = new ConcurrentHashMap<>();
 
     private final StandInOAuth oauth = new StandInOAuth(this::violation);
+    /** The rate limit every answer reports (one for all callers here; GitHub keeps one per identity). */
+    private final AtomicInteger rateLimitRemaining = new AtomicInteger(5000);
+
+    private final long rateLimitReset = Instant.now().getEpochSecond() + 3600;
     /** What a user token may do here: what the coordinator does with one (and nothing the bot does with its own). */
     private static final java.util.Set<String> USER_OPERATIONS =
             java.util.Set.of("GET /user", "GET /repos/{owner}/{repo}");
@@ -206,6 +210,11 @@ public final class GitHubStandIn implements AutoCloseable {
                 .filter(m -> m.repository() != null)
                 .map(m -> m.repository() + " " + m.permissions())
                 .toList();
+    }
+
+    /** What the last answer said remained of the rate limit. */
+    public int rateLimitRemaining() {
+        return rateLimitRemaining.get();
     }
 
     public int installationTokensMinted() {
@@ -658,6 +667,15 @@ public final class GitHubStandIn implements AutoCloseable {
             throws IOException {
         byte[] bytes = JSON.writeValueAsBytes(body);
         calls.add(new Call(method, path, query, requestBody, status, JSON.readTree(bytes)));
+        if (!ex.getResponseHeaders().containsKey("X-RateLimit-Remaining")) {
+            // As GitHub answers every API call: the primary rate limit, counting down, resetting in an hour.
+            int left = Math.max(0, rateLimitRemaining.decrementAndGet());
+            ex.getResponseHeaders().add("X-RateLimit-Limit", "5000");
+            ex.getResponseHeaders().add("X-RateLimit-Remaining", String.valueOf(left));
+            ex.getResponseHeaders().add("X-RateLimit-Used", String.valueOf(5000 - left));
+            ex.getResponseHeaders().add("X-RateLimit-Reset", String.valueOf(rateLimitReset));
+            ex.getResponseHeaders().add("X-RateLimit-Resource", "core");
+        }
         ex.getResponseHeaders().add("Content-Type", "application/json; charset=utf-8");
         ex.getResponseHeaders().add("X-GitHub-Media-Type", "github.v3; format=json");
         ex.sendResponseHeaders(status, bytes.length);

@@ -27,6 +27,7 @@ public final class PipelineRig implements AutoCloseable {
     private final CoordinatorApi api;
     private String extraConfig = "";
     private String registryLogin = "";
+    private String serverConfig = "";
     private Map<String, String> env = Map.of("TEST_SECRET", SECRET, "TEST_ADMIN", ADMIN_TOKEN);
 
     public PipelineRig(Path dir, RegistryServer registry, int leaseSeconds) {
@@ -43,6 +44,12 @@ public final class PipelineRig implements AutoCloseable {
         Map<String, String> e = new java.util.HashMap<>(env);
         e.putAll(environment);
         this.env = Map.copyOf(e);
+        return this;
+    }
+
+    /** More keys under {@code server:} ({@code metrics-token: ${…}}), two spaces in, one per line. */
+    public PipelineRig withServerConfig(String yaml) {
+        this.serverConfig = yaml;
         return this;
     }
 
@@ -73,6 +80,7 @@ public final class PipelineRig implements AutoCloseable {
             Files.writeString(
                     cfg,
                     "server:\n  host: 127.0.0.1\n  port: " + port + "\n  admin-token: ${TEST_ADMIN}\n"
+                            + serverConfig
                             + "store:\n  path: data\n  allow-local-sources: true\n"
                             + "runners:\n  registration-secret: ${TEST_SECRET}\n  lease: " + leaseSeconds + "s\n"
                             + "  max-attempts: 3\n  long-poll: 5s\n"
