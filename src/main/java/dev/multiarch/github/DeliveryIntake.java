@@ -16,18 +16,27 @@ import java.util.logging.Logger;
  * commits: at 500 deliveries a second, one every few milliseconds instead of one per delivery (each H2 commit writes
  * a chunk of pages; on PostgreSQL each is a WAL flush).
  *
+ * <p>What processing each delivery came to ({@link #mark}) goes the same way: the marks that arrived during the last
+ * commit are written in one transaction. A mark is not waited for; one lost to a crash leaves its delivery
+ * {@code received}, to be processed again (processing is idempotent: a redelivered build is recognised by its origin).
+ *
  * <p>Closing stores what is waiting, then stops; a delivery offered after that fails (the caller answers 500 and
- * GitHub may redeliver it). The writer is never interrupted: H2 closes its file when a thread doing I/O is.
+ * GitHub may redeliver it), a mark after that is written at once. The writer is never interrupted: H2 closes its file
+ * when a thread doing I/O is.
  */
 final class DeliveryIntake implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DeliveryIntake.class.getName());
-    /** At most this many deliveries per transaction (a 25 MB payload each is possible, if unlikely). */
+    /** At most this many deliveries and marks per batch (a 25 MB payload each is possible, if unlikely). */
     static final int MAX_BATCH = 128;
 
-    private record Waiting(Store.Delivery delivery, CompletableFuture<Boolean> added) {}
+    private sealed interface Work {}
+
+    private record Waiting(Store.Delivery delivery, CompletableFuture<Boolean> added) implements Work {}
+
+    private record Marking(Store.DeliveryMark mark) implements Work {}
 
     private final Store store;
-    private final LinkedBlockingQueue<Waiting> queue = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private volatile boolean closed;
 
@@ -41,17 +50,27 @@ final class DeliveryIntake implements AutoCloseable {
     /** Completes with true once {@code d} is committed, false if it was stored before (a redelivery). */
     CompletableFuture<Boolean> add(Store.Delivery d) {
         CompletableFuture<Boolean> added = new CompletableFuture<>();
-        queue.add(new Waiting(d, added));
-        if (closed && queue.remove(new Waiting(d, added))) {
+        Waiting w = new Waiting(d, added);
+        queue.add(w);
+        if (closed && queue.remove(w)) {
             added.completeExceptionally(new IllegalStateException("the coordinator is stopping"));
         }
         return added;
     }
 
+    /** Records what processing a delivery came to, with the next batch. */
+    void mark(String hookId, String deliveryId, String state, String note) {
+        Marking m = new Marking(new Store.DeliveryMark(hookId, deliveryId, state, note));
+        queue.add(m);
+        if (closed && queue.remove(m)) {
+            writeMarks(List.of(m.mark()));
+        }
+    }
+
     private void run() {
-        List<Waiting> batch = new ArrayList<>();
+        List<Work> batch = new ArrayList<>();
         while (true) {
-            Waiting first;
+            Work first;
             try {
                 first = queue.poll(100, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
@@ -71,16 +90,43 @@ final class DeliveryIntake implements AutoCloseable {
         }
     }
 
-    private void write(List<Waiting> batch) {
-        try {
-            List<Boolean> added =
-                    store.addDeliveries(batch.stream().map(Waiting::delivery).toList());
-            for (int i = 0; i < batch.size(); i++) {
-                batch.get(i).added().complete(added.get(i));
+    /** The deliveries first, then the marks (a mark is only made after its delivery was stored). */
+    private void write(List<Work> batch) {
+        List<Waiting> adds = new ArrayList<>();
+        List<Store.DeliveryMark> marks = new ArrayList<>();
+        for (Work w : batch) {
+            if (w instanceof Waiting a) {
+                adds.add(a);
+            } else if (w instanceof Marking m) {
+                marks.add(m.mark());
             }
+        }
+        if (!adds.isEmpty()) {
+            try {
+                List<Boolean> added =
+                        store.addDeliveries(adds.stream().map(Waiting::delivery).toList());
+                for (int i = 0; i < adds.size(); i++) {
+                    adds.get(i).added().complete(added.get(i));
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "storing " + adds.size() + " webhook deliveries failed", e);
+                adds.forEach(w -> w.added().completeExceptionally(e));
+            }
+        }
+        if (!marks.isEmpty()) {
+            writeMarks(marks);
+        }
+    }
+
+    private void writeMarks(List<Store.DeliveryMark> marks) {
+        try {
+            store.markDeliveries(marks);
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "storing " + batch.size() + " webhook deliveries failed", e);
-            batch.forEach(w -> w.added().completeExceptionally(e));
+            LOG.log(
+                    Level.WARNING,
+                    "recording what " + marks.size() + " webhook deliveries came to failed; they stay received and"
+                            + " are processed again",
+                    e);
         }
     }
 
@@ -93,9 +139,17 @@ final class DeliveryIntake implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Waiting w;
+        Work w;
+        List<Store.DeliveryMark> marks = new ArrayList<>();
         while ((w = queue.poll()) != null) {
-            w.added().completeExceptionally(new IllegalStateException("the coordinator is stopping"));
+            if (w instanceof Waiting a) {
+                a.added().completeExceptionally(new IllegalStateException("the coordinator is stopping"));
+            } else if (w instanceof Marking m) {
+                marks.add(m.mark());
+            }
+        }
+        if (!marks.isEmpty()) {
+            writeMarks(marks);
         }
     }
 }

@@ -1189,6 +1189,24 @@ public final class JdbcStore implements Store {
     }
 
     @Override
+    public void markDeliveries(List<DeliveryMark> marks) {
+        if (marks.size() < 2) {
+            Store.super.markDeliveries(marks);
+            return;
+        }
+        tx(c -> {
+            try (PreparedStatement p = c.prepareStatement(
+                    "UPDATE deliveries SET state = ?, note = ? WHERE hook_id = ? AND delivery_id = ?")) {
+                for (DeliveryMark m : marks) {
+                    bind(p, m.state(), m.note(), m.hookId(), m.deliveryId());
+                    p.addBatch();
+                }
+                return p.executeBatch();
+            }
+        });
+    }
+
+    @Override
     public void markDelivery(String hookId, String deliveryId, String state, String note) {
         tx(c -> update(
                 c,

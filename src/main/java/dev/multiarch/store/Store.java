@@ -273,6 +273,14 @@ public interface Store extends AutoCloseable {
 
     void markDelivery(String hookId, String deliveryId, String state, String note);
 
+    /** What processing a delivery came to: its state and a note (see {@link #markDelivery}). */
+    record DeliveryMark(String hookId, String deliveryId, String state, String note) {}
+
+    /** Several {@link #markDelivery} at once (one transaction where the store can), in order. */
+    default void markDeliveries(List<DeliveryMark> marks) {
+        marks.forEach(m -> markDelivery(m.hookId(), m.deliveryId(), m.state(), m.note()));
+    }
+
     /** One check's wanted state in the status outbox; {@code body} is the reporter's JSON. */
     record Report(
             long buildId,

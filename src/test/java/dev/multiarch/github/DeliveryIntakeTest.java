@@ -86,6 +86,25 @@ class DeliveryIntakeTest {
     }
 
     @Test
+    void marks_areWrittenInBatches_andThoseWaitingAtCloseAreWrittenToo() throws Exception {
+        try (JdbcStore jdbc = JdbcStore.embedded(dir.resolve("data"))) {
+            DeliveryIntake intake = new DeliveryIntake(jdbc);
+            for (int i = 0; i < 300; i++) {
+                assertTrue(intake.add(delivery("d-" + i)).get(60, TimeUnit.SECONDS));
+            }
+            for (int i = 0; i < 300; i++) {
+                intake.mark("1", "d-" + i, i % 2 == 0 ? "processed" : "ignored", "note " + i);
+            }
+            intake.close();
+            assertEquals(150, jdbc.deliveriesIn("processed").size());
+            assertEquals(150, jdbc.deliveriesIn("ignored").size());
+            assertEquals(0, jdbc.deliveriesIn("received").size());
+            intake.mark("1", "d-0", "failed", "after close: written at once");
+            assertEquals("failed", jdbc.deliveriesIn("failed").get(0).state());
+        }
+    }
+
+    @Test
     void closing_storesWhatIsWaiting_andRefusesWhatComesAfter() throws Exception {
         try (JdbcStore jdbc = JdbcStore.embedded(dir.resolve("data"))) {
             DeliveryIntake intake = new DeliveryIntake(jdbc);

@@ -69,6 +69,28 @@ class DeliveryBatchTest {
     }
 
     @Test
+    void marksInOneBatch_eachSetsItsDeliverysStateAndNote_andNoOther() {
+        try (JdbcStore s = db.open()) {
+            s.addDeliveries(List.of(delivery("1", "a"), delivery("1", "b"), delivery("1", "c")));
+            s.markDeliveries(List.of(
+                    new Store.DeliveryMark("1", "a", "processed", "build 7"),
+                    new Store.DeliveryMark("1", "c", "ignored", "no workflow"),
+                    new Store.DeliveryMark("1", "nobody", "processed", "a delivery never stored changes nothing")));
+            assertEquals(List.of("a"), ids(s, "processed"));
+            assertEquals(List.of("b"), ids(s, "received"));
+            assertEquals(List.of("c"), ids(s, "ignored"));
+            assertEquals("no workflow", s.deliveriesIn("ignored").get(0).note());
+        }
+    }
+
+    private static List<String> ids(Store s, String state) {
+        return s.deliveriesIn(state).stream()
+                .map(Store.Delivery::deliveryId)
+                .sorted()
+                .toList();
+    }
+
+    @Test
     void twoCoordinatorsBatchingTheSameRedeliveriesAtOnce_eachDeliveryIsNewExactlyOnce() throws Exception {
         // only PostgreSQL is shared by coordinators: this case runs on POSTGRESQL whichever database the class runs on.
         db = databases.fresh(TestDatabases.Kind.POSTGRESQL, dir);
