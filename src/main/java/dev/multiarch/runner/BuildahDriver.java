@@ -120,7 +120,7 @@ final class BuildahDriver implements BuildDriver {
         }
         Protocol.LayerCache cache = job.cache();
         if (cache != null && cache.insecure()) {
-            plain.add(cache.repository().substring(0, cache.repository().indexOf('/')));
+            plain.add(ImageReference.parse(cache.repository()).registry());
         }
         List<String> global = buildah(storage);
         if (!plain.isEmpty()) {
