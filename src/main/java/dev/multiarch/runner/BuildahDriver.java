@@ -3,6 +3,10 @@ package dev.multiarch.runner;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.multiarch.base.Json;
 import dev.multiarch.dispatch.Protocol;
+import dev.multiarch.registry.CredentialSource;
+import dev.multiarch.registry.ImageReference;
+import dev.multiarch.registry.RegistryClient;
+import dev.multiarch.registry.RegistryException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +76,7 @@ final class BuildahDriver implements BuildDriver {
             storage = lease.storage();
         }
         try {
-            return build(in, out, storage, log, deadline, stop, steps);
+            return build(in, out, storage, lease == null || lease.fresh(), log, deadline, stop, steps);
         } finally {
             if (lease != null) {
                 lease.close();
@@ -96,8 +100,16 @@ final class BuildahDriver implements BuildDriver {
     /** The name a scope's most recent build keeps; the one before becomes a nameless, still cached, image. */
     static final String LAST_BUILD = "localhost/multiarch-last-build";
 
+    /** @param fresh the storage holds no earlier build of this image for this platform */
     private Built build(
-            Input in, Path out, Path storage, Consumer<String> log, Instant deadline, Exec.Stop stop, Steps steps)
+            Input in,
+            Path out,
+            Path storage,
+            boolean fresh,
+            Consumer<String> log,
+            Instant deadline,
+            Exec.Stop stop,
+            Steps steps)
             throws Exec.StepFailed {
         Protocol.Assignment job = in.job();
         Map<String, String> env = Map.of("REGISTRY_AUTH_FILE", in.authFile().toString());
@@ -108,14 +120,21 @@ final class BuildahDriver implements BuildDriver {
         }
         Protocol.LayerCache cache = job.cache();
         if (cache != null && cache.insecure()) {
-            plain.add(cache.repository().substring(0, cache.repository().indexOf('/')));
+            plain.add(ImageReference.parse(cache.repository()).registry());
         }
-        List<String> bud = buildah(storage);
+        List<String> global = buildah(storage);
         if (!plain.isEmpty()) {
             // A global flag: must come before the subcommand.
-            bud.add("--registries-conf");
-            bud.add(registriesConf(out, plain).toString());
+            global.add("--registries-conf");
+            global.add(registriesConf(out, plain).toString());
         }
+        if (cache != null && fresh) {
+            steps.time("cache-pull", () -> {
+                pullSteps(job, cache, global, env, log, deadline, stop);
+                return null;
+            });
+        }
+        List<String> bud = new ArrayList<>(global);
         bud.addAll(List.of(
                 "bud",
                 "--isolation",
@@ -152,13 +171,16 @@ final class BuildahDriver implements BuildDriver {
         bud.add(in.context().toString());
         try {
             int[] hits = new int[4];
+            java.util.Set<String> keys = new java.util.LinkedHashSet<>();
             Consumer<String> counting = line -> {
                 if (line.startsWith(LOCAL_HIT)) {
                     hits[0]++;
                 } else if (line.startsWith(REMOTE_HIT)) {
                     hits[1]++;
+                    CacheSteps.collect(line, keys);
                 } else if (line.startsWith(PUSHED)) {
                     hits[2]++;
+                    CacheSteps.collect(line, keys);
                 } else if (line.contains(PUSH_FAILED)) {
                     hits[3]++;
                 }
@@ -182,6 +204,12 @@ final class BuildahDriver implements BuildDriver {
                 }
                 return null;
             });
+            if (wrote[0] && !keys.isEmpty()) {
+                steps.time("cache-push", () -> {
+                    writeSteps(job, cache, keys, log);
+                    return null;
+                });
+            }
             log.accept("layer cache: " + hits[0] + " step(s) reused"
                     + (cache == null
                             ? ""
@@ -227,6 +255,61 @@ final class BuildahDriver implements BuildDriver {
             }
             steps.add("cleanup", java.time.Duration.ofNanos(System.nanoTime() - t0));
         }
+    }
+
+    /**
+     * Pulls the images of the steps the platform's last cache-writing build made (its {@link CacheSteps} list) into a
+     * storage that has none of them, so that buildah finds them locally: buildah 1.28 does not look {@code ARG} steps,
+     * or anything after a step it did not find, up in the registry. A trusted job reads with its push credentials, an
+     * untrusted one with none. Best effort: a step that cannot be pulled is built.
+     */
+    private void pullSteps(
+            Protocol.Assignment job,
+            Protocol.LayerCache cache,
+            List<String> global,
+            Map<String, String> env,
+            Consumer<String> log,
+            Instant deadline,
+            Exec.Stop stop) {
+        ImageReference repo = ImageReference.parse(cache.repository());
+        List<String> keys;
+        try (RegistryClient rc = client(job, cache)) {
+            keys = CacheSteps.read(rc, repo);
+        } catch (RegistryException | IllegalArgumentException e) {
+            log.accept("layer cache: no list of steps in " + cache.repository() + " (" + e.getMessage() + ")");
+            return;
+        }
+        int pulled = 0;
+        for (String key : keys) {
+            List<String> pull = new ArrayList<>(global);
+            pull.addAll(List.of("pull", "--quiet", cache.repository() + ":" + key));
+            try {
+                Exec.run("cache pull", pull, env, null, l -> {}, deadline, stop);
+                pulled++;
+            } catch (Exec.StepFailed e) {
+                log.accept("layer cache: step " + key.substring(0, 12) + " not pulled: " + e.getMessage());
+            }
+        }
+        log.accept("layer cache: this runner's storage for the image has no earlier build; pulled " + pulled + " of "
+                + keys.size() + " step(s) of the last build from " + cache.repository());
+    }
+
+    /** Records the steps a build wrote to the registry cache, for runners that never built the image. */
+    private void writeSteps(
+            Protocol.Assignment job, Protocol.LayerCache cache, java.util.Set<String> keys, Consumer<String> log) {
+        try (RegistryClient rc = client(job, cache)) {
+            CacheSteps.write(rc, ImageReference.parse(cache.repository()), keys);
+        } catch (RegistryException | IllegalArgumentException e) {
+            log.accept("layer cache: the list of steps was not written: " + e.getMessage());
+        }
+    }
+
+    private static RegistryClient client(Protocol.Assignment job, Protocol.LayerCache cache) {
+        String registry = ImageReference.parse(cache.repository()).registry();
+        return RegistryClient.builder()
+                .withCredentials(job.untrusted() ? CredentialSource.NONE : JobRunner.credentials(job.push()))
+                .withInsecure(cache.insecure() ? List.of(registry) : List.of())
+                .create();
     }
 
     /**

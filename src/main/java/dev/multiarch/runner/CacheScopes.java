@@ -60,8 +60,13 @@ final class CacheScopes {
         this.clock = clock;
     }
 
-    /** A job's hold on its scope's storage; closing it lets pruning remove the scope again. */
-    record Lease(String name, Path storage, Lock lock) implements AutoCloseable {
+    /**
+     * A job's hold on its scope's storage; closing it lets pruning remove the scope again.
+     *
+     * @param fresh the storage was made for this job: this runner never built the image for the platform (or removed
+     *              what it had)
+     */
+    record Lease(String name, Path storage, Lock lock, boolean fresh) implements AutoCloseable {
         @Override
         public void close() {
             lock.unlock();
@@ -78,6 +83,7 @@ final class CacheScopes {
         lock.lock();
         try {
             Path dir = root.resolve(name);
+            boolean fresh = !Files.isDirectory(dir.resolve("storage"));
             Files.createDirectories(dir.resolve("storage"));
             Path about = dir.resolve("scope.json");
             if (!Files.exists(about)) {
@@ -89,7 +95,7 @@ final class CacheScopes {
                 Files.createFile(used);
             }
             Files.setLastModifiedTime(used, FileTime.from(clock.instant()));
-            return new Lease(name, dir.resolve("storage"), lock);
+            return new Lease(name, dir.resolve("storage"), lock, fresh);
         } catch (IOException | RuntimeException e) {
             lock.unlock();
             throw e;

@@ -190,6 +190,17 @@ final class JobRunner {
         if (job.untrusted() && job.cache() != null && job.cache().write()) {
             throw new Exec.StepFailed("refused: an untrusted job was told to write the layer cache");
         }
+        if (job.cache() != null) {
+            ImageReference cache;
+            try {
+                cache = ImageReference.parse(job.cache().repository());
+            } catch (IllegalArgumentException e) {
+                throw new Exec.StepFailed("refused: the layer cache is not a repository: " + e.getMessage());
+            }
+            if (cache.tag() != null || cache.digest() != null) {
+                throw new Exec.StepFailed("refused: the layer cache " + cache + " names a tag or digest");
+            }
+        }
         if (job.untrusted() && job.sourceAuth() != null) {
             throw new Exec.StepFailed("refused: an untrusted job came with source credentials");
         }

@@ -64,6 +64,8 @@ class JobRunnerTest {
         assertTrue(refusal(job(true, null, null, write), UNTRUSTED_RUNNER).contains("write the layer cache"));
         assertDoesNotThrow(() -> JobRunner.admit(job(true, null, null, read), UNTRUSTED_RUNNER));
         assertDoesNotThrow(() -> JobRunner.admit(job(false, PUSH, null, write), TRUSTED_RUNNER));
+        Protocol.LayerCache option = new Protocol.LayerCache("--registries-conf=/etc/evil", false, false);
+        assertTrue(refusal(job(false, PUSH, null, option), TRUSTED_RUNNER).contains("not a repository"));
     }
 
     @Test
