@@ -212,7 +212,13 @@ public final class BuildPublisher {
             try {
                 index = publishOwn(client, build, spec, image, take, moved, children, jobs, signed, attestations);
             } catch (RuntimeException e) {
-                store.setPublication(build.id(), 0, build.image(), PublicationState.FAILED, null, e.getMessage());
+                store.setPublication(
+                        build.id(),
+                        0,
+                        build.image(),
+                        PublicationState.FAILED,
+                        null,
+                        MirrorCopies.publicReason(e, "build " + build.id() + ": publishing to " + build.image()));
                 throw e;
             }
             store.setPublication(

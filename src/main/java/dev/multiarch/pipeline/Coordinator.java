@@ -438,7 +438,8 @@ public final class Coordinator {
             failPublishing(buildId, e.getMessage());
         } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
             LOG.log(Level.WARNING, "build " + buildId + " could not be finished", e);
-            failPublishing(buildId, "could not be finished: " + e.getMessage());
+            // The exception's text may carry internal detail: logged above, not shown.
+            failPublishing(buildId, "could not be finished: " + MirrorCopies.INTERNAL_ERROR);
         }
     }
 

@@ -1,11 +1,13 @@
 package dev.multiarch.pipeline;
 
+import dev.multiarch.publish.PublishException;
 import dev.multiarch.publish.Signer;
 import dev.multiarch.publish.SigningKey;
 import dev.multiarch.publish.Verifier;
 import dev.multiarch.registry.ImageReference;
 import dev.multiarch.registry.Manifest;
 import dev.multiarch.registry.RegistryClient;
+import dev.multiarch.registry.RegistryException;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.PublicationState;
 import dev.multiarch.store.Store;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -79,13 +82,30 @@ final class MirrorCopies {
                 store.setPublication(build.id(), i, target, PublicationState.PUBLISHED, digest, null);
                 outcomes.add(new BuildPublisher.Registry(target, PublicationState.PUBLISHED, null));
             } catch (RuntimeException e) {
-                String why = e.getMessage() == null ? e.toString() : e.getMessage();
+                String why = publicReason(e, "build " + build.id() + ": copying " + digest + " to " + target);
                 LOG.warning(() -> "build " + build.id() + ": copying " + digest + " to " + target + " failed: " + why);
                 store.setPublication(build.id(), i, target, PublicationState.FAILED, null, why);
                 outcomes.add(new BuildPublisher.Registry(target, PublicationState.FAILED, why));
             }
         }
         return outcomes;
+    }
+
+    /** What a failure that is not the registry's or the publish's own shows: its text stays in the log. */
+    static final String INTERNAL_ERROR = "internal error (see the coordinator's log)";
+
+    /**
+     * The reason a publication failed as stored and shown (API, build page, check summary): the text of a
+     * {@link RegistryException} or {@link PublishException}, written for people; anything else (a bug, the store, a
+     * library) may carry internal detail — SQL, paths, addresses — so it is logged in full at WARNING and shown as
+     * {@link #INTERNAL_ERROR}.
+     */
+    static String publicReason(RuntimeException e, String context) {
+        if (e instanceof RegistryException || e instanceof PublishException) {
+            return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        }
+        LOG.log(Level.WARNING, context + " failed", e);
+        return INTERNAL_ERROR;
     }
 
     private void mirror(

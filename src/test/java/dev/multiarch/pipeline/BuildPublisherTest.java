@@ -6,12 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.multiarch.config.TagPlan;
 import dev.multiarch.config.TagRule;
+import dev.multiarch.registry.Manifest;
+import dev.multiarch.registry.RegistryException;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.NewBuild;
+import dev.multiarch.store.PublicationState;
 import dev.multiarch.testing.TestDatabases;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -202,5 +208,55 @@ class BuildPublisherTest {
         assertEquals(
                 List.of("ghcr.io/acme/app", "quay.io/acme/app"),
                 BuildPublisher.lockKeys(List.of("quay.io/acme/app", "GHCR.io/acme/app", "ghcr.io/acme/app")));
+    }
+
+    @Test
+    void mirrorFailingForAnInternalReason_showsNoInternalText_registryReasonsAreShown() {
+        try (JdbcStore s = db.open()) {
+            BuildSpec spec = new BuildSpec(
+                    "Dockerfile", ".", Map.of(), "oci", false, Map.of(), false, List.of("mirror.example/app"), null);
+            TagPlan plan = TagPlan.of("v1.0.0", List.of(new TagRule.Semver()));
+            BuildRecord b = s.createBuild(new NewBuild(
+                    "acme/app",
+                    "u",
+                    "c",
+                    "refs/tags/v1.0.0",
+                    "reg.example/app",
+                    spec.toJson(),
+                    BuildSpec.tagsToJson(plan.tags()),
+                    "1.0.0",
+                    true,
+                    false,
+                    false,
+                    null,
+                    List.of(new NewBuild.NewJob("linux/amd64", 60)),
+                    null));
+            String type = "application/vnd.oci.image.index.v1+json";
+            Manifest index = Manifest.of(
+                    ("{\"schemaVersion\":2,\"mediaType\":\"" + type + "\",\"manifests\":[]}").getBytes(), type);
+            // No registry client at all: the copy fails with a NullPointerException, whose text is the JVM's.
+            List<BuildPublisher.Registry> out = new MirrorCopies(new BuildPublisher(s), s, Optional.empty(), null)
+                    .copy(
+                            null,
+                            b,
+                            spec,
+                            Map.of(),
+                            index,
+                            List.of(),
+                            List.of("1.0.0"),
+                            new ArrayList<>(),
+                            new ArrayList<>());
+            assertEquals(
+                    List.of(new BuildPublisher.Registry(
+                            "mirror.example/app", PublicationState.FAILED, MirrorCopies.INTERNAL_ERROR)),
+                    out);
+            assertEquals(
+                    MirrorCopies.INTERNAL_ERROR, s.publications(b.id()).get(0).error(), "stored as shown");
+            RegistryException denied = RegistryException.builder("push the index to", "mirror.example/app")
+                    .code("DENIED")
+                    .httpStatus(403)
+                    .build();
+            assertEquals(denied.getMessage(), MirrorCopies.publicReason(denied, "test"));
+        }
     }
 }
