@@ -122,8 +122,31 @@ public final class BuildPublisher {
         }
     }
 
-    /** One repository's outcome: published, or failed with the reason. */
-    public record Registry(String image, PublicationState state, String error) {}
+    /**
+     * One repository's outcome: published, or failed with the reason. The reason may come from the registry (any
+     * registry a repository lists, one an attacker may run), so it is made one bounded line here ({@link #errorText}),
+     * before the build's error, the store or a page sees it.
+     */
+    public record Registry(String image, PublicationState state, String error) {
+        public Registry {
+            error = errorText(error);
+        }
+    }
+
+    /** At most this many characters of one registry's reason are kept. */
+    static final int MAX_ERROR = 500;
+
+    /**
+     * A registry's reason as stored and shown: control and format characters (line breaks, escapes, bidirectional
+     * overrides) and runs of them and of spaces become one space, and it is cut to {@value #MAX_ERROR} characters.
+     */
+    static String errorText(String error) {
+        if (error == null) {
+            return null;
+        }
+        String one = error.replaceAll("[\\p{Cc}\\p{Cf}\\s]+", " ").strip();
+        return one.length() <= MAX_ERROR ? one : one.substring(0, MAX_ERROR - 1) + "…";
+    }
 
     /**
      * Publishes to the build's image, then copies to each mirror ({@code image: [A, B, …]}): the per-platform
@@ -218,7 +241,8 @@ public final class BuildPublisher {
                         build.image(),
                         PublicationState.FAILED,
                         null,
-                        MirrorCopies.publicReason(e, "build " + build.id() + ": publishing to " + build.image()));
+                        errorText(MirrorCopies.publicReason(
+                                e, "build " + build.id() + ": publishing to " + build.image())));
                 throw e;
             }
             store.setPublication(

@@ -82,7 +82,8 @@ final class MirrorCopies {
                 store.setPublication(build.id(), i, target, PublicationState.PUBLISHED, digest, null);
                 outcomes.add(new BuildPublisher.Registry(target, PublicationState.PUBLISHED, null));
             } catch (RuntimeException e) {
-                String why = publicReason(e, "build " + build.id() + ": copying " + digest + " to " + target);
+                String why = BuildPublisher.errorText(
+                        publicReason(e, "build " + build.id() + ": copying " + digest + " to " + target));
                 LOG.warning(() -> "build " + build.id() + ": copying " + digest + " to " + target + " failed: " + why);
                 store.setPublication(build.id(), i, target, PublicationState.FAILED, null, why);
                 outcomes.add(new BuildPublisher.Registry(target, PublicationState.FAILED, why));
