@@ -199,7 +199,7 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
                     .append("\n\n");
         }
         if (b.error() != null) {
-            s.append("Error: ").append(b.error()).append("\n\n");
+            s.append("Error: ").append(codeSpan(b.error(), false)).append("\n\n");
         }
         s.append(registryLines(b));
         if (!jobs.isEmpty()) {
@@ -232,7 +232,8 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
             String outcome =
                     switch (p.state()) {
                         case PUBLISHED -> "published" + (p.indexDigest() == null ? "" : " `" + p.indexDigest() + "`");
-                        case FAILED -> "failed: " + oneLine(p.error());
+                        case FAILED ->
+                            "failed: " + (p.error() == null ? "(no reason recorded)" : codeSpan(p.error(), true));
                         case PENDING -> "pending";
                     };
             s.append("| `").append(p.image()).append("` | ").append(outcome).append(" |\n");
@@ -240,9 +241,17 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
         return s.append('\n').toString();
     }
 
-    /** A registry's error inside a Markdown table cell: one line, no cell separators. */
-    private static String oneLine(String s) {
-        return s == null ? "(no reason recorded)" : s.replace('\n', ' ').replace("|", "\\|");
+    /**
+     * Text that may come from a registry (a build's error, a registry's reason) as Markdown that shows it and nothing
+     * else: a code span — no links, images, HTML or emphasis — on one line, without backticks (which would end it) or
+     * control characters; in a table cell the pipe is escaped too (GitHub splits cells on it even in code).
+     */
+    static String codeSpan(String s, boolean inTable) {
+        String t = s.replaceAll("[\\p{Cc}\\p{Cf}\\s]+", " ").replace('`', '\'').strip();
+        if (inTable) {
+            t = t.replace("|", "\\|");
+        }
+        return t.isEmpty() ? "" : "`" + t + "`";
     }
 
     /**

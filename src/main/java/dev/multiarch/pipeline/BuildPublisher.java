@@ -41,9 +41,12 @@ import java.util.logging.Logger;
  *       pushed after {@code v2.0.0} does not take {@code latest};</li>
  *   <li>the same build publishing again (after a restart) is allowed: the PUTs are of the same bytes.</li>
  * </ul>
- * One image is published by one thread at a time, so the check and the PUT cannot interleave with another build's.
- * With mirrors ({@code image: [A, B, …]}) the rules hold in every repository: a tag another build holds in any of
- * them is kept back in all, so every registry carries the same tags.
+ * A publish holds the locks of all its images (its own and every mirror, in one normalised order), and every tag is
+ * claimed in the store right before its PUT ({@link #claim}: the rules checked against the owner as it is then and the
+ * owner recorded in one compare-and-set), so that another build, here or on another coordinator sharing the store,
+ * cannot take it in between. With mirrors ({@code image: [A, B, …]}) the rules hold in every repository: a tag another
+ * build holds in any of them when the publish starts is kept back in all, so every registry carries the same tags; one
+ * taken by another build in a mirror while this one publishes is kept back there only (listed as skipped).
  */
 public final class BuildPublisher {
     private static final Logger LOG = Logger.getLogger(BuildPublisher.class.getName());
@@ -119,8 +122,31 @@ public final class BuildPublisher {
         }
     }
 
-    /** One repository's outcome: published, or failed with the reason. */
-    public record Registry(String image, PublicationState state, String error) {}
+    /**
+     * One repository's outcome: published, or failed with the reason. The reason may come from the registry (any
+     * registry a repository lists, one an attacker may run), so it is made one bounded line here ({@link #errorText}),
+     * before the build's error, the store or a page sees it.
+     */
+    public record Registry(String image, PublicationState state, String error) {
+        public Registry {
+            error = errorText(error);
+        }
+    }
+
+    /** At most this many characters of one registry's reason are kept. */
+    static final int MAX_ERROR = 500;
+
+    /**
+     * A registry's reason as stored and shown: control and format characters (line breaks, escapes, bidirectional
+     * overrides) and runs of them and of spaces become one space, and it is cut to {@value #MAX_ERROR} characters.
+     */
+    static String errorText(String error) {
+        if (error == null) {
+            return null;
+        }
+        String one = error.replaceAll("[\\p{Cc}\\p{Cf}\\s]+", " ").strip();
+        return one.length() <= MAX_ERROR ? one : one.substring(0, MAX_ERROR - 1) + "…";
+    }
 
     /**
      * Publishes to the build's image, then copies to each mirror ({@code image: [A, B, …]}): the per-platform
@@ -139,48 +165,99 @@ public final class BuildPublisher {
         ImageReference image = ImageReference.parse(build.image());
         BuildSpec spec = BuildSpec.fromJson(build.spec());
         List<String> targets = spec.targets(build.image());
-        synchronized (locks.computeIfAbsent(build.image(), k -> new Object())) {
-            TagDecision decision = decide(build);
-            List<String> take = decision.take();
-            List<String> skipped = decision.skipped();
-            if (take.isEmpty()) {
-                return new Outcome(null, List.of(), skipped, List.of(), List.of(), List.of());
-            }
-            Map<Integer, Store.Publication> before = new LinkedHashMap<>();
-            store.publications(build.id()).forEach(p -> before.put(p.position(), p));
-            for (int i = 0; i < targets.size(); i++) {
-                if (!before.containsKey(i)) {
-                    store.setPublication(build.id(), i, targets.get(i), PublicationState.PENDING, null, null);
+        return withLocks(lockKeys(targets), () -> publishLocked(client, build, spec, image, targets, children, jobs));
+    }
+
+    /**
+     * The images' locks, normalised ({@link ImageReference}: one spelling per registry) and sorted: two builds whose
+     * targets overlap take the shared locks in the same order and cannot deadlock.
+     */
+    static List<String> lockKeys(List<String> targets) {
+        return targets.stream()
+                .map(t -> ImageReference.parse(t).toString())
+                .distinct()
+                .sorted()
+                .toList();
+    }
+
+    private <T> T withLocks(List<String> keys, java.util.function.Supplier<T> work) {
+        if (keys.isEmpty()) {
+            return work.get();
+        }
+        synchronized (locks.computeIfAbsent(keys.get(0), k -> new Object())) {
+            return withLocks(keys.subList(1, keys.size()), work);
+        }
+    }
+
+    private Outcome publishLocked(
+            RegistryClient client,
+            BuildRecord build,
+            BuildSpec spec,
+            ImageReference image,
+            List<String> targets,
+            List<Verifier.Verified> children,
+            List<JobRecord> jobs) {
+        TagDecision decision = decide(build);
+        List<String> take = new ArrayList<>();
+        List<String> skipped = new ArrayList<>(decision.skipped());
+        List<String> moved = new ArrayList<>();
+        // The own image's tags are claimed in the store now (atomically: another coordinator sharing the store
+        // may have taken one since the decision); a tag whose claim fails is kept back everywhere.
+        for (String tag : decision.take()) {
+            Claim c = claim(build, build.image(), planned(build, tag));
+            if (c.taken()) {
+                take.add(tag);
+                if (c.moved()) {
+                    moved.add(tag);
                 }
-            }
-            Store.Publication first = before.get(0);
-            Manifest index;
-            List<String> signed = new ArrayList<>();
-            List<String> attestations = new ArrayList<>();
-            if (first != null && first.state() == PublicationState.PUBLISHED && first.indexDigest() != null) {
-                // Published there before a restart or a failed mirror: the same bytes go to the rest.
-                index = client.getManifest(image.withDigest(Digest.parse(first.indexDigest())));
             } else {
-                try {
-                    index = publishOwn(client, build, spec, image, take, children, jobs, signed, attestations);
-                } catch (RuntimeException e) {
-                    store.setPublication(build.id(), 0, build.image(), PublicationState.FAILED, null, e.getMessage());
-                    throw e;
-                }
+                skipped.add(tag + ": " + (targets.size() == 1 ? "" : "in " + build.image() + ": ") + c.why());
+            }
+        }
+        if (take.isEmpty()) {
+            return new Outcome(null, List.of(), skipped, List.of(), List.of(), List.of());
+        }
+        Map<Integer, Store.Publication> before = new LinkedHashMap<>();
+        store.publications(build.id()).forEach(p -> before.put(p.position(), p));
+        for (int i = 0; i < targets.size(); i++) {
+            if (!before.containsKey(i)) {
+                store.setPublication(build.id(), i, targets.get(i), PublicationState.PENDING, null, null);
+            }
+        }
+        Store.Publication first = before.get(0);
+        Manifest index;
+        List<String> signed = new ArrayList<>();
+        List<String> attestations = new ArrayList<>();
+        if (first != null && first.state() == PublicationState.PUBLISHED && first.indexDigest() != null) {
+            // Published there before a restart or a failed mirror: the same bytes go to the rest.
+            index = client.getManifest(image.withDigest(Digest.parse(first.indexDigest())));
+        } else {
+            try {
+                index = publishOwn(client, build, spec, image, take, moved, children, jobs, signed, attestations);
+            } catch (RuntimeException e) {
                 store.setPublication(
                         build.id(),
                         0,
                         build.image(),
-                        PublicationState.PUBLISHED,
-                        index.digest().toString(),
-                        null);
+                        PublicationState.FAILED,
+                        null,
+                        errorText(MirrorCopies.publicReason(
+                                e, "build " + build.id() + ": publishing to " + build.image())));
+                throw e;
             }
-            List<Registry> outcomes = new ArrayList<>();
-            outcomes.add(new Registry(build.image(), PublicationState.PUBLISHED, null));
-            outcomes.addAll(
-                    new MirrorCopies(store, key, io).copy(client, build, spec, before, index, children, take, signed));
-            return new Outcome(index.digest().toString(), take, skipped, signed, attestations, outcomes);
+            store.setPublication(
+                    build.id(),
+                    0,
+                    build.image(),
+                    PublicationState.PUBLISHED,
+                    index.digest().toString(),
+                    null);
         }
+        List<Registry> outcomes = new ArrayList<>();
+        outcomes.add(new Registry(build.image(), PublicationState.PUBLISHED, null));
+        outcomes.addAll(new MirrorCopies(this, store, key, io)
+                .copy(client, build, spec, before, index, children, take, signed, skipped));
+        return new Outcome(index.digest().toString(), take, skipped, signed, attestations, outcomes);
     }
 
     /** The build's own image: attestations, the index by digest, signatures, then the tags. */
@@ -190,6 +267,7 @@ public final class BuildPublisher {
             BuildSpec spec,
             ImageReference image,
             List<String> take,
+            List<String> moved,
             List<Verifier.Verified> children,
             List<JobRecord> jobs,
             List<String> signed,
@@ -236,24 +314,51 @@ public final class BuildPublisher {
                         false,
                         signing);
         perArchTagsIn(client, build, spec, image, image, children, take);
-        for (String tag : take) {
-            recordMove(store, build, build.image(), tag, r.index().digest().toString());
-            store.setTagOwner(build.image(), tag, build.id(), build.version());
+        for (String tag : moved) {
+            store.recordTagMove(
+                    build.image(), tag, build.id(), r.index().digest().toString());
         }
         return r.index();
     }
 
     /**
-     * Records that {@code tag} of {@code image} moved to this build's index (the image page's history). A restart
-     * publishing again moves nothing: the tag already points at this build's index. The move is recorded before the
-     * owner, so a crash between the two repeats the record rather than losing it.
+     * A tag claimed for a build, or kept back: {@code moved} when another build (or none) held it before, i.e. the PUT
+     * moves it (the image page's history records it then); {@code why} when not taken.
      */
-    static void recordMove(Store store, BuildRecord build, String image, String tag, String indexDigest) {
-        boolean moved =
-                store.tagOwner(image, tag).map(o -> o.buildId() != build.id()).orElse(true);
-        if (moved) {
-            store.recordTagMove(image, tag, build.id(), indexDigest);
+    record Claim(boolean taken, boolean moved, String why) {}
+
+    /** Attempts at a claim that lost a race before giving up on the tag. */
+    private static final int CLAIM_ATTEMPTS = 5;
+
+    /**
+     * Claims {@code image:tag} for the build right before its PUT: decides against the owner as it stands now (the
+     * rules above) and records the build as owner in the same step, a compare-and-set in the store
+     * ({@link Store#claimTag}), so that another build — on this coordinator or another sharing the store — that read
+     * the same owner cannot take the tag too. The owner is thus recorded before the PUT: a PUT that fails leaves the
+     * build recorded as owner of a tag it did not move (a re-run PUTs it); a crash between the claim and the PUT leaves
+     * that move out of the image page's history.
+     */
+    Claim claim(BuildRecord build, String image, TagRule.PlannedTag t) {
+        for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+            Optional<Store.TagOwner> owner = store.tagOwner(image, t.tag());
+            Optional<String> why = whyNot(build, owner, t);
+            if (why.isPresent()) {
+                return new Claim(false, false, why.get());
+            }
+            Long expected = owner.map(Store.TagOwner::buildId).orElse(null);
+            if (store.claimTag(image, t.tag(), expected, build.id(), build.version())) {
+                return new Claim(true, expected == null || expected != build.id(), null);
+            }
         }
+        return new Claim(false, false, "claimed by another build while this one published; kept back");
+    }
+
+    /** The planned tag named {@code tag} (a fixed tag when the build's plan does not name it). */
+    static TagRule.PlannedTag planned(BuildRecord build, String tag) {
+        return BuildSpec.tagsFromJson(build.tags()).stream()
+                .filter(t -> t.tag().equals(tag))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("build " + build.id() + " did not plan tag " + tag));
     }
 
     /** {@code TAG-ARCH} tags in {@code to}, each image read from {@code from} (where the runner pushed it). */
@@ -423,7 +528,10 @@ public final class BuildPublisher {
     }
 
     private Optional<String> whyNot(BuildRecord build, String image, TagRule.PlannedTag t) {
-        Optional<Store.TagOwner> owner = store.tagOwner(image, t.tag());
+        return whyNot(build, store.tagOwner(image, t.tag()), t);
+    }
+
+    private static Optional<String> whyNot(BuildRecord build, Optional<Store.TagOwner> owner, TagRule.PlannedTag t) {
         if (owner.isEmpty() || owner.get().buildId() == build.id()) {
             return Optional.empty();
         }

@@ -435,6 +435,15 @@ public final class Coordinator {
     void finish(long buildId) {
         try {
             BuildRecord b = store.build(buildId).orElseThrow();
+            if (b.push() && (b.state() == BuildState.VERIFYING || b.state() == BuildState.PUBLISHING)) {
+                // The policy may have changed since the build was planned (a re-run, a restart, a long build).
+                Optional<String> refused = publishRefusal(b);
+                if (refused.isPresent()) {
+                    LOG.warning(() -> "build " + buildId + ": " + refused.get());
+                    failPublishing(buildId, refused.get());
+                    return;
+                }
+            }
             List<JobRecord> jobs = store.jobs(buildId);
             List<Verifier.Verified> verified = new ArrayList<>();
             // A build that does not publish pushed nothing to verify here; its runner audited the image locally.
@@ -494,8 +503,36 @@ public final class Coordinator {
             failPublishing(buildId, e.getMessage());
         } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
             LOG.log(Level.WARNING, "build " + buildId + " could not be finished", e);
-            failPublishing(buildId, "could not be finished: " + e.getMessage());
+            // The exception's text may carry internal detail: logged above, not shown.
+            failPublishing(buildId, "could not be finished: " + MirrorCopies.INTERNAL_ERROR);
         }
+    }
+
+    /**
+     * Why the build may not publish now, if it may not: the {@code repositories:} rules are checked again, for its
+     * image and every mirror, right before publishing (a build that finishes, a coordinator restarted, a re-run).
+     * An operator who took a repository or a registry out of a rule after the build was planned stops it here; and
+     * with rules in force, a repository no rule covers any more never falls back to the shared credentials.
+     */
+    Optional<String> publishRefusal(BuildRecord b) {
+        if (!policy.enforced()) {
+            return Optional.empty();
+        }
+        if (policy.ruleFor(b.repo()).isEmpty()) {
+            String why = policy.mayBuild(b.repo()) instanceof AccessPolicy.Decision.Refused r
+                    ? r.message()
+                    : "no entry of the coordinator's repositories: list matches " + b.repo();
+            return Optional.of("publishing refused: " + why);
+        }
+        List<String> targets = b.spec() == null
+                ? List.of(b.image())
+                : BuildSpec.fromJson(b.spec()).targets(b.image());
+        for (String target : targets) {
+            if (policy.mayPublish(b.repo(), ImageReference.parse(target)) instanceof AccessPolicy.Decision.Refused r) {
+                return Optional.of("publishing refused: " + r.message());
+            }
+        }
+        return Optional.empty();
     }
 
     private void failPublishing(long buildId, String why) {

@@ -27,6 +27,18 @@ final class HostRoutes implements Interceptor {
         return routes.isEmpty();
     }
 
+    /** Where a request to {@code url} is sent: the local server when its host is routed, else {@code url} itself. */
+    HttpUrl routed(HttpUrl url) {
+        HttpUrl to = routes.get(url.host());
+        return to == null
+                ? url
+                : url.newBuilder()
+                        .scheme(to.scheme())
+                        .host(to.host())
+                        .port(to.port())
+                        .build();
+    }
+
     @Override
     public Response intercept(Chain chain) throws IOException {
         Request original = chain.request();

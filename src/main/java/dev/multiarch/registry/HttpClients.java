@@ -50,7 +50,7 @@ final class HttpClients {
                 .addInterceptor(new RetryInterceptor(retry, clock))
                 .build();
         Function<HttpUrl, OkHttpClient> tokenClients = url -> url.isHttps() ? tlsBase() : plainBase;
-        this.auth = new RegistryAuth(credentials, new TokenCache(clock), tokenClients);
+        this.auth = new RegistryAuth(credentials, new TokenCache(clock), tokenClients, routes);
     }
 
     /** The client for a registry at this scheme; {@code insecure} skips certificate checks. */

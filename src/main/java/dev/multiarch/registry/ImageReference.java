@@ -1,5 +1,6 @@
 package dev.multiarch.registry;
 
+import java.util.Locale;
 import java.util.regex.Pattern;
 import okhttp3.HttpUrl;
 
@@ -22,10 +23,14 @@ public record ImageReference(String registry, String repository, String tag, Dig
                     + "|\\[[a-fA-F0-9:.]+])(?::[0-9]{1,5})?");
 
     /**
-     * Docker Hub's other names become {@code docker.io} and its one-component names get {@code library/}, however the
+     * The registry host is lower-cased (host names are case-insensitive). Docker Hub's other names become {@code docker.io} and its one-component names get {@code library/}, however the
      * reference was made, so that credentials, token scopes and API paths see one spelling.
      */
     public ImageReference {
+        // Host names are case-insensitive: one spelling here, so that tag owners, publish locks and duplicate checks
+        // (exact string comparisons) see GHCR.IO and ghcr.io as one registry. Repository paths stay as written (they
+        // are refused when not lowercase).
+        registry = registry.toLowerCase(Locale.ROOT);
         if (registry.equals("index.docker.io") || registry.equals("registry-1.docker.io")) {
             registry = DOCKER_HUB;
         }

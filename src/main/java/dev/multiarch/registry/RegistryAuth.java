@@ -23,8 +23,8 @@ import okhttp3.Route;
 /**
  * Registry authentication, both halves of it:
  * <ul>
- *   <li>as an okhttp {@link Authenticator}, answers a 401's {@code WWW-Authenticate} challenge: {@code Basic} with the
- *       registry's credentials, or {@code Bearer} by fetching a token from the challenge's realm for its service and
+ *   <li>as an okhttp {@link Authenticator}, answers a 401's {@code WWW-Authenticate} challenge from the registry's API
+ *       host (never one from a host it redirected to): {@code Basic} with the registry's credentials, or {@code Bearer} by fetching a token from the challenge's realm for its service and
  *       scope (distribution "Token Authentication Specification"), with a bounded number of attempts;</li>
  *   <li>as an application {@link Interceptor}, attaches what it already knows before a request is sent (a cached
  *       token for the request's scope, fetching one when the registry's realm is known, or Basic credentials), so a
@@ -41,6 +41,8 @@ final class RegistryAuth implements Authenticator, Interceptor {
     private final CredentialSource credentials;
     private final TokenCache tokens;
     private final java.util.function.Function<HttpUrl, OkHttpClient> tokenClients;
+    /** Tests' host routes ({@link HostRoutes}): a routed API host is answered where it is sent. Empty in production. */
+    private final HostRoutes routes;
     /** What each registry asked for the last time: a Bearer realm, or Basic. */
     private final Map<String, Object> schemes = new ConcurrentHashMap<>();
 
@@ -49,10 +51,12 @@ final class RegistryAuth implements Authenticator, Interceptor {
     RegistryAuth(
             CredentialSource credentials,
             TokenCache tokens,
-            java.util.function.Function<HttpUrl, OkHttpClient> tokenClients) {
+            java.util.function.Function<HttpUrl, OkHttpClient> tokenClients,
+            HostRoutes routes) {
         this.credentials = credentials;
         this.tokens = tokens;
         this.tokenClients = tokenClients;
+        this.routes = routes;
     }
 
     @Override
@@ -87,6 +91,11 @@ final class RegistryAuth implements Authenticator, Interceptor {
         Request request = response.request();
         AuthScope scope = request.tag(AuthScope.class);
         if (scope == null || priorCount(response) >= MAX_CHALLENGES) {
+            return null;
+        }
+        if (!fromApiHost(request.url(), scope.registry(), routes)) {
+            // A 401 from a host the registry redirected to (a CDN or object storage for a blob, or anything a registry
+            // names): the registry's credentials, and tokens fetched with them, are for its API host only.
             return null;
         }
         String sent = request.header("Authorization");
@@ -194,6 +203,24 @@ final class RegistryAuth implements Authenticator, Interceptor {
             tokens.put(cacheScope.key(), token, n.path("expires_in").asLong(0));
             return token;
         }
+    }
+
+    /**
+     * Whether {@code url} is on the registry's API host ({@link RegistryProfile#apiHost}: Docker Hub's is
+     * registry-1.docker.io): the host, ignoring case, and the port when the registry names one.
+     */
+    static boolean fromApiHost(HttpUrl url, String registry, HostRoutes routes) {
+        String api = RegistryProfile.of(registry).apiHost(registry);
+        HttpUrl named = HttpUrl.parse("https://" + api + "/");
+        if (named == null) {
+            return false;
+        }
+        HttpUrl expected = routes.routed(named);
+        if (!url.host().equalsIgnoreCase(expected.host())) {
+            return false;
+        }
+        boolean portMatters = expected != named || api.matches(".*:[0-9]+");
+        return !portMatters || url.port() == expected.port();
     }
 
     static String basic(Credentials c) {

@@ -1053,6 +1053,37 @@ public final class JdbcStore implements Store {
                 version));
     }
 
+    @Override
+    public boolean claimTag(String image, String tag, Long expectedOwner, long buildId, String version) {
+        if (expectedOwner != null) {
+            return tx(c -> update(
+                            c,
+                            "UPDATE tag_owners SET build_id = ?, version = ? WHERE image = ? AND tag = ? AND build_id = ?",
+                            buildId,
+                            version,
+                            image,
+                            tag,
+                            expectedOwner))
+                    == 1;
+        }
+        try {
+            return tx(c -> update(
+                            c,
+                            "INSERT INTO tag_owners (image, tag, build_id, version) VALUES (?, ?, ?, ?)",
+                            image,
+                            tag,
+                            buildId,
+                            version))
+                    == 1;
+        } catch (StoreException e) {
+            // Another claim inserted the row first (unique violation: SQLState 23505 in both databases).
+            if (e.getCause() instanceof SQLException q && "23505".equals(q.getSQLState())) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
     // ---- the dashboard's reads (DashboardReads)
 
     @Override

@@ -193,6 +193,14 @@ public interface Store extends AutoCloseable {
 
     void setTagOwner(String image, String tag, long buildId, String version);
 
+    /**
+     * Makes build {@code buildId} the owner of {@code image:tag} if the owner is still {@code expectedOwner} (null: the
+     * tag has no owner), in one statement: a compare-and-set, so that of several coordinators sharing the store that
+     * read the same owner, exactly one claim succeeds. False when another claim came in between (read the owner again
+     * and decide anew).
+     */
+    boolean claimTag(String image, String tag, Long expectedOwner, long buildId, String version);
+
     /** Who holds a tag: the build that published it last, its version, and the repository it was built from. */
     record TagOwner(long buildId, String version, String repo) {}
 

@@ -72,7 +72,7 @@ public final class CoordinatorServer extends VerticleBase {
                 coordinator,
                 visibility,
                 b -> BuildView.of(
-                        b.build(), b.jobs(), b.timings(), coordinator.config().publicUrl()));
+                        b.build(), b.jobs(), b.timings(), coordinator.config().publicUrl(), b.publications()));
         Pages pages = new Pages(coordinator, replies, sessions, visibility, login.enabled(), events, Clock.systemUTC());
         Badges badges = new Badges(coordinator.queries(), replies);
         Router r = Router.router(vertx);

@@ -87,7 +87,7 @@ final class Pages {
 
     private BuildView view(BuildQueries.BuildWithJobs b) {
         return BuildView.of(
-                b.build(), b.jobs(), b.timings(), coordinator.config().publicUrl());
+                b.build(), b.jobs(), b.timings(), coordinator.config().publicUrl(), b.publications());
     }
 
     void script(RoutingContext ctx) {

@@ -74,6 +74,15 @@ class RepoConfigMirrorsTest {
     }
 
     @Test
+    void duplicate_registryHostsCompareCaseInsensitively() {
+        ConfigException e = invalid("platforms: [linux/amd64]\nimage: [ghcr.io/acme/app, GHCR.io/acme/app]\n");
+        assertEquals(".multiarch.yaml:2: image[1]: ghcr.io/acme/app is listed twice (also image[0])", e.getMessage());
+        ConfigException hub = invalid("platforms: [linux/amd64]\nimage: [acme/app, Docker.IO/acme/app]\n");
+        assertEquals(
+                ".multiarch.yaml:2: image[1]: docker.io/acme/app is listed twice (also image[0])", hub.getMessage());
+    }
+
+    @Test
     void sameRepositoryInTwoImages_isRefused() {
         ConfigException e = invalid("""
                 images:

@@ -67,9 +67,68 @@ class RegistryLinesTest {
                     .wanted()
                     .summary();
             assertTrue(summary.contains("| `ghcr.io/octo/app` | published `" + digest + "` |\n"), summary);
-            assertTrue(summary.contains("| `docker.io/octo/app` | failed: DENIED \\| quota exceeded |\n"), summary);
+            assertTrue(summary.contains("| `docker.io/octo/app` | failed: `DENIED \\| quota exceeded` |\n"), summary);
             assertTrue(summary.contains("| `quay.io/octo/app` | pending |\n"), summary);
             assertFalse(summary.contains("quota\nexceeded"), summary);
+        } finally {
+            access.close();
+        }
+    }
+
+    @Test
+    void registryReasons_andTheBuildsError_areShownAsText_notAsMarkdown() throws Exception {
+        Clock clock = Clock.fixed(Instant.parse("2026-11-28T10:00:00Z"), ZoneOffset.UTC);
+        GitHubAccess access = new GitHubAccess(
+                GitHubConfig.of(
+                        Map.of(
+                                "webhook-secret",
+                                "s",
+                                "token",
+                                "ghp_unit_test_token_0123456789",
+                                "api-url",
+                                "http://127.0.0.1:9"),
+                        dir),
+                clock);
+        // What a registry an attacker runs may answer: a link, an image, HTML, a heading after a line break.
+        String hostile = "DENIED `x` [update here](https://evil.example) ![i](https://evil.example/p.png)"
+                + " <img src=x>\n\n## Published \u2705 | forged";
+        try (JdbcStore store = JdbcStore.embedded(dir.resolve("store"));
+                StatusReporter reporter = new StatusReporter(store, access, "http://ci.example", clock)) {
+            Origin o = new Origin("octo/app", "c".repeat(40), 0, 0, "tags", false, "d", null);
+            BuildRecord b = store.createBuild(new NewBuild(
+                    "octo/app",
+                    "https://github.com/octo/app.git",
+                    "c".repeat(40),
+                    "refs/tags/v1.0.0",
+                    "ghcr.io/octo/app",
+                    "{}",
+                    "[]",
+                    "1.0.0",
+                    true,
+                    false,
+                    false,
+                    o.toJson(),
+                    List.of(),
+                    "published to ghcr.io/octo/app; evil.example/octo/app failed: " + hostile));
+            store.setPublication(
+                    b.id(), 0, "ghcr.io/octo/app", PublicationState.PUBLISHED, "sha256:" + "a".repeat(64), null);
+            store.setPublication(b.id(), 1, "evil.example/octo/app", PublicationState.FAILED, null, hostile);
+            reporter.changed(b, List.of());
+            String summary = CheckReport.fromJson(store.reports(b.id()).stream()
+                            .filter(r -> r.context().equals("multiarch"))
+                            .findFirst()
+                            .orElseThrow()
+                            .body())
+                    .wanted()
+                    .summary();
+            String shown = "DENIED 'x' [update here](https://evil.example) ![i](https://evil.example/p.png)"
+                    + " <img src=x> ## Published \u2705";
+            assertTrue(summary.contains("| `evil.example/octo/app` | failed: `" + shown + " \\| forged` |\n"), summary);
+            assertTrue(
+                    summary.contains("Error: `published to ghcr.io/octo/app; evil.example/octo/app failed: " + shown
+                            + " | forged`\n\n"),
+                    summary);
+            assertFalse(summary.contains("\n## Published"), summary);
         } finally {
             access.close();
         }

@@ -41,6 +41,22 @@ class ImageReferenceTest {
     }
 
     @Test
+    void registryHost_isLowerCased_beforeDockerHubAliasing() {
+        ImageReference r = ImageReference.parse("GHCR.IO/acme/app:1.0");
+        assertEquals("ghcr.io", r.registry());
+        assertEquals("ghcr.io/acme/app:1.0", r.toString());
+        assertEquals(ImageReference.parse("ghcr.io/acme/app"), ImageReference.parse("GHCR.io/acme/app"));
+        assertEquals("docker.io", ImageReference.parse("Docker.IO/acme/app").registry());
+        assertEquals(
+                "docker.io/library/busybox",
+                ImageReference.parse("Index.Docker.IO/busybox").toString());
+        assertEquals(
+                "localhost:5000", ImageReference.parse("LocalHost:5000/app").registry());
+        assertEquals("reg.example", new ImageReference("REG.Example", "app", null, null).registry());
+        assertThrows(IllegalArgumentException.class, () -> ImageReference.parse("GHCR.IO/Acme/app"), "paths stay");
+    }
+
+    @Test
     void parse_rejectsBadNames() {
         assertThrows(IllegalArgumentException.class, () -> ImageReference.parse("reg.io/App:1"));
         IllegalArgumentException e =

@@ -339,6 +339,59 @@ class RegistryClientScriptedTest {
         assertEquals(3, server.getRequestCount());
     }
 
+    /**
+     * A registry redirects a GET elsewhere (routine for blobs: a CDN, object storage); the other host answers 401 with
+     * a Basic challenge. The registry's credentials are for the registry's API host only: the other host never gets
+     * them, whatever it asks.
+     */
+    @Test
+    void basicChallenge_fromAHostTheRegistryRedirectedTo_isNotAnsweredWithTheRegistrysCredentials() throws Exception {
+        try (MockWebServer elsewhere = new MockWebServer()) {
+            elsewhere.start(InetAddress.getLoopbackAddress(), 0);
+            List<String> seen = new ArrayList<>();
+            elsewhere.setDispatcher(new Dispatcher() {
+                @Override
+                public MockResponse dispatch(RecordedRequest r) {
+                    synchronized (seen) {
+                        seen.add(String.valueOf(r.getHeaders().get("Authorization")));
+                    }
+                    return new MockResponse.Builder()
+                            .code(401)
+                            .addHeader("WWW-Authenticate", "Basic realm=\"give me your password\"")
+                            .build();
+                }
+            });
+            server.setDispatcher(new Dispatcher() {
+                @Override
+                public MockResponse dispatch(RecordedRequest r) {
+                    if (r.getHeaders().get("Authorization") == null) {
+                        return new MockResponse.Builder()
+                                .code(401)
+                                .addHeader("WWW-Authenticate", "Basic realm=\"Registry Realm\"")
+                                .build();
+                    }
+                    if (r.getUrl().encodedPath().endsWith("/manifests/0")) {
+                        return manifest(INDEX, MediaType.OCI_INDEX);
+                    }
+                    return new MockResponse.Builder()
+                            .code(307)
+                            .addHeader("Location", "http://localhost:" + elsewhere.getPort() + "/storage/x")
+                            .build();
+                }
+            });
+            CredentialSource creds = CredentialSource.forRegistry(registry, Credentials.basic("bob", "pw"));
+            try (RegistryClient c = client(creds, FAST)) {
+                // The client learns the registry wants Basic, and sends it up front from then on.
+                c.getManifest(ImageReference.parse(registry + "/app:0"));
+                assertThrows(RuntimeException.class, () -> c.getManifest(ImageReference.parse(registry + "/app:1")));
+            }
+            assertFalse(seen.isEmpty(), "the redirect was followed");
+            synchronized (seen) {
+                assertTrue(seen.stream().allMatch(a -> a.equals("null")), "credentials went to another host: " + seen);
+            }
+        }
+    }
+
     @Test
     void noCredentials_basicChallenge_isUnauthorizedWithHint() {
         server.enqueue(new MockResponse.Builder()
