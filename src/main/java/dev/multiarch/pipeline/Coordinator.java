@@ -265,7 +265,8 @@ public final class Coordinator {
                 heartbeat,
                 b.untrusted(),
                 BuildAnnotations.forBuild(b, spec),
-                layerCache(b, spec, job, push));
+                layerCache(b, spec, job, push),
+                b.repo().toLowerCase(java.util.Locale.ROOT));
     }
 
     /**

@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  * buildah, daemonless: {@code bud --isolation chroot --platform P --layers} (foreign RUN steps go through binfmt_misc
  * and qemu-user-static), then {@code push} into a {@code dir:} layout in the format asked for.
  *
- * <p><b>Layer cache.</b> A trusted job builds in its image's and platform's storage from {@link CacheScopes} (under the
+ * <p><b>Layer cache.</b> A trusted job builds in its repository's, image's and platform's storage from {@link CacheScopes} (under the
  * runner's work directory, so several runners on one host do not share locks), kept between jobs: with
  * {@code --layers} every step's result stays there, and the next build of that image on that platform reuses the steps
  * whose inputs did not change ("Using cache" in its log). With a registry cache in the assignment, the build also reads
@@ -69,7 +69,7 @@ final class BuildahDriver implements BuildDriver {
                     + " in the job directory), no shared layers, removed after the job");
         } else {
             try {
-                lease = scopes.acquire(job.image(), job.platform());
+                lease = scopes.acquire(tenant(job), job.image(), job.platform());
             } catch (IOException e) {
                 throw new Exec.StepFailed("cannot prepare the layer cache: " + e.getMessage());
             }
@@ -87,6 +87,14 @@ final class BuildahDriver implements BuildDriver {
                 steps.add("cleanup", java.time.Duration.ofNanos(System.nanoTime() - t0));
             }
         }
+    }
+
+    /**
+     * Whose builds a storage holds: the assignment's repository; from a coordinator that predates the field, its clone
+     * URL (the base repository's, for pull requests too), which names the repository as well.
+     */
+    static String tenant(Protocol.Assignment job) {
+        return job.repo() != null ? job.repo() : "clone-url " + job.cloneUrl();
     }
 
     /** buildah's words for a step it did not run again, and for one it pushed to the registry cache. */

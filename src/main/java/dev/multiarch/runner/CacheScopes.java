@@ -26,11 +26,13 @@ import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
- * The runner's layer cache: one buildah image storage per image and platform ({@code cache/<scope>/} in the work
- * directory), kept between jobs so that {@code buildah bud --layers} finds the steps an earlier build of that image
- * on that platform made. A scope per platform because buildah 1.28 does not check a cached step's platform (it
- * would hand an arm64 build the amd64 result of a {@code COPY} of the same file); a scope per image so that one
- * repository's builds never run into another's leftovers.
+ * The runner's layer cache: one buildah image storage per repository, image and platform ({@code cache/<scope>/} in
+ * the work directory), kept between jobs so that {@code buildah bud --layers} finds the steps an earlier build of that
+ * image on that platform made. A scope per platform because buildah 1.28 does not check a cached step's platform (it
+ * would hand an arm64 build the amd64 result of a {@code COPY} of the same file); a scope per repository and image so
+ * that one repository's builds never run into another's leftovers, even when both may publish the same image: each
+ * scope is a storage root of its own, so a {@code FROM localhost/multiarch-last-build} (or any other name in a storage)
+ * finds only its own scope's images.
  *
  * <p>Jobs of one scope may run at once (containers/storage locks its own files, as for concurrent podman and buildah
  * processes); each holds the scope's read lock while its build uses the storage. {@link #prune} removes the least
@@ -76,9 +78,14 @@ final class CacheScopes {
     /** What is on disk for one scope. */
     record Scope(String name, Path dir, FileTime lastUsed, long size) {}
 
-    /** The scope of an image's builds for a platform: its storage, held until the lease is closed. */
-    Lease acquire(String image, String platform) throws IOException {
-        String name = name(image, platform);
+    /**
+     * The scope of one repository's builds of an image for a platform: its storage, held until the lease is closed.
+     *
+     * @param repository the tenant ({@code owner/name}, compared in lower case): two repositories allowed to publish
+     *                   the same image never share a storage, so neither reaches the other's steps or last build
+     */
+    Lease acquire(String repository, String image, String platform) throws IOException {
+        String name = name(repository, image, platform);
         Lock lock = lockOf(name).readLock();
         lock.lock();
         try {
@@ -87,7 +94,11 @@ final class CacheScopes {
             Files.createDirectories(dir.resolve("storage"));
             Path about = dir.resolve("scope.json");
             if (!Files.exists(about)) {
-                var n = Json.MAPPER.createObjectNode().put("image", image).put("platform", platform);
+                var n = Json.MAPPER
+                        .createObjectNode()
+                        .put("repository", repository.toLowerCase(java.util.Locale.ROOT))
+                        .put("image", image)
+                        .put("platform", platform);
                 Files.write(about, Json.MAPPER.writeValueAsBytes(n));
             }
             Path used = dir.resolve(LAST_USED);
@@ -102,11 +113,15 @@ final class CacheScopes {
         }
     }
 
-    /** A scope's directory name: the first 24 hex digits of SHA-256 of the image and the platform. */
-    static String name(String image, String platform) {
+    /**
+     * A scope's directory name: the first 24 hex digits of SHA-256 of the repository (lower case), the image and the
+     * platform.
+     */
+    static String name(String repository, String image, String platform) {
         try {
             byte[] h = MessageDigest.getInstance("SHA-256")
-                    .digest((image + "\n" + platform).getBytes(StandardCharsets.UTF_8));
+                    .digest((repository.toLowerCase(java.util.Locale.ROOT) + "\n" + image + "\n" + platform)
+                            .getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(h).substring(0, 24);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
@@ -197,7 +212,8 @@ final class CacheScopes {
     private static String describe(Scope s) {
         try {
             var n = Json.MAPPER.readTree(s.dir().resolve("scope.json").toFile());
-            return n.path("image").asText() + " " + n.path("platform").asText() + ", " + mib(s.size());
+            return n.path("image").asText() + " " + n.path("platform").asText() + " ("
+                    + n.path("repository").asText() + "), " + mib(s.size());
         } catch (IOException e) {
             return s.name() + ", " + mib(s.size());
         }

@@ -121,6 +121,7 @@ class CoordinatorTrustTest {
         assertEquals("ci-bot", a.push().username());
         assertEquals("s3cret", a.push().password());
         assertEquals("Bearer ghs_installation_token", a.sourceAuth());
+        assertEquals("o/app", a.repo(), "the tenant, which keys the runner's layer cache");
     }
 
     @Test
