@@ -166,6 +166,14 @@ final class BuildahDriver implements BuildDriver {
         }
         List<String> bud = new ArrayList<>(global);
         bud.addAll(List.of("bud", "--isolation", "chroot", "--platform", job.platform(), "--layers"));
+        if (persistent) {
+            // A kept storage still holds the base images of earlier builds. buildah 1.28's "true" is "pull if the
+            // registry has a newer one, or it is missing" (its default too, but a containers.conf or a later buildah
+            // may
+            // make it "missing": a FROM alpine:3 never refreshed, its security fixes missed). Not "newer": 1.28 reads
+            // any value but true, always and never as "missing".
+            bud.add("--pull=true");
+        }
         bud.addAll(List.of("-f", in.dockerfile().toString(), "-t", name));
         for (Map.Entry<String, String> a : job.buildArgs().entrySet()) {
             bud.add("--build-arg");

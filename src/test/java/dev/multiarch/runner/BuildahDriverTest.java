@@ -131,4 +131,16 @@ class BuildahDriverTest {
                 log.stream().anyMatch(l -> l.contains("cannot be written") && l.contains("reads it only")),
                 log.toString());
     }
+
+    @Test
+    void aTrustedBuildInItsKeptStorage_pullsNewerBaseImages_anUntrustedOneStartsEmptyAnyway() throws Exception {
+        fakeBuildah("STEP 1/1: FROM scratch", 0);
+        build(job(false, null), (j, c) -> {});
+        assertTrue(buds().get(0).contains(" --pull=true "), buds().get(0));
+
+        Files.delete(calls);
+        CacheScopes.deleteTree(dir.resolve("job"));
+        build(job(true, null), (j, c) -> {});
+        assertFalse(buds().get(0).contains("--pull"), buds().get(0));
+    }
 }
