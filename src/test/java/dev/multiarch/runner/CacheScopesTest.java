@@ -123,6 +123,57 @@ class CacheScopesTest {
     }
 
     @Test
+    void twoRunnersSharingAWorkDirectory_neitherRemovesAStorageTheOtherUses() throws Exception {
+        Ticking clock = new Ticking();
+        CacheScopes one = new CacheScopes(dir.resolve("cache"), 0, clock);
+        CacheScopes two = new CacheScopes(dir.resolve("cache"), 0, clock);
+        String used = use(one, clock, "reg/acme/app", "linux/amd64", 1);
+        try (CacheScopes.Lease held = one.acquire("acme/src", "reg/acme/app", "linux/amd64")) {
+            assertEquals(List.of(), two.prune(l -> {}), "the other runner's job holds it");
+            assertTrue(Files.isDirectory(held.storage()));
+        }
+        assertEquals(List.of(used), two.prune(l -> {}), "and it goes once that job is done");
+    }
+
+    @Test
+    void aStorageInUseByAnotherProcess_isSkippedByPruning() throws Exception {
+        Ticking clock = new Ticking();
+        CacheScopes s = new CacheScopes(dir.resolve("cache"), 0, clock);
+        String used = use(s, clock, "reg/acme/app", "linux/amd64", 1);
+        Path lock = dir.resolve("cache").resolve(".locks").resolve(used + ".lock");
+        assertTrue(Files.exists(lock), "a job's lock file, outside the directory pruning renames");
+        // Another runner process's job: a shared lock on the scope's lock file, as CacheScopes takes it.
+        Path hold = dir.resolve("Hold.java");
+        Files.writeString(
+                hold,
+                "import java.nio.channels.FileChannel;\nimport java.nio.file.*;\npublic class Hold {\n"
+                        + "  public static void main(String[] a) throws Exception {\n"
+                        + "    try (FileChannel c = FileChannel.open(Path.of(a[0]), StandardOpenOption.READ)) {\n"
+                        + "      c.lock(0, Long.MAX_VALUE, true);\n"
+                        + "      System.out.println(\"held\");\n"
+                        + "      System.out.flush();\n"
+                        + "      System.in.read();\n"
+                        + "    }\n  }\n}\n");
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process other = new ProcessBuilder(java, hold.toString(), lock.toString())
+                .redirectErrorStream(true)
+                .start();
+        try {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream()));
+            assertEquals("held", out.readLine());
+            assertEquals(List.of(), s.prune(l -> {}), "the other process's job holds it");
+            assertTrue(Files.isDirectory(dir.resolve("cache").resolve(used).resolve("storage")));
+            try (CacheScopes.Lease l = s.acquire("acme/src", "reg/acme/app", "linux/amd64")) {
+                assertFalse(l.fresh(), "jobs of both processes share it");
+            }
+        } finally {
+            other.getOutputStream().close();
+            other.waitFor();
+        }
+        assertEquals(List.of(used), s.prune(l -> {}), "once that process lets go, it goes");
+    }
+
+    @Test
     void anInterruptedRemoval_isFinishedAtStart() throws Exception {
         Path left = Files.createDirectories(
                 dir.resolve("cache").resolve(".removing-abc-1").resolve("storage"));
