@@ -216,12 +216,12 @@ final class BuildahDriver implements BuildDriver {
             Consumer<String> counting = line -> {
                 if (line.startsWith(LOCAL_HIT)) {
                     hits[0]++;
-                } else if (line.startsWith(REMOTE_HIT)) {
+                } else if (line.startsWith(REMOTE_HIT) && cache != null) {
                     hits[1]++;
-                    CacheSteps.collect(line, keys);
-                } else if (line.startsWith(PUSHED)) {
+                    CacheSteps.collect(line, cache.repository(), keys);
+                } else if (line.startsWith(PUSHED) && cache != null) {
                     hits[2]++;
-                    CacheSteps.collect(line, keys);
+                    CacheSteps.collect(line, cache.repository(), keys);
                 }
                 log.accept(line);
             };
