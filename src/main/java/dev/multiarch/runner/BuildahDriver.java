@@ -167,11 +167,10 @@ final class BuildahDriver implements BuildDriver {
         List<String> bud = new ArrayList<>(global);
         bud.addAll(List.of("bud", "--isolation", "chroot", "--platform", job.platform(), "--layers"));
         if (persistent) {
-            // A kept storage still holds the base images of earlier builds. buildah 1.28's "true" is "pull if the
-            // registry has a newer one, or it is missing" (its default too, but a containers.conf or a later buildah
-            // may
-            // make it "missing": a FROM alpine:3 never refreshed, its security fixes missed). Not "newer": 1.28 reads
-            // any value but true, always and never as "missing".
+            // A kept storage still holds the base images of earlier builds: pull one again when the registry has a
+            // newer one, so that a FROM alpine:3 gets its security fixes. buildah 1.28's "true" means that (its
+            // default too, but a containers.conf or another buildah may make the default "missing"); not "newer",
+            // which 1.28 reads as "missing" like any value other than true, always and never.
             bud.add("--pull=true");
         }
         bud.addAll(List.of("-f", in.dockerfile().toString(), "-t", name));
