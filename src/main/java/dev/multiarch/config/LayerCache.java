@@ -17,7 +17,8 @@ import java.util.Optional;
  * ({@code acme/app-cache-linux-arm64}).
  *
  * <p>{@code cache: false} turns the registry cache off (the runner's own layer cache stays). The repository must be on
- * the image's registry: the credentials the job gets to push its image are the ones that write the cache.
+ * the image's registry, under the image's own repository ({@link #isUnder}): the credentials the job gets to push its
+ * image are the ones that write the cache, and a cache elsewhere may be another tenant's.
  *
  * @param repository the cache's base repository; empty when the registry cache is off
  */
@@ -79,8 +80,36 @@ public record LayerCache(Optional<ImageReference> repository) {
                             + " the cache), not " + r.registry());
         }
         if (r.sameRepository(image)) {
-            throw f.error(key, "the cache cannot be the image's own repository; e.g. " + image + "/cache");
+            throw f.error(key, "the cache cannot be the image's own repository; e.g. " + example(image));
+        }
+        if (!isUnder(r, image)) {
+            throw f.error(
+                    key,
+                    "the cache must be under the image's own repository (" + example(image) + "), not "
+                            + r.registry() + "/" + r.repository()
+                            + ": another repository may be another build's cache, and cache tags belong to no one");
         }
         return new LayerCache(Optional.of(r));
+    }
+
+    private static String example(ImageReference image) {
+        return defaultFor(image).repository().orElseThrow().toString();
+    }
+
+    /**
+     * Whether {@code cache} is a repository of the image's own: on its registry and under its path ({@code {image}/…}),
+     * or on Docker Hub, which allows two path components only, named {@code {image}-cache…}. Anything else may be
+     * another tenant's cache: a repository rule that lets two repositories publish under one owner ({@code
+     * images: [ghcr.io/acme/*]}) would otherwise let one read and write the other's, and buildah's cache keys do not
+     * cover every input of a step (containers/buildah#6609, #6957).
+     */
+    public static boolean isUnder(ImageReference cache, ImageReference image) {
+        if (!cache.registry().equalsIgnoreCase(image.registry()) || cache.sameRepository(image)) {
+            return false;
+        }
+        String c = cache.repository();
+        String i = image.repository();
+        return c.startsWith(i + "/")
+                || (image.registry().equals(ImageReference.DOCKER_HUB) && c.startsWith(i + "-cache"));
     }
 }

@@ -89,6 +89,8 @@ public final class Protocol {
      *                   and (OCI format) manifest annotations; the runner adds {@code created} (the commit's time).
      *                   Empty from a coordinator that predates them
      * @param cache      the registry layer cache; null for none (off, or a coordinator that predates it)
+     * @param repo       the repository the build is of ({@code owner/name}, lower case): the tenant, which the runner's
+     *                   layer cache keeps apart from every other; null from a coordinator that predates it
      */
     public record Assignment(
             long jobId,
@@ -108,7 +110,8 @@ public final class Protocol {
             long heartbeatSeconds,
             boolean untrusted,
             Map<String, String> annotations,
-            LayerCache cache) {
+            LayerCache cache,
+            String repo) {
         public Assignment {
             annotations = annotations == null ? Map.of() : annotations;
         }

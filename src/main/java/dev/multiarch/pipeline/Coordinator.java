@@ -265,7 +265,8 @@ public final class Coordinator {
                 heartbeat,
                 b.untrusted(),
                 BuildAnnotations.forBuild(b, spec),
-                layerCache(b, spec, job, push));
+                layerCache(b, spec, job, push),
+                b.repo().toLowerCase(java.util.Locale.ROOT));
     }
 
     /**
@@ -278,8 +279,15 @@ public final class Coordinator {
         if (spec.cache() == null) {
             return null;
         }
-        ImageReference repo = dev.multiarch.config.LayerCache.forPlatform(
-                ImageReference.parse(spec.cache()), Platform.parse(job.platform()));
+        ImageReference base = ImageReference.parse(spec.cache());
+        if (!dev.multiarch.config.LayerCache.isUnder(base, ImageReference.parse(b.image()))) {
+            // A build stored before caches had to be under their image (a re-run): no registry cache rather than one
+            // that may be another repository's.
+            LOG.warning(() -> "build " + b.id() + ": layer cache " + base + " is not under its image " + b.image()
+                    + "; building without the registry cache");
+            return null;
+        }
+        ImageReference repo = dev.multiarch.config.LayerCache.forPlatform(base, Platform.parse(job.platform()));
         boolean insecure = push != null
                 ? push.insecure()
                 : registries.grant(repo, policy.ruleFor(b.repo())).insecure();

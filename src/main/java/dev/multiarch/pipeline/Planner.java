@@ -124,9 +124,18 @@ public final class Planner {
 
     /**
      * The registry layer cache is written with the image's push credentials, so a repository may use only cache
-     * repositories it may publish to: each platform's ({@code cache:}'s base repository + {@code /linux-arm64}).
+     * repositories it may publish to: each platform's ({@code cache:}'s base repository + {@code /linux-arm64}); and
+     * only under its image's own repository ({@link dev.multiarch.config.LayerCache#isUnder}).
      */
     static AccessPolicy.Decision cacheRefused(Trigger t, ImageBuild ib, AccessPolicy policy) {
+        // RepoConfig refuses it with the line already; checked again here because the policy below is not enough: a
+        // rule covering a whole owner (images: [ghcr.io/acme/*]) also covers the caches of the owner's other images.
+        Optional<ImageReference> base = ib.cache().repository();
+        if (base.isPresent() && !dev.multiarch.config.LayerCache.isUnder(base.get(), ib.image())) {
+            return new AccessPolicy.Decision.Refused("layer cache (cache: in " + RepoConfig.FILE + "): "
+                    + base.get() + " is not under the image's own repository " + ib.image()
+                    + "; another repository may be another build's cache");
+        }
         for (Platform p : ib.platforms()) {
             java.util.Optional<dev.multiarch.registry.ImageReference> repo =
                     ib.cache().forPlatform(p);

@@ -181,6 +181,26 @@ public final class RegistryClient implements AutoCloseable {
     }
 
     /**
+     * Checks that this client may write to {@code repo} without writing anything: opens a blob upload (the push scope,
+     * as any push starts) and cancels it. Throws the registry's refusal (a repository that does not exist and is not
+     * made on push, as on ECR; a name the registry does not take; no push permission). A registry that cannot cancel
+     * uploads leaves an empty one, which it purges as it does stale uploads.
+     */
+    public void checkWritable(ImageReference repo) {
+        Digest none = Digest.sha256(new byte[0]);
+        Optional<UploadSession> upload = caller.call(repo.registry(), new BlobMountOperation(repo, repo, none));
+        if (upload.isPresent()) {
+            try {
+                caller.call(
+                        repo.registry(),
+                        new BlobUploadCancelOperation(repo, none, upload.get().location()));
+            } catch (RegistryException e) {
+                // Writable all the same; the empty upload expires.
+            }
+        }
+    }
+
+    /**
      * Copies a manifest and everything it references from one repository to another (same or other registry):
      * blobs first, children of an index before the index, and the manifest itself last, by digest, so that nothing
      * in the target points at something missing.

@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  * buildah, daemonless: {@code bud --isolation chroot --platform P --layers} (foreign RUN steps go through binfmt_misc
  * and qemu-user-static), then {@code push} into a {@code dir:} layout in the format asked for.
  *
- * <p><b>Layer cache.</b> A trusted job builds in its image's and platform's storage from {@link CacheScopes} (under the
+ * <p><b>Layer cache.</b> A trusted job builds in its repository's, image's and platform's storage from {@link CacheScopes} (under the
  * runner's work directory, so several runners on one host do not share locks), kept between jobs: with
  * {@code --layers} every step's result stays there, and the next build of that image on that platform reuses the steps
  * whose inputs did not change ("Using cache" in its log). With a registry cache in the assignment, the build also reads
@@ -34,19 +34,39 @@ import java.util.function.Consumer;
  * {@code auth.json} and {@code ~/.docker/config.json}).
  */
 final class BuildahDriver implements BuildDriver {
+    /** Whether a job may write its registry cache: throws the registry's refusal when it may not. */
+    @FunctionalInterface
+    interface WriteCheck {
+        void check(Protocol.Assignment job, Protocol.LayerCache cache);
+    }
+
     private final CacheScopes scopes;
     private final String storageDriver;
     private final List<String> insecure;
+    private final String executable;
+    private final WriteCheck writeCheck;
 
     BuildahDriver(CacheScopes scopes, String storageDriver, List<String> insecureRegistries) {
+        this(scopes, storageDriver, insecureRegistries, "buildah", BuildahDriver::checkWritable);
+    }
+
+    /** @param executable buildah; tests give a stand-in */
+    BuildahDriver(
+            CacheScopes scopes,
+            String storageDriver,
+            List<String> insecureRegistries,
+            String executable,
+            WriteCheck writeCheck) {
         this.scopes = scopes;
         this.storageDriver = storageDriver;
         this.insecure = insecureRegistries;
+        this.executable = executable;
+        this.writeCheck = writeCheck;
     }
 
     private List<String> buildah(Path storage, String... args) {
         List<String> c = new ArrayList<>(List.of(
-                "buildah",
+                executable,
                 "--storage-driver",
                 storageDriver,
                 "--root",
@@ -69,14 +89,14 @@ final class BuildahDriver implements BuildDriver {
                     + " in the job directory), no shared layers, removed after the job");
         } else {
             try {
-                lease = scopes.acquire(job.image(), job.platform());
+                lease = scopes.acquire(tenant(job), job.image(), job.platform());
             } catch (IOException e) {
                 throw new Exec.StepFailed("cannot prepare the layer cache: " + e.getMessage());
             }
             storage = lease.storage();
         }
         try {
-            return build(in, out, storage, lease == null || lease.fresh(), log, deadline, stop, steps);
+            return build(in, out, storage, lease != null, lease == null || lease.fresh(), log, deadline, stop, steps);
         } finally {
             if (lease != null) {
                 lease.close();
@@ -89,22 +109,32 @@ final class BuildahDriver implements BuildDriver {
         }
     }
 
+    /**
+     * Whose builds a storage holds: the assignment's repository; from a coordinator that predates the field, its clone
+     * URL (the base repository's, for pull requests too), which names the repository as well.
+     */
+    static String tenant(Protocol.Assignment job) {
+        return job.repo() != null ? job.repo() : "clone-url " + job.cloneUrl();
+    }
+
     /** buildah's words for a step it did not run again, and for one it pushed to the registry cache. */
     static final String LOCAL_HIT = "--> Using cache ";
 
     static final String REMOTE_HIT = "--> Cache pulled from remote ";
     static final String PUSHED = "--> Pushing cache ";
 
-    static final String PUSH_FAILED = "failed pushing cache to";
-
     /** The name a scope's most recent build keeps; the one before becomes a nameless, still cached, image. */
     static final String LAST_BUILD = "localhost/multiarch-last-build";
 
-    /** @param fresh the storage holds no earlier build of this image for this platform */
+    /**
+     * @param persistent the storage is kept between jobs (a trusted job's cache scope)
+     * @param fresh      the storage holds no earlier build of this image for this platform
+     */
     private Built build(
             Input in,
             Path out,
             Path storage,
+            boolean persistent,
             boolean fresh,
             Consumer<String> log,
             Instant deadline,
@@ -135,17 +165,15 @@ final class BuildahDriver implements BuildDriver {
             });
         }
         List<String> bud = new ArrayList<>(global);
-        bud.addAll(List.of(
-                "bud",
-                "--isolation",
-                "chroot",
-                "--platform",
-                job.platform(),
-                "--layers",
-                "-f",
-                in.dockerfile().toString(),
-                "-t",
-                name));
+        bud.addAll(List.of("bud", "--isolation", "chroot", "--platform", job.platform(), "--layers"));
+        if (persistent) {
+            // A kept storage still holds the base images of earlier builds: pull one again when the registry has a
+            // newer one, so that a FROM alpine:3 gets its security fixes. buildah 1.28's "true" means that (its
+            // default too, but a containers.conf or another buildah may make the default "missing"); not "newer",
+            // which 1.28 reads as "missing" like any value other than true, always and never.
+            bud.add("--pull=true");
+        }
+        bud.addAll(List.of("-f", in.dockerfile().toString(), "-t", name));
         for (Map.Entry<String, String> a : job.buildArgs().entrySet()) {
             bud.add("--build-arg");
             bud.add(a.getKey() + "=" + a.getValue());
@@ -162,6 +190,18 @@ final class BuildahDriver implements BuildDriver {
         withoutWrite.add(in.context().toString());
         // A fork's build never writes it: whatever it pushed, later releases would be built from.
         boolean write = cache != null && cache.write() && !job.untrusted();
+        if (write) {
+            // Decided before the build, with the job's credentials, from the registry's own answer: never from the
+            // build's output, which the Dockerfile writes too (a RUN echo of buildah's "failed pushing cache to" must
+            // not make a failing build run twice, nor turn the cache off).
+            try {
+                writeCheck.check(job, cache);
+            } catch (RegistryException | IllegalArgumentException e) {
+                log.accept("layer cache: " + cache.repository() + " cannot be written (" + e.getMessage()
+                        + "); this build reads it only");
+                write = false;
+            }
+        }
         if (cache != null) {
             withoutWrite.addAll(withoutWrite.size() - 1, List.of("--cache-from", cache.repository()));
             if (write) {
@@ -170,38 +210,26 @@ final class BuildahDriver implements BuildDriver {
         }
         bud.add(in.context().toString());
         try {
-            int[] hits = new int[4];
+            int[] hits = new int[3];
             java.util.Set<String> keys = new java.util.LinkedHashSet<>();
             Consumer<String> counting = line -> {
                 if (line.startsWith(LOCAL_HIT)) {
                     hits[0]++;
-                } else if (line.startsWith(REMOTE_HIT)) {
+                } else if (line.startsWith(REMOTE_HIT) && cache != null) {
                     hits[1]++;
-                    CacheSteps.collect(line, keys);
-                } else if (line.startsWith(PUSHED)) {
+                    CacheSteps.collect(line, cache.repository(), keys);
+                } else if (line.startsWith(PUSHED) && cache != null) {
                     hits[2]++;
-                    CacheSteps.collect(line, keys);
-                } else if (line.contains(PUSH_FAILED)) {
-                    hits[3]++;
+                    CacheSteps.collect(line, cache.repository(), keys);
                 }
                 log.accept(line);
             };
             boolean[] wrote = {write};
+            List<String> command = write ? bud : withoutWrite;
             steps.time("build", () -> {
-                try {
-                    Exec.run("build", write ? bud : withoutWrite, env, in.checkout(), counting, deadline, stop);
-                } catch (Exec.StepFailed e) {
-                    if (!write || hits[3] == 0) {
-                        throw e;
-                    }
-                    // buildah 1.28 fails the build when a cache push fails (a registry that refuses nested names,
-                    // a repository that must be made first, as on ECR): the image itself is fine, so build again
-                    // without writing the cache; the steps are in the runner's storage by now.
-                    log.accept("layer cache: " + cache.repository() + " cannot be written (above); building again"
-                            + " without writing it");
-                    wrote[0] = false;
-                    Exec.run("build", withoutWrite, env, in.checkout(), counting, deadline, stop);
-                }
+                // Once: a build that fails (a cache push that fails after the check above included) is the job's
+                // failure, retried as any other by the coordinator; never run again on the strength of its output.
+                Exec.run("build", command, env, in.checkout(), counting, deadline, stop);
                 return null;
             });
             if (wrote[0] && !keys.isEmpty()) {
@@ -301,6 +329,16 @@ final class BuildahDriver implements BuildDriver {
             CacheSteps.write(rc, ImageReference.parse(cache.repository()), keys);
         } catch (RegistryException | IllegalArgumentException e) {
             log.accept("layer cache: the list of steps was not written: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The registry's word on whether the job may write its cache: a blob upload opened and cancelled with the job's
+     * credentials ({@link RegistryClient#checkWritable}).
+     */
+    static void checkWritable(Protocol.Assignment job, Protocol.LayerCache cache) {
+        try (RegistryClient rc = client(job, cache)) {
+            rc.checkWritable(ImageReference.parse(cache.repository()));
         }
     }
 

@@ -2,6 +2,8 @@ package dev.multiarch.runner;
 
 import dev.multiarch.base.Json;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -10,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
@@ -26,16 +29,19 @@ import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
- * The runner's layer cache: one buildah image storage per image and platform ({@code cache/<scope>/} in the work
- * directory), kept between jobs so that {@code buildah bud --layers} finds the steps an earlier build of that image
- * on that platform made. A scope per platform because buildah 1.28 does not check a cached step's platform (it
- * would hand an arm64 build the amd64 result of a {@code COPY} of the same file); a scope per image so that one
- * repository's builds never run into another's leftovers.
+ * The runner's layer cache: one buildah image storage per repository, image and platform ({@code cache/<scope>/} in
+ * the work directory), kept between jobs so that {@code buildah bud --layers} finds the steps an earlier build of that
+ * image on that platform made. A scope per platform because buildah 1.28 does not check a cached step's platform (it
+ * would hand an arm64 build the amd64 result of a {@code COPY} of the same file); a scope per repository and image so
+ * that one repository's builds never run into another's leftovers, even when both may publish the same image: each
+ * scope is a storage root of its own, so a {@code FROM localhost/multiarch-last-build} (or any other name in a storage)
+ * finds only its own scope's images.
  *
  * <p>Jobs of one scope may run at once (containers/storage locks its own files, as for concurrent podman and buildah
- * processes); each holds the scope's read lock while its build uses the storage. {@link #prune} removes the least
- * recently used scopes while their total size is over {@code cache-size}, taking each one's write lock without
- * waiting (a scope in use is skipped). A scope is removed by renaming it first, so a runner killed mid-removal leaves
+ * processes); each holds the scope's read lock while its build uses the storage, and a shared file lock
+ * ({@code .locks/<scope>.lock}) that runner processes sharing one work directory see too. {@link #prune} removes the
+ * least recently used scopes while their total size is over {@code cache-size}, taking each one's write lock and an
+ * exclusive file lock without waiting (a scope in use, by this process or another, is skipped). A scope is removed by renaming it first, so a runner killed mid-removal leaves
  * a {@code .removing-*} directory that the next start deletes, never half a storage that buildah would use.
  *
  * <p>Sizes are measured by walking a scope after each job that used it (the sum of its files' sizes, vfs keeping a
@@ -51,7 +57,86 @@ final class CacheScopes {
     private final Path root;
     private final long maxBytes;
     private final Clock clock;
-    private final ConcurrentHashMap<String, ReentrantReadWriteLock> locks = new ConcurrentHashMap<>();
+    private static final String LOCKS = ".locks";
+    private final ConcurrentHashMap<String, ScopeLock> locks = new ConcurrentHashMap<>();
+
+    /**
+     * One scope's locks: in this process a read-write lock (jobs read, pruning writes); across processes sharing the
+     * work directory a POSIX record lock on {@code .locks/<scope>.lock}, shared while any job of this process uses the
+     * scope, exclusive while pruning removes it. The lock file lives outside the scope's directory, which removal
+     * renames and deletes, so a job waiting for it never ends up holding the lock of a storage that is gone. The JVM
+     * allows one lock per file region per process (a second throws {@link OverlappingFileLockException}), hence the
+     * count of this process's users.
+     */
+    private final class ScopeLock {
+        final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
+        private final String name;
+        private FileChannel channel;
+        private int users;
+
+        ScopeLock(String name) {
+            this.name = name;
+        }
+
+        private FileChannel open() throws IOException {
+            Path dir = Files.createDirectories(root.resolve(LOCKS));
+            return FileChannel.open(
+                    dir.resolve(name + ".lock"),
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+        }
+
+        /** Shared with other processes' jobs; waits while another process removes the scope. */
+        synchronized void share() throws IOException {
+            if (users == 0) {
+                FileChannel c = open();
+                try {
+                    c.lock(0, Long.MAX_VALUE, true);
+                } catch (IOException | RuntimeException e) {
+                    c.close();
+                    throw e;
+                }
+                channel = c;
+            }
+            users++;
+        }
+
+        synchronized void unshare() {
+            if (--users == 0) {
+                closeQuietly(channel);
+                channel = null;
+            }
+        }
+
+        /**
+         * Exclusive, without waiting; null when a job of another process holds the scope. Called with {@link #rw}'s
+         * write lock held, so no job of this process does.
+         */
+        synchronized FileChannel exclusive() {
+            FileChannel c = null;
+            try {
+                c = open();
+                if (c.tryLock(0, Long.MAX_VALUE, false) != null) {
+                    return c;
+                }
+            } catch (IOException | OverlappingFileLockException e) {
+                LOG.fine(() -> "cannot lock the cache scope " + name + ": " + e.getMessage());
+            }
+            closeQuietly(c);
+            return null;
+        }
+    }
+
+    private static void closeQuietly(FileChannel c) {
+        if (c != null) {
+            try {
+                c.close(); // releases its lock
+            } catch (IOException ignored) {
+                // nothing held any more either way
+            }
+        }
+    }
 
     /** @param maxBytes {@code cache-size}: above this total, least recently used scopes go */
     CacheScopes(Path root, long maxBytes, Clock clock) {
@@ -66,28 +151,48 @@ final class CacheScopes {
      * @param fresh the storage was made for this job: this runner never built the image for the platform (or removed
      *              what it had)
      */
-    record Lease(String name, Path storage, Lock lock, boolean fresh) implements AutoCloseable {
+    record Lease(String name, Path storage, Runnable release, boolean fresh) implements AutoCloseable {
         @Override
         public void close() {
-            lock.unlock();
+            release.run();
         }
     }
 
     /** What is on disk for one scope. */
     record Scope(String name, Path dir, FileTime lastUsed, long size) {}
 
-    /** The scope of an image's builds for a platform: its storage, held until the lease is closed. */
-    Lease acquire(String image, String platform) throws IOException {
-        String name = name(image, platform);
-        Lock lock = lockOf(name).readLock();
+    /**
+     * The scope of one repository's builds of an image for a platform: its storage, held until the lease is closed.
+     *
+     * @param repository the tenant ({@code owner/name}, compared in lower case): two repositories allowed to publish
+     *                   the same image never share a storage, so neither reaches the other's steps or last build
+     */
+    Lease acquire(String repository, String image, String platform) throws IOException {
+        String name = name(repository, image, platform);
+        ScopeLock scope = lockOf(name);
+        Lock lock = scope.rw.readLock();
         lock.lock();
+        try {
+            scope.share();
+        } catch (IOException | RuntimeException e) {
+            lock.unlock();
+            throw e;
+        }
+        Runnable release = () -> {
+            scope.unshare();
+            lock.unlock();
+        };
         try {
             Path dir = root.resolve(name);
             boolean fresh = !Files.isDirectory(dir.resolve("storage"));
             Files.createDirectories(dir.resolve("storage"));
             Path about = dir.resolve("scope.json");
             if (!Files.exists(about)) {
-                var n = Json.MAPPER.createObjectNode().put("image", image).put("platform", platform);
+                var n = Json.MAPPER
+                        .createObjectNode()
+                        .put("repository", repository.toLowerCase(java.util.Locale.ROOT))
+                        .put("image", image)
+                        .put("platform", platform);
                 Files.write(about, Json.MAPPER.writeValueAsBytes(n));
             }
             Path used = dir.resolve(LAST_USED);
@@ -95,26 +200,30 @@ final class CacheScopes {
                 Files.createFile(used);
             }
             Files.setLastModifiedTime(used, FileTime.from(clock.instant()));
-            return new Lease(name, dir.resolve("storage"), lock, fresh);
+            return new Lease(name, dir.resolve("storage"), release, fresh);
         } catch (IOException | RuntimeException e) {
-            lock.unlock();
+            release.run();
             throw e;
         }
     }
 
-    /** A scope's directory name: the first 24 hex digits of SHA-256 of the image and the platform. */
-    static String name(String image, String platform) {
+    /**
+     * A scope's directory name: the first 24 hex digits of SHA-256 of the repository (lower case), the image and the
+     * platform.
+     */
+    static String name(String repository, String image, String platform) {
         try {
             byte[] h = MessageDigest.getInstance("SHA-256")
-                    .digest((image + "\n" + platform).getBytes(StandardCharsets.UTF_8));
+                    .digest((repository.toLowerCase(java.util.Locale.ROOT) + "\n" + image + "\n" + platform)
+                            .getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(h).substring(0, 24);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    private ReentrantReadWriteLock lockOf(String name) {
-        return locks.computeIfAbsent(name, k -> new ReentrantReadWriteLock());
+    private ScopeLock lockOf(String name) {
+        return locks.computeIfAbsent(name, ScopeLock::new);
     }
 
     /** Measures a scope's size now and remembers it; returns it. */
@@ -175,20 +284,33 @@ final class CacheScopes {
             if (total <= maxBytes) {
                 break;
             }
-            Lock w = lockOf(s.name()).writeLock();
+            ScopeLock scope = lockOf(s.name());
+            Lock w = scope.rw.writeLock();
             if (!w.tryLock()) {
-                continue;
+                continue; // a job of this runner uses it
             }
+            Path away = null;
+            String what = describe(s);
             try {
-                String what = describe(s);
-                if (remove(s.dir())) {
-                    total -= s.size();
-                    removed.add(s.name());
-                    log.accept("layer cache: removed " + what + " (least recently used; the cache held "
-                            + mib(total + s.size()) + " of " + mib(maxBytes) + ")");
+                FileChannel held = scope.exclusive();
+                if (held == null) {
+                    continue; // a job of another runner process sharing the work directory uses it
+                }
+                try {
+                    away = moveAway(s.dir());
+                } finally {
+                    closeQuietly(held);
                 }
             } finally {
                 w.unlock();
+            }
+            if (away != null) {
+                // Out of the scope's name: jobs may make it again while this deletes what it held.
+                deleteTree(away);
+                total -= s.size();
+                removed.add(s.name());
+                log.accept("layer cache: removed " + what + " (least recently used; the cache held "
+                        + mib(total + s.size()) + " of " + mib(maxBytes) + ")");
             }
         }
         return removed;
@@ -197,7 +319,8 @@ final class CacheScopes {
     private static String describe(Scope s) {
         try {
             var n = Json.MAPPER.readTree(s.dir().resolve("scope.json").toFile());
-            return n.path("image").asText() + " " + n.path("platform").asText() + ", " + mib(s.size());
+            return n.path("image").asText() + " " + n.path("platform").asText() + " ("
+                    + n.path("repository").asText() + "), " + mib(s.size());
         } catch (IOException e) {
             return s.name() + ", " + mib(s.size());
         }
@@ -224,17 +347,20 @@ final class CacheScopes {
         }
     }
 
-    /** Renamed first (atomic), then deleted: never half a storage under a scope's name. */
-    private boolean remove(Path dir) {
+    /**
+     * Renamed first (atomic), then deleted by the caller: never half a storage under a scope's name.
+     *
+     * @return where it went; null when it could not be moved
+     */
+    private static Path moveAway(Path dir) {
         Path away = dir.resolveSibling(REMOVING + dir.getFileName() + "-" + System.nanoTime());
         try {
             Files.move(dir, away, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             LOG.warning(() -> "cannot remove the cache scope " + dir + ": " + e.getMessage());
-            return false;
+            return null;
         }
-        deleteTree(away);
-        return true;
+        return away;
     }
 
     static void deleteTree(Path dir) {

@@ -35,11 +35,21 @@ final class CacheSteps {
 
     private static final String FIELD = "dev.multiarch.cache.steps";
 
-    /** The key at the end of buildah's "--> Pushing cache REPO:KEY" or "--> Cache pulled from remote REPO:KEY". */
-    static void collect(String line, Set<String> keys) {
+    /**
+     * The key at the end of buildah's "--> Pushing cache REPO:KEY" or "--> Cache pulled from remote REPO:KEY", when
+     * REPO is the job's own cache repository. These lines come from the build's output, which the Dockerfile writes
+     * too: a build can list keys of its choice, but only in its own cache repository's list, and the keys are only
+     * ever used to pull {@code REPO:KEY} from that same repository (of the same image and platform), which that
+     * image's builds alone write (the cache must be under the image's own repository).
+     */
+    static void collect(String line, String repository, Set<String> keys) {
         int colon = line.lastIndexOf(':');
-        String key = colon < 0 ? "" : line.substring(colon + 1).trim();
-        if (KEY.matcher(key).matches() && keys.size() < MAX) {
+        if (colon < 0) {
+            return;
+        }
+        String key = line.substring(colon + 1).trim();
+        String head = line.substring(0, colon);
+        if (KEY.matcher(key).matches() && head.endsWith(" " + repository) && keys.size() < MAX) {
             keys.add(key);
         }
     }

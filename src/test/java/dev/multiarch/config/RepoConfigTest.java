@@ -325,11 +325,12 @@ class RepoConfigTest {
                 "reg.example/acme/hello/cache/linux-arm-v7",
                 d.cache().forPlatform(d.platforms().get(0)).orElseThrow().toString());
         ImageBuild w = RepoConfig.parse(
-                        "image: reg.example/acme/hello\nplatforms: [linux/amd64]\ncache: reg.example/acme/cache\n")
+                        "image: reg.example/acme/hello\nplatforms: [linux/amd64]\ncache: reg.example/acme/hello/layers\n")
                 .images()
                 .get(0);
         assertEquals(
-                "reg.example/acme/cache", w.cache().repository().orElseThrow().toString());
+                "reg.example/acme/hello/layers",
+                w.cache().repository().orElseThrow().toString());
         assertEquals(
                 Optional.empty(),
                 RepoConfig.parse("image: reg.example/acme/hello\nplatforms: [linux/amd64]\ncache: false\n")
@@ -350,6 +351,48 @@ class RepoConfigTest {
         assertEquals(
                 "docker.io/acme/hello-cache-linux-arm64",
                 b.cache().forPlatform(b.platforms().get(0)).orElseThrow().toString());
+    }
+
+    @Test
+    void cache_outsideTheImagesOwnRepository_isRefusedWithTheLine_anotherTenantsCacheIsOutOfReach() {
+        // acme/b, allowed ghcr.io/acme/* by an owner-wide rule, must not name acme/a's cache.
+        String b = "image: ghcr.io/acme/b\nplatforms: [linux/amd64]\n";
+        ConfigException other =
+                assertThrows(ConfigException.class, () -> RepoConfig.parse(b + "cache: ghcr.io/acme/a/cache\n"));
+        assertTrue(
+                other.getMessage()
+                        .startsWith(".multiarch.yaml:3: cache: the cache must be under the image's own"
+                                + " repository (ghcr.io/acme/b/cache), not ghcr.io/acme/a/cache"),
+                other.getMessage());
+        for (String bad : List.of("ghcr.io/acme/cache", "ghcr.io/acme/bb/cache", "ghcr.io/acme/b-cache", "ghcr.io/x")) {
+            assertThrows(ConfigException.class, () -> RepoConfig.parse(b + "cache: " + bad + "\n"), bad);
+        }
+        for (String ok : List.of("ghcr.io/acme/b/cache", "ghcr.io/acme/b/layers/x")) {
+            assertEquals(
+                    ok,
+                    RepoConfig.parse(b + "cache: " + ok + "\n")
+                            .images()
+                            .get(0)
+                            .cache()
+                            .repository()
+                            .orElseThrow()
+                            .toString());
+        }
+        // Docker Hub: two path components only, so {image}-cache… is the image's own.
+        String hub = "image: acme/b\nplatforms: [linux/amd64]\n";
+        assertEquals(
+                "docker.io/acme/b-cache2",
+                RepoConfig.parse(hub + "cache: acme/b-cache2\n")
+                        .images()
+                        .get(0)
+                        .cache()
+                        .repository()
+                        .orElseThrow()
+                        .toString());
+        ConfigException hubOther =
+                assertThrows(ConfigException.class, () -> RepoConfig.parse(hub + "cache: acme/a-cache\n"));
+        assertTrue(hubOther.getMessage().contains("docker.io/acme/b-cache"), hubOther.getMessage());
+        assertThrows(ConfigException.class, () -> RepoConfig.parse(hub + "cache: acme/bx-cache\n"));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.multiarch.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -120,6 +121,7 @@ class CoordinatorTrustTest {
         assertEquals("ci-bot", a.push().username());
         assertEquals("s3cret", a.push().password());
         assertEquals("Bearer ghs_installation_token", a.sourceAuth());
+        assertEquals("o/app", a.repo(), "the tenant, which keys the runner's layer cache");
     }
 
     @Test
@@ -154,20 +156,79 @@ class CoordinatorTrustTest {
     }
 
     @Test
+    void layerCache_anotherRepositorysCache_isRefused_evenWhenAnOwnerWideRuleCoversIt() {
+        AccessPolicy acme = AccessPolicy.of(
+                List.of(new ServiceConfig.RepositoryRule("acme/*", List.of("registry.example/acme/*"), null)));
+        Trigger b = new Trigger(
+                "acme/b",
+                "https://github.com/acme/b.git",
+                "d".repeat(40),
+                "refs/tags/v1.0.0",
+                true,
+                List.of("v1.0.0"),
+                null,
+                false);
+        String config = "image: registry.example/acme/b\nplatforms: [linux/amd64]\n";
+        assertNull(Planner.plan(b, config, acme).get(0).failedWith(), "its own default cache is fine");
+        NewBuild theirs = Planner.plan(b, config + "cache: registry.example/acme/a/cache\n", acme)
+                .get(0);
+        assertTrue(
+                theirs.failedWith().startsWith(".multiarch.yaml:3: cache: the cache must be under the image's own"),
+                theirs.failedWith());
+        assertTrue(theirs.jobs().isEmpty(), "refused before any job exists");
+    }
+
+    @Test
+    void layerCache_aStoredCacheOutsideItsImage_isNotHandedToARunner() {
+        NewBuild planned =
+                Planner.plan(trigger(false), CONFIG, AccessPolicy.of(List.of())).get(0);
+        BuildSpec spec = BuildSpec.fromJson(planned.spec());
+        // As a build stored before caches had to be under their image would be, re-run now.
+        String stale = new BuildSpec(
+                        spec.dockerfile(),
+                        spec.context(),
+                        spec.buildArgs(),
+                        spec.format(),
+                        spec.perArchTags(),
+                        spec.annotations(),
+                        spec.provenance(),
+                        spec.mirrors(),
+                        "registry.example/someone-else/cache")
+                .toJson();
+        BuildRecord b = store.createBuild(new NewBuild(
+                planned.repo(),
+                planned.cloneUrl(),
+                planned.commit(),
+                planned.ref(),
+                planned.image(),
+                stale,
+                planned.tags(),
+                planned.version(),
+                planned.push(),
+                planned.untrusted(),
+                planned.privateRepo(),
+                planned.trigger(),
+                planned.jobs(),
+                null));
+        Protocol.Assignment a = assignmentFor(b);
+        assertNotNull(a.push());
+        assertNull(a.cache(), "no registry cache rather than one that may be another repository's");
+    }
+
+    @Test
     void layerCache_thePolicyDecidesWhereACacheMayGo() {
         AccessPolicy policy = AccessPolicy.of(List.of(new ServiceConfig.RepositoryRule(
                 "o/app", List.of("registry.example/o/app", "registry.example/o/app/cache/*"), null)));
         NewBuild ok = Planner.plan(trigger(false), CONFIG, policy).get(0);
         assertNull(ok.failedWith(), ok.failedWith());
 
-        NewBuild elsewhere = Planner.plan(
-                        trigger(false), CONFIG + "cache: registry.example/someone-else/cache\n", policy)
+        NewBuild elsewhere = Planner.plan(trigger(false), CONFIG + "cache: registry.example/o/app/layers\n", policy)
                 .get(0);
         assertTrue(
                 elsewhere.failedWith().contains("layer cache")
                         && elsewhere
                                 .failedWith()
-                                .contains("may not publish to registry.example/someone-else/cache/linux-amd64"),
+                                .contains("may not publish to registry.example/o/app/layers/linux-amd64"),
                 elsewhere.failedWith());
         assertTrue(elsewhere.jobs().isEmpty(), "refused before any job exists");
 

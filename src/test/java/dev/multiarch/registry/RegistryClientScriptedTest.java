@@ -202,6 +202,36 @@ class RegistryClientScriptedTest {
     }
 
     @Test
+    void checkWritable_opensAnUploadAndCancelsIt_aRefusalIsThrown() throws Exception {
+        ImageReference cache = ImageReference.parse(registry + "/o/r/cache/linux-amd64");
+        server.enqueue(new MockResponse.Builder()
+                .code(202)
+                .addHeader("Location", "/v2/o/r/cache/linux-amd64/blobs/uploads/u1")
+                .build());
+        server.enqueue(status(204));
+        server.enqueue(new MockResponse.Builder()
+                .code(404)
+                .addHeader("Content-Type", "application/json")
+                .body("{\"errors\":[{\"code\":\"NAME_UNKNOWN\",\"message\":\"repository does not exist\"}]}")
+                .build());
+        try (RegistryClient c = client(CredentialSource.NONE, FAST)) {
+            c.checkWritable(cache);
+            RecordedRequest post = server.takeRequest();
+            assertEquals("POST", post.getMethod());
+            assertEquals(
+                    "/v2/o/r/cache/linux-amd64/blobs/uploads/", post.getUrl().encodedPath());
+            RecordedRequest delete = server.takeRequest();
+            assertEquals("DELETE", delete.getMethod());
+            assertEquals(
+                    "/v2/o/r/cache/linux-amd64/blobs/uploads/u1",
+                    delete.getUrl().encodedPath());
+
+            RegistryException e = assertThrows(RegistryException.class, () -> c.checkWritable(cache));
+            assertEquals("NAME_UNKNOWN", e.code());
+        }
+    }
+
+    @Test
     void get_byDigest_bytesThatDoNotHash_areRefused() {
         server.enqueue(new MockResponse.Builder()
                 .code(200)

@@ -44,7 +44,7 @@ class CacheScopesTest {
     /** Uses a scope (a job's lease), writing {@code mib} MiB into its storage, and measures it as a job's end does. */
     private static String use(CacheScopes s, Ticking clock, String image, String platform, int mib) throws Exception {
         clock.now = clock.now.plusSeconds(60);
-        try (CacheScopes.Lease l = s.acquire(image, platform)) {
+        try (CacheScopes.Lease l = s.acquire("acme/src", image, platform)) {
             Files.write(l.storage().resolve("layer-" + clock.now.getEpochSecond()), new byte[mib * (int) MIB]);
             s.measure(l.name());
             return l.name();
@@ -52,12 +52,38 @@ class CacheScopesTest {
     }
 
     @Test
-    void scopes_perImageAndPlatform_neverShared() throws Exception {
+    void scopes_perRepositoryImageAndPlatform_neverShared() throws Exception {
         assertNotEquals(
-                CacheScopes.name("reg/acme/app", "linux/amd64"), CacheScopes.name("reg/acme/app", "linux/arm64"));
+                CacheScopes.name("acme/a", "reg/acme/app", "linux/amd64"),
+                CacheScopes.name("acme/a", "reg/acme/app", "linux/arm64"));
         assertNotEquals(
-                CacheScopes.name("reg/acme/app", "linux/amd64"), CacheScopes.name("reg/acme/web", "linux/amd64"));
-        assertEquals(CacheScopes.name("reg/acme/app", "linux/amd64"), CacheScopes.name("reg/acme/app", "linux/amd64"));
+                CacheScopes.name("acme/a", "reg/acme/app", "linux/amd64"),
+                CacheScopes.name("acme/a", "reg/acme/web", "linux/amd64"));
+        assertNotEquals(
+                CacheScopes.name("acme/a", "reg/acme/app", "linux/amd64"),
+                CacheScopes.name("acme/b", "reg/acme/app", "linux/amd64"),
+                "two repositories allowed to publish one image");
+        assertEquals(
+                CacheScopes.name("acme/a", "reg/acme/app", "linux/amd64"),
+                CacheScopes.name("Acme/A", "reg/acme/app", "linux/amd64"),
+                "GitHub's owner/name ignores case");
+    }
+
+    @Test
+    void twoRepositoriesPublishingOneImage_getStoragesOfTheirOwn() throws Exception {
+        CacheScopes s = new CacheScopes(dir.resolve("cache"), MIB, Clock.systemUTC());
+        Path a;
+        try (CacheScopes.Lease l = s.acquire("acme/a", "reg/acme/app", "linux/amd64")) {
+            a = l.storage();
+            // What buildah leaves there: the scope's last build (BuildahDriver.LAST_BUILD) among the images.
+            Files.writeString(a.resolve("multiarch-last-build"), "acme/a's build");
+        }
+        try (CacheScopes.Lease l = s.acquire("acme/b", "reg/acme/app", "linux/amd64")) {
+            assertNotEquals(a, l.storage());
+            assertTrue(l.fresh(), "acme/b starts with nothing of acme/a's");
+            assertFalse(l.storage().startsWith(a) || a.startsWith(l.storage()), "neither storage root holds the other");
+            assertFalse(Files.exists(l.storage().resolve("multiarch-last-build")));
+        }
     }
 
     @Test
@@ -76,7 +102,7 @@ class CacheScopesTest {
         assertFalse(Files.exists(dir.resolve("cache").resolve(b)));
         assertTrue(Files.exists(dir.resolve("cache").resolve(a)));
         assertTrue(Files.exists(dir.resolve("cache").resolve(c)));
-        assertTrue(lines.get(0).contains("removed reg/acme/app linux/arm64, 2.0 MiB"), lines.toString());
+        assertTrue(lines.get(0).contains("removed reg/acme/app linux/arm64 (acme/src), 2.0 MiB"), lines.toString());
         assertEquals(
                 List.of(c, a), s.scopes().stream().map(CacheScopes.Scope::name).toList(), "least recent first");
     }
@@ -87,13 +113,64 @@ class CacheScopesTest {
         CacheScopes s = new CacheScopes(dir.resolve("cache"), 0, clock);
         String old = use(s, clock, "reg/acme/app", "linux/amd64", 1);
         use(s, clock, "reg/acme/app", "linux/arm64", 1);
-        try (CacheScopes.Lease held = s.acquire("reg/acme/app", "linux/amd64")) {
+        try (CacheScopes.Lease held = s.acquire("acme/src", "reg/acme/app", "linux/amd64")) {
             List<String> removed = s.prune(l -> {});
             assertEquals(1, removed.size());
             assertFalse(removed.contains(old), "a running job's storage stays");
             assertTrue(Files.isDirectory(held.storage()));
         }
         assertEquals(List.of(old), s.prune(l -> {}), "and goes once the job is done (cache-size: 0)");
+    }
+
+    @Test
+    void twoRunnersSharingAWorkDirectory_neitherRemovesAStorageTheOtherUses() throws Exception {
+        Ticking clock = new Ticking();
+        CacheScopes one = new CacheScopes(dir.resolve("cache"), 0, clock);
+        CacheScopes two = new CacheScopes(dir.resolve("cache"), 0, clock);
+        String used = use(one, clock, "reg/acme/app", "linux/amd64", 1);
+        try (CacheScopes.Lease held = one.acquire("acme/src", "reg/acme/app", "linux/amd64")) {
+            assertEquals(List.of(), two.prune(l -> {}), "the other runner's job holds it");
+            assertTrue(Files.isDirectory(held.storage()));
+        }
+        assertEquals(List.of(used), two.prune(l -> {}), "and it goes once that job is done");
+    }
+
+    @Test
+    void aStorageInUseByAnotherProcess_isSkippedByPruning() throws Exception {
+        Ticking clock = new Ticking();
+        CacheScopes s = new CacheScopes(dir.resolve("cache"), 0, clock);
+        String used = use(s, clock, "reg/acme/app", "linux/amd64", 1);
+        Path lock = dir.resolve("cache").resolve(".locks").resolve(used + ".lock");
+        assertTrue(Files.exists(lock), "a job's lock file, outside the directory pruning renames");
+        // Another runner process's job: a shared lock on the scope's lock file, as CacheScopes takes it.
+        Path hold = dir.resolve("Hold.java");
+        Files.writeString(
+                hold,
+                "import java.nio.channels.FileChannel;\nimport java.nio.file.*;\npublic class Hold {\n"
+                        + "  public static void main(String[] a) throws Exception {\n"
+                        + "    try (FileChannel c = FileChannel.open(Path.of(a[0]), StandardOpenOption.READ)) {\n"
+                        + "      c.lock(0, Long.MAX_VALUE, true);\n"
+                        + "      System.out.println(\"held\");\n"
+                        + "      System.out.flush();\n"
+                        + "      System.in.read();\n"
+                        + "    }\n  }\n}\n");
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process other = new ProcessBuilder(java, hold.toString(), lock.toString())
+                .redirectErrorStream(true)
+                .start();
+        try {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream()));
+            assertEquals("held", out.readLine());
+            assertEquals(List.of(), s.prune(l -> {}), "the other process's job holds it");
+            assertTrue(Files.isDirectory(dir.resolve("cache").resolve(used).resolve("storage")));
+            try (CacheScopes.Lease l = s.acquire("acme/src", "reg/acme/app", "linux/amd64")) {
+                assertFalse(l.fresh(), "jobs of both processes share it");
+            }
+        } finally {
+            other.getOutputStream().close();
+            other.waitFor();
+        }
+        assertEquals(List.of(used), s.prune(l -> {}), "once that process lets go, it goes");
     }
 
     @Test

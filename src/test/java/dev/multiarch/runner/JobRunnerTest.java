@@ -41,7 +41,8 @@ class JobRunnerTest {
                 10,
                 untrusted,
                 Map.of(),
-                cache);
+                cache,
+                "o/r");
     }
 
     private static String refusal(Protocol.Assignment job, JobRunner.Policy policy) {

@@ -1,0 +1,146 @@
+package dev.multiarch.runner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.multiarch.dispatch.Protocol;
+import dev.multiarch.registry.RegistryException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** BuildahDriver's buildah command lines, against a stand-in buildah that records them. */
+class BuildahDriverTest {
+    private static final String CACHE = "registry.example/o/r/cache/linux-amd64";
+
+    @TempDir
+    Path dir;
+
+    private Path calls;
+    private Path fake;
+    private CacheScopes scopes;
+    private final List<String> log = new ArrayList<>();
+
+    /** A buildah that appends its arguments to a file; {@code bud} prints {@code budSays} and exits {@code budExit}. */
+    private void fakeBuildah(String budSays, int budExit) throws Exception {
+        calls = dir.resolve("calls");
+        fake = dir.resolve("buildah");
+        Files.writeString(
+                fake,
+                "#!/bin/sh\n"
+                        + "echo \"$*\" >> '" + calls + "'\n"
+                        + "for a in \"$@\"; do\n"
+                        + "  case \"$a\" in\n"
+                        + "    bud) echo '" + budSays + "'; exit " + budExit + ";;\n"
+                        + "    inspect) echo '[{\"OCIv1\":{\"rootfs\":{\"diff_ids\":[]}}}]'; exit 0;;\n"
+                        + "  esac\n"
+                        + "done\n"
+                        + "exit 0\n");
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwx------"));
+    }
+
+    @BeforeEach
+    void setUp() {
+        scopes = new CacheScopes(dir.resolve("cache"), 1L << 30, Clock.systemUTC());
+    }
+
+    private static Protocol.Assignment job(boolean untrusted, Protocol.LayerCache cache) {
+        return new Protocol.Assignment(
+                1,
+                1,
+                1,
+                "linux/amd64",
+                "https://github.com/o/r.git",
+                "a".repeat(40),
+                "Dockerfile",
+                ".",
+                Map.of(),
+                "registry.example/o/r",
+                "oci",
+                untrusted ? null : new Protocol.PushCredentials("registry.example", false, "u", "p", null),
+                null,
+                600,
+                10,
+                untrusted,
+                Map.of(),
+                cache,
+                "o/r");
+    }
+
+    private BuildDriver.Built build(Protocol.Assignment job, BuildahDriver.WriteCheck check) throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Files.writeString(src.resolve("Dockerfile"), "FROM scratch\n");
+        Path out = Files.createDirectories(dir.resolve("job"));
+        // An earlier build of the image on this runner: nothing to pull from the registry first.
+        if (!job.untrusted()) {
+            Files.createDirectories(dir.resolve("cache")
+                    .resolve(CacheScopes.name("o/r", job.image(), job.platform()))
+                    .resolve("storage"));
+        }
+        BuildahDriver d = new BuildahDriver(scopes, "vfs", List.of(), fake.toString(), check);
+        return d.build(
+                new BuildDriver.Input(job, src, src.resolve("Dockerfile"), src, out.resolve("auth.json"), Map.of()),
+                out,
+                log::add,
+                Instant.now().plusSeconds(60),
+                new Exec.Stop(),
+                new Steps());
+    }
+
+    private List<String> buds() throws Exception {
+        return Files.readAllLines(calls).stream()
+                .filter(l -> l.contains(" bud "))
+                .toList();
+    }
+
+    @Test
+    void aFailingBuildThatPrintsBuildahsCachePushError_runsOnce_andKeepsWritingTheCache() throws Exception {
+        // The Dockerfile's RUN prints what buildah prints when a cache push fails: the build's own output.
+        fakeBuildah("failed pushing cache to " + CACHE + ": denied", 1);
+        Protocol.Assignment job = job(false, new Protocol.LayerCache(CACHE, false, true));
+        assertThrows(Exec.StepFailed.class, () -> build(job, (j, c) -> {}));
+        List<String> buds = buds();
+        assertEquals(1, buds.size(), "run once, side effects once: " + buds);
+        assertTrue(buds.get(0).contains("--cache-to " + CACHE), buds.get(0));
+    }
+
+    @Test
+    void aCacheTheRegistrySaysCannotBeWritten_isOnlyRead_decidedBeforeTheBuild() throws Exception {
+        fakeBuildah("STEP 1/1: FROM scratch", 0);
+        Protocol.Assignment job = job(false, new Protocol.LayerCache(CACHE, false, true));
+        build(job, (j, c) -> {
+            throw RegistryException.builder("start uploading blob to", c.repository())
+                    .code("NAME_UNKNOWN")
+                    .build();
+        });
+        List<String> buds = buds();
+        assertEquals(1, buds.size(), buds.toString());
+        assertTrue(buds.get(0).contains("--cache-from " + CACHE), buds.get(0));
+        assertFalse(buds.get(0).contains("--cache-to"), buds.get(0));
+        assertTrue(
+                log.stream().anyMatch(l -> l.contains("cannot be written") && l.contains("reads it only")),
+                log.toString());
+    }
+
+    @Test
+    void aTrustedBuildInItsKeptStorage_pullsNewerBaseImages_anUntrustedOneStartsEmptyAnyway() throws Exception {
+        fakeBuildah("STEP 1/1: FROM scratch", 0);
+        build(job(false, null), (j, c) -> {});
+        assertTrue(buds().get(0).contains(" --pull=true "), buds().get(0));
+
+        Files.delete(calls);
+        CacheScopes.deleteTree(dir.resolve("job"));
+        build(job(true, null), (j, c) -> {});
+        assertFalse(buds().get(0).contains("--pull"), buds().get(0));
+    }
+}
