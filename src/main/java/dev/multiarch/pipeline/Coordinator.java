@@ -60,6 +60,16 @@ public final class Coordinator {
     private final BuildQueries queries;
     private final Verifications verifications;
     private final List<BuildListener> listeners = new CopyOnWriteArrayList<>();
+    /** This process, as the holder of the builds it verifies and publishes ({@link Store#leaseFinish}). */
+    private final String instance = UUID.randomUUID().toString();
+    /** The builds this process is finishing or about to: their leases are renewed, and none is started twice. */
+    private final java.util.Set<Long> finishing = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * How long a build's finishing is held without renewal (renewed every second): another coordinator takes over a
+     * killed one's builds this long after it died.
+     */
+    static final java.time.Duration FINISH_LEASE = java.time.Duration.ofSeconds(15);
+
     private volatile java.util.function.Function<BuildRecord, Optional<String>> sourceAuth = b -> Optional.empty();
 
     public Coordinator(
@@ -281,7 +291,7 @@ public final class Coordinator {
             }
             notify(j.buildId());
             if (done == Store.Completion.BUILD_READY) {
-                workers.execute(() -> finish(j.buildId()));
+                finishSoon(j.buildId());
             }
         });
         return done;
@@ -299,11 +309,38 @@ public final class Coordinator {
 
     /** After a restart: finish what was between fan-in and published, and let waiting runners at queued jobs. */
     public void resume() {
-        for (BuildRecord b : store.buildsIn(BuildState.VERIFYING, BuildState.PUBLISHING)) {
-            LOG.info(() -> "resuming build " + b.id() + " (" + b.state().word() + ")");
-            workers.execute(() -> finish(b.id()));
-        }
+        keepFinishing();
         dispatcher.kick();
+    }
+
+    /**
+     * Every second: renews the leases of the builds this process is finishing, and takes up the builds between fan-in
+     * and published that nobody holds: left by a previous process of this coordinator, or by another coordinator on
+     * the shared store that died (its leases ran out). Each build is finished by one coordinator at a time.
+     */
+    public void keepFinishing() {
+        Instant now = clock.instant();
+        for (Long id : finishing) {
+            store.leaseFinish(id, instance, now, now.plus(FINISH_LEASE));
+        }
+        for (long id : store.unleasedFinishes(now)) {
+            if (!finishing.contains(id)) {
+                LOG.info(() -> "resuming build " + id + ": between fan-in and published, and held by no coordinator");
+                finishSoon(id);
+            }
+        }
+    }
+
+    private void finishSoon(long buildId) {
+        if (finishing.add(buildId)) {
+            workers.execute(() -> {
+                try {
+                    finish(buildId);
+                } finally {
+                    finishing.remove(buildId);
+                }
+            });
+        }
     }
 
     public boolean cancel(long buildId, String reason) {
@@ -316,6 +353,10 @@ public final class Coordinator {
 
     /** Fan-in reached: verify every platform, then publish (once; a restart repeats the same PUTs). */
     void finish(long buildId) {
+        Instant leased = clock.instant();
+        if (!store.leaseFinish(buildId, instance, leased, leased.plus(FINISH_LEASE))) {
+            return; // another coordinator holds it (or it is finished)
+        }
         try {
             BuildRecord b = store.build(buildId).orElseThrow();
             List<JobRecord> jobs = store.jobs(buildId);

@@ -117,8 +117,8 @@ final class BuildApi {
 
     void page(RoutingContext ctx) {
         Viewer v = viewer(ctx);
-        BuildPage.Nav nav = nav(ctx, v);
         replies.html(ctx, () -> {
+            BuildPage.Nav nav = nav(ctx, v); // who is signed in: the store answers, off the event loop
             BuildQueries.BuildWithJobs b = found(Requests.id(ctx), v);
             List<String> logs = new ArrayList<>();
             b.jobs().forEach(j -> logs.add(coordinator.queries().logTail(j.id(), PAGE_LOG_BYTES)));
@@ -128,11 +128,10 @@ final class BuildApi {
 
     void listPage(RoutingContext ctx) {
         Viewer v = viewer(ctx);
-        BuildPage.Nav nav = nav(ctx, v);
         replies.html(
                 ctx,
                 () -> BuildPage.list(
-                        views(coordinator.queries().recent(PAGE_BUILDS, b -> visibility.sees(v, b))), nav));
+                        views(coordinator.queries().recent(PAGE_BUILDS, b -> visibility.sees(v, b))), nav(ctx, v)));
     }
 
     private BuildPage.Nav nav(RoutingContext ctx, Viewer v) {
