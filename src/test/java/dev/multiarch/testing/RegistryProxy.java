@@ -53,6 +53,8 @@ public final class RegistryProxy implements AutoCloseable {
         this.upstream = upstreamHost;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
+        // A held request must not stop the others: one thread per exchange.
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         server.start();
     }
 
@@ -79,6 +81,49 @@ public final class RegistryProxy implements AutoCloseable {
     public RegistryProxy refuse(String method, String pathEnd, int status, String code) {
         this.refusal = new Refusal(method, pathEnd, status, code);
         return this;
+    }
+
+    /**
+     * The first {@code method} request whose path ends with {@code pathEnd} is held: {@link Hold#arrived()} completes
+     * when it comes, and after {@link Hold#drop()} it is answered 502 without ever reaching the registry (a client
+     * killed while it waited gets nothing). Recorded with status 0.
+     */
+    public synchronized Hold hold(String method, String pathEnd) {
+        hold = new Hold(method, pathEnd);
+        return hold;
+    }
+
+    /** A request held on its way to the registry. */
+    public static final class Hold {
+        private final String method;
+        private final String pathEnd;
+        private final java.util.concurrent.CompletableFuture<Void> arrived =
+                new java.util.concurrent.CompletableFuture<>();
+        private final java.util.concurrent.CountDownLatch dropped = new java.util.concurrent.CountDownLatch(1);
+
+        Hold(String method, String pathEnd) {
+            this.method = method;
+            this.pathEnd = pathEnd;
+        }
+
+        public java.util.concurrent.CompletableFuture<Void> arrived() {
+            return arrived;
+        }
+
+        public void drop() {
+            dropped.countDown();
+        }
+    }
+
+    private Hold hold;
+
+    private synchronized Hold takeHold(String method, String path) {
+        Hold h = hold;
+        if (h != null && h.method.equals(method) && path.endsWith(h.pathEnd)) {
+            hold = null;
+            return h;
+        }
+        return null;
     }
 
     private record Refusal(String method, String pathEnd, int status, String code) {}
@@ -115,6 +160,19 @@ public final class RegistryProxy implements AutoCloseable {
         byte[] body;
         try (InputStream in = ex.getRequestBody()) {
             body = in.readAllBytes();
+        }
+        Hold held = takeHold(method, path);
+        if (held != null) {
+            held.arrived.complete(null);
+            try {
+                held.dropped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            record(new Exchange(method, path, contentRange, range, body.length, 0));
+            ex.sendResponseHeaders(502, -1);
+            ex.close();
+            return;
         }
         Refusal refused = refusal;
         if (refused != null && method.equals(refused.method()) && path.endsWith(refused.pathEnd())) {
@@ -198,6 +256,11 @@ public final class RegistryProxy implements AutoCloseable {
 
     @Override
     public void close() {
+        Hold h = hold;
+        if (h != null) {
+            h.drop();
+        }
         server.stop(0);
+        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
     }
 }

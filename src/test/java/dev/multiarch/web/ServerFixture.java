@@ -89,8 +89,13 @@ final class ServerFixture {
 
     /** @param signIn how people sign in (a test's fake GitHub), if at all */
     ServerFixture(Vertx vertx, Path dir, Optional<SignIn> signIn) {
+        this(vertx, dir, signIn, JdbcStore.embedded(dir.resolve("data")));
+    }
+
+    /** Over {@code store} (one of several coordinators' stores on a shared database); closed with the fixture. */
+    ServerFixture(Vertx vertx, Path dir, Optional<SignIn> signIn, JdbcStore store) {
         this.vertx = vertx;
-        this.jdbc = JdbcStore.embedded(dir.resolve("data"));
+        this.jdbc = store;
         this.store = (Store) Proxy.newProxyInstance(
                 Store.class.getClassLoader(), new Class<?>[] {Store.class}, (proxy, method, args) -> {
                     RuntimeException failure = storeFailure;
