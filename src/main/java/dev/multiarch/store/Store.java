@@ -177,7 +177,7 @@ public interface Store extends AutoCloseable {
     boolean addDelivery(Delivery d);
 
     /** How long storing a delivery, or {@link #claimDeliveries claiming} one, holds it for one coordinator. */
-    java.time.Duration DELIVERY_CLAIM = java.time.Duration.ofSeconds(60);
+    java.time.Duration DELIVERY_CLAIM = java.time.Duration.ofSeconds(30);
 
     /**
      * Claims deliveries still {@code received} whose claim ran out by {@code now} (their coordinator died, or a

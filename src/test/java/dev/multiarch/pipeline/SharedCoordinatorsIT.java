@@ -9,6 +9,7 @@ import dev.multiarch.testing.CoordinatorApi;
 import dev.multiarch.testing.GitHubEvents;
 import dev.multiarch.testing.GitHubStandIn;
 import dev.multiarch.testing.GitRepo;
+import dev.multiarch.testing.HeldRequest;
 import dev.multiarch.testing.Ports;
 import dev.multiarch.testing.PostgresCluster;
 import dev.multiarch.testing.RegistryProxy;
@@ -333,7 +334,7 @@ class SharedCoordinatorsIT {
         // The only runner reports to A, so A fans in and publishes.
         c.runner("runner-a", "a", List.of("linux/amd64"), 1);
         String commit = slowCommit("shared-publish", 1);
-        RegistryProxy.Hold hold = proxy.hold("PUT", "/v2/shared-publish/manifests/1.0");
+        HeldRequest hold = proxy.hold("PUT", "/v2/shared-publish/manifests/1.0");
         deliver("b", "v1.0.0", commit);
         hold.arrived().get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
         Map<String, Integer> beforeKill = tagPuts("shared-publish");
@@ -354,6 +355,37 @@ class SharedCoordinatorsIT {
                         .log()
                         .contains("resuming build " + b.path("id").asLong()),
                 c.coordinator("b").log());
+        assertChecksCreatedOnceAndFinal(commit);
+        assertEveryDeliveryProcessedOnce(1);
+        assertEquals(List.of(), github.violations());
+    }
+
+    @Test
+    void coordinatorKilledAfterAcknowledgingADelivery_theOtherProcessesItOnce() throws Exception {
+        SharedCoordinators c = coordinators("delivery");
+        c.start("a");
+        c.start("b");
+        c.runner("runner-b", "b", List.of("linux/amd64"), 1);
+        String commit = slowCommit("shared-delivery", 1);
+        // A stores and acknowledges the delivery, then dies while it asks GitHub for .multiarch.yaml.
+        HeldRequest held = github.hold("GET", "/contents/.multiarch.yaml");
+        deliver("a", "v1.0.0", commit);
+        held.arrived().get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+        Instant killed = Instant.now();
+        c.coordinator("a").kill();
+        held.drop();
+        assertEquals(Map.of(), tagPuts("shared-delivery"));
+
+        awaitState(c.api("b"), commit, "published");
+        System.out.printf(
+                "coordinator killed after acknowledging a delivery: processed and published by the other %d s later%n",
+                Duration.between(killed, Instant.now()).toSeconds());
+        assertTrue(
+                c.coordinator("b").log().contains("acknowledged before and left unprocessed"),
+                c.coordinator("b").log());
+        Map<String, Integer> once = new TreeMap<>();
+        TAGS.forEach(t -> once.put(t, 1));
+        assertEquals(once, tagPuts("shared-delivery"));
         assertChecksCreatedOnceAndFinal(commit);
         assertEveryDeliveryProcessedOnce(1);
         assertEquals(List.of(), github.violations());

@@ -84,42 +84,20 @@ public final class RegistryProxy implements AutoCloseable {
     }
 
     /**
-     * The first {@code method} request whose path ends with {@code pathEnd} is held: {@link Hold#arrived()} completes
-     * when it comes, and after {@link Hold#drop()} it is answered 502 without ever reaching the registry (a client
+     * The first {@code method} request whose path ends with {@code pathEnd} is held: {@link HeldRequest#arrived()} completes
+     * when it comes, and after {@link HeldRequest#drop()} it is answered 502 without ever reaching the registry (a client
      * killed while it waited gets nothing). Recorded with status 0.
      */
-    public synchronized Hold hold(String method, String pathEnd) {
-        hold = new Hold(method, pathEnd);
+    public synchronized HeldRequest hold(String method, String pathEnd) {
+        hold = new HeldRequest(method, pathEnd);
         return hold;
     }
 
-    /** A request held on its way to the registry. */
-    public static final class Hold {
-        private final String method;
-        private final String pathEnd;
-        private final java.util.concurrent.CompletableFuture<Void> arrived =
-                new java.util.concurrent.CompletableFuture<>();
-        private final java.util.concurrent.CountDownLatch dropped = new java.util.concurrent.CountDownLatch(1);
+    private HeldRequest hold;
 
-        Hold(String method, String pathEnd) {
-            this.method = method;
-            this.pathEnd = pathEnd;
-        }
-
-        public java.util.concurrent.CompletableFuture<Void> arrived() {
-            return arrived;
-        }
-
-        public void drop() {
-            dropped.countDown();
-        }
-    }
-
-    private Hold hold;
-
-    private synchronized Hold takeHold(String method, String path) {
-        Hold h = hold;
-        if (h != null && h.method.equals(method) && path.endsWith(h.pathEnd)) {
+    private synchronized HeldRequest takeHold(String method, String path) {
+        HeldRequest h = hold;
+        if (h != null && h.matches(method, path)) {
             hold = null;
             return h;
         }
@@ -161,14 +139,9 @@ public final class RegistryProxy implements AutoCloseable {
         try (InputStream in = ex.getRequestBody()) {
             body = in.readAllBytes();
         }
-        Hold held = takeHold(method, path);
+        HeldRequest held = takeHold(method, path);
         if (held != null) {
-            held.arrived.complete(null);
-            try {
-                held.dropped.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            held.waitForDrop();
             record(new Exchange(method, path, contentRange, range, body.length, 0));
             ex.sendResponseHeaders(502, -1);
             ex.close();
@@ -256,7 +229,7 @@ public final class RegistryProxy implements AutoCloseable {
 
     @Override
     public void close() {
-        Hold h = hold;
+        HeldRequest h = hold;
         if (h != null) {
             h.drop();
         }
