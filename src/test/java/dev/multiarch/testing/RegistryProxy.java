@@ -95,6 +95,22 @@ public final class RegistryProxy implements AutoCloseable {
 
     private HeldRequest hold;
 
+    private volatile double manifestFailures;
+    private final java.util.Random random = new java.util.Random(42);
+
+    /**
+     * From now on a {@code fraction} of manifest requests (HEAD, GET, PUT of {@code /manifests/}) is answered 503
+     * without reaching the registry, chosen at random (a fixed seed): a registry having a bad day. Recorded as 503.
+     */
+    public RegistryProxy failManifests(double fraction) {
+        this.manifestFailures = fraction;
+        return this;
+    }
+
+    private synchronized boolean failThis(String path) {
+        return manifestFailures > 0 && path.contains("/manifests/") && random.nextDouble() < manifestFailures;
+    }
+
     private synchronized HeldRequest takeHold(String method, String path) {
         HeldRequest h = hold;
         if (h != null && h.matches(method, path)) {
@@ -144,6 +160,20 @@ public final class RegistryProxy implements AutoCloseable {
             held.waitForDrop();
             record(new Exchange(method, path, contentRange, range, body.length, 0));
             ex.sendResponseHeaders(502, -1);
+            ex.close();
+            return;
+        }
+        if (failThis(path)) {
+            record(new Exchange(method, path, contentRange, range, body.length, 503));
+            byte[] msg = "{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"injected by the test\"}]}"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(503, method.equals("HEAD") ? -1 : msg.length);
+            if (!method.equals("HEAD")) {
+                try (OutputStream os = ex.getResponseBody()) {
+                    os.write(msg);
+                }
+            }
             ex.close();
             return;
         }
