@@ -124,7 +124,7 @@ public class ClaimLoad {
                         String.format("%040x", i),
                         "refs/heads/main",
                         "registry.example/bench/app",
-                        "{}",
+                        "{\"dockerfile\":\"Dockerfile\",\"context\":\".\",\"format\":\"auto\"}",
                         "[]",
                         null,
                         false,

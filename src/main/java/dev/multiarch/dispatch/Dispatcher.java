@@ -167,13 +167,34 @@ public final class Dispatcher implements AutoCloseable {
         if (waiting.isEmpty()) {
             return;
         }
-        List<JobRecord> queued = store.queuedJobs();
-        Map<Long, BuildRecord> builds = new HashMap<>();
-        queued.forEach(
-                j -> builds.computeIfAbsent(j.buildId(), id -> store.build(id).orElse(null)));
+        // Older builds first: the order sorts by build before anything else, so the queue is ordered and offered a
+        // few builds at a time, and a round that has placed every waiting runner stops without reading (or asking the
+        // history of) the builds behind them. With 10,000 queued jobs, ordering all of them each round made a claim
+        // take seconds (bench/claim-load).
+        java.util.TreeMap<Long, List<JobRecord>> byBuild = new java.util.TreeMap<>();
+        for (JobRecord j : store.queuedJobs()) {
+            byBuild.computeIfAbsent(j.buildId(), id -> new java.util.ArrayList<>())
+                    .add(j);
+        }
         Set<String> nativeKeys = new HashSet<>();
         waiting.forEach(w -> nativeKeys.addAll(w.nativeKeys));
-        for (JobRecord job : order.order(queued, builds, nativeKeys)) {
+        List<Long> buildIds = List.copyOf(byBuild.keySet());
+        for (int from = 0; from < buildIds.size() && !waiting.isEmpty(); from += BUILDS_PER_STEP) {
+            List<JobRecord> queued = new java.util.ArrayList<>();
+            Map<Long, BuildRecord> builds = new HashMap<>();
+            for (Long id : buildIds.subList(from, Math.min(buildIds.size(), from + BUILDS_PER_STEP))) {
+                queued.addAll(byBuild.get(id));
+                builds.put(id, store.build(id).orElse(null));
+            }
+            offer(order.order(queued, builds, nativeKeys), builds);
+        }
+    }
+
+    /** Builds ordered and offered at a time ({@link #matchQueued}). */
+    static final int BUILDS_PER_STEP = 32;
+
+    private void offer(List<JobRecord> ordered, Map<Long, BuildRecord> builds) {
+        for (JobRecord job : ordered) {
             if (waiting.isEmpty()) {
                 return;
             }
