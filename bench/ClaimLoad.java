@@ -233,6 +233,9 @@ public class ClaimLoad {
                             r.next();
                             peakConn[0] = Math.max(peakConn[0], r.getInt(1));
                         }
+                        if (done.get() > 0 && open(pgPort, db) == 0) {
+                            finished.countDown(); // every job succeeded, failed or was cancelled
+                        }
                         Thread.sleep(500);
                     }
                 } catch (Exception e) {
@@ -257,6 +260,21 @@ public class ClaimLoad {
                 afterGc.add(heapUsedKb(procs.get(i).pid()) / 1024);
                 peaks.add(peakHeap[i] / 1024);
             }
+            int lost = countJobs(pgPort, db, "state IN ('FAILED', 'CANCELLED')");
+            int expiries = 0;
+            for (int i = 0; i < procs.size(); i++) {
+                for (String line : Files.readAllLines(work.resolve("c" + i).resolve("log"))) {
+                    if (line.contains("lease expired")) {
+                        expiries++;
+                    }
+                }
+            }
+            System.out.printf(
+                    "[%d coordinator(s)] leases that ran out (an assignment the runner never got): %d; jobs failed "
+                            + "or cancelled after three: %d%n",
+                    coordinators,
+                    expiries,
+                    lost);
             List<Long> sorted = new ArrayList<>(latencies);
             Collections.sort(sorted);
             if (!errors.isEmpty()) {
@@ -367,6 +385,21 @@ public class ClaimLoad {
             } catch (InterruptedException e) {
                 return;
             }
+        }
+    }
+
+    /** Jobs still queued or running. */
+    static int open(int pgPort, String db) throws java.sql.SQLException {
+        return countJobs(pgPort, db, "state IN ('QUEUED', 'RUNNING')");
+    }
+
+    static int countJobs(int pgPort, String db, String where) throws java.sql.SQLException {
+        try (Connection c =
+                        DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgPort + "/" + db, "postgres", "");
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT COUNT(*) FROM jobs WHERE " + where)) {
+            r.next();
+            return r.getInt(1);
         }
     }
 

@@ -325,17 +325,20 @@ public final class Coordinator {
         }
         for (long id : store.unleasedFinishes(now)) {
             if (!finishing.contains(id)) {
-                LOG.info(() -> "resuming build " + id + ": between fan-in and published, and held by no coordinator");
-                finishSoon(id);
+                finishSoon(id, true);
             }
         }
     }
 
     private void finishSoon(long buildId) {
+        finishSoon(buildId, false);
+    }
+
+    private void finishSoon(long buildId, boolean resumed) {
         if (finishing.add(buildId)) {
             workers.execute(() -> {
                 try {
-                    finish(buildId);
+                    finish(buildId, resumed);
                 } finally {
                     finishing.remove(buildId);
                 }
@@ -353,9 +356,17 @@ public final class Coordinator {
 
     /** Fan-in reached: verify every platform, then publish (once; a restart repeats the same PUTs). */
     void finish(long buildId) {
+        finish(buildId, false);
+    }
+
+    /** @param resumed taken up from nobody (a previous process, a coordinator that died), not just fanned in here */
+    private void finish(long buildId, boolean resumed) {
         Instant leased = clock.instant();
         if (!store.leaseFinish(buildId, instance, leased, leased.plus(FINISH_LEASE))) {
             return; // another coordinator holds it (or it is finished)
+        }
+        if (resumed) {
+            LOG.info(() -> "resuming build " + buildId + ": between fan-in and published, and held by no coordinator");
         }
         try {
             BuildRecord b = store.build(buildId).orElseThrow();
