@@ -104,6 +104,7 @@ public class ClaimLoad {
     }
 
     static Result run(int pgPort, Path jar, Path work, int coordinators, int jobs, int runners) throws Exception {
+        ERRORS.set(0);
         Files.createDirectories(work);
         String db = "claimload" + coordinators;
         String admin = "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres";
@@ -239,7 +240,7 @@ public class ClaimLoad {
                         Thread.sleep(500);
                     }
                 } catch (Exception e) {
-                    errors.add("sampler: " + e);
+                    error(errors, "sampler: " + e);
                 }
             });
             sampler.setDaemon(true);
@@ -272,13 +273,11 @@ public class ClaimLoad {
             System.out.printf(
                     "[%d coordinator(s)] leases that ran out (an assignment the runner never got): %d; jobs failed "
                             + "or cancelled after three: %d%n",
-                    coordinators,
-                    expiries,
-                    lost);
+                    coordinators, expiries, lost);
             List<Long> sorted = new ArrayList<>(latencies);
             Collections.sort(sorted);
-            if (!errors.isEmpty()) {
-                System.out.println("errors (" + errors.size() + "), first: " + errors.peek());
+            if (ERRORS.get() > 0) {
+                System.out.println("runner errors: " + ERRORS.get() + ", first ones: " + List.copyOf(errors));
             }
             double seconds = (last.get() - first.get()) / 1e9;
             Result r = new Result(
@@ -328,7 +327,7 @@ public class ClaimLoad {
             ConcurrentLinkedQueue<Long> latencies,
             ConcurrentLinkedQueue<String> errors,
             CountDownLatch finished) {
-        while (done.get() < jobs) {
+        while (finished.getCount() > 0) {
             try {
                 long t0 = System.nanoTime();
                 HttpResponse<String> r = http.send(
@@ -344,7 +343,7 @@ public class ClaimLoad {
                 }
                 long t1 = System.nanoTime();
                 if (r.statusCode() != 200) {
-                    errors.add("poll " + r.statusCode() + " " + r.body());
+                    error(errors, "poll " + r.statusCode() + " " + r.body());
                     continue;
                 }
                 first.compareAndSet(0, t0);
@@ -373,7 +372,7 @@ public class ClaimLoad {
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (c.statusCode() / 100 != 2) {
-                    errors.add("complete " + c.statusCode() + " " + c.body());
+                    error(errors, "complete " + c.statusCode() + " " + c.body());
                     continue;
                 }
                 last.set(System.nanoTime());
@@ -381,10 +380,19 @@ public class ClaimLoad {
                     finished.countDown();
                 }
             } catch (IOException e) {
-                errors.add(e.toString());
+                error(errors, e.toString());
             } catch (InterruptedException e) {
                 return;
             }
+        }
+    }
+
+    static final AtomicInteger ERRORS = new AtomicInteger();
+
+    /** Counts an error; keeps the first few to show. */
+    static void error(ConcurrentLinkedQueue<String> errors, String e) {
+        if (ERRORS.incrementAndGet() <= 5) {
+            errors.add(e);
         }
     }
 
@@ -394,8 +402,8 @@ public class ClaimLoad {
     }
 
     static int countJobs(int pgPort, String db, String where) throws java.sql.SQLException {
-        try (Connection c =
-                        DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgPort + "/" + db, "postgres", "");
+        try (Connection c = DriverManager.getConnection(
+                        "jdbc:postgresql://127.0.0.1:" + pgPort + "/" + db, "postgres", "");
                 Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("SELECT COUNT(*) FROM jobs WHERE " + where)) {
             r.next();
