@@ -171,7 +171,10 @@ public class ClaimLoad {
                 procs.add(p);
                 urls.add("http://127.0.0.1:" + port);
             }
+            // HTTP/1.1, as runners speak it (okhttp, plain http): java.net.http would otherwise upgrade to HTTP/2 and
+            // put every simulated runner on one connection, past the server's concurrent-stream limit.
             HttpClient http = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(Duration.ofSeconds(10))
                     .executor(java.util.concurrent.Executors.newFixedThreadPool(16))
                     .build();
@@ -381,6 +384,11 @@ public class ClaimLoad {
                 }
             } catch (IOException e) {
                 error(errors, e.toString());
+                try {
+                    Thread.sleep(100); // do not spin on a failing connection
+                } catch (InterruptedException ie) {
+                    return;
+                }
             } catch (InterruptedException e) {
                 return;
             }
