@@ -92,10 +92,10 @@ final class ServerFixture {
         this(vertx, dir, signIn, JdbcStore.embedded(dir.resolve("data")));
     }
 
-    /** Over {@code store} (one of several coordinators' stores on a shared database); closed with the fixture. */
-    ServerFixture(Vertx vertx, Path dir, Optional<SignIn> signIn, JdbcStore store) {
+    /** Over {@code opened} (one of several coordinators' stores on a shared database); closed with the fixture. */
+    ServerFixture(Vertx vertx, Path dir, Optional<SignIn> signIn, JdbcStore opened) {
         this.vertx = vertx;
-        this.jdbc = store;
+        this.jdbc = opened;
         this.store = (Store) Proxy.newProxyInstance(
                 Store.class.getClassLoader(), new Class<?>[] {Store.class}, (proxy, method, args) -> {
                     RuntimeException failure = storeFailure;
