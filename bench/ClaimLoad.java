@@ -101,6 +101,7 @@ public class ClaimLoad {
                 "%ntwo coordinators / one: jobs/s × %.2f, claim p99 × %.2f%n",
                 two.perSecond() / one.perSecond(),
                 (double) two.p99Micros / one.p99Micros);
+        System.exit(0); // the HTTP clients' threads would keep the JVM (and the script's PostgreSQL) alive
     }
 
     static Result run(int pgPort, Path jar, Path work, int coordinators, int jobs, int runners) throws Exception {
