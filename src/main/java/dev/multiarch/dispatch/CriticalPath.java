@@ -45,6 +45,9 @@ final class CriticalPath {
         }
     };
 
+    /** The newest builds, read once per {@link #order} call. */
+    private List<BuildRecord> recent;
+
     CriticalPath(Store store) {
         this.store = store;
     }
@@ -55,6 +58,7 @@ final class CriticalPath {
      * @param nativeKeys platforms some waiting runner builds natively
      */
     List<JobRecord> order(List<JobRecord> queued, Map<Long, BuildRecord> builds, Set<String> nativeKeys) {
+        recent = null; // read once per call, however many builds need their history
         Map<Long, Long> rank = new HashMap<>();
         for (JobRecord j : queued) {
             String key = Platform.parse(j.platform()).key();
@@ -82,7 +86,10 @@ final class CriticalPath {
         if (b.image() == null) {
             return Map.of();
         }
-        List<BuildRecord> earlier = store.recentBuilds(HISTORY).stream()
+        if (recent == null) {
+            recent = store.recentBuilds(HISTORY);
+        }
+        List<BuildRecord> earlier = recent.stream()
                 .filter(x -> x.id() < b.id()
                         && b.image().equals(x.image())
                         && b.repo().equals(x.repo())

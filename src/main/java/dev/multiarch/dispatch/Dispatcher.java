@@ -15,8 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
@@ -66,11 +64,17 @@ public final class Dispatcher implements AutoCloseable {
     private final Store store;
     private final Duration lease;
     private final Clock clock;
-    private final ExecutorService loop = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "multiarch-dispatch");
-        t.setDaemon(true);
-        return t;
-    });
+    private final java.util.concurrent.ThreadPoolExecutor loop = new java.util.concurrent.ThreadPoolExecutor(
+            1,
+            1,
+            0,
+            java.util.concurrent.TimeUnit.MILLISECONDS,
+            new java.util.concurrent.LinkedBlockingQueue<>(),
+            r -> {
+                Thread t = new Thread(r, "multiarch-dispatch");
+                t.setDaemon(true);
+                return t;
+            });
     private final List<Waiter> waiting = new ArrayList<>();
     private final CriticalPath order;
     private volatile Consumer<JobRecord> claimedListener = j -> {};
@@ -116,7 +120,13 @@ public final class Dispatcher implements AutoCloseable {
         Waiter w = new Waiter(runnerId, nativePlatforms, qemuPlatforms, untrustedJobs, commits);
         loop.execute(() -> {
             waiting.add(w);
-            match();
+            if (loop.getQueue().isEmpty() && !roundAsked.get()) {
+                match();
+            } else {
+                // More is queued on the dispatch thread (runners arriving together): one round after them all. A
+                // round still asked for has not started, so it will see w.
+                matchSoon();
+            }
         });
         return w;
     }
@@ -134,6 +144,9 @@ public final class Dispatcher implements AutoCloseable {
         try {
             return java.util.concurrent.CompletableFuture.supplyAsync(
                             () -> {
+                                if (roundAsked.compareAndSet(true, false)) {
+                                    match(); // a round asked for before this question: answer after it
+                                }
                                 waiting.removeIf(w -> w.result.isDone());
                                 return waiting.size();
                             },
@@ -149,7 +162,25 @@ public final class Dispatcher implements AutoCloseable {
 
     /** New work may be queued (a build was created, a lease expired). */
     public void kick() {
-        loop.execute(this::match);
+        matchSoon();
+    }
+
+    /** A round is asked for and not yet started: askers until it starts share it. */
+    private final java.util.concurrent.atomic.AtomicBoolean roundAsked =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Runs one round on the dispatch thread after whatever is queued there now (runners starting to wait): many
+     * runners arriving at once, or many kicks, share one round instead of one round each, since a round reads the whole
+     * queue (500 simulated runners made 500 rounds per wave, bench/claim-load).
+     */
+    private void matchSoon() {
+        if (roundAsked.compareAndSet(false, true)) {
+            loop.execute(() -> {
+                roundAsked.set(false);
+                match();
+            });
+        }
     }
 
     private void match() {
@@ -167,13 +198,34 @@ public final class Dispatcher implements AutoCloseable {
         if (waiting.isEmpty()) {
             return;
         }
-        List<JobRecord> queued = store.queuedJobs();
-        Map<Long, BuildRecord> builds = new HashMap<>();
-        queued.forEach(
-                j -> builds.computeIfAbsent(j.buildId(), id -> store.build(id).orElse(null)));
+        // Older builds first: the order sorts by build before anything else, so the queue is ordered and offered a
+        // few builds at a time, and a round that has placed every waiting runner stops without reading (or asking the
+        // history of) the builds behind them. With 10,000 queued jobs, ordering all of them each round made a claim
+        // take seconds (bench/claim-load).
+        java.util.TreeMap<Long, List<JobRecord>> byBuild = new java.util.TreeMap<>();
+        for (JobRecord j : store.queuedJobs()) {
+            byBuild.computeIfAbsent(j.buildId(), id -> new java.util.ArrayList<>())
+                    .add(j);
+        }
         Set<String> nativeKeys = new HashSet<>();
         waiting.forEach(w -> nativeKeys.addAll(w.nativeKeys));
-        for (JobRecord job : order.order(queued, builds, nativeKeys)) {
+        List<Long> buildIds = List.copyOf(byBuild.keySet());
+        for (int from = 0; from < buildIds.size() && !waiting.isEmpty(); from += BUILDS_PER_STEP) {
+            List<JobRecord> queued = new java.util.ArrayList<>();
+            Map<Long, BuildRecord> builds = new HashMap<>();
+            for (Long id : buildIds.subList(from, Math.min(buildIds.size(), from + BUILDS_PER_STEP))) {
+                queued.addAll(byBuild.get(id));
+                builds.put(id, store.build(id).orElse(null));
+            }
+            offer(order.order(queued, builds, nativeKeys), builds);
+        }
+    }
+
+    /** Builds ordered and offered at a time ({@link #matchQueued}). */
+    static final int BUILDS_PER_STEP = 32;
+
+    private void offer(List<JobRecord> ordered, Map<Long, BuildRecord> builds) {
+        for (JobRecord job : ordered) {
             if (waiting.isEmpty()) {
                 return;
             }

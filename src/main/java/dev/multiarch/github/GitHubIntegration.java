@@ -38,6 +38,10 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     private final List<Workflow> workflows;
     /** Deliveries in arrival order per repository; repositories side by side (one slow one holds up no other). */
     private final DeliveryQueue processor = new DeliveryQueue(4);
+    /** Deliveries this process is processing (or will retry): a sweep does not start them a second time. */
+    private final java.util.Set<String> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** How often deliveries nobody holds are looked for (a coordinator that acknowledged them died). */
+    static final Duration SWEEP = Duration.ofSeconds(5);
 
     private StatusReporter reporter;
     private EventRouter router;
@@ -109,14 +113,35 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
 
     @Override
     public void started(Coordinator coordinator) {
-        processor.submit("", () -> {
-            for (Store.Delivery d : store.deliveriesIn("received")) {
-                LOG.info(() ->
-                        "processing delivery " + d.deliveryId() + " (" + d.event() + ") left from before a restart");
+        processor.submit("", this::sweep);
+    }
+
+    /**
+     * Processes the deliveries that were acknowledged but that nobody holds any more: left by a previous process of
+     * this coordinator or by another coordinator on the shared store that died before it was done with them (its
+     * claim ran out, {@link Store#DELIVERY_CLAIM}). Claiming one is a guarded update, so each is taken by one
+     * coordinator; then every {@link #SWEEP}.
+     */
+    private void sweep() {
+        try {
+            java.time.Instant now = clock.instant();
+            for (Store.Delivery d : store.claimDeliveries(now, now.plus(Store.DELIVERY_CLAIM), 100)) {
+                if (inFlight.contains(d.hookId() + "/" + d.deliveryId())) {
+                    continue;
+                }
+                LOG.info(() -> "processing delivery " + d.deliveryId() + " (" + d.event()
+                        + "), acknowledged before and left unprocessed (a restart, or a coordinator that stopped)");
                 String key = repositoryOf(d.payload().getBytes(StandardCharsets.UTF_8));
                 processor.submit(key, () -> process(d, key, 1));
             }
-        });
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "looking for unprocessed deliveries failed", e);
+        }
+        try {
+            processor.later("", SWEEP, this::sweep);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
     }
 
     /**
@@ -257,6 +282,8 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     }
 
     private void process(Store.Delivery d, String key, int attempt) {
+        String id = d.hookId() + "/" + d.deliveryId();
+        inFlight.add(id);
         String state;
         String note;
         try {
@@ -270,6 +297,10 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                         + "; trying again in " + millis + " ms");
                 store.markDelivery(
                         d.hookId(), d.deliveryId(), "received", "attempt " + attempt + ": " + e.getMessage());
+                store.holdDelivery(
+                        d.hookId(),
+                        d.deliveryId(),
+                        clock.instant().plusMillis(millis).plus(Store.DELIVERY_CLAIM));
                 processor.later(key, Duration.ofMillis(millis), () -> process(d, key, attempt + 1));
                 return;
             }
@@ -283,7 +314,9 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         String s = state;
         String n = note;
         LOG.info(() -> "delivery " + d.deliveryId() + " (" + d.event() + "): " + n);
-        store.markDelivery(d.hookId(), d.deliveryId(), s, n);
+        // With the next batch of the intake (the delivery stays held by this coordinator until long after).
+        intake.mark(d.hookId(), d.deliveryId(), s, n);
+        inFlight.remove(id);
     }
 
     @Override

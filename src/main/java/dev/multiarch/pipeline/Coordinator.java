@@ -62,6 +62,16 @@ public final class Coordinator {
     private final Verifications verifications;
     private final Metrics metrics;
     private final List<BuildListener> listeners = new CopyOnWriteArrayList<>();
+    /** This process, as the holder of the builds it verifies and publishes ({@link Store#leaseFinish}). */
+    private final String instance = UUID.randomUUID().toString();
+    /** The builds this process is finishing or about to: their leases are renewed, and none is started twice. */
+    private final java.util.Set<Long> finishing = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * How long a build's finishing is held without renewal (renewed every second): another coordinator takes over a
+     * killed one's builds this long after it died.
+     */
+    static final java.time.Duration FINISH_LEASE = java.time.Duration.ofSeconds(15);
+
     private volatile java.util.function.Function<BuildRecord, Optional<String>> sourceAuth = b -> Optional.empty();
 
     public Coordinator(
@@ -338,7 +348,7 @@ public final class Coordinator {
             }
             notify(j.buildId());
             if (done == Store.Completion.BUILD_READY) {
-                workers.execute(() -> finish(j.buildId()));
+                finishSoon(j.buildId());
             }
         });
         return done;
@@ -388,10 +398,7 @@ public final class Coordinator {
 
     /** After a restart: finish what was between fan-in and published, and let waiting runners at queued jobs. */
     public void resume() {
-        for (BuildRecord b : store.buildsIn(BuildState.VERIFYING, BuildState.PUBLISHING)) {
-            LOG.info(() -> "resuming build " + b.id() + " (" + b.state().word() + ")");
-            workers.execute(() -> finish(b.id()));
-        }
+        keepFinishing();
         dispatcher.kick();
     }
 
@@ -409,7 +416,7 @@ public final class Coordinator {
         }
         LOG.info(() -> "build " + buildId + ": re-run publishes where the index is missing");
         notify(buildId);
-        workers.execute(() -> finish(buildId));
+        finishSoon(buildId);
         return true;
     }
 
@@ -431,6 +438,39 @@ public final class Coordinator {
                 && pubs.stream().anyMatch(p -> p.state() != dev.multiarch.store.PublicationState.PUBLISHED);
     }
 
+    /**
+     * Every second: renews the leases of the builds this process is finishing, and takes up the builds between fan-in
+     * and published that nobody holds: left by a previous process of this coordinator, or by another coordinator on
+     * the shared store that died (its leases ran out). Each build is finished by one coordinator at a time.
+     */
+    public void keepFinishing() {
+        Instant now = clock.instant();
+        for (Long id : finishing) {
+            store.leaseFinish(id, instance, now, now.plus(FINISH_LEASE));
+        }
+        for (long id : store.unleasedFinishes(now)) {
+            if (!finishing.contains(id)) {
+                finishSoon(id, true);
+            }
+        }
+    }
+
+    private void finishSoon(long buildId) {
+        finishSoon(buildId, false);
+    }
+
+    private void finishSoon(long buildId, boolean resumed) {
+        if (finishing.add(buildId)) {
+            workers.execute(() -> {
+                try {
+                    finish(buildId, resumed);
+                } finally {
+                    finishing.remove(buildId);
+                }
+            });
+        }
+    }
+
     public boolean cancel(long buildId, String reason) {
         boolean c = store.cancelBuild(buildId, reason);
         if (c) {
@@ -441,6 +481,18 @@ public final class Coordinator {
 
     /** Fan-in reached: verify every platform, then publish (once; a restart repeats the same PUTs). */
     void finish(long buildId) {
+        finish(buildId, false);
+    }
+
+    /** @param resumed taken up from nobody (a previous process, a coordinator that died), not just fanned in here */
+    private void finish(long buildId, boolean resumed) {
+        Instant leased = clock.instant();
+        if (!store.leaseFinish(buildId, instance, leased, leased.plus(FINISH_LEASE))) {
+            return; // another coordinator holds it (or it is finished)
+        }
+        if (resumed) {
+            LOG.info(() -> "resuming build " + buildId + ": between fan-in and published, and held by no coordinator");
+        }
         try {
             BuildRecord b = store.build(buildId).orElseThrow();
             if (b.push() && (b.state() == BuildState.VERIFYING || b.state() == BuildState.PUBLISHING)) {

@@ -106,6 +106,11 @@ public final class IndexPublisher {
             } catch (IllegalArgumentException e) {
                 throw new PublishException("cannot publish to tag '" + tag + "': " + e.getMessage(), e);
             }
+            // A tag that already holds these bytes is left alone: a publish resumed after a crash (here or on another
+            // coordinator) PUTs only the tags the first attempt did not reach, so each tag is written once.
+            if (client.head(ref).filter(d -> d.digest().equals(index.digest())).isPresent()) {
+                continue;
+            }
             client.putManifest(ref, index, "the index");
         }
         return new Result(target, index.digest(), index.mediaType(), List.copyOf(tags), children, index);

@@ -33,6 +33,7 @@ public final class JdbcStore implements Store {
     private final Clock clock;
     private final Dialect dialect;
     private final Wakeups wakeups;
+    private final JdbcSessions sessions;
 
     private JdbcStore(DataSource ds, AutoCloseable closer, Clock clock, Dialect dialect) {
         this.clock = clock;
@@ -40,6 +41,7 @@ public final class JdbcStore implements Store {
         this.closer = closer;
         this.dialect = dialect;
         this.wakeups = new Wakeups(ds, dialect);
+        this.sessions = new JdbcSessions(ds);
         try (Connection c = ds.getConnection()) {
             Migrations.apply(c, dialect);
         } catch (SQLException e) {
@@ -492,8 +494,8 @@ public final class JdbcStore implements Store {
     public boolean reopenPublishing(long id) {
         return tx(c -> update(
                         c,
-                        "UPDATE builds SET state = 'PUBLISHING', error = NULL, updated_at = ? "
-                                + "WHERE id = ? AND state = 'FAILED'",
+                        "UPDATE builds SET state = 'PUBLISHING', error = NULL, updated_at = ?, finish_by = NULL, "
+                                + "finish_until = NULL WHERE id = ? AND state = 'FAILED'",
                         clock.instant(),
                         id)
                 == 1);
@@ -1155,13 +1157,14 @@ public final class JdbcStore implements Store {
         try {
             return tx(c -> update(
                             c,
-                            "INSERT INTO deliveries (hook_id, delivery_id, event, payload_z, received_at, state) "
-                                    + "VALUES (?, ?, ?, ?, ?, 'received')",
+                            "INSERT INTO deliveries (hook_id, delivery_id, event, payload_z, received_at, state, "
+                                    + "claimed_until) VALUES (?, ?, ?, ?, ?, 'received', ?)",
                             d.hookId(),
                             d.deliveryId(),
                             d.event(),
                             Deflated.of(d.payload()),
-                            d.receivedAt())
+                            d.receivedAt(),
+                            clock.instant().plus(DELIVERY_CLAIM))
                     == 1);
         } catch (StoreException e) {
             if (e.getCause() instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
@@ -1194,13 +1197,21 @@ public final class JdbcStore implements Store {
                         keys));
                 List<Boolean> added = new ArrayList<>(ds.size());
                 try (PreparedStatement p = c.prepareStatement(
-                        "INSERT INTO deliveries (hook_id, delivery_id, event, payload_z, received_at, state) "
-                                + "VALUES (?, ?, ?, ?, ?, 'received')")) {
+                        "INSERT INTO deliveries (hook_id, delivery_id, event, payload_z, received_at, state, "
+                                + "claimed_until) VALUES (?, ?, ?, ?, ?, 'received', ?)")) {
+                    Instant held = clock.instant().plus(DELIVERY_CLAIM);
                     for (Delivery d : ds) {
                         boolean isNew = stored.add(List.of(d.hookId(), d.deliveryId()));
                         added.add(isNew);
                         if (isNew) {
-                            bind(p, d.hookId(), d.deliveryId(), d.event(), Deflated.of(d.payload()), d.receivedAt());
+                            bind(
+                                    p,
+                                    d.hookId(),
+                                    d.deliveryId(),
+                                    d.event(),
+                                    Deflated.of(d.payload()),
+                                    d.receivedAt(),
+                                    held);
                             p.addBatch();
                         }
                     }
@@ -1235,6 +1246,38 @@ public final class JdbcStore implements Store {
                 return p.executeBatch();
             }
         });
+    }
+
+    @Override
+    public List<Delivery> claimDeliveries(Instant now, Instant until, int limit) {
+        return tx(c -> {
+            List<Delivery> due = list(
+                    c,
+                    "SELECT * FROM deliveries WHERE state = 'received' AND (claimed_until IS NULL OR claimed_until <= ?)"
+                            + " ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED",
+                    JdbcStore::delivery,
+                    now,
+                    limit);
+            for (Delivery d : due) {
+                update(
+                        c,
+                        "UPDATE deliveries SET claimed_until = ? WHERE hook_id = ? AND delivery_id = ?",
+                        until,
+                        d.hookId(),
+                        d.deliveryId());
+            }
+            return due;
+        });
+    }
+
+    @Override
+    public void holdDelivery(String hookId, String deliveryId, Instant until) {
+        tx(c -> update(
+                c,
+                "UPDATE deliveries SET claimed_until = ? WHERE hook_id = ? AND delivery_id = ?",
+                until,
+                hookId,
+                deliveryId));
     }
 
     @Override
@@ -1280,13 +1323,26 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<Report> dueReports(Instant now, int limit) {
-        return read(c -> list(
-                c,
-                "SELECT * FROM reports WHERE version > sent_version AND (next_attempt IS NULL OR "
-                        + "next_attempt <= ?) ORDER BY build_id, context LIMIT ?",
-                JdbcStore::report,
-                now,
-                limit));
+        return tx(c -> {
+            List<Report> due = list(
+                    c,
+                    "SELECT * FROM reports WHERE version > sent_version AND (next_attempt IS NULL OR "
+                            + "next_attempt <= ?) AND (claimed_until IS NULL OR claimed_until <= ?) "
+                            + "ORDER BY build_id, context LIMIT ? FOR UPDATE SKIP LOCKED",
+                    JdbcStore::report,
+                    now,
+                    now,
+                    limit);
+            for (Report r : due) {
+                update(
+                        c,
+                        "UPDATE reports SET claimed_until = ? WHERE build_id = ? AND context = ?",
+                        now.plus(REPORT_CLAIM),
+                        r.buildId(),
+                        r.context());
+            }
+            return due;
+        });
     }
 
     @Override
@@ -1294,7 +1350,8 @@ public final class JdbcStore implements Store {
         tx(c -> update(
                 c,
                 "UPDATE reports SET sent_version = GREATEST(sent_version, ?), external_id = COALESCE(?, "
-                        + "external_id), attempts = 0, next_attempt = NULL, last_error = NULL WHERE build_id = ? AND context = ?",
+                        + "external_id), attempts = 0, next_attempt = NULL, last_error = NULL, claimed_until = NULL "
+                        + "WHERE build_id = ? AND context = ?",
                 version,
                 externalId,
                 buildId,
@@ -1305,7 +1362,7 @@ public final class JdbcStore implements Store {
     public void reportDeferred(long buildId, String context, Instant next, String error) {
         tx(c -> update(
                 c,
-                "UPDATE reports SET attempts = attempts + 1, next_attempt = ?, last_error = ? "
+                "UPDATE reports SET attempts = attempts + 1, next_attempt = ?, last_error = ?, claimed_until = NULL "
                         + "WHERE build_id = ? AND context = ?",
                 next,
                 error,
@@ -1318,7 +1375,7 @@ public final class JdbcStore implements Store {
         tx(c -> update(
                 c,
                 "UPDATE reports SET sent_version = GREATEST(sent_version, ?), attempts = 0, next_attempt = NULL, "
-                        + "last_error = ? WHERE build_id = ? AND context = ?",
+                        + "last_error = ?, claimed_until = NULL WHERE build_id = ? AND context = ?",
                 version,
                 why,
                 buildId,
@@ -1329,6 +1386,35 @@ public final class JdbcStore implements Store {
     public List<Report> reports(long buildId) {
         return read(
                 c -> list(c, "SELECT * FROM reports WHERE build_id = ? ORDER BY context", JdbcStore::report, buildId));
+    }
+
+    @Override
+    public boolean leaseFinish(long buildId, String holder, Instant now, Instant until) {
+        return tx(c -> update(
+                        c,
+                        "UPDATE builds SET finish_by = ?, finish_until = ? WHERE id = ? AND state IN ('VERIFYING', "
+                                + "'PUBLISHING') AND (finish_until IS NULL OR finish_until <= ? OR finish_by = ?)",
+                        holder,
+                        until,
+                        buildId,
+                        now,
+                        holder)
+                == 1);
+    }
+
+    @Override
+    public List<Long> unleasedFinishes(Instant now) {
+        return read(c -> list(
+                c,
+                "SELECT id FROM builds WHERE state IN ('VERIFYING', 'PUBLISHING') AND (finish_until IS NULL OR "
+                        + "finish_until <= ?) ORDER BY id",
+                r -> r.getLong(1),
+                now));
+    }
+
+    @Override
+    public SessionStore sessions() {
+        return sessions;
     }
 
     @Override

@@ -43,6 +43,20 @@ public interface Store extends AutoCloseable {
     /** Moves a build from {@code from} to {@code to} if it is still in {@code from}; true when it moved. */
     boolean moveBuild(long id, BuildState from, BuildState to, String error);
 
+    /**
+     * Leases the work after fan-in (verify, publish) of a build in {@code verifying} or {@code publishing} to
+     * {@code holder} until {@code until}: true when it was free (never leased, or the lease ran out by {@code now})
+     * or already {@code holder}'s (a renewal). A coordinator that dies holding it loses it when it runs out, and
+     * another finishes the build.
+     */
+    boolean leaseFinish(long buildId, String holder, Instant now, Instant until);
+
+    /** Builds in {@code verifying} or {@code publishing} that nobody holds at {@code now}, oldest first. */
+    List<Long> unleasedFinishes(Instant now);
+
+    /** Sign-ins under way and signed-in sessions (shared by every coordinator on this store). */
+    SessionStore sessions();
+
     /** Records the published index and tags, and moves publishing → published. */
     boolean markPublished(long id, String indexDigest, String publishedTagsJson);
 
@@ -266,7 +280,10 @@ public interface Store extends AutoCloseable {
             String state,
             String note) {}
 
-    /** Stores a delivery; false when (hook id, delivery id) was stored before (a redelivery). */
+    /**
+     * Stores a delivery; false when (hook id, delivery id) was stored before (a redelivery). The coordinator that
+     * stores it holds it for {@link #DELIVERY_CLAIM} (it processes it at once); another takes it over only after that.
+     */
     boolean addDelivery(Delivery d);
 
     /**
@@ -276,6 +293,19 @@ public interface Store extends AutoCloseable {
     default List<Boolean> addDeliveries(List<Delivery> ds) {
         return ds.stream().map(this::addDelivery).toList();
     }
+
+    /** How long storing a delivery, or {@link #claimDeliveries claiming} one, holds it for one coordinator. */
+    java.time.Duration DELIVERY_CLAIM = java.time.Duration.ofSeconds(30);
+
+    /**
+     * Claims deliveries still {@code received} whose claim ran out by {@code now} (their coordinator died, or a
+     * previous process of this one) until {@code until}, oldest first; a row another coordinator is claiming is
+     * skipped. Each is returned to one caller at a time.
+     */
+    List<Delivery> claimDeliveries(Instant now, Instant until, int limit);
+
+    /** Keeps holding a delivery until {@code until} (it is being retried later by its holder). */
+    void holdDelivery(String hookId, String deliveryId, Instant until);
 
     List<Delivery> deliveriesIn(String state);
 
@@ -304,8 +334,16 @@ public interface Store extends AutoCloseable {
     /** Records the state wanted for a check (version + 1) unless it is the same as the last one wanted. */
     void wantReport(long buildId, String context, String body);
 
-    /** Checks whose wanted state has not reached GitHub and whose retry time has come. */
+    /**
+     * Claims the checks whose wanted state has not reached GitHub and whose retry time has come, for
+     * {@link #REPORT_CLAIM}: another caller (another coordinator) gets none of them until {@link #reportSent},
+     * {@link #reportDeferred} or {@link #reportDropped} releases them or the claim runs out, so a check run is
+     * created once however many coordinators send.
+     */
     List<Report> dueReports(Instant now, int limit);
+
+    /** How long {@link #dueReports} holds a report for its caller. */
+    java.time.Duration REPORT_CLAIM = java.time.Duration.ofSeconds(30);
 
     /** Version {@code version} reached GitHub (as {@code externalId}, e.g. a check run id). */
     void reportSent(long buildId, String context, int version, String externalId);

@@ -113,6 +113,7 @@ public final class CoordinatorApp implements AutoCloseable {
                 t -> app.workers.execute(() -> {
                     try {
                         app.coordinator.reapLeases();
+                        app.coordinator.keepFinishing();
                     } catch (RuntimeException e) {
                         LOG.log(Level.WARNING, "lease check failed", e);
                     }

@@ -61,7 +61,7 @@ public final class CoordinatorServer extends VerticleBase {
         worker = vertx.createSharedWorkerExecutor("multiarch-work", 16);
         Replies replies = new Replies(worker);
         RunnerApi runners = new RunnerApi(vertx, coordinator, dispatcher, replies);
-        Sessions sessions = new Sessions(Clock.systemUTC());
+        Sessions sessions = new Sessions(coordinator.store().sessions(), Clock.systemUTC());
         Visibility visibility = new Visibility(signIn, sessions, Clock.systemUTC());
         SignInFlow login = new SignInFlow(
                 signIn, sessions, visibility, replies, coordinator.config().publicUrl());

@@ -101,9 +101,9 @@ final class Pages {
     /** {@code /builds?repo=&state=&ref=&before=}: a page of builds, newest first. */
     void builds(RoutingContext ctx) {
         Viewer v = viewer(ctx);
-        Layout.Nav nav = nav(ctx, v);
         BuildsPage.Filters f = new BuildsPage.Filters(param(ctx, "repo"), param(ctx, "state"), param(ctx, "ref"));
         html(ctx, () -> {
+            Layout.Nav nav = nav(ctx, v); // the session is looked up in the store: off the event loop
             Long before = before(ctx);
             Store.BuildFilter filter = new Store.BuildFilter(
                     f.repo(),
@@ -138,8 +138,8 @@ final class Pages {
 
     void build(RoutingContext ctx) {
         Viewer v = viewer(ctx);
-        Layout.Nav nav = nav(ctx, v);
         html(ctx, () -> {
+            Layout.Nav nav = nav(ctx, v); // the session is looked up in the store: off the event loop
             long id = Requests.id(ctx);
             BuildQueries.BuildWithJobs b = coordinator
                     .queries()
@@ -167,9 +167,9 @@ final class Pages {
     /** {@code /images}, {@code /images?name=IMAGE}: tags as they stand, with their platforms, and their moves. */
     void images(RoutingContext ctx) {
         Viewer v = viewer(ctx);
-        Layout.Nav nav = nav(ctx, v);
         String name = param(ctx, "name");
         html(ctx, () -> {
+            Layout.Nav nav = nav(ctx, v); // the session is looked up in the store: off the event loop
             BuildQueries q = coordinator.queries();
             List<Store.ImageTag> tags = q.imageTags(name, MAX_TAGS);
             Map<Long, BuildQueries.BuildWithJobs> owners =
@@ -220,8 +220,8 @@ final class Pages {
 
     void runners(RoutingContext ctx) {
         Viewer v = viewer(ctx);
-        Layout.Nav nav = nav(ctx, v);
         html(ctx, () -> {
+            Layout.Nav nav = nav(ctx, v); // the session is looked up in the store: off the event loop
             BuildQueries q = coordinator.queries();
             List<JobRecord> running = q.runningJobs();
             Map<Long, BuildQueries.BuildWithJobs> builds =

@@ -42,46 +42,69 @@ final class SignInFlow {
 
     void start(RoutingContext ctx) {
         SignIn s = configured();
-        Sessions.Started started = sessions.begin(Sessions.next(ctx.request().getParam("next")));
-        ctx.response().addCookie(Sessions.loginCookie(started.browser()));
-        redirect(ctx, s.authorizeUrl(started.state(), redirectUri));
+        String next = Sessions.next(ctx.request().getParam("next"));
+        replies.blocking(ctx, () -> sessions.begin(next), started -> {
+            ctx.response().addCookie(Sessions.loginCookie(started.browser()));
+            redirect(ctx, s.authorizeUrl(started.state(), redirectUri));
+        });
     }
+
+    /** A finished sign-in: the session to set, and where to go. */
+    private record SignedIn(Sessions.Opened opened, String next) {}
 
     void callback(RoutingContext ctx) {
         SignIn s = configured();
         Cookie browser = ctx.request().getCookie(Sessions.LOGIN_COOKIE);
         ctx.response().addCookie(Sessions.cleared(Sessions.LOGIN_COOKIE));
-        String next = sessions.finish(ctx.request().getParam("state"), browser == null ? null : browser.getValue());
+        String state = ctx.request().getParam("state");
         String error = ctx.request().getParam("error");
-        if (error != null) {
-            // "access_denied" when the person said no (GitHub's own error codes; nothing else of the link is shown).
-            throw new HttpError(
-                    403, "GitHub did not sign you in (" + error.replaceAll("[^a-z_]", "") + "); start again at /login");
-        }
         String code = ctx.request().getParam("code");
-        if (code == null || code.isBlank()) {
-            throw new HttpError(400, "the sign-in callback has no code; start again at /login");
-        }
-        replies.blocking(ctx, () -> exchange(s, code), person -> {
-            Cookie old = ctx.request().getCookie(Sessions.SESSION_COOKIE);
-            if (old != null) {
-                sessions.close(old.getValue());
-            }
-            visibility.forget(person.login());
-            Sessions.Opened opened = sessions.open(person);
-            ctx.response().addCookie(Sessions.sessionCookie(opened.id(), opened.lifetime()));
-            LOG.info(() -> person.login() + " signed in");
-            redirect(ctx, next);
-        });
+        Cookie old = ctx.request().getCookie(Sessions.SESSION_COOKIE);
+        replies.blocking(
+                ctx,
+                () -> {
+                    // The state is checked (and spent) first, whatever else the callback brings.
+                    String next = sessions.finish(state, browser == null ? null : browser.getValue());
+                    if (error != null) {
+                        // "access_denied" when the person said no (GitHub's own error codes; nothing else is shown).
+                        throw new HttpError(
+                                403,
+                                "GitHub did not sign you in (" + error.replaceAll("[^a-z_]", "")
+                                        + "); start again at /login");
+                    }
+                    if (code == null || code.isBlank()) {
+                        throw new HttpError(400, "the sign-in callback has no code; start again at /login");
+                    }
+                    SignIn.Person person = exchange(s, code);
+                    if (old != null) {
+                        sessions.close(old.getValue());
+                    }
+                    visibility.forget(person.login());
+                    LOG.info(() -> person.login() + " signed in");
+                    return new SignedIn(sessions.open(person), next);
+                },
+                in -> {
+                    ctx.response()
+                            .addCookie(Sessions.sessionCookie(
+                                    in.opened().id(), in.opened().lifetime()));
+                    redirect(ctx, in.next());
+                });
     }
 
     void logout(RoutingContext ctx) {
         Cookie c = ctx.request().getCookie(Sessions.SESSION_COOKIE);
-        if (c != null) {
-            sessions.close(c.getValue());
-        }
-        ctx.response().addCookie(Sessions.cleared(Sessions.SESSION_COOKIE));
-        redirect(ctx, "/builds");
+        replies.blocking(
+                ctx,
+                () -> {
+                    if (c != null) {
+                        sessions.close(c.getValue());
+                    }
+                    return Boolean.TRUE;
+                },
+                done -> {
+                    ctx.response().addCookie(Sessions.cleared(Sessions.SESSION_COOKIE));
+                    redirect(ctx, "/builds");
+                });
     }
 
     /** Blocking: asks GitHub. Its refusals are shown; anything else is logged and answered without detail. */

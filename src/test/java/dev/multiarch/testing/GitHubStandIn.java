@@ -228,11 +228,37 @@ public final class GitHubStandIn implements AutoCloseable {
         this.failuresLeft = n;
     }
 
+    private HeldRequest hold;
+
+    /**
+     * The first API request {@code method} whose path ends with {@code pathEnd} is held until {@link HeldRequest#drop()},
+     * then answered 502 (not recorded): a coordinator killed while it waited for GitHub.
+     */
+    public synchronized HeldRequest hold(String method, String pathEnd) {
+        hold = new HeldRequest(method, pathEnd);
+        return hold;
+    }
+
+    private synchronized HeldRequest takeHold(String method, String path) {
+        HeldRequest h = hold;
+        if (h != null && h.matches(method, path)) {
+            hold = null;
+            return h;
+        }
+        return null;
+    }
+
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             String method = ex.getRequestMethod();
             String path = ex.getRequestURI().getRawPath();
             String query = ex.getRequestURI().getRawQuery();
+            HeldRequest held = takeHold(method, path);
+            if (held != null) {
+                held.waitForDrop();
+                ex.sendResponseHeaders(502, -1);
+                return;
+            }
             Matcher git = GIT_PATH.matcher(path);
             if (git.matches()) {
                 serveGit(ex, URLDecoder.decode(git.group(1), StandardCharsets.UTF_8), git.group(2), query);
@@ -719,6 +745,10 @@ public final class GitHubStandIn implements AutoCloseable {
 
     @Override
     public void close() {
+        HeldRequest h = hold;
+        if (h != null) {
+            h.drop();
+        }
         server.stop(0);
         ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
     }

@@ -53,6 +53,8 @@ public final class RegistryProxy implements AutoCloseable {
         this.upstream = upstreamHost;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
+        // A held request must not stop the others: one thread per exchange.
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         server.start();
     }
 
@@ -79,6 +81,43 @@ public final class RegistryProxy implements AutoCloseable {
     public RegistryProxy refuse(String method, String pathEnd, int status, String code) {
         this.refusal = new Refusal(method, pathEnd, status, code);
         return this;
+    }
+
+    /**
+     * The first {@code method} request whose path ends with {@code pathEnd} is held: {@link HeldRequest#arrived()} completes
+     * when it comes, and after {@link HeldRequest#drop()} it is answered 502 without ever reaching the registry (a client
+     * killed while it waited gets nothing). Recorded with status 0.
+     */
+    public synchronized HeldRequest hold(String method, String pathEnd) {
+        hold = new HeldRequest(method, pathEnd);
+        return hold;
+    }
+
+    private HeldRequest hold;
+
+    private volatile double manifestFailures;
+    private final java.util.Random random = new java.util.Random(42);
+
+    /**
+     * From now on a {@code fraction} of manifest requests (HEAD, GET, PUT of {@code /manifests/}) is answered 503
+     * without reaching the registry, chosen at random (a fixed seed): a registry having a bad day. Recorded as 503.
+     */
+    public RegistryProxy failManifests(double fraction) {
+        this.manifestFailures = fraction;
+        return this;
+    }
+
+    private synchronized boolean failThis(String path) {
+        return manifestFailures > 0 && path.contains("/manifests/") && random.nextDouble() < manifestFailures;
+    }
+
+    private synchronized HeldRequest takeHold(String method, String path) {
+        HeldRequest h = hold;
+        if (h != null && h.matches(method, path)) {
+            hold = null;
+            return h;
+        }
+        return null;
     }
 
     private record Refusal(String method, String pathEnd, int status, String code) {}
@@ -139,6 +178,28 @@ public final class RegistryProxy implements AutoCloseable {
         byte[] body;
         try (InputStream in = ex.getRequestBody()) {
             body = in.readAllBytes();
+        }
+        HeldRequest held = takeHold(method, path);
+        if (held != null) {
+            held.waitForDrop();
+            record(new Exchange(method, path, contentRange, range, body.length, 0));
+            ex.sendResponseHeaders(502, -1);
+            ex.close();
+            return;
+        }
+        if (failThis(path)) {
+            record(new Exchange(method, path, contentRange, range, body.length, 503));
+            byte[] msg = "{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"injected by the test\"}]}"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(503, method.equals("HEAD") ? -1 : msg.length);
+            if (!method.equals("HEAD")) {
+                try (OutputStream os = ex.getResponseBody()) {
+                    os.write(msg);
+                }
+            }
+            ex.close();
+            return;
         }
         Refusal refused = refusal;
         Refusal broken = broken();
@@ -226,6 +287,11 @@ public final class RegistryProxy implements AutoCloseable {
 
     @Override
     public void close() {
+        HeldRequest h = hold;
+        if (h != null) {
+            h.drop();
+        }
         server.stop(0);
+        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
     }
 }

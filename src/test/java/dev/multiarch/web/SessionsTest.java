@@ -6,6 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiarch.store.JdbcStore;
+import dev.multiarch.testing.TestDatabases;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,9 +22,25 @@ import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** The rules of signing in that need no server: states, sessions, where a sign-in may return, cookies. */
+/**
+ * The rules of signing in that need no server: states, sessions, where a sign-in may return, cookies; on H2 and on
+ * PostgreSQL, where the sign-ins and sessions live, shared by every coordinator on the store.
+ */
+@ParameterizedClass(name = "{0}")
+@EnumSource(TestDatabases.Kind.class)
+@ExtendWith(TestDatabases.class)
 class SessionsTest {
     static final class TestClock extends Clock {
         private Instant now = Instant.parse("2026-01-01T00:00:00Z");
@@ -41,8 +65,28 @@ class SessionsTest {
         }
     }
 
+    @Parameter
+    TestDatabases.Kind kind;
+
+    @TempDir
+    Path dir;
+
     private final TestClock clock = new TestClock();
-    private final Sessions sessions = new Sessions(clock);
+    private TestDatabases.TestDatabase db;
+    private JdbcStore store;
+    private Sessions sessions;
+
+    @BeforeEach
+    void open(TestDatabases databases) {
+        db = databases.fresh(kind, dir);
+        store = db.open(clock);
+        sessions = new Sessions(store.sessions(), clock);
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
 
     private static SignIn.Person person(String login, Instant expires) {
         return new SignIn.Person(login, "ghu_secret_" + login, expires);
@@ -98,7 +142,8 @@ class SessionsTest {
 
     @Test
     void pendingSignIns_areBounded_expiredOnesMakeRoom() {
-        for (int i = 0; i < Sessions.MAX_PENDING; i++) {
+        Sessions sessions = new Sessions(store.sessions(), clock, 50);
+        for (int i = 0; i < 50; i++) {
             sessions.begin("/builds");
         }
         HttpError full = assertThrows(HttpError.class, () -> sessions.begin("/builds"));
@@ -192,6 +237,89 @@ class SessionsTest {
         assertFalse(o.toString().contains(o.id()), o.toString());
         assertFalse(new Viewer(p, o.id(), false).toString().contains(o.id()));
         assertFalse(new Viewer(p, o.id(), false).toString().contains("ghu_"));
+    }
+
+    @Test
+    void theStore_holdsNoSessionId_noState_andNoToken_inTheClear() throws Exception {
+        Sessions.Started started = sessions.begin("/builds/7");
+        SignIn.Person p = person("octocat", null);
+        Sessions.Opened o = sessions.open(p);
+        StringBuilder everything = new StringBuilder();
+        try (Connection c = db.connect();
+                Statement st = c.createStatement()) {
+            for (String table : List.of("sign_ins", "sessions")) {
+                try (ResultSet r = st.executeQuery("SELECT * FROM " + table)) {
+                    while (r.next()) {
+                        for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) {
+                            Object v = r.getObject(i);
+                            everything.append(v instanceof byte[] b ? new String(b, StandardCharsets.ISO_8859_1) : v);
+                            everything.append('|');
+                        }
+                    }
+                }
+            }
+        }
+        String stored = everything.toString();
+        assertTrue(stored.contains(Sessions.hash(o.id())), "the session is found by the SHA-256 of its id: " + stored);
+        assertTrue(stored.contains("octocat"));
+        for (String secret : List.of(o.id(), started.state(), started.browser(), p.token())) {
+            assertFalse(stored.contains(secret), "in the clear in the store: " + secret);
+        }
+        assertEquals(p.token(), sessions.person(o.id()).orElseThrow().token(), "the id opens the sealed token");
+    }
+
+    @Test
+    void aSealedToken_alteredInTheStore_opensNoSession() throws Exception {
+        Sessions.Opened o = sessions.open(person("octocat", null));
+        try (Connection c = db.connect();
+                PreparedStatement st = c.prepareStatement("UPDATE sessions SET login = 'mallory'")) {
+            st.executeUpdate();
+        }
+        assertTrue(sessions.person(o.id()).isEmpty(), "the token is bound to the login it was sealed with");
+    }
+
+    /** Behind a load balancer: each request may reach another coordinator, each with its own store on one database. */
+    @Test
+    void signInStartedOnOneCoordinator_finishesOnAnother_andTheSessionWorksOnBoth() {
+        try (JdbcStore other = kind == TestDatabases.Kind.POSTGRESQL ? db.open(clock) : null) {
+            Sessions a = sessions;
+            Sessions b = new Sessions((other == null ? store : other).sessions(), clock);
+            Sessions.Started started = a.begin("/builds/9");
+            assertEquals("/builds/9", b.finish(started.state(), started.browser()));
+            assertThrows(HttpError.class, () -> a.finish(started.state(), started.browser()), "spent everywhere");
+            Sessions.Opened o = b.open(person("octocat", null));
+            assertEquals("octocat", a.person(o.id()).orElseThrow().login());
+            assertEquals("octocat", b.person(o.id()).orElseThrow().login());
+            a.close(o.id());
+            assertTrue(b.person(o.id()).isEmpty(), "signing out on one ends it on all");
+        }
+    }
+
+    @Test
+    void aStateRacedForByTwoCoordinators_isSpentByOne() throws Exception {
+        try (JdbcStore other = kind == TestDatabases.Kind.POSTGRESQL ? db.open(clock) : null) {
+            Sessions b = new Sessions((other == null ? store : other).sessions(), clock);
+            for (int round = 0; round < 20; round++) {
+                Sessions.Started s = sessions.begin("/builds");
+                ExecutorService two = Executors.newFixedThreadPool(2);
+                try {
+                    Future<Boolean> x = two.submit(() -> finishes(sessions, s));
+                    Future<Boolean> y = two.submit(() -> finishes(b, s));
+                    assertEquals(1, (x.get() ? 1 : 0) + (y.get() ? 1 : 0), "round " + round);
+                } finally {
+                    two.shutdown();
+                }
+            }
+        }
+    }
+
+    private static boolean finishes(Sessions s, Sessions.Started started) {
+        try {
+            s.finish(started.state(), started.browser());
+            return true;
+        } catch (HttpError e) {
+            return false;
+        }
     }
 
     /** The attributes after the name=value, lower case, without spaces. */

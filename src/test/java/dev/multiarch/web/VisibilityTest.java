@@ -6,17 +6,35 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.BuildState;
+import dev.multiarch.store.JdbcStore;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Who sees which build, and how often GitHub is asked. */
 class VisibilityTest {
     private final SessionsTest.TestClock clock = new SessionsTest.TestClock();
-    private final Sessions sessions = new Sessions(clock);
     private final FakeSignIn github = new FakeSignIn().reader("octo-org/hello", "octocat");
-    private final Visibility visibility = new Visibility(Optional.of(github), sessions, clock);
+    private JdbcStore store;
+    private Sessions sessions;
+    private Visibility visibility;
+
+    @BeforeEach
+    void open(@TempDir Path dir) {
+        store = JdbcStore.embedded(dir, clock);
+        sessions = new Sessions(store.sessions(), clock);
+        visibility = new Visibility(Optional.of(github), sessions, clock);
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
 
     private static BuildRecord build(String repo, boolean privateRepo) {
         Instant t = Instant.parse("2026-01-01T00:00:00Z");
