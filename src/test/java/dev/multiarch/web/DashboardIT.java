@@ -71,6 +71,8 @@ class DashboardIT {
                 "--headless",
                 "--no-sandbox",
                 "--disable-gpu",
+                // containers often give /dev/shm 64 MB: Chromium then crashes on larger pages
+                "--disable-dev-shm-usage",
                 "--disable-quic",
                 "--no-first-run",
                 "--disable-background-networking",
