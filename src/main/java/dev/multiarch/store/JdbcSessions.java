@@ -5,7 +5,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.sql.Types;
 import java.time.Instant;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -18,48 +17,6 @@ final class JdbcSessions implements SessionStore {
         this.ds = ds;
     }
 
-    @FunctionalInterface
-    private interface Work<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    private <T> T tx(Work<T> w) {
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T t = w.run(c);
-                c.commit();
-                return t;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new StoreException("store failure (sessions): " + e.getMessage(), e);
-        }
-    }
-
-    private static PreparedStatement bind(Connection c, String sql, Object... params) throws SQLException {
-        PreparedStatement p = c.prepareStatement(sql);
-        for (int i = 0; i < params.length; i++) {
-            Object v = params[i];
-            if (v == null) {
-                p.setNull(i + 1, Types.NULL);
-            } else if (v instanceof Instant t) {
-                p.setTimestamp(i + 1, Timestamp.from(t));
-            } else {
-                p.setObject(i + 1, v);
-            }
-        }
-        return p;
-    }
-
-    private static int update(Connection c, String sql, Object... params) throws SQLException {
-        try (PreparedStatement p = bind(c, sql, params)) {
-            return p.executeUpdate();
-        }
-    }
-
     private static Instant instant(ResultSet r, String col) throws SQLException {
         Timestamp t = r.getTimestamp(col);
         return t == null ? null : t.toInstant();
@@ -67,16 +24,16 @@ final class JdbcSessions implements SessionStore {
 
     @Override
     public boolean addSignIn(String stateHash, PendingSignIn s, Instant now, int maxPending) {
-        return tx(c -> {
-            update(c, "DELETE FROM sign_ins WHERE expires_at <= ?", now);
-            try (PreparedStatement p = bind(c, "SELECT COUNT(*) FROM sign_ins");
+        return JdbcStore.tx(ds, c -> {
+            JdbcStore.update(c, "DELETE FROM sign_ins WHERE expires_at <= ?", now);
+            try (PreparedStatement p = c.prepareStatement("SELECT COUNT(*) FROM sign_ins");
                     ResultSet r = p.executeQuery()) {
                 r.next();
                 if (r.getLong(1) >= maxPending) {
                     return false;
                 }
             }
-            update(
+            JdbcStore.update(
                     c,
                     "INSERT INTO sign_ins (state_hash, browser_hash, next_path, expires_at) VALUES (?, ?, ?, ?)",
                     stateHash,
@@ -89,11 +46,11 @@ final class JdbcSessions implements SessionStore {
 
     @Override
     public Optional<PendingSignIn> takeSignIn(String stateHash) {
-        return tx(c -> {
+        return JdbcStore.tx(ds, c -> {
             PendingSignIn found = null;
-            try (PreparedStatement p = bind(
-                            c,
-                            "SELECT browser_hash, next_path, expires_at FROM sign_ins WHERE state_hash = ?",
+            try (PreparedStatement p = JdbcStore.bind(
+                            c.prepareStatement(
+                                    "SELECT browser_hash, next_path, expires_at FROM sign_ins WHERE state_hash = ?"),
                             stateHash);
                     ResultSet r = p.executeQuery()) {
                 if (r.next()) {
@@ -101,7 +58,7 @@ final class JdbcSessions implements SessionStore {
                 }
             }
             // The DELETE decides: of two coordinators reading the row at once, one deletes it and the other none.
-            if (found == null || update(c, "DELETE FROM sign_ins WHERE state_hash = ?", stateHash) != 1) {
+            if (found == null || JdbcStore.update(c, "DELETE FROM sign_ins WHERE state_hash = ?", stateHash) != 1) {
                 return Optional.<PendingSignIn>empty();
             }
             return Optional.of(found);
@@ -110,9 +67,9 @@ final class JdbcSessions implements SessionStore {
 
     @Override
     public void addSession(String idHash, StoredSession s, Instant now) {
-        tx(c -> {
-            update(c, "DELETE FROM sessions WHERE expires_at <= ?", now);
-            return update(
+        JdbcStore.tx(ds, c -> {
+            JdbcStore.update(c, "DELETE FROM sessions WHERE expires_at <= ?", now);
+            return JdbcStore.update(
                     c,
                     "INSERT INTO sessions (id_hash, login, sealed_token, token_expires, expires_at) "
                             + "VALUES (?, ?, ?, ?, ?)",
@@ -127,9 +84,9 @@ final class JdbcSessions implements SessionStore {
     @Override
     public Optional<StoredSession> session(String idHash) {
         try (Connection c = ds.getConnection();
-                PreparedStatement p = bind(
-                        c,
-                        "SELECT login, sealed_token, token_expires, expires_at FROM sessions WHERE id_hash = ?",
+                PreparedStatement p = JdbcStore.bind(
+                        c.prepareStatement(
+                                "SELECT login, sealed_token, token_expires, expires_at FROM sessions WHERE id_hash = ?"),
                         idHash);
                 ResultSet r = p.executeQuery()) {
             if (!r.next()) {
@@ -144,6 +101,6 @@ final class JdbcSessions implements SessionStore {
 
     @Override
     public void removeSession(String idHash) {
-        tx(c -> update(c, "DELETE FROM sessions WHERE id_hash = ?", idHash));
+        JdbcStore.tx(ds, c -> JdbcStore.update(c, "DELETE FROM sessions WHERE id_hash = ?", idHash));
     }
 }

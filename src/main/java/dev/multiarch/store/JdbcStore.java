@@ -126,7 +126,7 @@ public final class JdbcStore implements Store {
     // ---- plumbing: transactions, binding, mapping
 
     @FunctionalInterface
-    private interface Work<T> {
+    interface Work<T> {
         T run(Connection c) throws SQLException;
     }
 
@@ -136,6 +136,11 @@ public final class JdbcStore implements Store {
     }
 
     private <T> T tx(Work<T> w) {
+        return tx(ds, w);
+    }
+
+    /** One transaction on a connection of {@code ds}: committed when {@code w} returns, rolled back when it throws. */
+    static <T> T tx(DataSource ds, Work<T> w) {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -160,7 +165,7 @@ public final class JdbcStore implements Store {
     }
 
     /** Binds parameters in order: Instants as timestamps, nulls as SQL NULL, everything else as itself. */
-    private static PreparedStatement bind(PreparedStatement p, Object... params) throws SQLException {
+    static PreparedStatement bind(PreparedStatement p, Object... params) throws SQLException {
         for (int i = 0; i < params.length; i++) {
             Object v = params[i];
             if (v == null) {
@@ -175,7 +180,7 @@ public final class JdbcStore implements Store {
     }
 
     /** Runs an INSERT/UPDATE/MERGE; returns the rows changed. */
-    private static int update(Connection c, String sql, Object... params) throws SQLException {
+    static int update(Connection c, String sql, Object... params) throws SQLException {
         try (PreparedStatement p = bind(c.prepareStatement(sql), params)) {
             return p.executeUpdate();
         }

@@ -13,6 +13,7 @@ import dev.multiarch.store.JobResult;
 import dev.multiarch.store.NewBuild;
 import dev.multiarch.store.RunnerRecord;
 import dev.multiarch.store.Store;
+import dev.multiarch.testing.Poll;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -30,7 +31,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -365,9 +365,9 @@ class DashboardTest {
                     return res.statusCode();
                 }));
         assertEquals(200, status);
-        waitFor(() -> got.toString().contains("event: build"), got);
+        Poll.until(() -> got.toString().contains("event: build"), got);
         server.store.appendLog(job.id(), job.attempt(), "STEP 1/2: <RUN> make\n", 1 << 20);
-        waitFor(() -> got.toString().contains("STEP 1/2: <RUN> make"), got);
+        Poll.until(() -> got.toString().contains("STEP 1/2: <RUN> make"), got);
         assertTrue(got.toString().contains("\"job\":" + job.id()), got.toString());
         assertTrue(server.coordinator.cancel(hiddenRunning.id(), "stopped by a test"));
         ended.get(30, TimeUnit.SECONDS);
@@ -375,16 +375,5 @@ class DashboardTest {
         assertTrue(all.contains("\"state\":\"cancelled\""), all);
         assertTrue(all.indexOf("event: end") > all.lastIndexOf("event: build"), all);
         client.close();
-    }
-
-    /** Polls until {@code done}, at most 30 s. */
-    private static void waitFor(Supplier<Boolean> done, Object what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!done.get()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 30 s: " + what);
-            }
-            Thread.sleep(20);
-        }
     }
 }

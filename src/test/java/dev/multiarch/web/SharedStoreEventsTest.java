@@ -8,6 +8,7 @@ import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.JobRecord;
 import dev.multiarch.store.NewBuild;
+import dev.multiarch.testing.Poll;
 import dev.multiarch.testing.TestDatabases;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -21,7 +22,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,14 +99,14 @@ class SharedStoreEventsTest {
         List<Integer> status = new ArrayList<>();
         CompletableFuture<Void> ended = stream(client, server.port(), "/builds/" + b.id() + "/events", got, status);
         assertEquals(List.of(200), status);
-        waitFor(() -> got.toString().contains("\"state\":\"queued\""), got);
+        Poll.until(() -> got.toString().contains("\"state\":\"queued\""), got);
 
         JobRecord j = other.jobs(b.id()).get(0);
         JobRecord claimed = other.claimJob(j.id(), "runner-b", Instant.now().plusSeconds(600))
                 .orElseThrow();
-        waitFor(() -> got.toString().contains("\"state\":\"running\""), got);
+        Poll.until(() -> got.toString().contains("\"state\":\"running\""), got);
         other.appendLog(j.id(), claimed.attempt(), "from coordinator B\n", 1 << 20);
-        waitFor(() -> got.toString().contains("from coordinator B"), got);
+        Poll.until(() -> got.toString().contains("from coordinator B"), got);
         assertTrue(other.cancelBuild(b.id(), "cancelled on coordinator B"));
         ended.get(30, TimeUnit.SECONDS);
         String all = got.toString();
@@ -134,7 +134,7 @@ class SharedStoreEventsTest {
         client.close().await(30, TimeUnit.SECONDS);
         // The server hears the clients go and frees their places: a new stream is let in.
         HttpClient again = vertx.createHttpClient();
-        waitFor(
+        Poll.until(
                 () -> {
                     List<Integer> s = new ArrayList<>();
                     try {
@@ -160,15 +160,5 @@ class SharedStoreEventsTest {
             n++;
         }
         return n;
-    }
-
-    private static void waitFor(Supplier<Boolean> done, Object what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!done.get()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 30 s: " + what);
-            }
-            Thread.sleep(20);
-        }
     }
 }
