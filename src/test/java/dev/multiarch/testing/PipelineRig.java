@@ -87,12 +87,20 @@ public final class PipelineRig implements AutoCloseable {
                             + "registries:\n  - host: " + registry.host() + "\n    insecure: true\n" + registryLogin
                             + extraConfig);
             coordinator = JavaProcess.start("coordinator", env, "serve", "--config", cfg.toString());
-            Ports.await("the coordinator on port " + port, Duration.ofSeconds(60), () -> {
-                if (!coordinator.alive()) {
-                    throw new IllegalStateException("the coordinator exited:\n" + coordinator.log());
+            try {
+                Ports.await("the coordinator on port " + port, Duration.ofSeconds(60), () -> {
+                    if (!coordinator.alive()) {
+                        throw new IllegalStateException("the coordinator exited:\n" + coordinator.log());
+                    }
+                    return api.up();
+                });
+            } catch (IllegalStateException e) {
+                if (coordinator.alive()) {
+                    // Alive but not answering: what it said so far is the only clue.
+                    throw new IllegalStateException(e.getMessage() + "; its log:\n" + coordinator.log(), e);
                 }
-                return api.up();
-            });
+                throw e;
+            }
             return coordinator;
         } catch (IOException e) {
             throw new IllegalStateException(e);
