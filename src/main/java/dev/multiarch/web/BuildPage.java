@@ -2,6 +2,7 @@ package dev.multiarch.web;
 
 import static dev.multiarch.web.Layout.e;
 
+import dev.multiarch.store.JobState;
 import dev.multiarch.store.LogChunk;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -96,7 +97,9 @@ final class BuildPage {
     static String cellState(BuildView.JobView j) {
         // A job that reported an image and was then failed is one the registry check refused: the image is not for
         // the platform it was built for (its config or its programs say otherwise).
-        return "failed".equals(j.state()) && j.digest() != null ? "mislabeled" : j.state();
+        return j.state() == JobState.FAILED && j.digest() != null
+                ? "mislabeled"
+                : j.state().word();
     }
 
     static String platforms(BuildView v, Map<Long, String> emulation) {
@@ -198,7 +201,7 @@ final class BuildPage {
                             + "programs its build added are for it.</p><table><tr><th>platform</th><th>digest</th>"
                             + "<th>size</th></tr>");
             for (BuildView.JobView j : v.jobs()) {
-                if (j.digest() != null && "succeeded".equals(j.state())) {
+                if (j.digest() != null && j.state() == JobState.SUCCEEDED) {
                     h.append("<tr class=entry><td>")
                             .append(e(j.platform()))
                             .append("</td><td><code>")

@@ -1,12 +1,19 @@
 package dev.multiarch.web;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import dev.multiarch.base.Json;
 import dev.multiarch.config.TagRule;
 import dev.multiarch.pipeline.BuildSpec;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JobRecord;
+import dev.multiarch.store.JobState;
+import dev.multiarch.store.PublicationState;
 import dev.multiarch.store.Store;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -45,7 +52,15 @@ public record BuildView(
      * One registry the build publishes to ({@code image: [A, B, …]}), the build's own image first: {@code pending},
      * {@code published} or {@code failed} with the reason.
      */
-    public record RegistryView(String image, String state, String indexDigest, String error, String updatedAt) {}
+    public record RegistryView(
+            String image,
+
+            @JsonSerialize(using = PublicationStateWord.class)
+            PublicationState state,
+
+            String indexDigest,
+            String error,
+            String updatedAt) {}
 
     /**
      * @param timings where the current attempt's time went: step → milliseconds, in the order the steps ran
@@ -56,7 +71,7 @@ public record BuildView(
     public record JobView(
             long id,
             String platform,
-            String state,
+            @JsonSerialize(using = JobStateWord.class) JobState state,
             String runner,
             int attempt,
             String digest,
@@ -81,7 +96,7 @@ public record BuildView(
                 .map(j -> new JobView(
                         j.id(),
                         j.platform(),
-                        j.state().word(),
+                        j.state(),
                         j.runnerId(),
                         j.attempt(),
                         j.digest(),
@@ -131,9 +146,29 @@ public record BuildView(
                 publicUrl + "/builds/" + b.id(),
                 js,
                 publications.stream()
-                        .map(p -> new RegistryView(
-                                p.image(), p.state().word(), p.indexDigest(), p.error(), text(p.updatedAt())))
+                        .map(p ->
+                                new RegistryView(p.image(), p.state(), p.indexDigest(), p.error(), text(p.updatedAt())))
                         .toList());
+    }
+
+    /**
+     * A job's state as the API writes it: its {@link JobState#word() word} ({@code succeeded}), not the enum's name.
+     * Only here: the store's enums keep Jackson's default wherever else they are written.
+     */
+    static final class JobStateWord extends JsonSerializer<JobState> {
+        @Override
+        public void serialize(JobState value, JsonGenerator gen, SerializerProvider serializers) throws IOException {
+            gen.writeString(value.word());
+        }
+    }
+
+    /** A registry's state as the API writes it: its {@link PublicationState#word() word} ({@code published}). */
+    static final class PublicationStateWord extends JsonSerializer<PublicationState> {
+        @Override
+        public void serialize(PublicationState value, JsonGenerator gen, SerializerProvider serializers)
+                throws IOException {
+            gen.writeString(value.word());
+        }
     }
 
     private static String text(Instant i) {

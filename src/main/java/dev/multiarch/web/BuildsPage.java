@@ -4,6 +4,7 @@ import static dev.multiarch.web.Layout.e;
 import static dev.multiarch.web.Layout.q;
 
 import dev.multiarch.store.BuildState;
+import dev.multiarch.store.JobState;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -120,7 +121,7 @@ final class BuildsPage {
         String mark = how == null ? "" : how.equals("native") ? "N" : "Q";
         String time = j.seconds() != null
                 ? Layout.seconds(j.seconds())
-                : j.startedAt() != null && "running".equals(j.state())
+                : j.startedAt() != null && j.state() == JobState.RUNNING
                         ? "since " + j.startedAt().substring(11, 19)
                         : "";
         h.append("<td class=\"cell c-")

@@ -3,6 +3,7 @@ package dev.multiarch.web;
 import static dev.multiarch.web.Layout.e;
 import static dev.multiarch.web.Layout.q;
 
+import dev.multiarch.store.JobState;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +47,7 @@ final class ImagesPage {
                         .append(e(t.tag()))
                         .append("</code></td><td><ul>");
                 for (BuildView.JobView j : b.jobs()) {
-                    if ("succeeded".equals(j.state()) && j.digest() != null) {
+                    if (j.state() == JobState.SUCCEEDED && j.digest() != null) {
                         h.append("<li class=platform data-platform=\"")
                                 .append(e(j.platform()))
                                 .append("\">")

@@ -17,18 +17,17 @@ final class RegistryOutcomes {
         }
         StringBuilder h = new StringBuilder();
         for (BuildView.RegistryView r : registries) {
-            String state = r.state();
             String text =
-                    switch (state) {
-                        case "published" ->
+                    switch (r.state()) {
+                        case PUBLISHED ->
                             "<span class=published>published</span>"
                                     + (r.indexDigest() == null
                                             ? ""
                                             : " <code>" + Layout.e(r.indexDigest()) + "</code>");
-                        case "failed" ->
+                        case FAILED ->
                             "<span class=failed>failed</span>: "
                                     + Layout.e(r.error() == null ? "(no reason recorded)" : r.error());
-                        default -> "<span class=pending>pending</span>";
+                        case PENDING -> "<span class=pending>pending</span>";
                     };
             h.append("<tr class=registry><th>")
                     .append(Layout.e(r.image()))
