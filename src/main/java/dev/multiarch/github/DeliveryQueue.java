@@ -65,11 +65,6 @@ final class DeliveryQueue implements AutoCloseable {
         timer.schedule(() -> submit(key, work), delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Keys with work queued or running. */
-    synchronized int busyKeys() {
-        return tails.size();
-    }
-
     @Override
     public void close() {
         timer.shutdownNow();

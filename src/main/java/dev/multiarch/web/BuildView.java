@@ -82,10 +82,6 @@ public record BuildView(
             Double seconds,
             Map<String, Long> timings) {}
 
-    static BuildView of(BuildRecord b, List<JobRecord> jobs, Map<Long, Map<String, Long>> timings, String publicUrl) {
-        return of(b, jobs, timings, publicUrl, List.of());
-    }
-
     static BuildView of(
             BuildRecord b,
             List<JobRecord> jobs,
