@@ -25,10 +25,13 @@ public record Backoff(Duration first, Duration max) {
 
     /** The delay before retry number {@code retry} (0 for the first retry). */
     public Duration delay(int retry) {
-        long base = first.toMillis() << Math.min(Math.max(retry, 0), 20);
-        long capped = Math.min(base < 0 ? Long.MAX_VALUE : base, max.toMillis());
+        int doublings = Math.min(Math.max(retry, 0), 20);
+        long firstMillis = first.toMillis();
+        // Shifting past Long.MAX_VALUE can wrap to any value, 0 included: saturate instead.
+        long base = firstMillis > (Long.MAX_VALUE >> doublings) ? Long.MAX_VALUE : firstMillis << doublings;
+        long capped = Math.min(base, max.toMillis());
         long jitter = capped <= 1 ? 0 : ThreadLocalRandom.current().nextLong(capped / 4 + 1);
-        return Duration.ofMillis(Math.min(max.toMillis(), capped + jitter));
+        return Duration.ofMillis(capped + Math.min(jitter, max.toMillis() - capped));
     }
 
     /** The server's {@code Retry-After} if it sent one (capped at {@code max}), else {@link #delay(int)}. */

@@ -152,7 +152,7 @@ public final class GitHubAccess {
                                 r.header("Retry-After"),
                                 r.header("X-RateLimit-Remaining"),
                                 r.header("X-RateLimit-Reset"),
-                                clock.instant()));
+                                clock));
             }
             JsonNode n = Json.MAPPER.readTree(answer);
             return new Token(

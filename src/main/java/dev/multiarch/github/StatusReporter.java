@@ -383,7 +383,7 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
                     header(headers, "Retry-After"),
                     header(headers, "X-RateLimit-Remaining"),
                     header(headers, "X-RateLimit-Reset"),
-                    now);
+                    clock);
         } else if (e instanceof GitHubAccess.ApiError a) {
             asked = a.retryAt;
         }

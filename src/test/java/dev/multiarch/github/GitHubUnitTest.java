@@ -14,7 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.Signature;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -113,11 +115,18 @@ class GitHubUnitTest {
     @Test
     void retryTimes_followGitHubsHeaders() {
         Instant now = Instant.parse("2026-11-27T12:00:00Z");
-        assertEquals(now.plusSeconds(7), RetryTimes.from(429, "7", null, null, now));
+        Clock clock = Clock.fixed(now, ZoneOffset.UTC);
+        assertEquals(now.plusSeconds(7), RetryTimes.from(429, "7", null, null, clock));
+        assertEquals(now.plusSeconds(1), RetryTimes.from(429, "0", null, null, clock), "at least a second");
+        assertEquals(
+                now.plusSeconds(90),
+                RetryTimes.from(503, "Fri, 27 Nov 2026 12:01:30 GMT", null, null, clock),
+                "an HTTP date is honoured");
+        assertEquals(now.plusSeconds(60), RetryTimes.from(429, "soon", null, null, clock), "unreadable: the default");
         assertEquals(
                 Instant.ofEpochSecond(now.getEpochSecond() + 31),
-                RetryTimes.from(403, null, "0", String.valueOf(now.getEpochSecond() + 30), now));
-        assertEquals(null, RetryTimes.from(502, null, null, null, now));
+                RetryTimes.from(403, null, "0", String.valueOf(now.getEpochSecond() + 30), clock));
+        assertEquals(null, RetryTimes.from(502, null, null, null, clock));
     }
 
     @Test
