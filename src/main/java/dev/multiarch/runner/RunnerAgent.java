@@ -116,10 +116,10 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
 
     private volatile boolean registered;
 
-    /** One job slot: poll, run, repeat; registers (again) when the coordinator does not know us. */
     /** Coordinator unreachable or answering 5xx: wait, doubling from half a second up to ten. */
     private static final Backoff UNAVAILABLE = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(10));
 
+    /** One job slot: poll, run, repeat; registers (again) when the coordinator does not know us. */
     private void loop(JobRunner jobs, List<Platform> nat, List<Platform> qemu) {
         int failures = 0;
         while (running) {
