@@ -28,6 +28,9 @@ import java.util.logging.Logger;
 public final class CoordinatorApp implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(CoordinatorApp.class.getName());
 
+    /** The one clock: the store, metrics, the dispatcher, the coordinator and retention all read time from it. */
+    private final Clock clock;
+
     private final Store store;
     private final Dispatcher dispatcher;
     private final Store.Subscription wakeups;
@@ -59,11 +62,12 @@ public final class CoordinatorApp implements AutoCloseable {
 
     private CoordinatorApp(ServiceConfig config, List<Plugin> plugins) {
         this.plugins = plugins;
-        store = openStore(config);
+        clock = Clock.systemUTC();
+        store = openStore(config, clock);
         // One registry for every meter; gauges of builds, queues and runners read the store (shared by coordinators).
-        Metrics metrics = Metrics.create();
+        Metrics metrics = Metrics.create(clock);
         metrics.watch(store, config.longPoll().plus(config.leaseDuration()));
-        dispatcher = new Dispatcher(store, config.leaseDuration());
+        dispatcher = new Dispatcher(store, config.leaseDuration(), clock);
         // Jobs queued by another coordinator on a shared store (or a lease expiring) wake this one's runners.
         wakeups = store.onJobsQueued(dispatcher::kick);
         workers = Executors.newFixedThreadPool(4, r -> {
@@ -77,7 +81,7 @@ public final class CoordinatorApp implements AutoCloseable {
                 dispatcher,
                 new Git.FileReader(config.sourceCache(), config.allowLocalSources()),
                 workers,
-                Clock.systemUTC(),
+                clock,
                 metrics);
         vertx = metrics.vertx();
         List<CoordinatorServer.Routes> routes = new ArrayList<>();
@@ -88,10 +92,10 @@ public final class CoordinatorApp implements AutoCloseable {
     }
 
     /** PostgreSQL when {@code store.url} is set (several coordinators may share it), else H2 in the data directory. */
-    private static Store openStore(ServiceConfig config) {
+    private static Store openStore(ServiceConfig config, Clock clock) {
         return config.database()
-                .map(d -> (Store) JdbcStore.postgres(d.url(), d.username(), d.password(), 10, Clock.systemUTC()))
-                .orElseGet(() -> JdbcStore.embedded(config.dataDir()));
+                .map(d -> (Store) JdbcStore.postgres(d.url(), d.username(), d.password(), 10, clock))
+                .orElseGet(() -> JdbcStore.embedded(config.dataDir(), clock));
     }
 
     /**
@@ -136,7 +140,7 @@ public final class CoordinatorApp implements AutoCloseable {
 
     private void purge(Duration retention) {
         try {
-            Store.Purged p = store.purge(Clock.systemUTC().instant().minus(retention));
+            Store.Purged p = store.purge(clock.instant().minus(retention));
             if (p.deliveries() + p.logChunks() + p.reports() > 0) {
                 LOG.info(() -> "retention (" + retention.toHours() + " h): deleted " + p.deliveries()
                         + " webhook deliveries, " + p.logChunks() + " log chunks, " + p.reports() + " check reports");
