@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.multiarch.base.Json;
 import dev.multiarch.config.ConfigException;
 import dev.multiarch.testing.GitHubEvents;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +58,7 @@ class GitHubUnitTest {
         s.initVerify(kp.getPublic());
         s.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
         assertTrue(s.verify(Base64.getUrlDecoder().decode(parts[2])));
-        JsonNode claims = new ObjectMapper().readTree(Base64.getUrlDecoder().decode(parts[1]));
+        JsonNode claims = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(parts[1]));
         assertEquals("123456", claims.path("iss").asText());
         assertEquals(now.getEpochSecond() - 60, claims.path("iat").asLong());
         assertTrue(claims.path("exp").asLong() - now.getEpochSecond() <= 600);

@@ -2,6 +2,7 @@ package dev.multiarch.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.multiarch.base.Json;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,7 +17,9 @@ import okhttp3.Response;
 
 /** A test's view of a coordinator over HTTP: trigger builds, read them, wait for them. */
 public final class CoordinatorApi {
-    public static final ObjectMapper JSON = new ObjectMapper();
+    /** The program's one JSON configuration ({@link Json#MAPPER}), under the name the tests use. */
+    public static final ObjectMapper JSON = Json.MAPPER;
+
     private final String base;
     private final String secret;
     private final OkHttpClient http =

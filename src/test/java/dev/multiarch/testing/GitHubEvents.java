@@ -1,8 +1,8 @@
 package dev.multiarch.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.multiarch.base.Json;
 import dev.multiarch.github.WebhookSignature;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -24,7 +24,6 @@ import okhttp3.Response;
  * repository, and delivered as GitHub delivers them: signed, with GitHub's headers.
  */
 public final class GitHubEvents {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static JsonNode examples;
 
     private GitHubEvents() {}
@@ -33,7 +32,7 @@ public final class GitHubEvents {
     public static synchronized ObjectNode example(String event, Predicate<JsonNode> which) {
         try {
             if (examples == null) {
-                examples = JSON.readTree(GitHubStandIn.fixtures()
+                examples = Json.MAPPER.readTree(GitHubStandIn.fixtures()
                         .resolve("webhooks-examples.json")
                         .toFile());
             }
@@ -102,7 +101,7 @@ public final class GitHubEvents {
     /** Signs with {@code secret} and delivers under a new delivery id. */
     public static Delivered deliver(String url, String event, JsonNode payload, String secret) {
         try {
-            byte[] body = JSON.writeValueAsBytes(payload);
+            byte[] body = Json.MAPPER.writeValueAsBytes(payload);
             return deliver(url, event, UUID.randomUUID().toString(), body, WebhookSignature.sign(secret, body));
         } catch (IOException e) {
             throw new IllegalStateException(e);

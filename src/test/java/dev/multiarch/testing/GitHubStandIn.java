@@ -1,11 +1,11 @@
 package dev.multiarch.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.multiarch.base.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.Draft;
 import io.vertx.json.schema.JsonSchema;
@@ -48,7 +48,6 @@ import java.util.regex.Pattern;
  * Faults can be injected: 502s, rate limits.
  */
 public final class GitHubStandIn implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A request as received, with the status it got. */
     public record Call(String method, String path, String query, JsonNode body, int status, JsonNode response) {}
@@ -103,7 +102,7 @@ public final class GitHubStandIn implements AutoCloseable {
         this.appId = appId;
         this.appKey = appKey;
         this.token = token;
-        JsonNode spec = JSON.readTree(openapi.toFile());
+        JsonNode spec = Json.MAPPER.readTree(openapi.toFile());
         for (Iterator<Map.Entry<String, JsonNode>> it = spec.path("paths").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> p = it.next();
             String regex = Pattern.quote(p.getKey())
@@ -116,7 +115,7 @@ public final class GitHubStandIn implements AutoCloseable {
                         ? null
                         : Validator.create(
                                 JsonSchema.of(new JsonObject(
-                                        JSON.writeValueAsString(openApiToJsonSchema(schema.deepCopy())))),
+                                        Json.MAPPER.writeValueAsString(openApiToJsonSchema(schema.deepCopy())))),
                                 new JsonSchemaOptions().setDraft(Draft.DRAFT4).setBaseUri("https://stand-in.invalid/"));
                 operations.add(new Operation(
                         p.getKey(), Pattern.compile(regex), op.getKey().toUpperCase(), v));
@@ -135,8 +134,10 @@ public final class GitHubStandIn implements AutoCloseable {
             if (o.path("nullable").asBoolean(false)
                     && o.has("type")
                     && o.get("type").isTextual()) {
-                ArrayNode types =
-                        JSON.createArrayNode().add(o.get("type").asText()).add("null");
+                ArrayNode types = Json.MAPPER
+                        .createArrayNode()
+                        .add(o.get("type").asText())
+                        .add("null");
                 o.set("type", types);
             }
             o.remove("nullable");
@@ -283,7 +284,7 @@ public final class GitHubStandIn implements AutoCloseable {
             JsonNode body = null;
             if (raw.length > 0) {
                 try {
-                    body = JSON.readTree(raw);
+                    body = Json.MAPPER.readTree(raw);
                 } catch (IOException e) {
                     violation(method + " " + path + ": body is not JSON");
                     respond(ex, 400, Map.of("message", "Problems parsing JSON"), method, path, query, null);
@@ -310,8 +311,8 @@ public final class GitHubStandIn implements AutoCloseable {
             if (op.body != null && body != null) {
                 OutputUnit out = op.body.validate(
                         body.isObject()
-                                ? new JsonObject(JSON.writeValueAsString(body))
-                                : JSON.convertValue(body, Object.class));
+                                ? new JsonObject(Json.MAPPER.writeValueAsString(body))
+                                : Json.MAPPER.convertValue(body, Object.class));
                 if (!out.getValid()) {
                     List<String> errs = new ArrayList<>();
                     for (OutputUnit e : out.getErrors() == null ? List.<OutputUnit>of() : out.getErrors()) {
@@ -440,8 +441,8 @@ public final class GitHubStandIn implements AutoCloseable {
             return false;
         }
         try {
-            JsonNode header = JSON.readTree(Base64.getUrlDecoder().decode(parts[0]));
-            JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(parts[1]));
+            JsonNode header = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(parts[0]));
+            JsonNode claims = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(parts[1]));
             Signature s = Signature.getInstance("SHA256withRSA");
             s.initVerify(appKey);
             s.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
@@ -691,8 +692,8 @@ public final class GitHubStandIn implements AutoCloseable {
     private void respond(
             HttpExchange ex, int status, Object body, String method, String path, String query, JsonNode requestBody)
             throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(body);
-        calls.add(new Call(method, path, query, requestBody, status, JSON.readTree(bytes)));
+        byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
+        calls.add(new Call(method, path, query, requestBody, status, Json.MAPPER.readTree(bytes)));
         if (!ex.getResponseHeaders().containsKey("X-RateLimit-Remaining")) {
             // As GitHub answers every API call: the primary rate limit, counting down, resetting in an hour.
             int left = Math.max(0, rateLimitRemaining.decrementAndGet());

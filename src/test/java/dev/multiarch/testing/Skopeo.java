@@ -1,7 +1,7 @@
 package dev.multiarch.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.multiarch.base.Json;
 import dev.multiarch.platform.Platform;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -10,8 +10,6 @@ import java.util.List;
 /** skopeo, the independent judge of what a registry holds. */
 public final class Skopeo {
     private Skopeo() {}
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** {@code skopeo --override-os/arch/variant inspect [--config]}: resolves one platform of a list. */
     public static JsonNode inspect(String ref, Platform p, boolean config, String creds) {
@@ -57,8 +55,8 @@ public final class Skopeo {
             cmd.addAll(List.of("copy", "-q", "--src-tls-verify=false", "docker://" + ref, "oci:" + dir + ":x"));
             Proc.ok(cmd);
             java.nio.file.Path blobs = dir.resolve("blobs").resolve("sha256");
-            JsonNode index = JSON.readTree(dir.resolve("index.json").toFile());
-            JsonNode manifest = JSON.readTree(
+            JsonNode index = Json.MAPPER.readTree(dir.resolve("index.json").toFile());
+            JsonNode manifest = Json.MAPPER.readTree(
                     blobs.resolve(index.at("/manifests/0/digest").asText().substring(7))
                             .toFile());
             List<JsonNode> layers = new ArrayList<>();
@@ -133,7 +131,7 @@ public final class Skopeo {
 
     public static JsonNode parse(String s) {
         try {
-            return JSON.readTree(s);
+            return Json.MAPPER.readTree(s);
         } catch (IOException e) {
             throw new IllegalStateException("not JSON: " + s, e);
         }

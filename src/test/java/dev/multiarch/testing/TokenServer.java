@@ -1,9 +1,9 @@
 package dev.multiarch.testing;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.multiarch.base.Json;
 import dev.multiarch.github.AppJwt;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +29,6 @@ import java.util.UUID;
  * registry verifies against its {@code rootcertbundle}. Records each token request's scopes.
  */
 public final class TokenServer implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpServer server;
     private final Path cert;
@@ -93,7 +92,8 @@ public final class TokenServer implements AutoCloseable {
                     ex.getResponseBody().write(b);
                     return;
                 }
-                byte[] b = JSON.writeValueAsBytes(JSON.createObjectNode()
+                byte[] b = Json.MAPPER.writeValueAsBytes(Json.MAPPER
+                        .createObjectNode()
                         .put("token", sign(user, service, scopes))
                         .put("expires_in", 300)
                         .put("issued_at", Instant.now().toString()));
@@ -121,10 +121,11 @@ public final class TokenServer implements AutoCloseable {
     }
 
     private String sign(String user, String service, List<String> scopes) throws IOException {
-        ObjectNode header = JSON.createObjectNode().put("typ", "JWT").put("alg", "RS256");
+        ObjectNode header = Json.MAPPER.createObjectNode().put("typ", "JWT").put("alg", "RS256");
         header.putArray("x5c").add(certDer);
         long now = Instant.now().getEpochSecond();
-        ObjectNode claims = JSON.createObjectNode()
+        ObjectNode claims = Json.MAPPER
+                .createObjectNode()
                 .put("iss", "multiarch-test-issuer")
                 .put("sub", user)
                 .put("aud", service)
@@ -143,8 +144,8 @@ public final class TokenServer implements AutoCloseable {
                 }
             }
         }
-        String h = b64(JSON.writeValueAsBytes(header));
-        String c = b64(JSON.writeValueAsBytes(claims));
+        String h = b64(Json.MAPPER.writeValueAsBytes(header));
+        String c = b64(Json.MAPPER.writeValueAsBytes(claims));
         try {
             Signature s = Signature.getInstance("SHA256withRSA");
             s.initSign(key);
