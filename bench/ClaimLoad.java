@@ -157,15 +157,17 @@ public class ClaimLoad {
                                 + "store:\n  path: " + home.resolve("data") + "\n  url: " + url
                                 + "\n  username: postgres\n"
                                 + "runners:\n  registration-secret: " + SECRET + "\n  lease: 60s\n  long-poll: 25s\n");
-                Process p = new ProcessBuilder(
-                                "java",
-                                "-XX:+UseSerialGC",
-                                "-Xmx512m",
-                                "-jar",
-                                jar.toString(),
-                                "serve",
-                                "--config",
-                                cfg.toString())
+                List<String> command = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-Xmx512m"));
+                // MULTIARCH_BENCH_COORDINATOR_OPTS: extra JVM options for the coordinators (a profiler, say); {i} is
+                // the coordinator's number.
+                String extra = System.getenv("MULTIARCH_BENCH_COORDINATOR_OPTS");
+                if (extra != null && !extra.isBlank()) {
+                    for (String o : extra.trim().split("\\s+")) {
+                        command.add(o.replace("{i}", coordinators + "-" + i));
+                    }
+                }
+                command.addAll(List.of("-jar", jar.toString(), "serve", "--config", cfg.toString()));
+                Process p = new ProcessBuilder(command)
                         .redirectErrorStream(true)
                         .redirectOutput(home.resolve("log").toFile())
                         .start();
