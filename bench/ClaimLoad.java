@@ -56,7 +56,9 @@ public class ClaimLoad {
             long maxMicros,
             List<Long> peakHeapMb,
             List<Long> afterGcHeapMb,
-            int peakConnections) {
+            int peakConnections,
+            double coordinatorCpuMsPerJob,
+            double postgresCpuMsPerJob) {
         double perSecond() {
             return jobs / seconds;
         }
@@ -78,13 +80,14 @@ public class ClaimLoad {
                         + "-Xmx512m SerialGC%n%n",
                 jobs,
                 runners);
-        System.out.println("| coordinators | jobs/s | claim p50 | claim p99 | claim max | heap peak (MB) "
-                + "| heap after GC (MB) | DB connections (peak) |");
-        System.out.println("|---|---|---|---|---|---|---|---|");
+        System.out.println(
+                "| coordinators | jobs/s | claim p50 | claim p99 | claim max | heap peak (MB) "
+                        + "| heap after GC (MB) | DB connections (peak) | CPU per job: coordinators | CPU per job: PostgreSQL |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         for (Result r : results) {
             System.out.printf(
                     Locale.ROOT,
-                    "| %d | %.0f | %.1f ms | %.1f ms | %.1f ms | %s | %s | %d |%n",
+                    "| %d | %.0f | %.1f ms | %.1f ms | %.1f ms | %s | %s | %d | %.2f ms | %.2f ms |%n",
                     r.coordinators,
                     r.perSecond(),
                     r.p50Micros / 1000.0,
@@ -92,7 +95,9 @@ public class ClaimLoad {
                     r.maxMicros / 1000.0,
                     r.peakHeapMb,
                     r.afterGcHeapMb,
-                    r.peakConnections);
+                    r.peakConnections,
+                    r.coordinatorCpuMsPerJob,
+                    r.postgresCpuMsPerJob);
         }
         Result one = results.get(0);
         Result two = results.get(1);
@@ -251,11 +256,15 @@ public class ClaimLoad {
             });
             sampler.setDaemon(true);
             sampler.start();
+            long coordinatorCpu0 = cpuMillis(procs);
+            long postgresCpu0 = postgresCpuMillis();
             threads.forEach(Thread::start);
             if (!finished.await(15, java.util.concurrent.TimeUnit.MINUTES)) {
                 throw new IllegalStateException("not done in 15 minutes: " + done.get() + " of " + jobs);
             }
             sampler.join(5000);
+            double coordinatorCpuPerJob = (cpuMillis(procs) - coordinatorCpu0) / (double) Math.max(1, done.get());
+            double postgresCpuPerJob = (postgresCpuMillis() - postgresCpu0) / (double) Math.max(1, done.get());
             List<Long> afterGc = new ArrayList<>();
             List<Long> peaks = new ArrayList<>();
             for (int i = 0; i < procs.size(); i++) {
@@ -295,7 +304,9 @@ public class ClaimLoad {
                     sorted.get(sorted.size() - 1),
                     peaks,
                     afterGc,
-                    peakConn[0]);
+                    peakConn[0],
+                    coordinatorCpuPerJob,
+                    postgresCpuPerJob);
             System.out.printf(
                     Locale.ROOT,
                     "[%d coordinator(s)] %d jobs in %.1f s: %.0f/s, claim p50 %.1f ms p99 %.1f ms; heap peak %s MB, "
@@ -320,6 +331,39 @@ public class ClaimLoad {
                 }
             }
         }
+    }
+
+    /**
+     * CPU time the coordinators used so far (user + system): per job it is a figure that holds on a machine shared
+     * with other work, where rates and latencies do not.
+     */
+    static long cpuMillis(List<Process> procs) {
+        long ms = 0;
+        for (Process p : procs) {
+            ms += p.toHandle().info().totalCpuDuration().map(Duration::toMillis).orElse(0L);
+        }
+        return ms;
+    }
+
+    /** CPU time of the PostgreSQL processes alive now (its backends live as long as the pools' connections). */
+    static long postgresCpuMillis() {
+        long ticks = 0;
+        java.io.File[] procDirs =
+                new java.io.File("/proc").listFiles((d, n) -> n.chars().allMatch(Character::isDigit));
+        for (java.io.File d : procDirs == null ? new java.io.File[0] : procDirs) {
+            try {
+                String stat = Files.readString(d.toPath().resolve("stat"));
+                int close = stat.lastIndexOf(')');
+                if (!stat.substring(stat.indexOf('(') + 1, close).equals("postgres")) {
+                    continue;
+                }
+                String[] f = stat.substring(close + 2).split(" ");
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+            } catch (IOException | RuntimeException e) {
+                // gone meanwhile
+            }
+        }
+        return ticks * 10; // USER_HZ = 100
     }
 
     private static void runner(

@@ -996,6 +996,11 @@ public final class JdbcStore implements Store {
     }
 
     @Override
+    public Optional<RunnerRecord> runner(String id) {
+        return read(c -> one(c, "SELECT * FROM runners WHERE id = ?", JdbcStore::runner, id));
+    }
+
+    @Override
     public void touchRunner(String runnerId, Instant at) {
         tx(c -> update(c, "UPDATE runners SET last_seen = ? WHERE id = ?", at, runnerId));
     }

@@ -205,6 +205,9 @@ public interface Store extends AutoCloseable {
 
     Optional<RunnerRecord> runnerByTokenHash(String tokenHash);
 
+    /** The runner registered under {@code id}, if any. */
+    Optional<RunnerRecord> runner(String id);
+
     void touchRunner(String runnerId, Instant at);
 
     List<RunnerRecord> runners();
