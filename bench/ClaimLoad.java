@@ -42,6 +42,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public class ClaimLoad {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * -Dhold=MS: each simulated runner holds a job for a time exponentially distributed around MS before it reports
+     * (a build), so the runners offer RUNNERS / MS jobs per second instead of as many as the coordinators can take: 0
+     * (the default) measures the most they can take, where a poll's latency is its wait in line.
+     */
+    static final long HOLD_MS = Long.getLong("hold", 0);
+
     private static final String SECRET = "bench-runner-secret-0123456789abcdef";
     private static final String ADMIN = "bench-admin-token-0123456789abcdef";
     private static final List<String> PLATFORMS =
@@ -76,10 +83,14 @@ public class ClaimLoad {
         }
         System.out.printf(
                 Locale.ROOT,
-                "%n%d queued jobs, %d simulated long-polling runners; PostgreSQL 15 (fsync off), coordinators "
+                "%n%d queued jobs, %d simulated long-polling runners%s; PostgreSQL 15 (fsync off), coordinators "
                         + "-Xmx512m SerialGC%n%n",
                 jobs,
-                runners);
+                runners,
+                HOLD_MS > 0
+                        ? " each holding a job ~" + HOLD_MS + " ms (offered ≈ " + (runners * 1000 / HOLD_MS)
+                                + " jobs/s)"
+                        : " reporting each job at once (the most the coordinators take)");
         System.out.println(
                 "| coordinators | jobs/s | claim p50 | claim p99 | claim max | heap peak (MB) "
                         + "| heap after GC (MB) | DB connections (peak) | CPU per job: coordinators | CPU per job: PostgreSQL |");
@@ -377,6 +388,8 @@ public class ClaimLoad {
             ConcurrentLinkedQueue<Long> latencies,
             ConcurrentLinkedQueue<String> errors,
             CountDownLatch finished) {
+        java.util.Random random = new java.util.Random();
+        int taken = 0;
         while (finished.getCount() > 0) {
             try {
                 long t0 = System.nanoTime();
@@ -397,8 +410,16 @@ public class ClaimLoad {
                     continue;
                 }
                 first.compareAndSet(0, t0);
-                latencies.add((t1 - t0) / 1000);
+                if (HOLD_MS == 0 || taken++ > 0) {
+                    // With builds held (-Dhold), every runner's first poll is the start's thundering herd (all of
+                    // them at once); from then on they come back spread out as builds end, which is what is measured.
+                    latencies.add((t1 - t0) / 1000);
+                }
                 JsonNode a = JSON.readTree(r.body());
+                if (HOLD_MS > 0) {
+                    // The build: exponentially distributed around HOLD_MS, well inside the lease.
+                    Thread.sleep(Math.min(10 * HOLD_MS, (long) (-Math.log(1 - random.nextDouble()) * HOLD_MS)));
+                }
                 String complete = JSON.writeValueAsString(Map.of(
                         "attempt",
                         a.path("attempt").asInt(),
