@@ -42,6 +42,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public class ClaimLoad {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * -Dhold=MS: each simulated runner holds a job for a time exponentially distributed around MS before it reports
+     * (a build), so the runners offer RUNNERS / MS jobs per second instead of as many as the coordinators can take: 0
+     * (the default) measures the most they can take, where a poll's latency is its wait in line.
+     */
+    static final long HOLD_MS = Long.getLong("hold", 0);
+
     private static final String SECRET = "bench-runner-secret-0123456789abcdef";
     private static final String ADMIN = "bench-admin-token-0123456789abcdef";
     private static final List<String> PLATFORMS =
@@ -56,7 +63,9 @@ public class ClaimLoad {
             long maxMicros,
             List<Long> peakHeapMb,
             List<Long> afterGcHeapMb,
-            int peakConnections) {
+            int peakConnections,
+            double coordinatorCpuMsPerJob,
+            double postgresCpuMsPerJob) {
         double perSecond() {
             return jobs / seconds;
         }
@@ -74,17 +83,22 @@ public class ClaimLoad {
         }
         System.out.printf(
                 Locale.ROOT,
-                "%n%d queued jobs, %d simulated long-polling runners; PostgreSQL 15 (fsync off), coordinators "
+                "%n%d queued jobs, %d simulated long-polling runners%s; PostgreSQL 15 (fsync off), coordinators "
                         + "-Xmx512m SerialGC%n%n",
                 jobs,
-                runners);
-        System.out.println("| coordinators | jobs/s | claim p50 | claim p99 | claim max | heap peak (MB) "
-                + "| heap after GC (MB) | DB connections (peak) |");
-        System.out.println("|---|---|---|---|---|---|---|---|");
+                runners,
+                HOLD_MS > 0
+                        ? " each holding a job ~" + HOLD_MS + " ms (offered ≈ " + (runners * 1000 / HOLD_MS)
+                                + " jobs/s)"
+                        : " reporting each job at once (the most the coordinators take)");
+        System.out.println(
+                "| coordinators | jobs/s | claim p50 | claim p99 | claim max | heap peak (MB) "
+                        + "| heap after GC (MB) | DB connections (peak) | CPU per job: coordinators | CPU per job: PostgreSQL |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         for (Result r : results) {
             System.out.printf(
                     Locale.ROOT,
-                    "| %d | %.0f | %.1f ms | %.1f ms | %.1f ms | %s | %s | %d |%n",
+                    "| %d | %.0f | %.1f ms | %.1f ms | %.1f ms | %s | %s | %d | %.2f ms | %.2f ms |%n",
                     r.coordinators,
                     r.perSecond(),
                     r.p50Micros / 1000.0,
@@ -92,7 +106,9 @@ public class ClaimLoad {
                     r.maxMicros / 1000.0,
                     r.peakHeapMb,
                     r.afterGcHeapMb,
-                    r.peakConnections);
+                    r.peakConnections,
+                    r.coordinatorCpuMsPerJob,
+                    r.postgresCpuMsPerJob);
         }
         Result one = results.get(0);
         Result two = results.get(1);
@@ -157,15 +173,17 @@ public class ClaimLoad {
                                 + "store:\n  path: " + home.resolve("data") + "\n  url: " + url
                                 + "\n  username: postgres\n"
                                 + "runners:\n  registration-secret: " + SECRET + "\n  lease: 60s\n  long-poll: 25s\n");
-                Process p = new ProcessBuilder(
-                                "java",
-                                "-XX:+UseSerialGC",
-                                "-Xmx512m",
-                                "-jar",
-                                jar.toString(),
-                                "serve",
-                                "--config",
-                                cfg.toString())
+                List<String> command = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-Xmx512m"));
+                // MULTIARCH_BENCH_COORDINATOR_OPTS: extra JVM options for the coordinators (a profiler, say); {i} is
+                // the coordinator's number.
+                String extra = System.getenv("MULTIARCH_BENCH_COORDINATOR_OPTS");
+                if (extra != null && !extra.isBlank()) {
+                    for (String o : extra.trim().split("\\s+")) {
+                        command.add(o.replace("{i}", coordinators + "-" + i));
+                    }
+                }
+                command.addAll(List.of("-jar", jar.toString(), "serve", "--config", cfg.toString()));
+                Process p = new ProcessBuilder(command)
                         .redirectErrorStream(true)
                         .redirectOutput(home.resolve("log").toFile())
                         .start();
@@ -249,11 +267,15 @@ public class ClaimLoad {
             });
             sampler.setDaemon(true);
             sampler.start();
+            long coordinatorCpu0 = cpuMillis(procs);
+            long postgresCpu0 = postgresCpuMillis();
             threads.forEach(Thread::start);
             if (!finished.await(15, java.util.concurrent.TimeUnit.MINUTES)) {
                 throw new IllegalStateException("not done in 15 minutes: " + done.get() + " of " + jobs);
             }
             sampler.join(5000);
+            double coordinatorCpuPerJob = (cpuMillis(procs) - coordinatorCpu0) / (double) Math.max(1, done.get());
+            double postgresCpuPerJob = (postgresCpuMillis() - postgresCpu0) / (double) Math.max(1, done.get());
             List<Long> afterGc = new ArrayList<>();
             List<Long> peaks = new ArrayList<>();
             for (int i = 0; i < procs.size(); i++) {
@@ -293,7 +315,9 @@ public class ClaimLoad {
                     sorted.get(sorted.size() - 1),
                     peaks,
                     afterGc,
-                    peakConn[0]);
+                    peakConn[0],
+                    coordinatorCpuPerJob,
+                    postgresCpuPerJob);
             System.out.printf(
                     Locale.ROOT,
                     "[%d coordinator(s)] %d jobs in %.1f s: %.0f/s, claim p50 %.1f ms p99 %.1f ms; heap peak %s MB, "
@@ -320,6 +344,39 @@ public class ClaimLoad {
         }
     }
 
+    /**
+     * CPU time the coordinators used so far (user + system): per job it is a figure that holds on a machine shared
+     * with other work, where rates and latencies do not.
+     */
+    static long cpuMillis(List<Process> procs) {
+        long ms = 0;
+        for (Process p : procs) {
+            ms += p.toHandle().info().totalCpuDuration().map(Duration::toMillis).orElse(0L);
+        }
+        return ms;
+    }
+
+    /** CPU time of the PostgreSQL processes alive now (its backends live as long as the pools' connections). */
+    static long postgresCpuMillis() {
+        long ticks = 0;
+        java.io.File[] procDirs =
+                new java.io.File("/proc").listFiles((d, n) -> n.chars().allMatch(Character::isDigit));
+        for (java.io.File d : procDirs == null ? new java.io.File[0] : procDirs) {
+            try {
+                String stat = Files.readString(d.toPath().resolve("stat"));
+                int close = stat.lastIndexOf(')');
+                if (!stat.substring(stat.indexOf('(') + 1, close).equals("postgres")) {
+                    continue;
+                }
+                String[] f = stat.substring(close + 2).split(" ");
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+            } catch (IOException | RuntimeException e) {
+                // gone meanwhile
+            }
+        }
+        return ticks * 10; // USER_HZ = 100
+    }
+
     private static void runner(
             HttpClient http,
             String base,
@@ -331,6 +388,8 @@ public class ClaimLoad {
             ConcurrentLinkedQueue<Long> latencies,
             ConcurrentLinkedQueue<String> errors,
             CountDownLatch finished) {
+        java.util.Random random = new java.util.Random();
+        int taken = 0;
         while (finished.getCount() > 0) {
             try {
                 long t0 = System.nanoTime();
@@ -351,8 +410,16 @@ public class ClaimLoad {
                     continue;
                 }
                 first.compareAndSet(0, t0);
-                latencies.add((t1 - t0) / 1000);
+                if (HOLD_MS == 0 || taken++ > 0) {
+                    // With builds held (-Dhold), every runner's first poll is the start's thundering herd (all of
+                    // them at once); from then on they come back spread out as builds end, which is what is measured.
+                    latencies.add((t1 - t0) / 1000);
+                }
                 JsonNode a = JSON.readTree(r.body());
+                if (HOLD_MS > 0) {
+                    // The build: exponentially distributed around HOLD_MS, well inside the lease.
+                    Thread.sleep(Math.min(10 * HOLD_MS, (long) (-Math.log(1 - random.nextDouble()) * HOLD_MS)));
+                }
                 String complete = JSON.writeValueAsString(Map.of(
                         "attempt",
                         a.path("attempt").asInt(),

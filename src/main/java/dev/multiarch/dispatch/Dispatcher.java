@@ -198,26 +198,24 @@ public final class Dispatcher implements AutoCloseable {
         if (waiting.isEmpty()) {
             return;
         }
-        // Older builds first: the order sorts by build before anything else, so the queue is ordered and offered a
-        // few builds at a time, and a round that has placed every waiting runner stops without reading (or asking the
-        // history of) the builds behind them. With 10,000 queued jobs, ordering all of them each round made a claim
-        // take seconds (bench/claim-load).
-        java.util.TreeMap<Long, List<JobRecord>> byBuild = new java.util.TreeMap<>();
-        for (JobRecord j : store.queuedJobs()) {
-            byBuild.computeIfAbsent(j.buildId(), id -> new java.util.ArrayList<>())
-                    .add(j);
-        }
+        // Older builds first: the order sorts by build before anything else, so the queue is read, ordered and offered
+        // a few builds at a time, and a round that has placed every waiting runner stops without reading (or asking
+        // the history of) the builds behind them. With 10,000 queued jobs, reading and ordering all of them each round
+        // made a claim take seconds (bench/claim-load).
         Set<String> nativeKeys = new HashSet<>();
         waiting.forEach(w -> nativeKeys.addAll(w.nativeKeys));
-        List<Long> buildIds = List.copyOf(byBuild.keySet());
-        for (int from = 0; from < buildIds.size() && !waiting.isEmpty(); from += BUILDS_PER_STEP) {
-            List<JobRecord> queued = new java.util.ArrayList<>();
-            Map<Long, BuildRecord> builds = new HashMap<>();
-            for (Long id : buildIds.subList(from, Math.min(buildIds.size(), from + BUILDS_PER_STEP))) {
-                queued.addAll(byBuild.get(id));
-                builds.put(id, store.build(id).orElse(null));
+        long after = 0;
+        while (!waiting.isEmpty()) {
+            List<JobRecord> queued = store.queuedJobsOfBuilds(after, BUILDS_PER_STEP);
+            if (queued.isEmpty()) {
+                return;
             }
+            java.util.TreeSet<Long> ids = new java.util.TreeSet<>();
+            queued.forEach(j -> ids.add(j.buildId()));
+            Map<Long, BuildRecord> builds = new HashMap<>();
+            store.buildsById(ids).forEach(b -> builds.put(b.id(), b));
             offer(order.order(queued, builds, nativeKeys), builds);
+            after = ids.last();
         }
     }
 

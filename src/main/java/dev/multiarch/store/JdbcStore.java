@@ -554,6 +554,18 @@ public final class JdbcStore implements Store {
     }
 
     @Override
+    public List<JobRecord> queuedJobsOfBuilds(long afterBuildId, int builds) {
+        return read(c -> list(
+                c,
+                "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'QUEUED' AND build_id IN (SELECT DISTINCT build_id "
+                        + "FROM jobs WHERE state = 'QUEUED' AND build_id > ? ORDER BY build_id LIMIT ?) "
+                        + "ORDER BY build_id, id",
+                JdbcStore::job,
+                afterBuildId,
+                builds));
+    }
+
+    @Override
     public Optional<JobRecord> claimJob(long jobId, String runnerId, Instant expires) {
         return tx(c -> {
             // Another coordinator claiming this job holds its row: skip it rather than wait for that claim to
@@ -981,6 +993,11 @@ public final class JdbcStore implements Store {
     @Override
     public Optional<RunnerRecord> runnerByTokenHash(String tokenHash) {
         return read(c -> one(c, "SELECT * FROM runners WHERE token_hash = ?", JdbcStore::runner, tokenHash));
+    }
+
+    @Override
+    public Optional<RunnerRecord> runner(String id) {
+        return read(c -> one(c, "SELECT * FROM runners WHERE id = ?", JdbcStore::runner, id));
     }
 
     @Override

@@ -93,6 +93,13 @@ public interface Store extends AutoCloseable {
     List<JobRecord> queuedJobs();
 
     /**
+     * The queued jobs of the next {@code builds} builds with queued jobs after build {@code afterBuildId}, by build
+     * then job: the queue a page at a time, so that placing a few waiting runners reads a few builds, not the whole
+     * queue (one index range, V13).
+     */
+    List<JobRecord> queuedJobsOfBuilds(long afterBuildId, int builds);
+
+    /**
      * Asks to be told when jobs may have been queued (a build created, a lease expired and its job queued again) by
      * this process or, on a shared PostgreSQL store, by another coordinator ({@code LISTEN}/{@code NOTIFY}): a
      * runner long-polling one coordinator then gets a job queued through another at once. The listener runs on a
@@ -197,6 +204,9 @@ public interface Store extends AutoCloseable {
     Census census(Instant runnersSeenSince);
 
     Optional<RunnerRecord> runnerByTokenHash(String tokenHash);
+
+    /** The runner registered under {@code id}, if any. */
+    Optional<RunnerRecord> runner(String id);
 
     void touchRunner(String runnerId, Instant at);
 

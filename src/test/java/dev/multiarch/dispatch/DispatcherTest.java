@@ -85,6 +85,31 @@ class DispatcherTest {
     }
 
     @Test
+    void theQueueIsReadAFewBuildsAtATime_yetARunnerGetsTheOnlyJobItCanBuildFarBehindTheFirstPage() throws Exception {
+        try (JdbcStore s = db.open();
+                Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
+            for (int i = 0; i < 3 * Dispatcher.BUILDS_PER_STEP + 5; i++) {
+                build(s, "linux/amd64", "linux/arm64");
+            }
+            build(s, "linux/s390x");
+            List<JobRecord> firstPage = s.queuedJobsOfBuilds(0, Dispatcher.BUILDS_PER_STEP);
+            assertEquals(2 * Dispatcher.BUILDS_PER_STEP, firstPage.size(), "one page: its builds' jobs, no more");
+            long lastOfPage = firstPage.get(firstPage.size() - 1).buildId();
+            assertTrue(
+                    s.queuedJobsOfBuilds(lastOfPage, Dispatcher.BUILDS_PER_STEP).stream()
+                            .allMatch(j -> j.buildId() > lastOfPage),
+                    "the next page starts after the last build of this one");
+            Dispatcher.Waiter s390x = d.await("s390x", ps("linux/s390x"), ps(), false);
+            assertEquals(
+                    "linux/s390x",
+                    s390x.result().get(5, TimeUnit.SECONDS).orElseThrow().platform());
+            Dispatcher.Waiter amd = d.await("amd64", ps("linux/amd64"), ps(), false);
+            JobRecord oldest = amd.result().get(5, TimeUnit.SECONDS).orElseThrow();
+            assertEquals(firstPage.get(0).buildId(), oldest.buildId(), "the oldest build's job first");
+        }
+    }
+
+    @Test
     void qemuRunnerTakesTheJobWhenNoNativeRunnerWaits() throws Exception {
         try (JdbcStore s = db.open();
                 Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
