@@ -75,6 +75,7 @@ public class Chaos {
 
     public static void main(String[] args) throws Exception {
         int builds = Integer.parseInt(args[0]);
+        CACHE = args.length < 4 || !args[3].equals("nocache");
         double failures = Double.parseDouble(args[1]);
         Random random = new Random(Long.parseLong(args[2]));
         Path dir = Files.createTempDirectory("multiarch-chaos");
@@ -156,7 +157,10 @@ public class Chaos {
                     "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"sh\", \"-c\", \"/bin/busybox sleep "
                             + sleep + " && /bin/busybox echo " + i + " > /built\"]\n");
             files.put("busybox", "@" + TestImages.busybox("amd64"));
-            files.put(".multiarch.yaml", "image: " + proxy.host() + "/" + image + "\nplatforms: [linux/amd64]\n");
+            files.put(
+                    ".multiarch.yaml",
+                    "image: " + proxy.host() + "/" + image + "\nplatforms: [linux/amd64]\n"
+                            + (CACHE ? "" : "cache: false\n"));
             images.put(repo.commit(image, files), image);
         }
         List<Kill> kills = new CopyOnWriteArrayList<>();
@@ -324,12 +328,39 @@ public class Chaos {
                 }
             }
         }
-        int doubleTags = (int) puts.values().stream().filter(n -> n > 1).count();
+        // The image's own tags; the layer cache's tags (IMAGE/cache/PLATFORM:KEY) are written again by every attempt of
+        // a retried job, on purpose, and counted apart.
+        int doubleTags = (int) puts.entrySet().stream()
+                .filter(e -> e.getValue() > 1 && !e.getKey().contains("/cache/"))
+                .count();
+        int cacheRePuts = (int) puts.entrySet().stream()
+                .filter(e -> e.getValue() > 1 && e.getKey().contains("/cache/"))
+                .count();
+        // Cache manifests whose last word was an injected 503: how many PUTs in a row were refused at the end (1: the
+        // writer did not retry).
+        Map<String, List<Integer>> byPath = new LinkedHashMap<>();
+        for (RegistryProxy.Exchange x : proxy.exchanges()) {
+            if (x.path().contains("/cache/")
+                    && x.path().contains("/manifests/")
+                    && x.method().equals("PUT")) {
+                byPath.computeIfAbsent(x.path(), k -> new ArrayList<>()).add(x.status());
+            }
+        }
+        Map<Integer, Integer> cacheRefusedRuns = new TreeMap<>();
+        for (List<Integer> st : byPath.values()) {
+            int n = 0;
+            for (int i = st.size() - 1; i >= 0 && st.get(i) == 503; i--) {
+                n++;
+            }
+            if (n > 0) {
+                cacheRefusedRuns.merge(n, 1, Integer::sum);
+            }
+        }
         // What the registry saw of each tag PUT twice, in order: a HEAD 200 between the PUTs means the second wrote
         // other bytes; a HEAD 404 before each means two publishers at once; no HEAD, a client retrying a PUT.
         List<String> doubles = new ArrayList<>();
         for (Map.Entry<String, Integer> e : puts.entrySet()) {
-            if (e.getValue() > 1) {
+            if (e.getValue() > 1 && !e.getKey().contains("/cache/")) {
                 StringBuilder seq = new StringBuilder(e.getKey() + ":");
                 for (RegistryProxy.Exchange x : proxy.exchanges()) {
                     if (x.path().equals("/v2/" + e.getKey())) {
@@ -467,11 +498,13 @@ public class Chaos {
                 Locale.ROOT,
                 "%n%d builds (one every 3-5 s), 3 coordinators (killed %d times with SIGKILL, restarted 2-6 s later),"
                         + " 3 runners of 2 slots (killed %d times with SIGKILL with their processes, restarted 2-6 s"
-                        + " later), %.0f%% of manifest requests answered 503; %d s, %d s of it after the last push%n",
+                        + " later), %.0f%% of manifest requests answered 503, registry layer cache %s; %d s, %d s of it after the last"
+                        + " push%n",
                 builds,
                 kills.size(),
                 runnerKills.size(),
                 failures * 100,
+                CACHE ? "on" : "off",
                 took.toSeconds(),
                 tail.toSeconds());
         System.out.println("| figure | value | goal |");
@@ -492,6 +525,10 @@ public class Chaos {
         System.out.printf("| acknowledged deliveries lost (no build) | %d | 0 |%n", lost);
         System.out.printf("| deliveries processed twice (two builds) | %d | 0 |%n", twice);
         System.out.printf("| tags PUT more than once | %d | 0 |%n", doubleTags);
+        System.out.printf(
+                "| (layer cache tags PUT again by a retried job: %d; cache manifest PUTs that ended on a 503, by how many"
+                        + " 503s in a row: %s) | | |%n",
+                cacheRePuts, cacheRefusedRuns);
         System.out.printf("| partial publishes (some tags of a build) | %d | 0 |%n", partial);
         System.out.printf("| check runs created more than once | %d | 0 |%n", doubleChecks);
         if (!recover.isEmpty()) {
@@ -569,6 +606,9 @@ public class Chaos {
 
     /** A registry request is tried this many times (RetryPolicy.DEFAULT) before the push or publish gives up. */
     static final int ATTEMPTS = 5;
+
+    /** The registry layer cache (the default; bench/chaos … nocache: cache: false). */
+    static boolean CACHE = true;
 
     static final Duration STUCK_AFTER = Duration.ofMinutes(12);
 
