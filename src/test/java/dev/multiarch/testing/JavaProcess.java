@@ -53,6 +53,11 @@ public final class JavaProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** The process, for a caller that ends its tree another way (bench/chaos freezes it first, then kills it). */
+    public ProcessHandle handle() {
+        return process.toHandle();
+    }
+
     /** SIGKILL to the process and its children: a crash, not a shutdown. */
     public void kill() {
         List<ProcessHandle> children = process.descendants().toList();

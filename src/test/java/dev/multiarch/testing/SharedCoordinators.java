@@ -94,12 +94,21 @@ public final class SharedCoordinators implements AutoCloseable {
 
     /** A runner process talking to coordinator {@code coordinator}. */
     public JavaProcess runner(String name, String coordinator, List<String> nativePlatforms, int jobs) {
+        return runnerVia(name, url(coordinator), nativePlatforms, jobs);
+    }
+
+    /**
+     * A runner process talking to the coordinators at {@code coordinatorUrl}: a load balancer in front of them (bench/chaos),
+     * as in a deployment. Started again with the same name, it has the same config and work directory: its saved
+     * identity.
+     */
+    public JavaProcess runnerVia(String name, String coordinatorUrl, List<String> nativePlatforms, int jobs) {
         try {
             Path work = Files.createDirectories(dir.resolve(name));
             Path cfg = work.resolve("runner.yaml");
             Files.writeString(
                     cfg,
-                    "coordinator: " + url(coordinator) + "\nname: " + name + "\n"
+                    "coordinator: " + coordinatorUrl + "\nname: " + name + "\n"
                             + "registration-secret: ${TEST_SECRET}\nwork-dir: " + work.resolve("work") + "\n"
                             + "native: [" + String.join(", ", nativePlatforms) + "]\nqemu: []\n"
                             + "jobs: " + jobs + "\n"
