@@ -107,7 +107,7 @@ public final class Metrics {
         }
         return Vertx.builder()
                 .with(new VertxOptions().setMetricsOptions(options))
-                .withMetrics(new MicrometerMetricsFactory(registry))
+                .withMetrics(NullSafeServerMetrics.around(new MicrometerMetricsFactory(registry)))
                 .build();
     }
 
