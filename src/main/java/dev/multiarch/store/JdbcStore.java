@@ -34,6 +34,8 @@ public final class JdbcStore implements Store {
     private final Dialect dialect;
     private final Wakeups wakeups;
     private final JdbcSessions sessions;
+    /** H2 only: rewrites sparse chunks of the open file; stopped before the file is compacted on close. */
+    private volatile H2Compaction compaction;
 
     private JdbcStore(DataSource ds, AutoCloseable closer, Clock clock, Dialect dialect) {
         this.clock = clock;
@@ -50,9 +52,22 @@ public final class JdbcStore implements Store {
     }
 
     /**
-     * An H2 database in {@code dir} (created if missing); one coordinator process at a time may open it.
-     * {@code WRITE_DELAY=0}: a commit reaches the file before it returns (H2's default delays it up to a second,
-     * and a coordinator killed in that second forgot builds it had already acknowledged).
+     * An H2 database in {@code dir} (created if missing); one coordinator process at a time may open it. What an
+     * acknowledged commit relies on, and what keeps the file near the size of its data under a burst of commits
+     * (measured with bench/store-bench; the package documentation has the figures):
+     *
+     * <ul>
+     *   <li>{@code WRITE_DELAY=0}: a commit's chunk is written before the commit returns (H2's default delays it up
+     *       to a second, and a coordinator killed in that second forgot builds it had already acknowledged);
+     *   <li>the file opened for synchronous writes ({@link SyncedFiles}): that write is on the disk when it returns,
+     *       not only in the operating system's cache (H2 never syncs a commit itself);
+     *   <li>{@code RETENTION_TIME=0}: a chunk left with no live data is reused at once rather than kept 45 s. H2
+     *       keeps it for fear that the writes which emptied it are not yet on the disk; with synchronous writes they
+     *       are, before any later write can reuse its space. (Kept 45 s, every commit of a burst stayed in the file:
+     *       22× the data after 10,000 deliveries.)
+     *   <li>{@link H2Compaction}: the rewrite of sparse chunks H2's background thread would do, which {@code
+     *       WRITE_DELAY=0} turns off.
+     * </ul>
      */
     public static JdbcStore embedded(Path dir) {
         return embedded(dir, Clock.systemUTC());
@@ -65,12 +80,12 @@ public final class JdbcStore implements Store {
         } catch (java.io.IOException e) {
             throw new StoreException("cannot create the data directory " + dir + ": " + e.getMessage(), e);
         }
-        Path base = dir.toAbsolutePath().resolve("multiarch");
-        String url = "jdbc:h2:file:" + base + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
-        JdbcConnectionPool pool = JdbcConnectionPool.create(url, "multiarch", "");
+        JdbcConnectionPool pool = JdbcConnectionPool.create(embeddedUrl(dir), "multiarch", "");
         pool.setMaxConnections(16);
         try {
-            return new JdbcStore(pool, pool::dispose, clock, Dialect.H2);
+            JdbcStore store = new JdbcStore(pool, pool::dispose, clock, Dialect.H2);
+            store.compaction = H2Compaction.start(pool);
+            return store;
         } catch (StoreException e) {
             pool.dispose();
             if (e.getMessage().contains("Database may be already in use")) {
@@ -78,6 +93,15 @@ public final class JdbcStore implements Store {
             }
             throw e;
         }
+    }
+
+    /**
+     * The JDBC URL of the H2 database {@link #embedded(Path)} opens in {@code dir}, with its settings (user {@code
+     * multiarch}, no password): in this process, a connection to it shares the open database.
+     */
+    public static String embeddedUrl(Path dir) {
+        return "jdbc:h2:" + SyncedFiles.prefix() + dir.toAbsolutePath().resolve("multiarch")
+                + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0;RETENTION_TIME=0";
     }
 
     /**
@@ -1434,6 +1458,10 @@ public final class JdbcStore implements Store {
     @Override
     public void close() {
         wakeups.close();
+        H2Compaction h = compaction;
+        if (h != null) {
+            h.close();
+        }
         if (dialect == Dialect.H2) {
             // Rewrites the file with only live data (H2 otherwise compacts for 200 ms on close): a store opened
             // next starts at its smallest. Measured with bench/store-bench: under a second for 10,000 deliveries.
