@@ -34,8 +34,6 @@ public final class JdbcStore implements Store {
     private final Dialect dialect;
     private final Wakeups wakeups;
     private final JdbcSessions sessions;
-    /** H2 only: rewrites sparse chunks of the open file; stopped before the file is compacted on close. */
-    private volatile H2Compaction compaction;
 
     private JdbcStore(DataSource ds, AutoCloseable closer, Clock clock, Dialect dialect) {
         this.clock = clock;
@@ -52,22 +50,11 @@ public final class JdbcStore implements Store {
     }
 
     /**
-     * An H2 database in {@code dir} (created if missing); one coordinator process at a time may open it. What an
-     * acknowledged commit relies on, and what keeps the file near the size of its data under a burst of commits
-     * (measured with bench/store-bench; the package documentation has the figures):
-     *
-     * <ul>
-     *   <li>{@code WRITE_DELAY=0}: a commit's chunk is written before the commit returns (H2's default delays it up
-     *       to a second, and a coordinator killed in that second forgot builds it had already acknowledged);
-     *   <li>the file opened for synchronous writes ({@link SyncedFiles}): that write is on the disk when it returns,
-     *       not only in the operating system's cache (H2 never syncs a commit itself);
-     *   <li>{@code RETENTION_TIME=0}: a chunk left with no live data is reused at once rather than kept 45 s. H2
-     *       keeps it for fear that the writes which emptied it are not yet on the disk; with synchronous writes they
-     *       are, before any later write can reuse its space. (Kept 45 s, every commit of a burst stayed in the file:
-     *       22× the data after 10,000 deliveries.)
-     *   <li>{@link H2Compaction}: the rewrite of sparse chunks H2's background thread would do, which {@code
-     *       WRITE_DELAY=0} turns off.
-     * </ul>
+     * An H2 database in {@code dir} (created if missing); one coordinator process at a time may open it.
+     * {@code WRITE_DELAY=0}: a commit reaches the file before it returns (H2's default delays it up to a second,
+     * and a coordinator killed in that second forgot builds it had already acknowledged). H2 does not sync that
+     * write: it is in the operating system's cache, which survives the process being killed but not necessarily a
+     * power cut (the package documentation has what was measured and tried).
      */
     public static JdbcStore embedded(Path dir) {
         return embedded(dir, Clock.systemUTC());
@@ -83,9 +70,7 @@ public final class JdbcStore implements Store {
         JdbcConnectionPool pool = JdbcConnectionPool.create(embeddedUrl(dir), "multiarch", "");
         pool.setMaxConnections(16);
         try {
-            JdbcStore store = new JdbcStore(pool, pool::dispose, clock, Dialect.H2);
-            store.compaction = H2Compaction.start(pool);
-            return store;
+            return new JdbcStore(pool, pool::dispose, clock, Dialect.H2);
         } catch (StoreException e) {
             pool.dispose();
             if (e.getMessage().contains("Database may be already in use")) {
@@ -100,8 +85,7 @@ public final class JdbcStore implements Store {
      * multiarch}, no password): in this process, a connection to it shares the open database.
      */
     public static String embeddedUrl(Path dir) {
-        return "jdbc:h2:" + SyncedFiles.prefix() + dir.toAbsolutePath().resolve("multiarch")
-                + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0;RETENTION_TIME=0";
+        return "jdbc:h2:file:" + dir.toAbsolutePath().resolve("multiarch") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
     }
 
     /**
@@ -1458,10 +1442,6 @@ public final class JdbcStore implements Store {
     @Override
     public void close() {
         wakeups.close();
-        H2Compaction h = compaction;
-        if (h != null) {
-            h.close();
-        }
         if (dialect == Dialect.H2) {
             // Rewrites the file with only live data (H2 otherwise compacts for 200 ms on close): a store opened
             // next starts at its smallest. Measured with bench/store-bench: under a second for 10,000 deliveries.

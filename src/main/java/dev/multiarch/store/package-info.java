@@ -15,22 +15,24 @@
  * dev.multiarch.store.Retention}); builds and tag owners are kept.
  *
  * <p>H2's file, and what an acknowledged commit means there ({@link dev.multiarch.store.JdbcStore#embedded}). H2
- * (MVStore) writes every commit as a new chunk at a free place in its file and never overwrites a page in place;
- * {@code WRITE_DELAY=0} makes it write the chunk before the commit returns. H2 itself never syncs that write, so the
- * file is opened for synchronous writes ({@link dev.multiarch.store.SyncedFiles}, {@code O_DSYNC}): an acknowledged
- * delivery, build or lease is on the disk, and survives the process killed (StoreCrashTest kills a writer with SIGKILL
- * five times and finds every acknowledged delivery) and the machine losing power (as far as the disk honours a synchronous write). A chunk whose pages were all
- * superseded is free, but H2 keeps it 45 s by default ({@code RETENTION_TIME}) in case the writes that superseded it
- * have not reached the disk, so that a power cut leaves an older version intact; under a burst of webhooks the file
- * then grew with the number of commits (about 33 KB each: 335 MB open for 10,000 deliveries committed one by one,
- * 23× the 14.7 MB they take compacted). With every write on the disk before the next one begins, the commit that
- * emptied a chunk is on the disk before anything can reuse its space, so the store sets {@code RETENTION_TIME=0}.
- * Chunks that still hold a little live data are rewritten ({@link dev.multiarch.store.H2Compaction}, the rewrite H2's
- * background thread would do if {@code WRITE_DELAY=0} had not turned it off) so that their space is freed too. The
- * open file stays within twice the data it holds (bench/store-bench: 1.6-2.1× the compacted file, 10,000 and 20,000
- * deliveries, one or eight senders); {@code SHUTDOWN COMPACT} on close rewrites it with only live data. The price is
- * one synchronous disk write per commit, which the webhook intake's batching shares among the deliveries that arrive
- * together.
+ * (MVStore) writes every commit as a new chunk and never overwrites a page in place; {@code WRITE_DELAY=0} makes it
+ * write the chunk before the commit returns, but H2 does not sync it: it is in the operating system's cache, which
+ * survives the process being killed (StoreCrashTest kills a writer with SIGKILL five times and finds every
+ * acknowledged delivery) but not necessarily a power cut. A chunk whose pages were all superseded is kept 45 s
+ * ({@code RETENTION_TIME}) before its space is reused, and {@code WRITE_DELAY=0} also stops H2's background thread,
+ * which would otherwise rewrite chunks that are mostly superseded; so under a burst of webhooks the open file grows
+ * with the number of commits (about 33 KB each), not with the data: bench/store-bench measured 11× (8 senders
+ * through the webhook intake) to 46× (one sender through the intake: two commits per delivery) the 14.7 MB per
+ * 10,000 deliveries the file holds once {@code SHUTDOWN COMPACT} has rewritten it on close.
+ *
+ * <p>Tried and not adopted (commit dd90fe5 has the code): the file opened {@code O_DSYNC} (every write on the disk
+ * before it returns), {@code RETENTION_TIME=0} and a thread running H2's chunk rewrite ({@code MVStore.compact}) every
+ * 50 ms kept the open file at 1.6-2.1× its data, at the price of a synchronous write per commit (2-3× fewer
+ * deliveries a second). But StoreCrashTest lost acknowledged deliveries once in 40 kills with it (the reopened
+ * file was about 150 deliveries older than the last acknowledgement; a SIGKILL leaves the operating system's cache
+ * intact, so this is H2's recovery of a file whose freed chunks are reused at once, not a lost write), and never in
+ * 25 kills without it. Moving chunks while open ({@code MVStore.compactFile}) tripped an assertion inside H2. For
+ * sustained webhook bursts, use PostgreSQL.
  *
  * <p>A GitHub build's origin (repository, commit, pull request, delivery) is kept in indexed columns, read from the
  * trigger JSON when the build is created ({@link dev.multiarch.store.OriginKeys}), so that a redelivery, a re-run or
