@@ -52,7 +52,9 @@ public final class JdbcStore implements Store {
     /**
      * An H2 database in {@code dir} (created if missing); one coordinator process at a time may open it.
      * {@code WRITE_DELAY=0}: a commit reaches the file before it returns (H2's default delays it up to a second,
-     * and a coordinator killed in that second forgot builds it had already acknowledged).
+     * and a coordinator killed in that second forgot builds it had already acknowledged). H2 does not sync that
+     * write: it is in the operating system's cache, which survives the process being killed but not necessarily a
+     * power cut (the package documentation has what was measured and tried).
      */
     public static JdbcStore embedded(Path dir) {
         return embedded(dir, Clock.systemUTC());
@@ -65,9 +67,7 @@ public final class JdbcStore implements Store {
         } catch (java.io.IOException e) {
             throw new StoreException("cannot create the data directory " + dir + ": " + e.getMessage(), e);
         }
-        Path base = dir.toAbsolutePath().resolve("multiarch");
-        String url = "jdbc:h2:file:" + base + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
-        JdbcConnectionPool pool = JdbcConnectionPool.create(url, "multiarch", "");
+        JdbcConnectionPool pool = JdbcConnectionPool.create(embeddedUrl(dir), "multiarch", "");
         pool.setMaxConnections(16);
         try {
             return new JdbcStore(pool, pool::dispose, clock, Dialect.H2);
@@ -78,6 +78,14 @@ public final class JdbcStore implements Store {
             }
             throw e;
         }
+    }
+
+    /**
+     * The JDBC URL of the H2 database {@link #embedded(Path)} opens in {@code dir}, with its settings (user {@code
+     * multiarch}, no password): in this process, a connection to it shares the open database.
+     */
+    public static String embeddedUrl(Path dir) {
+        return "jdbc:h2:file:" + dir.toAbsolutePath().resolve("multiarch") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
     }
 
     /**

@@ -512,7 +512,7 @@ class JdbcStoreTest {
     }
 
     private List<Integer> appliedVersions() throws Exception {
-        String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("multiarch");
+        String url = JdbcStore.embeddedUrl(dir);
         List<Integer> out = new ArrayList<>();
         try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, "multiarch", "");
                 java.sql.ResultSet r = c.createStatement()

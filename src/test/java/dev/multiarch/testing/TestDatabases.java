@@ -61,11 +61,7 @@ public final class TestDatabases implements ParameterResolver {
         TestDatabase db =
                 switch (kind) {
                     case H2 ->
-                        new TestDatabase(
-                                kind,
-                                "jdbc:h2:file:" + dir.toAbsolutePath().resolve("h2/multiarch"),
-                                dir.resolve("h2"),
-                                null);
+                        new TestDatabase(kind, JdbcStore.embeddedUrl(dir.resolve("h2")), dir.resolve("h2"), null);
                     case POSTGRESQL -> {
                         PostgresCluster c = cluster();
                         String name = c.createDatabase();
