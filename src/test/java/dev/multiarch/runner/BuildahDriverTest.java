@@ -104,14 +104,58 @@ class BuildahDriverTest {
     }
 
     @Test
-    void aFailingBuildThatPrintsBuildahsCachePushError_runsOnce_andKeepsWritingTheCache() throws Exception {
-        // The Dockerfile's RUN prints what buildah prints when a cache push fails: the build's own output.
-        fakeBuildah("failed pushing cache to " + CACHE + ": denied", 1);
+    void aBuildThatFailsWhileWritingTheCache_runsOnceMoreWithoutWritingIt_andItsSecondEndIsTheJobs() throws Exception {
+        // Whatever it printed (here what buildah prints when a cache push meets a 503, which a RUN could print too):
+        // the second run only reads the cache, so nothing the build says can make it write or stop writing it.
+        fakeBuildah("failed pushing cache to " + CACHE + ": 503", 125);
         Protocol.Assignment job = job(false, new Protocol.LayerCache(CACHE, false, true));
-        assertThrows(Exec.StepFailed.class, () -> build(job, (j, c) -> {}));
+        Exec.StepFailed failed = assertThrows(Exec.StepFailed.class, () -> build(job, (j, c) -> {}));
+        assertEquals("build failed (exit 125)", failed.getMessage());
         List<String> buds = buds();
-        assertEquals(1, buds.size(), "run once, side effects once: " + buds);
+        assertEquals(2, buds.size(), "once with the cache written, once more without: " + buds);
         assertTrue(buds.get(0).contains("--cache-to " + CACHE), buds.get(0));
+        assertFalse(buds.get(1).contains("--cache-to"), buds.get(1));
+        assertTrue(buds.get(1).contains("--cache-from " + CACHE), buds.get(1));
+        assertTrue(
+                log.stream().anyMatch(l -> l.contains("building once more without writing the cache")), log.toString());
+    }
+
+    @Test
+    void aBuildThatSucceedsOnceMoreWithoutWritingTheCache_isTheJobsImage() throws Exception {
+        calls = dir.resolve("calls");
+        fake = dir.resolve("buildah");
+        Path tries = dir.resolve("tries");
+        // The first bud fails as a cache push does, the second succeeds.
+        Files.writeString(
+                fake,
+                "#!/bin/sh\n"
+                        + "echo \"$*\" >> '" + calls + "'\n"
+                        + "for a in \"$@\"; do\n"
+                        + "  case \"$a\" in\n"
+                        + "    bud) if [ -e '" + tries + "' ]; then echo built; exit 0; fi; touch '" + tries
+                        + "'; echo 'Error: failed pushing cache'; exit 125;;\n"
+                        + "    inspect) echo '[{\"OCIv1\":{\"rootfs\":{\"diff_ids\":[]}}}]'; exit 0;;\n"
+                        + "  esac\n"
+                        + "done\n"
+                        + "exit 0\n");
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwx------"));
+        build(job(false, new Protocol.LayerCache(CACHE, false, true)), (j, c) -> {});
+        assertEquals(2, buds().size(), buds().toString());
+        assertTrue(
+                log.stream().anyMatch(l -> l.contains("the registry cache is read only for this job")), log.toString());
+    }
+
+    @Test
+    void aFailingBuildThatWritesNoCache_runsOnce() throws Exception {
+        fakeBuildah("failed pushing cache to " + CACHE + ": denied", 1);
+        assertThrows(
+                Exec.StepFailed.class,
+                () -> build(job(false, new Protocol.LayerCache(CACHE, false, false)), (j, c) -> {}));
+        assertEquals(1, buds().size(), buds().toString());
+        assertThrows(
+                Exec.StepFailed.class,
+                () -> build(job(true, new Protocol.LayerCache(CACHE, false, true)), (j, c) -> {}));
+        assertEquals(2, buds().size(), "an untrusted job never writes, so never runs again: " + buds());
     }
 
     @Test
