@@ -120,21 +120,16 @@ public class ClaimLoad {
             List<NewBuild.NewJob> five =
                     PLATFORMS.stream().map(p -> new NewBuild.NewJob(p, 600)).toList();
             for (int i = 0; i < jobs / PLATFORMS.size(); i++) {
-                store.createBuild(new NewBuild(
-                        "bench/app",
-                        "https://git.example/bench/app.git",
-                        String.format("%040x", i),
-                        "refs/heads/main",
-                        "registry.example/bench/app",
-                        "{\"dockerfile\":\"Dockerfile\",\"context\":\".\",\"format\":\"auto\"}",
-                        "[]",
-                        null,
-                        false,
-                        false,
-                        false,
-                        null,
-                        five,
-                        null));
+                store.createBuild(NewBuild.builder()
+                        .repo("bench/app")
+                        .cloneUrl("https://git.example/bench/app.git")
+                        .commit(String.format("%040x", i))
+                        .ref("refs/heads/main")
+                        .image("registry.example/bench/app")
+                        .spec("{\"dockerfile\":\"Dockerfile\",\"context\":\".\",\"format\":\"auto\"}")
+                        .tags("[]")
+                        .jobs(five)
+                        .build());
             }
         }
         System.out.printf(

@@ -71,20 +71,19 @@ public class StoreBench {
         t0 = System.nanoTime();
         for (int i = 0; i < builds; i++) {
             String sha = String.format("%040x", i);
-            store.createBuild(new NewBuild(
-                    "octo/app",
-                    "https://github.example/octo/app.git",
-                    sha,
-                    "refs/heads/main",
-                    "reg.example/octo/app",
-                    "{}",
-                    "[]",
-                    null,
-                    true,
-                    false,
-                    "{\"repo\":\"octo/app\",\"sha\":\"" + sha + "\",\"delivery\":\"" + UUID.randomUUID() + "\"}",
-                    List.of(new NewBuild.NewJob("linux/amd64", 600), new NewBuild.NewJob("linux/arm64", 600)),
-                    null));
+            store.createBuild(NewBuild.builder()
+                    .repo("octo/app")
+                    .cloneUrl("https://github.example/octo/app.git")
+                    .commit(sha)
+                    .ref("refs/heads/main")
+                    .image("reg.example/octo/app")
+                    .spec("{}")
+                    .tags("[]")
+                    .push(true)
+                    .trigger("{\"repo\":\"octo/app\",\"sha\":\"" + sha + "\",\"delivery\":\"" + UUID.randomUUID()
+                            + "\"}")
+                    .jobs(List.of(new NewBuild.NewJob("linux/amd64", 600), new NewBuild.NewJob("linux/arm64", 600)))
+                    .build());
         }
         secs = (System.nanoTime() - t0) / 1e9;
         if (builds > 0) {

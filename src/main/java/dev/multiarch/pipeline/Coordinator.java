@@ -257,26 +257,27 @@ public final class Coordinator {
                 LOG.warning(() -> "no source credentials for build " + b.id() + ": " + e.getMessage());
             }
         }
-        return new Protocol.Assignment(
-                job.id(),
-                b.id(),
-                job.attempt(),
-                job.platform(),
-                b.cloneUrl(),
-                b.commit(),
-                spec.dockerfile(),
-                spec.context(),
-                spec.buildArgs(),
-                b.image(),
-                spec.format().equals("docker") ? "docker" : "oci",
-                push,
-                auth,
-                job.timeoutSeconds(),
-                heartbeat,
-                b.untrusted(),
-                BuildAnnotations.forBuild(b, spec),
-                layerCache(b, spec, job, push),
-                b.repo().toLowerCase(java.util.Locale.ROOT));
+        return Protocol.Assignment.builder()
+                .jobId(job.id())
+                .buildId(b.id())
+                .attempt(job.attempt())
+                .platform(job.platform())
+                .cloneUrl(b.cloneUrl())
+                .commit(b.commit())
+                .dockerfile(spec.dockerfile())
+                .context(spec.context())
+                .buildArgs(spec.buildArgs())
+                .image(b.image())
+                .format(spec.format().equals("docker") ? "docker" : "oci")
+                .push(push)
+                .sourceAuth(auth)
+                .timeoutSeconds(job.timeoutSeconds())
+                .heartbeatSeconds(heartbeat)
+                .untrusted(b.untrusted())
+                .annotations(BuildAnnotations.forBuild(b, spec))
+                .cache(layerCache(b, spec, job, push))
+                .repo(b.repo().toLowerCase(java.util.Locale.ROOT))
+                .build();
     }
 
     /**

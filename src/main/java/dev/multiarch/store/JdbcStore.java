@@ -215,26 +215,27 @@ public final class JdbcStore implements Store {
             + "(SELECT b.untrusted FROM builds b WHERE b.id = jobs.build_id) AS untrusted";
 
     static BuildRecord build(ResultSet r) throws SQLException {
-        return new BuildRecord(
-                r.getLong("id"),
-                r.getString("repo"),
-                r.getString("clone_url"),
-                r.getString("commit_sha"),
-                r.getString("ref"),
-                r.getString("image"),
-                r.getString("spec"),
-                r.getString("tags"),
-                r.getString("version"),
-                r.getBoolean("push"),
-                r.getBoolean("untrusted"),
-                r.getBoolean("private_repo"),
-                BuildState.valueOf(r.getString("state")),
-                r.getString("error"),
-                r.getString("index_digest"),
-                r.getString("published_tags"),
-                r.getString("trigger_info"),
-                inst(r, "created_at"),
-                inst(r, "updated_at"));
+        return BuildRecord.builder()
+                .id(r.getLong("id"))
+                .repo(r.getString("repo"))
+                .cloneUrl(r.getString("clone_url"))
+                .commit(r.getString("commit_sha"))
+                .ref(r.getString("ref"))
+                .image(r.getString("image"))
+                .spec(r.getString("spec"))
+                .tags(r.getString("tags"))
+                .version(r.getString("version"))
+                .push(r.getBoolean("push"))
+                .untrusted(r.getBoolean("untrusted"))
+                .privateRepo(r.getBoolean("private_repo"))
+                .state(BuildState.valueOf(r.getString("state")))
+                .error(r.getString("error"))
+                .indexDigest(r.getString("index_digest"))
+                .publishedTags(r.getString("published_tags"))
+                .trigger(r.getString("trigger_info"))
+                .createdAt(inst(r, "created_at"))
+                .updatedAt(inst(r, "updated_at"))
+                .build();
     }
 
     static JobRecord job(ResultSet r) throws SQLException {

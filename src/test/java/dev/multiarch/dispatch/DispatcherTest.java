@@ -49,23 +49,20 @@ class DispatcherTest {
     }
 
     private static void build(JdbcStore s, boolean untrusted, String... platforms) {
-        s.createBuild(new NewBuild(
-                "r",
-                "u",
-                "c",
-                "ref",
-                "img",
-                "{}",
-                "[]",
-                null,
-                !untrusted,
-                untrusted,
-                false,
-                null,
-                java.util.Arrays.stream(platforms)
+        s.createBuild(NewBuild.builder()
+                .repo("r")
+                .cloneUrl("u")
+                .commit("c")
+                .ref("ref")
+                .image("img")
+                .spec("{}")
+                .tags("[]")
+                .push(!untrusted)
+                .untrusted(untrusted)
+                .jobs(java.util.Arrays.stream(platforms)
                         .map(p -> new NewBuild.NewJob(p, 60))
-                        .toList(),
-                null));
+                        .toList())
+                .build());
     }
 
     @Test

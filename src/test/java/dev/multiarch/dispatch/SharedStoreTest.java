@@ -47,21 +47,16 @@ class SharedStoreTest {
         for (String p : platforms) {
             jobs.add(new NewBuild.NewJob(p, 600));
         }
-        return new NewBuild(
-                "octo/app",
-                "https://github.example/octo/app.git",
-                "a".repeat(40),
-                "refs/heads/main",
-                "reg/octo/app",
-                "{}",
-                "[]",
-                null,
-                false,
-                false,
-                false,
-                null,
-                jobs,
-                null);
+        return NewBuild.builder()
+                .repo("octo/app")
+                .cloneUrl("https://github.example/octo/app.git")
+                .commit("a".repeat(40))
+                .ref("refs/heads/main")
+                .image("reg/octo/app")
+                .spec("{}")
+                .tags("[]")
+                .jobs(jobs)
+                .build();
     }
 
     @Test

@@ -148,21 +148,14 @@ class EventRouterTest {
         // Older than the 500 newest builds the delivery lookup used to scan and the 1,000 the re-run lookup did.
         for (int i = 0; i < 1_001; i++) {
             String sha = String.format("%040x", i);
-            store.createBuild(new NewBuild(
-                    "octo/other",
-                    "https://github.example/octo/other.git",
-                    sha,
-                    "refs/heads/main",
-                    null,
-                    null,
-                    null,
-                    null,
-                    false,
-                    false,
-                    false,
-                    new Origin("octo/other", sha, 0, 0, "main", false, "delivery-" + i, sha).toJson(),
-                    List.of(),
-                    "not built: filler"));
+            store.createBuild(NewBuild.builder()
+                    .repo("octo/other")
+                    .cloneUrl("https://github.example/octo/other.git")
+                    .commit(sha)
+                    .ref("refs/heads/main")
+                    .trigger(new Origin("octo/other", sha, 0, 0, "main", false, "delivery-" + i, sha).toJson())
+                    .failedWith("not built: filler")
+                    .build());
         }
         assertEquals("already handled: build(s) #1", router.route("push", tagPush(commit), "delivery-old"));
 

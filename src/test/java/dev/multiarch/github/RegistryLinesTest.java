@@ -38,21 +38,19 @@ class RegistryLinesTest {
         try (JdbcStore store = JdbcStore.embedded(dir.resolve("store"));
                 StatusReporter reporter = new StatusReporter(store, access, "http://ci.example", clock)) {
             Origin o = new Origin("octo/app", "c".repeat(40), 0, 0, "tags", false, "d", null);
-            BuildRecord b = store.createBuild(new NewBuild(
-                    "octo/app",
-                    "https://github.com/octo/app.git",
-                    "c".repeat(40),
-                    "refs/tags/v1.0.0",
-                    "ghcr.io/octo/app",
-                    "{}",
-                    "[]",
-                    "1.0.0",
-                    true,
-                    false,
-                    false,
-                    o.toJson(),
-                    List.of(),
-                    "published to ghcr.io/octo/app; docker.io/octo/app failed: DENIED"));
+            BuildRecord b = store.createBuild(NewBuild.builder()
+                    .repo("octo/app")
+                    .cloneUrl("https://github.com/octo/app.git")
+                    .commit("c".repeat(40))
+                    .ref("refs/tags/v1.0.0")
+                    .image("ghcr.io/octo/app")
+                    .spec("{}")
+                    .tags("[]")
+                    .version("1.0.0")
+                    .push(true)
+                    .trigger(o.toJson())
+                    .failedWith("published to ghcr.io/octo/app; docker.io/octo/app failed: DENIED")
+                    .build());
             String digest = "sha256:" + "a".repeat(64);
             store.setPublication(b.id(), 0, "ghcr.io/octo/app", PublicationState.PUBLISHED, digest, null);
             store.setPublication(
@@ -95,21 +93,19 @@ class RegistryLinesTest {
         try (JdbcStore store = JdbcStore.embedded(dir.resolve("store"));
                 StatusReporter reporter = new StatusReporter(store, access, "http://ci.example", clock)) {
             Origin o = new Origin("octo/app", "c".repeat(40), 0, 0, "tags", false, "d", null);
-            BuildRecord b = store.createBuild(new NewBuild(
-                    "octo/app",
-                    "https://github.com/octo/app.git",
-                    "c".repeat(40),
-                    "refs/tags/v1.0.0",
-                    "ghcr.io/octo/app",
-                    "{}",
-                    "[]",
-                    "1.0.0",
-                    true,
-                    false,
-                    false,
-                    o.toJson(),
-                    List.of(),
-                    "published to ghcr.io/octo/app; evil.example/octo/app failed: " + hostile));
+            BuildRecord b = store.createBuild(NewBuild.builder()
+                    .repo("octo/app")
+                    .cloneUrl("https://github.com/octo/app.git")
+                    .commit("c".repeat(40))
+                    .ref("refs/tags/v1.0.0")
+                    .image("ghcr.io/octo/app")
+                    .spec("{}")
+                    .tags("[]")
+                    .version("1.0.0")
+                    .push(true)
+                    .trigger(o.toJson())
+                    .failedWith("published to ghcr.io/octo/app; evil.example/octo/app failed: " + hostile)
+                    .build());
             store.setPublication(
                     b.id(), 0, "ghcr.io/octo/app", PublicationState.PUBLISHED, "sha256:" + "a".repeat(64), null);
             store.setPublication(b.id(), 1, "evil.example/octo/app", PublicationState.FAILED, null, hostile);

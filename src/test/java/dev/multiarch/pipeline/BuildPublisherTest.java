@@ -54,21 +54,18 @@ class BuildPublisherTest {
 
     private static BuildRecord build(JdbcStore s, String gitTag, String repo) {
         TagPlan plan = TagPlan.of(gitTag, List.of(new TagRule.Semver()));
-        return s.createBuild(new NewBuild(
-                repo,
-                "u",
-                "c",
-                "refs/tags/" + gitTag,
-                "reg/app",
-                "{}",
-                BuildSpec.tagsToJson(plan.tags()),
-                plan.version().map(Object::toString).orElse(null),
-                true,
-                false,
-                false,
-                null,
-                List.of(new NewBuild.NewJob("linux/amd64", 60)),
-                null));
+        return s.createBuild(NewBuild.builder()
+                .repo(repo)
+                .cloneUrl("u")
+                .commit("c")
+                .ref("refs/tags/" + gitTag)
+                .image("reg/app")
+                .spec("{}")
+                .tags(BuildSpec.tagsToJson(plan.tags()))
+                .version(plan.version().map(Object::toString).orElse(null))
+                .push(true)
+                .jobs(List.of(new NewBuild.NewJob("linux/amd64", 60)))
+                .build());
     }
 
     private static void own(JdbcStore s, BuildRecord b, List<String> tags) {
@@ -216,21 +213,18 @@ class BuildPublisherTest {
             BuildSpec spec = new BuildSpec(
                     "Dockerfile", ".", Map.of(), "oci", false, Map.of(), false, List.of("mirror.example/app"), null);
             TagPlan plan = TagPlan.of("v1.0.0", List.of(new TagRule.Semver()));
-            BuildRecord b = s.createBuild(new NewBuild(
-                    "acme/app",
-                    "u",
-                    "c",
-                    "refs/tags/v1.0.0",
-                    "reg.example/app",
-                    spec.toJson(),
-                    BuildSpec.tagsToJson(plan.tags()),
-                    "1.0.0",
-                    true,
-                    false,
-                    false,
-                    null,
-                    List.of(new NewBuild.NewJob("linux/amd64", 60)),
-                    null));
+            BuildRecord b = s.createBuild(NewBuild.builder()
+                    .repo("acme/app")
+                    .cloneUrl("u")
+                    .commit("c")
+                    .ref("refs/tags/v1.0.0")
+                    .image("reg.example/app")
+                    .spec(spec.toJson())
+                    .tags(BuildSpec.tagsToJson(plan.tags()))
+                    .version("1.0.0")
+                    .push(true)
+                    .jobs(List.of(new NewBuild.NewJob("linux/amd64", 60)))
+                    .build());
             String type = "application/vnd.oci.image.index.v1+json";
             Manifest index = Manifest.of(
                     ("{\"schemaVersion\":2,\"mediaType\":\"" + type + "\",\"manifests\":[]}").getBytes(), type);

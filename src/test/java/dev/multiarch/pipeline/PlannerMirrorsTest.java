@@ -15,14 +15,13 @@ class PlannerMirrorsTest {
             AccessPolicy.of(List.of(new RepositoryRule("acme/*", List.of("ghcr.io/acme/*", "docker.io/acme/*"), null)));
 
     private static Trigger tag() {
-        return new Trigger(
-                "acme/app",
-                "https://github.com/acme/app.git",
-                "c".repeat(40),
-                "refs/tags/v1.0.0",
-                true,
-                List.of(),
-                null);
+        return Trigger.builder()
+                .repo("acme/app")
+                .cloneUrl("https://github.com/acme/app.git")
+                .commit("c".repeat(40))
+                .ref("refs/tags/v1.0.0")
+                .push(true)
+                .build();
     }
 
     @Test

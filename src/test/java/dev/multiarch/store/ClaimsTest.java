@@ -85,21 +85,18 @@ class ClaimsTest {
     }
 
     private static NewBuild build() {
-        return new NewBuild(
-                "octo/app",
-                "https://github.example/octo/app.git",
-                "a".repeat(40),
-                "refs/tags/v1.0.0",
-                "reg/octo/app",
-                "{}",
-                "[]",
-                "1.0.0",
-                true,
-                false,
-                false,
-                null,
-                List.of(new NewBuild.NewJob("linux/amd64", 600)),
-                null);
+        return NewBuild.builder()
+                .repo("octo/app")
+                .cloneUrl("https://github.example/octo/app.git")
+                .commit("a".repeat(40))
+                .ref("refs/tags/v1.0.0")
+                .image("reg/octo/app")
+                .spec("{}")
+                .tags("[]")
+                .version("1.0.0")
+                .push(true)
+                .jobs(List.of(new NewBuild.NewJob("linux/amd64", 600)))
+                .build();
     }
 
     /** A build between fan-in and published. */

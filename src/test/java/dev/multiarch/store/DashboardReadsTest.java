@@ -42,23 +42,21 @@ class DashboardReadsTest {
     }
 
     private static NewBuild build(String repo, String ref, boolean privateRepo, String... platforms) {
-        return new NewBuild(
-                repo,
-                "file:///repo.git",
-                "a".repeat(40),
-                ref,
-                "reg/" + repo,
-                "{}",
-                "[]",
-                "1.0.0",
-                !ref.startsWith("refs/pull/"),
-                false,
-                privateRepo,
-                null,
-                java.util.Arrays.stream(platforms)
+        return NewBuild.builder()
+                .repo(repo)
+                .cloneUrl("file:///repo.git")
+                .commit("a".repeat(40))
+                .ref(ref)
+                .image("reg/" + repo)
+                .spec("{}")
+                .tags("[]")
+                .version("1.0.0")
+                .push(!ref.startsWith("refs/pull/"))
+                .privateRepo(privateRepo)
+                .jobs(java.util.Arrays.stream(platforms)
                         .map(p -> new NewBuild.NewJob(p, 600))
-                        .toList(),
-                null);
+                        .toList())
+                .build();
     }
 
     @Test

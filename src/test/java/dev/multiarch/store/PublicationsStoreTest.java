@@ -39,21 +39,18 @@ class PublicationsStoreTest {
 
     /** A build that reached publishing: its one job built. */
     private static BuildRecord publishing(JdbcStore s) {
-        BuildRecord b = s.createBuild(new NewBuild(
-                "acme/app",
-                "file:///repo.git",
-                "a".repeat(40),
-                "refs/tags/v1.0.0",
-                "reg-a/acme/app",
-                "{}",
-                "[]",
-                "1.0.0",
-                true,
-                false,
-                false,
-                null,
-                List.of(new NewBuild.NewJob("linux/amd64", 600)),
-                null));
+        BuildRecord b = s.createBuild(NewBuild.builder()
+                .repo("acme/app")
+                .cloneUrl("file:///repo.git")
+                .commit("a".repeat(40))
+                .ref("refs/tags/v1.0.0")
+                .image("reg-a/acme/app")
+                .spec("{}")
+                .tags("[]")
+                .version("1.0.0")
+                .push(true)
+                .jobs(List.of(new NewBuild.NewJob("linux/amd64", 600)))
+                .build());
         JobRecord j = s.jobs(b.id()).get(0);
         s.claimJob(j.id(), "r1", Instant.now().plusSeconds(60)).orElseThrow();
         assertEquals(

@@ -51,21 +51,16 @@ class RetentionTest {
     }
 
     private static NewBuild build() {
-        return new NewBuild(
-                "octo/app",
-                "https://github.example/octo/app.git",
-                "a".repeat(40),
-                "refs/heads/main",
-                "reg/octo/app",
-                "{}",
-                "[]",
-                null,
-                false,
-                false,
-                false,
-                null,
-                List.of(new NewBuild.NewJob("linux/amd64", 600)),
-                null);
+        return NewBuild.builder()
+                .repo("octo/app")
+                .cloneUrl("https://github.example/octo/app.git")
+                .commit("a".repeat(40))
+                .ref("refs/heads/main")
+                .image("reg/octo/app")
+                .spec("{}")
+                .tags("[]")
+                .jobs(List.of(new NewBuild.NewJob("linux/amd64", 600)))
+                .build();
     }
 
     @Test

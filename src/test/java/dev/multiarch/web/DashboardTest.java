@@ -75,23 +75,21 @@ class DashboardTest {
     }
 
     private BuildRecord created(String repo, boolean privateRepo, String ref, String... platforms) {
-        return server.store.createBuild(new NewBuild(
-                repo,
-                "https://github.example/" + repo + ".git",
-                "a".repeat(40),
-                ref,
-                "registry.test/" + repo,
-                "{}",
-                "[]",
-                "1.0.0",
-                true,
-                false,
-                privateRepo,
-                null,
-                java.util.Arrays.stream(platforms)
+        return server.store.createBuild(NewBuild.builder()
+                .repo(repo)
+                .cloneUrl("https://github.example/" + repo + ".git")
+                .commit("a".repeat(40))
+                .ref(ref)
+                .image("registry.test/" + repo)
+                .spec("{}")
+                .tags("[]")
+                .version("1.0.0")
+                .push(true)
+                .privateRepo(privateRepo)
+                .jobs(java.util.Arrays.stream(platforms)
                         .map(p -> new NewBuild.NewJob(p, 600))
-                        .toList(),
-                null));
+                        .toList())
+                .build());
     }
 
     private List<JobRecord> claim(BuildRecord b) {

@@ -58,21 +58,16 @@ class SharedStoreEventsTest {
     }
 
     private BuildRecord queued() {
-        return other.createBuild(new NewBuild(
-                "acme/app",
-                "file:///nowhere.git",
-                "d".repeat(40),
-                "refs/heads/main",
-                "registry.test/acme/app",
-                "{}",
-                "[]",
-                null,
-                false,
-                false,
-                false,
-                null,
-                List.of(new NewBuild.NewJob("linux/amd64", 600)),
-                null));
+        return other.createBuild(NewBuild.builder()
+                .repo("acme/app")
+                .cloneUrl("file:///nowhere.git")
+                .commit("d".repeat(40))
+                .ref("refs/heads/main")
+                .image("registry.test/acme/app")
+                .spec("{}")
+                .tags("[]")
+                .jobs(List.of(new NewBuild.NewJob("linux/amd64", 600)))
+                .build());
     }
 
     /** Opens a stream; what it receives is appended to {@code got}; the future completes when the server ends it. */
