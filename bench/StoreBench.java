@@ -1,3 +1,5 @@
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.NewBuild;
 import dev.multiarch.store.Store;
@@ -76,13 +78,15 @@ public class StoreBench {
                     .cloneUrl("https://github.example/octo/app.git")
                     .commit(sha)
                     .ref("refs/heads/main")
-                    .image("reg.example/octo/app")
+                    .image(ImageReference.parse("reg.example/octo/app"))
                     .spec("{}")
                     .tags("[]")
                     .push(true)
                     .trigger("{\"repo\":\"octo/app\",\"sha\":\"" + sha + "\",\"delivery\":\"" + UUID.randomUUID()
                             + "\"}")
-                    .jobs(List.of(new NewBuild.NewJob("linux/amd64", 600), new NewBuild.NewJob("linux/arm64", 600)))
+                    .jobs(List.of(
+                            new NewBuild.NewJob(Platform.parse("linux/amd64"), 600),
+                            new NewBuild.NewJob(Platform.parse("linux/arm64"), 600)))
                     .build());
         }
         secs = (System.nanoTime() - t0) / 1e9;

@@ -7,6 +7,7 @@ import dev.multiarch.base.Json;
 import dev.multiarch.github.CheckReport.Target;
 import dev.multiarch.github.CheckReport.Wanted;
 import dev.multiarch.pipeline.BuildListener;
+import dev.multiarch.registry.Digest;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.BuildState;
 import dev.multiarch.store.JobRecord;
@@ -164,8 +165,9 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
                 text);
     }
 
-    private static String shortDigest(String d) {
-        return d == null ? "" : d.length() > 19 ? d.substring(0, 19) : d;
+    private static String shortDigest(Digest digest) {
+        String d = digest == null ? "" : digest.toString();
+        return d.length() > 19 ? d.substring(0, 19) : d;
     }
 
     private static String tagsText(BuildRecord b) {

@@ -58,8 +58,8 @@ final class MirrorCopies {
             List<String> take,
             List<String> signed,
             List<String> keptBack) {
-        ImageReference image = ImageReference.parse(build.image());
-        List<String> targets = spec.targets(build.image());
+        ImageReference image = build.image();
+        List<String> targets = spec.targets(build.image().toString());
         String digest = index.digest().toString();
         List<BuildPublisher.Registry> outcomes = new ArrayList<>();
         List<ImageReference> holding = new ArrayList<>(List.of(image));

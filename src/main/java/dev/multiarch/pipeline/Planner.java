@@ -86,14 +86,14 @@ public final class Planner {
             }
             List<NewBuild.NewJob> jobs = new ArrayList<>();
             for (Platform p : ib.platforms()) {
-                jobs.add(new NewBuild.NewJob(p.shortForm(), ib.timeoutFor(p).toSeconds()));
+                jobs.add(new NewBuild.NewJob(p, ib.timeoutFor(p).toSeconds()));
             }
             out.add(NewBuild.builder()
                     .repo(t.repo())
                     .cloneUrl(t.cloneUrl())
                     .commit(t.commit())
                     .ref(t.ref())
-                    .image(ib.image().toString())
+                    .image(ib.image())
                     .spec(BuildSpec.of(ib).toJson())
                     .tags(BuildSpec.tagsToJson(tags))
                     .version(version)
@@ -168,7 +168,7 @@ public final class Planner {
                 .cloneUrl(t.cloneUrl())
                 .commit(t.commit())
                 .ref(t.ref())
-                .image(ib.image().toString())
+                .image(ib.image())
                 .push(t.push())
                 .untrusted(t.untrusted())
                 .privateRepo(t.privateRepo())

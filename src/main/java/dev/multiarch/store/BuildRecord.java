@@ -1,5 +1,7 @@
 package dev.multiarch.store;
 
+import dev.multiarch.registry.Digest;
+import dev.multiarch.registry.ImageReference;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -16,7 +18,7 @@ public record BuildRecord(
         String cloneUrl,
         String commit,
         String ref,
-        String image,
+        ImageReference image,
         String spec,
         String tags,
         String version,
@@ -25,7 +27,7 @@ public record BuildRecord(
         boolean privateRepo,
         BuildState state,
         String error,
-        String indexDigest,
+        Digest indexDigest,
         String publishedTags,
         String trigger,
         Instant createdAt,
@@ -43,7 +45,7 @@ public record BuildRecord(
         private String cloneUrl;
         private String commit;
         private String ref;
-        private String image;
+        private ImageReference image;
         private String spec;
         private String tags;
         private String version;
@@ -52,7 +54,7 @@ public record BuildRecord(
         private boolean privateRepo;
         private BuildState state;
         private String error;
-        private String indexDigest;
+        private Digest indexDigest;
         private String publishedTags;
         private String trigger;
         private Instant createdAt;
@@ -85,7 +87,7 @@ public record BuildRecord(
             return this;
         }
 
-        public Builder image(String v) {
+        public Builder image(ImageReference v) {
             image = v;
             return this;
         }
@@ -130,7 +132,7 @@ public record BuildRecord(
             return this;
         }
 
-        public Builder indexDigest(String v) {
+        public Builder indexDigest(Digest v) {
             indexDigest = v;
             return this;
         }

@@ -2,6 +2,9 @@ package dev.multiarch.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.Digest;
+import dev.multiarch.registry.ImageReference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -221,7 +224,7 @@ public final class JdbcStore implements Store {
                 .cloneUrl(r.getString("clone_url"))
                 .commit(r.getString("commit_sha"))
                 .ref(r.getString("ref"))
-                .image(r.getString("image"))
+                .image(image(r.getString("image")))
                 .spec(r.getString("spec"))
                 .tags(r.getString("tags"))
                 .version(r.getString("version"))
@@ -230,7 +233,7 @@ public final class JdbcStore implements Store {
                 .privateRepo(r.getBoolean("private_repo"))
                 .state(BuildState.valueOf(r.getString("state")))
                 .error(r.getString("error"))
-                .indexDigest(r.getString("index_digest"))
+                .indexDigest(digest(r.getString("index_digest")))
                 .publishedTags(r.getString("published_tags"))
                 .trigger(r.getString("trigger_info"))
                 .createdAt(inst(r, "created_at"))
@@ -246,13 +249,13 @@ public final class JdbcStore implements Store {
         return new JobRecord(
                 r.getLong("id"),
                 r.getLong("build_id"),
-                r.getString("platform"),
+                Platform.parse(r.getString("platform")),
                 JobState.valueOf(r.getString("state")),
                 r.getString("runner_id"),
                 r.getInt("attempt"),
                 inst(r, "lease_expires"),
                 r.getLong("timeout_seconds"),
-                r.getString("digest"),
+                digest(r.getString("digest")),
                 r.getString("media_type"),
                 sizeOrNull,
                 layersOrNull,
@@ -267,11 +270,48 @@ public final class JdbcStore implements Store {
                 r.getString("id"),
                 r.getString("name"),
                 r.getString("token_hash"),
-                r.getString("native_platforms"),
-                r.getString("qemu_platforms"),
+                platforms(r.getString("native_platforms")),
+                platforms(r.getString("qemu_platforms")),
                 inst(r, "registered_at"),
                 inst(r, "last_seen"),
                 r.getBoolean("untrusted_jobs"));
+    }
+
+    /** A digest column: null stays null; anything else was checked before it was written. */
+    static Digest digest(String text) {
+        return text == null ? null : Digest.parse(text);
+    }
+
+    /**
+     * The image column. Every build row ever written holds an {@link ImageReference}'s own text (the planner writes
+     * {@code ImageReference.toString()}) or null (a build that failed before it had an image). Read defensively all the
+     * same: a row that does not parse (edited by hand, or from a version that wrote something else) reads as no image
+     * rather than making every page that lists it fail.
+     */
+    static ImageReference image(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return ImageReference.parse(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** A runner's platform list: comma-separated short forms, empty for none. */
+    static List<Platform> platforms(String text) {
+        List<Platform> out = new ArrayList<>();
+        for (String p : text == null ? new String[0] : text.split(",")) {
+            if (!p.isBlank()) {
+                out.add(Platform.parse(p));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    static String shortForms(List<Platform> platforms) {
+        return String.join(",", platforms.stream().map(Platform::shortForm).toList());
     }
 
     private static Report report(ResultSet r) throws SQLException {
@@ -317,7 +357,7 @@ public final class JdbcStore implements Store {
                     b.cloneUrl(),
                     b.commit(),
                     b.ref(),
-                    b.image(),
+                    b.image() == null ? null : b.image().toString(),
                     b.spec(),
                     b.tags(),
                     b.version(),
@@ -348,7 +388,7 @@ public final class JdbcStore implements Store {
                             "INSERT INTO jobs (build_id, platform, state, attempt, timeout_seconds) "
                                     + "VALUES (?, ?, 'QUEUED', 0, ?)",
                             id,
-                            j.platform(),
+                            j.platform().shortForm(),
                             j.timeoutSeconds());
                 }
             }
@@ -470,12 +510,12 @@ public final class JdbcStore implements Store {
     }
 
     @Override
-    public boolean markPublished(long id, String indexDigest, String publishedTagsJson) {
+    public boolean markPublished(long id, Digest indexDigest, String publishedTagsJson) {
         return tx(c -> update(
                         c,
                         "UPDATE builds SET state = 'PUBLISHED', index_digest = ?, published_tags = ?, "
                                 + "updated_at = ? WHERE id = ? AND state = 'PUBLISHING'",
-                        indexDigest,
+                        indexDigest == null ? null : indexDigest.toString(),
                         publishedTagsJson,
                         clock.instant(),
                         id)
@@ -483,12 +523,12 @@ public final class JdbcStore implements Store {
     }
 
     @Override
-    public boolean markPartlyPublished(long id, String indexDigest, String publishedTagsJson, String error) {
+    public boolean markPartlyPublished(long id, Digest indexDigest, String publishedTagsJson, String error) {
         return tx(c -> update(
                         c,
                         "UPDATE builds SET state = 'FAILED', index_digest = ?, published_tags = ?, error = ?, "
                                 + "updated_at = ? WHERE id = ? AND state = 'PUBLISHING'",
-                        indexDigest,
+                        indexDigest == null ? null : indexDigest.toString(),
                         publishedTagsJson,
                         error,
                         clock.instant(),
@@ -972,8 +1012,8 @@ public final class JdbcStore implements Store {
                 r.id(),
                 r.name(),
                 r.tokenHash(),
-                r.nativePlatforms(),
-                r.qemuPlatforms(),
+                shortForms(r.nativePlatforms()),
+                shortForms(r.qemuPlatforms()),
                 r.registeredAt(),
                 r.lastSeen(),
                 r.untrustedJobs()));

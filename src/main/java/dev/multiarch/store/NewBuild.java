@@ -1,5 +1,7 @@
 package dev.multiarch.store;
 
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import java.util.List;
 import java.util.Objects;
 
@@ -18,7 +20,7 @@ public record NewBuild(
         String cloneUrl,
         String commit,
         String ref,
-        String image,
+        ImageReference image,
         String spec,
         String tags,
         String version,
@@ -38,7 +40,7 @@ public record NewBuild(
         private String cloneUrl;
         private String commit;
         private String ref;
-        private String image;
+        private ImageReference image;
         private String spec;
         private String tags;
         private String version;
@@ -71,7 +73,7 @@ public record NewBuild(
             return this;
         }
 
-        public Builder image(String v) {
+        public Builder image(ImageReference v) {
             image = v;
             return this;
         }
@@ -145,5 +147,5 @@ public record NewBuild(
         }
     }
 
-    public record NewJob(String platform, long timeoutSeconds) {}
+    public record NewJob(Platform platform, long timeoutSeconds) {}
 }

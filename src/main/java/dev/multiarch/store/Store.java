@@ -1,5 +1,6 @@
 package dev.multiarch.store;
 
+import dev.multiarch.registry.Digest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -58,13 +59,13 @@ public interface Store extends AutoCloseable {
     SessionStore sessions();
 
     /** Records the published index and tags, and moves publishing → published. */
-    boolean markPublished(long id, String indexDigest, String publishedTagsJson);
+    boolean markPublished(long id, Digest indexDigest, String publishedTagsJson);
 
     /**
      * Records what publishing did when some registries have the index and at least one does not: moves publishing →
      * failed with {@code error}, keeping the index digest and the tags taken (they are live where it published).
      */
-    boolean markPartlyPublished(long id, String indexDigest, String publishedTagsJson, String error);
+    boolean markPartlyPublished(long id, Digest indexDigest, String publishedTagsJson, String error);
 
     /**
      * A failed build goes back to publishing (a re-run finishing what is missing); its error is cleared. False when it

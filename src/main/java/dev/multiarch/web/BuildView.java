@@ -80,11 +80,11 @@ public record BuildView(
         List<JobView> js = jobs.stream()
                 .map(j -> new JobView(
                         j.id(),
-                        j.platform(),
+                        j.platform().shortForm(),
                         j.state().word(),
                         j.runnerId(),
                         j.attempt(),
-                        j.digest(),
+                        text(j.digest()),
                         j.size(),
                         j.error(),
                         text(j.startedAt()),
@@ -113,7 +113,7 @@ public record BuildView(
                 b.repo(),
                 b.ref(),
                 b.commit(),
-                b.image(),
+                text(b.image()),
                 b.state().word(),
                 b.state().terminal(),
                 b.error(),
@@ -121,7 +121,7 @@ public record BuildView(
                 b.untrusted(),
                 b.privateRepo(),
                 tags,
-                b.indexDigest(),
+                text(b.indexDigest()),
                 b.publishedTags(),
                 published,
                 kept,
@@ -134,6 +134,11 @@ public record BuildView(
                         .map(p -> new RegistryView(
                                 p.image(), p.state().word(), p.indexDigest(), p.error(), text(p.updatedAt())))
                         .toList());
+    }
+
+    /** A digest or an image reference as the API has always shown it: its text; null stays null. */
+    private static String text(Object typed) {
+        return typed == null ? null : typed.toString();
     }
 
     private static String text(Instant i) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.JobRecord;
 import dev.multiarch.store.NewBuild;
@@ -54,13 +55,13 @@ class DispatcherTest {
                 .cloneUrl("u")
                 .commit("c")
                 .ref("ref")
-                .image("img")
+                .image(ImageReference.parse("img"))
                 .spec("{}")
                 .tags("[]")
                 .push(!untrusted)
                 .untrusted(untrusted)
                 .jobs(java.util.Arrays.stream(platforms)
-                        .map(p -> new NewBuild.NewJob(p, 60))
+                        .map(p -> new NewBuild.NewJob(Platform.parse(p), 60))
                         .toList())
                 .build());
     }
@@ -76,8 +77,8 @@ class DispatcherTest {
             d.kick();
             Optional<JobRecord> a = arm.result().get(5, TimeUnit.SECONDS);
             Optional<JobRecord> q = qemu.result().get(5, TimeUnit.SECONDS);
-            assertEquals("linux/arm64", a.orElseThrow().platform());
-            assertEquals("linux/s390x", q.orElseThrow().platform());
+            assertEquals("linux/arm64", a.orElseThrow().platform().shortForm());
+            assertEquals("linux/s390x", q.orElseThrow().platform().shortForm());
         }
     }
 
@@ -89,7 +90,11 @@ class DispatcherTest {
             Dispatcher.Waiter qemu = d.await("qemu", ps(), ps("linux/arm/v7"), false);
             assertEquals(
                     "linux/arm/v7",
-                    qemu.result().get(5, TimeUnit.SECONDS).orElseThrow().platform());
+                    qemu.result()
+                            .get(5, TimeUnit.SECONDS)
+                            .orElseThrow()
+                            .platform()
+                            .shortForm());
         }
     }
 
@@ -114,7 +119,7 @@ class DispatcherTest {
             Dispatcher.Waiter w = d.await("r", ps("linux/aarch64"), ps(), false);
             assertEquals(
                     "linux/arm64",
-                    w.result().get(5, TimeUnit.SECONDS).orElseThrow().platform());
+                    w.result().get(5, TimeUnit.SECONDS).orElseThrow().platform().shortForm());
         }
     }
 
@@ -175,7 +180,7 @@ class DispatcherTest {
         for (int i = 0; i < jobs; i++) {
             Dispatcher.Waiter w = d.await("one-slot", nat, qemu, false);
             assertEquals(0, d.waitingCount(), "a job was there for the slot");
-            out.add(w.result().get().orElseThrow().platform());
+            out.add(w.result().get().orElseThrow().platform().shortForm());
         }
         return out;
     }

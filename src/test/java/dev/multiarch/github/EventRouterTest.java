@@ -116,7 +116,7 @@ class EventRouterTest {
         String note = router.route("pull_request", p, "delivery-pr");
         assertTrue(note.contains("fork: untrusted, config from main, no credentials"), note);
         BuildRecord b = store.recentBuilds(1).get(0);
-        assertEquals("reg.example/app", b.image());
+        assertEquals("reg.example/app", b.image().toString());
         assertFalse(b.push());
         assertTrue(Origin.of(b.trigger()).fork());
         assertTrue(
@@ -265,7 +265,11 @@ class EventRouterTest {
                 b.id(), 0, "127.0.0.1:9/app", dev.multiarch.store.PublicationState.PUBLISHED, digest, null);
         store.setPublication(
                 b.id(), 1, "127.0.0.1:9/mirror", dev.multiarch.store.PublicationState.FAILED, null, "DENIED");
-        store.markPartlyPublished(b.id(), digest, "{}", "published to 127.0.0.1:9/app; 127.0.0.1:9/mirror failed");
+        store.markPartlyPublished(
+                b.id(),
+                dev.multiarch.registry.Digest.parse(digest),
+                "{}",
+                "published to 127.0.0.1:9/app; 127.0.0.1:9/mirror failed");
 
         ObjectNode rerun =
                 GitHubEvents.example("check_run", e -> e.path("action").asText().equals("rerequested"));

@@ -3,6 +3,7 @@ package dev.multiarch.github;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.NewBuild;
@@ -43,7 +44,7 @@ class RegistryLinesTest {
                     .cloneUrl("https://github.com/octo/app.git")
                     .commit("c".repeat(40))
                     .ref("refs/tags/v1.0.0")
-                    .image("ghcr.io/octo/app")
+                    .image(ImageReference.parse("ghcr.io/octo/app"))
                     .spec("{}")
                     .tags("[]")
                     .version("1.0.0")
@@ -98,7 +99,7 @@ class RegistryLinesTest {
                     .cloneUrl("https://github.com/octo/app.git")
                     .commit("c".repeat(40))
                     .ref("refs/tags/v1.0.0")
-                    .image("ghcr.io/octo/app")
+                    .image(ImageReference.parse("ghcr.io/octo/app"))
                     .spec("{}")
                     .tags("[]")
                     .version("1.0.0")

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.multiarch.github.CheckReport.Target;
 import dev.multiarch.github.CheckReport.Wanted;
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.JobRecord;
 import dev.multiarch.store.Store;
@@ -154,12 +156,12 @@ class StatusReporterTest {
                     .cloneUrl("https://github.com/octo/app.git")
                     .commit("c".repeat(40))
                     .ref("refs/pull/9/head")
-                    .image("ghcr.io/octo/app")
+                    .image(ImageReference.parse("ghcr.io/octo/app"))
                     .spec("{}")
                     .tags("[]")
                     .untrusted(untrusted)
                     .trigger(o.toJson())
-                    .jobs(List.of(new dev.multiarch.store.NewBuild.NewJob("linux/amd64", 600)))
+                    .jobs(List.of(new dev.multiarch.store.NewBuild.NewJob(Platform.parse("linux/amd64"), 600)))
                     .build());
             reporter.changed(b, store.jobs(b.id()));
             String row = store.reports(b.id()).stream()
@@ -184,14 +186,14 @@ class StatusReporterTest {
                 .cloneUrl("https://github.com/octo/app.git")
                 .commit("c".repeat(40))
                 .ref("refs/tags/v1.0.0")
-                .image("ghcr.io/octo/app")
+                .image(ImageReference.parse("ghcr.io/octo/app"))
                 .spec("{}")
                 .tags("[]")
                 .push(true)
                 .trigger(o.toJson())
                 .jobs(List.of(
-                        new dev.multiarch.store.NewBuild.NewJob("linux/amd64", 600),
-                        new dev.multiarch.store.NewBuild.NewJob("linux/arm64", 600)))
+                        new dev.multiarch.store.NewBuild.NewJob(Platform.parse("linux/amd64"), 600),
+                        new dev.multiarch.store.NewBuild.NewJob(Platform.parse("linux/arm64"), 600)))
                 .build());
         List<JobRecord> jobs = store.jobs(b.id());
         reporter.changed(b, jobs);

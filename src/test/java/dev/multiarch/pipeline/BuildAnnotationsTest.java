@@ -3,6 +3,7 @@ package dev.multiarch.pipeline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.multiarch.config.TagRule;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.BuildState;
 import java.time.Instant;
@@ -19,7 +20,7 @@ class BuildAnnotationsTest {
                 .cloneUrl(cloneUrl)
                 .commit("f".repeat(40))
                 .ref("refs/tags/v1.2.3")
-                .image("ghcr.io/acme/app")
+                .image(ImageReference.parse("ghcr.io/acme/app"))
                 .tags(BuildSpec.tagsToJson(
                         tags.stream().map(t -> new TagRule.PlannedTag(t, false)).toList()))
                 .version("1.2.3")

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.multiarch.config.ServiceConfig;
 import dev.multiarch.dispatch.Dispatcher;
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.source.Git;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.BuildState;
@@ -70,12 +72,12 @@ class CoordinatorPolicyTest {
                 .cloneUrl("https://github.com/" + repo + ".git")
                 .commit("c".repeat(40))
                 .ref("refs/tags/v1.0.0")
-                .image("registry.example/o/app")
+                .image(ImageReference.parse("registry.example/o/app"))
                 .spec(spec.toJson())
                 .tags("[]")
                 .version("1.0.0")
                 .push(true)
-                .jobs(List.of(new NewBuild.NewJob("linux/amd64", 60)))
+                .jobs(List.of(new NewBuild.NewJob(Platform.parse("linux/amd64"), 60)))
                 .build());
         assertTrue(
                 store.moveBuild(b.id(), b.state(), BuildState.PUBLISHING, null),

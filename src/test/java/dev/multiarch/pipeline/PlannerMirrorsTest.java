@@ -29,10 +29,12 @@ class PlannerMirrorsTest {
         NewBuild nb = Planner.plan(tag(), "image: [ghcr.io/acme/app, acme/app]\nplatforms: [linux/amd64]\n", POLICY)
                 .get(0);
         assertNull(nb.failedWith());
-        assertEquals("ghcr.io/acme/app", nb.image());
+        assertEquals("ghcr.io/acme/app", nb.image().toString());
         BuildSpec spec = BuildSpec.fromJson(nb.spec());
         assertEquals(List.of("docker.io/acme/app"), spec.mirrors());
-        assertEquals(List.of("ghcr.io/acme/app", "docker.io/acme/app"), spec.targets(nb.image()));
+        assertEquals(
+                List.of("ghcr.io/acme/app", "docker.io/acme/app"),
+                spec.targets(nb.image().toString()));
     }
 
     @Test

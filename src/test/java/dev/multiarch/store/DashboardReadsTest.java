@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.testing.TestDatabases;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -47,14 +49,14 @@ class DashboardReadsTest {
                 .cloneUrl("file:///repo.git")
                 .commit("a".repeat(40))
                 .ref(ref)
-                .image("reg/" + repo)
+                .image(ImageReference.parse("reg/" + repo))
                 .spec("{}")
                 .tags("[]")
                 .version("1.0.0")
                 .push(!ref.startsWith("refs/pull/"))
                 .privateRepo(privateRepo)
                 .jobs(java.util.Arrays.stream(platforms)
-                        .map(p -> new NewBuild.NewJob(p, 600))
+                        .map(p -> new NewBuild.NewJob(Platform.parse(p), 600))
                         .toList())
                 .build();
     }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.testing.TestDatabases;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -45,12 +47,14 @@ class JdbcStoreTest {
                 .cloneUrl("file:///repo.git")
                 .commit("a".repeat(40))
                 .ref("refs/tags/v1.0.0")
-                .image("reg/acme/app")
+                .image(ImageReference.parse("reg/acme/app"))
                 .spec("{}")
                 .tags("[]")
                 .version("1.0.0")
                 .push(true)
-                .jobs(List.of(new NewBuild.NewJob("linux/amd64", 600), new NewBuild.NewJob("linux/arm64", 600)))
+                .jobs(List.of(
+                        new NewBuild.NewJob(Platform.parse("linux/amd64"), 600),
+                        new NewBuild.NewJob(Platform.parse("linux/arm64"), 600)))
                 .build();
     }
 
@@ -89,14 +93,14 @@ class JdbcStoreTest {
             for (int round = 0; round < 20; round++) {
                 List<NewBuild.NewJob> jobs = new ArrayList<>();
                 for (int i = 0; i < 5; i++) {
-                    jobs.add(new NewBuild.NewJob("linux/p" + i, 600));
+                    jobs.add(new NewBuild.NewJob(Platform.parse("linux/p" + i), 600));
                 }
                 BuildRecord b = s.createBuild(NewBuild.builder()
                         .repo("r")
                         .cloneUrl("u")
                         .commit("c")
                         .ref("ref")
-                        .image("img")
+                        .image(ImageReference.parse("img"))
                         .spec("{}")
                         .tags("[]")
                         .push(true)
@@ -311,8 +315,10 @@ class JdbcStoreTest {
                     s.queuedJobs().stream().map(JobRecord::untrusted).toList());
 
             Instant now = Instant.now();
-            s.addRunner(new RunnerRecord("r-1", "forks", "hash-1", "linux/amd64", "", now, now, true));
-            s.addRunner(new RunnerRecord("r-2", "main", "hash-2", "linux/amd64", "", now, now, false));
+            s.addRunner(new RunnerRecord(
+                    "r-1", "forks", "hash-1", List.of(Platform.parse("linux/amd64")), List.of(), now, now, true));
+            s.addRunner(new RunnerRecord(
+                    "r-2", "main", "hash-2", List.of(Platform.parse("linux/amd64")), List.of(), now, now, false));
             assertTrue(s.runnerByTokenHash("hash-1").orElseThrow().untrustedJobs());
             assertFalse(s.runnerByTokenHash("hash-2").orElseThrow().untrustedJobs());
         }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.testing.TestDatabases;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -161,10 +163,10 @@ class MigrationsTest {
                     .cloneUrl("u")
                     .commit("c")
                     .ref("ref")
-                    .image("i")
+                    .image(ImageReference.parse("i"))
                     .spec("{}")
                     .tags("[]")
-                    .jobs(List.of(new NewBuild.NewJob("linux/amd64", 60)))
+                    .jobs(List.of(new NewBuild.NewJob(Platform.parse("linux/amd64"), 60)))
                     .build());
             long job = s.jobs(b.id()).get(0).id();
             s.appendLog(job, 1, "hello\n", 1 << 20);

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.Digest;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.testing.TestDatabases;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -44,12 +47,12 @@ class PublicationsStoreTest {
                 .cloneUrl("file:///repo.git")
                 .commit("a".repeat(40))
                 .ref("refs/tags/v1.0.0")
-                .image("reg-a/acme/app")
+                .image(ImageReference.parse("reg-a/acme/app"))
                 .spec("{}")
                 .tags("[]")
                 .version("1.0.0")
                 .push(true)
-                .jobs(List.of(new NewBuild.NewJob("linux/amd64", 600)))
+                .jobs(List.of(new NewBuild.NewJob(Platform.parse("linux/amd64"), 600)))
                 .build());
         JobRecord j = s.jobs(b.id()).get(0);
         s.claimJob(j.id(), "r1", Instant.now().plusSeconds(60)).orElseThrow();
@@ -88,18 +91,19 @@ class PublicationsStoreTest {
     void partlyPublished_isFailedWithItsIndex_andReopensOnceForARerun() {
         try (JdbcStore s = db.open()) {
             BuildRecord b = publishing(s);
-            assertTrue(s.markPartlyPublished(b.id(), DIGEST, "{\"tags\":[\"1.0.0\"]}", "published to A; B failed: x"));
+            assertTrue(s.markPartlyPublished(
+                    b.id(), Digest.parse(DIGEST), "{\"tags\":[\"1.0.0\"]}", "published to A; B failed: x"));
             BuildRecord failed = s.build(b.id()).orElseThrow();
             assertEquals(BuildState.FAILED, failed.state());
-            assertEquals(DIGEST, failed.indexDigest());
+            assertEquals(DIGEST, failed.indexDigest().toString());
             assertEquals("published to A; B failed: x", failed.error());
-            assertFalse(s.markPartlyPublished(b.id(), DIGEST, "{}", "again"), "only from publishing");
+            assertFalse(s.markPartlyPublished(b.id(), Digest.parse(DIGEST), "{}", "again"), "only from publishing");
             assertTrue(s.reopenPublishing(b.id()));
             assertFalse(s.reopenPublishing(b.id()), "one re-run reopens it, not two");
             BuildRecord again = s.build(b.id()).orElseThrow();
             assertEquals(BuildState.PUBLISHING, again.state());
             assertNull(again.error());
-            assertTrue(s.markPublished(b.id(), DIGEST, "{\"tags\":[\"1.0.0\"]}"));
+            assertTrue(s.markPublished(b.id(), Digest.parse(DIGEST), "{\"tags\":[\"1.0.0\"]}"));
         }
     }
 }

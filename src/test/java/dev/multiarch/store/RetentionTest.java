@@ -3,6 +3,8 @@ package dev.multiarch.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.testing.TestDatabases;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,10 +58,10 @@ class RetentionTest {
                 .cloneUrl("https://github.example/octo/app.git")
                 .commit("a".repeat(40))
                 .ref("refs/heads/main")
-                .image("reg/octo/app")
+                .image(ImageReference.parse("reg/octo/app"))
                 .spec("{}")
                 .tags("[]")
-                .jobs(List.of(new NewBuild.NewJob("linux/amd64", 600)))
+                .jobs(List.of(new NewBuild.NewJob(Platform.parse("linux/amd64"), 600)))
                 .build();
     }
 

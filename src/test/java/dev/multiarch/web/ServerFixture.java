@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.multiarch.config.ServiceConfig;
 import dev.multiarch.dispatch.Dispatcher;
 import dev.multiarch.pipeline.Coordinator;
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.source.Git;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JdbcStore;
@@ -179,13 +181,13 @@ final class ServerFixture {
                 .cloneUrl("file:///nowhere.git")
                 .commit(commit)
                 .ref("refs/tags/v1.0.0")
-                .image("registry.test/acme/app")
+                .image(ImageReference.parse("registry.test/acme/app"))
                 .spec("{}")
                 .tags("[]")
                 .version("1.0.0")
                 .push(true)
                 .jobs(java.util.Arrays.stream(platforms)
-                        .map(p -> new NewBuild.NewJob(p, 600))
+                        .map(p -> new NewBuild.NewJob(Platform.parse(p), 600))
                         .toList())
                 .build());
     }
@@ -197,7 +199,7 @@ final class ServerFixture {
                 .cloneUrl("https://github.example/" + repo + ".git")
                 .commit("c".repeat(40))
                 .ref("refs/tags/v1.0.0")
-                .image("registry.test/" + repo)
+                .image(ImageReference.parse("registry.test/" + repo))
                 .push(true)
                 .privateRepo(privateRepo)
                 .failedWith("refused by policy: " + repo)

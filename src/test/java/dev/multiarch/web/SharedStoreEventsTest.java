@@ -4,6 +4,8 @@ import static dev.multiarch.web.ServerFixture.ADMIN_TOKEN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.JobRecord;
@@ -63,10 +65,10 @@ class SharedStoreEventsTest {
                 .cloneUrl("file:///nowhere.git")
                 .commit("d".repeat(40))
                 .ref("refs/heads/main")
-                .image("registry.test/acme/app")
+                .image(ImageReference.parse("registry.test/acme/app"))
                 .spec("{}")
                 .tags("[]")
-                .jobs(List.of(new NewBuild.NewJob("linux/amd64", 600)))
+                .jobs(List.of(new NewBuild.NewJob(Platform.parse("linux/amd64"), 600)))
                 .build());
     }
 
