@@ -1,9 +1,7 @@
 package dev.multiarch.github;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.multiarch.base.Backoff;
-import dev.multiarch.base.Json;
 import dev.multiarch.github.CheckReport.Target;
 import dev.multiarch.github.CheckReport.Wanted;
 import dev.multiarch.pipeline.BuildListener;
@@ -18,7 +16,6 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -171,14 +168,9 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
     }
 
     private static String tagsText(BuildRecord b) {
-        try {
-            JsonNode pub = Json.MAPPER.readTree(b.publishedTags() == null ? "{}" : b.publishedTags());
-            List<String> tags = new ArrayList<>();
-            pub.path("tags").forEach(t -> tags.add(t.asText()));
-            return tags.isEmpty() ? "nothing (every tag belongs to a newer build)" : String.join(", ", tags);
-        } catch (IOException e) {
-            return "";
-        }
+        return b.publishedTags().isEmpty()
+                ? "nothing (every tag belongs to a newer build)"
+                : String.join(", ", b.publishedTags());
     }
 
     private String summary(BuildRecord b, List<JobRecord> jobs) {

@@ -1,13 +1,29 @@
 package dev.multiarch.store;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.multiarch.base.Json;
 import dev.multiarch.registry.Digest;
 import dev.multiarch.registry.ImageReference;
+import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
- * A build as stored. {@code spec}, {@code tags}, {@code publishedTags} and {@code trigger} are JSON owned by the
- * stages that write them. Made by {@link #builder()}; the canonical constructor is the mapper's.
+ * A build as stored, typed: its image an {@link ImageReference}, its index a {@link Digest}, its state an enum, each
+ * parsed once when the row is read. Made by {@link #builder()}; the canonical constructor is the mapper's.
+ *
+ * <p>Three columns stay JSON owned by the stages that write them, because typing them here would bring those stages'
+ * types into the store, which talks to {@code base}, {@code platform} and {@code registry} only: {@code spec} (the
+ * pipeline's {@code BuildSpec}), {@code tags} (the planned tags, {@code config}'s {@code TagRule.PlannedTag}: a tag
+ * and whether it floats, so not a plain list of names) and {@code trigger} (GitHub's {@code Origin}, whose indexed
+ * keys are {@link OriginKeys}).
+ *
+ * @param publication   what publishing recorded, as written ({@link Store#markPublished}): the publisher's outcome,
+ *                      or {@code []} for a build that publishes nothing; null before. The API shows it as it is
+ * @param publishedTags the tags it took, read once from {@code publication}; empty when none
+ * @param keptBack      the planned tags it did not take, each with why, read once from {@code publication}
  *
  * @param untrusted   its source is a stranger's (a fork's pull request): untrusted runners only, no credentials
  * @param privateRepo its repository is private: pages and the API show it only to people who can read it
@@ -28,7 +44,9 @@ public record BuildRecord(
         BuildState state,
         String error,
         Digest indexDigest,
-        String publishedTags,
+        String publication,
+        List<String> publishedTags,
+        List<String> keptBack,
         String trigger,
         Instant createdAt,
         Instant updatedAt) {
@@ -55,7 +73,7 @@ public record BuildRecord(
         private BuildState state;
         private String error;
         private Digest indexDigest;
-        private String publishedTags;
+        private String publication;
         private String trigger;
         private Instant createdAt;
         private Instant updatedAt;
@@ -137,8 +155,10 @@ public record BuildRecord(
             return this;
         }
 
-        public Builder publishedTags(String v) {
-            publishedTags = v;
+        /** The publication record as written; {@link BuildRecord#publishedTags} and {@link BuildRecord#keptBack} are
+         * read from it. */
+        public Builder publication(String v) {
+            publication = v;
             return this;
         }
 
@@ -163,6 +183,7 @@ public record BuildRecord(
             Objects.requireNonNull(commit, "BuildRecord: commit is required");
             Objects.requireNonNull(ref, "BuildRecord: ref is required");
             Objects.requireNonNull(state, "BuildRecord: state is required");
+            Published p = Published.read(publication);
             return new BuildRecord(
                     id,
                     repo,
@@ -179,10 +200,34 @@ public record BuildRecord(
                     state,
                     error,
                     indexDigest,
-                    publishedTags,
+                    publication,
+                    p.tags(),
+                    p.keptBack(),
                     trigger,
                     createdAt,
                     updatedAt);
+        }
+    }
+
+    /**
+     * The tags a publication record took and kept back. Its two shapes: the publisher's outcome (an object with
+     * {@code tags} and {@code skipped}) and {@code []} (nothing to publish); read here, once, for every stage.
+     */
+    private record Published(List<String> tags, List<String> keptBack) {
+        static Published read(String json) {
+            if (json == null) {
+                return new Published(List.of(), List.of());
+            }
+            try {
+                JsonNode n = Json.MAPPER.readTree(json);
+                List<String> tags = new ArrayList<>();
+                List<String> kept = new ArrayList<>();
+                n.path("tags").forEach(t -> tags.add(t.asText()));
+                n.path("skipped").forEach(t -> kept.add(t.asText()));
+                return new Published(List.copyOf(tags), List.copyOf(kept));
+            } catch (IOException e) {
+                return new Published(List.of(), List.of("(unreadable publication record)"));
+            }
         }
     }
 }

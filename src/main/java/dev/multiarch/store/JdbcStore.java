@@ -234,7 +234,7 @@ public final class JdbcStore implements Store {
                 .state(BuildState.valueOf(r.getString("state")))
                 .error(r.getString("error"))
                 .indexDigest(digest(r.getString("index_digest")))
-                .publishedTags(r.getString("published_tags"))
+                .publication(r.getString("published_tags"))
                 .trigger(r.getString("trigger_info"))
                 .createdAt(inst(r, "created_at"))
                 .updatedAt(inst(r, "updated_at"))
@@ -510,26 +510,26 @@ public final class JdbcStore implements Store {
     }
 
     @Override
-    public boolean markPublished(long id, Digest indexDigest, String publishedTagsJson) {
+    public boolean markPublished(long id, Digest indexDigest, String publicationJson) {
         return tx(c -> update(
                         c,
                         "UPDATE builds SET state = 'PUBLISHED', index_digest = ?, published_tags = ?, "
                                 + "updated_at = ? WHERE id = ? AND state = 'PUBLISHING'",
                         indexDigest == null ? null : indexDigest.toString(),
-                        publishedTagsJson,
+                        publicationJson,
                         clock.instant(),
                         id)
                 == 1);
     }
 
     @Override
-    public boolean markPartlyPublished(long id, Digest indexDigest, String publishedTagsJson, String error) {
+    public boolean markPartlyPublished(long id, Digest indexDigest, String publicationJson, String error) {
         return tx(c -> update(
                         c,
                         "UPDATE builds SET state = 'FAILED', index_digest = ?, published_tags = ?, error = ?, "
                                 + "updated_at = ? WHERE id = ? AND state = 'PUBLISHING'",
                         indexDigest == null ? null : indexDigest.toString(),
-                        publishedTagsJson,
+                        publicationJson,
                         error,
                         clock.instant(),
                         id)

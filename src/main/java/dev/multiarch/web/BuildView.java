@@ -1,7 +1,6 @@
 package dev.multiarch.web;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.multiarch.base.Json;
 import dev.multiarch.config.TagRule;
 import dev.multiarch.pipeline.BuildSpec;
 import dev.multiarch.store.BuildRecord;
@@ -97,17 +96,6 @@ public record BuildView(
                 : BuildSpec.tagsFromJson(b.tags()).stream()
                         .map(TagRule.PlannedTag::tag)
                         .toList();
-        List<String> published = new java.util.ArrayList<>();
-        List<String> kept = new java.util.ArrayList<>();
-        if (b.publishedTags() != null) {
-            try {
-                com.fasterxml.jackson.databind.JsonNode n = Json.MAPPER.readTree(b.publishedTags());
-                n.path("tags").forEach(t -> published.add(t.asText()));
-                n.path("skipped").forEach(t -> kept.add(t.asText()));
-            } catch (java.io.IOException e) {
-                kept.add("(unreadable publication record)");
-            }
-        }
         return new BuildView(
                 b.id(),
                 b.repo(),
@@ -122,9 +110,9 @@ public record BuildView(
                 b.privateRepo(),
                 tags,
                 text(b.indexDigest()),
+                b.publication(),
                 b.publishedTags(),
-                published,
-                kept,
+                b.keptBack(),
                 text(b.createdAt()),
                 text(b.updatedAt()),
                 b.state().terminal() ? seconds(b.createdAt(), b.updatedAt()) : null,

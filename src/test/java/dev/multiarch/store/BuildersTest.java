@@ -51,4 +51,29 @@ class BuildersTest {
                 .build());
         assertEquals("BuildRecord: state is required", s.getMessage());
     }
+
+    private static BuildRecord published(String publication) {
+        return BuildRecord.builder()
+                .repo("acme/app")
+                .cloneUrl("u")
+                .commit("c")
+                .ref("r")
+                .state(BuildState.PUBLISHED)
+                .publication(publication)
+                .build();
+    }
+
+    @Test
+    void thePublicationRecordIsReadOnce_inBothItsShapes() {
+        BuildRecord outcome = published(
+                "{\"indexDigest\":null,\"tags\":[\"1.0.0\",\"1.0\"],\"skipped\":[\"latest: stays\"],\"signed\":[]}");
+        assertEquals(List.of("1.0.0", "1.0"), outcome.publishedTags());
+        assertEquals(List.of("latest: stays"), outcome.keptBack());
+        BuildRecord nothing = published("[]");
+        assertEquals(List.of(), nothing.publishedTags());
+        assertEquals(List.of(), nothing.keptBack());
+        assertEquals("[]", nothing.publication(), "kept as written: the API shows it");
+        assertEquals(List.of(), published(null).publishedTags());
+        assertEquals(List.of("(unreadable publication record)"), published("{").keptBack());
+    }
 }
