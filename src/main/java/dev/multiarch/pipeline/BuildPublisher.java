@@ -235,7 +235,7 @@ public final class BuildPublisher {
         List<String> attestations = new ArrayList<>();
         if (first != null && first.state() == PublicationState.PUBLISHED && first.indexDigest() != null) {
             // Published there before a restart or a failed mirror: the same bytes go to the rest.
-            index = client.getManifest(image.withDigest(Digest.parse(first.indexDigest())));
+            index = client.getManifest(image.withDigest(first.indexDigest()));
         } else {
             try {
                 index = publishOwn(client, build, spec, image, take, moved, children, jobs, signed, attestations);
@@ -251,12 +251,7 @@ public final class BuildPublisher {
                 throw e;
             }
             store.setPublication(
-                    build.id(),
-                    0,
-                    build.image().toString(),
-                    PublicationState.PUBLISHED,
-                    index.digest().toString(),
-                    null);
+                    build.id(), 0, build.image().toString(), PublicationState.PUBLISHED, index.digest(), null);
         }
         List<Registry> outcomes = new ArrayList<>();
         outcomes.add(new Registry(build.image().toString(), PublicationState.PUBLISHED, null));

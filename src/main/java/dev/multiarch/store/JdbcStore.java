@@ -552,7 +552,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public void setPublication(
-            long buildId, int position, String image, PublicationState state, String indexDigest, String error) {
+            long buildId, int position, String image, PublicationState state, Digest indexDigest, String error) {
         String why = error == null || error.length() <= PUBLICATION_ERROR_CHARS
                 ? error
                 : error.substring(0, PUBLICATION_ERROR_CHARS - 1) + "…";
@@ -566,7 +566,7 @@ public final class JdbcStore implements Store {
                 position,
                 image,
                 state.name(),
-                indexDigest,
+                indexDigest == null ? null : indexDigest.toString(),
                 why,
                 clock.instant()));
     }
@@ -582,7 +582,7 @@ public final class JdbcStore implements Store {
                         r.getInt(2),
                         r.getString(3),
                         PublicationState.valueOf(r.getString(4)),
-                        r.getString(5),
+                        digest(r.getString(5)),
                         r.getString(6),
                         inst(r, "updated_at")),
                 buildId));

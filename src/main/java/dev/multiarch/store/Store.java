@@ -84,13 +84,13 @@ public interface Store extends AutoCloseable {
             int position,
             String image,
             PublicationState state,
-            String indexDigest,
+            Digest indexDigest,
             String error,
             Instant updatedAt) {}
 
     /** Records (or replaces) one registry's outcome; {@code error} is cut to 2,000 characters. */
     void setPublication(
-            long buildId, int position, String image, PublicationState state, String indexDigest, String error);
+            long buildId, int position, String image, PublicationState state, Digest indexDigest, String error);
 
     /** A build's registries in order; none for a build that has not started publishing. */
     List<Publication> publications(long buildId);

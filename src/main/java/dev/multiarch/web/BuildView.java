@@ -120,7 +120,7 @@ public record BuildView(
                 js,
                 publications.stream()
                         .map(p -> new RegistryView(
-                                p.image(), p.state().word(), p.indexDigest(), p.error(), text(p.updatedAt())))
+                                p.image(), p.state().word(), text(p.indexDigest()), p.error(), text(p.updatedAt())))
                         .toList());
     }
 

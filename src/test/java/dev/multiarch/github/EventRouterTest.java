@@ -262,7 +262,12 @@ class EventRouterTest {
                 b.id(), dev.multiarch.store.BuildState.VERIFYING, dev.multiarch.store.BuildState.PUBLISHING, null);
         String digest = "sha256:" + "a".repeat(64);
         store.setPublication(
-                b.id(), 0, "127.0.0.1:9/app", dev.multiarch.store.PublicationState.PUBLISHED, digest, null);
+                b.id(),
+                0,
+                "127.0.0.1:9/app",
+                dev.multiarch.store.PublicationState.PUBLISHED,
+                dev.multiarch.registry.Digest.parse(digest),
+                null);
         store.setPublication(
                 b.id(), 1, "127.0.0.1:9/mirror", dev.multiarch.store.PublicationState.FAILED, null, "DENIED");
         store.markPartlyPublished(

@@ -3,6 +3,7 @@ package dev.multiarch.github;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiarch.registry.Digest;
 import dev.multiarch.registry.ImageReference;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JdbcStore;
@@ -53,7 +54,7 @@ class RegistryLinesTest {
                     .failedWith("published to ghcr.io/octo/app; docker.io/octo/app failed: DENIED")
                     .build());
             String digest = "sha256:" + "a".repeat(64);
-            store.setPublication(b.id(), 0, "ghcr.io/octo/app", PublicationState.PUBLISHED, digest, null);
+            store.setPublication(b.id(), 0, "ghcr.io/octo/app", PublicationState.PUBLISHED, Digest.parse(digest), null);
             store.setPublication(
                     b.id(), 1, "docker.io/octo/app", PublicationState.FAILED, null, "DENIED | quota\nexceeded");
             store.setPublication(b.id(), 2, "quay.io/octo/app", PublicationState.PENDING, null, null);
@@ -108,7 +109,12 @@ class RegistryLinesTest {
                     .failedWith("published to ghcr.io/octo/app; evil.example/octo/app failed: " + hostile)
                     .build());
             store.setPublication(
-                    b.id(), 0, "ghcr.io/octo/app", PublicationState.PUBLISHED, "sha256:" + "a".repeat(64), null);
+                    b.id(),
+                    0,
+                    "ghcr.io/octo/app",
+                    PublicationState.PUBLISHED,
+                    Digest.parse("sha256:" + "a".repeat(64)),
+                    null);
             store.setPublication(b.id(), 1, "evil.example/octo/app", PublicationState.FAILED, null, hostile);
             reporter.changed(b, List.of());
             String summary = CheckReport.fromJson(store.reports(b.id()).stream()

@@ -69,18 +69,18 @@ class PublicationsStoreTest {
             BuildRecord b = publishing(s);
             assertEquals(List.of(), s.publications(b.id()));
             s.setPublication(b.id(), 1, "reg-b/acme/app", PublicationState.PENDING, null, null);
-            s.setPublication(b.id(), 0, "reg-a/acme/app", PublicationState.PUBLISHED, DIGEST, null);
+            s.setPublication(b.id(), 0, "reg-a/acme/app", PublicationState.PUBLISHED, Digest.parse(DIGEST), null);
             s.setPublication(b.id(), 1, "reg-b/acme/app", PublicationState.FAILED, null, "x".repeat(5000));
             List<Store.Publication> p = s.publications(b.id());
             assertEquals(2, p.size());
             assertEquals("reg-a/acme/app", p.get(0).image());
             assertEquals(PublicationState.PUBLISHED, p.get(0).state());
-            assertEquals(DIGEST, p.get(0).indexDigest());
+            assertEquals(DIGEST, p.get(0).indexDigest().toString());
             assertNull(p.get(0).error());
             assertEquals(PublicationState.FAILED, p.get(1).state());
             assertEquals(2000, p.get(1).error().length(), "a registry's long answer is cut");
             assertTrue(p.get(1).error().endsWith("…"));
-            s.setPublication(b.id(), 1, "reg-b/acme/app", PublicationState.PUBLISHED, DIGEST, null);
+            s.setPublication(b.id(), 1, "reg-b/acme/app", PublicationState.PUBLISHED, Digest.parse(DIGEST), null);
             assertEquals(
                     PublicationState.PUBLISHED, s.publications(b.id()).get(1).state());
             assertNull(s.publications(b.id()).get(1).error());
