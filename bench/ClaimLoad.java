@@ -1,5 +1,7 @@
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.NewBuild;
 import java.io.IOException;
@@ -133,24 +135,20 @@ public class ClaimLoad {
         String url = "postgresql://127.0.0.1:" + pgPort + "/" + db;
         long t0 = System.nanoTime();
         try (JdbcStore store = JdbcStore.postgres(url, "postgres", null, 4, Clock.systemUTC())) {
-            List<NewBuild.NewJob> five =
-                    PLATFORMS.stream().map(p -> new NewBuild.NewJob(p, 600)).toList();
+            List<NewBuild.NewJob> five = PLATFORMS.stream()
+                    .map(p -> new NewBuild.NewJob(Platform.parse(p), 600))
+                    .toList();
             for (int i = 0; i < jobs / PLATFORMS.size(); i++) {
-                store.createBuild(new NewBuild(
-                        "bench/app",
-                        "https://git.example/bench/app.git",
-                        String.format("%040x", i),
-                        "refs/heads/main",
-                        "registry.example/bench/app",
-                        "{\"dockerfile\":\"Dockerfile\",\"context\":\".\",\"format\":\"auto\"}",
-                        "[]",
-                        null,
-                        false,
-                        false,
-                        false,
-                        null,
-                        five,
-                        null));
+                store.createBuild(NewBuild.builder()
+                        .repo("bench/app")
+                        .cloneUrl("https://git.example/bench/app.git")
+                        .commit(String.format("%040x", i))
+                        .ref("refs/heads/main")
+                        .image(ImageReference.parse("registry.example/bench/app"))
+                        .spec("{\"dockerfile\":\"Dockerfile\",\"context\":\".\",\"format\":\"auto\"}")
+                        .tags("[]")
+                        .jobs(five)
+                        .build());
             }
         }
         System.out.printf(

@@ -1,6 +1,5 @@
 package dev.multiarch.dispatch;
 
-import dev.multiarch.platform.Platform;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.BuildState;
 import dev.multiarch.store.JobRecord;
@@ -61,7 +60,7 @@ final class CriticalPath {
         recent = null; // read once per call, however many builds need their history
         Map<Long, Long> rank = new HashMap<>();
         for (JobRecord j : queued) {
-            String key = Platform.parse(j.platform()).key();
+            String key = j.platform().key();
             Long ms = expectedFor(builds.get(j.buildId())).get(key);
             // Known times first by length; then unknown QEMU platforms above unknown native ones.
             rank.put(j.id(), ms != null ? ms : nativeKeys.contains(key) ? -2L : -1L);
@@ -103,7 +102,7 @@ final class CriticalPath {
             for (JobRecord j : store.jobs(e.id())) {
                 if (j.state() == JobState.SUCCEEDED && j.startedAt() != null && j.finishedAt() != null) {
                     out.putIfAbsent(
-                            Platform.parse(j.platform()).key(),
+                            j.platform().key(),
                             Duration.between(j.startedAt(), j.finishedAt()).toMillis());
                 }
             }

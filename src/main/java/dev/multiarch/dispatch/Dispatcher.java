@@ -227,7 +227,7 @@ public final class Dispatcher implements AutoCloseable {
             if (waiting.isEmpty()) {
                 return;
             }
-            String key = Platform.parse(job.platform()).key();
+            String key = job.platform().key();
             BuildRecord b = builds.get(job.buildId());
             String commit = b == null ? null : b.commit();
             Waiter pick = pick(key, job.untrusted(), true, commit);

@@ -2,6 +2,7 @@ package dev.multiarch.dispatch;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The runner API's messages (JSON over HTTP). Paths, all under the coordinator's URL:
@@ -122,6 +123,158 @@ public final class Protocol {
                     + (push != null) + ", source credentials " + (sourceAuth != null)
                     + (untrusted ? ", untrusted" : "")
                     + (cache == null ? "" : ", cache " + cache.repository() + (cache.write() ? " (write)" : "")) + "]";
+        }
+
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        /** Named fields instead of nineteen positional ones: {@code platform}, {@code cloneUrl}, {@code commit}, {@code image} and {@code format} are required. */
+        public static final class Builder {
+            private long jobId;
+            private long buildId;
+            private int attempt;
+            private String platform;
+            private String cloneUrl;
+            private String commit;
+            private String dockerfile;
+            private String context;
+            private Map<String, String> buildArgs = Map.of();
+            private String image;
+            private String format;
+            private PushCredentials push;
+            private String sourceAuth;
+            private long timeoutSeconds;
+            private long heartbeatSeconds;
+            private boolean untrusted;
+            private Map<String, String> annotations = Map.of();
+            private LayerCache cache;
+            private String repo;
+
+            private Builder() {}
+
+            public Builder jobId(long v) {
+                jobId = v;
+                return this;
+            }
+
+            public Builder buildId(long v) {
+                buildId = v;
+                return this;
+            }
+
+            public Builder attempt(int v) {
+                attempt = v;
+                return this;
+            }
+
+            public Builder platform(String v) {
+                platform = v;
+                return this;
+            }
+
+            public Builder cloneUrl(String v) {
+                cloneUrl = v;
+                return this;
+            }
+
+            public Builder commit(String v) {
+                commit = v;
+                return this;
+            }
+
+            public Builder dockerfile(String v) {
+                dockerfile = v;
+                return this;
+            }
+
+            public Builder context(String v) {
+                context = v;
+                return this;
+            }
+
+            public Builder buildArgs(Map<String, String> v) {
+                buildArgs = v;
+                return this;
+            }
+
+            public Builder image(String v) {
+                image = v;
+                return this;
+            }
+
+            public Builder format(String v) {
+                format = v;
+                return this;
+            }
+
+            public Builder push(PushCredentials v) {
+                push = v;
+                return this;
+            }
+
+            public Builder sourceAuth(String v) {
+                sourceAuth = v;
+                return this;
+            }
+
+            public Builder timeoutSeconds(long v) {
+                timeoutSeconds = v;
+                return this;
+            }
+
+            public Builder heartbeatSeconds(long v) {
+                heartbeatSeconds = v;
+                return this;
+            }
+
+            public Builder untrusted(boolean v) {
+                untrusted = v;
+                return this;
+            }
+
+            public Builder annotations(Map<String, String> v) {
+                annotations = v;
+                return this;
+            }
+
+            public Builder cache(LayerCache v) {
+                cache = v;
+                return this;
+            }
+
+            public Builder repo(String v) {
+                repo = v;
+                return this;
+            }
+
+            public Assignment build() {
+                Objects.requireNonNull(platform, "Assignment: platform is required");
+                Objects.requireNonNull(cloneUrl, "Assignment: cloneUrl is required");
+                Objects.requireNonNull(commit, "Assignment: commit is required");
+                Objects.requireNonNull(image, "Assignment: image is required");
+                Objects.requireNonNull(format, "Assignment: format is required");
+                return new Assignment(
+                        jobId,
+                        buildId,
+                        attempt,
+                        platform,
+                        cloneUrl,
+                        commit,
+                        dockerfile,
+                        context,
+                        buildArgs,
+                        image,
+                        format,
+                        push,
+                        sourceAuth,
+                        timeoutSeconds,
+                        heartbeatSeconds,
+                        untrusted,
+                        annotations,
+                        cache,
+                        repo);
+            }
         }
     }
 

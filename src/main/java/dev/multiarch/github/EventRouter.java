@@ -91,15 +91,15 @@ public final class EventRouter {
             if (w.isEmpty()) {
                 return "ignored: no enabled tag workflow matches " + tag;
             }
-            Trigger t = new Trigger(
-                            fullName,
-                            github.cloneUrl(fullName),
-                            sha,
-                            ref,
-                            w.get().publish(),
-                            List.of(),
-                            new Origin(fullName, sha, installation, 0, w.get().name(), false, delivery, sha).toJson())
-                    .withPrivateRepo(isPrivate(repo));
+            Trigger t = Trigger.builder()
+                    .repo(fullName)
+                    .cloneUrl(github.cloneUrl(fullName))
+                    .commit(sha)
+                    .ref(ref)
+                    .push(w.get().publish())
+                    .info(new Origin(fullName, sha, installation, 0, w.get().name(), false, delivery, sha).toJson())
+                    .privateRepo(isPrivate(repo))
+                    .build();
             return started(w.get(), build(t, installation, fullName, sha));
         }
         if (ref.startsWith("refs/heads/")) {
@@ -108,15 +108,16 @@ public final class EventRouter {
             if (w.isEmpty()) {
                 return "ignored: no enabled branch workflow matches " + branch;
             }
-            Trigger t = new Trigger(
-                            fullName,
-                            github.cloneUrl(fullName),
-                            sha,
-                            ref,
-                            w.get().publish(),
-                            w.get().tags(),
-                            new Origin(fullName, sha, installation, 0, w.get().name(), false, delivery, sha).toJson())
-                    .withPrivateRepo(isPrivate(repo));
+            Trigger t = Trigger.builder()
+                    .repo(fullName)
+                    .cloneUrl(github.cloneUrl(fullName))
+                    .commit(sha)
+                    .ref(ref)
+                    .push(w.get().publish())
+                    .explicitTags(w.get().tags())
+                    .info(new Origin(fullName, sha, installation, 0, w.get().name(), false, delivery, sha).toJson())
+                    .privateRepo(isPrivate(repo))
+                    .build();
             return started(w.get(), build(t, installation, fullName, sha));
         }
         return "ignored: " + ref + " is neither a tag nor a branch";
@@ -171,16 +172,18 @@ public final class EventRouter {
         Optional<String> config = github.readFile(installation, baseRepo, RepoConfig.FILE, configRef);
         // Fetched from the base repository, which serves its pull requests' heads (refs/pull/N/head): never from a
         // URL in the payload, which the fork's owner controls.
-        Trigger t = new Trigger(
-                baseRepo,
-                github.cloneUrl(baseRepo),
-                sha,
-                "refs/pull/" + number + "/head",
-                publish,
-                tags,
-                new Origin(baseRepo, sha, installation, number, w.get().name(), fork, delivery, configRef).toJson(),
-                fork,
-                isPrivate(p.path("repository")));
+        Trigger t = Trigger.builder()
+                .repo(baseRepo)
+                .cloneUrl(github.cloneUrl(baseRepo))
+                .commit(sha)
+                .ref("refs/pull/" + number + "/head")
+                .push(publish)
+                .explicitTags(tags)
+                .info(new Origin(baseRepo, sha, installation, number, w.get().name(), fork, delivery, configRef)
+                        .toJson())
+                .untrusted(fork)
+                .privateRepo(isPrivate(p.path("repository")))
+                .build();
         List<BuildRecord> bs = coordinator.create(t, config.orElse(null));
         return started(w.get(), bs)
                 + (fork ? " (fork: untrusted, config from " + baseBranch + ", no credentials)" : "")
@@ -209,17 +212,18 @@ public final class EventRouter {
         String configRef = o.configRef() != null ? o.configRef() : o.fork() ? defaultBranch(p) : b.commit();
         Origin again =
                 new Origin(o.repo(), o.sha(), o.installation(), o.pr(), o.workflow(), o.fork(), delivery, configRef);
-        Trigger t = new Trigger(
-                b.repo(),
-                github.cloneUrl(o.repo()),
-                b.commit(),
-                b.ref(),
-                b.push(),
-                explicitTags(b),
-                again.toJson(),
-                b.untrusted() || o.fork(),
+        Trigger t = Trigger.builder()
+                .repo(b.repo())
+                .cloneUrl(github.cloneUrl(o.repo()))
+                .commit(b.commit())
+                .ref(b.ref())
+                .push(b.push())
+                .explicitTags(explicitTags(b))
+                .info(again.toJson())
+                .untrusted(b.untrusted() || o.fork())
                 // The first run's flag, or private if the repository has become so since: never more visible.
-                b.privateRepo() || isPrivate(p.path("repository")));
+                .privateRepo(b.privateRepo() || isPrivate(p.path("repository")))
+                .build();
         if (o.pr() > 0) {
             cancel(o.repo(), o.pr(), "re-run requested");
         }

@@ -1,12 +1,11 @@
 package dev.multiarch.github;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.multiarch.base.Backoff;
-import dev.multiarch.base.Json;
 import dev.multiarch.github.CheckReport.Target;
 import dev.multiarch.github.CheckReport.Wanted;
 import dev.multiarch.pipeline.BuildListener;
+import dev.multiarch.registry.Digest;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.BuildState;
 import dev.multiarch.store.JobRecord;
@@ -17,7 +16,6 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -164,19 +162,15 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
                 text);
     }
 
-    private static String shortDigest(String d) {
-        return d == null ? "" : d.length() > 19 ? d.substring(0, 19) : d;
+    private static String shortDigest(Digest digest) {
+        String d = digest == null ? "" : digest.toString();
+        return d.length() > 19 ? d.substring(0, 19) : d;
     }
 
     private static String tagsText(BuildRecord b) {
-        try {
-            JsonNode pub = Json.MAPPER.readTree(b.publishedTags() == null ? "{}" : b.publishedTags());
-            List<String> tags = new ArrayList<>();
-            pub.path("tags").forEach(t -> tags.add(t.asText()));
-            return tags.isEmpty() ? "nothing (every tag belongs to a newer build)" : String.join(", ", tags);
-        } catch (IOException e) {
-            return "";
-        }
+        return b.publishedTags().isEmpty()
+                ? "nothing (every tag belongs to a newer build)"
+                : String.join(", ", b.publishedTags());
     }
 
     private String summary(BuildRecord b, List<JobRecord> jobs) {

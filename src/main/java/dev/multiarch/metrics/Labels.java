@@ -77,7 +77,16 @@ final class Labels {
     /** Normalised {@code os/arch[/variant]} ({@code linux/arm64}); {@code invalid} for what the tables refuse. */
     static String platform(String p) {
         try {
-            return Platform.parse(p).validate().normalize().shortForm();
+            return platform(Platform.parse(p));
+        } catch (InvalidPlatformException e) {
+            return "invalid";
+        }
+    }
+
+    /** As {@link #platform(String)}, for a platform already parsed (a job's). */
+    static String platform(Platform p) {
+        try {
+            return p.validate().normalize().shortForm();
         } catch (InvalidPlatformException e) {
             return "invalid";
         }

@@ -1,5 +1,6 @@
 package dev.multiarch.metrics;
 
+import dev.multiarch.platform.Platform;
 import dev.multiarch.registry.RegistryClient;
 import dev.multiarch.store.BuildState;
 import dev.multiarch.store.Store;
@@ -213,7 +214,7 @@ public final class Metrics {
      * A job's result was recorded: its time from claim to result, by platform and whether the runner built it
      * natively or through QEMU.
      */
-    public void jobFinished(String platform, boolean emulated, boolean succeeded, Duration took) {
+    public void jobFinished(Platform platform, boolean emulated, boolean succeeded, Duration took) {
         Timer.builder("multiarch.job.duration")
                 .description("Jobs from claim to reported result, by platform, native or QEMU, and outcome")
                 .tags(

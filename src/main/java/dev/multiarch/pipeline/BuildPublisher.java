@@ -98,6 +98,11 @@ public final class BuildPublisher {
             registries = registries == null ? List.of() : List.copyOf(registries);
         }
 
+        /** The index digest, typed; null when nothing was published (every tag belonged to a newer build). */
+        public Digest digest() {
+            return indexDigest == null ? null : Digest.parse(indexDigest);
+        }
+
         /** The registries where the index did not arrive (none when everything was published). */
         public List<Registry> failures() {
             return registries.stream()
@@ -162,9 +167,9 @@ public final class BuildPublisher {
      */
     public Outcome publish(
             RegistryClient client, BuildRecord build, List<Verifier.Verified> children, List<JobRecord> jobs) {
-        ImageReference image = ImageReference.parse(build.image());
+        ImageReference image = build.image();
         BuildSpec spec = BuildSpec.fromJson(build.spec());
-        List<String> targets = spec.targets(build.image());
+        List<String> targets = spec.targets(build.image().toString());
         return withLocks(lockKeys(targets), () -> publishLocked(client, build, spec, image, targets, children, jobs));
     }
 
@@ -204,7 +209,7 @@ public final class BuildPublisher {
         // The own image's tags are claimed in the store now (atomically: another coordinator sharing the store
         // may have taken one since the decision); a tag whose claim fails is kept back everywhere.
         for (String tag : decision.take()) {
-            Claim c = claim(build, build.image(), planned(build, tag));
+            Claim c = claim(build, build.image().toString(), planned(build, tag));
             if (c.taken()) {
                 take.add(tag);
                 if (c.moved()) {
@@ -230,7 +235,7 @@ public final class BuildPublisher {
         List<String> attestations = new ArrayList<>();
         if (first != null && first.state() == PublicationState.PUBLISHED && first.indexDigest() != null) {
             // Published there before a restart or a failed mirror: the same bytes go to the rest.
-            index = client.getManifest(image.withDigest(Digest.parse(first.indexDigest())));
+            index = client.getManifest(image.withDigest(first.indexDigest()));
         } else {
             try {
                 index = publishOwn(client, build, spec, image, take, moved, children, jobs, signed, attestations);
@@ -238,7 +243,7 @@ public final class BuildPublisher {
                 store.setPublication(
                         build.id(),
                         0,
-                        build.image(),
+                        build.image().toString(),
                         PublicationState.FAILED,
                         null,
                         errorText(MirrorCopies.publicReason(
@@ -246,15 +251,10 @@ public final class BuildPublisher {
                 throw e;
             }
             store.setPublication(
-                    build.id(),
-                    0,
-                    build.image(),
-                    PublicationState.PUBLISHED,
-                    index.digest().toString(),
-                    null);
+                    build.id(), 0, build.image().toString(), PublicationState.PUBLISHED, index.digest(), null);
         }
         List<Registry> outcomes = new ArrayList<>();
-        outcomes.add(new Registry(build.image(), PublicationState.PUBLISHED, null));
+        outcomes.add(new Registry(build.image().toString(), PublicationState.PUBLISHED, null));
         outcomes.addAll(new MirrorCopies(this, store, key, io)
                 .copy(client, build, spec, before, index, children, take, signed, skipped));
         return new Outcome(index.digest().toString(), take, skipped, signed, attestations, outcomes);
@@ -316,7 +316,10 @@ public final class BuildPublisher {
         perArchTagsIn(client, build, spec, image, image, children, take);
         for (String tag : moved) {
             store.recordTagMove(
-                    build.image(), tag, build.id(), r.index().digest().toString());
+                    build.image().toString(),
+                    tag,
+                    build.id(),
+                    r.index().digest().toString());
         }
         return r.index();
     }
@@ -448,10 +451,9 @@ public final class BuildPublisher {
             Verifier.Verified v,
             List<JobRecord> jobs) {
         Optional<JobRecord> job = jobs.stream()
-                .filter(j -> v.descriptor().digest().toString().equals(j.digest()))
+                .filter(j -> v.descriptor().digest().equals(j.digest()))
                 .findFirst();
-        Platform platform =
-                job.map(j -> Platform.parse(j.platform())).orElse(v.descriptor().platform());
+        Platform platform = job.map(JobRecord::platform).orElse(v.descriptor().platform());
         Provenance.Builder p = Provenance.builder(
                         builderId,
                         v.descriptor().digest(),
@@ -482,12 +484,7 @@ public final class BuildPublisher {
 
     /** {@code native} when the runner registered the platform as native, else {@code qemu} (the dispatcher's rule). */
     static String emulation(RunnerRecord r, Platform p) {
-        for (String n : r.nativePlatforms().split(",")) {
-            if (!n.isBlank() && Platform.parse(n.trim()).matches(p)) {
-                return "native";
-            }
-        }
-        return "qemu";
+        return r.nativePlatforms().stream().anyMatch(n -> n.matches(p)) ? "native" : "qemu";
     }
 
     /** Which planned tags a build may take now, and why it may not take the others. */
@@ -516,8 +513,8 @@ public final class BuildPublisher {
     /** Why the tag may not be taken in one of the build's repositories (its image and each mirror), if any. */
     private Optional<String> whyNot(BuildRecord build, TagRule.PlannedTag t) {
         List<String> targets = build.spec() == null
-                ? List.of(build.image())
-                : BuildSpec.fromJson(build.spec()).targets(build.image());
+                ? List.of(build.image().toString())
+                : BuildSpec.fromJson(build.spec()).targets(build.image().toString());
         for (String target : targets) {
             Optional<String> why = whyNot(build, target, t);
             if (why.isPresent()) {

@@ -163,11 +163,7 @@ public final class BuildQueries {
         for (JobRecord j : jobs) {
             RunnerRecord r = j.runnerId() == null ? null : byId.get(j.runnerId());
             if (r != null) {
-                try {
-                    out.put(j.id(), BuildPublisher.emulation(r, dev.multiarch.platform.Platform.parse(j.platform())));
-                } catch (RuntimeException e) {
-                    // A platform that no longer parses (stored by an older version) is shown without the mark.
-                }
+                out.put(j.id(), BuildPublisher.emulation(r, j.platform()));
             }
         }
         return out;

@@ -201,8 +201,15 @@ public final class Coordinator {
         Instant now = clock.instant();
         String nat = shortForms(nativePlatforms);
         String qemu = shortForms(qemuPlatforms);
-        store.addRunner(
-                new RunnerRecord(id, name == null ? id : name, sha256(token), nat, qemu, now, now, untrustedJobs));
+        store.addRunner(new RunnerRecord(
+                id,
+                name == null ? id : name,
+                sha256(token),
+                List.copyOf(nativePlatforms),
+                List.copyOf(qemuPlatforms),
+                now,
+                now,
+                untrustedJobs));
         LOG.info(() -> "registered " + id + " (" + name + "): native " + nat + "; qemu " + qemu
                 + (untrustedJobs ? "; untrusted jobs only" : ""));
         return new Protocol.Registered(id, token);
@@ -247,7 +254,7 @@ public final class Coordinator {
         BuildSpec spec = BuildSpec.fromJson(b.spec());
         Protocol.PushCredentials push = null;
         if (b.push() && !b.untrusted()) {
-            Registries.Grant g = registries.grant(ImageReference.parse(b.image()), policy.ruleFor(b.repo()));
+            Registries.Grant g = registries.grant(b.image(), policy.ruleFor(b.repo()));
             push = new Protocol.PushCredentials(
                     g.registry(),
                     g.insecure(),
@@ -267,26 +274,27 @@ public final class Coordinator {
                 LOG.warning(() -> "no source credentials for build " + b.id() + ": " + e.getMessage());
             }
         }
-        return new Protocol.Assignment(
-                job.id(),
-                b.id(),
-                job.attempt(),
-                job.platform(),
-                b.cloneUrl(),
-                b.commit(),
-                spec.dockerfile(),
-                spec.context(),
-                spec.buildArgs(),
-                b.image(),
-                spec.format().equals("docker") ? "docker" : "oci",
-                push,
-                auth,
-                job.timeoutSeconds(),
-                heartbeat,
-                b.untrusted(),
-                BuildAnnotations.forBuild(b, spec),
-                layerCache(b, spec, job, push),
-                b.repo().toLowerCase(java.util.Locale.ROOT));
+        return Protocol.Assignment.builder()
+                .jobId(job.id())
+                .buildId(b.id())
+                .attempt(job.attempt())
+                .platform(job.platform().shortForm())
+                .cloneUrl(b.cloneUrl())
+                .commit(b.commit())
+                .dockerfile(spec.dockerfile())
+                .context(spec.context())
+                .buildArgs(spec.buildArgs())
+                .image(b.image().toString())
+                .format(spec.format().equals("docker") ? "docker" : "oci")
+                .push(push)
+                .sourceAuth(auth)
+                .timeoutSeconds(job.timeoutSeconds())
+                .heartbeatSeconds(heartbeat)
+                .untrusted(b.untrusted())
+                .annotations(BuildAnnotations.forBuild(b, spec))
+                .cache(layerCache(b, spec, job, push))
+                .repo(b.repo().toLowerCase(java.util.Locale.ROOT))
+                .build();
     }
 
     /**
@@ -300,14 +308,14 @@ public final class Coordinator {
             return null;
         }
         ImageReference base = ImageReference.parse(spec.cache());
-        if (!dev.multiarch.config.LayerCache.isUnder(base, ImageReference.parse(b.image()))) {
+        if (!dev.multiarch.config.LayerCache.isUnder(base, b.image())) {
             // A build stored before caches had to be under their image (a re-run): no registry cache rather than one
             // that may be another repository's.
             LOG.warning(() -> "build " + b.id() + ": layer cache " + base + " is not under its image " + b.image()
                     + "; building without the registry cache");
             return null;
         }
-        ImageReference repo = dev.multiarch.config.LayerCache.forPlatform(base, Platform.parse(job.platform()));
+        ImageReference repo = dev.multiarch.config.LayerCache.forPlatform(base, job.platform());
         boolean insecure = push != null
                 ? push.insecure()
                 : registries.grant(repo, policy.ruleFor(b.repo())).insecure();
@@ -373,8 +381,7 @@ public final class Coordinator {
             // One runner by its key: reading every runner here was a quarter of a coordinator's CPU per job with 500
             // runners (bench/claim-load).
             boolean emulated = store.runner(runnerId)
-                    .map(x -> BuildPublisher.emulation(x, Platform.parse(j.platform()))
-                            .equals("qemu"))
+                    .map(x -> BuildPublisher.emulation(x, j.platform()).equals("qemu"))
                     .orElse(false);
             if (j.startedAt() != null && j.finishedAt() != null) {
                 metrics.jobFinished(
@@ -556,12 +563,12 @@ public final class Coordinator {
                     publisher.publish(registries.client(policy.ruleFor(b.repo())), b, verified, jobs);
             String json = Json.MAPPER.writeValueAsString(o);
             if (o.failures().isEmpty()) {
-                store.markPublished(buildId, o.indexDigest(), json);
+                store.markPublished(buildId, o.digest(), json);
                 LOG.info(() -> "build " + buildId + " published " + o.indexDigest() + " as " + o.tags()
                         + (o.skipped().isEmpty() ? "" : "; kept back: " + o.skipped()));
             } else {
                 // Failed, not half-published: each registry has the whole index on its tags or nothing new on them.
-                store.markPartlyPublished(buildId, o.indexDigest(), json, o.partialSummary());
+                store.markPartlyPublished(buildId, o.digest(), json, o.partialSummary());
                 LOG.warning(() -> "build " + buildId + ": " + o.partialSummary());
             }
             notify(buildId);
@@ -595,8 +602,8 @@ public final class Coordinator {
             return Optional.of("publishing refused: " + why);
         }
         List<String> targets = b.spec() == null
-                ? List.of(b.image())
-                : BuildSpec.fromJson(b.spec()).targets(b.image());
+                ? List.of(b.image().toString())
+                : BuildSpec.fromJson(b.spec()).targets(b.image().toString());
         for (String target : targets) {
             if (policy.mayPublish(b.repo(), ImageReference.parse(target)) instanceof AccessPolicy.Decision.Refused r) {
                 return Optional.of("publishing refused: " + r.message());

@@ -58,8 +58,8 @@ final class MirrorCopies {
             List<String> take,
             List<String> signed,
             List<String> keptBack) {
-        ImageReference image = ImageReference.parse(build.image());
-        List<String> targets = spec.targets(build.image());
+        ImageReference image = build.image();
+        List<String> targets = spec.targets(build.image().toString());
         String digest = index.digest().toString();
         List<BuildPublisher.Registry> outcomes = new ArrayList<>();
         List<ImageReference> holding = new ArrayList<>(List.of(image));
@@ -67,7 +67,9 @@ final class MirrorCopies {
             Store.Publication was = before.get(i);
             String target = targets.get(i);
             ImageReference to = ImageReference.parse(target);
-            if (was != null && was.state() == PublicationState.PUBLISHED && digest.equals(was.indexDigest())) {
+            if (was != null
+                    && was.state() == PublicationState.PUBLISHED
+                    && index.digest().equals(was.indexDigest())) {
                 outcomes.add(new BuildPublisher.Registry(target, PublicationState.PUBLISHED, null));
                 holding.add(to);
                 continue;
@@ -79,7 +81,7 @@ final class MirrorCopies {
             try {
                 mirror(client, build, spec, from, to, index, children, take, signed, keptBack);
                 holding.add(to);
-                store.setPublication(build.id(), i, target, PublicationState.PUBLISHED, digest, null);
+                store.setPublication(build.id(), i, target, PublicationState.PUBLISHED, index.digest(), null);
                 outcomes.add(new BuildPublisher.Registry(target, PublicationState.PUBLISHED, null));
             } catch (RuntimeException e) {
                 String why = BuildPublisher.errorText(

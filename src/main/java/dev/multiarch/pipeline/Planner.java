@@ -28,16 +28,15 @@ public final class Planner {
         // A stranger's source never publishes, whatever asked for it (a workflow with publish: true, a re-run).
         Trigger t = trigger.untrusted()
                         && (trigger.push() || !trigger.explicitTags().isEmpty())
-                ? new Trigger(
-                        trigger.repo(),
-                        trigger.cloneUrl(),
-                        trigger.commit(),
-                        trigger.ref(),
-                        false,
-                        List.of(),
-                        trigger.info(),
-                        true,
-                        trigger.privateRepo())
+                ? Trigger.builder()
+                        .repo(trigger.repo())
+                        .cloneUrl(trigger.cloneUrl())
+                        .commit(trigger.commit())
+                        .ref(trigger.ref())
+                        .info(trigger.info())
+                        .untrusted(true)
+                        .privateRepo(trigger.privateRepo())
+                        .build()
                 : trigger;
         if (policy.mayBuild(t.repo()) instanceof AccessPolicy.Decision.Refused r) {
             return List.of(failed(t, r.message()));
@@ -87,23 +86,23 @@ public final class Planner {
             }
             List<NewBuild.NewJob> jobs = new ArrayList<>();
             for (Platform p : ib.platforms()) {
-                jobs.add(new NewBuild.NewJob(p.shortForm(), ib.timeoutFor(p).toSeconds()));
+                jobs.add(new NewBuild.NewJob(p, ib.timeoutFor(p).toSeconds()));
             }
-            out.add(new NewBuild(
-                    t.repo(),
-                    t.cloneUrl(),
-                    t.commit(),
-                    t.ref(),
-                    ib.image().toString(),
-                    BuildSpec.of(ib).toJson(),
-                    BuildSpec.tagsToJson(tags),
-                    version,
-                    t.push(),
-                    t.untrusted(),
-                    t.privateRepo(),
-                    t.info(),
-                    jobs,
-                    null));
+            out.add(NewBuild.builder()
+                    .repo(t.repo())
+                    .cloneUrl(t.cloneUrl())
+                    .commit(t.commit())
+                    .ref(t.ref())
+                    .image(ib.image())
+                    .spec(BuildSpec.of(ib).toJson())
+                    .tags(BuildSpec.tagsToJson(tags))
+                    .version(version)
+                    .push(t.push())
+                    .untrusted(t.untrusted())
+                    .privateRepo(t.privateRepo())
+                    .trigger(t.info())
+                    .jobs(jobs)
+                    .build());
         }
         return out;
     }
@@ -150,39 +149,32 @@ public final class Planner {
 
     /** A build that failed before it had an image: the trigger and why, no jobs. */
     static NewBuild failed(Trigger t, String why) {
-        return new NewBuild(
-                t.repo(),
-                t.cloneUrl(),
-                t.commit(),
-                t.ref(),
-                null,
-                null,
-                null,
-                null,
-                t.push(),
-                t.untrusted(),
-                t.privateRepo(),
-                t.info(),
-                List.of(),
-                why);
+        return NewBuild.builder()
+                .repo(t.repo())
+                .cloneUrl(t.cloneUrl())
+                .commit(t.commit())
+                .ref(t.ref())
+                .push(t.push())
+                .untrusted(t.untrusted())
+                .privateRepo(t.privateRepo())
+                .trigger(t.info())
+                .failedWith(why)
+                .build();
     }
 
     private static NewBuild failed(Trigger t, String why, ImageBuild ib) {
-        return new NewBuild(
-                t.repo(),
-                t.cloneUrl(),
-                t.commit(),
-                t.ref(),
-                ib.image().toString(),
-                null,
-                null,
-                null,
-                t.push(),
-                t.untrusted(),
-                t.privateRepo(),
-                t.info(),
-                List.of(),
-                why);
+        return NewBuild.builder()
+                .repo(t.repo())
+                .cloneUrl(t.cloneUrl())
+                .commit(t.commit())
+                .ref(t.ref())
+                .image(ib.image())
+                .push(t.push())
+                .untrusted(t.untrusted())
+                .privateRepo(t.privateRepo())
+                .trigger(t.info())
+                .failedWith(why)
+                .build();
     }
 
     static String shortSha(String sha) {

@@ -1,6 +1,7 @@
 package dev.multiarch.pipeline;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Something that asks for builds: a tag push, a pull request, a local {@code multiarch build}.
@@ -26,32 +27,77 @@ public record Trigger(
         String info,
         boolean untrusted,
         boolean privateRepo) {
-    /**
-     * A trigger of a public repository, trusted or not. Public is the honest default only where nothing says
-     * otherwise (a person's own {@code multiarch build}); GitHub triggers always say, through {@link #privateRepo}.
-     */
-    public Trigger(
-            String repo,
-            String cloneUrl,
-            String commit,
-            String ref,
-            boolean push,
-            List<String> explicitTags,
-            String info,
-            boolean untrusted) {
-        this(repo, cloneUrl, commit, ref, push, explicitTags, info, untrusted, false);
+    public static Builder builder() {
+        return new Builder();
     }
 
-    /** A trusted trigger of a public repository (a tag push, a branch, a same-repository pull request, an API call). */
-    public Trigger(
-            String repo,
-            String cloneUrl,
-            String commit,
-            String ref,
-            boolean push,
-            List<String> explicitTags,
-            String info) {
-        this(repo, cloneUrl, commit, ref, push, explicitTags, info, false, false);
+    /** Named fields: {@code repo}, {@code cloneUrl}, {@code commit} and {@code ref} are required. Unset, it is trusted, of a public repository (the honest default only where nothing says otherwise, a person's own {@code multiarch build}; GitHub triggers always say) and has no explicit tags. */
+    public static final class Builder {
+        private String repo;
+        private String cloneUrl;
+        private String commit;
+        private String ref;
+        private boolean push;
+        private List<String> explicitTags = List.of();
+        private String info;
+        private boolean untrusted;
+        private boolean privateRepo;
+
+        private Builder() {}
+
+        public Builder repo(String v) {
+            repo = v;
+            return this;
+        }
+
+        public Builder cloneUrl(String v) {
+            cloneUrl = v;
+            return this;
+        }
+
+        public Builder commit(String v) {
+            commit = v;
+            return this;
+        }
+
+        public Builder ref(String v) {
+            ref = v;
+            return this;
+        }
+
+        public Builder push(boolean v) {
+            push = v;
+            return this;
+        }
+
+        public Builder explicitTags(List<String> v) {
+            explicitTags = v;
+            return this;
+        }
+
+        public Builder info(String v) {
+            info = v;
+            return this;
+        }
+
+        public Builder untrusted(boolean v) {
+            untrusted = v;
+            return this;
+        }
+
+        public Builder privateRepo(boolean v) {
+            privateRepo = v;
+            return this;
+        }
+
+        public Trigger build() {
+            Objects.requireNonNull(repo, "Trigger: repo is required");
+            Objects.requireNonNull(cloneUrl, "Trigger: cloneUrl is required");
+            Objects.requireNonNull(commit, "Trigger: commit is required");
+            Objects.requireNonNull(ref, "Trigger: ref is required");
+            Objects.requireNonNull(explicitTags, "Trigger: explicitTags is required");
+            return new Trigger(repo, cloneUrl, commit, ref, push, explicitTags, info, untrusted, privateRepo);
+        }
     }
 
     /** The same trigger, of a private repository or not. */

@@ -2,10 +2,7 @@ package dev.multiarch.pipeline;
 
 import dev.multiarch.access.AccessPolicy;
 import dev.multiarch.access.Registries;
-import dev.multiarch.platform.Platform;
 import dev.multiarch.publish.Verifier;
-import dev.multiarch.registry.Digest;
-import dev.multiarch.registry.ImageReference;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JobRecord;
 import dev.multiarch.store.Store;
@@ -101,9 +98,9 @@ final class Verifications implements AutoCloseable {
         try {
             Verifier.Verified v = new Verifier(registries.client(policy.ruleFor(b.repo())))
                     .verify(
-                            ImageReference.parse(b.image()),
-                            Digest.parse(j.digest()),
-                            Platform.parse(j.platform()),
+                            b.image(),
+                            j.digest(),
+                            j.platform(),
                             j.addedLayers() == null ? Integer.MAX_VALUE : j.addedLayers());
             store.appendLog(
                     j.id(),

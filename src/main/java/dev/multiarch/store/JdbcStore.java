@@ -2,6 +2,9 @@ package dev.multiarch.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.Digest;
+import dev.multiarch.registry.ImageReference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -223,26 +226,27 @@ public final class JdbcStore implements Store {
             + "(SELECT b.untrusted FROM builds b WHERE b.id = jobs.build_id) AS untrusted";
 
     static BuildRecord build(ResultSet r) throws SQLException {
-        return new BuildRecord(
-                r.getLong("id"),
-                r.getString("repo"),
-                r.getString("clone_url"),
-                r.getString("commit_sha"),
-                r.getString("ref"),
-                r.getString("image"),
-                r.getString("spec"),
-                r.getString("tags"),
-                r.getString("version"),
-                r.getBoolean("push"),
-                r.getBoolean("untrusted"),
-                r.getBoolean("private_repo"),
-                BuildState.valueOf(r.getString("state")),
-                r.getString("error"),
-                r.getString("index_digest"),
-                r.getString("published_tags"),
-                r.getString("trigger_info"),
-                inst(r, "created_at"),
-                inst(r, "updated_at"));
+        return BuildRecord.builder()
+                .id(r.getLong("id"))
+                .repo(r.getString("repo"))
+                .cloneUrl(r.getString("clone_url"))
+                .commit(r.getString("commit_sha"))
+                .ref(r.getString("ref"))
+                .image(image(r.getString("image")))
+                .spec(r.getString("spec"))
+                .tags(r.getString("tags"))
+                .version(r.getString("version"))
+                .push(r.getBoolean("push"))
+                .untrusted(r.getBoolean("untrusted"))
+                .privateRepo(r.getBoolean("private_repo"))
+                .state(BuildState.valueOf(r.getString("state")))
+                .error(r.getString("error"))
+                .indexDigest(digest(r.getString("index_digest")))
+                .publication(r.getString("published_tags"))
+                .trigger(r.getString("trigger_info"))
+                .createdAt(inst(r, "created_at"))
+                .updatedAt(inst(r, "updated_at"))
+                .build();
     }
 
     static JobRecord job(ResultSet r) throws SQLException {
@@ -253,13 +257,13 @@ public final class JdbcStore implements Store {
         return new JobRecord(
                 r.getLong("id"),
                 r.getLong("build_id"),
-                r.getString("platform"),
+                Platform.parse(r.getString("platform")),
                 JobState.valueOf(r.getString("state")),
                 r.getString("runner_id"),
                 r.getInt("attempt"),
                 inst(r, "lease_expires"),
                 r.getLong("timeout_seconds"),
-                r.getString("digest"),
+                digest(r.getString("digest")),
                 r.getString("media_type"),
                 sizeOrNull,
                 layersOrNull,
@@ -274,11 +278,48 @@ public final class JdbcStore implements Store {
                 r.getString("id"),
                 r.getString("name"),
                 r.getString("token_hash"),
-                r.getString("native_platforms"),
-                r.getString("qemu_platforms"),
+                platforms(r.getString("native_platforms")),
+                platforms(r.getString("qemu_platforms")),
                 inst(r, "registered_at"),
                 inst(r, "last_seen"),
                 r.getBoolean("untrusted_jobs"));
+    }
+
+    /** A digest column: null stays null; anything else was checked before it was written. */
+    static Digest digest(String text) {
+        return text == null ? null : Digest.parse(text);
+    }
+
+    /**
+     * The image column. Every build row ever written holds an {@link ImageReference}'s own text (the planner writes
+     * {@code ImageReference.toString()}) or null (a build that failed before it had an image). Read defensively all the
+     * same: a row that does not parse (edited by hand, or from a version that wrote something else) reads as no image
+     * rather than making every page that lists it fail.
+     */
+    static ImageReference image(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return ImageReference.parse(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** A runner's platform list: comma-separated short forms, empty for none. */
+    static List<Platform> platforms(String text) {
+        List<Platform> out = new ArrayList<>();
+        for (String p : text == null ? new String[0] : text.split(",")) {
+            if (!p.isBlank()) {
+                out.add(Platform.parse(p));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    static String shortForms(List<Platform> platforms) {
+        return String.join(",", platforms.stream().map(Platform::shortForm).toList());
     }
 
     private static Report report(ResultSet r) throws SQLException {
@@ -324,7 +365,7 @@ public final class JdbcStore implements Store {
                     b.cloneUrl(),
                     b.commit(),
                     b.ref(),
-                    b.image(),
+                    b.image() == null ? null : b.image().toString(),
                     b.spec(),
                     b.tags(),
                     b.version(),
@@ -355,7 +396,7 @@ public final class JdbcStore implements Store {
                             "INSERT INTO jobs (build_id, platform, state, attempt, timeout_seconds) "
                                     + "VALUES (?, ?, 'QUEUED', 0, ?)",
                             id,
-                            j.platform(),
+                            j.platform().shortForm(),
                             j.timeoutSeconds());
                 }
             }
@@ -477,26 +518,26 @@ public final class JdbcStore implements Store {
     }
 
     @Override
-    public boolean markPublished(long id, String indexDigest, String publishedTagsJson) {
+    public boolean markPublished(long id, Digest indexDigest, String publicationJson) {
         return tx(c -> update(
                         c,
                         "UPDATE builds SET state = 'PUBLISHED', index_digest = ?, published_tags = ?, "
                                 + "updated_at = ? WHERE id = ? AND state = 'PUBLISHING'",
-                        indexDigest,
-                        publishedTagsJson,
+                        indexDigest == null ? null : indexDigest.toString(),
+                        publicationJson,
                         clock.instant(),
                         id)
                 == 1);
     }
 
     @Override
-    public boolean markPartlyPublished(long id, String indexDigest, String publishedTagsJson, String error) {
+    public boolean markPartlyPublished(long id, Digest indexDigest, String publicationJson, String error) {
         return tx(c -> update(
                         c,
                         "UPDATE builds SET state = 'FAILED', index_digest = ?, published_tags = ?, error = ?, "
                                 + "updated_at = ? WHERE id = ? AND state = 'PUBLISHING'",
-                        indexDigest,
-                        publishedTagsJson,
+                        indexDigest == null ? null : indexDigest.toString(),
+                        publicationJson,
                         error,
                         clock.instant(),
                         id)
@@ -519,7 +560,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public void setPublication(
-            long buildId, int position, String image, PublicationState state, String indexDigest, String error) {
+            long buildId, int position, String image, PublicationState state, Digest indexDigest, String error) {
         String why = error == null || error.length() <= PUBLICATION_ERROR_CHARS
                 ? error
                 : error.substring(0, PUBLICATION_ERROR_CHARS - 1) + "…";
@@ -533,7 +574,7 @@ public final class JdbcStore implements Store {
                 position,
                 image,
                 state.name(),
-                indexDigest,
+                indexDigest == null ? null : indexDigest.toString(),
                 why,
                 clock.instant()));
     }
@@ -549,7 +590,7 @@ public final class JdbcStore implements Store {
                         r.getInt(2),
                         r.getString(3),
                         PublicationState.valueOf(r.getString(4)),
-                        r.getString(5),
+                        digest(r.getString(5)),
                         r.getString(6),
                         inst(r, "updated_at")),
                 buildId));
@@ -991,8 +1032,8 @@ public final class JdbcStore implements Store {
                 r.id(),
                 r.name(),
                 r.tokenHash(),
-                r.nativePlatforms(),
-                r.qemuPlatforms(),
+                shortForms(r.nativePlatforms()),
+                shortForms(r.qemuPlatforms()),
                 r.registeredAt(),
                 r.lastSeen(),
                 r.untrustedJobs()));

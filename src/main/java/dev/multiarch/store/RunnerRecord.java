@@ -1,9 +1,11 @@
 package dev.multiarch.store;
 
+import dev.multiarch.platform.Platform;
 import java.time.Instant;
+import java.util.List;
 
 /**
- * A registered runner; platforms are comma-separated short forms.
+ * A registered runner; its platforms are stored as comma-separated short forms and read back as platforms.
  *
  * @param untrustedJobs it runs untrusted jobs (forks' pull requests) and nothing else
  */
@@ -11,8 +13,8 @@ public record RunnerRecord(
         String id,
         String name,
         String tokenHash,
-        String nativePlatforms,
-        String qemuPlatforms,
+        List<Platform> nativePlatforms,
+        List<Platform> qemuPlatforms,
         Instant registeredAt,
         Instant lastSeen,
         boolean untrustedJobs) {}

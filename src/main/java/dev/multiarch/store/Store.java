@@ -1,5 +1,6 @@
 package dev.multiarch.store;
 
+import dev.multiarch.registry.Digest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -57,14 +58,19 @@ public interface Store extends AutoCloseable {
     /** Sign-ins under way and signed-in sessions (shared by every coordinator on this store). */
     SessionStore sessions();
 
-    /** Records the published index and tags, and moves publishing → published. */
-    boolean markPublished(long id, String indexDigest, String publishedTagsJson);
+    /**
+     * Records the published index and the publication record, and moves publishing → published. The record is JSON
+     * in one of two shapes, both read back by {@link BuildRecord}'s builder and shown as written by the API: the
+     * publisher's outcome (an object with {@code tags} and {@code skipped}), or {@code []} for a build that publishes
+     * nothing.
+     */
+    boolean markPublished(long id, Digest indexDigest, String publicationJson);
 
     /**
      * Records what publishing did when some registries have the index and at least one does not: moves publishing →
      * failed with {@code error}, keeping the index digest and the tags taken (they are live where it published).
      */
-    boolean markPartlyPublished(long id, String indexDigest, String publishedTagsJson, String error);
+    boolean markPartlyPublished(long id, Digest indexDigest, String publicationJson, String error);
 
     /**
      * A failed build goes back to publishing (a re-run finishing what is missing); its error is cleared. False when it
@@ -78,13 +84,13 @@ public interface Store extends AutoCloseable {
             int position,
             String image,
             PublicationState state,
-            String indexDigest,
+            Digest indexDigest,
             String error,
             Instant updatedAt) {}
 
     /** Records (or replaces) one registry's outcome; {@code error} is cut to 2,000 characters. */
     void setPublication(
-            long buildId, int position, String image, PublicationState state, String indexDigest, String error);
+            long buildId, int position, String image, PublicationState state, Digest indexDigest, String error);
 
     /** A build's registries in order; none for a build that has not started publishing. */
     List<Publication> publications(long buildId);

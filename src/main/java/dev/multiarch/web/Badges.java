@@ -53,7 +53,7 @@ final class Badges {
                         .map(b -> {
                             List<String> ps = b.jobs().stream()
                                     .filter(j -> j.state() == JobState.SUCCEEDED)
-                                    .map(j -> j.platform())
+                                    .map(j -> j.platform().shortForm())
                                     .toList();
                             return new Badge(true, "platforms", String.join(" | ", ps), "#0969da");
                         })

@@ -61,15 +61,15 @@ final class BuildApi {
             if (tags.stream().anyMatch(x -> x == null || x.isBlank())) {
                 throw new HttpError(400, "tags: an empty tag in " + tags);
             }
-            List<BuildRecord> bs = coordinator.trigger(new Trigger(
-                            t.repo() == null ? t.cloneUrl() : t.repo(),
-                            t.cloneUrl(),
-                            t.commit(),
-                            t.ref(),
-                            t.push() == null || t.push(),
-                            tags,
-                            null)
-                    .withPrivateRepo(Boolean.TRUE.equals(t.privateRepo())));
+            List<BuildRecord> bs = coordinator.trigger(Trigger.builder()
+                    .repo(t.repo() == null ? t.cloneUrl() : t.repo())
+                    .cloneUrl(t.cloneUrl())
+                    .commit(t.commit())
+                    .ref(t.ref())
+                    .push(t.push() == null || t.push())
+                    .explicitTags(tags)
+                    .privateRepo(Boolean.TRUE.equals(t.privateRepo()))
+                    .build());
             return views(coordinator.queries().withJobs(bs));
         });
     }

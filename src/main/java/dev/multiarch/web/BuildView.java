@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
-import dev.multiarch.base.Json;
 import dev.multiarch.config.TagRule;
 import dev.multiarch.pipeline.BuildSpec;
 import dev.multiarch.store.BuildRecord;
@@ -91,11 +90,11 @@ public record BuildView(
         List<JobView> js = jobs.stream()
                 .map(j -> new JobView(
                         j.id(),
-                        j.platform(),
+                        j.platform().shortForm(),
                         j.state(),
                         j.runnerId(),
                         j.attempt(),
-                        j.digest(),
+                        text(j.digest()),
                         j.size(),
                         j.error(),
                         text(j.startedAt()),
@@ -108,23 +107,12 @@ public record BuildView(
                 : BuildSpec.tagsFromJson(b.tags()).stream()
                         .map(TagRule.PlannedTag::tag)
                         .toList();
-        List<String> published = new java.util.ArrayList<>();
-        List<String> kept = new java.util.ArrayList<>();
-        if (b.publishedTags() != null) {
-            try {
-                com.fasterxml.jackson.databind.JsonNode n = Json.MAPPER.readTree(b.publishedTags());
-                n.path("tags").forEach(t -> published.add(t.asText()));
-                n.path("skipped").forEach(t -> kept.add(t.asText()));
-            } catch (java.io.IOException e) {
-                kept.add("(unreadable publication record)");
-            }
-        }
         return new BuildView(
                 b.id(),
                 b.repo(),
                 b.ref(),
                 b.commit(),
-                b.image(),
+                text(b.image()),
                 b.state().word(),
                 b.state().terminal(),
                 b.error(),
@@ -132,18 +120,18 @@ public record BuildView(
                 b.untrusted(),
                 b.privateRepo(),
                 tags,
-                b.indexDigest(),
+                text(b.indexDigest()),
+                b.publication(),
                 b.publishedTags(),
-                published,
-                kept,
+                b.keptBack(),
                 text(b.createdAt()),
                 text(b.updatedAt()),
                 b.state().terminal() ? seconds(b.createdAt(), b.updatedAt()) : null,
                 publicUrl + "/builds/" + b.id(),
                 js,
                 publications.stream()
-                        .map(p ->
-                                new RegistryView(p.image(), p.state(), p.indexDigest(), p.error(), text(p.updatedAt())))
+                        .map(p -> new RegistryView(
+                                p.image(), p.state(), text(p.indexDigest()), p.error(), text(p.updatedAt())))
                         .toList());
     }
 
@@ -165,6 +153,11 @@ public record BuildView(
                 throws IOException {
             gen.writeString(value.word());
         }
+    }
+
+    /** A digest or an image reference as the API has always shown it: its text; null stays null. */
+    private static String text(Object typed) {
+        return typed == null ? null : typed.toString();
     }
 
     private static String text(Instant i) {

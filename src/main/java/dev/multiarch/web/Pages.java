@@ -234,7 +234,7 @@ final class Pages {
                 boolean sees = b != null && visibility.sees(v, b);
                 current.computeIfAbsent(j.runnerId(), r -> new ArrayList<>())
                         .add(new RunnersPage.Current(
-                                j.id(), j.platform(), sees ? b.id() : null, sees ? b.repo() : null));
+                                j.id(), j.platform().shortForm(), sees ? b.id() : null, sees ? b.repo() : null));
             }
             Map<String, List<RunnersPage.Stats>> stats = new HashMap<>();
             for (Store.RunnerPlatformStats s : q.runnerStats()) {
@@ -246,8 +246,8 @@ final class Pages {
                 rs.add(new RunnersPage.Runner(
                         r.id(),
                         r.name(),
-                        RunnerView.split(r.nativePlatforms()),
-                        RunnerView.split(r.qemuPlatforms()),
+                        RunnerView.shortForms(r.nativePlatforms()),
+                        RunnerView.shortForms(r.qemuPlatforms()),
                         r.untrustedJobs(),
                         r.lastSeen(),
                         current.getOrDefault(r.id(), List.of()),

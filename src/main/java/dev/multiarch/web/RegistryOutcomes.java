@@ -23,7 +23,8 @@ final class RegistryOutcomes {
                             "<span class=published>published</span>"
                                     + (r.indexDigest() == null
                                             ? ""
-                                            : " <code>" + Layout.e(r.indexDigest()) + "</code>");
+                                            : " <code>"
+                                                    + Layout.e(r.indexDigest().toString()) + "</code>");
                         case FAILED ->
                             "<span class=failed>failed</span>: "
                                     + Layout.e(r.error() == null ? "(no reason recorded)" : r.error());

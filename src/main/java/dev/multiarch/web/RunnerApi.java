@@ -66,8 +66,8 @@ final class RunnerApi {
         Context context = vertx.getOrCreateContext();
         replies.blocking(ctx, () -> new Polling(runner(ctx), commits(ctx)), p -> {
             RunnerRecord r = p.runner();
-            Dispatcher.Waiter w = dispatcher.await(
-                    r.id(), stored(r.nativePlatforms()), stored(r.qemuPlatforms()), r.untrustedJobs(), p.commits());
+            Dispatcher.Waiter w =
+                    dispatcher.await(r.id(), r.nativePlatforms(), r.qemuPlatforms(), r.untrustedJobs(), p.commits());
             long timer = vertx.setTimer(coordinator.config().longPoll().toMillis(), t -> dispatcher.stopWaiting(w));
             ctx.request().connection().closeHandler(v -> dispatcher.stopWaiting(w));
             w.result()
@@ -159,10 +159,5 @@ final class RunnerApi {
         replies.json(ctx, 200, () -> coordinator.queries().runners().stream()
                 .map(RunnerView::of)
                 .toList());
-    }
-
-    /** Platforms as stored at registration (validated then): comma-separated short forms. */
-    static List<Platform> stored(String csv) {
-        return RunnerView.split(csv).stream().map(Platform::parse).toList();
     }
 }

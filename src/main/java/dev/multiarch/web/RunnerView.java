@@ -1,8 +1,8 @@
 package dev.multiarch.web;
 
+import dev.multiarch.platform.Platform;
 import dev.multiarch.store.RunnerRecord;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 
 /** A runner as {@code GET /api/runners} shows it: what it builds and when it was last heard from; no token. */
@@ -18,16 +18,15 @@ public record RunnerView(
         return new RunnerView(
                 r.id(),
                 r.name(),
-                split(r.nativePlatforms()),
-                split(r.qemuPlatforms()),
+                shortForms(r.nativePlatforms()),
+                shortForms(r.qemuPlatforms()),
                 text(r.registeredAt()),
                 text(r.lastSeen()));
     }
 
-    static List<String> split(String csv) {
-        return csv == null
-                ? List.of()
-                : Arrays.stream(csv.split(",")).filter(s -> !s.isBlank()).toList();
+    /** Platforms as registered: short forms ({@code linux/arm/v7}), as they were stored. */
+    static List<String> shortForms(List<Platform> platforms) {
+        return platforms.stream().map(Platform::shortForm).toList();
     }
 
     private static String text(Instant i) {

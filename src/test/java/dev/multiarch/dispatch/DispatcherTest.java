@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.JobRecord;
 import dev.multiarch.store.NewBuild;
@@ -49,23 +50,20 @@ class DispatcherTest {
     }
 
     private static void build(JdbcStore s, boolean untrusted, String... platforms) {
-        s.createBuild(new NewBuild(
-                "r",
-                "u",
-                "c",
-                "ref",
-                "img",
-                "{}",
-                "[]",
-                null,
-                !untrusted,
-                untrusted,
-                false,
-                null,
-                java.util.Arrays.stream(platforms)
-                        .map(p -> new NewBuild.NewJob(p, 60))
-                        .toList(),
-                null));
+        s.createBuild(NewBuild.builder()
+                .repo("r")
+                .cloneUrl("u")
+                .commit("c")
+                .ref("ref")
+                .image(ImageReference.parse("img"))
+                .spec("{}")
+                .tags("[]")
+                .push(!untrusted)
+                .untrusted(untrusted)
+                .jobs(java.util.Arrays.stream(platforms)
+                        .map(p -> new NewBuild.NewJob(Platform.parse(p), 60))
+                        .toList())
+                .build());
     }
 
     @Test
@@ -79,8 +77,8 @@ class DispatcherTest {
             d.kick();
             Optional<JobRecord> a = arm.result().get(5, TimeUnit.SECONDS);
             Optional<JobRecord> q = qemu.result().get(5, TimeUnit.SECONDS);
-            assertEquals("linux/arm64", a.orElseThrow().platform());
-            assertEquals("linux/s390x", q.orElseThrow().platform());
+            assertEquals("linux/arm64", a.orElseThrow().platform().shortForm());
+            assertEquals("linux/s390x", q.orElseThrow().platform().shortForm());
         }
     }
 
@@ -102,7 +100,11 @@ class DispatcherTest {
             Dispatcher.Waiter s390x = d.await("s390x", ps("linux/s390x"), ps(), false);
             assertEquals(
                     "linux/s390x",
-                    s390x.result().get(5, TimeUnit.SECONDS).orElseThrow().platform());
+                    s390x.result()
+                            .get(5, TimeUnit.SECONDS)
+                            .orElseThrow()
+                            .platform()
+                            .shortForm());
             Dispatcher.Waiter amd = d.await("amd64", ps("linux/amd64"), ps(), false);
             JobRecord oldest = amd.result().get(5, TimeUnit.SECONDS).orElseThrow();
             assertEquals(firstPage.get(0).buildId(), oldest.buildId(), "the oldest build's job first");
@@ -117,7 +119,11 @@ class DispatcherTest {
             Dispatcher.Waiter qemu = d.await("qemu", ps(), ps("linux/arm/v7"), false);
             assertEquals(
                     "linux/arm/v7",
-                    qemu.result().get(5, TimeUnit.SECONDS).orElseThrow().platform());
+                    qemu.result()
+                            .get(5, TimeUnit.SECONDS)
+                            .orElseThrow()
+                            .platform()
+                            .shortForm());
         }
     }
 
@@ -142,7 +148,7 @@ class DispatcherTest {
             Dispatcher.Waiter w = d.await("r", ps("linux/aarch64"), ps(), false);
             assertEquals(
                     "linux/arm64",
-                    w.result().get(5, TimeUnit.SECONDS).orElseThrow().platform());
+                    w.result().get(5, TimeUnit.SECONDS).orElseThrow().platform().shortForm());
         }
     }
 
@@ -203,7 +209,7 @@ class DispatcherTest {
         for (int i = 0; i < jobs; i++) {
             Dispatcher.Waiter w = d.await("one-slot", nat, qemu, false);
             assertEquals(0, d.waitingCount(), "a job was there for the slot");
-            out.add(w.result().get().orElseThrow().platform());
+            out.add(w.result().get().orElseThrow().platform().shortForm());
         }
         return out;
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.JobRecord;
@@ -45,23 +46,18 @@ class SharedStoreTest {
     private static NewBuild build(String... platforms) {
         List<NewBuild.NewJob> jobs = new ArrayList<>();
         for (String p : platforms) {
-            jobs.add(new NewBuild.NewJob(p, 600));
+            jobs.add(new NewBuild.NewJob(Platform.parse(p), 600));
         }
-        return new NewBuild(
-                "octo/app",
-                "https://github.example/octo/app.git",
-                "a".repeat(40),
-                "refs/heads/main",
-                "reg/octo/app",
-                "{}",
-                "[]",
-                null,
-                false,
-                false,
-                false,
-                null,
-                jobs,
-                null);
+        return NewBuild.builder()
+                .repo("octo/app")
+                .cloneUrl("https://github.example/octo/app.git")
+                .commit("a".repeat(40))
+                .ref("refs/heads/main")
+                .image(ImageReference.parse("reg/octo/app"))
+                .spec("{}")
+                .tags("[]")
+                .jobs(jobs)
+                .build();
     }
 
     @Test

@@ -116,7 +116,7 @@ class EventRouterTest {
         String note = router.route("pull_request", p, "delivery-pr");
         assertTrue(note.contains("fork: untrusted, config from main, no credentials"), note);
         BuildRecord b = store.recentBuilds(1).get(0);
-        assertEquals("reg.example/app", b.image());
+        assertEquals("reg.example/app", b.image().toString());
         assertFalse(b.push());
         assertTrue(Origin.of(b.trigger()).fork());
         assertTrue(
@@ -148,21 +148,14 @@ class EventRouterTest {
         // Older than the 500 newest builds the delivery lookup used to scan and the 1,000 the re-run lookup did.
         for (int i = 0; i < 1_001; i++) {
             String sha = String.format("%040x", i);
-            store.createBuild(new NewBuild(
-                    "octo/other",
-                    "https://github.example/octo/other.git",
-                    sha,
-                    "refs/heads/main",
-                    null,
-                    null,
-                    null,
-                    null,
-                    false,
-                    false,
-                    false,
-                    new Origin("octo/other", sha, 0, 0, "main", false, "delivery-" + i, sha).toJson(),
-                    List.of(),
-                    "not built: filler"));
+            store.createBuild(NewBuild.builder()
+                    .repo("octo/other")
+                    .cloneUrl("https://github.example/octo/other.git")
+                    .commit(sha)
+                    .ref("refs/heads/main")
+                    .trigger(new Origin("octo/other", sha, 0, 0, "main", false, "delivery-" + i, sha).toJson())
+                    .failedWith("not built: filler")
+                    .build());
         }
         assertEquals("already handled: build(s) #1", router.route("push", tagPush(commit), "delivery-old"));
 
@@ -269,10 +262,19 @@ class EventRouterTest {
                 b.id(), dev.multiarch.store.BuildState.VERIFYING, dev.multiarch.store.BuildState.PUBLISHING, null);
         String digest = "sha256:" + "a".repeat(64);
         store.setPublication(
-                b.id(), 0, "127.0.0.1:9/app", dev.multiarch.store.PublicationState.PUBLISHED, digest, null);
+                b.id(),
+                0,
+                "127.0.0.1:9/app",
+                dev.multiarch.store.PublicationState.PUBLISHED,
+                dev.multiarch.registry.Digest.parse(digest),
+                null);
         store.setPublication(
                 b.id(), 1, "127.0.0.1:9/mirror", dev.multiarch.store.PublicationState.FAILED, null, "DENIED");
-        store.markPartlyPublished(b.id(), digest, "{}", "published to 127.0.0.1:9/app; 127.0.0.1:9/mirror failed");
+        store.markPartlyPublished(
+                b.id(),
+                dev.multiarch.registry.Digest.parse(digest),
+                "{}",
+                "published to 127.0.0.1:9/app; 127.0.0.1:9/mirror failed");
 
         ObjectNode rerun =
                 GitHubEvents.example("check_run", e -> e.path("action").asText().equals("rerequested"));

@@ -3,6 +3,8 @@ package dev.multiarch.github;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiarch.registry.Digest;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.NewBuild;
@@ -38,23 +40,21 @@ class RegistryLinesTest {
         try (JdbcStore store = JdbcStore.embedded(dir.resolve("store"));
                 StatusReporter reporter = new StatusReporter(store, access, "http://ci.example", clock)) {
             Origin o = new Origin("octo/app", "c".repeat(40), 0, 0, "tags", false, "d", null);
-            BuildRecord b = store.createBuild(new NewBuild(
-                    "octo/app",
-                    "https://github.com/octo/app.git",
-                    "c".repeat(40),
-                    "refs/tags/v1.0.0",
-                    "ghcr.io/octo/app",
-                    "{}",
-                    "[]",
-                    "1.0.0",
-                    true,
-                    false,
-                    false,
-                    o.toJson(),
-                    List.of(),
-                    "published to ghcr.io/octo/app; docker.io/octo/app failed: DENIED"));
+            BuildRecord b = store.createBuild(NewBuild.builder()
+                    .repo("octo/app")
+                    .cloneUrl("https://github.com/octo/app.git")
+                    .commit("c".repeat(40))
+                    .ref("refs/tags/v1.0.0")
+                    .image(ImageReference.parse("ghcr.io/octo/app"))
+                    .spec("{}")
+                    .tags("[]")
+                    .version("1.0.0")
+                    .push(true)
+                    .trigger(o.toJson())
+                    .failedWith("published to ghcr.io/octo/app; docker.io/octo/app failed: DENIED")
+                    .build());
             String digest = "sha256:" + "a".repeat(64);
-            store.setPublication(b.id(), 0, "ghcr.io/octo/app", PublicationState.PUBLISHED, digest, null);
+            store.setPublication(b.id(), 0, "ghcr.io/octo/app", PublicationState.PUBLISHED, Digest.parse(digest), null);
             store.setPublication(
                     b.id(), 1, "docker.io/octo/app", PublicationState.FAILED, null, "DENIED | quota\nexceeded");
             store.setPublication(b.id(), 2, "quay.io/octo/app", PublicationState.PENDING, null, null);
@@ -95,23 +95,26 @@ class RegistryLinesTest {
         try (JdbcStore store = JdbcStore.embedded(dir.resolve("store"));
                 StatusReporter reporter = new StatusReporter(store, access, "http://ci.example", clock)) {
             Origin o = new Origin("octo/app", "c".repeat(40), 0, 0, "tags", false, "d", null);
-            BuildRecord b = store.createBuild(new NewBuild(
-                    "octo/app",
-                    "https://github.com/octo/app.git",
-                    "c".repeat(40),
-                    "refs/tags/v1.0.0",
-                    "ghcr.io/octo/app",
-                    "{}",
-                    "[]",
-                    "1.0.0",
-                    true,
-                    false,
-                    false,
-                    o.toJson(),
-                    List.of(),
-                    "published to ghcr.io/octo/app; evil.example/octo/app failed: " + hostile));
+            BuildRecord b = store.createBuild(NewBuild.builder()
+                    .repo("octo/app")
+                    .cloneUrl("https://github.com/octo/app.git")
+                    .commit("c".repeat(40))
+                    .ref("refs/tags/v1.0.0")
+                    .image(ImageReference.parse("ghcr.io/octo/app"))
+                    .spec("{}")
+                    .tags("[]")
+                    .version("1.0.0")
+                    .push(true)
+                    .trigger(o.toJson())
+                    .failedWith("published to ghcr.io/octo/app; evil.example/octo/app failed: " + hostile)
+                    .build());
             store.setPublication(
-                    b.id(), 0, "ghcr.io/octo/app", PublicationState.PUBLISHED, "sha256:" + "a".repeat(64), null);
+                    b.id(),
+                    0,
+                    "ghcr.io/octo/app",
+                    PublicationState.PUBLISHED,
+                    Digest.parse("sha256:" + "a".repeat(64)),
+                    null);
             store.setPublication(b.id(), 1, "evil.example/octo/app", PublicationState.FAILED, null, hostile);
             reporter.changed(b, List.of());
             String summary = CheckReport.fromJson(store.reports(b.id()).stream()

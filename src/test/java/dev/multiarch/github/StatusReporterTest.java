@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.multiarch.github.CheckReport.Target;
 import dev.multiarch.github.CheckReport.Wanted;
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.JobRecord;
 import dev.multiarch.store.Store;
@@ -149,21 +151,18 @@ class StatusReporterTest {
     void forkJobWaiting_saysItWaitsForARunnerOfUntrustedJobs_trustedOneDoesNot() throws JsonProcessingException {
         for (boolean untrusted : new boolean[] {true, false}) {
             Origin o = new Origin("octo/app", "c".repeat(40), 0, 9, "pull-requests", untrusted, "d", "b".repeat(40));
-            dev.multiarch.store.BuildRecord b = store.createBuild(new dev.multiarch.store.NewBuild(
-                    "octo/app",
-                    "https://github.com/octo/app.git",
-                    "c".repeat(40),
-                    "refs/pull/9/head",
-                    "ghcr.io/octo/app",
-                    "{}",
-                    "[]",
-                    null,
-                    false,
-                    untrusted,
-                    false,
-                    o.toJson(),
-                    List.of(new dev.multiarch.store.NewBuild.NewJob("linux/amd64", 600)),
-                    null));
+            dev.multiarch.store.BuildRecord b = store.createBuild(dev.multiarch.store.NewBuild.builder()
+                    .repo("octo/app")
+                    .cloneUrl("https://github.com/octo/app.git")
+                    .commit("c".repeat(40))
+                    .ref("refs/pull/9/head")
+                    .image(ImageReference.parse("ghcr.io/octo/app"))
+                    .spec("{}")
+                    .tags("[]")
+                    .untrusted(untrusted)
+                    .trigger(o.toJson())
+                    .jobs(List.of(new dev.multiarch.store.NewBuild.NewJob(Platform.parse("linux/amd64"), 600)))
+                    .build());
             reporter.changed(b, store.jobs(b.id()));
             String row = store.reports(b.id()).stream()
                     .filter(r -> r.context().equals("multiarch / linux/amd64"))
@@ -182,23 +181,20 @@ class StatusReporterTest {
     @Test
     void summary_hasATimingTable_onePerPlatformRow_stepsInTheOrderTheyRan() throws JsonProcessingException {
         Origin o = new Origin("octo/app", "c".repeat(40), 0, 0, "release", false, null, null);
-        dev.multiarch.store.BuildRecord b = store.createBuild(new dev.multiarch.store.NewBuild(
-                "octo/app",
-                "https://github.com/octo/app.git",
-                "c".repeat(40),
-                "refs/tags/v1.0.0",
-                "ghcr.io/octo/app",
-                "{}",
-                "[]",
-                null,
-                true,
-                false,
-                false,
-                o.toJson(),
-                List.of(
-                        new dev.multiarch.store.NewBuild.NewJob("linux/amd64", 600),
-                        new dev.multiarch.store.NewBuild.NewJob("linux/arm64", 600)),
-                null));
+        dev.multiarch.store.BuildRecord b = store.createBuild(dev.multiarch.store.NewBuild.builder()
+                .repo("octo/app")
+                .cloneUrl("https://github.com/octo/app.git")
+                .commit("c".repeat(40))
+                .ref("refs/tags/v1.0.0")
+                .image(ImageReference.parse("ghcr.io/octo/app"))
+                .spec("{}")
+                .tags("[]")
+                .push(true)
+                .trigger(o.toJson())
+                .jobs(List.of(
+                        new dev.multiarch.store.NewBuild.NewJob(Platform.parse("linux/amd64"), 600),
+                        new dev.multiarch.store.NewBuild.NewJob(Platform.parse("linux/arm64"), 600)))
+                .build());
         List<JobRecord> jobs = store.jobs(b.id());
         reporter.changed(b, jobs);
         assertFalse(summaryOf(b).contains("Time per step"), "no times yet, no table");

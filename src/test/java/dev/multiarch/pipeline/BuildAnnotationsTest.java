@@ -3,6 +3,7 @@ package dev.multiarch.pipeline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.multiarch.config.TagRule;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.BuildState;
 import java.time.Instant;
@@ -13,27 +14,21 @@ import org.junit.jupiter.api.Test;
 
 class BuildAnnotationsTest {
     private static BuildRecord build(String cloneUrl, List<String> tags) {
-        return new BuildRecord(
-                1,
-                "acme/app",
-                cloneUrl,
-                "f".repeat(40),
-                "refs/tags/v1.2.3",
-                "ghcr.io/acme/app",
-                null,
-                BuildSpec.tagsToJson(
-                        tags.stream().map(t -> new TagRule.PlannedTag(t, false)).toList()),
-                "1.2.3",
-                true,
-                false,
-                false,
-                BuildState.PUBLISHING,
-                null,
-                null,
-                null,
-                null,
-                Instant.EPOCH,
-                Instant.EPOCH);
+        return BuildRecord.builder()
+                .id(1)
+                .repo("acme/app")
+                .cloneUrl(cloneUrl)
+                .commit("f".repeat(40))
+                .ref("refs/tags/v1.2.3")
+                .image(ImageReference.parse("ghcr.io/acme/app"))
+                .tags(BuildSpec.tagsToJson(
+                        tags.stream().map(t -> new TagRule.PlannedTag(t, false)).toList()))
+                .version("1.2.3")
+                .push(true)
+                .state(BuildState.PUBLISHING)
+                .createdAt(Instant.EPOCH)
+                .updatedAt(Instant.EPOCH)
+                .build();
     }
 
     private static BuildSpec spec(Map<String, String> annotations) {

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.multiarch.config.TagPlan;
 import dev.multiarch.config.TagRule;
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.registry.Manifest;
 import dev.multiarch.registry.RegistryException;
 import dev.multiarch.store.BuildRecord;
@@ -54,25 +56,22 @@ class BuildPublisherTest {
 
     private static BuildRecord build(JdbcStore s, String gitTag, String repo) {
         TagPlan plan = TagPlan.of(gitTag, List.of(new TagRule.Semver()));
-        return s.createBuild(new NewBuild(
-                repo,
-                "u",
-                "c",
-                "refs/tags/" + gitTag,
-                "reg/app",
-                "{}",
-                BuildSpec.tagsToJson(plan.tags()),
-                plan.version().map(Object::toString).orElse(null),
-                true,
-                false,
-                false,
-                null,
-                List.of(new NewBuild.NewJob("linux/amd64", 60)),
-                null));
+        return s.createBuild(NewBuild.builder()
+                .repo(repo)
+                .cloneUrl("u")
+                .commit("c")
+                .ref("refs/tags/" + gitTag)
+                .image(ImageReference.parse("reg.example/app"))
+                .spec("{}")
+                .tags(BuildSpec.tagsToJson(plan.tags()))
+                .version(plan.version().map(Object::toString).orElse(null))
+                .push(true)
+                .jobs(List.of(new NewBuild.NewJob(Platform.parse("linux/amd64"), 60)))
+                .build());
     }
 
     private static void own(JdbcStore s, BuildRecord b, List<String> tags) {
-        tags.forEach(t -> s.setTagOwner("reg/app", t, b.id(), b.version()));
+        tags.forEach(t -> s.setTagOwner("reg.example/app", t, b.id(), b.version()));
     }
 
     @Test
@@ -174,23 +173,24 @@ class BuildPublisherTest {
         try (JdbcStore s = db.open()) {
             BuildRecord a = build(s, "v1.0.0");
             BuildRecord b = build(s, "v1.0.1");
-            assertTrue(s.claimTag("reg/app", "x", null, a.id(), a.version()));
-            assertFalse(s.claimTag("reg/app", "x", null, b.id(), b.version()), "someone owns it now");
-            assertFalse(s.claimTag("reg/app", "x", b.id(), b.id(), b.version()), "not the owner it expected");
-            assertEquals(a.id(), s.tagOwner("reg/app", "x").orElseThrow().buildId());
+            assertTrue(s.claimTag("reg.example/app", "x", null, a.id(), a.version()));
+            assertFalse(s.claimTag("reg.example/app", "x", null, b.id(), b.version()), "someone owns it now");
+            assertFalse(s.claimTag("reg.example/app", "x", b.id(), b.id(), b.version()), "not the owner it expected");
+            assertEquals(
+                    a.id(), s.tagOwner("reg.example/app", "x").orElseThrow().buildId());
             ExecutorService pool = Executors.newFixedThreadPool(4);
             try {
                 for (String expectedOwner : new String[] {"none", "a"}) {
                     String tag = "race-" + expectedOwner;
                     if (expectedOwner.equals("a")) {
-                        s.setTagOwner("reg/app", tag, a.id(), a.version());
+                        s.setTagOwner("reg.example/app", tag, a.id(), a.version());
                     }
                     Long expected = expectedOwner.equals("a") ? a.id() : null;
                     List<Callable<Boolean>> claims = List.of(
-                            () -> s.claimTag("reg/app", tag, expected, b.id(), b.version()),
-                            () -> s.claimTag("reg/app", tag, expected, b.id() + 1000, null),
-                            () -> s.claimTag("reg/app", tag, expected, b.id() + 2000, null),
-                            () -> s.claimTag("reg/app", tag, expected, b.id() + 3000, null));
+                            () -> s.claimTag("reg.example/app", tag, expected, b.id(), b.version()),
+                            () -> s.claimTag("reg.example/app", tag, expected, b.id() + 1000, null),
+                            () -> s.claimTag("reg.example/app", tag, expected, b.id() + 2000, null),
+                            () -> s.claimTag("reg.example/app", tag, expected, b.id() + 3000, null));
                     long won = 0;
                     for (Future<Boolean> f : pool.invokeAll(claims)) {
                         won += f.get() ? 1 : 0;
@@ -216,21 +216,18 @@ class BuildPublisherTest {
             BuildSpec spec = new BuildSpec(
                     "Dockerfile", ".", Map.of(), "oci", false, Map.of(), false, List.of("mirror.example/app"), null);
             TagPlan plan = TagPlan.of("v1.0.0", List.of(new TagRule.Semver()));
-            BuildRecord b = s.createBuild(new NewBuild(
-                    "acme/app",
-                    "u",
-                    "c",
-                    "refs/tags/v1.0.0",
-                    "reg.example/app",
-                    spec.toJson(),
-                    BuildSpec.tagsToJson(plan.tags()),
-                    "1.0.0",
-                    true,
-                    false,
-                    false,
-                    null,
-                    List.of(new NewBuild.NewJob("linux/amd64", 60)),
-                    null));
+            BuildRecord b = s.createBuild(NewBuild.builder()
+                    .repo("acme/app")
+                    .cloneUrl("u")
+                    .commit("c")
+                    .ref("refs/tags/v1.0.0")
+                    .image(ImageReference.parse("reg.example/app"))
+                    .spec(spec.toJson())
+                    .tags(BuildSpec.tagsToJson(plan.tags()))
+                    .version("1.0.0")
+                    .push(true)
+                    .jobs(List.of(new NewBuild.NewJob(Platform.parse("linux/amd64"), 60)))
+                    .build());
             String type = "application/vnd.oci.image.index.v1+json";
             Manifest index = Manifest.of(
                     ("{\"schemaVersion\":2,\"mediaType\":\"" + type + "\",\"manifests\":[]}").getBytes(), type);

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.multiarch.config.ServiceConfig;
 import dev.multiarch.dispatch.Dispatcher;
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.source.Git;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.BuildState;
@@ -65,21 +67,18 @@ class CoordinatorPolicyTest {
 
     private BuildRecord publishing(String repo, List<String> mirrors) {
         BuildSpec spec = new BuildSpec("Dockerfile", ".", Map.of(), "oci", false, Map.of(), false, mirrors, null);
-        BuildRecord b = store.createBuild(new NewBuild(
-                repo,
-                "https://github.com/" + repo + ".git",
-                "c".repeat(40),
-                "refs/tags/v1.0.0",
-                "registry.example/o/app",
-                spec.toJson(),
-                "[]",
-                "1.0.0",
-                true,
-                false,
-                false,
-                null,
-                List.of(new NewBuild.NewJob("linux/amd64", 60)),
-                null));
+        BuildRecord b = store.createBuild(NewBuild.builder()
+                .repo(repo)
+                .cloneUrl("https://github.com/" + repo + ".git")
+                .commit("c".repeat(40))
+                .ref("refs/tags/v1.0.0")
+                .image(ImageReference.parse("registry.example/o/app"))
+                .spec(spec.toJson())
+                .tags("[]")
+                .version("1.0.0")
+                .push(true)
+                .jobs(List.of(new NewBuild.NewJob(Platform.parse("linux/amd64"), 60)))
+                .build());
         assertTrue(
                 store.moveBuild(b.id(), b.state(), BuildState.PUBLISHING, null),
                 b.state().toString());

@@ -16,7 +16,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -65,14 +64,13 @@ class CoordinatorSigningTest {
         Coordinator c = coordinator(config().build());
         try {
             BuildRecord b = c.create(
-                            new Trigger(
-                                    "acme/app",
-                                    "https://x-access-token:ghs_secret@github.com/acme/app.git",
-                                    "a".repeat(40),
-                                    "refs/tags/v2.1.0",
-                                    true,
-                                    List.of(),
-                                    null),
+                            Trigger.builder()
+                                    .repo("acme/app")
+                                    .cloneUrl("https://x-access-token:ghs_secret@github.com/acme/app.git")
+                                    .commit("a".repeat(40))
+                                    .ref("refs/tags/v2.1.0")
+                                    .push(true)
+                                    .build(),
                             "image: registry.example/acme/app\nplatforms: [linux/amd64]\n"
                                     + "annotations: {org.opencontainers.image.title: App}\n")
                     .get(0);

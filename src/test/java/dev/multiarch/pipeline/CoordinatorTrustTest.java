@@ -65,15 +65,15 @@ class CoordinatorTrustTest {
     }
 
     private static Trigger trigger(boolean untrusted) {
-        return new Trigger(
-                "o/app",
-                "https://github.com/fork/app.git",
-                "b".repeat(40),
-                "refs/pull/9/head",
-                true,
-                List.of("pr-9"),
-                null,
-                untrusted);
+        return Trigger.builder()
+                .repo("o/app")
+                .cloneUrl("https://github.com/fork/app.git")
+                .commit("b".repeat(40))
+                .ref("refs/pull/9/head")
+                .push(true)
+                .explicitTags(List.of("pr-9"))
+                .untrusted(untrusted)
+                .build();
     }
 
     private Protocol.Assignment assignmentFor(BuildRecord b) {
@@ -136,15 +136,12 @@ class CoordinatorTrustTest {
         assertEquals("registry.example/o/app/cache/linux-amd64", fork.cache().repository());
         assertFalse(fork.cache().write(), "a fork's build reads the cache and never writes it");
 
-        Trigger noPush = new Trigger(
-                "o/app",
-                "https://github.com/o/app.git",
-                "c".repeat(40),
-                "refs/pull/3/head",
-                false,
-                List.of(),
-                null,
-                false);
+        Trigger noPush = Trigger.builder()
+                .repo("o/app")
+                .cloneUrl("https://github.com/o/app.git")
+                .commit("c".repeat(40))
+                .ref("refs/pull/3/head")
+                .build();
         Protocol.Assignment check =
                 assignmentFor(coordinator.create(noPush, CONFIG).get(0));
         assertNull(check.push());
@@ -159,15 +156,14 @@ class CoordinatorTrustTest {
     void layerCache_anotherRepositorysCache_isRefused_evenWhenAnOwnerWideRuleCoversIt() {
         AccessPolicy acme = AccessPolicy.of(
                 List.of(new ServiceConfig.RepositoryRule("acme/*", List.of("registry.example/acme/*"), null)));
-        Trigger b = new Trigger(
-                "acme/b",
-                "https://github.com/acme/b.git",
-                "d".repeat(40),
-                "refs/tags/v1.0.0",
-                true,
-                List.of("v1.0.0"),
-                null,
-                false);
+        Trigger b = Trigger.builder()
+                .repo("acme/b")
+                .cloneUrl("https://github.com/acme/b.git")
+                .commit("d".repeat(40))
+                .ref("refs/tags/v1.0.0")
+                .push(true)
+                .explicitTags(List.of("v1.0.0"))
+                .build();
         String config = "image: registry.example/acme/b\nplatforms: [linux/amd64]\n";
         assertNull(Planner.plan(b, config, acme).get(0).failedWith(), "its own default cache is fine");
         NewBuild theirs = Planner.plan(b, config + "cache: registry.example/acme/a/cache\n", acme)
@@ -195,21 +191,21 @@ class CoordinatorTrustTest {
                         spec.mirrors(),
                         "registry.example/someone-else/cache")
                 .toJson();
-        BuildRecord b = store.createBuild(new NewBuild(
-                planned.repo(),
-                planned.cloneUrl(),
-                planned.commit(),
-                planned.ref(),
-                planned.image(),
-                stale,
-                planned.tags(),
-                planned.version(),
-                planned.push(),
-                planned.untrusted(),
-                planned.privateRepo(),
-                planned.trigger(),
-                planned.jobs(),
-                null));
+        BuildRecord b = store.createBuild(NewBuild.builder()
+                .repo(planned.repo())
+                .cloneUrl(planned.cloneUrl())
+                .commit(planned.commit())
+                .ref(planned.ref())
+                .image(planned.image())
+                .spec(stale)
+                .tags(planned.tags())
+                .version(planned.version())
+                .push(planned.push())
+                .untrusted(planned.untrusted())
+                .privateRepo(planned.privateRepo())
+                .trigger(planned.trigger())
+                .jobs(planned.jobs())
+                .build());
         Protocol.Assignment a = assignmentFor(b);
         assertNotNull(a.push());
         assertNull(a.cache(), "no registry cache rather than one that may be another repository's");

@@ -15,14 +15,13 @@ class PlannerMirrorsTest {
             AccessPolicy.of(List.of(new RepositoryRule("acme/*", List.of("ghcr.io/acme/*", "docker.io/acme/*"), null)));
 
     private static Trigger tag() {
-        return new Trigger(
-                "acme/app",
-                "https://github.com/acme/app.git",
-                "c".repeat(40),
-                "refs/tags/v1.0.0",
-                true,
-                List.of(),
-                null);
+        return Trigger.builder()
+                .repo("acme/app")
+                .cloneUrl("https://github.com/acme/app.git")
+                .commit("c".repeat(40))
+                .ref("refs/tags/v1.0.0")
+                .push(true)
+                .build();
     }
 
     @Test
@@ -30,10 +29,12 @@ class PlannerMirrorsTest {
         NewBuild nb = Planner.plan(tag(), "image: [ghcr.io/acme/app, acme/app]\nplatforms: [linux/amd64]\n", POLICY)
                 .get(0);
         assertNull(nb.failedWith());
-        assertEquals("ghcr.io/acme/app", nb.image());
+        assertEquals("ghcr.io/acme/app", nb.image().toString());
         BuildSpec spec = BuildSpec.fromJson(nb.spec());
         assertEquals(List.of("docker.io/acme/app"), spec.mirrors());
-        assertEquals(List.of("ghcr.io/acme/app", "docker.io/acme/app"), spec.targets(nb.image()));
+        assertEquals(
+                List.of("ghcr.io/acme/app", "docker.io/acme/app"),
+                spec.targets(nb.image().toString()));
     }
 
     @Test

@@ -55,26 +55,24 @@ class BuildahDriverTest {
     }
 
     private static Protocol.Assignment job(boolean untrusted, Protocol.LayerCache cache) {
-        return new Protocol.Assignment(
-                1,
-                1,
-                1,
-                "linux/amd64",
-                "https://github.com/o/r.git",
-                "a".repeat(40),
-                "Dockerfile",
-                ".",
-                Map.of(),
-                "registry.example/o/r",
-                "oci",
-                untrusted ? null : new Protocol.PushCredentials("registry.example", false, "u", "p", null),
-                null,
-                600,
-                10,
-                untrusted,
-                Map.of(),
-                cache,
-                "o/r");
+        return Protocol.Assignment.builder()
+                .jobId(1)
+                .buildId(1)
+                .attempt(1)
+                .platform("linux/amd64")
+                .cloneUrl("https://github.com/o/r.git")
+                .commit("a".repeat(40))
+                .dockerfile("Dockerfile")
+                .context(".")
+                .image("registry.example/o/r")
+                .format("oci")
+                .push(untrusted ? null : new Protocol.PushCredentials("registry.example", false, "u", "p", null))
+                .timeoutSeconds(600)
+                .heartbeatSeconds(10)
+                .untrusted(untrusted)
+                .cache(cache)
+                .repo("o/r")
+                .build();
     }
 
     private BuildDriver.Built build(Protocol.Assignment job, BuildahDriver.WriteCheck check) throws Exception {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.multiarch.dispatch.Protocol;
 import dev.multiarch.registry.CredentialSource;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -23,26 +22,25 @@ class JobRunnerTest {
 
     private static Protocol.Assignment job(
             boolean untrusted, Protocol.PushCredentials push, String sourceAuth, Protocol.LayerCache cache) {
-        return new Protocol.Assignment(
-                1,
-                1,
-                1,
-                "linux/amd64",
-                "https://github.com/o/r.git",
-                "a".repeat(40),
-                "Dockerfile",
-                ".",
-                Map.of(),
-                "registry.example/o/r",
-                "oci",
-                push,
-                sourceAuth,
-                600,
-                10,
-                untrusted,
-                Map.of(),
-                cache,
-                "o/r");
+        return Protocol.Assignment.builder()
+                .jobId(1)
+                .buildId(1)
+                .attempt(1)
+                .platform("linux/amd64")
+                .cloneUrl("https://github.com/o/r.git")
+                .commit("a".repeat(40))
+                .dockerfile("Dockerfile")
+                .context(".")
+                .image("registry.example/o/r")
+                .format("oci")
+                .push(push)
+                .sourceAuth(sourceAuth)
+                .timeoutSeconds(600)
+                .heartbeatSeconds(10)
+                .untrusted(untrusted)
+                .cache(cache)
+                .repo("o/r")
+                .build();
     }
 
     private static String refusal(Protocol.Assignment job, JobRunner.Policy policy) {

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.Digest;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.testing.TestDatabases;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -85,21 +88,18 @@ class ClaimsTest {
     }
 
     private static NewBuild build() {
-        return new NewBuild(
-                "octo/app",
-                "https://github.example/octo/app.git",
-                "a".repeat(40),
-                "refs/tags/v1.0.0",
-                "reg/octo/app",
-                "{}",
-                "[]",
-                "1.0.0",
-                true,
-                false,
-                false,
-                null,
-                List.of(new NewBuild.NewJob("linux/amd64", 600)),
-                null);
+        return NewBuild.builder()
+                .repo("octo/app")
+                .cloneUrl("https://github.example/octo/app.git")
+                .commit("a".repeat(40))
+                .ref("refs/tags/v1.0.0")
+                .image(ImageReference.parse("reg/octo/app"))
+                .spec("{}")
+                .tags("[]")
+                .version("1.0.0")
+                .push(true)
+                .jobs(List.of(new NewBuild.NewJob(Platform.parse("linux/amd64"), 600)))
+                .build();
     }
 
     /** A build between fan-in and published. */
@@ -214,7 +214,7 @@ class ClaimsTest {
         assertFalse(a.leaseFinish(
                 id, "coordinator-a", clock.instant(), clock.instant().plusSeconds(15)));
         assertTrue(b.moveBuild(id, BuildState.VERIFYING, BuildState.PUBLISHING, null));
-        assertTrue(b.markPublished(id, "sha256:" + "9".repeat(64), "[]"));
+        assertTrue(b.markPublished(id, Digest.parse("sha256:" + "9".repeat(64)), "[]"));
         clock.pass(Duration.ofMinutes(1));
         assertFalse(
                 a.leaseFinish(

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.testing.TestDatabases;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -42,23 +44,21 @@ class DashboardReadsTest {
     }
 
     private static NewBuild build(String repo, String ref, boolean privateRepo, String... platforms) {
-        return new NewBuild(
-                repo,
-                "file:///repo.git",
-                "a".repeat(40),
-                ref,
-                "reg/" + repo,
-                "{}",
-                "[]",
-                "1.0.0",
-                !ref.startsWith("refs/pull/"),
-                false,
-                privateRepo,
-                null,
-                java.util.Arrays.stream(platforms)
-                        .map(p -> new NewBuild.NewJob(p, 600))
-                        .toList(),
-                null);
+        return NewBuild.builder()
+                .repo(repo)
+                .cloneUrl("file:///repo.git")
+                .commit("a".repeat(40))
+                .ref(ref)
+                .image(ImageReference.parse("reg/" + repo))
+                .spec("{}")
+                .tags("[]")
+                .version("1.0.0")
+                .push(!ref.startsWith("refs/pull/"))
+                .privateRepo(privateRepo)
+                .jobs(java.util.Arrays.stream(platforms)
+                        .map(p -> new NewBuild.NewJob(Platform.parse(p), 600))
+                        .toList())
+                .build();
     }
 
     @Test

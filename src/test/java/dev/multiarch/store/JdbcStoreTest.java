@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.testing.TestDatabases;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -40,21 +42,20 @@ class JdbcStoreTest {
     }
 
     private static NewBuild twoPlatforms() {
-        return new NewBuild(
-                "acme/app",
-                "file:///repo.git",
-                "a".repeat(40),
-                "refs/tags/v1.0.0",
-                "reg/acme/app",
-                "{}",
-                "[]",
-                "1.0.0",
-                true,
-                false,
-                false,
-                null,
-                List.of(new NewBuild.NewJob("linux/amd64", 600), new NewBuild.NewJob("linux/arm64", 600)),
-                null);
+        return NewBuild.builder()
+                .repo("acme/app")
+                .cloneUrl("file:///repo.git")
+                .commit("a".repeat(40))
+                .ref("refs/tags/v1.0.0")
+                .image(ImageReference.parse("reg/acme/app"))
+                .spec("{}")
+                .tags("[]")
+                .version("1.0.0")
+                .push(true)
+                .jobs(List.of(
+                        new NewBuild.NewJob(Platform.parse("linux/amd64"), 600),
+                        new NewBuild.NewJob(Platform.parse("linux/arm64"), 600)))
+                .build();
     }
 
     private static Instant later() {
@@ -92,10 +93,19 @@ class JdbcStoreTest {
             for (int round = 0; round < 20; round++) {
                 List<NewBuild.NewJob> jobs = new ArrayList<>();
                 for (int i = 0; i < 5; i++) {
-                    jobs.add(new NewBuild.NewJob("linux/p" + i, 600));
+                    jobs.add(new NewBuild.NewJob(Platform.parse("linux/p" + i), 600));
                 }
-                BuildRecord b = s.createBuild(new NewBuild(
-                        "r", "u", "c", "ref", "img", "{}", "[]", null, true, false, false, null, jobs, null));
+                BuildRecord b = s.createBuild(NewBuild.builder()
+                        .repo("r")
+                        .cloneUrl("u")
+                        .commit("c")
+                        .ref("ref")
+                        .image(ImageReference.parse("img"))
+                        .spec("{}")
+                        .tags("[]")
+                        .push(true)
+                        .jobs(jobs)
+                        .build());
                 List<JobRecord> claimed = new ArrayList<>();
                 for (JobRecord j : s.jobs(b.id())) {
                     claimed.add(s.claimJob(j.id(), "runner-" + j.id(), later()).orElseThrow());
@@ -246,21 +256,14 @@ class JdbcStoreTest {
     @Test
     void invalidConfigBuild_isRecordedAsFailedWithoutJobs() {
         try (JdbcStore s = db.open()) {
-            BuildRecord b = s.createBuild(new NewBuild(
-                    "r",
-                    "u",
-                    "c",
-                    "ref",
-                    null,
-                    null,
-                    null,
-                    null,
-                    true,
-                    false,
-                    false,
-                    null,
-                    List.of(),
-                    ".multiarch.yaml:3: platforms[0]: bad"));
+            BuildRecord b = s.createBuild(NewBuild.builder()
+                    .repo("r")
+                    .cloneUrl("u")
+                    .commit("c")
+                    .ref("ref")
+                    .push(true)
+                    .failedWith(".multiarch.yaml:3: platforms[0]: bad")
+                    .build());
             assertEquals(BuildState.FAILED, b.state());
             assertTrue(s.jobs(b.id()).isEmpty());
         }
@@ -291,21 +294,17 @@ class JdbcStoreTest {
     void untrustedBuild_andUntrustedRunner_roundTrip_jobsInheritTheirBuildsTrust() {
         try (JdbcStore s = db.open()) {
             NewBuild t = twoPlatforms();
-            BuildRecord untrusted = s.createBuild(new NewBuild(
-                    t.repo(),
-                    t.cloneUrl(),
-                    t.commit(),
-                    "refs/pull/9/head",
-                    t.image(),
-                    t.spec(),
-                    t.tags(),
-                    null,
-                    false,
-                    true,
-                    false,
-                    null,
-                    t.jobs(),
-                    null));
+            BuildRecord untrusted = s.createBuild(NewBuild.builder()
+                    .repo(t.repo())
+                    .cloneUrl(t.cloneUrl())
+                    .commit(t.commit())
+                    .ref("refs/pull/9/head")
+                    .image(t.image())
+                    .spec(t.spec())
+                    .tags(t.tags())
+                    .untrusted(true)
+                    .jobs(t.jobs())
+                    .build());
             BuildRecord trusted = s.createBuild(t);
             assertTrue(s.build(untrusted.id()).orElseThrow().untrusted());
             assertFalse(s.build(trusted.id()).orElseThrow().untrusted());
@@ -316,8 +315,10 @@ class JdbcStoreTest {
                     s.queuedJobs().stream().map(JobRecord::untrusted).toList());
 
             Instant now = Instant.now();
-            s.addRunner(new RunnerRecord("r-1", "forks", "hash-1", "linux/amd64", "", now, now, true));
-            s.addRunner(new RunnerRecord("r-2", "main", "hash-2", "linux/amd64", "", now, now, false));
+            s.addRunner(new RunnerRecord(
+                    "r-1", "forks", "hash-1", List.of(Platform.parse("linux/amd64")), List.of(), now, now, true));
+            s.addRunner(new RunnerRecord(
+                    "r-2", "main", "hash-2", List.of(Platform.parse("linux/amd64")), List.of(), now, now, false));
             assertTrue(s.runnerByTokenHash("hash-1").orElseThrow().untrustedJobs());
             assertFalse(s.runnerByTokenHash("hash-2").orElseThrow().untrustedJobs());
         }
@@ -325,22 +326,18 @@ class JdbcStoreTest {
 
     private static NewBuild fromGitHub(String repo, String sha, int pr, String delivery) {
         NewBuild t = twoPlatforms();
-        return new NewBuild(
-                repo,
-                t.cloneUrl(),
-                sha,
-                pr > 0 ? "refs/pull/" + pr + "/head" : "refs/heads/main",
-                t.image(),
-                t.spec(),
-                t.tags(),
-                null,
-                false,
-                false,
-                false,
-                "{\"repo\":\"" + repo + "\",\"sha\":\"" + sha + "\",\"installation\":0,\"pr\":" + pr
-                        + ",\"workflow\":\"w\",\"fork\":false,\"delivery\":\"" + delivery + "\"}",
-                t.jobs(),
-                null);
+        return NewBuild.builder()
+                .repo(repo)
+                .cloneUrl(t.cloneUrl())
+                .commit(sha)
+                .ref(pr > 0 ? "refs/pull/" + pr + "/head" : "refs/heads/main")
+                .image(t.image())
+                .spec(t.spec())
+                .tags(t.tags())
+                .trigger("{\"repo\":\"" + repo + "\",\"sha\":\"" + sha + "\",\"installation\":0,\"pr\":" + pr
+                        + ",\"workflow\":\"w\",\"fork\":false,\"delivery\":\"" + delivery + "\"}")
+                .jobs(t.jobs())
+                .build();
     }
 
     @Test
@@ -384,21 +381,19 @@ class JdbcStoreTest {
     void triggerWithoutGitHubOrigin_hasNoOriginKeys() {
         try (JdbcStore s = db.open()) {
             NewBuild t = twoPlatforms();
-            s.createBuild(new NewBuild(
-                    t.repo(),
-                    t.cloneUrl(),
-                    t.commit(),
-                    t.ref(),
-                    t.image(),
-                    t.spec(),
-                    t.tags(),
-                    t.version(),
-                    t.push(),
-                    false,
-                    false,
-                    "not json {",
-                    t.jobs(),
-                    null));
+            s.createBuild(NewBuild.builder()
+                    .repo(t.repo())
+                    .cloneUrl(t.cloneUrl())
+                    .commit(t.commit())
+                    .ref(t.ref())
+                    .image(t.image())
+                    .spec(t.spec())
+                    .tags(t.tags())
+                    .version(t.version())
+                    .push(t.push())
+                    .trigger("not json {")
+                    .jobs(t.jobs())
+                    .build());
             s.createBuild(t);
             assertTrue(s.latestBuildOfCommit(t.repo(), t.commit()).isEmpty());
         }
@@ -428,21 +423,19 @@ class JdbcStoreTest {
     void privateBuild_roundTrips_othersArePublic() {
         try (JdbcStore s = db.open()) {
             NewBuild t = twoPlatforms();
-            BuildRecord hidden = s.createBuild(new NewBuild(
-                    t.repo(),
-                    t.cloneUrl(),
-                    t.commit(),
-                    t.ref(),
-                    t.image(),
-                    t.spec(),
-                    t.tags(),
-                    t.version(),
-                    t.push(),
-                    false,
-                    true,
-                    null,
-                    t.jobs(),
-                    null));
+            BuildRecord hidden = s.createBuild(NewBuild.builder()
+                    .repo(t.repo())
+                    .cloneUrl(t.cloneUrl())
+                    .commit(t.commit())
+                    .ref(t.ref())
+                    .image(t.image())
+                    .spec(t.spec())
+                    .tags(t.tags())
+                    .version(t.version())
+                    .push(t.push())
+                    .privateRepo(true)
+                    .jobs(t.jobs())
+                    .build());
             BuildRecord shown = s.createBuild(t);
             assertTrue(s.build(hidden.id()).orElseThrow().privateRepo());
             assertFalse(s.build(shown.id()).orElseThrow().privateRepo());

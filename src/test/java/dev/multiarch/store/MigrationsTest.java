@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.testing.TestDatabases;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -140,8 +142,13 @@ class MigrationsTest {
     @Test
     void aMissingLowerVersion_isAppliedAfterAHigherOne_asWhenABranchIsMerged() throws Exception {
         try (JdbcStore s = db.open()) {
-            s.createBuild(new NewBuild(
-                    "r", "u", "c", "ref", null, null, null, null, false, false, false, null, List.of(), "x"));
+            s.createBuild(NewBuild.builder()
+                    .repo("r")
+                    .cloneUrl("u")
+                    .commit("c")
+                    .ref("ref")
+                    .failedWith("x")
+                    .build());
         }
         // As if V4 came from a branch merged after this store ran every later migration.
         try (Connection c = db.connect();
@@ -151,21 +158,16 @@ class MigrationsTest {
             st.execute("DELETE FROM schema_version WHERE version = 4");
         }
         try (JdbcStore s = db.open()) {
-            BuildRecord b = s.createBuild(new NewBuild(
-                    "r",
-                    "u",
-                    "c",
-                    "ref",
-                    "i",
-                    "{}",
-                    "[]",
-                    null,
-                    false,
-                    false,
-                    false,
-                    null,
-                    List.of(new NewBuild.NewJob("linux/amd64", 60)),
-                    null));
+            BuildRecord b = s.createBuild(NewBuild.builder()
+                    .repo("r")
+                    .cloneUrl("u")
+                    .commit("c")
+                    .ref("ref")
+                    .image(ImageReference.parse("i"))
+                    .spec("{}")
+                    .tags("[]")
+                    .jobs(List.of(new NewBuild.NewJob(Platform.parse("linux/amd64"), 60)))
+                    .build());
             long job = s.jobs(b.id()).get(0).id();
             s.appendLog(job, 1, "hello\n", 1 << 20);
             assertEquals("hello\n", s.logs(job, 0, 10).get(0).text());

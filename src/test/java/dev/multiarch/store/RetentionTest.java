@@ -3,6 +3,8 @@ package dev.multiarch.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.testing.TestDatabases;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,21 +53,16 @@ class RetentionTest {
     }
 
     private static NewBuild build() {
-        return new NewBuild(
-                "octo/app",
-                "https://github.example/octo/app.git",
-                "a".repeat(40),
-                "refs/heads/main",
-                "reg/octo/app",
-                "{}",
-                "[]",
-                null,
-                false,
-                false,
-                false,
-                null,
-                List.of(new NewBuild.NewJob("linux/amd64", 600)),
-                null);
+        return NewBuild.builder()
+                .repo("octo/app")
+                .cloneUrl("https://github.example/octo/app.git")
+                .commit("a".repeat(40))
+                .ref("refs/heads/main")
+                .image(ImageReference.parse("reg/octo/app"))
+                .spec("{}")
+                .tags("[]")
+                .jobs(List.of(new NewBuild.NewJob(Platform.parse("linux/amd64"), 600)))
+                .build();
     }
 
     @Test

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.Digest;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.BuildState;
 import dev.multiarch.store.JobRecord;
@@ -61,7 +64,14 @@ class DashboardTest {
     void start(Vertx vertx, VertxTestContext ctx) {
         server = new ServerFixture(vertx, dir, Optional.of(github));
         server.store.addRunner(new RunnerRecord(
-                "runner-1", "box-1", "x", "linux/amd64", "linux/arm64", Instant.now(), Instant.now(), false));
+                "runner-1",
+                "box-1",
+                "x",
+                List.of(Platform.parse("linux/amd64")),
+                List.of(Platform.parse("linux/arm64")),
+                Instant.now(),
+                Instant.now(),
+                false));
         shown = published(SHOWN_REPO, false, "linux/amd64", "linux/arm64");
         hidden = published(HIDDEN_REPO, true, "linux/amd64", "linux/arm64");
         hiddenRunning = created(HIDDEN_REPO, true, "refs/heads/main", "linux/s390x");
@@ -75,23 +85,22 @@ class DashboardTest {
     }
 
     private BuildRecord created(String repo, boolean privateRepo, String ref, String... platforms) {
-        return server.store.createBuild(new NewBuild(
-                repo,
-                "https://github.example/" + repo + ".git",
-                "a".repeat(40),
-                ref,
-                "registry.test/" + repo,
-                "{}",
-                "[]",
-                "1.0.0",
-                true,
-                false,
-                privateRepo,
-                null,
-                java.util.Arrays.stream(platforms)
-                        .map(p -> new NewBuild.NewJob(p, 600))
-                        .toList(),
-                null));
+        return server.store.createBuild(NewBuild.builder()
+                .repo(repo)
+                .cloneUrl("https://github.example/" + repo + ".git")
+                .commit("a".repeat(40))
+                .ref(ref)
+                // An image is a valid reference by type: a repository name full of markup gets a plain image.
+                .image(ImageReference.parse("registry.test/" + repo.replaceAll("[^a-z0-9/._-]", "x")))
+                .spec("{}")
+                .tags("[]")
+                .version("1.0.0")
+                .push(true)
+                .privateRepo(privateRepo)
+                .jobs(java.util.Arrays.stream(platforms)
+                        .map(p -> new NewBuild.NewJob(Platform.parse(p), 600))
+                        .toList())
+                .build());
     }
 
     private List<JobRecord> claim(BuildRecord b) {
@@ -117,9 +126,9 @@ class DashboardTest {
         Store s = server.store;
         assertTrue(s.moveBuild(b.id(), BuildState.VERIFYING, BuildState.PUBLISHING, null));
         String index = "sha256:" + "f".repeat(64);
-        assertTrue(s.markPublished(b.id(), index, "{\"tags\":[\"latest\"],\"skipped\":[]}"));
-        s.setTagOwner(b.image(), "latest", b.id(), "1.0.0");
-        s.recordTagMove(b.image(), "latest", b.id(), index);
+        assertTrue(s.markPublished(b.id(), Digest.parse(index), "{\"tags\":[\"latest\"],\"skipped\":[]}"));
+        s.setTagOwner(b.image().toString(), "latest", b.id(), "1.0.0");
+        s.recordTagMove(b.image().toString(), "latest", b.id(), index);
         return s.build(b.id()).orElseThrow();
     }
 

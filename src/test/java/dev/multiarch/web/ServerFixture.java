@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.multiarch.config.ServiceConfig;
 import dev.multiarch.dispatch.Dispatcher;
 import dev.multiarch.pipeline.Coordinator;
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.source.Git;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JdbcStore;
@@ -174,61 +176,46 @@ final class ServerFixture {
 
     /** A queued build of {@code commit} with one job per platform, as the planner would store it. */
     BuildRecord queuedBuild(String commit, String... platforms) {
-        return store.createBuild(new NewBuild(
-                "acme/app",
-                "file:///nowhere.git",
-                commit,
-                "refs/tags/v1.0.0",
-                "registry.test/acme/app",
-                "{}",
-                "[]",
-                "1.0.0",
-                true,
-                false,
-                false,
-                null,
-                java.util.Arrays.stream(platforms)
-                        .map(p -> new NewBuild.NewJob(p, 600))
-                        .toList(),
-                null));
+        return store.createBuild(NewBuild.builder()
+                .repo("acme/app")
+                .cloneUrl("file:///nowhere.git")
+                .commit(commit)
+                .ref("refs/tags/v1.0.0")
+                .image(ImageReference.parse("registry.test/acme/app"))
+                .spec("{}")
+                .tags("[]")
+                .version("1.0.0")
+                .push(true)
+                .jobs(java.util.Arrays.stream(platforms)
+                        .map(p -> new NewBuild.NewJob(Platform.parse(p), 600))
+                        .toList())
+                .build());
     }
 
     /** A failed build of {@code repo} (no jobs; the store's minimum), of a private repository or not. */
     BuildRecord buildOf(String repo, boolean privateRepo) {
-        return store.createBuild(new NewBuild(
-                repo,
-                "https://github.example/" + repo + ".git",
-                "c".repeat(40),
-                "refs/tags/v1.0.0",
-                "registry.test/" + repo,
-                null,
-                null,
-                null,
-                true,
-                false,
-                privateRepo,
-                null,
-                List.of(),
-                "refused by policy: " + repo));
+        return store.createBuild(NewBuild.builder()
+                .repo(repo)
+                .cloneUrl("https://github.example/" + repo + ".git")
+                .commit("c".repeat(40))
+                .ref("refs/tags/v1.0.0")
+                .image(ImageReference.parse("registry.test/" + repo))
+                .push(true)
+                .privateRepo(privateRepo)
+                .failedWith("refused by policy: " + repo)
+                .build());
     }
 
     /** A build that failed before it had jobs (an invalid {@code .multiarch.yaml}). */
     BuildRecord failedBuild(String why) {
-        return store.createBuild(new NewBuild(
-                "acme/app",
-                "file:///nowhere.git",
-                "b".repeat(40),
-                "refs/tags/v1.0.0",
-                null,
-                null,
-                null,
-                null,
-                true,
-                false,
-                false,
-                null,
-                List.of(),
-                why));
+        return store.createBuild(NewBuild.builder()
+                .repo("acme/app")
+                .cloneUrl("file:///nowhere.git")
+                .commit("b".repeat(40))
+                .ref("refs/tags/v1.0.0")
+                .push(true)
+                .failedWith(why)
+                .build());
     }
 
     /** Stops the server, then what it used; the store last. */

@@ -4,6 +4,8 @@ import static dev.multiarch.web.ServerFixture.ADMIN_TOKEN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.multiarch.platform.Platform;
+import dev.multiarch.registry.ImageReference;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.JobRecord;
@@ -58,21 +60,16 @@ class SharedStoreEventsTest {
     }
 
     private BuildRecord queued() {
-        return other.createBuild(new NewBuild(
-                "acme/app",
-                "file:///nowhere.git",
-                "d".repeat(40),
-                "refs/heads/main",
-                "registry.test/acme/app",
-                "{}",
-                "[]",
-                null,
-                false,
-                false,
-                false,
-                null,
-                List.of(new NewBuild.NewJob("linux/amd64", 600)),
-                null));
+        return other.createBuild(NewBuild.builder()
+                .repo("acme/app")
+                .cloneUrl("file:///nowhere.git")
+                .commit("d".repeat(40))
+                .ref("refs/heads/main")
+                .image(ImageReference.parse("registry.test/acme/app"))
+                .spec("{}")
+                .tags("[]")
+                .jobs(List.of(new NewBuild.NewJob(Platform.parse("linux/amd64"), 600)))
+                .build());
     }
 
     /** Opens a stream; what it receives is appended to {@code got}; the future completes when the server ends it. */

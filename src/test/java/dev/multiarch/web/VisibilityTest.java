@@ -38,26 +38,19 @@ class VisibilityTest {
 
     private static BuildRecord build(String repo, boolean privateRepo) {
         Instant t = Instant.parse("2026-01-01T00:00:00Z");
-        return new BuildRecord(
-                1,
-                repo,
-                "u",
-                "c",
-                "ref",
-                null,
-                null,
-                null,
-                null,
-                true,
-                false,
-                privateRepo,
-                BuildState.FAILED,
-                "x",
-                null,
-                null,
-                null,
-                t,
-                t);
+        return BuildRecord.builder()
+                .id(1)
+                .repo(repo)
+                .cloneUrl("u")
+                .commit("c")
+                .ref("ref")
+                .push(true)
+                .privateRepo(privateRepo)
+                .state(BuildState.FAILED)
+                .error("x")
+                .createdAt(t)
+                .updatedAt(t)
+                .build();
     }
 
     private Viewer signedIn(String login) {
