@@ -61,7 +61,15 @@ public final class TestDatabases implements ParameterResolver {
         TestDatabase db =
                 switch (kind) {
                     case H2 ->
-                        new TestDatabase(kind, JdbcStore.embeddedUrl(dir.resolve("h2")), dir.resolve("h2"), null);
+                        // Not JdbcStore.embeddedUrl: with its WRITE_DELAY=0 on this side connection, a column dropped
+                        // here and the store's SHUTDOWN COMPACT after re-applying V4 left a file H2 2.3.232 then
+                        // calls corrupted (MigrationsTest.aMissingLowerVersion_…). Not understood yet: see the
+                        // closing note of 2026-11-28.
+                        new TestDatabase(
+                                kind,
+                                "jdbc:h2:file:" + dir.toAbsolutePath().resolve("h2/multiarch"),
+                                dir.resolve("h2"),
+                                null);
                     case POSTGRESQL -> {
                         PostgresCluster c = cluster();
                         String name = c.createDatabase();
