@@ -46,16 +46,50 @@ final class RunnerApi {
             if (req.secret() == null) {
                 throw new HttpError(403, "the registration secret is missing");
             }
-            if (!Requests.sameSecret(req.secret(), coordinator.config().runnerSecret())) {
-                throw new HttpError(403, "wrong registration secret");
-            }
+            boolean untrusted = trustClass(req.secret(), req.untrustedJobs());
             List<Platform> nat = Requests.platforms(req.nativePlatforms(), "nativePlatforms");
             List<Platform> qemu = Requests.platforms(req.qemuPlatforms(), "qemuPlatforms");
             if (nat.isEmpty() && qemu.isEmpty()) {
                 throw new HttpError(400, "a runner must build at least one platform");
             }
-            return coordinator.registerRunner(req.name(), nat, qemu, req.untrustedJobs());
+            return coordinator.registerRunner(req.name(), nat, qemu, untrusted);
         });
+    }
+
+    /**
+     * Whether a registering runner is one for untrusted jobs: decided by which secret it presented, never by what it
+     * says of itself. A host that builds forks' code may be taken over by it, so it holds only
+     * {@code runners.untrusted-registration-secret}; with the trusted secret it could register a runner that receives
+     * push credentials and repository tokens. Both comparisons always run, in constant time.
+     *
+     * @param claimsUntrusted the runner's {@code untrusted-jobs}; it must agree with the secret (403 otherwise, so a
+     *                        misconfigured host is told rather than silently given the other class)
+     */
+    private boolean trustClass(String secret, boolean claimsUntrusted) {
+        String untrustedSecret = coordinator.config().untrustedRunnerSecret();
+        boolean trusted = Requests.sameSecret(secret, coordinator.config().runnerSecret());
+        boolean untrusted = untrustedSecret != null && Requests.sameSecret(secret, untrustedSecret);
+        if (trusted) {
+            if (claimsUntrusted) {
+                throw new HttpError(
+                        403,
+                        "a runner for untrusted jobs registers with runners.untrusted-registration-secret, not"
+                                + " runners.registration-secret (a host that builds forks' code must not hold the"
+                                + " secret of trusted runners)");
+            }
+            return false;
+        }
+        if (untrusted) {
+            if (!claimsUntrusted) {
+                throw new HttpError(
+                        403,
+                        "runners.untrusted-registration-secret registers runners for untrusted jobs only: set"
+                                + " untrusted-jobs: true in this runner's configuration, or give it"
+                                + " runners.registration-secret");
+            }
+            return true;
+        }
+        throw new HttpError(403, "wrong registration secret");
     }
 
     /**

@@ -35,6 +35,7 @@ import java.util.concurrent.Executors;
 final class ServerFixture {
     static final String SECRET = "test-registration-secret-0123456789";
     static final String ADMIN_TOKEN = "test-admin-token-9876543210";
+    static final String UNTRUSTED_SECRET = "test-untrusted-registration-secret-0123";
 
     /** What the server answered; {@code headers} for redirects and cookies. */
     record Answer(int status, String contentType, String body, MultiMap headers) {
@@ -110,6 +111,7 @@ final class ServerFixture {
                 });
         ServiceConfig config = ServiceConfig.builder(dir.resolve("data"), SECRET)
                 .adminToken(ADMIN_TOKEN)
+                .untrustedRunnerSecret(UNTRUSTED_SECRET)
                 .port(0)
                 .publicUrl("http://coordinator.test")
                 .longPoll(Duration.ofMillis(200))
