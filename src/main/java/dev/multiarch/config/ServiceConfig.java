@@ -208,10 +208,10 @@ public record ServiceConfig(
         List<RepositoryRule> repositories = repositories(f, registries);
         Optional<GitHubSection> github =
                 f.has("github") ? Optional.of(new GitHubSection(f.stringMapDeep("github"))) : Optional.empty();
-        if (github.isPresent() && !f.has("repositories")) {
+        if (github.isPresent() && (!f.has("repositories") || repositories.isEmpty())) {
             throw f.error(
                     "repositories",
-                    "is required when github: is set: list which repositories may build and the images each may"
+                    "is required when github: is set (and may not be empty): list which repositories may build and the images each may"
                             + " publish to, e.g.\n  repositories:\n    - match: acme/*\n"
                             + "      images: [ghcr.io/acme/*]");
         }

@@ -35,6 +35,16 @@ class ServiceConfigTest {
     }
 
     @Test
+    void github_withAnEmptyRepositoriesList_isTheSameStartupError() {
+        for (String empty : List.of("repositories: []\n", "repositories:\n")) {
+            String m = error("runners: {registration-secret: \"${SECRET}\"}\n" + empty
+                    + "github: {webhook-secret: x, token: y}\n");
+            assertTrue(m.contains("repositories: is required when github: is set (and may not be empty)"), m);
+            assertTrue(m.contains("- match: acme/*"), m);
+        }
+    }
+
+    @Test
     void repositories_parsed_withNamedRegistry() {
         ServiceConfig c = parse("""
                 server: {admin-token: "${ADMIN}"}
