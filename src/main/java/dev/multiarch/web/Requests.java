@@ -94,6 +94,20 @@ final class Requests {
         ctx.next();
     }
 
+    /**
+     * A route handler before the body handler: a request without {@code Authorization: Bearer …} is answered 401
+     * before its body is read (the token itself is checked by the route, once the body is there).
+     */
+    static void requireBearer(RoutingContext ctx) {
+        try {
+            bearer(ctx);
+        } catch (HttpError e) {
+            ctx.fail(e);
+            return;
+        }
+        ctx.next();
+    }
+
     static String bearer(RoutingContext ctx) {
         String h = ctx.request().getHeader("Authorization");
         if (h == null || !h.startsWith("Bearer ") || h.substring(7).isBlank()) {

@@ -123,6 +123,12 @@ final class ServerFixture {
         this.server = new CoordinatorServer(coordinator, dispatcher, List.of(), signIn);
     }
 
+    /** A shorter idle timeout than the configured one; before {@link #start()}. */
+    ServerFixture idleTimeout(Duration d) {
+        server.idleTimeout(d);
+        return this;
+    }
+
     Future<?> start() {
         client = vertx.createHttpClient();
         return vertx.deployVerticle(server);
