@@ -5,6 +5,7 @@ import dev.multiarch.dispatch.Protocol;
 import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.platform.Platform;
 import dev.multiarch.store.JobRecord;
+import dev.multiarch.store.JobState;
 import dev.multiarch.store.RunnerRecord;
 import dev.multiarch.store.Store;
 import io.vertx.core.Context;
@@ -157,7 +158,11 @@ final class RunnerApi {
         });
     }
 
-    /** Log text for a job, {@code ?attempt=N}; only from the runner that holds the job. */
+    /**
+     * Log text for a job, {@code ?attempt=N}; only from the runner that holds the job, while it runs, for its current
+     * attempt. Each attempt has its own log cap, so an attempt the job is not at (an old one, or one made up) is a 409:
+     * otherwise a runner could write {@code store.log-limit} bytes per number it invents.
+     */
     void log(RoutingContext ctx) {
         replies.noContent(ctx, () -> {
             RunnerRecord r = runner(ctx);
@@ -166,6 +171,13 @@ final class RunnerApi {
             JobRecord j = coordinator.queries().job(jobId).orElseThrow(() -> new HttpError(404, "no job " + jobId));
             if (!r.id().equals(j.runnerId())) {
                 throw new HttpError(409, "job " + jobId + " is not leased to " + r.id());
+            }
+            if (j.state() != JobState.RUNNING || j.attempt() != attempt) {
+                throw new HttpError(
+                        409,
+                        "job " + jobId + " is not running attempt " + attempt + " (it is "
+                                + j.state().name().toLowerCase(java.util.Locale.ROOT) + ", attempt " + j.attempt()
+                                + "); log not stored");
             }
             String text = ctx.body().asString();
             if (text != null && !text.isEmpty()) {

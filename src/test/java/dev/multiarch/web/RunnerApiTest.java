@@ -294,6 +294,35 @@ class RunnerApiTest {
     }
 
     @Test
+    void log_forAnAttemptTheJobIsNotAt_orAJobNoLongerRunning_is409_andIsNotStored(VertxTestContext ctx) {
+        Protocol.Registered r = runner("box");
+        BuildRecord b = server.queuedBuild("a".repeat(40), "linux/amd64");
+        JobRecord j = server.store.jobs(b.id()).get(0);
+        server.store.claimJob(j.id(), r.runnerId(), Instant.now().plusSeconds(60));
+        server.post("/api/jobs/" + j.id() + "/log?attempt=7", bearer(r), "invented attempt\n")
+                .compose(a -> {
+                    ctx.verify(() -> assertRefused(
+                            a,
+                            409,
+                            "job " + j.id() + " is not running attempt 7 (it is running, attempt 1); log not stored"));
+                    return server.post(
+                            "/api/jobs/" + j.id() + "/complete", bearer(r), "{\"attempt\":1,\"error\":\"exit 1\"}");
+                })
+                .compose(a -> {
+                    ctx.verify(() -> assertEquals(204, a.status(), a.body()));
+                    return server.post("/api/jobs/" + j.id() + "/log?attempt=1", bearer(r), "after the end\n");
+                })
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertRefused(
+                            a,
+                            409,
+                            "job " + j.id() + " is not running attempt 1 (it is failed, attempt 1); log not stored");
+                    assertTrue(server.store.logs(j.id(), 0, 100).isEmpty(), "nothing stored for either");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
     void log_fromTheLeaseHolder_is204_andStored(VertxTestContext ctx) {
         Protocol.Registered r = runner("box");
         BuildRecord b = server.queuedBuild("a".repeat(40), "linux/amd64");
