@@ -97,6 +97,29 @@ class BuildApiTest {
     }
 
     @Test
+    void createBuilds_withAUserAndPasswordInTheCloneUrl_is400_andNeverEchoesThem(VertxTestContext ctx) {
+        List<String> bad = List.of(
+                "https://bot:hunter2-password@github.example/acme/app.git",
+                "https://ghp_tokenonly@github.example/acme/app.git",
+                "http://user:hunter2-password@127.0.0.1:8080/acme/app.git");
+        Checkpoint answered = ctx.checkpoint(bad.size());
+        for (String url : bad) {
+            String body = "{\"cloneUrl\":" + io.vertx.core.json.Json.encode(url) + ",\"ref\":\"refs/tags/v1\","
+                    + "\"commit\":\"" + "a".repeat(40) + "\"}";
+            server.post("/api/builds", ADMIN, body)
+                    .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                        assertRefused(
+                                a,
+                                400,
+                                "cloneUrl must not carry a user name or password (user:password@host); the"
+                                        + " coordinator hands runners what they need to fetch a private repository");
+                        assertTrue(server.store.recentBuilds(10).isEmpty(), "nothing stored");
+                        answered.flag();
+                    })));
+        }
+    }
+
+    @Test
     void createBuilds_declaringABodyOverTheLimit_is413_beforeItIsRead(VertxTestContext ctx) throws Exception {
         // A raw request: headers that promise a terabyte, and no body at all. The answer must come without waiting
         // for it.
