@@ -1,9 +1,8 @@
 package dev.multiarch.runner;
 
 import dev.multiarch.base.ChildEnvironment;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -79,11 +78,8 @@ final class Exec {
         stop.current = p;
         Thread reader = new Thread(
                 () -> {
-                    try (BufferedReader r =
-                            new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                        for (String line = r.readLine(); line != null; line = r.readLine()) {
-                            log.accept(line);
-                        }
+                    try (InputStream in = p.getInputStream()) {
+                        lines(in, log);
                     } catch (IOException ignored) {
                         // the process was stopped
                     }
@@ -113,6 +109,60 @@ final class Exec {
         if (p.exitValue() != 0) {
             throw new StepFailed(step + " failed (exit " + p.exitValue() + ")");
         }
+    }
+
+    /** The longest line a step's output is passed on as: a longer one is cut into pieces this long, each marked. */
+    static final int MAX_LINE = 64 * 1024;
+
+    /** Appended to a piece of a line that was cut at {@link #MAX_LINE}; the next piece continues it. */
+    static final String CUT = " [line cut at 64 KiB; it continues on the next line]";
+
+    /**
+     * The output's lines (ended by {@code \n}, {@code \r} or {@code \r\n}, as {@link java.io.BufferedReader#readLine}
+     * reads them), each at most {@link #MAX_LINE} bytes: a build printing one endless line holds 64 KiB here, not the
+     * whole line. A cut falls between UTF-8 characters, never inside one.
+     */
+    static void lines(InputStream in, Consumer<String> out) throws IOException {
+        byte[] line = new byte[MAX_LINE];
+        int n = 0;
+        boolean afterCr = false;
+        byte[] chunk = new byte[8192];
+        for (int read = in.read(chunk); read >= 0; read = in.read(chunk)) {
+            for (int i = 0; i < read; i++) {
+                byte b = chunk[i];
+                if (afterCr && b == '\n') {
+                    afterCr = false;
+                    continue;
+                }
+                afterCr = b == '\r';
+                if (b == '\n' || b == '\r') {
+                    out.accept(new String(line, 0, n, StandardCharsets.UTF_8));
+                    n = 0;
+                    continue;
+                }
+                if (n == MAX_LINE) {
+                    // Cut where the next piece starts a character: never before a continuation byte (10xxxxxx).
+                    int cut = n;
+                    while (cut > n - 3 && continuation(cut == n ? b : line[cut])) {
+                        cut--;
+                    }
+                    if (continuation(cut == n ? b : line[cut])) {
+                        cut = n; // not UTF-8 anyway
+                    }
+                    out.accept(new String(line, 0, cut, StandardCharsets.UTF_8) + CUT);
+                    System.arraycopy(line, cut, line, 0, n - cut);
+                    n -= cut;
+                }
+                line[n++] = b;
+            }
+        }
+        if (n > 0) {
+            out.accept(new String(line, 0, n, StandardCharsets.UTF_8));
+        }
+    }
+
+    private static boolean continuation(byte b) {
+        return (b & 0xC0) == 0x80;
     }
 
     /** Runs a short command and returns its stdout; for inspections. */
