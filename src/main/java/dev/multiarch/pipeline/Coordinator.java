@@ -172,6 +172,15 @@ public final class Coordinator {
     }
 
     /** Creates the builds for a trigger whose configuration text the caller already has (GitHub's contents API). */
+    /**
+     * Whether the {@code repositories:} rules let {@code repository} build at all: asked before anything is fetched
+     * for it (a repository token minted, its {@code .multiarch.yaml} read), so a repository no rule covers costs
+     * nothing but its failed check.
+     */
+    public boolean mayBuild(String repository) {
+        return policy.mayBuild(repository) instanceof AccessPolicy.Decision.Allowed;
+    }
+
     public List<BuildRecord> create(Trigger t, String configText) {
         List<BuildRecord> out = new ArrayList<>();
         for (NewBuild nb : Planner.plan(t, configText, policy)) {

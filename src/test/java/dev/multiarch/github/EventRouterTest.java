@@ -85,6 +85,36 @@ class EventRouterTest {
     }
 
     @Test
+    void repositoryNoRuleCovers_getsItsFailedBuild_withoutItsConfigBeingRead() throws Exception {
+        String commit =
+                repo.commit("c", Map.of(".multiarch.yaml", "image: reg.example/app\nplatforms: [linux/amd64]\n"));
+        ServiceConfig ruled = ServiceConfig.builder(dir.resolve("store"), "0123456789abcdef0123")
+                .port(0)
+                .publicUrl("http://ci.example")
+                .sourceCache(dir.resolve("sources"))
+                .repositories(
+                        List.of(new ServiceConfig.RepositoryRule("other/*", List.of("reg.example/other/*"), null)))
+                .build();
+        Coordinator strict =
+                new Coordinator(ruled, store, dispatcher, new Git.FileReader(dir.resolve("sources")), workers);
+        try {
+            new EventRouter(strict, access, Workflow.load(Path.of("workflows")))
+                    .route("push", tagPush(commit), "delivery-refused");
+            BuildRecord b = store.recentBuilds(1).get(0);
+            assertEquals("FAILED", b.state().name());
+            assertTrue(b.error().contains("octo/app is not allowed to build here"), b.error());
+            assertTrue(
+                    github.calls().stream().noneMatch(c -> c.path().contains("/contents/")),
+                    "nothing read for a repository the rules refuse: " + github.calls());
+            assertTrue(
+                    github.calls().stream().noneMatch(c -> c.path().contains("/access_tokens")),
+                    "no token minted for it: " + github.calls());
+        } finally {
+            strict.close();
+        }
+    }
+
+    @Test
     void sameDeliveryRoutedTwice_buildsOnce() throws Exception {
         String commit =
                 repo.commit("c", Map.of(".multiarch.yaml", "image: reg.example/app\nplatforms: [linux/amd64]\n"));
