@@ -307,10 +307,18 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                     ctx.request().getHeader("X-GitHub-Event"), status, Duration.ofNanos(System.nanoTime() - arrived));
         }
         if (!ctx.response().ended()) {
-            ctx.response()
-                    .setStatusCode(status)
-                    .putHeader("Content-Type", "text/plain; charset=utf-8")
-                    .end(message + "\n");
+            if (status >= 400) {
+                // A refusal reads as every other one of this server does (web.Replies): {"error": "…"}.
+                ctx.response()
+                        .setStatusCode(status)
+                        .putHeader("Content-Type", "application/json")
+                        .end(Json.writeString(java.util.Map.of("error", message)));
+            } else {
+                ctx.response()
+                        .setStatusCode(status)
+                        .putHeader("Content-Type", "text/plain; charset=utf-8")
+                        .end(message + "\n");
+            }
         }
     }
 

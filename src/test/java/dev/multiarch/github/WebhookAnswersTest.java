@@ -1,5 +1,6 @@
 package dev.multiarch.github;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.multiarch.config.ServiceConfig;
@@ -108,6 +109,53 @@ class WebhookAnswersTest {
             sb.append((char) c);
         }
         return sb.toString();
+    }
+
+    /** One request over a fresh connection: its status line, headers and body. */
+    private String exchange(String head, String body) throws IOException {
+        try (Socket s = open(head, body)) {
+            // Headers, then as many bytes as they declare: a refusal before the body keeps the connection open.
+            String headers = answer(s);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *([0-9]+)")
+                    .matcher(headers);
+            int length = m.find() ? Integer.parseInt(m.group(1)) : 0;
+            return headers + new String(s.getInputStream().readNBytes(length), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static void assertRefused(String answer, int status, String error) {
+        assertTrue(answer.startsWith("HTTP/1.1 " + status + " "), answer);
+        assertTrue(answer.toLowerCase().contains("content-type: application/json"), answer);
+        String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+        assertEquals("{\"error\":" + io.vertx.core.json.Json.encode(error) + "}", body, answer);
+    }
+
+    @Test
+    void refusals_areJsonErrorsLikeEveryOtherAnswer() throws Exception {
+        String ok = "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+        assertRefused(
+                exchange(
+                        "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n", "{}"),
+                415,
+                "the webhook's content type must be application/json (got text/plain)");
+        assertRefused(exchange(ok + "Content-Length: 2\r\n", "{}"), 401, "missing X-Hub-Signature-256");
+        // (A Content-Length that is no number never gets here: the HTTP parser answers 400 itself.)
+        assertRefused(
+                exchange(ok + "X-Hub-Signature-256: sha256=00\r\nContent-Length: 26214401\r\n", ""),
+                413,
+                "the delivery is over 25 MB");
+        assertRefused(
+                exchange(ok + "X-Hub-Signature-256: sha256=00\r\nX-GitHub-Event: ping\r\nContent-Length: 2\r\n", "{}"),
+                403,
+                "X-Hub-Signature-256 does not match any configured webhook secret");
+        String body = "{}";
+        assertRefused(
+                exchange(
+                        ok + "X-Hub-Signature-256: " + WebhookSignature.sign("s", body.getBytes(StandardCharsets.UTF_8))
+                                + "\r\nContent-Length: 2\r\n",
+                        body),
+                400,
+                "missing X-GitHub-Event or X-GitHub-Delivery");
     }
 
     @Test
