@@ -127,6 +127,16 @@ public final class Coordinator {
         return store;
     }
 
+    /** The clock everything here runs on; the web layer's sessions and pages use the same one. */
+    public Clock clock() {
+        return clock;
+    }
+
+    /** Sign-ins and sessions, for the web layer (which does not reach into the store). */
+    public dev.multiarch.store.SessionStore sessions() {
+        return store.sessions();
+    }
+
     public ServiceConfig config() {
         return config;
     }

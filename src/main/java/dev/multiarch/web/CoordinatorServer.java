@@ -9,7 +9,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -89,8 +88,8 @@ public final class CoordinatorServer extends VerticleBase {
         worker = vertx.createSharedWorkerExecutor("multiarch-work", 16);
         Replies replies = new Replies(worker);
         RunnerApi runners = new RunnerApi(vertx, coordinator, dispatcher, replies);
-        Sessions sessions = new Sessions(coordinator.store().sessions(), Clock.systemUTC());
-        Visibility visibility = new Visibility(signIn, sessions, Clock.systemUTC());
+        Sessions sessions = new Sessions(coordinator.sessions(), coordinator.clock());
+        Visibility visibility = new Visibility(signIn, sessions, coordinator.clock());
         SignInFlow login = new SignInFlow(
                 signIn, sessions, visibility, replies, coordinator.config().publicUrl());
         BuildApi builds = new BuildApi(coordinator, replies, sessions, visibility);
@@ -101,7 +100,8 @@ public final class CoordinatorServer extends VerticleBase {
                 visibility,
                 b -> BuildView.of(
                         b.build(), b.jobs(), b.timings(), coordinator.config().publicUrl(), b.publications()));
-        Pages pages = new Pages(coordinator, replies, sessions, visibility, login.enabled(), events, Clock.systemUTC());
+        Pages pages =
+                new Pages(coordinator, replies, sessions, visibility, login.enabled(), events, coordinator.clock());
         Badges badges = new Badges(coordinator.queries(), replies);
         Router r = Router.router(vertx);
         // No uploads (Vert.x's default writes multipart bodies to ./file-uploads); a declared length over the limit is
