@@ -115,6 +115,45 @@ class EventRouterTest {
     }
 
     @Test
+    void pushFromAnInstallationGitHubDoesNotKnow_buildsNothing_andAKnownOneDoes() throws Exception {
+        Path pem = dir.resolve("app.pem");
+        java.security.KeyPair key = GitHubEvents.appKey(pem);
+        GitHubStandIn app = new GitHubStandIn(GitHubStandIn.openApi(), "424242", key.getPublic(), null);
+        app.repo("octo/app", Path.of(repo.cloneUrl()));
+        GitHubAccess appAccess = new GitHubAccess(
+                GitHubConfig.of(
+                        Map.of(
+                                "webhook-secret",
+                                "s",
+                                "app-id",
+                                "424242",
+                                "private-key-file",
+                                pem.toString(),
+                                "api-url",
+                                app.url()),
+                        dir),
+                Clock.systemUTC());
+        try {
+            EventRouter appRouter = new EventRouter(coordinator, appAccess, Workflow.load(Path.of("workflows")));
+            String commit =
+                    repo.commit("c", Map.of(".multiarch.yaml", "image: reg.example/app\nplatforms: [linux/amd64]\n"));
+            ObjectNode unknown = GitHubEvents.repoint(tagPush(commit), "octo/app", repo.cloneUrl(), 999);
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.io.IOException.class, () -> appRouter.route("push", unknown, "d-unknown"));
+            assertEquals(List.of(), store.recentBuilds(10), "nothing built: " + e);
+            assertEquals(0, app.installationTokensMinted());
+            ObjectNode known =
+                    GitHubEvents.repoint(tagPush(commit), "octo/app", repo.cloneUrl(), GitHubStandIn.INSTALLATION);
+            String note = appRouter.route("push", known, "d-known");
+            assertTrue(note.startsWith("release: build(s) #"), note);
+            assertTrue(app.installationTokensMinted() > 0);
+        } finally {
+            appAccess.close();
+            app.close();
+        }
+    }
+
+    @Test
     void sameDeliveryRoutedTwice_buildsOnce() throws Exception {
         String commit =
                 repo.commit("c", Map.of(".multiarch.yaml", "image: reg.example/app\nplatforms: [linux/amd64]\n"));

@@ -302,6 +302,60 @@ class BuildApiTest {
     }
 
     @Test
+    void cancelAndRerun_withEitherRunnerSecret_are403_andLeaveTheBuild(VertxTestContext ctx) {
+        BuildRecord b = server.queuedBuild("1".repeat(40), "linux/amd64");
+        List<String> asks = List.of("cancel", "rerun");
+        List<String> secrets = List.of(SECRET, ServerFixture.UNTRUSTED_SECRET);
+        Checkpoint answered = ctx.checkpoint(asks.size() * secrets.size());
+        for (String ask : asks) {
+            for (String secret : secrets) {
+                server.post("/api/builds/" + b.id() + "/" + ask, "Bearer " + secret, null)
+                        .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                            assertRefused(a, 403, "this needs the coordinator's admin token (server.admin-token)");
+                            assertEquals(
+                                    "QUEUED",
+                                    server.store
+                                            .build(b.id())
+                                            .orElseThrow()
+                                            .state()
+                                            .name());
+                            answered.flag();
+                        })));
+            }
+        }
+    }
+
+    @Test
+    void bodies_jsonOrMultipart_neverLeaveAFileUploadsDirectory(VertxTestContext ctx) {
+        java.nio.file.Path uploads = java.nio.file.Path.of("file-uploads");
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                java.nio.file.Files.exists(uploads),
+                "a file-uploads directory from elsewhere; this would prove nothing");
+        String multipart = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.bin\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n" + "x".repeat(4096) + "\r\n--b--\r\n";
+        io.vertx.core.MultiMap form = io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+                .add("Authorization", ADMIN)
+                .add("Content-Type", "multipart/form-data; boundary=b");
+        io.vertx.core.MultiMap anonymous =
+                io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("Content-Type", "multipart/form-data; boundary=b");
+        server.call(
+                        io.vertx.core.http.HttpMethod.POST,
+                        "/api/builds",
+                        form,
+                        io.vertx.core.buffer.Buffer.buffer(multipart))
+                .compose(a -> server.call(
+                        io.vertx.core.http.HttpMethod.POST,
+                        "/api/runners/register",
+                        anonymous,
+                        io.vertx.core.buffer.Buffer.buffer(multipart)))
+                .compose(a -> server.post("/api/builds", ADMIN, trigger("a".repeat(40))))
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertFalse(java.nio.file.Files.exists(uploads), "a body was written to ./file-uploads");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
     void cancel_queuedBuild_is204_thenAgain_is409(VertxTestContext ctx) {
         BuildRecord b = server.queuedBuild("1".repeat(40), "linux/amd64");
         String path = "/api/builds/" + b.id() + "/cancel";
