@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -30,10 +32,22 @@ final class Exec {
         }
     }
 
-    /** Set by the job's watcher to stop the running step, with the reason. */
+    /**
+     * Set by the job's watcher to stop the running step, with the reason. It carries the job's clock: the clock its
+     * deadline was computed with, and so the one a step's remaining time is measured on.
+     */
     static final class Stop {
         private final AtomicReference<String> reason = new AtomicReference<>();
+        private final Clock clock;
         private volatile Process current;
+
+        Stop() {
+            this(Clock.systemUTC());
+        }
+
+        Stop(Clock clock) {
+            this.clock = clock;
+        }
 
         void stop(String why) {
             reason.compareAndSet(null, why);
@@ -88,7 +102,8 @@ final class Exec {
         reader.setDaemon(true);
         reader.start();
         try {
-            long wait = Math.max(1, deadline.toEpochMilli() - System.currentTimeMillis());
+            long wait =
+                    Math.max(1, Duration.between(stop.clock.instant(), deadline).toMillis());
             if (!p.waitFor(wait, TimeUnit.MILLISECONDS)) {
                 stop.stop("timed out");
                 p.waitFor(10, TimeUnit.SECONDS);

@@ -38,6 +38,23 @@ class ExecTest {
     }
 
     @Test
+    void theDeadline_isMeasuredOnTheJobsClock_notTheSystemClock() throws Exception {
+        // The job's clock says 2000: its deadline is a minute after that, whatever the system clock says.
+        java.time.Clock year2000 =
+                java.time.Clock.fixed(Instant.parse("2000-01-01T00:00:00Z"), java.time.ZoneOffset.UTC);
+        List<String> lines = new ArrayList<>();
+        Exec.run(
+                "quick",
+                List.of("sh", "-c", "echo ran"),
+                Map.of(),
+                null,
+                lines::add,
+                year2000.instant().plusSeconds(60),
+                new Exec.Stop(year2000));
+        assertEquals("ran", lines.get(lines.size() - 1));
+    }
+
+    @Test
     void anEndlessLineWithoutNewline_isPassedOnInBoundedPieces_andNothingIsLost() throws Exception {
         List<String> lines = new ArrayList<>();
         Exec.run(
