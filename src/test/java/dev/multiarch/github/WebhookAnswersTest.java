@@ -181,4 +181,12 @@ class WebhookAnswersTest {
         }
         Poll.until(() -> github.bodiesHeld() == 0, "released after each answer");
     }
+
+    @Test
+    void aClientThatHangsUpMidBody_givesItsShareOfTheBudgetBack() throws Exception {
+        Socket gone = open(head(800), "{\"zen\":");
+        Poll.until(() -> github.bodiesHeld() == 800, "the body holds 800 bytes of the budget");
+        gone.close();
+        Poll.until(() -> github.bodiesHeld() == 0, "released when the connection closed");
+    }
 }

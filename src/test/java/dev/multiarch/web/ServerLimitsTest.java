@@ -70,8 +70,8 @@ class ServerLimitsTest {
     }
 
     @Test
-    void aLongPollLongerThanNothing_isNotCutByTheIdleTimeoutWhileItWaits() throws Exception {
-        // The fixture's long-poll is 200 ms and its idle timeout here 1 s: the poll ends first, with its 204.
+    void aLongPoll_stillEndsWithItsAnswer_underAnIdleTimeout() throws Exception {
+        // The fixture's long-poll is 200 ms, its idle timeout here 1 s (in service: idleTimeoutFor keeps it longer).
         var r = server.coordinator.registerRunner(
                 "box", List.of(dev.multiarch.platform.Platform.parse("linux/amd64")), List.of(), false);
         try (Socket s = open("POST /api/runners/poll HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + r.token()
