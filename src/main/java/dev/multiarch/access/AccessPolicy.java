@@ -9,22 +9,30 @@ import java.util.Optional;
 
 /**
  * The {@code repositories:} rules of {@code config.yaml}: the first rule whose {@code match} covers a repository
- * decides for it. Without rules (no {@code github:} section, a person's {@code multiarch build}) every repository may
- * publish anywhere: the person or the admin token that asked is trusted with that.
+ * decides for it. The rules are enforced whenever {@code github:} is configured (strangers' repositories can then ask
+ * for builds), even if the list were empty: then nothing may build. Without {@code github:} and without rules (a
+ * person's {@code multiarch build}, builds the admin token asks for) every repository may publish anywhere: the person
+ * or the admin token that asked is trusted with that.
  */
 public final class AccessPolicy {
     private final List<RepositoryRule> rules;
+    private final boolean enforced;
 
-    private AccessPolicy(List<RepositoryRule> rules) {
+    private AccessPolicy(List<RepositoryRule> rules, boolean enforced) {
         this.rules = rules;
+        this.enforced = enforced;
     }
 
+    /** Enforced when {@code github:} is set or any rule is listed; never "allow all" for a GitHub installation. */
     public static AccessPolicy of(ServiceConfig config) {
-        return new AccessPolicy(config.repositories());
+        return new AccessPolicy(
+                config.repositories(),
+                config.github().isPresent() || !config.repositories().isEmpty());
     }
 
+    /** Enforced when any rule is listed. */
     public static AccessPolicy of(List<RepositoryRule> rules) {
-        return new AccessPolicy(List.copyOf(rules));
+        return new AccessPolicy(List.copyOf(rules), !rules.isEmpty());
     }
 
     /** What a repository may do with one image. */
@@ -37,7 +45,7 @@ public final class AccessPolicy {
     }
 
     public boolean enforced() {
-        return !rules.isEmpty();
+        return enforced;
     }
 
     /** The rule that covers a repository ({@code owner/name}, compared as GitHub does: ignoring case). */

@@ -69,6 +69,44 @@ public final class ChildEnvironment {
         return pb;
     }
 
+    /**
+     * What a Docker credential helper ({@code docker-credential-NAME get}) may read of our environment: {@link #of}'s
+     * allow-list plus what helpers are documented to need to find their store or cloud login: {@code DOCKER_CONFIG},
+     * {@code XDG_*} and {@code DBUS_SESSION_BUS_ADDRESS} (secretservice, pass), {@code GNUPGHOME} and
+     * {@code PASSWORD_STORE_*} (pass), and the cloud SDKs' own variables ({@code AWS_*} for ecr-login,
+     * {@code GOOGLE_*}/{@code CLOUDSDK_*} for gcr, {@code AZURE_*} for acr). Never a {@code MULTIARCH_*} variable
+     * (the coordinator's secrets: runner secrets, admin and metrics tokens, webhook secrets, passwords named in
+     * config.yaml by convention), nor anything else: a variable an operator named for a secret in config.yaml is not
+     * passed on unless it has one of these prefixes.
+     */
+    public static Map<String, String> forCredentialHelper(Map<String, String> ours) {
+        Map<String, String> env = of(ours, Map.of());
+        ours.forEach((name, value) -> {
+            if (!name.startsWith("MULTIARCH_")
+                    && (CREDENTIAL_HELPER.contains(name)
+                            || CREDENTIAL_HELPER_PREFIXES.stream().anyMatch(name::startsWith))) {
+                env.put(name, value);
+            }
+        });
+        return env;
+    }
+
+    /** Replaces {@code pb}'s environment with {@link #forCredentialHelper}. */
+    public static ProcessBuilder applyForCredentialHelper(ProcessBuilder pb) {
+        Map<String, String> env = pb.environment();
+        Map<String, String> clean = forCredentialHelper(System.getenv());
+        env.clear();
+        env.putAll(clean);
+        return pb;
+    }
+
+    /** Variables a credential helper may read besides {@link #INHERITED}; see {@link #forCredentialHelper}. */
+    public static final List<String> CREDENTIAL_HELPER =
+            List.of("DOCKER_CONFIG", "DBUS_SESSION_BUS_ADDRESS", "GNUPGHOME");
+
+    public static final List<String> CREDENTIAL_HELPER_PREFIXES =
+            List.of("XDG_", "PASSWORD_STORE_", "AWS_", "GOOGLE_", "CLOUDSDK_", "AZURE_");
+
     static boolean settable(String name) {
         return SETTABLE.contains(name) || SETTABLE_PREFIXES.stream().anyMatch(name::startsWith);
     }

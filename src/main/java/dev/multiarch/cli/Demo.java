@@ -1,6 +1,7 @@
 package dev.multiarch.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.multiarch.base.ChildEnvironment;
 import dev.multiarch.config.RunnerConfig;
 import dev.multiarch.registry.Descriptor;
 import dev.multiarch.registry.ImageReference;
@@ -131,7 +132,7 @@ final class Demo implements Command {
                         + "http: {addr: 127.0.0.1:" + port + "}\n");
         Process p;
         try {
-            p = new ProcessBuilder("docker-registry", "serve", cfg.toString())
+            p = ChildEnvironment.apply(new ProcessBuilder("docker-registry", "serve", cfg.toString()), Map.of())
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("registry.log").toFile())
                     .start();
@@ -191,7 +192,7 @@ final class Demo implements Command {
                         "-q",
                         "-m",
                         "hello, multi-arch"))) {
-            Process p = new ProcessBuilder(cmd)
+            Process p = ChildEnvironment.apply(new ProcessBuilder(cmd), Map.of())
                     .directory(repo.toFile())
                     .redirectErrorStream(true)
                     .start();

@@ -31,6 +31,10 @@ import java.util.regex.Pattern;
  *                            of finished builds are kept (builds and tag owners are kept for good)
  * @param metricsToken        {@code server.metrics-token}: the bearer token {@code GET /metrics} requires; null:
  *                            {@code /metrics} is off (404)
+ * @param untrustedRunnerSecret {@code runners.untrusted-registration-secret}: the secret runners for untrusted jobs
+ *                            (pull requests from forks) register with; the secret that matched decides a runner's
+ *                            trust class, so a host that builds strangers' code never holds {@link #runnerSecret}.
+ *                            null: no runner for untrusted jobs can register
  */
 public record ServiceConfig(
         String host,
@@ -52,7 +56,8 @@ public record ServiceConfig(
         Optional<Signing> signing,
         Optional<Database> database,
         Duration retention,
-        String metricsToken) {
+        String metricsToken,
+        String untrustedRunnerSecret) {
 
     private static final Set<String> TOP =
             Set.of("server", "store", "runners", "registries", "repositories", "github", "signing");
@@ -151,7 +156,9 @@ public record ServiceConfig(
                         "username",
                         "password-env",
                         "retention"));
-        f.onlyKeys("runners", Set.of("registration-secret", "lease", "max-attempts", "long-poll"));
+        f.onlyKeys(
+                "runners",
+                Set.of("registration-secret", "untrusted-registration-secret", "lease", "max-attempts", "long-poll"));
         String host = f.string("server.host", "127.0.0.1");
         int port = f.integer("server.port", 8080, 0, 65535);
         String publicUrl =
@@ -175,23 +182,36 @@ public record ServiceConfig(
                     "server.admin-token",
                     "must differ from runners.registration-secret (every runner host holds that one)");
         }
+        String untrusted = f.string("runners.untrusted-registration-secret", null);
+        if (untrusted != null && untrusted.length() < 16) {
+            throw f.error(
+                    "runners.untrusted-registration-secret",
+                    "must be at least 16 characters (runners for pull requests from forks present it to register);"
+                            + " use ${MULTIARCH_UNTRUSTED_RUNNER_SECRET}");
+        }
+        if (untrusted != null && (untrusted.equals(secret) || untrusted.equals(admin))) {
+            throw f.error(
+                    "runners.untrusted-registration-secret",
+                    "must differ from runners.registration-secret and server.admin-token (the hosts that build"
+                            + " forks' code hold it; the registration secret would let them register trusted runners)");
+        }
         String metrics = f.string("server.metrics-token", null);
         if (metrics != null && metrics.length() < 16) {
             throw f.error("server.metrics-token", "must be at least 16 characters; use ${MULTIARCH_METRICS_TOKEN}");
         }
-        if (metrics != null && (metrics.equals(secret) || metrics.equals(admin))) {
+        if (metrics != null && (metrics.equals(secret) || metrics.equals(admin) || metrics.equals(untrusted))) {
             throw f.error(
                     "server.metrics-token",
-                    "must differ from the runner secret and the admin token (Prometheus' configuration holds it)");
+                    "must differ from the runner secrets and the admin token (Prometheus' configuration holds it)");
         }
         List<Registry> registries = registries(f, baseDir);
         List<RepositoryRule> repositories = repositories(f, registries);
         Optional<GitHubSection> github =
                 f.has("github") ? Optional.of(new GitHubSection(f.stringMapDeep("github"))) : Optional.empty();
-        if (github.isPresent() && !f.has("repositories")) {
+        if (github.isPresent() && (!f.has("repositories") || repositories.isEmpty())) {
             throw f.error(
                     "repositories",
-                    "is required when github: is set: list which repositories may build and the images each may"
+                    "is required when github: is set (and may not be empty): list which repositories may build and the images each may"
                             + " publish to, e.g.\n  repositories:\n    - match: acme/*\n"
                             + "      images: [ghcr.io/acme/*]");
         }
@@ -201,6 +221,7 @@ public record ServiceConfig(
                 .publicUrl(publicUrl)
                 .adminToken(admin)
                 .metricsToken(metrics)
+                .untrustedRunnerSecret(untrusted)
                 .leaseDuration(f.duration("runners.lease", Duration.ofSeconds(30)))
                 .maxAttempts(f.integer("runners.max-attempts", 3, 1, 20))
                 .longPoll(f.duration("runners.long-poll", Duration.ofSeconds(25)))
@@ -362,6 +383,7 @@ public record ServiceConfig(
         return "ServiceConfig[" + host + ":" + port + ", " + publicUrl + ", data " + dataDir
                 + database.map(d -> ", store " + d).orElse("") + ", registries "
                 + registries + ", " + repositories.size() + " repositories rule(s), runner secret <redacted>"
+                + (untrustedRunnerSecret == null ? "" : ", untrusted runner secret <redacted>")
                 + (adminToken == null ? ", no admin token" : ", admin token <redacted>")
                 + (metricsToken == null ? "" : ", metrics token <redacted>")
                 + signing.map(x -> ", " + x).orElse("") + "]";
@@ -389,6 +411,7 @@ public record ServiceConfig(
         private Optional<Database> database = Optional.empty();
         private Duration retention = DEFAULT_RETENTION;
         private String metricsToken;
+        private String untrustedRunnerSecret;
 
         private Builder(Path dataDir, String runnerSecret) {
             this.dataDir = dataDir;
@@ -418,6 +441,12 @@ public record ServiceConfig(
         /** The bearer token {@code GET /metrics} requires; null (the default): {@code /metrics} is off. */
         public Builder metricsToken(String t) {
             this.metricsToken = t;
+            return this;
+        }
+
+        /** The secret runners for untrusted jobs register with; null (the default): none can register. */
+        public Builder untrustedRunnerSecret(String s) {
+            this.untrustedRunnerSecret = s;
             return this;
         }
 
@@ -510,7 +539,8 @@ public record ServiceConfig(
                     signing,
                     database,
                     retention,
-                    metricsToken);
+                    metricsToken,
+                    untrustedRunnerSecret);
         }
     }
 }

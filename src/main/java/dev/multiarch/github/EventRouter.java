@@ -166,10 +166,13 @@ public final class EventRouter {
                 : List.of();
         // A fork's .multiarch.yaml is untrusted: read the base branch's, never the head's.
         String configRef = fork ? base.path("sha").asText(baseBranch) : sha;
-        if (!fork && installation > 0) {
+        // A repository the rules refuse gets its failed check (from create) and nothing else: no token, no read.
+        boolean allowed = coordinator.mayBuild(baseRepo);
+        if (allowed && !fork && installation > 0) {
             github.gitAuthorization(installation, baseRepo);
         }
-        Optional<String> config = github.readFile(installation, baseRepo, RepoConfig.FILE, configRef);
+        Optional<String> config =
+                allowed ? github.readFile(installation, baseRepo, RepoConfig.FILE, configRef) : Optional.empty();
         // Fetched from the base repository, which serves its pull requests' heads (refs/pull/N/head): never from a
         // URL in the payload, which the fork's owner controls.
         Trigger t = Trigger.builder()
@@ -285,10 +288,13 @@ public final class EventRouter {
      */
     private List<BuildRecord> build(Trigger t, long installation, String fullName, String configRef)
             throws IOException {
-        if (!t.untrusted() && installation > 0) {
+        // A repository the rules refuse gets its failed check (from create) and nothing else: no token, no read.
+        boolean allowed = coordinator.mayBuild(fullName);
+        if (allowed && !t.untrusted() && installation > 0) {
             github.gitAuthorization(installation, fullName);
         }
-        Optional<String> config = github.readFile(installation, fullName, RepoConfig.FILE, configRef);
+        Optional<String> config =
+                allowed ? github.readFile(installation, fullName, RepoConfig.FILE, configRef) : Optional.empty();
         return coordinator.create(t, config.orElse(null));
     }
 

@@ -31,6 +31,20 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     /** GitHub caps payloads at 25 MB ("Webhook events and payloads"). */
     static final long MAX_PAYLOAD = 25L * 1024 * 1024;
 
+    /**
+     * How many bytes of webhook bodies may be held at once, declared or being read (before the signature is checked
+     * nothing about a body is trusted): past it a delivery is answered 503 with {@code Retry-After}. Generous on
+     * purpose: GitHub does not redeliver a failed delivery by itself (only when someone asks, in the App's settings
+     * or through the API), so this must only ever stop a flood, never real traffic: 64 MiB is two maximal deliveries
+     * and thousands of ordinary ones (a few KiB each) at the same instant.
+     */
+    static final long BODY_BUDGET = 64L * 1024 * 1024;
+
+    /** Bytes of webhook bodies held now; see {@link #BODY_BUDGET}. */
+    private final java.util.concurrent.atomic.AtomicLong bodiesHeld = new java.util.concurrent.atomic.AtomicLong();
+
+    private volatile long bodyBudget = BODY_BUDGET;
+
     private final GitHubConfig config;
     private final String publicUrl;
     private final GitHubAccess access;
@@ -167,12 +181,48 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                 reply(ctx, 400, "Content-Length is not a number");
                 return;
             }
+            if (declared < 0) {
+                reply(ctx, 400, "Content-Length is negative");
+                return;
+            }
             if (declared > MAX_PAYLOAD) {
                 reply(ctx, 413, "the delivery is over " + MAX_PAYLOAD / (1024 * 1024) + " MB");
                 return;
             }
         }
+        // A body of unknown length (chunked) may grow to the limit: it counts as that much.
+        long held = length == null ? MAX_PAYLOAD : Long.parseLong(length.trim());
+        if (!reserve(held)) {
+            ctx.response().putHeader("Retry-After", "5");
+            reply(ctx, 503, "too many webhook deliveries are being received at once; try again shortly");
+            return;
+        }
+        ctx.addEndHandler(ar -> bodiesHeld.addAndGet(-held));
         ctx.next();
+    }
+
+    /** Takes {@code bytes} of the body budget, if that many are left. */
+    private boolean reserve(long bytes) {
+        while (true) {
+            long now = bodiesHeld.get();
+            if (now + bytes > bodyBudget) {
+                return false;
+            }
+            if (bodiesHeld.compareAndSet(now, now + bytes)) {
+                return true;
+            }
+        }
+    }
+
+    /** Tests: a smaller budget than {@link #BODY_BUDGET}. */
+    GitHubIntegration bodyBudget(long bytes) {
+        this.bodyBudget = bytes;
+        return this;
+    }
+
+    /** Bytes of webhook bodies held now (tests). */
+    long bodiesHeld() {
+        return bodiesHeld.get();
     }
 
     private void receive(RoutingContext ctx, io.vertx.core.WorkerExecutor worker) {
@@ -257,10 +307,18 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                     ctx.request().getHeader("X-GitHub-Event"), status, Duration.ofNanos(System.nanoTime() - arrived));
         }
         if (!ctx.response().ended()) {
-            ctx.response()
-                    .setStatusCode(status)
-                    .putHeader("Content-Type", "text/plain; charset=utf-8")
-                    .end(message + "\n");
+            if (status >= 400) {
+                // A refusal reads as every other one of this server does (web.Replies): {"error": "…"}.
+                ctx.response()
+                        .setStatusCode(status)
+                        .putHeader("Content-Type", "application/json")
+                        .end(Json.writeString(java.util.Map.of("error", message)));
+            } else {
+                ctx.response()
+                        .setStatusCode(status)
+                        .putHeader("Content-Type", "text/plain; charset=utf-8")
+                        .end(message + "\n");
+            }
         }
     }
 

@@ -130,7 +130,7 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
                     case QUEUED ->
                         (j.untrusted()
                                         ? "Waiting for a runner that takes pull requests from forks (untrusted-jobs:"
-                                                + " true)"
+                                                + " true, registered with runners.untrusted-registration-secret)"
                                         : "Waiting for a runner")
                                 + (j.attempt() == 0 ? "" : " (attempt " + (j.attempt() + 1) + ")");
                     case RUNNING -> "Building on " + j.runnerId() + " (attempt " + j.attempt() + ")";

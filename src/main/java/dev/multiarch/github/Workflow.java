@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * One event-to-pipeline definition from {@code workflows/*.yaml}, shipped as defaults an operator can change without
@@ -38,23 +37,41 @@ public record Workflow(String name, boolean enabled, Kind on, List<String> match
     public boolean matches(String refName, String defaultBranch) {
         for (String glob : match) {
             String g = glob.replace("{default}", defaultBranch == null ? "" : defaultBranch);
-            if (Pattern.compile(globToRegex(g)).matcher(refName).matches()) {
+            if (glob(g, refName)) {
                 return true;
             }
         }
         return false;
     }
 
-    static String globToRegex(String glob) {
-        StringBuilder b = new StringBuilder();
-        for (char c : glob.toCharArray()) {
-            switch (c) {
-                case '*' -> b.append(".*");
-                case '?' -> b.append('.');
-                default -> b.append(Pattern.quote(String.valueOf(c)));
+    /**
+     * {@code text} against a glob: {@code *} any run of characters ({@code /} too), {@code ?} one character, anything
+     * else itself. No regular expression (the ref comes from a payload): one pass with the last star to fall back to,
+     * at most glob length × text length steps, never backtracking over more than one star.
+     */
+    static boolean glob(String glob, String text) {
+        int g = 0;
+        int t = 0;
+        int star = -1;
+        int resume = 0;
+        while (t < text.length()) {
+            if (g < glob.length() && (glob.charAt(g) == '?' || glob.charAt(g) == text.charAt(t))) {
+                g++;
+                t++;
+            } else if (g < glob.length() && glob.charAt(g) == '*') {
+                star = g++;
+                resume = t;
+            } else if (star >= 0) {
+                g = star + 1;
+                t = ++resume;
+            } else {
+                return false;
             }
         }
-        return b.toString();
+        while (g < glob.length() && glob.charAt(g) == '*') {
+            g++;
+        }
+        return g == glob.length();
     }
 
     /** Every {@code *.yaml} in the directory, in name order. */

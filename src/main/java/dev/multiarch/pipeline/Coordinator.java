@@ -128,6 +128,16 @@ public final class Coordinator {
         return store;
     }
 
+    /** The clock everything here runs on; the web layer's sessions and pages use the same one. */
+    public Clock clock() {
+        return clock;
+    }
+
+    /** Sign-ins and sessions, for the web layer (which does not reach into the store). */
+    public dev.multiarch.store.SessionStore sessions() {
+        return store.sessions();
+    }
+
     public ServiceConfig config() {
         return config;
     }
@@ -173,6 +183,15 @@ public final class Coordinator {
     }
 
     /** Creates the builds for a trigger whose configuration text the caller already has (GitHub's contents API). */
+    /**
+     * Whether the {@code repositories:} rules let {@code repository} build at all: asked before anything is fetched
+     * for it (a repository token minted, its {@code .multiarch.yaml} read), so a repository no rule covers costs
+     * nothing but its failed check.
+     */
+    public boolean mayBuild(String repository) {
+        return policy.mayBuild(repository) instanceof AccessPolicy.Decision.Allowed;
+    }
+
     public List<BuildRecord> create(Trigger t, String configText) {
         List<BuildRecord> out = new ArrayList<>();
         for (NewBuild nb : Planner.plan(t, configText, policy)) {

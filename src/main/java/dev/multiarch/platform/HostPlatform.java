@@ -119,8 +119,12 @@ public final class HostPlatform {
 
     private static String uname() {
         try {
-            Process p =
-                    new ProcessBuilder("uname", "-m").redirectErrorStream(true).start();
+            // platform uses no other package (so not base.ChildEnvironment): uname needs PATH and nothing else.
+            ProcessBuilder pb = new ProcessBuilder("uname", "-m").redirectErrorStream(true);
+            String path = System.getenv("PATH");
+            pb.environment().clear();
+            pb.environment().put("PATH", path == null ? "/usr/bin:/bin" : path);
+            Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (p.waitFor() == 0 && !out.isEmpty()) {
                 return out;

@@ -1,6 +1,7 @@
 package dev.multiarch.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.multiarch.base.ChildEnvironment;
 import dev.multiarch.base.Json;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -189,7 +190,8 @@ public final class DockerConfig implements CredentialSource {
             program = helperDir.resolve(program).toString();
         }
         try {
-            Process p = new ProcessBuilder(program, "get")
+            // Not the coordinator's whole environment (its MULTIARCH_* secrets): what helpers need, and no more.
+            Process p = ChildEnvironment.applyForCredentialHelper(new ProcessBuilder(program, "get"))
                     .redirectError(ProcessBuilder.Redirect.PIPE)
                     .start();
             try (OutputStream in = p.getOutputStream()) {

@@ -1,11 +1,12 @@
 package dev.multiarch.runner;
 
 import dev.multiarch.base.ChildEnvironment;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -31,10 +32,22 @@ final class Exec {
         }
     }
 
-    /** Set by the job's watcher to stop the running step, with the reason. */
+    /**
+     * Set by the job's watcher to stop the running step, with the reason. It carries the job's clock: the clock its
+     * deadline was computed with, and so the one a step's remaining time is measured on.
+     */
     static final class Stop {
         private final AtomicReference<String> reason = new AtomicReference<>();
+        private final Clock clock;
         private volatile Process current;
+
+        Stop() {
+            this(Clock.systemUTC());
+        }
+
+        Stop(Clock clock) {
+            this.clock = clock;
+        }
 
         void stop(String why) {
             reason.compareAndSet(null, why);
@@ -79,11 +92,8 @@ final class Exec {
         stop.current = p;
         Thread reader = new Thread(
                 () -> {
-                    try (BufferedReader r =
-                            new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                        for (String line = r.readLine(); line != null; line = r.readLine()) {
-                            log.accept(line);
-                        }
+                    try (InputStream in = p.getInputStream()) {
+                        lines(in, log);
                     } catch (IOException ignored) {
                         // the process was stopped
                     }
@@ -92,7 +102,8 @@ final class Exec {
         reader.setDaemon(true);
         reader.start();
         try {
-            long wait = Math.max(1, deadline.toEpochMilli() - System.currentTimeMillis());
+            long wait =
+                    Math.max(1, Duration.between(stop.clock.instant(), deadline).toMillis());
             if (!p.waitFor(wait, TimeUnit.MILLISECONDS)) {
                 stop.stop("timed out");
                 p.waitFor(10, TimeUnit.SECONDS);
@@ -113,6 +124,60 @@ final class Exec {
         if (p.exitValue() != 0) {
             throw new StepFailed(step + " failed (exit " + p.exitValue() + ")");
         }
+    }
+
+    /** The longest line a step's output is passed on as: a longer one is cut into pieces this long, each marked. */
+    static final int MAX_LINE = 64 * 1024;
+
+    /** Appended to a piece of a line that was cut at {@link #MAX_LINE}; the next piece continues it. */
+    static final String CUT = " [line cut at 64 KiB; it continues on the next line]";
+
+    /**
+     * The output's lines (ended by {@code \n}, {@code \r} or {@code \r\n}, as {@link java.io.BufferedReader#readLine}
+     * reads them), each at most {@link #MAX_LINE} bytes: a build printing one endless line holds 64 KiB here, not the
+     * whole line. A cut falls between UTF-8 characters, never inside one.
+     */
+    static void lines(InputStream in, Consumer<String> out) throws IOException {
+        byte[] line = new byte[MAX_LINE];
+        int n = 0;
+        boolean afterCr = false;
+        byte[] chunk = new byte[8192];
+        for (int read = in.read(chunk); read >= 0; read = in.read(chunk)) {
+            for (int i = 0; i < read; i++) {
+                byte b = chunk[i];
+                if (afterCr && b == '\n') {
+                    afterCr = false;
+                    continue;
+                }
+                afterCr = b == '\r';
+                if (b == '\n' || b == '\r') {
+                    out.accept(new String(line, 0, n, StandardCharsets.UTF_8));
+                    n = 0;
+                    continue;
+                }
+                if (n == MAX_LINE) {
+                    // Cut where the next piece starts a character: never before a continuation byte (10xxxxxx).
+                    int cut = n;
+                    while (cut > n - 3 && continuation(cut == n ? b : line[cut])) {
+                        cut--;
+                    }
+                    if (continuation(cut == n ? b : line[cut])) {
+                        cut = n; // not UTF-8 anyway
+                    }
+                    out.accept(new String(line, 0, cut, StandardCharsets.UTF_8) + CUT);
+                    System.arraycopy(line, cut, line, 0, n - cut);
+                    n -= cut;
+                }
+                line[n++] = b;
+            }
+        }
+        if (n > 0) {
+            out.accept(new String(line, 0, n, StandardCharsets.UTF_8));
+        }
+    }
+
+    private static boolean continuation(byte b) {
+        return (b & 0xC0) == 0x80;
     }
 
     /** Runs a short command and returns its stdout; for inspections. */

@@ -63,7 +63,7 @@ final class JobRunner {
 
     void run(Protocol.Assignment job) {
         Instant deadline = client.clock().instant().plusSeconds(job.timeoutSeconds());
-        Exec.Stop stop = new Exec.Stop();
+        Exec.Stop stop = new Exec.Stop(client.clock());
         String tag = "[job " + job.jobId() + " " + job.platform() + "] ";
         Consumer<String> echo = l -> LOG.fine(() -> tag + l);
         ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(r -> {

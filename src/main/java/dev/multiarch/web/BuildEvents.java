@@ -119,6 +119,16 @@ final class BuildEvents {
                 });
     }
 
+    /** The cursor just before a log's tail: the seq before its first chunk (a cut marker is not a chunk). */
+    static long tailStart(List<LogChunk> tail) {
+        return tail.stream()
+                        .filter(c -> !c.marker())
+                        .mapToLong(LogChunk::seq)
+                        .min()
+                        .orElse(1L)
+                - 1;
+    }
+
     /** {@code job.seq,job.seq}: where each job's log goes on. */
     static Map<Long, Long> parseCursors(String text) {
         Map<Long, Long> out = new LinkedHashMap<>();
@@ -264,7 +274,12 @@ final class BuildEvents {
             boolean drained = true;
             Map<Long, Long> to = new LinkedHashMap<>(from);
             for (BuildView.JobView j : v.jobs()) {
-                long after = to.getOrDefault(j.id(), 0L);
+                if (!to.containsKey(j.id())) {
+                    // No cursor for this job (a stream opened without ?after, a job the page did not list): the
+                    // tail the page would show, not the whole capped log from its first chunk.
+                    to.put(j.id(), tailStart(q.logTailChunks(j.id(), Pages.PAGE_LOG_BYTES)));
+                }
+                long after = to.get(j.id());
                 List<LogChunk> chunks = q.logs(j.id(), after, MAX_CHUNKS);
                 drained &= chunks.size() < MAX_CHUNKS;
                 StringBuilder text = new StringBuilder();

@@ -6,11 +6,13 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The coordinator's HTTP server: runner API ({@link RunnerApi}), trigger API ({@link BuildApi}), the dashboard's
@@ -23,11 +25,23 @@ public final class CoordinatorServer extends VerticleBase {
 
     static final long API_BODY_LIMIT = API_BODY_MIB * 1024L * 1024;
 
+    /**
+     * A connection with no byte read or written for this long is closed (Netty's all-idle: inactivity only, so a long
+     * transfer is never cut): it bounds how long a client that opened a connection and then went silent holds it and
+     * whatever was buffered for it. Live progress ({@code /builds/ID/events}) writes a keepalive every 15 s, well
+     * within it; a runner's long-poll is silent for up to {@code runners.long-poll}, so the timeout is always at least
+     * that plus {@link #IDLE_MARGIN}.
+     */
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
+
+    static final Duration IDLE_MARGIN = Duration.ofSeconds(30);
+
     private final Coordinator coordinator;
     private final Dispatcher dispatcher;
     private final List<Routes> extraRoutes;
     private final Optional<SignIn> signIn;
     private HttpServer server;
+    private Duration idleTimeout;
     private WorkerExecutor worker;
     private BuildEvents events;
 
@@ -49,6 +63,19 @@ public final class CoordinatorServer extends VerticleBase {
         this.dispatcher = dispatcher;
         this.extraRoutes = extraRoutes;
         this.signIn = signIn;
+        this.idleTimeout = idleTimeoutFor(coordinator.config().longPoll());
+    }
+
+    /** {@link #IDLE_TIMEOUT}, or longer when a runner's long-poll would be silent longer than it. */
+    static Duration idleTimeoutFor(Duration longPoll) {
+        Duration poll = longPoll.plus(IDLE_MARGIN);
+        return poll.compareTo(IDLE_TIMEOUT) > 0 ? poll : IDLE_TIMEOUT;
+    }
+
+    /** Tests: a shorter idle timeout than the configured one (set before the server starts). */
+    CoordinatorServer idleTimeout(Duration d) {
+        this.idleTimeout = d;
+        return this;
     }
 
     /** The port actually bound (the configured one, or the one the OS chose for port 0). */
@@ -61,8 +88,8 @@ public final class CoordinatorServer extends VerticleBase {
         worker = vertx.createSharedWorkerExecutor("multiarch-work", 16);
         Replies replies = new Replies(worker);
         RunnerApi runners = new RunnerApi(vertx, coordinator, dispatcher, replies);
-        Sessions sessions = new Sessions(coordinator.store().sessions(), Clock.systemUTC());
-        Visibility visibility = new Visibility(signIn, sessions, Clock.systemUTC());
+        Sessions sessions = new Sessions(coordinator.sessions(), coordinator.clock());
+        Visibility visibility = new Visibility(signIn, sessions, coordinator.clock());
         SignInFlow login = new SignInFlow(
                 signIn, sessions, visibility, replies, coordinator.config().publicUrl());
         BuildApi builds = new BuildApi(coordinator, replies, sessions, visibility);
@@ -73,12 +100,20 @@ public final class CoordinatorServer extends VerticleBase {
                 visibility,
                 b -> BuildView.of(
                         b.build(), b.jobs(), b.timings(), coordinator.config().publicUrl(), b.publications()));
-        Pages pages = new Pages(coordinator, replies, sessions, visibility, login.enabled(), events, Clock.systemUTC());
+        Pages pages =
+                new Pages(coordinator, replies, sessions, visibility, login.enabled(), events, coordinator.clock());
         Badges badges = new Badges(coordinator.queries(), replies);
         Router r = Router.router(vertx);
         // No uploads (Vert.x's default writes multipart bodies to ./file-uploads); a declared length over the limit is
         // refused before a byte is read, an undeclared one is cut at the limit.
         r.route("/api/*").handler(Requests::declaredLength);
+        // What only a token opens is refused without one before its body is read: nobody unauthenticated gets the
+        // server to buffer 8 MiB (registering presents its secret in the body; that one route stays open).
+        for (String path :
+                List.of("/api/runners/poll", "/api/jobs/*", "/api/builds/:id/cancel", "/api/builds/:id/rerun")) {
+            r.post(path).handler(Requests::requireBearer);
+        }
+        r.post("/api/builds").handler(Requests::requireBearer);
         r.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(API_BODY_LIMIT));
         r.post("/api/runners/register").handler(runners::register);
         r.post("/api/runners/poll").handler(runners::poll);
@@ -120,7 +155,10 @@ public final class CoordinatorServer extends VerticleBase {
                 .handler(ctx -> ctx.fail(
                         new HttpError(404, "no such page: " + ctx.request().path())));
         r.route().failureHandler(Replies::failure);
-        server = vertx.createHttpServer().requestHandler(r);
+        server = vertx.createHttpServer(new HttpServerOptions()
+                        .setIdleTimeout((int) Math.min(idleTimeout.toMillis(), Integer.MAX_VALUE))
+                        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS))
+                .requestHandler(r);
         return server.listen(coordinator.config().port(), coordinator.config().host());
     }
 

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.multiarch.base.Json;
 import dev.multiarch.platform.InvalidPlatformException;
 import dev.multiarch.platform.Platform;
+import dev.multiarch.source.CloneUrl;
+import dev.multiarch.source.Git;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -94,6 +96,20 @@ final class Requests {
         ctx.next();
     }
 
+    /**
+     * A route handler before the body handler: a request without {@code Authorization: Bearer …} is answered 401
+     * before its body is read (the token itself is checked by the route, once the body is there).
+     */
+    static void requireBearer(RoutingContext ctx) {
+        try {
+            bearer(ctx);
+        } catch (HttpError e) {
+            ctx.fail(e);
+            return;
+        }
+        ctx.next();
+    }
+
     static String bearer(RoutingContext ctx) {
         String h = ctx.request().getHeader("Authorization");
         if (h == null || !h.startsWith("Bearer ") || h.substring(7).isBlank()) {
@@ -129,16 +145,37 @@ final class Requests {
      * {@code ssh://}, an argument such as {@code --upload-pack=…}) is refused before it reaches git.
      */
     static String sourceUrl(String url, boolean localSources) {
+        if (USERINFO.matcher(url).find()) {
+            // Not echoed: the part before '@' is a password, and the builds' pages would show it as the repository.
+            throw new HttpError(
+                    400,
+                    "cloneUrl must not carry a user name or password (user:password@host); the coordinator hands"
+                            + " runners what they need to fetch a private repository");
+        }
         if (url.startsWith("https://") && url.length() > "https://".length() && !url.contains(" ")) {
-            return url;
+            return checked(url, localSources);
         }
         if (LOOPBACK_HTTP.matcher(url).matches()) {
-            return url;
+            return checked(url, localSources);
         }
         if (localSources && (url.startsWith("/") || url.startsWith("file:///")) && !url.contains("\n")) {
-            return url;
+            return checked(url, localSources);
         }
         throw new HttpError(400, "cloneUrl must be https:// (or http:// to this machine), got '" + url + "'");
+    }
+
+    /** An http(s) URL whose authority has an '@' in it: user info. */
+    private static final java.util.regex.Pattern USERINFO =
+            java.util.regex.Pattern.compile("^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]*@");
+
+    /** What the runners' git will be given, checked the way they check it ({@link CloneUrl}) before it is stored. */
+    private static String checked(String url, boolean localSources) {
+        try {
+            CloneUrl.parse(url, localSources);
+        } catch (Git.GitException e) {
+            throw new HttpError(400, "cloneUrl: " + e.getMessage());
+        }
+        return url;
     }
 
     /** Compares in constant time, so the answer's timing does not tell how much of a guess was right. */

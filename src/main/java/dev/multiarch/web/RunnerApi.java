@@ -5,6 +5,7 @@ import dev.multiarch.dispatch.Protocol;
 import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.platform.Platform;
 import dev.multiarch.store.JobRecord;
+import dev.multiarch.store.JobState;
 import dev.multiarch.store.RunnerRecord;
 import dev.multiarch.store.Store;
 import io.vertx.core.Context;
@@ -46,16 +47,50 @@ final class RunnerApi {
             if (req.secret() == null) {
                 throw new HttpError(403, "the registration secret is missing");
             }
-            if (!Requests.sameSecret(req.secret(), coordinator.config().runnerSecret())) {
-                throw new HttpError(403, "wrong registration secret");
-            }
+            boolean untrusted = trustClass(req.secret(), req.untrustedJobs());
             List<Platform> nat = Requests.platforms(req.nativePlatforms(), "nativePlatforms");
             List<Platform> qemu = Requests.platforms(req.qemuPlatforms(), "qemuPlatforms");
             if (nat.isEmpty() && qemu.isEmpty()) {
                 throw new HttpError(400, "a runner must build at least one platform");
             }
-            return coordinator.registerRunner(req.name(), nat, qemu, req.untrustedJobs());
+            return coordinator.registerRunner(req.name(), nat, qemu, untrusted);
         });
+    }
+
+    /**
+     * Whether a registering runner is one for untrusted jobs: decided by which secret it presented, never by what it
+     * says of itself. A host that builds forks' code may be taken over by it, so it holds only
+     * {@code runners.untrusted-registration-secret}; with the trusted secret it could register a runner that receives
+     * push credentials and repository tokens. Both comparisons always run, in constant time.
+     *
+     * @param claimsUntrusted the runner's {@code untrusted-jobs}; it must agree with the secret (403 otherwise, so a
+     *                        misconfigured host is told rather than silently given the other class)
+     */
+    private boolean trustClass(String secret, boolean claimsUntrusted) {
+        String untrustedSecret = coordinator.config().untrustedRunnerSecret();
+        boolean trusted = Requests.sameSecret(secret, coordinator.config().runnerSecret());
+        boolean untrusted = untrustedSecret != null && Requests.sameSecret(secret, untrustedSecret);
+        if (trusted) {
+            if (claimsUntrusted) {
+                throw new HttpError(
+                        403,
+                        "a runner for untrusted jobs registers with runners.untrusted-registration-secret, not"
+                                + " runners.registration-secret (a host that builds forks' code must not hold the"
+                                + " secret of trusted runners)");
+            }
+            return false;
+        }
+        if (untrusted) {
+            if (!claimsUntrusted) {
+                throw new HttpError(
+                        403,
+                        "runners.untrusted-registration-secret registers runners for untrusted jobs only: set"
+                                + " untrusted-jobs: true in this runner's configuration, or give it"
+                                + " runners.registration-secret");
+            }
+            return true;
+        }
+        throw new HttpError(403, "wrong registration secret");
     }
 
     /**
@@ -123,7 +158,11 @@ final class RunnerApi {
         });
     }
 
-    /** Log text for a job, {@code ?attempt=N}; only from the runner that holds the job. */
+    /**
+     * Log text for a job, {@code ?attempt=N}; only from the runner that holds the job, while it runs, for its current
+     * attempt. Each attempt has its own log cap, so an attempt the job is not at (an old one, or one made up) is a 409:
+     * otherwise a runner could write {@code store.log-limit} bytes per number it invents.
+     */
     void log(RoutingContext ctx) {
         replies.noContent(ctx, () -> {
             RunnerRecord r = runner(ctx);
@@ -132,6 +171,13 @@ final class RunnerApi {
             JobRecord j = coordinator.queries().job(jobId).orElseThrow(() -> new HttpError(404, "no job " + jobId));
             if (!r.id().equals(j.runnerId())) {
                 throw new HttpError(409, "job " + jobId + " is not leased to " + r.id());
+            }
+            if (j.state() != JobState.RUNNING || j.attempt() != attempt) {
+                throw new HttpError(
+                        409,
+                        "job " + jobId + " is not running attempt " + attempt + " (it is "
+                                + j.state().name().toLowerCase(java.util.Locale.ROOT) + ", attempt " + j.attempt()
+                                + "); log not stored");
             }
             String text = ctx.body().asString();
             if (text != null && !text.isEmpty()) {

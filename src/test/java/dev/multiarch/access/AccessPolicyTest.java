@@ -82,6 +82,20 @@ class AccessPolicyTest {
     }
 
     @Test
+    void withGitHub_theRulesAreEnforced_evenIfNoneWereListed_soNothingBuilds() {
+        ServiceConfig withGitHub = ServiceConfig.builder(Path.of("/srv/data"), "0123456789abcdef0123")
+                .github(Optional.of(new ServiceConfig.GitHubSection(Map.of("token", "t"))))
+                .build();
+        AccessPolicy policy = AccessPolicy.of(withGitHub);
+        assertTrue(policy.enforced());
+        assertInstanceOf(AccessPolicy.Decision.Refused.class, policy.mayBuild("acme/app"));
+        assertInstanceOf(AccessPolicy.Decision.Refused.class, policy.mayPublish("acme/app", image("ghcr.io/acme/app")));
+        ServiceConfig apiOnly = ServiceConfig.builder(Path.of("/srv/data"), "0123456789abcdef0123")
+                .build();
+        assertFalse(AccessPolicy.of(apiOnly).enforced(), "no github: and no rules: the admin token is trusted");
+    }
+
+    @Test
     void noRules_allowsEverything_forAPersonsOwnBuild() {
         AccessPolicy open = AccessPolicy.of(List.of());
         assertFalse(open.enforced());

@@ -115,6 +115,45 @@ class ArchitectureTest {
                 "imports outside docs/architecture.md's table:\n" + String.join("\n", new TreeSet<>(violations)));
     }
 
+    /**
+     * Where child processes start: only these classes make a {@code ProcessBuilder}, and each of them but
+     * {@code HostPlatform} (whose package uses no other; it clears the environment itself) hands it to
+     * {@code ChildEnvironment}, so no child inherits the coordinator's or runner's secrets.
+     */
+    private static final Map<String, Boolean> PROCESS_STARTERS = Map.of(
+            ROOT + ".runner.Exec", true,
+            ROOT + ".source.Git", true,
+            ROOT + ".registry.DockerConfig", true,
+            ROOT + ".cli.Demo", true,
+            ROOT + ".platform.HostPlatform", false);
+
+    @Test
+    void processesStartOnlyInTheClassesThatGiveThemACleanEnvironment() {
+        Set<String> starters = new TreeSet<>();
+        for (JavaClass c : classes) {
+            c.getConstructorCallsFromSelf().stream()
+                    .filter(call -> call.getTargetOwner().isEquivalentTo(ProcessBuilder.class))
+                    .forEach(call -> {
+                        String owner = call.getOriginOwner().getName().replaceFirst("\\$.*", "");
+                        assertTrue(
+                                PROCESS_STARTERS.containsKey(owner),
+                                owner + " makes a ProcessBuilder (" + call.getSourceCodeLocation() + "): start children"
+                                        + " through ChildEnvironment, and list the class in ArchitectureTest");
+                        starters.add(owner);
+                    });
+        }
+        assertEquals(new TreeSet<>(PROCESS_STARTERS.keySet()), starters, "the list names no class that no longer does");
+        PROCESS_STARTERS.forEach((owner, throughChildEnvironment) -> {
+            if (throughChildEnvironment) {
+                boolean calls = classes.stream()
+                        .filter(c -> c.getName().replaceFirst("\\$.*", "").equals(owner))
+                        .flatMap(c -> c.getMethodCallsFromSelf().stream())
+                        .anyMatch(call -> call.getTargetOwner().getName().equals(ROOT + ".base.ChildEnvironment"));
+                assertTrue(calls, owner + " starts processes without ChildEnvironment");
+            }
+        });
+    }
+
     @Test
     void noCyclesBetweenPackages() {
         SlicesRuleDefinition.slices()

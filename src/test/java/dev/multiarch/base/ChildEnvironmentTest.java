@@ -63,4 +63,27 @@ class ChildEnvironmentTest {
             assertTrue(!pb.environment().containsKey("MULTIARCH_TEST_CANARY"));
         }
     }
+
+    @Test
+    void credentialHelpers_getWhatTheyNeedToFindTheirStore_neverTheCoordinatorsSecrets() {
+        Map<String, String> ours = Map.of(
+                "PATH", "/usr/bin",
+                "HOME", "/home/svc",
+                "DOCKER_CONFIG", "/etc/docker-svc",
+                "XDG_RUNTIME_DIR", "/run/user/1000",
+                "AWS_PROFILE", "ecr",
+                "MULTIARCH_RUNNER_SECRET", "registration-secret-0123456789",
+                "MULTIARCH_ADMIN_TOKEN", "admin-0123456789",
+                "GITHUB_WEBHOOK_SECRET", "whsec",
+                "REG_PASS", "hunter2");
+        Map<String, String> env = ChildEnvironment.forCredentialHelper(ours);
+        org.junit.jupiter.api.Assertions.assertEquals(
+                Map.of(
+                        "PATH", "/usr/bin",
+                        "HOME", "/home/svc",
+                        "DOCKER_CONFIG", "/etc/docker-svc",
+                        "XDG_RUNTIME_DIR", "/run/user/1000",
+                        "AWS_PROFILE", "ecr"),
+                env);
+    }
 }

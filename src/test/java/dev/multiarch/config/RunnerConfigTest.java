@@ -51,7 +51,8 @@ class RunnerConfigTest {
 
     @Test
     void theSampleRunnerConfigurationsParse_andOnlyUntrustedYamlTakesForks() throws Exception {
-        Map<String, String> env = Map.of("MULTIARCH_RUNNER_SECRET", "s");
+        Map<String, String> env =
+                Map.of("MULTIARCH_RUNNER_SECRET", "trusted", "MULTIARCH_UNTRUSTED_RUNNER_SECRET", "forks");
         try (var files = java.nio.file.Files.list(Path.of("runners"))) {
             for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
                 RunnerConfig c = RunnerConfig.parse(f.toString(), java.nio.file.Files.readString(f), env, Path.of("."));
@@ -59,6 +60,10 @@ class RunnerConfigTest {
                         c.untrustedJobs() == f.getFileName().toString().equals("untrusted.yaml"),
                         f + ": untrusted-jobs " + c.untrustedJobs());
                 assertFalse(c.allowLocalSources(), f.toString());
+                org.junit.jupiter.api.Assertions.assertEquals(
+                        c.untrustedJobs() ? "forks" : "trusted",
+                        c.registrationSecret(),
+                        f + ": a runner for forks holds runners.untrusted-registration-secret, never the trusted one");
             }
         }
     }

@@ -35,6 +35,16 @@ class ServiceConfigTest {
     }
 
     @Test
+    void github_withAnEmptyRepositoriesList_isTheSameStartupError() {
+        for (String empty : List.of("repositories: []\n", "repositories:\n")) {
+            String m = error("runners: {registration-secret: \"${SECRET}\"}\n" + empty
+                    + "github: {webhook-secret: x, token: y}\n");
+            assertTrue(m.contains("repositories: is required when github: is set (and may not be empty)"), m);
+            assertTrue(m.contains("- match: acme/*"), m);
+        }
+    }
+
+    @Test
     void repositories_parsed_withNamedRegistry() {
         ServiceConfig c = parse("""
                 server: {admin-token: "${ADMIN}"}
@@ -89,6 +99,35 @@ class ServiceConfigTest {
     }
 
     @Test
+    void untrustedRegistrationSecret_optional_fromTheEnvironment_longAndUnlikeTheOtherSecrets_neverPrinted() {
+        String trusted = "registration-secret: \"${SECRET}\"";
+        assertEquals(null, parse("runners: {" + trusted + "}\n").untrustedRunnerSecret());
+        ServiceConfig c = parse("runners: {" + trusted
+                + ", untrusted-registration-secret: \"${FORKS}\"}\n".replace("${FORKS}", "forks-runners-0123456789"));
+        assertEquals("forks-runners-0123456789", c.untrustedRunnerSecret());
+        assertFalse(c.toString().contains("forks-runners-0123456789"), c.toString());
+        assertTrue(c.toString().contains("untrusted runner secret <redacted>"), c.toString());
+        assertEquals(
+                "forks-runners-0123456789",
+                ServiceConfig.parse(
+                                "config.yaml",
+                                "runners: {" + trusted + ", untrusted-registration-secret: \"${FORKS}\"}\n",
+                                Map.of("SECRET", "0123456789abcdef0123", "FORKS", "forks-runners-0123456789"),
+                                Path.of("/srv"))
+                        .untrustedRunnerSecret());
+        assertTrue(error("runners: {" + trusted + ", untrusted-registration-secret: short}\n")
+                .contains("runners.untrusted-registration-secret: must be at least 16 characters"));
+        assertTrue(error("runners: {" + trusted + ", untrusted-registration-secret: \"${SECRET}\"}\n")
+                .contains("runners.untrusted-registration-secret: must differ from runners.registration-secret"));
+        assertTrue(error("server: {admin-token: \"${ADMIN}\"}\n" + "runners: {" + trusted
+                        + ", untrusted-registration-secret: \"${ADMIN}\"}\n")
+                .contains("runners.untrusted-registration-secret: must differ"));
+        assertTrue(error("server: {metrics-token: forks-runners-0123456789}\n" + "runners: {" + trusted
+                        + ", untrusted-registration-secret: forks-runners-0123456789}\n")
+                .contains("server.metrics-token: must differ"));
+    }
+
+    @Test
     void metricsToken_optional_mustBeLong_andNeitherTheRunnerSecretNorTheAdminToken() {
         String base = "runners: {registration-secret: \"${SECRET}\"}\n";
         assertEquals(null, parse(base).metricsToken());
@@ -98,7 +137,7 @@ class ServiceConfigTest {
         assertTrue(error("server: {metrics-token: short}\n" + base)
                 .contains("server.metrics-token: must be at least 16 characters"));
         assertTrue(error("server: {metrics-token: \"${SECRET}\"}\n" + base)
-                .contains("server.metrics-token: must differ from the runner secret and the admin token"));
+                .contains("server.metrics-token: must differ from the runner secrets and the admin token"));
         assertTrue(error("server: {admin-token: \"${ADMIN}\", metrics-token: \"${ADMIN}\"}\n" + base)
                 .contains("server.metrics-token: must differ"));
     }
@@ -149,18 +188,22 @@ class ServiceConfigTest {
                 "MULTIARCH_RUNNER_SECRET", "0123456789abcdef0123",
                 "MULTIARCH_ADMIN_TOKEN", "fedcba9876543210fedc",
                 "GITHUB_WEBHOOK_SECRET", "whsec",
-                "MULTIARCH_METRICS_TOKEN", "prometheus-0123456789");
+                "MULTIARCH_METRICS_TOKEN", "prometheus-0123456789",
+                "MULTIARCH_UNTRUSTED_RUNNER_SECRET", "forks-runners-0123456789");
         ServiceConfig plain = ServiceConfig.parse("config.yaml", text, env, Path.of("/srv"));
         assertEquals(8080, plain.port());
         // Uncomment the repositories: example and the admin token, as an operator would.
         String uncommented = text.replace("  # admin-token: ", "  admin-token: ")
                 .replace("  # metrics-token: ", "  metrics-token: ")
+                .replace("  # untrusted-registration-secret: ", "  untrusted-registration-secret: ")
                 .replace("# repositories:\n", "repositories:\n")
                 .replace("#   - match: acme/*", "  - match: acme/*")
                 .replace("#     images: [localhost:5000/acme/*]", "    images: [localhost:5000/acme/*]");
         ServiceConfig c = ServiceConfig.parse("config.yaml", uncommented, env, Path.of("/srv"));
         assertEquals("fedcba9876543210fedc", c.adminToken());
         assertEquals("prometheus-0123456789", c.metricsToken());
+        assertEquals("forks-runners-0123456789", c.untrustedRunnerSecret());
+        assertEquals(null, plain.untrustedRunnerSecret());
         assertEquals(List.of("localhost:5000/acme/*"), c.repositories().get(0).images());
     }
 

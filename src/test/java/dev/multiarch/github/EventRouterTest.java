@@ -85,6 +85,75 @@ class EventRouterTest {
     }
 
     @Test
+    void repositoryNoRuleCovers_getsItsFailedBuild_withoutItsConfigBeingRead() throws Exception {
+        String commit =
+                repo.commit("c", Map.of(".multiarch.yaml", "image: reg.example/app\nplatforms: [linux/amd64]\n"));
+        ServiceConfig ruled = ServiceConfig.builder(dir.resolve("store"), "0123456789abcdef0123")
+                .port(0)
+                .publicUrl("http://ci.example")
+                .sourceCache(dir.resolve("sources"))
+                .repositories(
+                        List.of(new ServiceConfig.RepositoryRule("other/*", List.of("reg.example/other/*"), null)))
+                .build();
+        Coordinator strict =
+                new Coordinator(ruled, store, dispatcher, new Git.FileReader(dir.resolve("sources")), workers);
+        try {
+            new EventRouter(strict, access, Workflow.load(Path.of("workflows")))
+                    .route("push", tagPush(commit), "delivery-refused");
+            BuildRecord b = store.recentBuilds(1).get(0);
+            assertEquals("FAILED", b.state().name());
+            assertTrue(b.error().contains("octo/app is not allowed to build here"), b.error());
+            assertTrue(
+                    github.calls().stream().noneMatch(c -> c.path().contains("/contents/")),
+                    "nothing read for a repository the rules refuse: " + github.calls());
+            assertTrue(
+                    github.calls().stream().noneMatch(c -> c.path().contains("/access_tokens")),
+                    "no token minted for it: " + github.calls());
+        } finally {
+            strict.close();
+        }
+    }
+
+    @Test
+    void pushFromAnInstallationGitHubDoesNotKnow_buildsNothing_andAKnownOneDoes() throws Exception {
+        Path pem = dir.resolve("app.pem");
+        java.security.KeyPair key = GitHubEvents.appKey(pem);
+        GitHubStandIn app = new GitHubStandIn(GitHubStandIn.openApi(), "424242", key.getPublic(), null);
+        app.repo("octo/app", Path.of(repo.cloneUrl()));
+        GitHubAccess appAccess = new GitHubAccess(
+                GitHubConfig.of(
+                        Map.of(
+                                "webhook-secret",
+                                "s",
+                                "app-id",
+                                "424242",
+                                "private-key-file",
+                                pem.toString(),
+                                "api-url",
+                                app.url()),
+                        dir),
+                Clock.systemUTC());
+        try {
+            EventRouter appRouter = new EventRouter(coordinator, appAccess, Workflow.load(Path.of("workflows")));
+            String commit =
+                    repo.commit("c", Map.of(".multiarch.yaml", "image: reg.example/app\nplatforms: [linux/amd64]\n"));
+            ObjectNode unknown = GitHubEvents.repoint(tagPush(commit), "octo/app", repo.cloneUrl(), 999);
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.io.IOException.class, () -> appRouter.route("push", unknown, "d-unknown"));
+            assertEquals(List.of(), store.recentBuilds(10), "nothing built: " + e);
+            assertEquals(0, app.installationTokensMinted());
+            ObjectNode known =
+                    GitHubEvents.repoint(tagPush(commit), "octo/app", repo.cloneUrl(), GitHubStandIn.INSTALLATION);
+            String note = appRouter.route("push", known, "d-known");
+            assertTrue(note.startsWith("release: build(s) #"), note);
+            assertTrue(app.installationTokensMinted() > 0);
+        } finally {
+            appAccess.close();
+            app.close();
+        }
+    }
+
+    @Test
     void sameDeliveryRoutedTwice_buildsOnce() throws Exception {
         String commit =
                 repo.commit("c", Map.of(".multiarch.yaml", "image: reg.example/app\nplatforms: [linux/amd64]\n"));

@@ -308,6 +308,14 @@ class GitHubIT {
         assertTrue(b.path("error").asText().contains("- match: stranger/app"));
         assertEquals(0, b.path("jobs").size());
         assertEquals(List.of(), Skopeo.tags(registry.host() + "/stranger"));
+        Ports.await("the failed check", Duration.ofSeconds(60), () -> CheckRuns.of(github, commit)
+                .containsKey("multiarch"));
+        Map<String, List<String>> checks = CheckRuns.of(github, commit);
+        assertEquals(List.of("multiarch"), List.copyOf(checks.keySet()), "one check, no platform's: " + checks);
+        GitHubStandIn.Call last = CheckRuns.lastCall(github, commit, "multiarch");
+        assertEquals(
+                "failure", last.body().path("conclusion").asText(), last.body().toString());
+        assertTrue(last.body().toString().contains("- match: stranger/app"), "it says how to allow it: " + last.body());
     }
 
     @Test

@@ -145,4 +145,26 @@ class GitHubUnitTest {
         Origin o = new Origin("octo/app", "a".repeat(40), 1, 0, "release", false, "d", "a".repeat(40));
         assertEquals(o, Origin.of(o.toJson()));
     }
+
+    @Test
+    void workflowGlobs_matchAsBefore_andAHostileRefTakesNoTime() {
+        assertTrue(Workflow.glob("v*", "v1.2.3"));
+        assertTrue(Workflow.glob("release/*", "release/2024/q1"));
+        assertTrue(Workflow.glob("v?.*", "v1.0"));
+        assertTrue(Workflow.glob("*", ""));
+        assertTrue(Workflow.glob("a*b*c", "axxbyyc"));
+        assertFalse(Workflow.glob("a*b*c", "axxbyy"));
+        assertFalse(Workflow.glob("v*", "release"));
+        assertFalse(Workflow.glob("v?", "v"));
+        assertFalse(Workflow.glob("main", "main2"));
+        assertTrue(Workflow.glob("a.b", "a.b"), "'.' is itself");
+        assertFalse(Workflow.glob("a.b", "axb"));
+        // A glob of many stars against a long ref that almost matches: exponential for a backtracking matcher.
+        String glob = "*a".repeat(30) + "b";
+        String ref = "a".repeat(100_000);
+        assertFalse(org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(5),
+                () -> Workflow.glob(glob, ref),
+                "at most glob × ref steps, not exponential"));
+    }
 }

@@ -172,7 +172,8 @@ class StatusReporterTest {
             String description = CheckReport.fromJson(row).wanted().description();
             assertEquals(
                     untrusted
-                            ? "Waiting for a runner that takes pull requests from forks (untrusted-jobs: true)"
+                            ? "Waiting for a runner that takes pull requests from forks (untrusted-jobs: true, registered with"
+                                    + " runners.untrusted-registration-secret)"
                             : "Waiting for a runner",
                     description);
         }

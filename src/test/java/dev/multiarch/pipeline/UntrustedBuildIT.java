@@ -171,7 +171,7 @@ class UntrustedBuildIT {
                     1,
                     true,
                     Map.of(
-                            "MULTIARCH_RUNNER_SECRET", PipelineRig.SECRET,
+                            "MULTIARCH_RUNNER_SECRET", PipelineRig.UNTRUSTED_SECRET,
                             "MULTIARCH_CANARY", CANARY,
                             "REGISTRY_PASSWORD", REGISTRY_PASSWORD));
         }
@@ -240,6 +240,7 @@ class UntrustedBuildIT {
         assertFalse(page.contains(CANARY), "the runner's environment stays the runner's");
         assertFalse(page.contains(REGISTRY_PASSWORD), "no registry password anywhere");
         assertFalse(page.contains(PipelineRig.SECRET), "no registration secret anywhere");
+        assertFalse(page.contains(PipelineRig.UNTRUSTED_SECRET), "nor the untrusted runners' one");
         assertFalse(page.contains(BUILD_ARG_SECRET), "a secret-looking build arg is never shown");
         assertTrue(page.contains("NPM_TOKEN=***"), "it is shown as NAME=***");
 

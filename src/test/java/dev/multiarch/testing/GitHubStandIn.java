@@ -62,6 +62,21 @@ public final class GitHubStandIn implements AutoCloseable {
     /** Minted installation tokens: when they expire, and the one repository they were restricted to (or null). */
     private final Map<String, Minted> installationTokens = new ConcurrentHashMap<>();
 
+    /** The installation the tests' payloads name; a token for any other is a 404, as GitHub answers. */
+    public static final long INSTALLATION = 4711;
+
+    private final java.util.Set<Long> installations = ConcurrentHashMap.newKeySet();
+
+    {
+        installations.add(INSTALLATION);
+    }
+
+    /** One more installation of the App that tokens may be minted for. */
+    public GitHubStandIn installation(long id) {
+        installations.add(id);
+        return this;
+    }
+
     private final java.util.Set<String> privateRepos = ConcurrentHashMap.newKeySet();
     /** Who may read each private repository, by login. */
     private final Map<String, java.util.Set<String>> readers = new ConcurrentHashMap<>();
@@ -473,6 +488,22 @@ public final class GitHubStandIn implements AutoCloseable {
         String now = Instant.now().toString().replaceAll("\\.\\d+Z$", "Z");
         switch (method + " " + template) {
             case "POST /app/installations/{installation_id}/access_tokens" -> {
+                if (!params.get(0).matches("[0-9]+") || !installations.contains(Long.parseLong(params.get(0)))) {
+                    // GitHub: an installation of another App, or one that was removed, is not found.
+                    respond(
+                            ex,
+                            404,
+                            Map.of(
+                                    "message",
+                                    "Not Found",
+                                    "documentation_url",
+                                    "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app"),
+                            method,
+                            ex.getRequestURI().getRawPath(),
+                            query,
+                            body);
+                    return;
+                }
                 String t = "ghs_" + Long.toHexString(Double.doubleToLongBits(Math.random())) + ids.incrementAndGet();
                 Instant expires = Instant.now().plusSeconds(3600);
                 String restrictedTo = null;

@@ -15,6 +15,8 @@ import java.util.Map;
  */
 public final class PipelineRig implements AutoCloseable {
     public static final String SECRET = "test-registration-secret-0123456789";
+    /** What runners with {@code untrusted-jobs: true} register with (runners.untrusted-registration-secret). */
+    public static final String UNTRUSTED_SECRET = "test-untrusted-registration-secret-0123456789";
     /** What POST /api/builds and cancel need (server.admin-token); the runner secret no longer opens them. */
     public static final String ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 
@@ -28,7 +30,8 @@ public final class PipelineRig implements AutoCloseable {
     private String extraConfig = "";
     private String registryLogin = "";
     private String serverConfig = "";
-    private Map<String, String> env = Map.of("TEST_SECRET", SECRET, "TEST_ADMIN", ADMIN_TOKEN);
+    private Map<String, String> env =
+            Map.of("TEST_SECRET", SECRET, "TEST_UNTRUSTED_SECRET", UNTRUSTED_SECRET, "TEST_ADMIN", ADMIN_TOKEN);
 
     public PipelineRig(Path dir, RegistryServer registry, int leaseSeconds) {
         this.dir = dir;
@@ -82,7 +85,9 @@ public final class PipelineRig implements AutoCloseable {
                     "server:\n  host: 127.0.0.1\n  port: " + port + "\n  admin-token: ${TEST_ADMIN}\n"
                             + serverConfig
                             + "store:\n  path: data\n  allow-local-sources: true\n"
-                            + "runners:\n  registration-secret: ${TEST_SECRET}\n  lease: " + leaseSeconds + "s\n"
+                            + "runners:\n  registration-secret: ${TEST_SECRET}\n"
+                            + "  untrusted-registration-secret: ${TEST_UNTRUSTED_SECRET}\n  lease: " + leaseSeconds
+                            + "s\n"
                             + "  max-attempts: 3\n  long-poll: 5s\n"
                             + "registries:\n  - host: " + registry.host() + "\n    insecure: true\n" + registryLogin
                             + extraConfig);
@@ -149,7 +154,8 @@ public final class PipelineRig implements AutoCloseable {
             Files.writeString(
                     cfg,
                     "coordinator: http://127.0.0.1:" + port + "\nname: " + name + "\n"
-                            + "registration-secret: ${TEST_SECRET}\nwork-dir: " + work.resolve("work") + "\n"
+                            + "registration-secret: ${" + (untrustedJobs ? "TEST_UNTRUSTED_SECRET" : "TEST_SECRET")
+                            + "}\nwork-dir: " + work.resolve("work") + "\n"
                             + "native: [" + String.join(", ", nativePlatforms) + "]\n"
                             + "qemu: [" + String.join(", ", qemuPlatforms) + "]\n"
                             + "jobs: " + jobs + "\n"
@@ -158,7 +164,9 @@ public final class PipelineRig implements AutoCloseable {
                             + "untrusted-jobs: " + untrustedJobs + "\n"
                             + extraYaml);
             Map<String, String> runnerEnv = new java.util.HashMap<>(environment);
-            runnerEnv.put("TEST_SECRET", SECRET);
+            // Each runner holds only the secret of its own trust class, as the README asks of operators.
+            runnerEnv.put(
+                    untrustedJobs ? "TEST_UNTRUSTED_SECRET" : "TEST_SECRET", untrustedJobs ? UNTRUSTED_SECRET : SECRET);
             JavaProcess p = JavaProcess.start(name, runnerEnv, "runner", "--config", cfg.toString());
             runners.add(p);
             Ports.await(name + " registering", Duration.ofSeconds(60), () -> {

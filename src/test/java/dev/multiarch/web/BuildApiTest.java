@@ -97,6 +97,29 @@ class BuildApiTest {
     }
 
     @Test
+    void createBuilds_withAUserAndPasswordInTheCloneUrl_is400_andNeverEchoesThem(VertxTestContext ctx) {
+        List<String> bad = List.of(
+                "https://bot:hunter2-password@github.example/acme/app.git",
+                "https://ghp_tokenonly@github.example/acme/app.git",
+                "http://user:hunter2-password@127.0.0.1:8080/acme/app.git");
+        Checkpoint answered = ctx.checkpoint(bad.size());
+        for (String url : bad) {
+            String body = "{\"cloneUrl\":" + io.vertx.core.json.Json.encode(url) + ",\"ref\":\"refs/tags/v1\","
+                    + "\"commit\":\"" + "a".repeat(40) + "\"}";
+            server.post("/api/builds", ADMIN, body)
+                    .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                        assertRefused(
+                                a,
+                                400,
+                                "cloneUrl must not carry a user name or password (user:password@host); the"
+                                        + " coordinator hands runners what they need to fetch a private repository");
+                        assertTrue(server.store.recentBuilds(10).isEmpty(), "nothing stored");
+                        answered.flag();
+                    })));
+        }
+    }
+
+    @Test
     void createBuilds_declaringABodyOverTheLimit_is413_beforeItIsRead(VertxTestContext ctx) throws Exception {
         // A raw request: headers that promise a terabyte, and no body at all. The answer must come without waiting
         // for it.
@@ -274,6 +297,60 @@ class BuildApiTest {
                     assertEquals(
                             "QUEUED",
                             server.store.build(b.id()).orElseThrow().state().name());
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void cancelAndRerun_withEitherRunnerSecret_are403_andLeaveTheBuild(VertxTestContext ctx) {
+        BuildRecord b = server.queuedBuild("1".repeat(40), "linux/amd64");
+        List<String> asks = List.of("cancel", "rerun");
+        List<String> secrets = List.of(SECRET, ServerFixture.UNTRUSTED_SECRET);
+        Checkpoint answered = ctx.checkpoint(asks.size() * secrets.size());
+        for (String ask : asks) {
+            for (String secret : secrets) {
+                server.post("/api/builds/" + b.id() + "/" + ask, "Bearer " + secret, null)
+                        .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                            assertRefused(a, 403, "this needs the coordinator's admin token (server.admin-token)");
+                            assertEquals(
+                                    "QUEUED",
+                                    server.store
+                                            .build(b.id())
+                                            .orElseThrow()
+                                            .state()
+                                            .name());
+                            answered.flag();
+                        })));
+            }
+        }
+    }
+
+    @Test
+    void bodies_jsonOrMultipart_neverLeaveAFileUploadsDirectory(VertxTestContext ctx) {
+        java.nio.file.Path uploads = java.nio.file.Path.of("file-uploads");
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                java.nio.file.Files.exists(uploads),
+                "a file-uploads directory from elsewhere; this would prove nothing");
+        String multipart = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.bin\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n" + "x".repeat(4096) + "\r\n--b--\r\n";
+        io.vertx.core.MultiMap form = io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+                .add("Authorization", ADMIN)
+                .add("Content-Type", "multipart/form-data; boundary=b");
+        io.vertx.core.MultiMap anonymous =
+                io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("Content-Type", "multipart/form-data; boundary=b");
+        server.call(
+                        io.vertx.core.http.HttpMethod.POST,
+                        "/api/builds",
+                        form,
+                        io.vertx.core.buffer.Buffer.buffer(multipart))
+                .compose(a -> server.call(
+                        io.vertx.core.http.HttpMethod.POST,
+                        "/api/runners/register",
+                        anonymous,
+                        io.vertx.core.buffer.Buffer.buffer(multipart)))
+                .compose(a -> server.post("/api/builds", ADMIN, trigger("a".repeat(40))))
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertFalse(java.nio.file.Files.exists(uploads), "a body was written to ./file-uploads");
                     ctx.completeNow();
                 })));
     }

@@ -356,6 +356,33 @@ class DashboardTest {
     }
 
     @Test
+    void stream_openedWithoutCursors_startsAtTheTailThePageShows_notAtTheFirstChunk(Vertx vertx) throws Exception {
+        JobRecord job = server.store.jobs(hiddenRunning.id()).get(0);
+        server.store.appendLog(job.id(), job.attempt(), "OLDEST-LINE\n", 1 << 30);
+        String filler = "x".repeat(1023) + "\n";
+        long page = Pages.PAGE_LOG_BYTES;
+        for (long written = 0; written < page + 64 * 1024; written += filler.length()) {
+            server.store.appendLog(job.id(), job.attempt(), filler, 1 << 30);
+        }
+        server.store.appendLog(job.id(), job.attempt(), "NEWEST-LINE\n", 1 << 30);
+        HttpClient client = vertx.createHttpClient();
+        StringBuffer got = new StringBuffer();
+        int status = await(
+                client.request(HttpMethod.GET, server.port(), "127.0.0.1", "/builds/" + hiddenRunning.id() + "/events")
+                        .compose(req -> req.putHeader("Authorization", "Bearer " + ADMIN_TOKEN)
+                                .send())
+                        .map(res -> {
+                            res.handler(b -> got.append(b.toString()));
+                            return res.statusCode();
+                        }));
+        assertEquals(200, status);
+        Poll.until(
+                () -> got.toString().contains("NEWEST-LINE") && got.toString().contains("event: build"), got);
+        assertFalse(got.toString().contains("OLDEST-LINE"), "the stream started at the tail, not at seq 0");
+        client.close();
+    }
+
+    @Test
     void stream_sendsALogChunkAndAStateChange_asTheyAreStored(Vertx vertx) throws Exception {
         JobRecord job = server.store.jobs(hiddenRunning.id()).get(0);
         HttpClient client = vertx.createHttpClient();

@@ -1,6 +1,7 @@
 package dev.multiarch.web;
 
 import static dev.multiarch.web.ServerFixture.SECRET;
+import static dev.multiarch.web.ServerFixture.UNTRUSTED_SECRET;
 import static dev.multiarch.web.ServerFixture.assertRefused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -100,6 +101,67 @@ class RunnerApiTest {
                 .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
                     assertRefused(a, 403, "wrong registration secret");
                     answered.flag();
+                })));
+    }
+
+    private static String registration(String secret, boolean untrustedJobs) {
+        return "{\"name\":\"box\",\"secret\":\"" + secret + "\",\"nativePlatforms\":[\"linux/amd64\"],"
+                + "\"untrustedJobs\":" + untrustedJobs + "}";
+    }
+
+    @Test
+    void register_withTheTrustedSecret_claimingUntrustedJobs_is403_andNothingIsStored(VertxTestContext ctx) {
+        server.post("/api/runners/register", null, registration(SECRET, true))
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertRefused(
+                            a,
+                            403,
+                            "a runner for untrusted jobs registers with runners.untrusted-registration-secret, not"
+                                    + " runners.registration-secret (a host that builds forks' code must not hold the"
+                                    + " secret of trusted runners)");
+                    assertEquals(List.of(), server.store.runners());
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void register_withTheUntrustedSecret_claimingTrust_is403_andNothingIsStored(VertxTestContext ctx) {
+        server.post("/api/runners/register", null, registration(UNTRUSTED_SECRET, false))
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertRefused(
+                            a,
+                            403,
+                            "runners.untrusted-registration-secret registers runners for untrusted jobs only: set"
+                                    + " untrusted-jobs: true in this runner's configuration, or give it"
+                                    + " runners.registration-secret");
+                    assertEquals(List.of(), server.store.runners());
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void register_withTheUntrustedSecret_isAnUntrustedRunner_thatIsNeverGivenATrustedJob(VertxTestContext ctx) {
+        BuildRecord trusted = server.queuedBuild("a".repeat(40), "linux/amd64");
+        server.post("/api/runners/register", null, registration(UNTRUSTED_SECRET, true))
+                .compose(a -> {
+                    ctx.verify(() -> {
+                        assertEquals(201, a.status(), a.body());
+                        assertTrue(
+                                server.store.runners().stream()
+                                        .filter(r -> r.id().equals(a.json().getString("runnerId")))
+                                        .findFirst()
+                                        .orElseThrow()
+                                        .untrustedJobs(),
+                                "stored as a runner for untrusted jobs");
+                    });
+                    return server.post("/api/runners/poll", "Bearer " + a.json().getString("token"), null);
+                })
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertEquals(204, a.status(), "a trusted job is queued, but not for this runner; " + a.body());
+                    assertEquals(
+                            "QUEUED",
+                            server.store.jobs(trusted.id()).get(0).state().name());
+                    ctx.completeNow();
                 })));
     }
 
@@ -227,6 +289,35 @@ class RunnerApiTest {
                 .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
                     assertRefused(a, 409, "job " + j.id() + " is not leased to " + r.runnerId());
                     assertTrue(server.store.logs(j.id(), 0, 100).isEmpty());
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void log_forAnAttemptTheJobIsNotAt_orAJobNoLongerRunning_is409_andIsNotStored(VertxTestContext ctx) {
+        Protocol.Registered r = runner("box");
+        BuildRecord b = server.queuedBuild("a".repeat(40), "linux/amd64");
+        JobRecord j = server.store.jobs(b.id()).get(0);
+        server.store.claimJob(j.id(), r.runnerId(), Instant.now().plusSeconds(60));
+        server.post("/api/jobs/" + j.id() + "/log?attempt=7", bearer(r), "invented attempt\n")
+                .compose(a -> {
+                    ctx.verify(() -> assertRefused(
+                            a,
+                            409,
+                            "job " + j.id() + " is not running attempt 7 (it is running, attempt 1); log not stored"));
+                    return server.post(
+                            "/api/jobs/" + j.id() + "/complete", bearer(r), "{\"attempt\":1,\"error\":\"exit 1\"}");
+                })
+                .compose(a -> {
+                    ctx.verify(() -> assertEquals(204, a.status(), a.body()));
+                    return server.post("/api/jobs/" + j.id() + "/log?attempt=1", bearer(r), "after the end\n");
+                })
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertRefused(
+                            a,
+                            409,
+                            "job " + j.id() + " is not running attempt 1 (it is failed, attempt 1); log not stored");
+                    assertTrue(server.store.logs(j.id(), 0, 100).isEmpty(), "nothing stored for either");
                     ctx.completeNow();
                 })));
     }

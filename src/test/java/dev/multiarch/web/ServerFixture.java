@@ -37,6 +37,7 @@ import java.util.concurrent.Executors;
 final class ServerFixture {
     static final String SECRET = "test-registration-secret-0123456789";
     static final String ADMIN_TOKEN = "test-admin-token-9876543210";
+    static final String UNTRUSTED_SECRET = "test-untrusted-registration-secret-0123";
 
     /** What the server answered; {@code headers} for redirects and cookies. */
     record Answer(int status, String contentType, String body, MultiMap headers) {
@@ -112,6 +113,7 @@ final class ServerFixture {
                 });
         ServiceConfig config = ServiceConfig.builder(dir.resolve("data"), SECRET)
                 .adminToken(ADMIN_TOKEN)
+                .untrustedRunnerSecret(UNTRUSTED_SECRET)
                 .port(0)
                 .publicUrl("http://coordinator.test")
                 .longPoll(Duration.ofMillis(200))
@@ -121,6 +123,12 @@ final class ServerFixture {
         this.coordinator =
                 new Coordinator(config, store, dispatcher, new Git.FileReader(config.sourceCache()), workers);
         this.server = new CoordinatorServer(coordinator, dispatcher, List.of(), signIn);
+    }
+
+    /** A shorter idle timeout than the configured one; before {@link #start()}. */
+    ServerFixture idleTimeout(Duration d) {
+        server.idleTimeout(d);
+        return this;
     }
 
     Future<?> start() {

@@ -1,0 +1,192 @@
+package dev.multiarch.github;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.multiarch.config.ServiceConfig;
+import dev.multiarch.dispatch.Dispatcher;
+import dev.multiarch.pipeline.Coordinator;
+import dev.multiarch.source.Git;
+import dev.multiarch.store.JdbcStore;
+import dev.multiarch.testing.Poll;
+import dev.multiarch.web.CoordinatorServer;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code POST /webhook} on a real server (port 0) before anything is processed: what is refused from the headers
+ * alone, and the budget of bodies held at once. GitHub itself is never reached (its API URL is a closed port).
+ */
+class WebhookAnswersTest {
+    @TempDir
+    Path dir;
+
+    private Vertx vertx;
+    private JdbcStore store;
+    private Dispatcher dispatcher;
+    private ExecutorService workers;
+    private Coordinator coordinator;
+    private GitHubIntegration github;
+    private CoordinatorServer server;
+
+    @BeforeEach
+    void start() throws Exception {
+        store = JdbcStore.embedded(dir.resolve("store"));
+        ServiceConfig sc = ServiceConfig.builder(dir.resolve("store"), "0123456789abcdef0123")
+                .port(0)
+                .publicUrl("http://ci.example")
+                .sourceCache(dir.resolve("sources"))
+                .build();
+        dispatcher = new Dispatcher(store, Duration.ofSeconds(30));
+        workers = Executors.newSingleThreadExecutor();
+        coordinator = new Coordinator(sc, store, dispatcher, new Git.FileReader(dir.resolve("sources")), workers);
+        github = new GitHubIntegration(
+                        GitHubConfig.of(
+                                Map.of(
+                                        "webhook-secret",
+                                        "s",
+                                        "token",
+                                        "ghp_t",
+                                        "api-url",
+                                        "http://127.0.0.1:9",
+                                        "workflows",
+                                        Path.of("workflows").toAbsolutePath().toString()),
+                                dir),
+                        "http://ci.example")
+                .bodyBudget(1000);
+        server = new CoordinatorServer(coordinator, dispatcher, List.of(github.routes(coordinator)));
+        vertx = Vertx.vertx();
+        vertx.deployVerticle(server).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        github.close();
+        coordinator.close();
+        workers.shutdownNow();
+        dispatcher.close();
+        store.close();
+    }
+
+    /** A connection that sent a request head (and maybe part of its body); reads the status line, 10 s at most. */
+    private Socket open(String head, String bodyPart) throws IOException {
+        Socket s = new Socket("127.0.0.1", server.port());
+        s.setSoTimeout(10_000);
+        OutputStream out = s.getOutputStream();
+        out.write((head + "\r\n" + bodyPart).getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        return s;
+    }
+
+    private static String head(int contentLength) {
+        return "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "X-Hub-Signature-256: sha256=00\r\nX-GitHub-Event: ping\r\nX-GitHub-Delivery: d-1\r\n"
+                + "Content-Length: " + contentLength + "\r\n";
+    }
+
+    /** The status line and the headers of the answer. */
+    private static String answer(Socket s) throws IOException {
+        InputStream in = s.getInputStream();
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while (!sb.toString().endsWith("\r\n\r\n") && (c = in.read()) >= 0) {
+            sb.append((char) c);
+        }
+        return sb.toString();
+    }
+
+    /** One request over a fresh connection: its status line, headers and body. */
+    private String exchange(String head, String body) throws IOException {
+        try (Socket s = open(head, body)) {
+            // Headers, then as many bytes as they declare: a refusal before the body keeps the connection open.
+            String headers = answer(s);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *([0-9]+)")
+                    .matcher(headers);
+            int length = m.find() ? Integer.parseInt(m.group(1)) : 0;
+            return headers + new String(s.getInputStream().readNBytes(length), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static void assertRefused(String answer, int status, String error) {
+        assertTrue(answer.startsWith("HTTP/1.1 " + status + " "), answer);
+        assertTrue(answer.toLowerCase().contains("content-type: application/json"), answer);
+        String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+        assertEquals("{\"error\":" + io.vertx.core.json.Json.encode(error) + "}", body, answer);
+    }
+
+    @Test
+    void refusals_areJsonErrorsLikeEveryOtherAnswer() throws Exception {
+        String ok = "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+        assertRefused(
+                exchange(
+                        "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n", "{}"),
+                415,
+                "the webhook's content type must be application/json (got text/plain)");
+        assertRefused(exchange(ok + "Content-Length: 2\r\n", "{}"), 401, "missing X-Hub-Signature-256");
+        // (A Content-Length that is no number never gets here: the HTTP parser answers 400 itself.)
+        assertRefused(
+                exchange(ok + "X-Hub-Signature-256: sha256=00\r\nContent-Length: 26214401\r\n", ""),
+                413,
+                "the delivery is over 25 MB");
+        assertRefused(
+                exchange(ok + "X-Hub-Signature-256: sha256=00\r\nX-GitHub-Event: ping\r\nContent-Length: 2\r\n", "{}"),
+                403,
+                "X-Hub-Signature-256 does not match any configured webhook secret");
+        String body = "{}";
+        assertRefused(
+                exchange(
+                        ok + "X-Hub-Signature-256: " + WebhookSignature.sign("s", body.getBytes(StandardCharsets.UTF_8))
+                                + "\r\nContent-Length: 2\r\n",
+                        body),
+                400,
+                "missing X-GitHub-Event or X-GitHub-Delivery");
+    }
+
+    @Test
+    void bodiesOverTheBudgetAtOnce_are503WithRetryAfter_untilTheHeldOneEnds() throws Exception {
+        try (Socket held = open(head(800), "{\"zen\":")) {
+            Poll.until(() -> github.bodiesHeld() == 800, "the first body holds 800 bytes of the budget");
+            try (Socket second = open(head(800), "")) {
+                String a = answer(second);
+                assertTrue(a.startsWith("HTTP/1.1 503 "), a);
+                assertTrue(a.toLowerCase().contains("retry-after: 5"), a);
+            }
+            held.getOutputStream().write(" \"x\"}".getBytes(StandardCharsets.UTF_8));
+            held.getOutputStream().write(" ".repeat(800 - 12).getBytes(StandardCharsets.UTF_8));
+            held.getOutputStream().flush();
+            String a = answer(held);
+            assertTrue(a.startsWith("HTTP/1.1 403 "), "read whole, then its signature was wrong: " + a);
+        }
+        Poll.until(() -> github.bodiesHeld() == 0, "the budget is free again");
+        try (Socket third = open(head(800), "")) {
+            third.getOutputStream().write(" ".repeat(800).getBytes(StandardCharsets.UTF_8));
+            String a = answer(third);
+            assertTrue(a.startsWith("HTTP/1.1 403 "), a);
+        }
+        Poll.until(() -> github.bodiesHeld() == 0, "released after each answer");
+    }
+
+    @Test
+    void aClientThatHangsUpMidBody_givesItsShareOfTheBudgetBack() throws Exception {
+        Socket gone = open(head(800), "{\"zen\":");
+        Poll.until(() -> github.bodiesHeld() == 800, "the body holds 800 bytes of the budget");
+        gone.close();
+        Poll.until(() -> github.bodiesHeld() == 0, "released when the connection closed");
+    }
+}
