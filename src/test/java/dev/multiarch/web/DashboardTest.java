@@ -136,7 +136,16 @@ class DashboardTest {
         try {
             return f.await(30, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
-            throw new AssertionError("no answer within 30 s", e);
+            // Seen once in a few full runs and not explained yet: say what every thread was doing.
+            StringBuilder threads = new StringBuilder();
+            Thread.getAllStackTraces().forEach((t, stack) -> {
+                threads.append('\n').append(t.getName()).append(' ').append(t.getState());
+                for (StackTraceElement el : stack) {
+                    threads.append("\n    at ").append(el);
+                }
+            });
+            System.err.println("no answer within 30 s; threads:" + threads);
+            throw new AssertionError("no answer within 30 s (threads on standard error)", e);
         }
     }
 
