@@ -230,7 +230,7 @@ final class BuildahDriver implements BuildDriver {
                 try {
                     Exec.run("build", command, env, in.checkout(), counting, deadline, stop);
                 } catch (Exec.StepFailed e) {
-                    if (!wrote[0] || stop.reason() != null || !e.getMessage().startsWith("build failed (exit ")) {
+                    if (!wrote[0] || stop.reason() != null || !e.exited()) {
                         throw e;
                     }
                     // buildah 1.28 pushes each step to the registry cache as it builds and does not retry: one 503

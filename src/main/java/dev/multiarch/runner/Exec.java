@@ -27,8 +27,21 @@ final class Exec {
     static final class StepFailed extends Exception {
         private static final long serialVersionUID = 1L;
 
+        /** The process's exit status when it ran to its end and failed; null for anything else (timeout, stop…). */
+        private final Integer exit;
+
         StepFailed(String message) {
+            this(message, null);
+        }
+
+        StepFailed(String message, Integer exit) {
             super(message);
+            this.exit = exit;
+        }
+
+        /** True when the command ran to its end on its own and exited non-zero (not timed out, stopped, unstartable). */
+        boolean exited() {
+            return exit != null;
         }
     }
 
@@ -122,7 +135,7 @@ final class Exec {
             throw new StepFailed(step + " stopped: " + stop.reason());
         }
         if (p.exitValue() != 0) {
-            throw new StepFailed(step + " failed (exit " + p.exitValue() + ")");
+            throw new StepFailed(step + " failed (exit " + p.exitValue() + ")", p.exitValue());
         }
     }
 

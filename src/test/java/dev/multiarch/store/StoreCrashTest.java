@@ -65,13 +65,15 @@ class StoreCrashTest {
                 }
             });
             reader.start();
-            // Killed 0.2 to 3 s after its first acknowledgement (by then H2 has rewritten chunks several times).
+            // Killed after a random number of acknowledgements (by then H2 has rewritten chunks several times): the
+            // point is chosen by what the child has done, polled with a deadline, not by a wait of so many ms.
+            int killAfter = 50 + random.nextInt(1500);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (count(lines) == 0 && child.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(10);
+            while (count(lines) < killAfter && child.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
             }
-            assertTrue(child.isAlive(), "the child stopped before it was killed");
-            Thread.sleep(200 + random.nextInt(2800));
+            assertTrue(child.isAlive(), "the child stopped before it was killed (" + count(lines) + " acknowledged)");
+            assertTrue(count(lines) >= killAfter, "fewer than " + killAfter + " acknowledgements in 60 s");
             child.destroyForcibly(); // SIGKILL
             child.waitFor();
             reader.join();
