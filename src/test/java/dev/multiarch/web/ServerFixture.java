@@ -231,6 +231,15 @@ final class ServerFixture {
         return vertx.close().andThen(ar -> {
             dispatcher.close();
             workers.shutdownNow();
+            try {
+                // The coordinator's work still running writes to the store and its directory: the store closes, and
+                // the test's temporary directory goes, only after it (a clean-clone run once failed to delete it).
+                if (!workers.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the coordinator's work did not stop within 30 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             coordinator.close();
             jdbc.close();
         });
