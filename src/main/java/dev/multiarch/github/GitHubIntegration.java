@@ -52,8 +52,11 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     private final List<Workflow> workflows;
     /** Deliveries in arrival order per repository; repositories side by side (one slow one holds up no other). */
     private final DeliveryQueue processor = new DeliveryQueue(4);
-    /** Deliveries this process is processing (or will retry): a sweep does not start them a second time. */
-    private final java.util.Set<String> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * The deliveries this process holds (queued, being processed, to be retried) and their claims in the store: a
+     * sweep does not start them a second time, and one taken over by another coordinator is not processed here.
+     */
+    private DeliveryLeases leases;
     /** How often deliveries nobody holds are looked for (a coordinator that acknowledged them died). */
     static final Duration SWEEP = Duration.ofSeconds(5);
 
@@ -93,6 +96,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     public CoordinatorServer.Routes routes(Coordinator coordinator) {
         this.store = coordinator.store();
         this.intake = new DeliveryIntake(store);
+        this.leases = new DeliveryLeases(store, clock);
         this.metrics = coordinator.metrics();
         calls.reportTo(metrics);
         this.router = new EventRouter(coordinator, access, workflows);
@@ -127,6 +131,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
 
     @Override
     public void started(Coordinator coordinator) {
+        leases.start();
         processor.submit("", this::sweep);
     }
 
@@ -139,8 +144,8 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     private void sweep() {
         try {
             java.time.Instant now = clock.instant();
-            for (Store.Delivery d : store.claimDeliveries(now, now.plus(Store.DELIVERY_CLAIM), 100)) {
-                if (inFlight.contains(d.hookId() + "/" + d.deliveryId())) {
+            for (Store.Delivery d : store.claimDeliveries(leases.holder(), now, now.plus(Store.DELIVERY_CLAIM), 100)) {
+                if (!leases.hold(DeliveryLeases.key(d), now)) {
                     continue;
                 }
                 LOG.info(() -> "processing delivery " + d.deliveryId() + " (" + d.event()
@@ -289,6 +294,8 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
             return new Reply(200, "delivery " + d.deliveryId() + " was received before; not processed again");
         }
         String key = s.key();
+        // Held from its commit (which claimed it for Store.DELIVERY_CLAIM); the moment is taken a little later.
+        leases.hold(DeliveryLeases.key(d), clock.instant());
         processor.submit(key, () -> process(d, key, 1));
         return new Reply(202, "accepted " + d.event() + " delivery " + d.deliveryId());
     }
@@ -340,8 +347,12 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     }
 
     private void process(Store.Delivery d, String key, int attempt) {
-        String id = d.hookId() + "/" + d.deliveryId();
-        inFlight.add(id);
+        Store.DeliveryKey held = DeliveryLeases.key(d);
+        if (!leases.mayProcess(held)) {
+            LOG.info(() -> "delivery " + d.deliveryId() + " (" + d.event() + "): not processed here, another "
+                    + "coordinator took it over (this one held it past its claim)");
+            return;
+        }
         String state;
         String note;
         try {
@@ -374,7 +385,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         LOG.info(() -> "delivery " + d.deliveryId() + " (" + d.event() + "): " + n);
         // With the next batch of the intake (the delivery stays held by this coordinator until long after).
         intake.mark(d.hookId(), d.deliveryId(), s, n);
-        inFlight.remove(id);
+        leases.release(held);
     }
 
     @Override
@@ -383,6 +394,9 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
             intake.close();
         }
         processor.close();
+        if (leases != null) {
+            leases.close();
+        }
         if (reporter != null) {
             reporter.close();
         }

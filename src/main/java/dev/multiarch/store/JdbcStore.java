@@ -1320,7 +1320,7 @@ public final class JdbcStore implements Store {
     }
 
     @Override
-    public List<Delivery> claimDeliveries(Instant now, Instant until, int limit) {
+    public List<Delivery> claimDeliveries(String holder, Instant now, Instant until, int limit) {
         return tx(c -> {
             List<Delivery> due = list(
                     c,
@@ -1332,12 +1332,38 @@ public final class JdbcStore implements Store {
             for (Delivery d : due) {
                 update(
                         c,
-                        "UPDATE deliveries SET claimed_until = ? WHERE hook_id = ? AND delivery_id = ?",
+                        "UPDATE deliveries SET claimed_until = ?, claimed_by = ? WHERE hook_id = ? AND delivery_id = ?",
                         until,
+                        holder,
                         d.hookId(),
                         d.deliveryId());
             }
             return due;
+        });
+    }
+
+    @Override
+    public Set<DeliveryKey> leaseDeliveries(String holder, List<DeliveryKey> keys, Instant now, Instant until) {
+        if (keys.isEmpty()) {
+            return Set.of();
+        }
+        return tx(c -> {
+            Set<DeliveryKey> leased = new HashSet<>();
+            try (PreparedStatement p = c.prepareStatement("UPDATE deliveries SET claimed_until = ?, claimed_by = ? "
+                    + "WHERE hook_id = ? AND delivery_id = ? AND state = 'received' AND (claimed_by = ? OR claimed_by "
+                    + "IS NULL OR claimed_until IS NULL OR claimed_until <= ?)")) {
+                for (DeliveryKey k : keys) {
+                    bind(p, until, holder, k.hookId(), k.deliveryId(), holder, now);
+                    p.addBatch();
+                }
+                int[] counts = p.executeBatch();
+                for (int i = 0; i < keys.size(); i++) {
+                    if (counts[i] > 0) {
+                        leased.add(keys.get(i));
+                    }
+                }
+            }
+            return leased;
         });
     }
 

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The coordinator's durable state. Blocking (JDBC): call it from a worker thread, never from an event loop. Every
@@ -315,10 +316,21 @@ public interface Store extends AutoCloseable {
 
     /**
      * Claims deliveries still {@code received} whose claim ran out by {@code now} (their coordinator died, or a
-     * previous process of this one) until {@code until}, oldest first; a row another coordinator is claiming is
+     * previous process of this one) for {@code holder} until {@code until}, oldest first; a row another coordinator is claiming is
      * skipped. Each is returned to one caller at a time.
      */
-    List<Delivery> claimDeliveries(Instant now, Instant until, int limit);
+    List<Delivery> claimDeliveries(String holder, Instant now, Instant until, int limit);
+
+    /** A delivery's key: GitHub's hook id and delivery GUID. */
+    record DeliveryKey(String hookId, String deliveryId) {}
+
+    /**
+     * Claims (again) these deliveries for {@code holder} until {@code until}, each one only if it is still
+     * {@code received} and free for {@code holder}: its claim is already {@code holder}'s, or held by no name (the
+     * coordinator that stored it, which is the only one to ask while that claim runs), or ran out by {@code now}.
+     * Answers the keys claimed; a key missing from the answer was taken over by another coordinator (or processed).
+     */
+    Set<DeliveryKey> leaseDeliveries(String holder, List<DeliveryKey> keys, Instant now, Instant until);
 
     /** Keeps holding a delivery until {@code until} (it is being retried later by its holder). */
     void holdDelivery(String hookId, String deliveryId, Instant until);

@@ -172,22 +172,64 @@ class ClaimsTest {
     void aStoredDelivery_isHeldByItsReceiver_thenTakenOverOnce() {
         assertTrue(a.addDelivery(new Store.Delivery("1", "d-1", "push", "{}", clock.instant(), null, null)));
         assertEquals(
-                List.of(), b.claimDeliveries(clock.instant(), clock.instant().plusSeconds(30), 10));
+                List.of(),
+                b.claimDeliveries("b", clock.instant(), clock.instant().plusSeconds(30), 10));
         clock.pass(Store.DELIVERY_CLAIM);
         List<Store.Delivery> taken =
-                b.claimDeliveries(clock.instant(), clock.instant().plusSeconds(30), 10);
+                b.claimDeliveries("b", clock.instant(), clock.instant().plusSeconds(30), 10);
         assertEquals(
                 List.of("d-1"), taken.stream().map(Store.Delivery::deliveryId).toList());
         assertEquals(
-                List.of(), a.claimDeliveries(clock.instant(), clock.instant().plusSeconds(30), 10));
+                List.of(),
+                a.claimDeliveries("a", clock.instant(), clock.instant().plusSeconds(30), 10));
         b.holdDelivery("1", "d-1", clock.instant().plusSeconds(120));
         clock.pass(Duration.ofSeconds(60));
         assertEquals(
-                List.of(), a.claimDeliveries(clock.instant(), clock.instant().plusSeconds(30), 10), "held");
+                List.of(),
+                a.claimDeliveries("a", clock.instant(), clock.instant().plusSeconds(30), 10),
+                "held");
         b.markDelivery("1", "d-1", "processed", "done");
         clock.pass(Duration.ofHours(1));
         assertEquals(
-                List.of(), a.claimDeliveries(clock.instant(), clock.instant().plusSeconds(30), 10));
+                List.of(),
+                a.claimDeliveries("a", clock.instant(), clock.instant().plusSeconds(30), 10));
+    }
+
+    @Test
+    void aDeliveryLeftWaitingPastItsClaim_andTakenOver_isNoLongerItsReceivers() {
+        Store.DeliveryKey k = new Store.DeliveryKey("1", "d-2");
+        assertTrue(a.addDelivery(new Store.Delivery("1", "d-2", "push", "{}", clock.instant(), null, null)));
+        // The receiver renews its unnamed claim while it holds the delivery; nobody else may.
+        assertEquals(
+                Set.of(k),
+                a.leaseDeliveries(
+                        "a", List.of(k), clock.instant(), clock.instant().plusSeconds(30)));
+        assertEquals(
+                Set.of(),
+                b.leaseDeliveries(
+                        "b", List.of(k), clock.instant(), clock.instant().plusSeconds(30)));
+        // a stalls past its claim; b's sweep takes the delivery over.
+        clock.pass(Store.DELIVERY_CLAIM);
+        assertEquals(
+                1,
+                b.claimDeliveries("b", clock.instant(), clock.instant().plusSeconds(30), 10)
+                        .size());
+        assertEquals(
+                Set.of(),
+                a.leaseDeliveries(
+                        "a", List.of(k), clock.instant(), clock.instant().plusSeconds(30)),
+                "a may not go on with a delivery b took over");
+        assertEquals(
+                Set.of(k),
+                b.leaseDeliveries(
+                        "b", List.of(k), clock.instant(), clock.instant().plusSeconds(30)));
+        // Processed: nobody's any more.
+        b.markDelivery("1", "d-2", "processed", "done");
+        assertEquals(
+                Set.of(),
+                b.leaseDeliveries(
+                        "b", List.of(k), clock.instant(), clock.instant().plusSeconds(30)));
+        assertEquals(Set.of(), a.leaseDeliveries("a", List.of(), clock.instant(), clock.instant()));
     }
 
     @Test
