@@ -216,7 +216,7 @@ class DispatcherTest {
 
     @Test
     void runnerHoldingTheCommit_getsItsJob_amongEquallyFitRunners() throws Exception {
-        try (JdbcStore s = JdbcStore.embedded(dir);
+        try (JdbcStore s = db.open();
                 Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
             Dispatcher.Waiter cold = d.await("cold", ps(), ps("linux/arm64"), false, java.util.Set.of("other"));
             Dispatcher.Waiter warm = d.await("warm", ps(), ps("linux/arm64"), false, java.util.Set.of("c"));
@@ -234,7 +234,7 @@ class DispatcherTest {
 
     @Test
     void nativeFirst_stillBeatsACachedCommit() throws Exception {
-        try (JdbcStore s = JdbcStore.embedded(dir);
+        try (JdbcStore s = db.open();
                 Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
             Dispatcher.Waiter warmQemu = d.await("warm-qemu", ps(), ps("linux/arm64"), false, java.util.Set.of("c"));
             Dispatcher.Waiter coldNative = d.await("cold-native", ps("linux/arm64"), ps(), false, java.util.Set.of());
@@ -250,7 +250,7 @@ class DispatcherTest {
 
     @Test
     void withoutHistory_qemuPlatformsStartBeforeNativeOnes() throws Exception {
-        try (JdbcStore s = JdbcStore.embedded(dir);
+        try (JdbcStore s = db.open();
                 Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
             build(s, "linux/amd64", "linux/arm64", "linux/s390x");
             assertEquals(
@@ -287,7 +287,7 @@ class DispatcherTest {
     @Test
     void withHistory_theSlowestPlatformOfTheLastBuildStartsFirst() throws Exception {
         StepClock clock = new StepClock();
-        try (JdbcStore s = JdbcStore.embedded(dir, clock);
+        try (JdbcStore s = db.open(clock);
                 Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30), clock)) {
             build(s, "linux/amd64", "linux/arm64", "linux/s390x", "linux/ppc64le");
             List<JobRecord> earlier = s.queuedJobs();
@@ -312,7 +312,7 @@ class DispatcherTest {
 
     @Test
     void anOlderBuildsJobs_goBeforeANewerBuildsSlowOnes() throws Exception {
-        try (JdbcStore s = JdbcStore.embedded(dir);
+        try (JdbcStore s = db.open();
                 Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
             build(s, "linux/amd64");
             build(s, "linux/s390x");

@@ -472,7 +472,7 @@ class JdbcStoreTest {
     @Test
     void timings_queueWaitAtEachClaim_thenTheStepsInOrder_perAttempt() {
         StepClock clock = new StepClock();
-        try (JdbcStore s = JdbcStore.embedded(dir, clock)) {
+        try (JdbcStore s = db.open(clock)) {
             BuildRecord b = s.createBuild(twoPlatforms());
             long jobId = s.jobs(b.id()).get(0).id();
             clock.advance(1500);
@@ -502,18 +502,5 @@ class JdbcStoreTest {
                             + "its first time");
             assertEquals(List.of(), s.timings(List.of()));
         }
-    }
-
-    private List<Integer> appliedVersions() throws Exception {
-        String url = JdbcStore.embeddedUrl(dir);
-        List<Integer> out = new ArrayList<>();
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, "multiarch", "");
-                java.sql.ResultSet r = c.createStatement()
-                        .executeQuery("SELECT version FROM schema_version ORDER BY applied_at, version")) {
-            while (r.next()) {
-                out.add(r.getInt(1));
-            }
-        }
-        return out;
     }
 }
