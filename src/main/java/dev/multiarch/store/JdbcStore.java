@@ -803,25 +803,37 @@ public final class JdbcStore implements Store {
                     now)) {
                 lockBuildOfJob(c, j.id());
                 String why = "runner " + j.runnerId() + " stopped reporting (lease expired) on attempt " + j.attempt();
+                // Guarded by the attempt and lease read above: another coordinator's sweep may have queued this job
+                // again since, and a runner claimed it (a new attempt, a live lease), which must be left alone.
+                String same = " WHERE id = ? AND state = 'RUNNING' AND attempt = ? AND lease_expires < ?";
                 if (j.attempt() >= maxAttempts) {
                     String gaveUp = why + "; gave up after " + maxAttempts + " attempts";
-                    update(
-                            c,
-                            "UPDATE jobs SET state = 'FAILED', error = ?, lease_expires = NULL, finished_at = ? "
-                                    + "WHERE id = ? AND state = 'RUNNING'",
-                            gaveUp,
-                            now,
-                            j.id());
+                    if (update(
+                                    c,
+                                    "UPDATE jobs SET state = 'FAILED', error = ?, lease_expires = NULL, finished_at = ?"
+                                            + same,
+                                    gaveUp,
+                                    now,
+                                    j.id(),
+                                    j.attempt(),
+                                    now)
+                            == 0) {
+                        continue;
+                    }
                     failBuildIn(c, j.buildId(), j.platform() + ": " + gaveUp);
                 } else if (update(
                                 c,
                                 "UPDATE jobs SET state = 'QUEUED', runner_id = NULL, lease_expires = NULL, error = ?, "
-                                        + "queued_at = ? WHERE id = ? AND state = 'RUNNING'",
+                                        + "queued_at = ?" + same,
                                 why + "; queued again",
                                 now,
-                                j.id())
+                                j.id(),
+                                j.attempt(),
+                                now)
                         == 1) {
                     wakeups.announce(c);
+                } else {
+                    continue;
                 }
                 out.add(jobIn(c, j.id()).orElseThrow());
             }
