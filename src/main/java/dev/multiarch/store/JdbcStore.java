@@ -167,6 +167,33 @@ public final class JdbcStore implements Store {
         }
     }
 
+    /** How many times {@link #txKeyed} runs a transaction that lost the race to insert a key. */
+    static final int KEY_RACE_ATTEMPTS = 4;
+
+    /**
+     * {@link #tx} for work that reads a row by its key and inserts it when absent: two coordinators (or two threads)
+     * doing so for one key at once both find nothing and both insert; the second insert waits for the first to commit
+     * and then fails on the key (SQLState 23505, in PostgreSQL and H2 alike), which rolls back its transaction. Run
+     * again, it finds the row the winner committed and takes the "present" path. Only a retention sweep deleting the
+     * row in between can make a retry lose again, hence a few attempts rather than one.
+     */
+    private <T> T txKeyed(Work<T> w) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return tx(w);
+            } catch (StoreException e) {
+                if (attempt >= KEY_RACE_ATTEMPTS || !duplicateKey(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Whether {@code e} is an insert that met a row with the same key (unique violation). */
+    static boolean duplicateKey(StoreException e) {
+        return e.getCause() instanceof SQLException q && "23505".equals(q.getSQLState());
+    }
+
     private <T> T read(Work<T> w) {
         try (Connection c = ds.getConnection()) {
             return w.run(c);
@@ -723,7 +750,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public void recordTimings(long jobId, int attempt, java.util.Map<String, Long> millis) {
-        tx(c -> {
+        txKeyed(c -> {
             recordTimingsIn(c, jobId, attempt, millis);
             return null;
         });
@@ -873,7 +900,9 @@ public final class JdbcStore implements Store {
         int size = utf8.length - (int) cut;
         String kept = chunk;
         long firstCut = cut;
-        tx(c -> {
+        // Keyed: two appends to one attempt's log at once, with no totals row yet, must not both start from zero
+        // (an upsert would keep only the second's count); the loser of the insert runs again and adds to the winner's.
+        txKeyed(c -> {
             Optional<long[]> totals = one(
                     c,
                     "SELECT bytes, cut_bytes FROM job_log_totals WHERE job_id = ? AND attempt = ? FOR UPDATE",
@@ -905,16 +934,23 @@ public final class JdbcStore implements Store {
                     attempt,
                     Deflated.of(kept),
                     size);
-            update(
-                    c,
-                    dialect.upsert(
-                            "job_log_totals",
-                            List.of("job_id", "attempt", "bytes", "cut_bytes"),
-                            List.of("job_id", "attempt")),
-                    jobId,
-                    attempt,
-                    total,
-                    cutTotal);
+            if (totals.isPresent()) {
+                update(
+                        c,
+                        "UPDATE job_log_totals SET bytes = ?, cut_bytes = ? WHERE job_id = ? AND attempt = ?",
+                        total,
+                        cutTotal,
+                        jobId,
+                        attempt);
+            } else {
+                update(
+                        c,
+                        "INSERT INTO job_log_totals (job_id, attempt, bytes, cut_bytes) VALUES (?, ?, ?, ?)",
+                        jobId,
+                        attempt,
+                        total,
+                        cutTotal);
+            }
             return null;
         });
     }
@@ -1149,8 +1185,8 @@ public final class JdbcStore implements Store {
                             version))
                     == 1;
         } catch (StoreException e) {
-            // Another claim inserted the row first (unique violation: SQLState 23505 in both databases).
-            if (e.getCause() instanceof SQLException q && "23505".equals(q.getSQLState())) {
+            // Another claim inserted the row first.
+            if (duplicateKey(e)) {
                 return false;
             }
             throw e;
@@ -1364,7 +1400,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public void wantReport(long buildId, String context, String body) {
-        tx(c -> {
+        txKeyed(c -> {
             Optional<String> wanted = one(
                     c,
                     "SELECT body FROM reports WHERE build_id = ? AND context = ? FOR UPDATE",
