@@ -80,8 +80,10 @@ public class ClaimLoad {
         int jobs = Integer.parseInt(args[3]);
         int runners = Integer.parseInt(args[4]);
         List<Result> results = new ArrayList<>();
-        for (int n : List.of(1, 2)) {
-            results.add(run(pgPort, jar, work.resolve("n" + n), n, jobs, runners));
+        // MULTIARCH_BENCH_COORDINATORS="2": only the runs with these numbers of coordinators (a profile of one).
+        String only = System.getenv().getOrDefault("MULTIARCH_BENCH_COORDINATORS", "1 2");
+        for (String n : only.trim().split("\\s+")) {
+            results.add(run(pgPort, jar, work.resolve("n" + n), Integer.parseInt(n), jobs, runners));
         }
         System.out.printf(
                 Locale.ROOT,
@@ -111,6 +113,9 @@ public class ClaimLoad {
                     r.peakConnections,
                     r.coordinatorCpuMsPerJob,
                     r.postgresCpuMsPerJob);
+        }
+        if (results.size() != 2) {
+            System.exit(0);
         }
         Result one = results.get(0);
         Result two = results.get(1);
@@ -241,6 +246,9 @@ public class ClaimLoad {
             }
             long[] peakHeap = new long[procs.size()];
             int[] peakConn = {0};
+            // What the database's busy sessions wait on, sampled with the connections: lock waits between the
+            // coordinators' claims would show here as Lock:transactionid or Lock:tuple.
+            Map<String, Integer> waits = new java.util.TreeMap<>();
             Thread sampler = new Thread(() -> {
                 try (Connection c = DriverManager.getConnection(admin, "postgres", "")) {
                     while (finished.getCount() > 0) {
@@ -253,6 +261,14 @@ public class ClaimLoad {
                                         "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = '" + db + "'")) {
                             r.next();
                             peakConn[0] = Math.max(peakConn[0], r.getInt(1));
+                        }
+                        try (Statement s = c.createStatement();
+                                ResultSet r = s.executeQuery("SELECT COALESCE(wait_event_type || ':' || wait_event, "
+                                        + "'CPU') FROM pg_stat_activity WHERE datname = '" + db + "' AND state = "
+                                        + "'active' AND pid <> pg_backend_pid()")) {
+                            while (r.next()) {
+                                waits.merge(r.getString(1), 1, Integer::sum);
+                            }
                         }
                         if (done.get() > 0 && open(pgPort, db) == 0) {
                             finished.countDown(); // every job succeeded, failed or was cancelled
@@ -286,6 +302,13 @@ public class ClaimLoad {
                 peaks.add(peakHeap[i] / 1024);
             }
             int lost = countJobs(pgPort, db, "state IN ('FAILED', 'CANCELLED')");
+            // Each job is claimed once: a second claim (two coordinators taking one job, or a lease that ran out and
+            // was claimed again) shows as an attempt above 1.
+            int twice = countJobs(pgPort, db, "attempt > 1");
+            System.out.printf(
+                    "[%d coordinator(s)] jobs claimed more than once: %d; busy database sessions sampled every 500 ms "
+                            + "by wait (CPU: none): %s%n",
+                    coordinators, twice, waits);
             int expiries = 0;
             for (int i = 0; i < procs.size(); i++) {
                 for (String line : Files.readAllLines(work.resolve("c" + i).resolve("log"))) {
