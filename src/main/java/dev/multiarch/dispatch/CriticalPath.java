@@ -60,8 +60,16 @@ final class CriticalPath {
 
     private long recentAt;
 
+    /** Monotonic nanoseconds ({@link System#nanoTime}; a test's own). */
+    private final java.util.function.LongSupplier ticker;
+
     CriticalPath(Store store) {
+        this(store, System::nanoTime);
+    }
+
+    CriticalPath(Store store, java.util.function.LongSupplier ticker) {
         this.store = store;
+        this.ticker = ticker;
     }
 
     /**
@@ -90,7 +98,7 @@ final class CriticalPath {
             return Map.of();
         }
         Expected e = expected.get(b.id());
-        if (e == null || e.millis().isEmpty() && System.nanoTime() - e.readAt() >= RECENT_NANOS) {
+        if (e == null || e.millis().isEmpty() && ticker.getAsLong() - e.readAt() >= RECENT_NANOS) {
             // Times found stay (that earlier build's jobs do not change); none found is asked again with newer reads.
             Map<String, Long> found = history(b);
             e = new Expected(found, recentAt);
@@ -101,7 +109,7 @@ final class CriticalPath {
 
     /** The newest builds, read again when the last read is {@link #RECENT_NANOS} old. */
     private List<BuildRecord> recent() {
-        long now = System.nanoTime();
+        long now = ticker.getAsLong();
         if (recent == null || now - recentAt >= RECENT_NANOS) {
             recent = store.recentBuilds(HISTORY);
             recentAt = now;
