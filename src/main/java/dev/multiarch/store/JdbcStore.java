@@ -665,25 +665,32 @@ public final class JdbcStore implements Store {
                     != 1) {
                 return Optional.<JobRecord>empty();
             }
-            JobRecord j = jobIn(c, jobId).orElseThrow();
-            moveBuildIn(c, j.buildId(), BuildState.QUEUED, BuildState.RUNNING, null);
-            Instant since = one(
+            // The job and how long it queued in one read, and its first step time inserted as is: the attempt was
+            // numbered just now, so nothing has timings under it yet. A claim is made on the dispatch thread, one at a
+            // time: each round trip here is on every waiting runner's path (bench/claim-load).
+            Instant[] since = new Instant[1];
+            JobRecord j = one(
                             c,
-                            "SELECT COALESCE(j.queued_at, b.created_at) FROM jobs j JOIN builds b ON b.id = j.build_id "
-                                    + "WHERE j.id = ?",
-                            r -> r.getTimestamp(1).toInstant(),
+                            "SELECT " + JOB_COLS + ", COALESCE(queued_at, (SELECT b.created_at FROM builds b WHERE "
+                                    + "b.id = jobs.build_id)) AS queued_since FROM jobs WHERE id = ?",
+                            r -> {
+                                since[0] = inst(r, "queued_since");
+                                return job(r);
+                            },
                             jobId)
-                    .orElse(j.startedAt());
-            recordTimingsIn(
+                    .orElseThrow();
+            moveBuildIn(c, j.buildId(), BuildState.QUEUED, BuildState.RUNNING, null);
+            update(
                     c,
+                    "INSERT INTO job_timings (job_id, attempt, seq, step, millis) VALUES (?, ?, 1, 'queue', ?)",
                     jobId,
                     j.attempt(),
-                    java.util.Map.of(
-                            "queue",
-                            Math.max(
+                    since[0] == null
+                            ? 0L
+                            : Math.max(
                                     0,
-                                    java.time.Duration.between(since, j.startedAt())
-                                            .toMillis())));
+                                    java.time.Duration.between(since[0], j.startedAt())
+                                            .toMillis()));
             return Optional.of(j);
         });
     }
