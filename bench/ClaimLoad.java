@@ -235,12 +235,17 @@ public class ClaimLoad {
             AtomicLong first = new AtomicLong();
             AtomicLong last = new AtomicLong();
             ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+            // The polls made once half the jobs are done: by then each coordinator's JIT has compiled its hot code
+            // (JFR: the compiler threads were the coordinators' largest CPU user in a 100 s run), so a second
+            // coordinator's warm-up, paid again in the same window, is out of these figures.
+            ConcurrentLinkedQueue<Long> late = new ConcurrentLinkedQueue<>();
+            long[] atHalf = new long[3]; // jobs done, coordinators' CPU ms, PostgreSQL's CPU ms
             ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
             CountDownLatch finished = new CountDownLatch(1);
             List<Thread> threads = new ArrayList<>();
             for (String[] reg : registered) {
                 Thread t = new Thread(
-                        () -> runner(http, reg[0], reg[1], jobs, done, first, last, latencies, errors, finished));
+                        () -> runner(http, reg[0], reg[1], jobs, done, first, last, latencies, late, errors, finished));
                 t.setDaemon(true);
                 threads.add(t);
             }
@@ -269,6 +274,11 @@ public class ClaimLoad {
                             while (r.next()) {
                                 waits.merge(r.getString(1), 1, Integer::sum);
                             }
+                        }
+                        if (atHalf[0] == 0 && done.get() >= jobs / 2) {
+                            atHalf[1] = cpuMillis(procs);
+                            atHalf[2] = postgresCpuMillis();
+                            atHalf[0] = done.get();
                         }
                         if (done.get() > 0 && open(pgPort, db) == 0) {
                             finished.countDown(); // every job succeeded, failed or was cancelled
@@ -323,6 +333,22 @@ public class ClaimLoad {
                     coordinators, expiries, lost);
             List<Long> sorted = new ArrayList<>(latencies);
             Collections.sort(sorted);
+            List<Long> warm = new ArrayList<>(late);
+            Collections.sort(warm);
+            if (!warm.isEmpty() && atHalf[0] > 0) {
+                long warmJobs = Math.max(1, done.get() - atHalf[0]);
+                System.out.printf(
+                        Locale.ROOT,
+                        "[%d coordinator(s)] second half (%d polls, JIT warm): claim p50 %.1f ms p99 %.1f ms max %.1f ms; "
+                                + "CPU per job: coordinators %.2f ms, PostgreSQL %.2f ms%n",
+                        coordinators,
+                        warm.size(),
+                        warm.get(warm.size() / 2) / 1000.0,
+                        warm.get((int) Math.min(warm.size() - 1, Math.ceil(warm.size() * 0.99) - 1)) / 1000.0,
+                        warm.get(warm.size() - 1) / 1000.0,
+                        (cpuMillis(procs) - atHalf[1]) / (double) warmJobs,
+                        (postgresCpuMillis() - atHalf[2]) / (double) warmJobs);
+            }
             if (ERRORS.get() > 0) {
                 System.out.println("runner errors: " + ERRORS.get() + ", first ones: " + List.copyOf(errors));
             }
@@ -407,6 +433,7 @@ public class ClaimLoad {
             AtomicLong first,
             AtomicLong last,
             ConcurrentLinkedQueue<Long> latencies,
+            ConcurrentLinkedQueue<Long> late,
             ConcurrentLinkedQueue<String> errors,
             CountDownLatch finished) {
         java.util.Random random = new java.util.Random();
@@ -435,6 +462,9 @@ public class ClaimLoad {
                     // With builds held (-Dhold), every runner's first poll is the start's thundering herd (all of
                     // them at once); from then on they come back spread out as builds end, which is what is measured.
                     latencies.add((t1 - t0) / 1000);
+                    if (done.get() >= jobs / 2) {
+                        late.add((t1 - t0) / 1000);
+                    }
                 }
                 JsonNode a = JSON.readTree(r.body());
                 if (HOLD_MS > 0) {
