@@ -33,22 +33,43 @@ final class CriticalPath {
 
     private static final int REMEMBERED = 64;
 
+    /**
+     * How long one read of the newest builds serves, and how long "no history" is believed before it is looked for
+     * again. Reading {@link #HISTORY} whole builds for each round with a new build in it was half the dispatch thread's
+     * time under bench/claim-load (JFR: most of it making each row's image reference), in every coordinator; a second's
+     * staleness only delays a just-finished build's times reaching the order of the builds queued in that second.
+     */
+    static final long RECENT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+
+    /** A build's expected times, and when the builds they came from were read. */
+    private record Expected(Map<String, Long> millis, long readAt) {}
+
     private final Store store;
     /** Queued build id → platform key → expected milliseconds (empty: no history); the newest builds only. */
-    private final Map<Long, Map<String, Long>> expected = new LinkedHashMap<>(16, 0.75f, true) {
+    private final Map<Long, Expected> expected = new LinkedHashMap<>(16, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, Map<String, Long>> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<Long, Expected> eldest) {
             return size() > REMEMBERED;
         }
     };
 
-    /** The newest builds, read once per {@link #order} call. */
+    /** The newest builds, read at most once per {@link #RECENT_NANOS}; null: not yet. */
     private List<BuildRecord> recent;
 
+    private long recentAt;
+
+    /** Monotonic nanoseconds ({@link System#nanoTime}; a test's own). */
+    private final java.util.function.LongSupplier ticker;
+
     CriticalPath(Store store) {
+        this(store, System::nanoTime);
+    }
+
+    CriticalPath(Store store, java.util.function.LongSupplier ticker) {
         this.store = store;
+        this.ticker = ticker;
     }
 
     /**
@@ -57,7 +78,6 @@ final class CriticalPath {
      * @param nativeKeys platforms some waiting runner builds natively
      */
     List<JobRecord> order(List<JobRecord> queued, Map<Long, BuildRecord> builds, Set<String> nativeKeys) {
-        recent = null; // read once per call, however many builds need their history
         Map<Long, Long> rank = new HashMap<>();
         for (JobRecord j : queued) {
             String key = j.platform().key();
@@ -77,7 +97,24 @@ final class CriticalPath {
         if (b == null) {
             return Map.of();
         }
-        return expected.computeIfAbsent(b.id(), id -> history(b));
+        Expected e = expected.get(b.id());
+        if (e == null || e.millis().isEmpty() && ticker.getAsLong() - e.readAt() >= RECENT_NANOS) {
+            // Times found stay (that earlier build's jobs do not change); none found is asked again with newer reads.
+            Map<String, Long> found = history(b);
+            e = new Expected(found, recentAt);
+            expected.put(b.id(), e);
+        }
+        return e.millis();
+    }
+
+    /** The newest builds, read again when the last read is {@link #RECENT_NANOS} old. */
+    private List<BuildRecord> recent() {
+        long now = ticker.getAsLong();
+        if (recent == null || now - recentAt >= RECENT_NANOS) {
+            recent = store.recentBuilds(HISTORY);
+            recentAt = now;
+        }
+        return recent;
     }
 
     /** Each platform's duration in the newest earlier build of the same image and repository with finished jobs. */
@@ -85,10 +122,7 @@ final class CriticalPath {
         if (b.image() == null) {
             return Map.of();
         }
-        if (recent == null) {
-            recent = store.recentBuilds(HISTORY);
-        }
-        List<BuildRecord> earlier = recent.stream()
+        List<BuildRecord> earlier = recent().stream()
                 .filter(x -> x.id() < b.id()
                         && b.image().equals(x.image())
                         && b.repo().equals(x.repo())

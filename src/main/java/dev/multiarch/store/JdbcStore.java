@@ -167,6 +167,33 @@ public final class JdbcStore implements Store {
         }
     }
 
+    /** How many times {@link #txKeyed} runs a transaction that lost the race to insert a key. */
+    static final int KEY_RACE_ATTEMPTS = 4;
+
+    /**
+     * {@link #tx} for work that reads a row by its key and inserts it when absent: two coordinators (or two threads)
+     * doing so for one key at once both find nothing and both insert; the second insert waits for the first to commit
+     * and then fails on the key (SQLState 23505, in PostgreSQL and H2 alike), which rolls back its transaction. Run
+     * again, it finds the row the winner committed and takes the "present" path. Only a retention sweep deleting the
+     * row in between can make a retry lose again, hence a few attempts rather than one.
+     */
+    private <T> T txKeyed(Work<T> w) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return tx(w);
+            } catch (StoreException e) {
+                if (attempt >= KEY_RACE_ATTEMPTS || !duplicateKey(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Whether {@code e} is an insert that met a row with the same key (unique violation). */
+    static boolean duplicateKey(StoreException e) {
+        return e.getCause() instanceof SQLException q && "23505".equals(q.getSQLState());
+    }
+
     private <T> T read(Work<T> w) {
         try (Connection c = ds.getConnection()) {
             return w.run(c);
@@ -638,25 +665,32 @@ public final class JdbcStore implements Store {
                     != 1) {
                 return Optional.<JobRecord>empty();
             }
-            JobRecord j = jobIn(c, jobId).orElseThrow();
-            moveBuildIn(c, j.buildId(), BuildState.QUEUED, BuildState.RUNNING, null);
-            Instant since = one(
+            // The job and how long it queued in one read, and its first step time inserted as is: the attempt was
+            // numbered just now, so nothing has timings under it yet. A claim is made on the dispatch thread, one at a
+            // time: each round trip here is on every waiting runner's path (bench/claim-load).
+            Instant[] since = new Instant[1];
+            JobRecord j = one(
                             c,
-                            "SELECT COALESCE(j.queued_at, b.created_at) FROM jobs j JOIN builds b ON b.id = j.build_id "
-                                    + "WHERE j.id = ?",
-                            r -> r.getTimestamp(1).toInstant(),
+                            "SELECT " + JOB_COLS + ", COALESCE(queued_at, (SELECT b.created_at FROM builds b WHERE "
+                                    + "b.id = jobs.build_id)) AS queued_since FROM jobs WHERE id = ?",
+                            r -> {
+                                since[0] = inst(r, "queued_since");
+                                return job(r);
+                            },
                             jobId)
-                    .orElse(j.startedAt());
-            recordTimingsIn(
+                    .orElseThrow();
+            moveBuildIn(c, j.buildId(), BuildState.QUEUED, BuildState.RUNNING, null);
+            update(
                     c,
+                    "INSERT INTO job_timings (job_id, attempt, seq, step, millis) VALUES (?, ?, 1, 'queue', ?)",
                     jobId,
                     j.attempt(),
-                    java.util.Map.of(
-                            "queue",
-                            Math.max(
+                    since[0] == null
+                            ? 0L
+                            : Math.max(
                                     0,
-                                    java.time.Duration.between(since, j.startedAt())
-                                            .toMillis())));
+                                    java.time.Duration.between(since[0], j.startedAt())
+                                            .toMillis()));
             return Optional.of(j);
         });
     }
@@ -723,7 +757,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public void recordTimings(long jobId, int attempt, java.util.Map<String, Long> millis) {
-        tx(c -> {
+        txKeyed(c -> {
             recordTimingsIn(c, jobId, attempt, millis);
             return null;
         });
@@ -885,7 +919,9 @@ public final class JdbcStore implements Store {
         int size = utf8.length - (int) cut;
         String kept = chunk;
         long firstCut = cut;
-        tx(c -> {
+        // Keyed: two appends to one attempt's log at once, with no totals row yet, must not both start from zero
+        // (an upsert would keep only the second's count); the loser of the insert runs again and adds to the winner's.
+        txKeyed(c -> {
             Optional<long[]> totals = one(
                     c,
                     "SELECT bytes, cut_bytes FROM job_log_totals WHERE job_id = ? AND attempt = ? FOR UPDATE",
@@ -917,16 +953,23 @@ public final class JdbcStore implements Store {
                     attempt,
                     Deflated.of(kept),
                     size);
-            update(
-                    c,
-                    dialect.upsert(
-                            "job_log_totals",
-                            List.of("job_id", "attempt", "bytes", "cut_bytes"),
-                            List.of("job_id", "attempt")),
-                    jobId,
-                    attempt,
-                    total,
-                    cutTotal);
+            if (totals.isPresent()) {
+                update(
+                        c,
+                        "UPDATE job_log_totals SET bytes = ?, cut_bytes = ? WHERE job_id = ? AND attempt = ?",
+                        total,
+                        cutTotal,
+                        jobId,
+                        attempt);
+            } else {
+                update(
+                        c,
+                        "INSERT INTO job_log_totals (job_id, attempt, bytes, cut_bytes) VALUES (?, ?, ?, ?)",
+                        jobId,
+                        attempt,
+                        total,
+                        cutTotal);
+            }
             return null;
         });
     }
@@ -1161,8 +1204,8 @@ public final class JdbcStore implements Store {
                             version))
                     == 1;
         } catch (StoreException e) {
-            // Another claim inserted the row first (unique violation: SQLState 23505 in both databases).
-            if (e.getCause() instanceof SQLException q && "23505".equals(q.getSQLState())) {
+            // Another claim inserted the row first.
+            if (duplicateKey(e)) {
                 return false;
             }
             throw e;
@@ -1402,7 +1445,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public void wantReport(long buildId, String context, String body) {
-        tx(c -> {
+        txKeyed(c -> {
             Optional<String> wanted = one(
                     c,
                     "SELECT body FROM reports WHERE build_id = ? AND context = ? FOR UPDATE",
