@@ -31,8 +31,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Latency is measured from the delivery's scheduled time to its answer. Afterwards (the coordinator stopped), the
  * deliveries table is counted: every acknowledged delivery must be stored.
  *
- * <p>Run by bench/webhook-load; arguments: URL PAYLOAD_FILE SECRET RATE SECONDS ACK_FILE (the ids answered 202 are
- * written there); then, with the coordinator stopped: count STORE_DIR ACK_FILE
+ * <p>Run by bench/webhook-load; arguments: URL PAYLOAD_FILE SECRET RATE SECONDS ACK_FILE [WARMUP_SECONDS] (the ids
+ * answered 202 are written to ACK_FILE, each delivery's schedule and answer to ACK_FILE.times; a warm-up at the same
+ * rate goes first, in the same process); then, with the coordinator stopped: count STORE_DIR ACK_FILE
  */
 public class WebhookLoad {
     public static void main(String[] args) throws Exception {
@@ -46,7 +47,7 @@ public class WebhookLoad {
         int rate = Integer.parseInt(args[3]);
         int seconds = Integer.parseInt(args[4]);
         Path acked = Path.of(args[5]);
-        int total = rate * seconds;
+        int warmup = args.length > 6 ? Integer.parseInt(args[6]) : 0;
         HttpClient http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10))
@@ -56,6 +57,18 @@ public class WebhookLoad {
                     return t;
                 }))
                 .build();
+        if (warmup > 0) {
+            // In this process, so that the measured phase does not pay for this JVM's start and compilation.
+            System.out.print("warm-up, " + warmup + " s: ");
+            load(http, url, body, signature, rate, warmup, Path.of(acked + ".warmup"), true);
+        }
+        load(http, url, body, signature, rate, seconds, acked, false);
+    }
+
+    private static void load(
+            HttpClient http, URI url, byte[] body, String signature, int rate, int seconds, Path acked, boolean brief)
+            throws Exception {
+        int total = rate * seconds;
         long[] latency = new long[total];
         int[] status = new int[total];
         String[] ids = new String[total];
@@ -64,6 +77,7 @@ public class WebhookLoad {
         List<CompletableFuture<Void>> all = new ArrayList<>(total);
         long period = 1_000_000_000L / rate;
         long start = System.nanoTime() + 200_000_000L;
+        long startEpochMillis = System.currentTimeMillis() + 200;
         long lateMax = 0;
         for (int i = 0; i < total; i++) {
             long due = start + i * period;
@@ -107,7 +121,24 @@ public class WebhookLoad {
             }
         }
         Files.writeString(acked, ackIds);
+        // Each delivery's schedule (ms since the first, and the wall clock of the first) and answer, to line the slow
+        // ones up with a profile of the coordinator (GC pauses, commits).
+        StringBuilder times = new StringBuilder("# start " + java.time.Instant.ofEpochMilli(startEpochMillis) + "\n");
+        for (int i = 0; i < total; i++) {
+            times.append(String.format(Locale.ROOT, "%.3f %.3f %d%n", i * period / 1e6, latency[i] / 1e6, status[i]));
+        }
+        Files.writeString(Path.of(acked + ".times"), times);
         ok.sort(null);
+        if (brief) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s, p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+                    statuses,
+                    pct(ok, 50),
+                    pct(ok, 99),
+                    ok.isEmpty() ? Double.NaN : ok.get(ok.size() - 1) / 1e6);
+            return;
+        }
         System.out.printf(
                 Locale.ROOT,
                 "%d deliveries of %d bytes at %d/s for %d s (open loop; the sender was at most "

@@ -1,6 +1,8 @@
 package dev.multiarch.github;
 
 import dev.multiarch.store.Store;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,9 +18,12 @@ import java.util.logging.Logger;
  * commits: at 500 deliveries a second, one every few milliseconds instead of one per delivery (each H2 commit writes
  * a chunk of pages; on PostgreSQL each is a WAL flush).
  *
- * <p>What processing each delivery came to ({@link #mark}) goes the same way: the marks that arrived during the last
- * commit are written in one transaction. A mark is not waited for; one lost to a crash leaves its delivery
- * {@code received}, to be processed again (processing is idempotent: a redelivered build is recognised by its origin).
+ * <p>What processing each delivery came to ({@link #mark}) is not waited for and costs no commit of its own while
+ * deliveries arrive: the marks waiting go into the next batch of deliveries' transaction. Without deliveries to ride
+ * with, they are written by themselves once the oldest has waited {@link #MARK_DELAY} or {@link #MAX_BATCH} are
+ * waiting. A mark lost to a crash leaves its delivery {@code received}, to be processed again (processing is
+ * idempotent: a redelivered build is recognised by its origin); {@link #MARK_DELAY} is far below the
+ * {@link Store#DELIVERY_CLAIM} that keeps another coordinator from taking a delivery being processed.
  *
  * <p>Closing stores what is waiting, then stops; a delivery offered after that fails (the caller answers 500 and
  * GitHub may redeliver it), a mark after that is written at once. The writer is never interrupted: H2 closes its file
@@ -26,14 +31,16 @@ import java.util.logging.Logger;
  */
 final class DeliveryIntake implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DeliveryIntake.class.getName());
-    /** At most this many deliveries and marks per batch (a 25 MB payload each is possible, if unlikely). */
+    /** At most this many deliveries, and this many marks, per batch (a 25 MB payload each is possible, if unlikely). */
     static final int MAX_BATCH = 128;
+    /** How long a mark may wait for deliveries to be committed with. */
+    static final Duration MARK_DELAY = Duration.ofMillis(100);
 
     private sealed interface Work {}
 
     private record Waiting(Store.Delivery delivery, CompletableFuture<Boolean> added) implements Work {}
 
-    private record Marking(Store.DeliveryMark mark) implements Work {}
+    private record Marking(Store.DeliveryMark mark, long queuedNanos) implements Work {}
 
     private final Store store;
     private final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
@@ -58,9 +65,9 @@ final class DeliveryIntake implements AutoCloseable {
         return added;
     }
 
-    /** Records what processing a delivery came to, with the next batch. */
+    /** Records what processing a delivery came to, with a later batch. */
     void mark(String hookId, String deliveryId, String state, String note) {
-        Marking m = new Marking(new Store.DeliveryMark(hookId, deliveryId, state, note));
+        Marking m = new Marking(new Store.DeliveryMark(hookId, deliveryId, state, note), System.nanoTime());
         queue.add(m);
         if (closed && queue.remove(m)) {
             writeMarks(List.of(m.mark()));
@@ -69,52 +76,68 @@ final class DeliveryIntake implements AutoCloseable {
 
     private void run() {
         List<Work> batch = new ArrayList<>();
+        List<Waiting> adds = new ArrayList<>();
+        ArrayDeque<Marking> marks = new ArrayDeque<>();
         while (true) {
+            long wait = marks.isEmpty()
+                    ? TimeUnit.MILLISECONDS.toNanos(100)
+                    : marks.peekFirst().queuedNanos() + MARK_DELAY.toNanos() - System.nanoTime();
             Work first;
             try {
-                first = queue.poll(100, TimeUnit.MILLISECONDS);
+                first = queue.poll(Math.max(0, wait), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 first = null;
             }
-            if (first == null) {
-                if (closed && queue.isEmpty()) {
-                    return;
-                }
-                continue;
+            if (first != null) {
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
             }
-            batch.add(first);
-            queue.drainTo(batch, MAX_BATCH - 1);
-            write(batch);
+            for (Work w : batch) {
+                if (w instanceof Waiting a) {
+                    adds.add(a);
+                } else if (w instanceof Marking m) {
+                    marks.add(m);
+                }
+            }
             batch.clear();
+            if (!adds.isEmpty()) {
+                write(adds, take(marks));
+                adds.clear();
+            } else if (!marks.isEmpty()
+                    && (marks.size() >= MAX_BATCH
+                            || closed
+                            || System.nanoTime() - marks.peekFirst().queuedNanos() >= MARK_DELAY.toNanos())) {
+                writeMarks(take(marks));
+            } else if (first == null && closed && queue.isEmpty() && marks.isEmpty()) {
+                return;
+            }
         }
     }
 
-    /** The deliveries first, then the marks (a mark is only made after its delivery was stored). */
-    private void write(List<Work> batch) {
-        List<Waiting> adds = new ArrayList<>();
-        List<Store.DeliveryMark> marks = new ArrayList<>();
-        for (Work w : batch) {
-            if (w instanceof Waiting a) {
-                adds.add(a);
-            } else if (w instanceof Marking m) {
-                marks.add(m.mark());
-            }
+    private static List<Store.DeliveryMark> take(ArrayDeque<Marking> marks) {
+        List<Store.DeliveryMark> taken = new ArrayList<>(Math.min(marks.size(), MAX_BATCH));
+        while (!marks.isEmpty() && taken.size() < MAX_BATCH) {
+            taken.add(marks.pollFirst().mark());
         }
-        if (!adds.isEmpty()) {
-            try {
-                List<Boolean> added =
-                        store.addDeliveries(adds.stream().map(Waiting::delivery).toList());
-                for (int i = 0; i < adds.size(); i++) {
-                    adds.get(i).added().complete(added.get(i));
-                }
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "storing " + adds.size() + " webhook deliveries failed", e);
-                adds.forEach(w -> w.added().completeExceptionally(e));
+        return taken;
+    }
+
+    /** The deliveries, then the marks (a mark is only made after its delivery was stored), in one transaction. */
+    private void write(List<Waiting> adds, List<Store.DeliveryMark> marks) {
+        try {
+            List<Boolean> added =
+                    store.addDeliveries(adds.stream().map(Waiting::delivery).toList(), marks);
+            for (int i = 0; i < adds.size(); i++) {
+                adds.get(i).added().complete(added.get(i));
             }
-        }
-        if (!marks.isEmpty()) {
-            writeMarks(marks);
+        } catch (RuntimeException e) {
+            LOG.log(
+                    Level.WARNING,
+                    "storing " + adds.size() + " webhook deliveries (and what " + marks.size()
+                            + " earlier ones came to) failed",
+                    e);
+            adds.forEach(w -> w.added().completeExceptionally(e));
         }
     }
 

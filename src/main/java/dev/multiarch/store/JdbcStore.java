@@ -1311,42 +1311,74 @@ public final class JdbcStore implements Store {
             return Store.super.addDeliveries(ds);
         }
         try {
+            return tx(c -> insertDeliveries(c, ds));
+        } catch (StoreException e) {
+            return Store.super.addDeliveries(ds);
+        }
+    }
+
+    /**
+     * As {@link #addDeliveries(List)}, with the marks' updates in the same transaction: on H2 a commit rewrites every
+     * page it changed up to each map's root whatever the rows, so a mark with its own commit cost the webhook intake
+     * as much as a delivery did (bench/webhook-load). After a collision with another coordinator, the deliveries are
+     * stored one by one and then the marks written.
+     */
+    @Override
+    public List<Boolean> addDeliveries(List<Delivery> ds, List<DeliveryMark> marks) {
+        if (ds.isEmpty()) {
+            markDeliveries(marks);
+            return List.of();
+        }
+        try {
             return tx(c -> {
-                String rows = String.join(", ", java.util.Collections.nCopies(ds.size(), "(?, ?)"));
-                Object[] keys = ds.stream()
-                        .flatMap(d -> java.util.stream.Stream.of(d.hookId(), d.deliveryId()))
-                        .toArray();
-                Set<List<String>> stored = new HashSet<>(list(
-                        c,
-                        "SELECT hook_id, delivery_id FROM deliveries WHERE (hook_id, delivery_id) IN (" + rows + ")",
-                        r -> List.of(r.getString(1), r.getString(2)),
-                        keys));
-                List<Boolean> added = new ArrayList<>(ds.size());
-                try (PreparedStatement p = c.prepareStatement(
-                        "INSERT INTO deliveries (hook_id, delivery_id, event, payload_z, received_at, state, "
-                                + "claimed_until) VALUES (?, ?, ?, ?, ?, 'received', ?)")) {
-                    Instant held = clock.instant().plus(DELIVERY_CLAIM);
-                    for (Delivery d : ds) {
-                        boolean isNew = stored.add(List.of(d.hookId(), d.deliveryId()));
-                        added.add(isNew);
-                        if (isNew) {
-                            bind(
-                                    p,
-                                    d.hookId(),
-                                    d.deliveryId(),
-                                    d.event(),
-                                    Deflated.of(d.payload()),
-                                    d.receivedAt(),
-                                    held);
-                            p.addBatch();
-                        }
-                    }
-                    p.executeBatch();
-                }
+                List<Boolean> added = insertDeliveries(c, ds);
+                updateMarks(c, marks);
                 return added;
             });
         } catch (StoreException e) {
-            return Store.super.addDeliveries(ds);
+            return Store.super.addDeliveries(ds, marks);
+        }
+    }
+
+    private List<Boolean> insertDeliveries(Connection c, List<Delivery> ds) throws SQLException {
+        String rows = String.join(", ", java.util.Collections.nCopies(ds.size(), "(?, ?)"));
+        Object[] keys = ds.stream()
+                .flatMap(d -> java.util.stream.Stream.of(d.hookId(), d.deliveryId()))
+                .toArray();
+        Set<List<String>> stored = new HashSet<>(list(
+                c,
+                "SELECT hook_id, delivery_id FROM deliveries WHERE (hook_id, delivery_id) IN (" + rows + ")",
+                r -> List.of(r.getString(1), r.getString(2)),
+                keys));
+        List<Boolean> added = new ArrayList<>(ds.size());
+        try (PreparedStatement p = c.prepareStatement(
+                "INSERT INTO deliveries (hook_id, delivery_id, event, payload_z, received_at, state, "
+                        + "claimed_until) VALUES (?, ?, ?, ?, ?, 'received', ?)")) {
+            Instant held = clock.instant().plus(DELIVERY_CLAIM);
+            for (Delivery d : ds) {
+                boolean isNew = stored.add(List.of(d.hookId(), d.deliveryId()));
+                added.add(isNew);
+                if (isNew) {
+                    bind(p, d.hookId(), d.deliveryId(), d.event(), Deflated.of(d.payload()), d.receivedAt(), held);
+                    p.addBatch();
+                }
+            }
+            p.executeBatch();
+        }
+        return added;
+    }
+
+    private static void updateMarks(Connection c, List<DeliveryMark> marks) throws SQLException {
+        if (marks.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement p =
+                c.prepareStatement("UPDATE deliveries SET state = ?, note = ? WHERE hook_id = ? AND delivery_id = ?")) {
+            for (DeliveryMark m : marks) {
+                bind(p, m.state(), m.note(), m.hookId(), m.deliveryId());
+                p.addBatch();
+            }
+            p.executeBatch();
         }
     }
 
@@ -1363,14 +1395,8 @@ public final class JdbcStore implements Store {
             return;
         }
         tx(c -> {
-            try (PreparedStatement p = c.prepareStatement(
-                    "UPDATE deliveries SET state = ?, note = ? WHERE hook_id = ? AND delivery_id = ?")) {
-                for (DeliveryMark m : marks) {
-                    bind(p, m.state(), m.note(), m.hookId(), m.deliveryId());
-                    p.addBatch();
-                }
-                return p.executeBatch();
-            }
+            updateMarks(c, marks);
+            return null;
         });
     }
 

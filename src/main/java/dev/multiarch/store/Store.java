@@ -347,6 +347,16 @@ public interface Store extends AutoCloseable {
         marks.forEach(m -> markDelivery(m.hookId(), m.deliveryId(), m.state(), m.note()));
     }
 
+    /**
+     * {@link #addDeliveries} and then {@link #markDeliveries}, in one transaction where the store can: the marks cost
+     * no commit of their own. When it throws, none of {@code ds} may be taken as stored (some may be).
+     */
+    default List<Boolean> addDeliveries(List<Delivery> ds, List<DeliveryMark> marks) {
+        List<Boolean> added = addDeliveries(ds);
+        markDeliveries(marks);
+        return added;
+    }
+
     /** One check's wanted state in the status outbox; {@code body} is the reporter's JSON. */
     record Report(
             long buildId,

@@ -145,4 +145,57 @@ class DeliveryIntakeTest {
             }
         }
     }
+
+    @Test
+    void marksWaitingWhenDeliveriesArrive_goInTheDeliveriesTransaction_notOneOfTheirOwn() throws Exception {
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (JdbcStore jdbc = JdbcStore.embedded(dir.resolve("data"))) {
+            jdbc.addDeliveries(List.of(delivery("m-1"), delivery("m-2")));
+            Store store = (Store)
+                    Proxy.newProxyInstance(Store.class.getClassLoader(), new Class<?>[] {Store.class}, (p, m, a) -> {
+                        if (m.getName().equals("addDeliveries") && a.length == 2) {
+                            List<?> ds = (List<?>) a[0];
+                            calls.add("deliveries " + ds.size() + " with marks " + ((List<?>) a[1]).size());
+                            if (((Store.Delivery) ds.get(0)).deliveryId().equals("first")) {
+                                held.countDown();
+                                release.await();
+                            }
+                        } else if (m.getName().startsWith("mark")) {
+                            calls.add(m.getName());
+                        }
+                        return m.invoke(jdbc, a);
+                    });
+            try (DeliveryIntake intake = new DeliveryIntake(store)) {
+                CompletableFuture<Boolean> first = intake.add(delivery("first"));
+                held.await();
+                // The writer is in the first commit: these wait, and are taken together when it returns.
+                intake.mark("1", "m-1", "processed", "build 1");
+                intake.mark("1", "m-2", "ignored", "no workflow");
+                CompletableFuture<Boolean> second = intake.add(delivery("second"));
+                release.countDown();
+                assertTrue(first.get(60, TimeUnit.SECONDS));
+                assertTrue(second.get(60, TimeUnit.SECONDS));
+            }
+            assertEquals(List.of("deliveries 1 with marks 0", "deliveries 1 with marks 2"), calls);
+            assertEquals("processed", jdbc.deliveriesIn("processed").get(0).state());
+            assertEquals("no workflow", jdbc.deliveriesIn("ignored").get(0).note());
+        }
+    }
+
+    @Test
+    void marksWithNoDeliveriesComing_areWrittenByThemselves() throws Exception {
+        try (JdbcStore jdbc = JdbcStore.embedded(dir.resolve("data"))) {
+            jdbc.addDeliveries(List.of(delivery("m-1"), delivery("m-2")));
+            try (DeliveryIntake intake = new DeliveryIntake(jdbc)) {
+                intake.mark("1", "m-1", "processed", "build 1");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (jdbc.deliveriesIn("processed").isEmpty() && System.nanoTime() < deadline) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+                }
+                assertEquals(1, jdbc.deliveriesIn("processed").size(), "written while the intake is open");
+            }
+        }
+    }
 }

@@ -28,6 +28,30 @@ class GitHubUnitTest {
     Path dir;
 
     @Test
+    void repositoryOf_readsTopLevelRepositoryFullName_lowerCase_wherever_itComes_andEmptyWhenNone() {
+        String commits = "\"commits\":[{\"id\":\"1\",\"repository\":{\"full_name\":\"not/this\"}}]";
+        assertEquals(
+                "octo/app",
+                GitHubIntegration.repositoryOf(bytes("{\"ref\":\"refs/tags/v1\"," + commits
+                        + ",\"repository\":{\"id\":1,\"owner\":{\"login\":\"x\"},"
+                        + "\"full_name\":\"Octo/App\",\"name\":\"App\"},\"sender\":{}}")));
+        assertEquals(
+                "octo/app",
+                GitHubIntegration.repositoryOf(
+                        bytes("{\"repository\":{\"full_name\":\"octo/app\"}, \"after\": [unparsed garbage")));
+        assertEquals("", GitHubIntegration.repositoryOf(bytes("{\"zen\":\"ping\"," + commits + "}")));
+        assertEquals("", GitHubIntegration.repositoryOf(bytes("{\"repository\":{\"full_name\":null}}")));
+        assertEquals("", GitHubIntegration.repositoryOf(bytes("{\"repository\":\"octo/app\"}")));
+        assertEquals("", GitHubIntegration.repositoryOf(bytes("[1,2]")));
+        assertEquals("", GitHubIntegration.repositoryOf(bytes("not json")));
+        assertEquals("", GitHubIntegration.repositoryOf(new byte[0]));
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
     void signature_githubsPublishedTestVector() {
         byte[] body = "Hello, World!".getBytes(StandardCharsets.UTF_8);
         String expected = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";

@@ -129,4 +129,69 @@ class DeliveryBatchTest {
             assertEquals(n, b.deliveriesIn("received").size());
         }
     }
+
+    @Test
+    void deliveriesWithMarksInOneCall_newOnesStored_earlierOnesMarked_redeliveriesAnsweredFalse() {
+        try (JdbcStore s = db.open()) {
+            s.addDeliveries(List.of(delivery("1", "a"), delivery("1", "b")));
+            List<Boolean> added = s.addDeliveries(
+                    List.of(delivery("1", "c"), delivery("1", "a")),
+                    List.of(
+                            new Store.DeliveryMark("1", "a", "processed", "build 7"),
+                            new Store.DeliveryMark("1", "b", "ignored", "no workflow")));
+            assertEquals(List.of(true, false), added);
+            assertEquals(List.of("a"), ids(s, "processed"));
+            assertEquals(List.of("b"), ids(s, "ignored"));
+            assertEquals(List.of("c"), ids(s, "received"));
+            assertEquals(List.of(true), s.addDeliveries(List.of(delivery("1", "d")), List.of()), "no marks");
+            assertEquals(
+                    List.of(),
+                    s.addDeliveries(List.of(), List.of(new Store.DeliveryMark("1", "c", "failed", "x"))),
+                    "marks alone");
+            assertEquals(List.of("c"), ids(s, "failed"));
+        }
+    }
+
+    @Test
+    void twoCoordinatorsBatchingRedeliveriesWithMarks_eachDeliveryNewOnce_andEveryMarkWritten() throws Exception {
+        // The collision path (rolled back, then one by one) must still write the marks that rode with the batch.
+        db = databases.fresh(TestDatabases.Kind.POSTGRESQL, dir);
+        int n = 1_000;
+        try (JdbcStore a = db.open();
+                JdbcStore b = db.open()) {
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            List<Future<Map<String, Long>>> runs = new ArrayList<>();
+            for (JdbcStore s : List.of(a, b)) {
+                runs.add(pool.submit(() -> {
+                    Map<String, Long> mine = new java.util.HashMap<>();
+                    for (int from = 0; from < n; from += 50) {
+                        List<Store.Delivery> batch = IntStream.range(from, from + 50)
+                                .mapToObj(i -> delivery("1", "d-" + i))
+                                .toList();
+                        List<Store.DeliveryMark> marks = IntStream.range(Math.max(0, from - 50), from)
+                                .mapToObj(i -> new Store.DeliveryMark("1", "d-" + i, "processed", "a later batch"))
+                                .toList();
+                        List<Boolean> added = s.addDeliveries(batch, marks);
+                        for (int i = 0; i < batch.size(); i++) {
+                            if (added.get(i)) {
+                                mine.merge(batch.get(i).deliveryId(), 1L, Long::sum);
+                            }
+                        }
+                    }
+                    return mine;
+                }));
+            }
+            Map<String, Long> total = new java.util.HashMap<>();
+            for (Future<Map<String, Long>> f : runs) {
+                f.get().forEach((id, c) -> total.merge(id, c, Long::sum));
+            }
+            pool.shutdown();
+            assertEquals(n, total.size(), "every delivery new once somewhere");
+            assertEquals(
+                    Map.of(1L, (long) n),
+                    total.values().stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting())));
+            assertEquals(n - 50, b.deliveriesIn("processed").size(), "all but the last batch marked");
+            assertEquals(50, b.deliveriesIn("received").size());
+        }
+    }
 }
