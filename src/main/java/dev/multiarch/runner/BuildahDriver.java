@@ -252,6 +252,8 @@ final class BuildahDriver implements BuildDriver {
                     java.util.Arrays.fill(hits, 0);
                     keys.clear();
                     Exec.run("build", withoutWrite, env, in.checkout(), counting, deadline, stop);
+                } finally {
+                    in.built().run();
                 }
                 return null;
             });

@@ -87,7 +87,8 @@ class BuildahDriverTest {
         }
         BuildahDriver d = new BuildahDriver(scopes, "vfs", List.of(), fake.toString(), check);
         return d.build(
-                new BuildDriver.Input(job, src, src.resolve("Dockerfile"), src, out.resolve("auth.json"), Map.of()),
+                new BuildDriver.Input(
+                        job, src, src.resolve("Dockerfile"), src, out.resolve("auth.json"), Map.of(), () -> {}),
                 out,
                 log::add,
                 Instant.now().plusSeconds(60),
@@ -250,7 +251,8 @@ class BuildahDriverTest {
                         src.resolve("Dockerfile"),
                         src,
                         out.resolve("auth.json"),
-                        Map.of("org.opencontainers.image.revision", "a".repeat(40))),
+                        Map.of("org.opencontainers.image.revision", "a".repeat(40)),
+                        () -> {}),
                 out,
                 log::add,
                 Instant.now().plusSeconds(60),
@@ -261,5 +263,62 @@ class BuildahDriverTest {
         assertTrue(
                 new DirLayout(layout).manifest().json().path("annotations").has("org.opencontainers.image.revision"),
                 Files.readString(layout.resolve("manifest.json")));
+    }
+
+    @Test
+    void theBuildPermit_goesBackWhenTheBuildCommandEnds_beforeTheExport_evenWhenItFails() throws Exception {
+        fakeBuildah("STEP 1/1: FROM scratch", 0);
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Files.writeString(src.resolve("Dockerfile"), "FROM scratch\n");
+        Path out = Files.createDirectories(dir.resolve("job"));
+        BuildahDriver d = new BuildahDriver(scopes, "vfs", List.of(), fake.toString(), (j, c) -> {});
+        Runnable built = () -> {
+            try {
+                Files.writeString(calls, "build ended\n", java.nio.file.StandardOpenOption.APPEND);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        d.build(
+                new BuildDriver.Input(
+                        job(false, null),
+                        src,
+                        src.resolve("Dockerfile"),
+                        src,
+                        out.resolve("auth.json"),
+                        Map.of(),
+                        built),
+                out,
+                log::add,
+                Instant.now().plusSeconds(60),
+                new Exec.Stop(),
+                new Steps());
+        List<String> order = Files.readAllLines(calls).stream()
+                .map(l -> l.contains(" bud ") ? "bud" : l.contains(" push ") ? "export" : l)
+                .filter(l -> l.equals("bud") || l.equals("export") || l.equals("build ended"))
+                .toList();
+        assertEquals(List.of("bud", "build ended", "export"), order);
+
+        Files.delete(calls);
+        CacheScopes.deleteTree(out);
+        fakeBuildah("Error: no such file", 1);
+        Files.createDirectories(out);
+        assertThrows(
+                Exec.StepFailed.class,
+                () -> d.build(
+                        new BuildDriver.Input(
+                                job(false, null),
+                                src,
+                                src.resolve("Dockerfile"),
+                                src,
+                                out.resolve("auth.json"),
+                                Map.of(),
+                                built),
+                        out,
+                        log::add,
+                        Instant.now().plusSeconds(60),
+                        new Exec.Stop(),
+                        new Steps()));
+        assertTrue(Files.readAllLines(calls).contains("build ended"), Files.readString(calls));
     }
 }
