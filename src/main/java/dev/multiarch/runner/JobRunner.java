@@ -61,10 +61,6 @@ final class JobRunner {
         this.sources = sources;
     }
 
-    void run(Protocol.Assignment job) {
-        run(job, () -> {});
-    }
-
     /**
      * @param built called when the job's build command has ended (by the driver, or at the latest when the job ends):
      *              the runner may then start another build while this job exports, audits and pushes its image
