@@ -80,6 +80,7 @@ public class PipelineBench {
         List<Double> publishCold = new ArrayList<>();
         List<Double> publishWarm = new ArrayList<>();
         Map<String, List<Double>> steps = new LinkedHashMap<>();
+        Map<String, List<Double>> stepsCold = new LinkedHashMap<>();
         // (4): the fixture with an expensive step (a RUN of 2 s, under QEMU on four platforms) before a file that
         // changes; each round builds a new image (never built: an empty layer cache), then its next commit.
         Path tree4 = work.resolve("tree4");
@@ -90,6 +91,8 @@ public class PipelineBench {
         List<Cost> warm4 = new ArrayList<>();
         List<Double> buildCold4 = new ArrayList<>();
         List<Double> buildWarm4 = new ArrayList<>();
+        Map<String, List<Double>> steps4c = new LinkedHashMap<>();
+        Map<String, List<Double>> steps4 = new LinkedHashMap<>();
         Warm service = Warm.start(work.resolve("warm"), registry);
         try {
             for (int round = 0; round <= rounds; round++) {
@@ -107,7 +110,8 @@ public class PipelineBench {
                                 "--data",
                                 data.toString()),
                         registryPid);
-                double pc = fromStore(data.resolve("store"));
+                Map<String, List<Double>> sc = new LinkedHashMap<>();
+                double pc = fromStore(data.resolve("store"), sc);
                 Cost w = service.build(cloneUrl, commit, "v2." + round + ".0", registryPid);
                 double pw = service.lastPublish;
                 if (round > 0) {
@@ -118,6 +122,8 @@ public class PipelineBench {
                     publishWarm.add(pw);
                     service.lastSteps.forEach((k, v) ->
                             steps.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
+                    sc.forEach((k, v) ->
+                            stepsCold.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
                 }
                 System.err.printf(
                         Locale.ROOT,
@@ -136,23 +142,30 @@ public class PipelineBench {
                 Cost h4 = byHand(registry, tree4, work.resolve("hand4"), "c" + round, registryPid);
                 Cost c4 = service.build(cloneUrl4, first, "v3." + round + ".0", registryPid);
                 double bc4 = median(service.lastSteps.getOrDefault("build", List.of()));
+                Map<String, List<Double>> s4c = service.lastSteps;
                 String second = commit4(tree4, bare4, image4, "second");
                 Cost w4 = service.build(cloneUrl4, second, "v3." + round + ".1", registryPid);
                 double bw4 = median(service.lastSteps.getOrDefault("build", List.of()));
+                Map<String, List<Double>> s4 = service.lastSteps;
                 if (round > 0) {
                     hand4.add(h4);
                     cold4.add(c4);
                     warm4.add(w4);
                     buildCold4.add(bc4);
                     buildWarm4.add(bw4);
+                    s4c.forEach((k, v) ->
+                            steps4c.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
+                    s4.forEach((k, v) ->
+                            steps4.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
                 }
                 System.err.printf(
                         Locale.ROOT,
-                        "round %d (4): by hand %.2f s; never built %.2f s; next commit %.2f s%n",
+                        "round %d (4): by hand %.2f s; never built %.2f s; next commit %.2f s (%.2f×)%n",
                         round,
                         h4.wallSeconds(),
                         c4.wallSeconds(),
-                        w4.wallSeconds());
+                        w4.wallSeconds(),
+                        w4.wallSeconds() / c4.wallSeconds());
             }
         } finally {
             service.close();
@@ -223,12 +236,33 @@ public class PipelineBench {
                 w4c / c4c,
                 median(buildWarm4));
         System.out.printf(
-                Locale.ROOT, "%nWhere a warm job's time goes (3), median over %d jobs, seconds:%n%n", 5 * rounds);
-        System.out.println("| " + String.join(" | ", steps.keySet()) + " |");
-        System.out.println("|" + "---|".repeat(steps.size()));
-        List<String> cells = new ArrayList<>();
-        steps.values().forEach(v -> cells.add(String.format(Locale.ROOT, "%.3f", median(v))));
-        System.out.println("| " + String.join(" | ", cells) + " |");
+                Locale.ROOT,
+                "%nWhere a job's time goes in (2) and (3), median over %d jobs each, seconds:%n%n",
+                5 * rounds);
+        stepTable(Map.of("(2)", stepsCold, "(3)", steps));
+        System.out.printf(
+                Locale.ROOT,
+                "%nWhere a job's time goes in (4c) and (4), median over %d jobs each, seconds:%n%n",
+                5 * rounds);
+        stepTable(Map.of("(4c)", steps4c, "(4)", steps4));
+    }
+
+    /** One row per variant, one column per step any of them ran: the median over the jobs that ran it. */
+    private static void stepTable(Map<String, Map<String, List<Double>>> variants) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        List<String> order = new ArrayList<>(variants.keySet());
+        order.sort(null);
+        order.forEach(v -> names.addAll(variants.get(v).keySet()));
+        System.out.println("| | " + String.join(" | ", names) + " |");
+        System.out.println("|---|" + "---|".repeat(names.size()));
+        for (String v : order) {
+            List<String> cells = new ArrayList<>();
+            for (String n : names) {
+                List<Double> xs = variants.get(v).getOrDefault(n, List.of());
+                cells.add(xs.isEmpty() ? "–" : String.format(Locale.ROOT, "%.3f", median(xs)));
+            }
+            System.out.println("| " + v + " | " + String.join(" | ", cells) + " |");
+        }
     }
 
     private static void row(String name, List<Cost> cs, double handWall, double handCpu) {
@@ -342,9 +376,12 @@ public class PipelineBench {
     }
 
     /** (5) of the newest build in a coordinator's store: its last job's end → its index published. */
-    private static double fromStore(Path store) {
+    private static double fromStore(Path store, Map<String, List<Double>> steps) {
         try (JdbcStore s = JdbcStore.embedded(store)) {
             BuildRecord b = s.recentBuilds(1).get(0);
+            for (var t : s.timings(List.of(b.id()))) {
+                steps.computeIfAbsent(t.step(), k -> new ArrayList<>()).add(t.millis() / 1000.0);
+            }
             Instant last = s.jobs(b.id()).stream()
                     .map(JobRecord::finishedAt)
                     .max(Comparator.naturalOrder())

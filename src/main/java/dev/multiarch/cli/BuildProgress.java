@@ -11,7 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -26,9 +27,20 @@ final class BuildProgress {
     private final OkHttpClient http =
             new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(120)).build();
 
+    /** Released when a followed build may have changed (a coordinator in this process says so); else polled. */
+    private final Semaphore changed = new Semaphore(0);
+
+    /** How often the builds are looked at when nothing says they changed. */
+    private final Duration poll;
+
     BuildProgress(String base, String secret) {
+        this(base, secret, Duration.ofMillis(400));
+    }
+
+    BuildProgress(String base, String secret, Duration poll) {
         this.base = base.replaceAll("/+$", "");
         this.secret = secret;
+        this.poll = poll;
     }
 
     List<Long> trigger(String repo, String cloneUrl, String commit, String ref, boolean push) throws IOException {
@@ -113,8 +125,21 @@ final class BuildProgress {
             if (Instant.now().isAfter(end)) {
                 throw new IOException("the builds did not finish within " + timeout.toMinutes() + " minutes");
             }
-            LockSupport.parkNanos(Duration.ofMillis(400).toNanos());
+            try {
+                // Polled, or at once when told: a local build ends when its index is published, not up to a poll
+                // later.
+                changed.tryAcquire(poll.toMillis(), TimeUnit.MILLISECONDS);
+                changed.drainPermits();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while following the builds", e);
+            }
         }
+    }
+
+    /** A build may have changed: look now rather than at the next poll. */
+    void changed() {
+        changed.release();
     }
 
     private static String seconds(JsonNode j) {

@@ -3,6 +3,7 @@ package dev.multiarch.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.multiarch.config.RunnerConfig;
 import dev.multiarch.config.ServiceConfig;
+import dev.multiarch.pipeline.BuildListener;
 import dev.multiarch.runner.RunnerAgent;
 import dev.multiarch.source.Git;
 import dev.multiarch.web.CoordinatorApp;
@@ -77,6 +78,8 @@ final class LocalBuild {
             t.setDaemon(true);
             t.start();
             BuildProgress progress = new BuildProgress(sc.publicUrl(), adminToken);
+            BuildListener wake = (b, js) -> progress.changed();
+            app.coordinator().addListener(wake);
             try {
                 out.println("building " + repo + " at " + commit.substring(0, 12) + " as " + tag + " (coordinator "
                         + sc.publicUrl() + ")");
@@ -88,6 +91,7 @@ final class LocalBuild {
                 }
                 return done;
             } finally {
+                app.coordinator().removeListener(wake);
                 agent.close();
                 progress.close();
             }

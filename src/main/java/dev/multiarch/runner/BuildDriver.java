@@ -21,6 +21,8 @@ interface BuildDriver {
      *                   the build may pull with; 0600, deleted after the build
      * @param annotations written as labels, and as manifest annotations in the OCI format: the assignment's, with
      *                   {@code org.opencontainers.image.created} from the commit
+     * @param built      run once the build command itself has ended, well or not: what follows (export, audit,
+     *                   push) is light, and the runner may start another job's build meanwhile
      */
     record Input(
             Protocol.Assignment job,
@@ -28,7 +30,8 @@ interface BuildDriver {
             Path dockerfile,
             Path context,
             Path authFile,
-            Map<String, String> annotations) {}
+            Map<String, String> annotations,
+            Runnable built) {}
 
     /** What was built: the layout, and how many layers the build added on top of its base image. */
     record Built(Path layout, int addedLayers) {}

@@ -152,6 +152,18 @@ final class BuildahDriver implements BuildDriver {
         if (cache != null && cache.insecure()) {
             plain.add(ImageReference.parse(cache.repository()).registry());
         }
+        // Our registry client talks plain HTTP to a loopback registry, as docker does; buildah does not. Without this,
+        // a build for a registry on this machine (multiarch build against a local registry) pushed its image but
+        // failed at its first cache push ("server gave HTTP response to HTTPS client") and ran a second time without
+        // writing the cache.
+        for (String r : new String[] {
+            job.push() == null ? null : job.push().registry(),
+            cache == null ? null : ImageReference.parse(cache.repository()).registry()
+        }) {
+            if (r != null && isLoopback(r) && !plain.contains(r)) {
+                plain.add(r);
+            }
+        }
         List<String> global = buildah(storage);
         if (!plain.isEmpty()) {
             // A global flag: must come before the subcommand.
@@ -178,14 +190,9 @@ final class BuildahDriver implements BuildDriver {
             bud.add("--build-arg");
             bud.add(a.getKey() + "=" + a.getValue());
         }
-        for (Map.Entry<String, String> a : in.annotations().entrySet()) {
-            bud.add("--label");
-            bud.add(a.getKey() + "=" + a.getValue());
-            if (!job.format().equals("docker")) {
-                bud.add("--annotation");
-                bud.add(a.getKey() + "=" + a.getValue());
-            }
-        }
+        // The annotations (the commit, its time, the version…) are written into the exported image (DirLayout.label),
+        // not passed as --label: buildah 1.28 would append a LABEL step per label, each committed and pushed to the
+        // registry cache, and never found there again, as the values change with every commit.
         List<String> withoutWrite = new ArrayList<>(bud);
         withoutWrite.add(in.context().toString());
         // A fork's build never writes it: whatever it pushed, later releases would be built from.
@@ -245,6 +252,8 @@ final class BuildahDriver implements BuildDriver {
                     java.util.Arrays.fill(hits, 0);
                     keys.clear();
                     Exec.run("build", withoutWrite, env, in.checkout(), counting, deadline, stop);
+                } finally {
+                    in.built().run();
                 }
                 return null;
             });
@@ -277,6 +286,11 @@ final class BuildahDriver implements BuildDriver {
                         log,
                         deadline,
                         stop);
+                try {
+                    DirLayout.label(layout, in.annotations(), !job.format().equals("docker"));
+                } catch (IOException e) {
+                    throw new Exec.StepFailed("labelling the built image: " + e.getMessage());
+                }
                 return null;
             });
             int added = steps.time("inspect", () -> addedLayers(storage, env, name, log));
@@ -364,6 +378,32 @@ final class BuildahDriver implements BuildDriver {
                 .withCredentials(job.untrusted() ? CredentialSource.NONE : JobRunner.credentials(job.push()))
                 .withInsecure(cache.insecure() ? List.of(registry) : List.of())
                 .create();
+    }
+
+    /**
+     * localhost, 127.0.0.0/8 or ::1, with or without a port: the registries docker, and our registry client, reach
+     * over plain HTTP without being told.
+     */
+    static boolean isLoopback(String registry) {
+        String host = registry;
+        if (host.startsWith("[") && host.indexOf(']') > 0) {
+            host = host.substring(1, host.indexOf(']'));
+        } else if (host.indexOf(':') == host.lastIndexOf(':') && host.contains(":")) {
+            host = host.substring(0, host.indexOf(':'));
+        }
+        host = host.toLowerCase(java.util.Locale.ROOT);
+        if (host.equals("localhost")) {
+            return true;
+        }
+        if (host.matches("[0-9.]+") || host.contains(":")) {
+            try {
+                // A literal address: no name lookup.
+                return java.net.InetAddress.getByName(host).isLoopbackAddress();
+            } catch (java.net.UnknownHostException e) {
+                return false;
+            }
+        }
+        return false;
     }
 
     /**

@@ -56,7 +56,11 @@ final class BuildxDriver implements BuildDriver {
         }
         cmd.add(in.context().toString());
         steps.time("build", () -> {
-            Exec.run("build", cmd, Map.of(), in.checkout(), log, deadline, stop);
+            try {
+                Exec.run("build", cmd, Map.of(), in.checkout(), log, deadline, stop);
+            } finally {
+                in.built().run();
+            }
             return null;
         });
         return steps.time("export", () -> layout(oci, out));

@@ -1,5 +1,8 @@
 package dev.multiarch.runner;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.multiarch.base.Json;
 import dev.multiarch.platform.Platform;
 import dev.multiarch.publish.LayerAudit;
 import dev.multiarch.registry.Descriptor;
@@ -13,9 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
-/** A built image in a {@code dir:} layout: read it, audit its added layers, push it by digest. */
+/** A built image in a {@code dir:} layout: label it, read it, audit its added layers, push it by digest. */
 final class DirLayout {
     private final Path dir;
     private final Manifest manifest;
@@ -27,6 +31,53 @@ final class DirLayout {
         if (!manifest.isImage()) {
             throw new IOException("the build produced a " + manifest.mediaType() + ", not an image manifest");
         }
+    }
+
+    /**
+     * Writes {@code labels} into the image's config ({@code config.Labels}, over the Dockerfile's own labels of the same
+     * names) and, when {@code annotate}, into an OCI manifest's {@code annotations}: what {@code buildah bud --label}
+     * and {@code --annotation} give, without their cost. buildah 1.28 turns each {@code --label} into a LABEL step
+     * appended to the Dockerfile: committed (with vfs, the container's file system copied for the next step), pushed
+     * to the registry cache, and never found in it again, since the labels name the commit. The manifest and the new
+     * config replace the old ones in the layout; the layers are untouched.
+     */
+    static void label(Path dir, Map<String, String> labels, boolean annotate) throws IOException {
+        if (labels.isEmpty()) {
+            return;
+        }
+        Path manifestFile = dir.resolve("manifest.json");
+        ObjectNode manifest = object(Files.readAllBytes(manifestFile), "manifest.json");
+        Digest old = Digest.parse(manifest.path("config").path("digest").asText());
+        ObjectNode config = object(Files.readAllBytes(dir.resolve(old.hex())), "the config " + old);
+        JsonNode inner = config.get("config");
+        ObjectNode c = inner instanceof ObjectNode o ? o : config.putObject("config");
+        JsonNode have = c.get("Labels");
+        ObjectNode l = have instanceof ObjectNode o ? o : c.putObject("Labels");
+        labels.forEach(l::put);
+        byte[] bytes = Json.write(config);
+        Digest d = Digest.sha256(bytes);
+        Files.write(dir.resolve(d.hex()), bytes);
+        ((ObjectNode) manifest.get("config")).put("digest", d.toString()).put("size", bytes.length);
+        if (annotate) {
+            JsonNode a = manifest.get("annotations");
+            ObjectNode an = a instanceof ObjectNode o ? o : manifest.putObject("annotations");
+            labels.forEach(an::put);
+        }
+        Files.write(manifestFile, Json.write(manifest));
+        if (!d.equals(old)) {
+            Files.deleteIfExists(dir.resolve(old.hex()));
+        }
+    }
+
+    private static ObjectNode object(byte[] bytes, String what) throws IOException {
+        try {
+            if (Json.parse(bytes) instanceof ObjectNode o) {
+                return o;
+            }
+        } catch (RuntimeException e) {
+            throw new IOException(what + " is not JSON: " + e.getMessage(), e);
+        }
+        throw new IOException(what + " is not a JSON object");
     }
 
     Manifest manifest() {

@@ -61,7 +61,19 @@ final class JobRunner {
         this.sources = sources;
     }
 
-    void run(Protocol.Assignment job) {
+    /**
+     * @param built called when the job's build command has ended (by the driver, or at the latest when the job ends):
+     *              the runner may then start another build while this job exports, audits and pushes its image
+     */
+    void run(Protocol.Assignment job, Runnable built) {
+        try {
+            runJob(job, built);
+        } finally {
+            built.run();
+        }
+    }
+
+    private void runJob(Protocol.Assignment job, Runnable built) {
         Instant deadline = client.clock().instant().plusSeconds(job.timeoutSeconds());
         Exec.Stop stop = new Exec.Stop(client.clock());
         String tag = "[job " + job.jobId() + " " + job.platform() + "] ";
@@ -85,7 +97,7 @@ final class JobRunner {
                 log.accept(redact.hidden() + " build arg(s) look like secrets and are shown as NAME=***");
             }
             try {
-                result = execute(job, dir, log, deadline, stop, steps);
+                result = execute(job, dir, log, deadline, stop, steps, built);
             } catch (Exec.StepFailed e) {
                 String why = redact.apply(e.getMessage());
                 log.accept("failed: " + why);
@@ -214,7 +226,13 @@ final class JobRunner {
     }
 
     private Protocol.Complete execute(
-            Protocol.Assignment job, Path dir, Consumer<String> log, Instant deadline, Exec.Stop stop, Steps steps)
+            Protocol.Assignment job,
+            Path dir,
+            Consumer<String> log,
+            Instant deadline,
+            Exec.Stop stop,
+            Steps steps,
+            Runnable buildEnded)
             throws Exec.StepFailed {
         admit(job, policy);
         deleteQuietly(dir);
@@ -265,7 +283,8 @@ final class JobRunner {
         try {
             auth = AuthFile.write(dir, job.push());
             built = driver.build(
-                    new BuildDriver.Input(job, tree.root(), tree.dockerfile(), tree.context(), auth, annotations),
+                    new BuildDriver.Input(
+                            job, tree.root(), tree.dockerfile(), tree.context(), auth, annotations, buildEnded),
                     dir,
                     log,
                     deadline,

@@ -103,14 +103,16 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
                 new JobRunner.Policy(config.untrustedJobs(), config.allowLocalSources()),
                 sources);
         registered = identity().isPresent();
+        // `jobs` builds at once (BuildPermits): a job hands its permit on when its build command ends.
+        BuildPermits builds = new BuildPermits(config.jobs());
         List<Thread> extra = new ArrayList<>();
-        for (int i = 1; i < config.jobs(); i++) {
-            Thread t = new Thread(() -> loop(jobs, nat, qemu), "runner-slot-" + i);
+        for (int i = 1; i < 2 * config.jobs(); i++) {
+            Thread t = new Thread(() -> loop(jobs, nat, qemu, builds), "runner-slot-" + i);
             t.setDaemon(true);
             extra.add(t);
         }
         extra.forEach(Thread::start);
-        loop(jobs, nat, qemu);
+        loop(jobs, nat, qemu, builds);
         client.close();
     }
 
@@ -119,15 +121,29 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
     /** Coordinator unreachable or answering 5xx: wait, doubling from half a second up to ten. */
     private static final Backoff UNAVAILABLE = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(10));
 
-    /** One job slot: poll, run, repeat; registers (again) when the coordinator does not know us. */
-    private void loop(JobRunner jobs, List<Platform> nat, List<Platform> qemu) {
+    /**
+     * One job slot: take a build permit, poll, run, repeat; registers (again) when the coordinator does not know us. A
+     * slot polls only with a permit, so the coordinator never hands out more jobs than the runner has builds for.
+     */
+    private void loop(JobRunner jobs, List<Platform> nat, List<Platform> qemu, BuildPermits builds) {
         int failures = 0;
         while (running) {
+            BuildPermits.Permit permit;
+            try {
+                permit = builds.take(Duration.ofSeconds(1));
+            } catch (InterruptedException e) {
+                continue; // close(): running is false now
+            }
+            if (permit == null) {
+                continue;
+            }
             try {
                 ensureRegistered(nat, qemu);
                 Optional<Protocol.Assignment> job = client.poll(sources.commits(Protocol.Poll.MAX_COMMITS));
                 failures = 0;
-                job.ifPresent(jobs::run);
+                if (job.isPresent()) {
+                    jobs.run(job.get(), permit);
+                }
             } catch (CoordinatorClient.Refused e) {
                 if (e.status == 401) {
                     LOG.warning("the coordinator does not know this runner's token; registering again");
@@ -143,6 +159,8 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
                     break;
                 }
                 pause(failures++, e);
+            } finally {
+                permit.run();
             }
         }
     }

@@ -1,7 +1,8 @@
 /**
  * The runner agent ({@code multiarch runner --config runner.yaml}): registers with the coordinator, advertises the
  * platforms it builds natively (the host's own, detected) and through QEMU (binfmt_misc, or declared), long-polls for
- * jobs ({@code jobs:} at once, one per core by default), and for each: checks the exact commit out from its source
+ * jobs ({@code jobs:} builds at once, one per core by default; a job hands its turn on when its build command ends,
+ * so that its export and push overlap the next build: {@link dev.multiarch.runner.BuildPermits}), and for each: checks the exact commit out from its source
  * cache ({@link dev.multiarch.source.SourceCache}: fetched once per commit, not once per platform), builds with a
  * driver (buildah by default, docker buildx as the alternative), audits the ELF programs the build added, pushes the
  * image by digest with multiarch's own registry client (no tag clutter), and reports the digest with the time each

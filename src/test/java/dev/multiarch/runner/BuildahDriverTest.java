@@ -87,7 +87,8 @@ class BuildahDriverTest {
         }
         BuildahDriver d = new BuildahDriver(scopes, "vfs", List.of(), fake.toString(), check);
         return d.build(
-                new BuildDriver.Input(job, src, src.resolve("Dockerfile"), src, out.resolve("auth.json"), Map.of()),
+                new BuildDriver.Input(
+                        job, src, src.resolve("Dockerfile"), src, out.resolve("auth.json"), Map.of(), () -> {}),
                 out,
                 log::add,
                 Instant.now().plusSeconds(60),
@@ -184,5 +185,140 @@ class BuildahDriverTest {
         CacheScopes.deleteTree(dir.resolve("job"));
         build(job(true, null), (j, c) -> {});
         assertFalse(buds().get(0).contains("--pull"), buds().get(0));
+    }
+
+    @Test
+    void aRegistryOnThisMachine_isReachedOverPlainHttp_asOurClientDoes_othersAreNot() throws Exception {
+        fakeBuildah("STEP 1/1: FROM scratch", 0);
+        String local = "127.0.0.1:5000";
+        Protocol.Assignment onLoopback = Protocol.Assignment.builder()
+                .jobId(1)
+                .buildId(1)
+                .attempt(1)
+                .platform("linux/amd64")
+                .cloneUrl("https://github.com/o/r.git")
+                .commit("a".repeat(40))
+                .dockerfile("Dockerfile")
+                .context(".")
+                .image(local + "/o/r")
+                .format("oci")
+                .push(new Protocol.PushCredentials(local, false, "u", "p", null))
+                .timeoutSeconds(600)
+                .heartbeatSeconds(10)
+                .cache(new Protocol.LayerCache(local + "/o/r/cache/linux-amd64", false, true))
+                .repo("o/r")
+                .build();
+        build(onLoopback, (j, c) -> {});
+        String bud = buds().get(0);
+        assertTrue(bud.contains("--registries-conf "), bud);
+        String conf = Files.readString(dir.resolve("job").resolve("registries.conf"));
+        assertTrue(conf.contains("location = \"" + local + "\"\ninsecure = true"), conf);
+
+        Files.delete(calls);
+        CacheScopes.deleteTree(dir.resolve("job"));
+        build(job(false, new Protocol.LayerCache(CACHE, false, true)), (j, c) -> {});
+        assertFalse(buds().get(0).contains("--registries-conf"), buds().get(0));
+
+        for (String r : List.of("localhost", "localhost:5000", "127.0.0.1", "127.1.2.3:80", "[::1]:5000")) {
+            assertTrue(BuildahDriver.isLoopback(r), r);
+        }
+        for (String r : List.of("registry.example", "10.0.0.1:5000", "localhost.example.com", "[2001:db8::1]:5000")) {
+            assertFalse(BuildahDriver.isLoopback(r), r);
+        }
+    }
+
+    @Test
+    void theBuildsAnnotations_areNotLabelStepsOfTheBuild() throws Exception {
+        fakeBuildah("STEP 1/1: FROM scratch", 0);
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Files.writeString(src.resolve("Dockerfile"), "FROM scratch\n");
+        Path out = Files.createDirectories(dir.resolve("job"));
+        // What buildah push writes into dir:, for the labels to go into.
+        Path layout = Files.createDirectories(out.resolve("image"));
+        byte[] config = "{\"os\":\"linux\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        dev.multiarch.registry.Digest cd = dev.multiarch.registry.Digest.sha256(config);
+        Files.write(layout.resolve(cd.hex()), config);
+        Files.writeString(
+                layout.resolve("manifest.json"),
+                "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":"
+                        + "{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + cd
+                        + "\",\"size\":" + config.length + "},\"layers\":[]}");
+        BuildahDriver d = new BuildahDriver(scopes, "vfs", List.of(), fake.toString(), (j, c) -> {});
+        d.build(
+                new BuildDriver.Input(
+                        job(false, null),
+                        src,
+                        src.resolve("Dockerfile"),
+                        src,
+                        out.resolve("auth.json"),
+                        Map.of("org.opencontainers.image.revision", "a".repeat(40)),
+                        () -> {}),
+                out,
+                log::add,
+                Instant.now().plusSeconds(60),
+                new Exec.Stop(),
+                new Steps());
+        assertFalse(buds().get(0).contains("--label"), buds().get(0));
+        assertFalse(buds().get(0).contains("--annotation"), buds().get(0));
+        assertTrue(
+                new DirLayout(layout).manifest().json().path("annotations").has("org.opencontainers.image.revision"),
+                Files.readString(layout.resolve("manifest.json")));
+    }
+
+    @Test
+    void theBuildPermit_goesBackWhenTheBuildCommandEnds_beforeTheExport_evenWhenItFails() throws Exception {
+        fakeBuildah("STEP 1/1: FROM scratch", 0);
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Files.writeString(src.resolve("Dockerfile"), "FROM scratch\n");
+        Path out = Files.createDirectories(dir.resolve("job"));
+        BuildahDriver d = new BuildahDriver(scopes, "vfs", List.of(), fake.toString(), (j, c) -> {});
+        Runnable built = () -> {
+            try {
+                Files.writeString(calls, "build ended\n", java.nio.file.StandardOpenOption.APPEND);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        d.build(
+                new BuildDriver.Input(
+                        job(false, null),
+                        src,
+                        src.resolve("Dockerfile"),
+                        src,
+                        out.resolve("auth.json"),
+                        Map.of(),
+                        built),
+                out,
+                log::add,
+                Instant.now().plusSeconds(60),
+                new Exec.Stop(),
+                new Steps());
+        List<String> order = Files.readAllLines(calls).stream()
+                .map(l -> l.contains(" bud ") ? "bud" : l.contains(" push ") ? "export" : l)
+                .filter(l -> l.equals("bud") || l.equals("export") || l.equals("build ended"))
+                .toList();
+        assertEquals(List.of("bud", "build ended", "export"), order);
+
+        Files.delete(calls);
+        CacheScopes.deleteTree(out);
+        fakeBuildah("Error: no such file", 1);
+        Files.createDirectories(out);
+        assertThrows(
+                Exec.StepFailed.class,
+                () -> d.build(
+                        new BuildDriver.Input(
+                                job(false, null),
+                                src,
+                                src.resolve("Dockerfile"),
+                                src,
+                                out.resolve("auth.json"),
+                                Map.of(),
+                                built),
+                        out,
+                        log::add,
+                        Instant.now().plusSeconds(60),
+                        new Exec.Stop(),
+                        new Steps()));
+        assertTrue(Files.readAllLines(calls).contains("build ended"), Files.readString(calls));
     }
 }
