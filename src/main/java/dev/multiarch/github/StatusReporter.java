@@ -49,6 +49,9 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
     private final GitHubAccess github;
     private final String publicUrl;
     private final Clock clock;
+    /** This reporter, as the holder of the reports it claims ({@link Store#dueReports}). */
+    private final String holder = java.util.UUID.randomUUID().toString();
+
     private final ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "github-status");
         t.setDaemon(true);
@@ -331,7 +334,17 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
     /** Sends every due report, oldest build first; one that fails is deferred as GitHub asks. */
     void sendDue() {
         try {
-            for (Store.Report r : store.dueReports(clock.instant(), 100)) {
+            Instant claimed = clock.instant();
+            for (Store.Report r : store.dueReports(holder, claimed, 100)) {
+                // Sending a batch may outlast its claim (each call to GitHub may take its time): past a third of it,
+                // each report is claimed again before it is sent, and one another coordinator took over is left to it.
+                Instant now = clock.instant();
+                if (now.isAfter(claimed.plus(Store.REPORT_CLAIM.dividedBy(3)))
+                        && !store.holdReport(holder, r.buildId(), r.context(), now.plus(Store.REPORT_CLAIM))) {
+                    LOG.info(() -> "status " + r.context() + " for build " + r.buildId()
+                            + ": taken over by another coordinator while this one sent others");
+                    continue;
+                }
                 send(r);
             }
         } catch (RuntimeException e) {

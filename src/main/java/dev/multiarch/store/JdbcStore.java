@@ -1500,7 +1500,7 @@ public final class JdbcStore implements Store {
     }
 
     @Override
-    public List<Report> dueReports(Instant now, int limit) {
+    public List<Report> dueReports(String holder, Instant now, int limit) {
         return tx(c -> {
             List<Report> due = list(
                     c,
@@ -1514,13 +1514,28 @@ public final class JdbcStore implements Store {
             for (Report r : due) {
                 update(
                         c,
-                        "UPDATE reports SET claimed_until = ? WHERE build_id = ? AND context = ?",
+                        "UPDATE reports SET claimed_until = ?, claimed_by = ? WHERE build_id = ? AND context = ?",
                         now.plus(REPORT_CLAIM),
+                        holder,
                         r.buildId(),
                         r.context());
             }
             return due;
         });
+    }
+
+    @Override
+    public boolean holdReport(String holder, long buildId, String context, Instant until) {
+        // Whoever takes a report over writes its own name: still ours means nobody did.
+        return tx(c -> update(
+                        c,
+                        "UPDATE reports SET claimed_until = ? WHERE build_id = ? AND context = ? AND claimed_by = ? "
+                                + "AND version > sent_version",
+                        until,
+                        buildId,
+                        context,
+                        holder))
+                == 1;
     }
 
     @Override

@@ -376,9 +376,16 @@ public interface Store extends AutoCloseable {
      * Claims the checks whose wanted state has not reached GitHub and whose retry time has come, for
      * {@link #REPORT_CLAIM}: another caller (another coordinator) gets none of them until {@link #reportSent},
      * {@link #reportDeferred} or {@link #reportDropped} releases them or the claim runs out, so a check run is
-     * created once however many coordinators send.
+     * created once however many coordinators send. The claims are {@code holder}'s.
      */
-    List<Report> dueReports(Instant now, int limit);
+    List<Report> dueReports(String holder, Instant now, int limit);
+
+    /**
+     * Claims a report taken by {@link #dueReports} again until {@code until}, just before sending it (a batch may take
+     * longer to send than a claim lasts): true when the claim is still {@code holder}'s; false when another caller
+     * took it over after it ran out (that one sends it).
+     */
+    boolean holdReport(String holder, long buildId, String context, Instant until);
 
     /** How long {@link #dueReports} holds a report for its caller. */
     java.time.Duration REPORT_CLAIM = java.time.Duration.ofSeconds(30);

@@ -114,7 +114,7 @@ class StatusReporterTest {
         assertTrue(truncated.contains("is unreadable: Unexpected end-of-input"), truncated);
         warnings.forEach(w -> assertFalse(w.contains(TOKEN), w));
 
-        assertEquals(List.of(), store.dueReports(clock.instant(), 10), "neither row is tried again");
+        assertEquals(List.of(), store.dueReports("sender", clock.instant(), 10), "neither row is tried again");
         for (Store.Report r : store.reports(7)) {
             assertEquals(r.version(), r.sentVersion(), r.toString());
             assertTrue(r.lastError().startsWith("unreadable: "), r.toString());
@@ -125,7 +125,7 @@ class StatusReporterTest {
         }
 
         store.wantReport(7, context, UNTYPED_ROW);
-        List<Store.Report> due = store.dueReports(clock.instant(), 10);
+        List<Store.Report> due = store.dueReports("sender", clock.instant(), 10);
         assertEquals(1, due.size(), "a newer state of the check is sent as usual");
         assertEquals(2, due.get(0).version());
     }

@@ -117,22 +117,27 @@ class ClaimsTest {
     void aDueReport_goesToOneSender_untilItIsSentOrItsClaimRunsOut() {
         long id = a.createBuild(build()).id();
         a.wantReport(id, "multiarch", "{\"v\":1}");
-        assertEquals(1, a.dueReports(clock.instant(), 10).size());
-        assertEquals(List.of(), b.dueReports(clock.instant(), 10), "claimed by the first sender");
+        assertEquals(1, a.dueReports("a", clock.instant(), 10).size());
+        assertEquals(List.of(), b.dueReports("b", clock.instant(), 10), "claimed by the first sender");
         a.wantReport(id, "multiarch", "{\"v\":2}");
-        assertEquals(List.of(), b.dueReports(clock.instant(), 10), "a newer state waits for the claim, too");
+        assertEquals(List.of(), b.dueReports("b", clock.instant(), 10), "a newer state waits for the claim, too");
         clock.pass(Store.REPORT_CLAIM);
-        List<Store.Report> retaken = b.dueReports(clock.instant(), 10);
-        assertEquals(1, retaken.size(), "its sender died: another takes it");
+        List<Store.Report> retaken = b.dueReports("b", clock.instant(), 10);
+        assertEquals(1, retaken.size(), "its sender died (or stalled): another takes it");
+        assertFalse(
+                a.holdReport("a", id, "multiarch", clock.instant().plus(Store.REPORT_CLAIM)),
+                "the first sender, going on with its batch, finds the report taken over and leaves it");
+        assertTrue(b.holdReport("b", id, "multiarch", clock.instant().plus(Store.REPORT_CLAIM)));
         b.reportSent(id, "multiarch", retaken.get(0).version(), "4711");
-        assertEquals(List.of(), a.dueReports(clock.instant(), 10), "sent");
+        assertEquals(List.of(), a.dueReports("a", clock.instant(), 10), "sent");
+        assertFalse(b.holdReport("b", id, "multiarch", clock.instant().plus(Store.REPORT_CLAIM)), "nothing to send");
         a.wantReport(id, "multiarch", "{\"v\":3}");
-        List<Store.Report> next = a.dueReports(clock.instant(), 10);
+        List<Store.Report> next = a.dueReports("a", clock.instant(), 10);
         assertEquals("4711", next.get(0).externalId(), "an update of the check run made once");
         a.reportDeferred(id, "multiarch", clock.instant().plusSeconds(5), "502");
-        assertEquals(List.of(), b.dueReports(clock.instant(), 10), "deferred: not before its time");
+        assertEquals(List.of(), b.dueReports("b", clock.instant(), 10), "deferred: not before its time");
         clock.pass(Duration.ofSeconds(5));
-        assertEquals(1, b.dueReports(clock.instant(), 10).size(), "released by the deferral");
+        assertEquals(1, b.dueReports("b", clock.instant(), 10).size(), "released by the deferral");
     }
 
     @Test
@@ -145,7 +150,7 @@ class ClaimsTest {
             List<Future<List<Store.Report>>> takes = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 JdbcStore s = i % 2 == 0 ? a : b;
-                takes.add(pool.submit(() -> s.dueReports(clock.instant(), 7)));
+                takes.add(pool.submit(() -> s.dueReports("sender", clock.instant(), 7)));
             }
             Set<Long> seen = new HashSet<>();
             int total = 0;
@@ -157,7 +162,7 @@ class ClaimsTest {
             }
             // A sender may get fewer than it asked for while others hold rows (H2 limits before it skips locked
             // rows); what is left is there for the next round.
-            for (Store.Report r : a.dueReports(clock.instant(), 100)) {
+            for (Store.Report r : a.dueReports("a", clock.instant(), 100)) {
                 total++;
                 seen.add(r.buildId());
             }
