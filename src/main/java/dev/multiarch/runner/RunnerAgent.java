@@ -43,7 +43,7 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
         this.driver = config.driver().equals("buildx")
                 ? new BuildxDriver()
                 : new BuildahDriver(scopes(config, clock), config.storageDriver(), config.insecureRegistries());
-        this.sources = new SourceCache(config.workDir().resolve("sources"));
+        this.sources = SourceCache.forProcess(config.workDir().resolve("sources"));
     }
 
     /**
@@ -236,5 +236,6 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
         if (t != null) {
             t.interrupt();
         }
+        sources.close();
     }
 }

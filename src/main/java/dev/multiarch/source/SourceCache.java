@@ -27,7 +27,7 @@ import java.util.logging.Logger;
  * <p>A mirror's directory is named by the SHA-256 of its clone URL: a URL never becomes a path. {@link Mirror} says
  * how a mirror stays sound with concurrent jobs and a runner killed mid-fetch.
  */
-public final class SourceCache {
+public final class SourceCache implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SourceCache.class.getName());
 
     /** Commits kept per mirror: older ones lose their ref, and git's gc their objects. */
@@ -52,10 +52,98 @@ public final class SourceCache {
 
     /**
      * Opens (or starts) the cache under {@code root}: removes what a killed runner left half made or half deleted,
-     * and reads which commits each mirror holds.
+     * and reads which commits each mirror holds. For a directory only this cache uses (an untrusted job's, a
+     * coordinator's); a runner's, which another runner process sharing the work directory may open too, goes through
+     * {@link #forProcess}.
      */
     public SourceCache(Path root) {
         this(root, KEEP_PER_MIRROR);
+    }
+
+    /** The lock file that says a live process uses a cache directory. */
+    static final String OWNER_LOCK = ".in-use.lock";
+
+    /** Where the caches of further processes sharing {@code root} live: {@code root/also-1}, {@code root/also-2}, … */
+    static final String ALSO = "also-";
+
+    /**
+     * The cache of this process under {@code root}, which other processes (runners sharing one work directory) may
+     * use at the same time: each live process holds a file lock on the directory it uses, {@code root} itself for the
+     * first, {@code root/also-N} for the next. A cache is cleaned (what a killed runner left half made) and evicted
+     * only by the process that holds it, and a mirror's held commits are known to that process alone, so two processes
+     * never write one mirror (each fetches for itself, which is what one cache per process costs). The lock is held
+     * until the process ends.
+     */
+    public static SourceCache forProcess(Path root) {
+        for (int n = 0; n < 64; n++) {
+            Path dir = n == 0 ? root : root.resolve(ALSO + n);
+            if (lock(dir)) {
+                if (n > 0) {
+                    int slot = n;
+                    LOG.info(
+                            () -> "source cache " + root + " is used by another process; this one uses " + ALSO + slot);
+                }
+                SourceCache cache = new SourceCache(dir, KEEP_PER_MIRROR);
+                cache.locked = dir.toAbsolutePath().normalize();
+                return cache;
+            }
+        }
+        throw new Git.GitException("source cache " + root + ": 64 processes use it already");
+    }
+
+    /**
+     * The directories this process holds, each with its channel kept open (and so locked) as long as it runs. Asked
+     * before a lock file is opened: closing a second channel on a file this JVM holds locked would drop that lock
+     * (POSIX locks are the process's, see {@link java.nio.channels.FileLock}).
+     */
+    private static final Map<Path, java.nio.channels.FileChannel> HELD = new ConcurrentHashMap<>();
+
+    /** The directory this cache holds locked ({@link #forProcess}), or null. */
+    private Path locked;
+
+    /** Lets another process (or agent) use this cache's directory; the cache is not used after this. */
+    @Override
+    public void close() {
+        if (locked != null) {
+            synchronized (SourceCache.class) {
+                java.nio.channels.FileChannel ch = HELD.remove(locked);
+                if (ch != null) {
+                    try {
+                        ch.close();
+                    } catch (IOException ignored) {
+                        // the lock goes with the process anyway
+                    }
+                }
+            }
+            locked = null;
+        }
+    }
+
+    private static synchronized boolean lock(Path dir) {
+        Path key = dir.toAbsolutePath().normalize();
+        if (HELD.containsKey(key)) {
+            return false; // a second agent in this JVM (tests)
+        }
+        java.nio.channels.FileChannel ch = null;
+        try {
+            Files.createDirectories(dir);
+            ch = java.nio.channels.FileChannel.open(
+                    dir.resolve(OWNER_LOCK),
+                    java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE);
+            if (ch.tryLock() != null) {
+                HELD.put(key, ch);
+                return true;
+            }
+        } catch (IOException e) {
+            throw new Git.GitException("source cache " + dir + ": " + e.getMessage());
+        }
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // nothing was locked
+        }
+        return false;
     }
 
     /** @param keep commits kept per mirror */
@@ -96,6 +184,11 @@ public final class SourceCache {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The directory this cache keeps its mirrors in. */
+    Path root() {
+        return root;
     }
 
     /** The bare repository that holds {@code url}'s commits (tests). */

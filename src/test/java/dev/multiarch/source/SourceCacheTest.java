@@ -54,6 +54,41 @@ class SourceCacheTest {
     }
 
     @Test
+    void twoProcessesSharingAWorkDirectory_eachUseACacheOfTheirOwn_andCleanOnlyTheirs() throws Exception {
+        Path root = dir.resolve("work/sources");
+        Process other = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        SourceCacheHolder.class.getName(),
+                        root.toString())
+                .redirectErrorStream(true)
+                .start();
+        try {
+            String said = new java.io.BufferedReader(
+                            new java.io.InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8))
+                    .readLine();
+            assertEquals("using " + root, said, "the first process takes the directory itself");
+            // What the other process is making right now, as a killed runner would have left it.
+            Path inFlight = Files.createDirectories(root.resolve(".tmp-" + "a".repeat(32) + "-making"));
+            try (SourceCache mine = SourceCache.forProcess(root)) {
+                assertEquals(root.resolve("also-1"), mine.root(), "a second process uses a directory of its own");
+                assertTrue(Files.isDirectory(inFlight), "and leaves the other's work alone");
+                mine.checkout(url, first, dir.resolve("job1/src"), null, log::add);
+                assertEquals(List.of(first), mine.commits(10));
+            }
+            other.getOutputStream().close();
+            assertEquals(0, other.waitFor(), "the other process ended");
+            try (SourceCache after = SourceCache.forProcess(root)) {
+                assertEquals(root, after.root(), "free again once its process ended");
+                assertFalse(Files.exists(inFlight), "what a process that ended left half made is removed");
+            }
+        } finally {
+            other.destroyForcibly();
+        }
+    }
+
+    @Test
     void sameCommitTwice_fetchedOnce_checkedOutTwice_treeOnly() throws IOException {
         SourceCache cache = cache();
         SourceCache.Checkout a = cache.checkout(url, first, dir.resolve("job1/src"), null, log::add);
