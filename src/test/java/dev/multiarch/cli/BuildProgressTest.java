@@ -1,6 +1,7 @@
 package dev.multiarch.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
@@ -53,10 +54,16 @@ class BuildProgressTest {
                 }
             });
             follower.start();
-            firstLook.await();
+            assertTrue(firstLook.await(30, java.util.concurrent.TimeUnit.SECONDS), "the first look");
             published.set(true);
             p.changed();
-            follower.join();
+            follower.join(Duration.ofSeconds(30).toMillis());
+            if (follower.isAlive()) {
+                p.close();
+                follower.interrupt();
+                throw new AssertionError(
+                        "the change did not end the following within 30 s (the next poll is a day away)");
+            }
             assertEquals("published", ended.get().get(0).path("state").asText(), text.toString());
             p.close();
         }
