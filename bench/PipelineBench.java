@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,6 +72,11 @@ public class PipelineBench {
         HttpServer git = gitServer(bare);
         String cloneUrl = "http://127.0.0.1:" + git.getAddress().getPort() + "/fixture.git";
         String load0 = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        if (args.length > 5 && args[5].equals("scaling")) {
+            scaling(registry, registryPid, tree, bare, cloneUrl, work, rounds, load0);
+            git.stop(0);
+            return;
+        }
 
         List<Cost> hand = new ArrayList<>();
         List<Cost> cold = new ArrayList<>();
@@ -399,10 +403,80 @@ public class PipelineBench {
         return ticks / (double) TICK;
     }
 
+    /**
+     * How (3) scales with {@code jobs:} and with runner processes: for each layout a fresh coordinator and runners
+     * (their own work directories), one warm-up build, then {@code rounds} builds of new commits, each layout in turn
+     * per round so that the machine's load falls on all alike; and the by-hand script in the same rounds.
+     */
+    static void scaling(
+            String registry,
+            long registryPid,
+            Path tree,
+            Path bare,
+            String cloneUrl,
+            Path work,
+            int rounds,
+            String load0)
+            throws Exception {
+        record Layout(String name, int runners, String jobs) {}
+        List<Layout> layouts = List.of(
+                new Layout("1 runner, `jobs: 1`", 1, "1"),
+                new Layout("1 runner, `jobs: 2`", 1, "2"),
+                new Layout("1 runner, `jobs: 3`", 1, "3"),
+                new Layout("2 runners, `jobs: 1` each", 2, "1"));
+        List<Warm> services = new ArrayList<>();
+        Map<String, List<Cost>> costs = new LinkedHashMap<>();
+        List<Cost> hand = new ArrayList<>();
+        try {
+            for (Layout l : layouts) {
+                services.add(Warm.start(work.resolve("scaling-" + services.size()), registry, l.runners(), l.jobs()));
+                costs.put(l.name(), new ArrayList<>());
+            }
+            for (int round = 0; round <= rounds; round++) {
+                Cost h = byHand(registry, tree, work.resolve("hand"), "s" + round, registryPid);
+                if (round > 0) {
+                    hand.add(h);
+                }
+                for (int i = 0; i < layouts.size(); i++) {
+                    String commit = commit(tree, bare, 1000 + round * layouts.size() + i);
+                    Cost c = services.get(i).build(cloneUrl, commit, "v9." + round + "." + i, registryPid);
+                    if (round > 0) {
+                        costs.get(layouts.get(i).name()).add(c);
+                    }
+                    System.err.printf(
+                            Locale.ROOT,
+                            "round %d, %s: %.2f s / %.2f CPU-s%n",
+                            round,
+                            layouts.get(i).name(),
+                            c.wallSeconds(),
+                            c.cpuSeconds());
+                }
+            }
+        } finally {
+            services.forEach(Warm::close);
+        }
+        String load1 = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        System.out.printf(
+                Locale.ROOT,
+                "%d rounds after a warm-up round, layouts interleaved; %d cores; load average %s at the start, %s at the"
+                        + " end%n%n",
+                rounds,
+                Runtime.getRuntime().availableProcessors(),
+                load0,
+                load1);
+        System.out.println(
+                "| what | wall median s (min–max) | CPU median s | wall vs (1) | CPU vs (1) | registry CPU s |");
+        System.out.println("|---|---|---|---|---|---|");
+        double hw = median(hand.stream().map(Cost::wallSeconds).toList());
+        double hc = median(hand.stream().map(Cost::cpuSeconds).toList());
+        row("(1) by hand", hand, hw, hc);
+        costs.forEach((name, list) -> row("(3) warm, " + name, list, hw, hc));
+    }
+
     /** A coordinator and a runner, started once; builds triggered through the admin API. */
     static final class Warm implements AutoCloseable {
         private final Process coordinator;
-        private final Process runner;
+        private final List<Process> runners;
         private final String url;
         private final HttpClient http = HttpClient.newHttpClient();
         double lastPublish;
@@ -410,13 +484,18 @@ public class PipelineBench {
         final List<Double> runnerCpu = new ArrayList<>();
         Map<String, List<Double>> lastSteps = new LinkedHashMap<>();
 
-        private Warm(Process coordinator, Process runner, String url) {
+        private Warm(Process coordinator, List<Process> runners, String url) {
             this.coordinator = coordinator;
-            this.runner = runner;
+            this.runners = runners;
             this.url = url;
         }
 
         static Warm start(Path dir, String registry) throws Exception {
+            return start(dir, registry, 1, "auto");
+        }
+
+        /** The coordinator and {@code count} runner processes (each its own work directory), {@code jobs:} each. */
+        static Warm start(Path dir, String registry, int count, String jobs) throws Exception {
             Files.createDirectories(dir);
             int port;
             try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -430,21 +509,26 @@ public class PipelineBench {
                             + "\n  admin-token: ${BENCH_ADMIN}\nstore:\n  path: data\n"
                             + "runners:\n  registration-secret: ${BENCH_SECRET}\n"
                             + "registries:\n  - host: " + registry + "\n    insecure: true\n");
-            Path rcfg = dir.resolve("runner.yaml");
-            Files.writeString(
-                    rcfg,
-                    "coordinator: " + url + "\nname: bench\nregistration-secret: ${BENCH_SECRET}\n"
-                            + "work-dir: " + dir.resolve("runner-work") + "\nnative: [linux/amd64]\n"
-                            + "qemu: [linux/arm64, linux/arm/v7, linux/ppc64le, linux/s390x]\n"
-                            + "insecure-registries: [\"" + registry + "\"]\n");
             Process c = start(List.of("bin/multiarch", "serve", "--config", cfg.toString()), dir.resolve("serve.log"));
-            Warm w = new Warm(c, null, url);
+            Warm w = new Warm(c, List.of(), url);
             for (int i = 0; i < 600 && w.get("/api/builds") == null; i++) {
                 Thread.sleep(100);
             }
-            Process r =
-                    start(List.of("bin/multiarch", "runner", "--config", rcfg.toString()), dir.resolve("runner.log"));
-            return new Warm(c, r, url);
+            List<Process> rs = new ArrayList<>();
+            for (int n = 0; n < count; n++) {
+                String suffix = n == 0 ? "" : "-" + n;
+                Path rcfg = dir.resolve("runner" + suffix + ".yaml");
+                Files.writeString(
+                        rcfg,
+                        "coordinator: " + url + "\nname: bench" + suffix + "\nregistration-secret: ${BENCH_SECRET}\n"
+                                + "work-dir: " + dir.resolve("runner-work" + suffix) + "\nnative: [linux/amd64]\n"
+                                + "qemu: [linux/arm64, linux/arm/v7, linux/ppc64le, linux/s390x]\n"
+                                + "jobs: " + jobs + "\ninsecure-registries: [\"" + registry + "\"]\n");
+                rs.add(start(
+                        List.of("bin/multiarch", "runner", "--config", rcfg.toString()),
+                        dir.resolve("runner" + suffix + ".log")));
+            }
+            return new Warm(c, rs, url);
         }
 
         private static Process start(List<String> cmd, Path log) throws IOException {
@@ -469,10 +553,18 @@ public class PipelineBench {
             }
         }
 
+        private double runnersCpu() throws IOException {
+            double sum = 0;
+            for (Process p : runners) {
+                sum += cpu(p.pid());
+            }
+            return sum;
+        }
+
         /** Triggers the tag at {@code commit} and waits for the build to end: wall from the trigger, CPU of both. */
         Cost build(String cloneUrl, String commit, String tag, long registryPid) throws Exception {
             double coordinator0 = cpu(coordinator.pid());
-            double runner0 = cpu(runner.pid());
+            double runner0 = runnersCpu();
             double reg0 = cpu(registryPid);
             Instant t0 = Instant.now();
             String body = JSON.writeValueAsString(
@@ -503,7 +595,7 @@ public class PipelineBench {
                 throw new IllegalStateException("warm build " + id + " ended " + b);
             }
             double coordinatorCpu = cpu(coordinator.pid()) - coordinator0;
-            double runnerCpu = cpu(runner.pid()) - runner0;
+            double runnerCpu = runnersCpu() - runner0;
             this.coordinatorCpu.add(coordinatorCpu);
             this.runnerCpu.add(runnerCpu);
             double cpu = coordinatorCpu + runnerCpu;
@@ -526,7 +618,9 @@ public class PipelineBench {
 
         @Override
         public void close() {
-            for (Process p : Arrays.asList(runner, coordinator)) {
+            List<Process> all = new ArrayList<>(runners);
+            all.add(coordinator);
+            for (Process p : all) {
                 if (p != null) {
                     p.destroy();
                     try {
