@@ -71,6 +71,14 @@ public final class GitHubAccess {
             this.status = status;
             this.retryAt = retryAt;
         }
+
+        /**
+         * GitHub has no such installation of this App (404 when minting its token): uninstalled since, or a delivery
+         * meant for another App. Asking again cannot help.
+         */
+        boolean noSuchInstallation() {
+            return status == 404;
+        }
     }
 
     public GitHubAccess(GitHubConfig config, Clock clock) {

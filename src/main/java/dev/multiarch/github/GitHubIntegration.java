@@ -386,7 +386,11 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
             note = router.route(d.event(), payload, d.deliveryId());
             state = note.startsWith("ignored") ? "ignored" : "processed";
         } catch (IOException e) {
-            if (attempt < MAX_TRIES) {
+            if (e instanceof GitHubAccess.ApiError a && a.noSuchInstallation()) {
+                state = "ignored";
+                note = "ignored: " + e.getMessage() + " (this App is not installed there: uninstalled since, or the "
+                        + "delivery is another App's)";
+            } else if (attempt < MAX_TRIES) {
                 long millis = UNREACHABLE.delay(attempt - 1).toMillis();
                 LOG.warning(() -> "delivery " + d.deliveryId() + " (" + d.event() + "): " + e.getMessage()
                         + "; trying again in " + millis + " ms");
@@ -398,9 +402,10 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                         clock.instant().plusMillis(millis).plus(Store.DELIVERY_CLAIM));
                 processor.later(key, Duration.ofMillis(millis), () -> process(d, key, attempt + 1));
                 return;
+            } else {
+                state = "failed";
+                note = "gave up after " + attempt + " attempts: " + e.getMessage();
             }
-            state = "failed";
-            note = "gave up after " + attempt + " attempts: " + e.getMessage();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "delivery " + d.deliveryId() + " (" + d.event() + ") failed", e);
             state = "failed";

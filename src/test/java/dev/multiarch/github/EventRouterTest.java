@@ -141,6 +141,9 @@ class EventRouterTest {
             java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
                     java.io.IOException.class, () -> appRouter.route("push", unknown, "d-unknown"));
             assertEquals(List.of(), store.recentBuilds(10), "nothing built: " + e);
+            assertTrue(
+                    e instanceof GitHubAccess.ApiError a && a.noSuchInstallation(),
+                    "recorded as ignored at once, not tried again 8 times: " + e);
             assertEquals(0, app.installationTokensMinted());
             ObjectNode known =
                     GitHubEvents.repoint(tagPush(commit), "octo/app", repo.cloneUrl(), GitHubStandIn.INSTALLATION);
