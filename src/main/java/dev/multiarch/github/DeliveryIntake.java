@@ -1,5 +1,6 @@
 package dev.multiarch.github;
 
+import dev.multiarch.store.DeliveryState;
 import dev.multiarch.store.Store;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -66,7 +67,7 @@ final class DeliveryIntake implements AutoCloseable {
     }
 
     /** Records what processing a delivery came to, with a later batch. */
-    void mark(String hookId, String deliveryId, String state, String note) {
+    void mark(String hookId, String deliveryId, DeliveryState state, String note) {
         Marking m = new Marking(new Store.DeliveryMark(hookId, deliveryId, state, note), System.nanoTime());
         queue.add(m);
         if (closed && queue.remove(m)) {

@@ -7,6 +7,7 @@ import dev.multiarch.base.Backoff;
 import dev.multiarch.base.Json;
 import dev.multiarch.metrics.Metrics;
 import dev.multiarch.pipeline.Coordinator;
+import dev.multiarch.store.DeliveryState;
 import dev.multiarch.store.Store;
 import dev.multiarch.web.CoordinatorApp;
 import dev.multiarch.web.CoordinatorServer;
@@ -260,7 +261,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                                             event,
                                             new String(body, StandardCharsets.UTF_8),
                                             clock.instant(),
-                                            "received",
+                                            DeliveryState.RECEIVED,
                                             null));
                         },
                         false)
@@ -379,15 +380,15 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                     + "coordinator took it over (this one held it past its claim)");
             return;
         }
-        String state;
+        DeliveryState state;
         String note;
         try {
             JsonNode payload = Json.MAPPER.readTree(d.payload());
             note = router.route(d.event(), payload, d.deliveryId());
-            state = note.startsWith("ignored") ? "ignored" : "processed";
+            state = note.startsWith("ignored") ? DeliveryState.IGNORED : DeliveryState.PROCESSED;
         } catch (IOException e) {
             if (e instanceof GitHubAccess.ApiError a && a.noSuchInstallation()) {
-                state = "ignored";
+                state = DeliveryState.IGNORED;
                 note = "ignored: " + e.getMessage() + " (this App is not installed there: uninstalled since, or the "
                         + "delivery is another App's)";
             } else if (attempt < MAX_TRIES) {
@@ -395,7 +396,10 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                 LOG.warning(() -> "delivery " + d.deliveryId() + " (" + d.event() + "): " + e.getMessage()
                         + "; trying again in " + millis + " ms");
                 store.markDelivery(
-                        d.hookId(), d.deliveryId(), "received", "attempt " + attempt + ": " + e.getMessage());
+                        d.hookId(),
+                        d.deliveryId(),
+                        DeliveryState.RECEIVED,
+                        "attempt " + attempt + ": " + e.getMessage());
                 store.holdDelivery(
                         d.hookId(),
                         d.deliveryId(),
@@ -403,15 +407,15 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                 processor.later(key, Duration.ofMillis(millis), () -> process(d, key, attempt + 1));
                 return;
             } else {
-                state = "failed";
+                state = DeliveryState.FAILED;
                 note = "gave up after " + attempt + " attempts: " + e.getMessage();
             }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "delivery " + d.deliveryId() + " (" + d.event() + ") failed", e);
-            state = "failed";
+            state = DeliveryState.FAILED;
             note = e.getClass().getSimpleName() + ": " + e.getMessage();
         }
-        String s = state;
+        DeliveryState s = state;
         String n = note;
         LOG.info(() -> "delivery " + d.deliveryId() + " (" + d.event() + "): " + n);
         // With the next batch of the intake (the delivery stays held by this coordinator until long after).

@@ -369,7 +369,7 @@ public final class JdbcStore implements Store {
                 r.getString("event"),
                 Deflated.either(r.getBytes("payload_z"), r.getString("payload")),
                 inst(r, "received_at"),
-                r.getString("state"),
+                DeliveryState.of(r.getString("state")),
                 r.getString("note"));
     }
 
@@ -1375,7 +1375,7 @@ public final class JdbcStore implements Store {
         try (PreparedStatement p =
                 c.prepareStatement("UPDATE deliveries SET state = ?, note = ? WHERE hook_id = ? AND delivery_id = ?")) {
             for (DeliveryMark m : marks) {
-                bind(p, m.state(), m.note(), m.hookId(), m.deliveryId());
+                bind(p, m.state().word(), m.note(), m.hookId(), m.deliveryId());
                 p.addBatch();
             }
             p.executeBatch();
@@ -1383,9 +1383,9 @@ public final class JdbcStore implements Store {
     }
 
     @Override
-    public List<Delivery> deliveriesIn(String state) {
-        return read(c ->
-                list(c, "SELECT * FROM deliveries WHERE state = ? ORDER BY received_at", JdbcStore::delivery, state));
+    public List<Delivery> deliveriesIn(DeliveryState state) {
+        return read(c -> list(
+                c, "SELECT * FROM deliveries WHERE state = ? ORDER BY received_at", JdbcStore::delivery, state.word()));
     }
 
     @Override
@@ -1459,11 +1459,11 @@ public final class JdbcStore implements Store {
     }
 
     @Override
-    public void markDelivery(String hookId, String deliveryId, String state, String note) {
+    public void markDelivery(String hookId, String deliveryId, DeliveryState state, String note) {
         tx(c -> update(
                 c,
                 "UPDATE deliveries SET state = ?, note = ? WHERE hook_id = ? AND delivery_id = ?",
-                state,
+                state.word(),
                 note,
                 hookId,
                 deliveryId));

@@ -294,7 +294,7 @@ public interface Store extends AutoCloseable {
             String event,
             String payload,
             Instant receivedAt,
-            String state,
+            DeliveryState state,
             String note) {}
 
     /**
@@ -335,12 +335,12 @@ public interface Store extends AutoCloseable {
     /** Keeps holding a delivery until {@code until} (it is being retried later by its holder). */
     void holdDelivery(String hookId, String deliveryId, Instant until);
 
-    List<Delivery> deliveriesIn(String state);
+    List<Delivery> deliveriesIn(DeliveryState state);
 
-    void markDelivery(String hookId, String deliveryId, String state, String note);
+    void markDelivery(String hookId, String deliveryId, DeliveryState state, String note);
 
     /** What processing a delivery came to: its state and a note (see {@link #markDelivery}). */
-    record DeliveryMark(String hookId, String deliveryId, String state, String note) {}
+    record DeliveryMark(String hookId, String deliveryId, DeliveryState state, String note) {}
 
     /** Several {@link #markDelivery} at once (one transaction where the store can), in order. */
     default void markDeliveries(List<DeliveryMark> marks) {

@@ -27,7 +27,8 @@ class DeliveryIntakeTest {
     Path dir;
 
     private static Store.Delivery delivery(String id) {
-        return new Store.Delivery("1", id, "push", "{\"id\":\"" + id + "\"}", T0, "received", null);
+        return new Store.Delivery(
+                "1", id, "push", "{\"id\":\"" + id + "\"}", T0, dev.multiarch.store.DeliveryState.RECEIVED, null);
     }
 
     /** The store, counting the batches it is given and their sizes. */
@@ -79,7 +80,10 @@ class DeliveryIntakeTest {
                     assertFalse(f.get(60, TimeUnit.SECONDS), "a redelivery");
                 }
             }
-            assertEquals(2_000, jdbc.deliveriesIn("received").size());
+            assertEquals(
+                    2_000,
+                    jdbc.deliveriesIn(dev.multiarch.store.DeliveryState.RECEIVED)
+                            .size());
             assertTrue(largest.get() <= DeliveryIntake.MAX_BATCH, "batches are bounded: " + largest.get());
             assertTrue(batches.get() < 2_020, batches.get() + " transactions for 2,020 deliveries: some were batched");
         }
@@ -93,14 +97,32 @@ class DeliveryIntakeTest {
                 assertTrue(intake.add(delivery("d-" + i)).get(60, TimeUnit.SECONDS));
             }
             for (int i = 0; i < 300; i++) {
-                intake.mark("1", "d-" + i, i % 2 == 0 ? "processed" : "ignored", "note " + i);
+                intake.mark(
+                        "1",
+                        "d-" + i,
+                        i % 2 == 0
+                                ? dev.multiarch.store.DeliveryState.PROCESSED
+                                : dev.multiarch.store.DeliveryState.IGNORED,
+                        "note " + i);
             }
             intake.close();
-            assertEquals(150, jdbc.deliveriesIn("processed").size());
-            assertEquals(150, jdbc.deliveriesIn("ignored").size());
-            assertEquals(0, jdbc.deliveriesIn("received").size());
-            intake.mark("1", "d-0", "failed", "after close: written at once");
-            assertEquals("failed", jdbc.deliveriesIn("failed").get(0).state());
+            assertEquals(
+                    150,
+                    jdbc.deliveriesIn(dev.multiarch.store.DeliveryState.PROCESSED)
+                            .size());
+            assertEquals(
+                    150,
+                    jdbc.deliveriesIn(dev.multiarch.store.DeliveryState.IGNORED).size());
+            assertEquals(
+                    0,
+                    jdbc.deliveriesIn(dev.multiarch.store.DeliveryState.RECEIVED)
+                            .size());
+            intake.mark("1", "d-0", dev.multiarch.store.DeliveryState.FAILED, "after close: written at once");
+            assertEquals(
+                    dev.multiarch.store.DeliveryState.FAILED,
+                    jdbc.deliveriesIn(dev.multiarch.store.DeliveryState.FAILED)
+                            .get(0)
+                            .state());
         }
     }
 
@@ -117,7 +139,10 @@ class DeliveryIntakeTest {
                 assertTrue(f.isDone(), "answered by the time close returns");
                 assertTrue(f.get());
             }
-            assertEquals(500, jdbc.deliveriesIn("received").size());
+            assertEquals(
+                    500,
+                    jdbc.deliveriesIn(dev.multiarch.store.DeliveryState.RECEIVED)
+                            .size());
             ExecutionException late = assertThrows(
                     ExecutionException.class, () -> intake.add(delivery("late")).get(10, TimeUnit.SECONDS));
             assertTrue(
@@ -171,16 +196,24 @@ class DeliveryIntakeTest {
                 CompletableFuture<Boolean> first = intake.add(delivery("first"));
                 held.await();
                 // The writer is in the first commit: these wait, and are taken together when it returns.
-                intake.mark("1", "m-1", "processed", "build 1");
-                intake.mark("1", "m-2", "ignored", "no workflow");
+                intake.mark("1", "m-1", dev.multiarch.store.DeliveryState.PROCESSED, "build 1");
+                intake.mark("1", "m-2", dev.multiarch.store.DeliveryState.IGNORED, "no workflow");
                 CompletableFuture<Boolean> second = intake.add(delivery("second"));
                 release.countDown();
                 assertTrue(first.get(60, TimeUnit.SECONDS));
                 assertTrue(second.get(60, TimeUnit.SECONDS));
             }
             assertEquals(List.of("deliveries 1 with marks 0", "deliveries 1 with marks 2"), calls);
-            assertEquals("processed", jdbc.deliveriesIn("processed").get(0).state());
-            assertEquals("no workflow", jdbc.deliveriesIn("ignored").get(0).note());
+            assertEquals(
+                    dev.multiarch.store.DeliveryState.PROCESSED,
+                    jdbc.deliveriesIn(dev.multiarch.store.DeliveryState.PROCESSED)
+                            .get(0)
+                            .state());
+            assertEquals(
+                    "no workflow",
+                    jdbc.deliveriesIn(dev.multiarch.store.DeliveryState.IGNORED)
+                            .get(0)
+                            .note());
         }
     }
 
@@ -189,12 +222,18 @@ class DeliveryIntakeTest {
         try (JdbcStore jdbc = JdbcStore.embedded(dir.resolve("data"))) {
             jdbc.addDeliveries(List.of(delivery("m-1"), delivery("m-2")));
             try (DeliveryIntake intake = new DeliveryIntake(jdbc)) {
-                intake.mark("1", "m-1", "processed", "build 1");
+                intake.mark("1", "m-1", dev.multiarch.store.DeliveryState.PROCESSED, "build 1");
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (jdbc.deliveriesIn("processed").isEmpty() && System.nanoTime() < deadline) {
+                while (jdbc.deliveriesIn(dev.multiarch.store.DeliveryState.PROCESSED)
+                                .isEmpty()
+                        && System.nanoTime() < deadline) {
                     java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
                 }
-                assertEquals(1, jdbc.deliveriesIn("processed").size(), "written while the intake is open");
+                assertEquals(
+                        1,
+                        jdbc.deliveriesIn(dev.multiarch.store.DeliveryState.PROCESSED)
+                                .size(),
+                        "written while the intake is open");
             }
         }
     }

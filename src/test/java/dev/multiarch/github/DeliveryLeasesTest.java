@@ -126,7 +126,7 @@ class DeliveryLeasesTest {
     @Test
     void aProcessedDelivery_isNoLongerRenewed() {
         Store.DeliveryKey k = received("d-4");
-        a.markDelivery("1", "d-4", "processed", "done");
+        a.markDelivery("1", "d-4", dev.multiarch.store.DeliveryState.PROCESSED, "done");
         receiver.renew();
         assertFalse(receiver.holds(k));
     }

@@ -193,7 +193,7 @@ class ClaimsTest {
                 List.of(),
                 a.claimDeliveries("a", clock.instant(), clock.instant().plusSeconds(30), 10),
                 "held");
-        b.markDelivery("1", "d-1", "processed", "done");
+        b.markDelivery("1", "d-1", dev.multiarch.store.DeliveryState.PROCESSED, "done");
         clock.pass(Duration.ofHours(1));
         assertEquals(
                 List.of(),
@@ -229,7 +229,7 @@ class ClaimsTest {
                 b.leaseDeliveries(
                         "b", List.of(k), clock.instant(), clock.instant().plusSeconds(30)));
         // Processed: nobody's any more.
-        b.markDelivery("1", "d-2", "processed", "done");
+        b.markDelivery("1", "d-2", dev.multiarch.store.DeliveryState.PROCESSED, "done");
         assertEquals(
                 Set.of(),
                 b.leaseDeliveries(

@@ -60,7 +60,7 @@ class DeliveryBatchTest {
                     delivery("1", "a"),
                     delivery("2", "a")));
             assertEquals(List.of(true, false, true, false, true), added, "hook 2's 'a' is another delivery");
-            Map<String, String> payloads = s.deliveriesIn("received").stream()
+            Map<String, String> payloads = s.deliveriesIn(dev.multiarch.store.DeliveryState.RECEIVED).stream()
                     .collect(Collectors.toMap(d -> d.hookId() + "/" + d.deliveryId(), Store.Delivery::payload));
             assertEquals(4, payloads.size(), payloads.keySet().toString());
             assertEquals(delivery("1", "b").payload(), payloads.get("1/b"));
@@ -73,17 +73,25 @@ class DeliveryBatchTest {
         try (JdbcStore s = db.open()) {
             s.addDeliveries(List.of(delivery("1", "a"), delivery("1", "b"), delivery("1", "c")));
             s.markDeliveries(List.of(
-                    new Store.DeliveryMark("1", "a", "processed", "build 7"),
-                    new Store.DeliveryMark("1", "c", "ignored", "no workflow"),
-                    new Store.DeliveryMark("1", "nobody", "processed", "a delivery never stored changes nothing")));
-            assertEquals(List.of("a"), ids(s, "processed"));
-            assertEquals(List.of("b"), ids(s, "received"));
-            assertEquals(List.of("c"), ids(s, "ignored"));
-            assertEquals("no workflow", s.deliveriesIn("ignored").get(0).note());
+                    new Store.DeliveryMark("1", "a", dev.multiarch.store.DeliveryState.PROCESSED, "build 7"),
+                    new Store.DeliveryMark("1", "c", dev.multiarch.store.DeliveryState.IGNORED, "no workflow"),
+                    new Store.DeliveryMark(
+                            "1",
+                            "nobody",
+                            dev.multiarch.store.DeliveryState.PROCESSED,
+                            "a delivery never stored changes nothing")));
+            assertEquals(List.of("a"), ids(s, DeliveryState.PROCESSED));
+            assertEquals(List.of("b"), ids(s, DeliveryState.RECEIVED));
+            assertEquals(List.of("c"), ids(s, DeliveryState.IGNORED));
+            assertEquals(
+                    "no workflow",
+                    s.deliveriesIn(dev.multiarch.store.DeliveryState.IGNORED)
+                            .get(0)
+                            .note());
         }
     }
 
-    private static List<String> ids(Store s, String state) {
+    private static List<String> ids(Store s, DeliveryState state) {
         return s.deliveriesIn(state).stream()
                 .map(Store.Delivery::deliveryId)
                 .sorted()
@@ -126,7 +134,9 @@ class DeliveryBatchTest {
                     Map.of(1L, (long) n),
                     total.values().stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting())),
                     "and nowhere twice");
-            assertEquals(n, b.deliveriesIn("received").size());
+            assertEquals(
+                    n,
+                    b.deliveriesIn(dev.multiarch.store.DeliveryState.RECEIVED).size());
         }
     }
 
@@ -137,18 +147,21 @@ class DeliveryBatchTest {
             List<Boolean> added = s.addDeliveries(
                     List.of(delivery("1", "c"), delivery("1", "a")),
                     List.of(
-                            new Store.DeliveryMark("1", "a", "processed", "build 7"),
-                            new Store.DeliveryMark("1", "b", "ignored", "no workflow")));
+                            new Store.DeliveryMark("1", "a", dev.multiarch.store.DeliveryState.PROCESSED, "build 7"),
+                            new Store.DeliveryMark(
+                                    "1", "b", dev.multiarch.store.DeliveryState.IGNORED, "no workflow")));
             assertEquals(List.of(true, false), added);
-            assertEquals(List.of("a"), ids(s, "processed"));
-            assertEquals(List.of("b"), ids(s, "ignored"));
-            assertEquals(List.of("c"), ids(s, "received"));
+            assertEquals(List.of("a"), ids(s, DeliveryState.PROCESSED));
+            assertEquals(List.of("b"), ids(s, DeliveryState.IGNORED));
+            assertEquals(List.of("c"), ids(s, DeliveryState.RECEIVED));
             assertEquals(List.of(true), s.addDeliveries(List.of(delivery("1", "d")), List.of()), "no marks");
             assertEquals(
                     List.of(),
-                    s.addDeliveries(List.of(), List.of(new Store.DeliveryMark("1", "c", "failed", "x"))),
+                    s.addDeliveries(
+                            List.of(),
+                            List.of(new Store.DeliveryMark("1", "c", dev.multiarch.store.DeliveryState.FAILED, "x"))),
                     "marks alone");
-            assertEquals(List.of("c"), ids(s, "failed"));
+            assertEquals(List.of("c"), ids(s, DeliveryState.FAILED));
         }
     }
 
@@ -169,7 +182,8 @@ class DeliveryBatchTest {
                                 .mapToObj(i -> delivery("1", "d-" + i))
                                 .toList();
                         List<Store.DeliveryMark> marks = IntStream.range(Math.max(0, from - 50), from)
-                                .mapToObj(i -> new Store.DeliveryMark("1", "d-" + i, "processed", "a later batch"))
+                                .mapToObj(i -> new Store.DeliveryMark(
+                                        "1", "d-" + i, dev.multiarch.store.DeliveryState.PROCESSED, "a later batch"))
                                 .toList();
                         List<Boolean> added = s.addDeliveries(batch, marks);
                         for (int i = 0; i < batch.size(); i++) {
@@ -190,8 +204,13 @@ class DeliveryBatchTest {
             assertEquals(
                     Map.of(1L, (long) n),
                     total.values().stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting())));
-            assertEquals(n - 50, b.deliveriesIn("processed").size(), "all but the last batch marked");
-            assertEquals(50, b.deliveriesIn("received").size());
+            assertEquals(
+                    n - 50,
+                    b.deliveriesIn(dev.multiarch.store.DeliveryState.PROCESSED).size(),
+                    "all but the last batch marked");
+            assertEquals(
+                    50,
+                    b.deliveriesIn(dev.multiarch.store.DeliveryState.RECEIVED).size());
         }
     }
 }

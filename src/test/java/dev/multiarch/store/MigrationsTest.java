@@ -130,7 +130,10 @@ class MigrationsTest {
             assertEquals(1, s.buildsOfPullRequest("o/r", 5, BuildState.QUEUED).size());
             assertEquals(2, s.recentBuilds(10).size());
             assertEquals(
-                    "{\"zen\":\"old é\"}", s.deliveriesIn("received").get(0).payload());
+                    "{\"zen\":\"old é\"}",
+                    s.deliveriesIn(dev.multiarch.store.DeliveryState.RECEIVED)
+                            .get(0)
+                            .payload());
             s.appendLog(1, 1, "new line\n", 1 << 20);
             assertEquals(
                     List.of("old line\n", "new line\n"),

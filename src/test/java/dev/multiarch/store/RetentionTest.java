@@ -69,7 +69,11 @@ class RetentionTest {
     void payloadsAndLogs_areStoredDeflated_andReadBackExactly() throws Exception {
         try (JdbcStore s = db.open()) {
             assertTrue(s.addDelivery(new Store.Delivery("1", "d-1", "push", payload(1), T0, null, null)));
-            assertEquals(payload(1), s.deliveriesIn("received").get(0).payload());
+            assertEquals(
+                    payload(1),
+                    s.deliveriesIn(dev.multiarch.store.DeliveryState.RECEIVED)
+                            .get(0)
+                            .payload());
             long job = s.jobs(s.createBuild(build()).id()).get(0).id();
             s.appendLog(job, 1, "step 1 ✓\n", 1 << 20);
             assertEquals("step 1 ✓\n", s.logs(job, 0, 10).get(0).text());
@@ -88,11 +92,11 @@ class RetentionTest {
         MutableClock clock = new MutableClock(T0);
         try (JdbcStore s = db.open(clock)) {
             s.addDelivery(new Store.Delivery("1", "old-done", "push", payload(1), T0, null, null));
-            s.markDelivery("1", "old-done", "processed", "build #1");
+            s.markDelivery("1", "old-done", dev.multiarch.store.DeliveryState.PROCESSED, "build #1");
             s.addDelivery(new Store.Delivery("1", "old-waiting", "push", payload(2), T0, null, null));
             s.addDelivery(
                     new Store.Delivery("1", "new-done", "push", payload(3), T0.plus(Duration.ofDays(40)), null, null));
-            s.markDelivery("1", "new-done", "ignored", "no workflow");
+            s.markDelivery("1", "new-done", dev.multiarch.store.DeliveryState.IGNORED, "no workflow");
 
             BuildRecord old = s.createBuild(build());
             long oldJob = s.jobs(old.id()).get(0).id();
@@ -120,10 +124,11 @@ class RetentionTest {
             assertEquals(new Store.Purged(1, 1, 1), p);
             assertEquals(
                     List.of("old-waiting"),
-                    s.deliveriesIn("received").stream()
+                    s.deliveriesIn(dev.multiarch.store.DeliveryState.RECEIVED).stream()
                             .map(Store.Delivery::deliveryId)
                             .toList());
-            assertEquals(1, s.deliveriesIn("ignored").size());
+            assertEquals(
+                    1, s.deliveriesIn(dev.multiarch.store.DeliveryState.IGNORED).size());
             assertTrue(s.logs(oldJob, 0, 10).isEmpty());
             assertEquals("still going\n", s.logs(runningJob, 0, 10).get(0).text(), "a running build keeps its log");
             assertEquals("recent log\n", s.logs(recentJob, 0, 10).get(0).text());
@@ -148,7 +153,7 @@ class RetentionTest {
             for (int i = 0; i < 2_500; i++) {
                 String id = "d-" + i;
                 a.addDelivery(new Store.Delivery("1", id, "push", "{}", T0, null, null));
-                a.markDelivery("1", id, "processed", null);
+                a.markDelivery("1", id, dev.multiarch.store.DeliveryState.PROCESSED, null);
             }
             ExecutorService pool = Executors.newFixedThreadPool(2);
             List<Future<Store.Purged>> runs = new ArrayList<>();
@@ -161,7 +166,8 @@ class RetentionTest {
             }
             pool.shutdown();
             assertEquals(2_500, deleted);
-            assertTrue(b.deliveriesIn("processed").isEmpty());
+            assertTrue(
+                    b.deliveriesIn(dev.multiarch.store.DeliveryState.PROCESSED).isEmpty());
         }
     }
 
@@ -186,10 +192,13 @@ class RetentionTest {
         assertTrue(closed < payloads / 2, "closed: " + closed + " bytes for " + payloads + " bytes of payloads");
         assertTrue(closed * 3 < open, "open " + open + " bytes, closed " + closed);
         try (JdbcStore s = db.open()) {
-            assertEquals(600, s.deliveriesIn("received").size(), "nothing lost by the compaction");
+            assertEquals(
+                    600,
+                    s.deliveriesIn(dev.multiarch.store.DeliveryState.RECEIVED).size(),
+                    "nothing lost by the compaction");
             assertEquals(
                     payload(599),
-                    s.deliveriesIn("received").stream()
+                    s.deliveriesIn(dev.multiarch.store.DeliveryState.RECEIVED).stream()
                             .filter(d -> d.deliveryId().equals("d-599"))
                             .findFirst()
                             .orElseThrow()

@@ -81,7 +81,7 @@ class StoreCrashTest {
             assertTrue(now.size() > 0, "round " + round + ": nothing acknowledged");
             acked.addAll(now);
             try (JdbcStore s = JdbcStore.embedded(dir)) {
-                Set<String> stored = Stream.of("received", "processed")
+                Set<String> stored = Stream.of(DeliveryState.RECEIVED, DeliveryState.PROCESSED)
                         .flatMap(state -> s.deliveriesIn(state).stream())
                         .map(Store.Delivery::deliveryId)
                         .collect(Collectors.toSet());
@@ -95,11 +95,11 @@ class StoreCrashTest {
                 String any = now.iterator().next();
                 assertEquals(
                         Child.payload(any),
-                        s.deliveriesIn("received").stream()
+                        s.deliveriesIn(dev.multiarch.store.DeliveryState.RECEIVED).stream()
                                 .filter(d -> d.deliveryId().equals(any))
                                 .map(Store.Delivery::payload)
                                 .findFirst()
-                                .orElseGet(() -> s.deliveriesIn("processed").stream()
+                                .orElseGet(() -> s.deliveriesIn(dev.multiarch.store.DeliveryState.PROCESSED).stream()
                                         .filter(d -> d.deliveryId().equals(any))
                                         .map(Store.Delivery::payload)
                                         .findFirst()
@@ -149,7 +149,8 @@ class StoreCrashTest {
                         batch.forEach(d -> earlier.add(d.deliveryId()));
                         if (earlier.size() > 32) {
                             store.markDeliveries(earlier.subList(0, 16).stream()
-                                    .map(id -> new Store.DeliveryMark("1", id, "processed", "crash test"))
+                                    .map(id -> new Store.DeliveryMark(
+                                            "1", id, dev.multiarch.store.DeliveryState.PROCESSED, "crash test"))
                                     .toList());
                             earlier.subList(0, 16).clear();
                         }
