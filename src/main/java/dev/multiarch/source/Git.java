@@ -49,21 +49,31 @@ public final class Git {
     /**
      * How one git command runs.
      *
-     * @param protocols     {@code -c} options from {@link #BASE_PROTOCOLS} or {@link CloneUrl#protocolConfig()}
-     * @param authorization an HTTP Authorization header for fetches, given to git through its environment; or null
-     * @param hermetic      ignore the system and global git configuration (anything that talks to a remote)
+     * @param protocols {@code -c} options from {@link #BASE_PROTOCOLS} or {@link CloneUrl#protocolConfig()}
+     * @param config    further configuration, given through git's environment ({@code GIT_CONFIG_COUNT}): a
+     *                  credential header must not be in argv, where {@code ps} shows it
+     * @param hermetic  ignore the system and global git configuration (anything that talks to a remote)
      */
-    record Call(List<String> protocols, String authorization, boolean hermetic, Map<String, String> extra) {
-        static final Call LOCAL = new Call(BASE_PROTOCOLS, null, false, Map.of());
-        static final Call OWN_REPO = new Call(BASE_PROTOCOLS, null, true, Map.of());
+    record Call(
+            List<String> protocols,
+            List<Map.Entry<String, String>> config,
+            boolean hermetic,
+            Map<String, String> extra) {
+        static final Call LOCAL = new Call(BASE_PROTOCOLS, List.of(), false, Map.of());
+        static final Call OWN_REPO = new Call(BASE_PROTOCOLS, List.of(), true, Map.of());
 
+        /**
+         * A fetch from {@code url}; the Authorization header, if any, is scoped to that URL ({@code
+         * http.<url>.extraHeader}, which git and git-lfs match by scheme, host, port and path prefix): a redirect or an
+         * LFS download from another host never carries it.
+         */
         static Call fetch(CloneUrl url, String authorization) {
-            return new Call(url.protocolConfig(), authorization, true, Map.of());
+            return new Call(url.protocolConfig(), authorizationConfig(url, authorization), true, Map.of());
         }
 
         /** One of our own repositories, with an index file of the caller's ({@code GIT_INDEX_FILE}). */
         static Call withIndex(Path index) {
-            return new Call(BASE_PROTOCOLS, null, true, Map.of("GIT_INDEX_FILE", index.toString()));
+            return new Call(BASE_PROTOCOLS, List.of(), true, Map.of("GIT_INDEX_FILE", index.toString()));
         }
 
         Map<String, String> environment() {
@@ -73,14 +83,22 @@ public final class Git {
                 env.put("GIT_CONFIG_NOSYSTEM", "1");
                 env.put("GIT_CONFIG_GLOBAL", "/dev/null");
             }
-            if (authorization != null) {
-                // git >= 2.31 reads config from the environment; argv would show the token to `ps`.
-                env.put("GIT_CONFIG_COUNT", "1");
-                env.put("GIT_CONFIG_KEY_0", "http.extraHeader");
-                env.put("GIT_CONFIG_VALUE_0", "Authorization: " + authorization);
+            if (!config.isEmpty()) {
+                // git >= 2.31 reads config from the environment, and passes it on to what it runs (git-lfs).
+                env.put("GIT_CONFIG_COUNT", String.valueOf(config.size()));
+                for (int i = 0; i < config.size(); i++) {
+                    env.put("GIT_CONFIG_KEY_" + i, config.get(i).getKey());
+                    env.put("GIT_CONFIG_VALUE_" + i, config.get(i).getValue());
+                }
             }
             return env;
         }
+    }
+
+    static List<Map.Entry<String, String>> authorizationConfig(CloneUrl url, String authorization) {
+        return authorization == null
+                ? List.of()
+                : List.of(Map.entry("http." + url.url() + ".extraHeader", "Authorization: " + authorization));
     }
 
     static Out run(Path dir, Consumer<String> log, Call call, String... args) {
@@ -88,46 +106,67 @@ public final class Git {
         cmd.add("git");
         cmd.addAll(call.protocols());
         cmd.addAll(List.of(args));
+        Raw r = exec(cmd, dir, call.environment(), null, "git " + String.join(" ", args));
+        Out o = new Out(r.exit(), new String(r.out(), StandardCharsets.UTF_8), r.err());
+        if (log != null && !o.err.isBlank()) {
+            log.accept(o.err);
+        }
+        return o;
+    }
+
+    /** What a program printed, as bytes (blob contents). */
+    record Raw(int exit, byte[] out, String err) {}
+
+    /**
+     * Runs {@code cmd} (git, or git-lfs) in {@link ChildEnvironment} plus {@code env}, with {@code stdin} (or nothing)
+     * as its input.
+     *
+     * @param what the command for messages
+     */
+    static Raw exec(List<String> cmd, Path dir, Map<String, String> env, byte[] stdin, String what) {
+        Path inFile = null;
         try {
-            ProcessBuilder pb = ChildEnvironment.apply(new ProcessBuilder(cmd), call.environment());
+            ProcessBuilder pb = ChildEnvironment.apply(new ProcessBuilder(cmd), env);
             if (dir != null) {
                 pb.directory(dir.toFile());
             }
             Path outFile = Files.createTempFile("git", ".out");
             Path errFile = Files.createTempFile("git", ".err");
+            java.io.File input = new java.io.File("/dev/null");
+            if (stdin != null) {
+                inFile = Files.createTempFile("git", ".in");
+                Files.write(inFile, stdin);
+                input = inFile.toFile();
+            }
             try {
                 Process p = pb.redirectOutput(outFile.toFile())
                         .redirectError(errFile.toFile())
-                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                        .redirectInput(ProcessBuilder.Redirect.from(input))
                         .start();
                 try {
                     if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                         kill(p);
-                        throw new GitException(
-                                "git " + String.join(" ", args) + " did not finish in " + TIMEOUT_SECONDS + " s");
+                        throw new GitException(what + " did not finish in " + TIMEOUT_SECONDS + " s");
                     }
                 } catch (InterruptedException e) {
                     // The job was stopped: git must not go on writing into a repository we no longer watch.
                     kill(p);
                     throw e;
                 }
-                Out o = new Out(
-                        p.exitValue(),
-                        Files.readString(outFile, StandardCharsets.UTF_8),
-                        Files.readString(errFile, StandardCharsets.UTF_8));
-                if (log != null && !o.err.isBlank()) {
-                    log.accept(o.err);
-                }
-                return o;
+                return new Raw(
+                        p.exitValue(), Files.readAllBytes(outFile), Files.readString(errFile, StandardCharsets.UTF_8));
             } finally {
                 Files.deleteIfExists(outFile);
                 Files.deleteIfExists(errFile);
+                if (inFile != null) {
+                    Files.deleteIfExists(inFile);
+                }
             }
         } catch (IOException e) {
-            throw new GitException("cannot run git: " + e.getMessage());
+            throw new GitException("cannot run " + cmd.get(0) + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new GitException("interrupted while running git");
+            throw new GitException("interrupted while running " + cmd.get(0));
         }
     }
 

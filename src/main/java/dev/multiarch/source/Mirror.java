@@ -62,10 +62,19 @@ final class Mirror {
     private final int keep;
     /** Held commits, oldest first; written under the write lock only. */
     private final LinkedHashSet<String> commits = new LinkedHashSet<>();
+    /**
+     * The LFS files of held commits whose LFS objects are in the mirror too (an empty list: the commit uses no LFS);
+     * written under the write lock only. Not kept on disk: after a restart, the first checkout of a commit looks again
+     * (and finds the objects there).
+     */
+    private final java.util.Map<String, List<Lfs.File>> lfs = new java.util.HashMap<>();
+    /** git-lfs: a name looked up on PATH, or a path (tests: one that is not there). */
+    private final String lfsProgram;
 
     private boolean loaded;
 
-    Mirror(Path root, String key, int keep) {
+    Mirror(Path root, String key, int keep, String lfsProgram) {
+        this.lfsProgram = lfsProgram;
         this.root = root;
         this.key = key;
         this.dir = root.resolve(key + ".git");
@@ -85,20 +94,23 @@ final class Mirror {
     /**
      * Runs {@code use} with {@code commit} held (fetched first when it is not), under the read lock: other jobs may
      * read at the same time; nobody writes until it returns.
+     *
+     * @param withLfs also fetch the objects of the commit's Git LFS files (a checkout; not to read one file)
      */
-    <T> T withCommit(CloneUrl url, String commit, String authorization, Consumer<String> log, Use<T> use) {
+    <T> T withCommit(
+            CloneUrl url, String commit, String authorization, boolean withLfs, Consumer<String> log, Use<T> use) {
         long t0 = System.nanoTime();
         Obtained how = Obtained.CACHED;
         boolean reading = false;
         try {
             lock.readLock().lock();
             reading = true;
-            if (!holds(commit)) {
+            if (!holds(commit, withLfs)) {
                 lock.readLock().unlock();
                 reading = false;
                 lock.writeLock().lock();
                 try {
-                    how = obtain(url, commit, authorization, log);
+                    how = obtain(url, commit, authorization, withLfs, log);
                     // Downgrade: nobody can make the mirror again between the fetch and our read.
                     lock.readLock().lock();
                     reading = true;
@@ -114,8 +126,17 @@ final class Mirror {
         }
     }
 
-    private boolean holds(String commit) {
-        return loaded && commits.contains(commit);
+    private boolean holds(String commit, boolean withLfs) {
+        return loaded && commits.contains(commit) && (!withLfs || lfs.containsKey(commit));
+    }
+
+    /** The LFS files of a commit held with its LFS objects ({@link #withCommit} with {@code withLfs}). */
+    List<Lfs.File> lfsFiles(String commit) {
+        List<Lfs.File> files = lfs.get(commit);
+        if (files == null) {
+            throw new IllegalStateException(commit + " is not held with its LFS objects");
+        }
+        return files;
     }
 
     /** Held commits, oldest first. */
@@ -142,6 +163,7 @@ final class Mirror {
 
     private void readRefs() {
         commits.clear();
+        lfs.clear();
         Git.Out o = Git.ok(
                 dir, null, Git.Call.OWN_REPO, "for-each-ref", "--sort=committerdate", "--format=%(objectname)", REFS);
         o.out().lines().filter(l -> !l.isBlank()).forEach(commits::add);
@@ -149,7 +171,7 @@ final class Mirror {
     }
 
     /** Under the write lock: makes {@code commit} held, repairing the mirror first if a writer died in it. */
-    private Obtained obtain(CloneUrl url, String commit, String authorization, Consumer<String> log) {
+    private Obtained obtain(CloneUrl url, String commit, String authorization, boolean withLfs, Consumer<String> log) {
         Path lockFile = root.resolve(key + ".lock");
         try {
             Files.createDirectories(root);
@@ -159,13 +181,14 @@ final class Mirror {
         // Closing the channel releases the lock; so does the death of this process.
         try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             ch.lock();
-            return obtainLocked(url, commit, authorization, log);
+            return obtainLocked(url, commit, authorization, withLfs, log);
         } catch (IOException e) {
             throw new Git.GitException("source cache " + dir + ": " + e.getMessage());
         }
     }
 
-    private Obtained obtainLocked(CloneUrl url, String commit, String authorization, Consumer<String> log)
+    private Obtained obtainLocked(
+            CloneUrl url, String commit, String authorization, boolean withLfs, Consumer<String> log)
             throws IOException {
         if (Files.exists(dir.resolve(MARKER))) {
             say(
@@ -180,24 +203,45 @@ final class Mirror {
         if (!loaded) {
             readRefs();
         }
-        if (commits.contains(commit)) {
+        if (holds(commit, withLfs)) {
             return Obtained.CACHED; // another job fetched it while we waited
         }
         Files.writeString(dir.resolve(MARKER), "");
         // From here on, a GitException thrown by Git.run (git killed: timeout, job stopped) leaves the marker: the
         // next writer starts afresh. git that exits by itself has removed its own lock files.
-        Obtained how = Obtained.PRESENT;
+        Obtained how = commits.contains(commit) ? Obtained.CACHED : Obtained.PRESENT;
         String failure = null;
         if (!present(commit)) {
             how = Obtained.FETCHED;
             failure = fetch(url, commit, authorization, log);
         }
-        if (failure == null) {
+        List<Lfs.File> lfsFiles = null;
+        if (failure == null && withLfs) {
+            try {
+                lfsFiles = Lfs.files(dir, commit, root.resolve(".tmp-" + key + "-" + UUID.randomUUID() + ".index"));
+                List<Lfs.File> missing = Lfs.missing(dir, lfsFiles);
+                if (!missing.isEmpty()) {
+                    say(log, "Git LFS: fetching the content of " + missing.size() + " file(s)");
+                    how = Obtained.FETCHED;
+                    failure = Lfs.fetch(dir, url, commit, authorization, lfsProgram, missing, log);
+                }
+            } catch (Git.GitException e) {
+                failure = e.getMessage();
+            }
+        }
+        if (failure == null && commits.contains(commit)) {
+            if (lfsFiles != null) {
+                lfs.put(commit, lfsFiles);
+            }
+        } else if (failure == null) {
             Git.Out ref = Git.run(dir, null, Git.Call.OWN_REPO, "update-ref", "--no-deref", REFS + commit, commit);
             if (ref.exit() != 0) {
                 failure = "cannot record " + commit + " in the source cache: " + Git.lastLines(ref.err());
             } else {
                 commits.add(commit);
+                if (lfsFiles != null) {
+                    lfs.put(commit, lfsFiles);
+                }
                 evict();
             }
         }
@@ -269,6 +313,7 @@ final class Mirror {
                             .exit()
                     == 0) {
                 commits.remove(c);
+                lfs.remove(c);
             }
         }
     }
@@ -285,6 +330,7 @@ final class Mirror {
         }
         Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
         commits.clear();
+        lfs.clear();
         loaded = true;
     }
 
@@ -316,6 +362,7 @@ final class Mirror {
         Path trash = root.resolve(".trash-" + key + "-" + UUID.randomUUID());
         Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
         commits.clear();
+        lfs.clear();
         loaded = false;
         Git.deleteTree(trash);
     }
@@ -344,6 +391,7 @@ final class Mirror {
                     "-u",
                     "--end-of-options",
                     commit + "^{tree}");
+            Lfs.materialize(dir, lfsFiles(commit), worktree);
         } finally {
             try {
                 Files.deleteIfExists(index);

@@ -50,6 +50,15 @@ public final class SourceCache implements AutoCloseable {
 
     private final AtomicLong uses = new AtomicLong();
 
+    /** git-lfs: looked up on PATH; tests name one that is not there. */
+    private volatile String lfsProgram = Lfs.PROGRAM;
+
+    /** Runs {@code program} as git-lfs from now on (tests: a runner without it). */
+    void lfsProgram(String program) {
+        this.lfsProgram = program;
+        mirrors.clear();
+    }
+
     /**
      * Opens (or starts) the cache under {@code root}: removes what a killed runner left half made or half deleted,
      * and reads which commits each mirror holds. For a directory only this cache uses (an untrusted job's, a
@@ -171,7 +180,7 @@ public final class SourceCache implements AutoCloseable {
     }
 
     private Mirror mirror(String key) {
-        return mirrors.computeIfAbsent(key, k -> new Mirror(root, k, keep));
+        return mirrors.computeIfAbsent(key, k -> new Mirror(root, k, keep, lfsProgram));
     }
 
     /** The mirror's name: never derived from the URL's text itself (no path from a stranger's string). */
@@ -208,7 +217,7 @@ public final class SourceCache implements AutoCloseable {
     public Checkout checkout(CloneUrl url, String commit, Path worktree, String authorization, Consumer<String> log) {
         Git.objectId(commit);
         Path index = worktree.resolveSibling(worktree.getFileName() + ".index");
-        Checkout c = mirror(key(url)).withCommit(url, commit, authorization, log, (how, fetchNanos) -> {
+        Checkout c = mirror(key(url)).withCommit(url, commit, authorization, true, log, (how, fetchNanos) -> {
             long t0 = System.nanoTime();
             mirror(key(url)).checkout(commit, worktree, index);
             return new Checkout(
@@ -224,7 +233,7 @@ public final class SourceCache implements AutoCloseable {
     Optional<String> read(CloneUrl url, String commit, String path) {
         Git.objectId(commit);
         Mirror m = mirror(key(url));
-        Optional<String> text = m.withCommit(url, commit, null, null, (how, nanos) -> m.show(commit, path));
+        Optional<String> text = m.withCommit(url, commit, null, false, null, (how, nanos) -> m.show(commit, path));
         lastUsed.put(commit, uses.incrementAndGet());
         return text;
     }

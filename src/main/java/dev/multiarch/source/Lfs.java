@@ -1,0 +1,373 @@
+package dev.multiarch.source;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * Git LFS: the files of a commit that git would hand to the {@code lfs} filter, their objects fetched into the
+ * mirror ({@code lfs/objects}, git-lfs's own layout, so every job of the commit reuses them) and copied over the
+ * pointer files of a job's checkout. Never a silent pointer file: an object that cannot be had fails the job, naming
+ * the files.
+ *
+ * <p>Which files: those with {@code filter=lfs} in the commit's own {@code .gitattributes} (asked of {@code git
+ * check-attr --cached} over a scratch index of the commit) whose content is a pointer (spec v1: {@code version}, {@code
+ * oid sha256:}, {@code size}). A file with the attribute that is not a pointer is left as it is, as git-lfs's smudge
+ * filter does.
+ *
+ * <p>The repository is written by strangers, and its {@code .lfsconfig} may set {@code lfs.url}, {@code
+ * remote.*.lfsurl}, {@code lfs.fetchinclude} and a few more (git-lfs reads only the keys of its
+ * {@code config.safeKeys}, plus {@code *.access} and {@code remote.*} keys, from that file; never a transfer agent or an
+ * extension program). So git-lfs runs with its endpoint pinned to the clone URL ({@code lfs.url}, through {@code
+ * GIT_CONFIG_*}, which git-lfs reads after {@code .lfsconfig}, so ours wins), the Authorization header scoped to
+ * the clone URL ({@code http.<url>.extraHeader}), the protocols of the clone URL only, no system or global
+ * configuration, and in the bare mirror, whose {@code HEAD} names no commit, so git-lfs finds no {@code .lfsconfig}
+ * to read at all. The objects it fetched are checked by size, and by SHA-256 as they are copied.
+ */
+final class Lfs {
+    /** git-lfs's own cut-off: a pointer is never larger (lfs.blobSizeCutoff). */
+    static final int POINTER_MAX = 1024;
+
+    private static final String VERSION = "version https://git-lfs.github.com/spec/v1";
+    private static final Pattern OID = Pattern.compile("oid sha256:([0-9a-f]{64})");
+    private static final Pattern SIZE = Pattern.compile("size (0|[1-9][0-9]{0,18})");
+    private static final Pattern KEY = Pattern.compile("[a-z0-9.-]+ .*");
+
+    /** The program, looked up on {@code PATH} when it has no '/'. */
+    static final String PROGRAM = "git-lfs";
+
+    /** Files named in a message, at most. */
+    private static final int NAMED = 10;
+
+    private Lfs() {}
+
+    /** A file of the commit stored in LFS: its path, and the object that holds its content. */
+    record File(String path, String oid, long size) {
+        @Override
+        public String toString() {
+            return path;
+        }
+    }
+
+    private record Entry(String mode, String oid, long size, String path) {}
+
+    /**
+     * The commit's files stored in LFS; empty (cheaply) when no {@code .gitattributes} of it mentions {@code
+     * filter=lfs}.
+     *
+     * @param scratchIndex a file this call may write and deletes (an index of the commit, for {@code check-attr})
+     */
+    static List<File> files(Path gitDir, String commit, Path scratchIndex) {
+        Git.Out tree = Git.ok(gitDir, null, Git.Call.OWN_REPO, "ls-tree", "-r", "-l", "-z", "--full-tree", commit);
+        List<Entry> entries = new ArrayList<>();
+        for (String rec : tree.out().split("\0")) {
+            int tab = rec.indexOf('\t');
+            if (tab < 0) {
+                continue;
+            }
+            String[] f = rec.substring(0, tab).trim().split(" +");
+            if (f.length == 4 && f[1].equals("blob")) {
+                entries.add(new Entry(f[0], f[2], Long.parseLong(f[3]), rec.substring(tab + 1)));
+            }
+        }
+        List<String> attributeFiles = entries.stream()
+                .filter(e -> e.path().equals(".gitattributes") || e.path().endsWith("/.gitattributes"))
+                .map(Entry::oid)
+                .toList();
+        if (attributeFiles.isEmpty()
+                || blobs(gitDir, attributeFiles).values().stream()
+                        .noneMatch(b -> new String(b, StandardCharsets.ISO_8859_1).contains("lfs"))) {
+            return List.of();
+        }
+        List<Entry> small = entries.stream()
+                .filter(e -> (e.mode().equals("100644") || e.mode().equals("100755"))
+                        && e.size() > 0
+                        && e.size() < POINTER_MAX)
+                .toList();
+        if (small.isEmpty()) {
+            return List.of();
+        }
+        Set<String> filtered = filteredByLfs(gitDir, commit, scratchIndex, small);
+        List<Entry> wanted =
+                small.stream().filter(e -> filtered.contains(e.path())).toList();
+        Map<String, byte[]> content =
+                blobs(gitDir, wanted.stream().map(Entry::oid).distinct().toList());
+        List<File> files = new ArrayList<>();
+        for (Entry e : wanted) {
+            File f = pointer(e.path(), content.get(e.oid()));
+            if (f != null) {
+                files.add(f);
+            }
+        }
+        return List.copyOf(files);
+    }
+
+    /** Which of these paths have {@code filter=lfs}, by the commit's own attributes (through a scratch index). */
+    private static Set<String> filteredByLfs(Path gitDir, String commit, Path index, List<Entry> paths) {
+        try {
+            Git.ok(gitDir, null, Git.Call.withIndex(index), "read-tree", "--end-of-options", commit + "^{tree}");
+            StringBuilder in = new StringBuilder();
+            paths.forEach(e -> in.append(e.path()).append('\0'));
+            Git.Raw r = Git.exec(
+                    List.of("git", "check-attr", "--cached", "-z", "--stdin", "filter"),
+                    gitDir,
+                    Git.Call.withIndex(index).environment(),
+                    in.toString().getBytes(StandardCharsets.UTF_8),
+                    "git check-attr");
+            if (r.exit() != 0) {
+                throw new Git.GitException("git check-attr failed (exit " + r.exit() + "): " + Git.lastLines(r.err()));
+            }
+            // path NUL attribute NUL value NUL, repeated
+            String[] f = new String(r.out(), StandardCharsets.UTF_8).split("\0");
+            Set<String> lfs = new HashSet<>();
+            for (int i = 0; i + 2 < f.length; i += 3) {
+                if (f[i + 2].equals("lfs")) {
+                    lfs.add(f[i]);
+                }
+            }
+            return lfs;
+        } finally {
+            try {
+                Files.deleteIfExists(index);
+            } catch (IOException ignored) {
+                // a scratch file under the cache's directory, removed when the cache opens next
+            }
+        }
+    }
+
+    /** Blob contents by object id ({@code git cat-file --batch}). */
+    private static Map<String, byte[]> blobs(Path gitDir, List<String> oids) {
+        Map<String, byte[]> out = new java.util.HashMap<>();
+        if (oids.isEmpty()) {
+            return out;
+        }
+        byte[] in = (String.join("\n", oids) + "\n").getBytes(StandardCharsets.US_ASCII);
+        Git.Raw r = Git.exec(
+                List.of("git", "cat-file", "--batch"),
+                gitDir,
+                Git.Call.OWN_REPO.environment(),
+                in,
+                "git cat-file --batch");
+        if (r.exit() != 0) {
+            throw new Git.GitException(
+                    "git cat-file --batch failed (exit " + r.exit() + "): " + Git.lastLines(r.err()));
+        }
+        byte[] b = r.out();
+        int i = 0;
+        while (i < b.length) {
+            int eol = i;
+            while (eol < b.length && b[eol] != '\n') {
+                eol++;
+            }
+            String[] head = new String(b, i, eol - i, StandardCharsets.US_ASCII).split(" ");
+            if (head.length != 3) {
+                break; // "<oid> missing"
+            }
+            int size = Integer.parseInt(head[2]);
+            int start = eol + 1;
+            out.put(head[0], java.util.Arrays.copyOfRange(b, start, start + size));
+            i = start + size + 1;
+        }
+        return out;
+    }
+
+    /** The pointer a file holds, or null when it holds something else (left as it is). */
+    static File pointer(String path, byte[] content) {
+        if (content == null || content.length >= POINTER_MAX) {
+            return null;
+        }
+        String text = new String(content, StandardCharsets.UTF_8);
+        if (!text.endsWith("\n")) {
+            return null;
+        }
+        List<String> lines = text.lines().toList();
+        if (lines.isEmpty() || !lines.get(0).equals(VERSION)) {
+            return null;
+        }
+        String oid = null;
+        Long size = null;
+        for (String line : lines.subList(1, lines.size())) {
+            var o = OID.matcher(line);
+            var s = SIZE.matcher(line);
+            if (o.matches()) {
+                oid = o.group(1);
+            } else if (s.matches()) {
+                size = Long.parseLong(s.group(1));
+            } else if (line.startsWith("ext-")) {
+                throw new Git.GitException(path + " is stored in Git LFS with an extension (" + line
+                        + "), which needs a program of the repository's to read: not supported");
+            } else if (!KEY.matcher(line).matches()) {
+                return null;
+            }
+        }
+        return oid == null || size == null ? null : new File(path, oid, size);
+    }
+
+    /** Where git-lfs keeps an object in a (bare) repository. */
+    static Path object(Path gitDir, String oid) {
+        return gitDir.resolve("lfs/objects")
+                .resolve(oid.substring(0, 2))
+                .resolve(oid.substring(2, 4))
+                .resolve(oid);
+    }
+
+    /** The files whose objects the mirror does not have (whole). */
+    static List<File> missing(Path gitDir, List<File> files) {
+        List<File> missing = new ArrayList<>();
+        for (File f : files) {
+            Path o = object(gitDir, f.oid());
+            try {
+                if (!Files.isRegularFile(o, LinkOption.NOFOLLOW_LINKS) || Files.size(o) != f.size()) {
+                    missing.add(f);
+                }
+            } catch (IOException e) {
+                missing.add(f);
+            }
+        }
+        return missing;
+    }
+
+    /**
+     * The LFS endpoint git-lfs itself derives from a clone URL ({@code lfsapi.NewEndpointFromCloneURL}): {@code
+     * URL/info/lfs}, with {@code .git} added when the URL does not end in it; a local repository's path as a {@code
+     * file://} URL (git-lfs's standalone file transfer, built in).
+     */
+    static String endpoint(CloneUrl url) {
+        String u = url.url();
+        if (url.kind() == CloneUrl.Kind.LOCAL) {
+            return u.startsWith("file://") ? u : "file://" + u;
+        }
+        while (u.endsWith("/")) {
+            u = u.substring(0, u.length() - 1);
+        }
+        return u.endsWith(".git") ? u + "/info/lfs" : u + ".git/info/lfs";
+    }
+
+    /**
+     * Fetches the objects of {@code commit}'s LFS files into the mirror with git-lfs. Returns null, or why (naming the
+     * files whose objects are still missing).
+     *
+     * @param program git-lfs (a name looked up on {@code PATH}, or a path)
+     */
+    static String fetch(
+            Path gitDir,
+            CloneUrl url,
+            String commit,
+            String authorization,
+            String program,
+            List<File> needed,
+            Consumer<String> log) {
+        if (!installed(program)) {
+            return "commit " + commit + " stores " + needed.size() + " file(s) in Git LFS (" + names(needed)
+                    + ") but git-lfs is not installed on this runner: install it (Debian, Ubuntu: apt-get install"
+                    + " git-lfs) or build without these files";
+        }
+        List<Map.Entry<String, String>> config = new ArrayList<>();
+        // git-lfs runs git itself: it gets the clone URL's protocols only, as our own git commands do.
+        List<String> protocols = url.protocolConfig();
+        for (int i = 0; i + 1 < protocols.size(); i += 2) {
+            String kv = protocols.get(i + 1);
+            int eq = kv.indexOf('=');
+            config.add(Map.entry(kv.substring(0, eq), kv.substring(eq + 1)));
+        }
+        String endpoint = endpoint(url);
+        // Outranks .lfsconfig's lfs.url and remote.*.lfsurl (git-lfs reads git's configuration after .lfsconfig,
+        // and lfs.url first of all: lfsapi/endpoint_finder.go).
+        config.add(Map.entry("lfs.url", endpoint));
+        config.addAll(Git.authorizationConfig(url, authorization));
+        Git.Call call = new Git.Call(List.of(), config, true, Map.of());
+        Git.Raw r = Git.exec(
+                List.of(program, "fetch", "--", url.url(), commit),
+                gitDir,
+                call.environment(),
+                null,
+                "git-lfs fetch " + url + " " + commit);
+        String said = (new String(r.out(), StandardCharsets.UTF_8) + "\n" + r.err()).strip();
+        if (log != null && !said.isBlank()) {
+            log.accept(said);
+        }
+        List<File> missing = missing(gitDir, needed);
+        if (missing.isEmpty()) {
+            return null;
+        }
+        return "Git LFS: the server at " + CloneUrl.display(endpoint) + " did not give the content of "
+                + missing.size() + " file(s) of commit " + commit + ": " + names(missing) + " (git-lfs fetch, exit "
+                + r.exit() + ": " + Git.lastLines(said.isBlank() ? "no output" : said) + ")";
+    }
+
+    private static boolean installed(String program) {
+        if (program.contains("/")) {
+            return Files.isExecutable(Path.of(program));
+        }
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return false;
+        }
+        for (String d : path.split(":")) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static String names(List<File> files) {
+        List<String> names = files.stream().limit(NAMED).map(File::path).toList();
+        return String.join(", ", names) + (files.size() > NAMED ? " and " + (files.size() - NAMED) + " more" : "");
+    }
+
+    /**
+     * Writes the content of each LFS file over its pointer in {@code worktree} (written by {@code read-tree}: the
+     * file's mode stays), checking the object's SHA-256 on the way.
+     */
+    static void materialize(Path gitDir, List<File> files, Path worktree) {
+        byte[] buf = new byte[1 << 16];
+        for (File f : files) {
+            Path target = worktree.resolve(f.path()).normalize();
+            if (!target.startsWith(worktree) || !Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
+                throw new Git.GitException("Git LFS: " + f.path() + " is not a file of the checkout");
+            }
+            MessageDigest sha;
+            try {
+                sha = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+            try (InputStream in = Files.newInputStream(object(gitDir, f.oid()), LinkOption.NOFOLLOW_LINKS);
+                    OutputStream out = Files.newOutputStream(
+                            target,
+                            StandardOpenOption.WRITE,
+                            StandardOpenOption.TRUNCATE_EXISTING,
+                            LinkOption.NOFOLLOW_LINKS)) {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    sha.update(buf, 0, n);
+                    out.write(buf, 0, n);
+                }
+            } catch (IOException e) {
+                throw new Git.GitException(
+                        "Git LFS: cannot write " + f.path() + " from the source cache: " + e.getMessage());
+            }
+            String got = HexFormat.of().formatHex(sha.digest());
+            if (!got.equals(f.oid())) {
+                throw new Git.GitException("Git LFS: the content of " + f.path() + " in the source cache is sha256:"
+                        + got + ", not sha256:" + f.oid() + " (a damaged cache?)");
+            }
+        }
+    }
+}
