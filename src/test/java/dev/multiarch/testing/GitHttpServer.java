@@ -21,6 +21,11 @@ import java.util.concurrent.TimeUnit;
  * One bare repository served over git's smart HTTP protocol ({@code git http-backend}, as GitHub serves it) on a
  * loopback port. Records every request's Authorization header, answers 401 without the one it requires, and can hold
  * the pack request of a fetch (a slow server, a fetch to interrupt). Stopped by {@link #close()}.
+ *
+ * <p>Also a Git LFS server, as GitHub's: the batch API ({@code POST {repo}/info/lfs/objects/batch}, download only,
+ * basic transfer) answering with download links on this same server ({@code GET {repo}/lfs/objects/OID}), for the
+ * objects under {@code {bare}/lfs/objects} (git-lfs's layout; see {@link GitRepo#lfs}); an object that is not there
+ * gets the per-object 404 error of the API.
  */
 public final class GitHttpServer implements AutoCloseable {
     private final HttpServer server;
@@ -29,6 +34,9 @@ public final class GitHttpServer implements AutoCloseable {
     private final String requiredAuthorization;
     private final List<String> packRequests = new CopyOnWriteArrayList<>();
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
+    private final List<String> lfsBatches = new CopyOnWriteArrayList<>();
+    private final List<String> lfsDownloads = new CopyOnWriteArrayList<>();
+    private final List<String> requests = new CopyOnWriteArrayList<>();
     private volatile CountDownLatch gate = new CountDownLatch(0);
     private volatile CountDownLatch held = new CountDownLatch(1);
 
@@ -60,6 +68,21 @@ public final class GitHttpServer implements AutoCloseable {
         return packRequests.size();
     }
 
+    /** The object ids asked for in LFS batch requests, in order. */
+    public List<String> lfsBatches() {
+        return List.copyOf(lfsBatches);
+    }
+
+    /** The LFS objects downloaded, in order. */
+    public List<String> lfsDownloads() {
+        return List.copyOf(lfsDownloads);
+    }
+
+    /** Every request, as "METHOD /path". */
+    public List<String> requests() {
+        return List.copyOf(requests);
+    }
+
     /** The Authorization headers received, in order ("" for none). */
     public List<String> authorizations() {
         return List.copyOf(authorizations);
@@ -84,6 +107,7 @@ public final class GitHttpServer implements AutoCloseable {
         try (ex) {
             String auth = ex.getRequestHeaders().getFirst("Authorization");
             authorizations.add(auth == null ? "" : auth);
+            requests.add(ex.getRequestMethod() + " " + ex.getRequestURI().getPath());
             if (requiredAuthorization != null && !requiredAuthorization.equals(auth)) {
                 ex.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"test\"");
                 ex.sendResponseHeaders(401, -1);
@@ -99,6 +123,16 @@ public final class GitHttpServer implements AutoCloseable {
             try (InputStream body = ex.getRequestBody()) {
                 in = body.readAllBytes();
             }
+            if (path.equals(prefix + "/info/lfs/objects/batch")
+                    && ex.getRequestMethod().equals("POST")) {
+                lfsBatch(ex, in);
+                return;
+            }
+            if (path.startsWith(prefix + "/lfs/objects/")
+                    && ex.getRequestMethod().equals("GET")) {
+                lfsDownload(ex, path.substring((prefix + "/lfs/objects/").length()));
+                return;
+            }
             if (path.endsWith("/git-upload-pack")) {
                 packRequests.add(path);
                 held.countDown();
@@ -111,6 +145,53 @@ public final class GitHttpServer implements AutoCloseable {
             }
             cgi(ex, bare, path.substring(prefix.length()), in);
         }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private Path lfsObject(String oid) {
+        return bare.resolve("lfs/objects")
+                .resolve(oid.substring(0, 2))
+                .resolve(oid.substring(2, 4))
+                .resolve(oid);
+    }
+
+    /** The batch API (https://github.com/git-lfs/git-lfs/blob/main/docs/api/batch.md), downloads only. */
+    private void lfsBatch(HttpExchange ex, byte[] in) throws IOException {
+        var request = JSON.readTree(in);
+        var objects = JSON.createArrayNode();
+        for (var o : request.path("objects")) {
+            String oid = o.path("oid").asText();
+            lfsBatches.add(oid);
+            var answer = objects.addObject();
+            answer.put("oid", oid).put("size", o.path("size").asLong());
+            if (!request.path("operation").asText().equals("download")
+                    || !oid.matches("[0-9a-f]{64}")
+                    || !java.nio.file.Files.isRegularFile(lfsObject(oid))) {
+                answer.putObject("error").put("code", 404).put("message", "Object does not exist");
+                continue;
+            }
+            answer.put("authenticated", true);
+            answer.putObject("actions").putObject("download").put("href", url() + "/lfs/objects/" + oid);
+        }
+        var response = JSON.createObjectNode().put("transfer", "basic");
+        response.set("objects", objects);
+        byte[] body = JSON.writeValueAsBytes(response);
+        ex.getResponseHeaders().add("Content-Type", "application/vnd.git-lfs+json");
+        ex.sendResponseHeaders(200, body.length);
+        ex.getResponseBody().write(body);
+    }
+
+    private void lfsDownload(HttpExchange ex, String oid) throws IOException {
+        if (!oid.matches("[0-9a-f]{64}") || !java.nio.file.Files.isRegularFile(lfsObject(oid))) {
+            ex.sendResponseHeaders(404, -1);
+            return;
+        }
+        lfsDownloads.add(oid);
+        byte[] body = java.nio.file.Files.readAllBytes(lfsObject(oid));
+        ex.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
+        ex.getResponseBody().write(body);
     }
 
     /**

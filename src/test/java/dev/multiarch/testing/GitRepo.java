@@ -22,6 +22,13 @@ public final class GitRepo {
         git(dir, "init", "-q", "--bare", bare.toString());
         git(dir, "init", "-q", work.toString());
         git(work, "remote", "add", "origin", bare.toString());
+        try {
+            // Commits hold what the test writes (LFS pointers as they are), whatever filters the host configures
+            // (git-lfs's Debian package installs its filter system-wide); info/attributes outranks .gitattributes.
+            Files.writeString(work.resolve(".git/info/attributes"), "* !filter\n");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
         return new GitRepo(work, bare);
     }
 
@@ -72,6 +79,39 @@ public final class GitRepo {
         git(work, "commit", "-q", "--allow-empty", "-m", message);
         git(work, "push", "-q", "origin", "HEAD:refs/heads/main");
         return git(work, "rev-parse", "HEAD");
+    }
+
+    /**
+     * Stores {@code content} as a Git LFS object of this repository's server side ({@code origin.git/lfs/objects}, as
+     * git-lfs keeps them, served by {@link GitHttpServer}) and returns the pointer file to commit in its place.
+     */
+    public String lfs(String content) {
+        byte[] bytes = content.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            String oid = java.util.HexFormat.of()
+                    .formatHex(
+                            java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+            Path object = bare.resolve("lfs/objects")
+                    .resolve(oid.substring(0, 2))
+                    .resolve(oid.substring(2, 4))
+                    .resolve(oid);
+            Files.createDirectories(object.getParent());
+            Files.write(object, bytes);
+            return "version https://git-lfs.github.com/spec/v1\noid sha256:" + oid + "\nsize " + bytes.length + "\n";
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The SHA-256 of a text (an LFS object id). */
+    public static String oid(String content) {
+        try {
+            return java.util.HexFormat.of()
+                    .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                            .digest(content.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public void tag(String tag) {
