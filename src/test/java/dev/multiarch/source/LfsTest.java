@@ -200,6 +200,30 @@ class LfsTest {
         assertFalse(String.join("\n", log).contains(SECRET), "the credential is in no log line");
     }
 
+    /** GitHub's batch API names download links on another host: the credential for the clone URL stays with it. */
+    @Test
+    void checkout_privateRepository_downloadsFromAnotherHostGetNoCredential() throws IOException {
+        String content = "private weights\n";
+        String commit = repo.commit("private", Map.of(".gitattributes", ATTRIBUTES, "w.bin", repo.lfs(content)));
+        GitRepo cdnSide = GitRepo.create(Files.createDirectories(dir.resolve("cdn")));
+        cdnSide.lfs(content);
+        GitHttpServer cdn = serve(cdnSide, null);
+        GitHttpServer server = serve(repo, SECRET);
+        server.lfsDownloadsFrom(cdn);
+        CloneUrl url = CloneUrl.parse(server.url(), false);
+
+        Path job = dir.resolve("job/src");
+        cache().checkout(url, commit, job, SECRET, log::add);
+
+        assertEquals(content, Files.readString(job.resolve("w.bin")));
+        assertTrue(
+                server.requests().contains("POST /origin.git/info/lfs/objects/batch"),
+                server.requests().toString());
+        assertTrue(server.authorizations().stream().allMatch(SECRET::equals), "the server required it");
+        assertEquals(List.of(GitRepo.oid(content)), cdn.lfsDownloads());
+        assertEquals(List.of(""), cdn.authorizations(), "the other host got no credential");
+    }
+
     @Test
     void endpoint_isTheCloneUrlsOwn_asGitLfsDerivesIt() {
         assertEquals(

@@ -37,6 +37,9 @@ public final class GitHttpServer implements AutoCloseable {
     private final List<String> lfsBatches = new CopyOnWriteArrayList<>();
     private final List<String> lfsDownloads = new CopyOnWriteArrayList<>();
     private final List<String> requests = new CopyOnWriteArrayList<>();
+    /** The server the batch API's download links name (this one, or another: GitHub's point to a CDN). */
+    private volatile GitHttpServer downloads = this;
+
     private volatile CountDownLatch gate = new CountDownLatch(0);
     private volatile CountDownLatch held = new CountDownLatch(1);
 
@@ -76,6 +79,14 @@ public final class GitHttpServer implements AutoCloseable {
     /** The LFS objects downloaded, in order. */
     public List<String> lfsDownloads() {
         return List.copyOf(lfsDownloads);
+    }
+
+    /**
+     * The batch API names {@code other}'s links from now on (as GitHub's names a CDN host): the object must be there,
+     * under its own repository's {@code lfs/objects}.
+     */
+    public void lfsDownloadsFrom(GitHttpServer other) {
+        downloads = other;
     }
 
     /** Every request, as "METHOD /path". */
@@ -173,7 +184,7 @@ public final class GitHttpServer implements AutoCloseable {
                 continue;
             }
             answer.put("authenticated", true);
-            answer.putObject("actions").putObject("download").put("href", url() + "/lfs/objects/" + oid);
+            answer.putObject("actions").putObject("download").put("href", downloads.url() + "/lfs/objects/" + oid);
         }
         var response = JSON.createObjectNode().put("transfer", "basic");
         response.set("objects", objects);
