@@ -224,6 +224,18 @@ class LfsTest {
         assertEquals(List.of(""), cdn.authorizations(), "the other host got no credential");
     }
 
+    /** A local source ({@code multiarch build DIR}, allow-local-sources): git-lfs's standalone file transfer. */
+    @Test
+    void checkout_localSource_readsTheRepositorysOwnLfsObjects() throws IOException {
+        String commit = repo.commit("local", Map.of(".gitattributes", ATTRIBUTES, "m.bin", repo.lfs("local model\n")));
+        CloneUrl url = CloneUrl.parse(repo.cloneUrl(), true);
+
+        Path job = dir.resolve("job/src");
+        cache().checkout(url, commit, job, null, log::add);
+
+        assertEquals("local model\n", Files.readString(job.resolve("m.bin")));
+    }
+
     @Test
     void endpoint_isTheCloneUrlsOwn_asGitLfsDerivesIt() {
         assertEquals(
