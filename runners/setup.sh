@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Prepares a Debian or Ubuntu host to be a multiarch runner, as root: buildah, git, Java, qemu-user-static and the
+# Prepares a Debian or Ubuntu host to be a multiarch runner, as root: buildah, git, git-lfs, Java, qemu-user-static and the
 # binfmt_misc handlers that let a foreign RUN step execute. Safe to run again.
 #   sudo runners/setup.sh
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends buildah git openjdk-17-jre-headless qemu-user-static binfmt-support \
+apt-get install -y -q --no-install-recommends buildah git git-lfs openjdk-17-jre-headless qemu-user-static binfmt-support \
   ca-certificates
 if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
   mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
