@@ -4,7 +4,9 @@
  * there ({@code read-tree -u} with a private index: no {@code .git} in the build context, as BuildKit's git contexts).
  * A local source's objects are borrowed ({@code objects/info/alternates}) rather than packed and copied. The
  * coordinator reads {@code .multiarch.yaml} through one; runners check commits out through one under their work
- * directory (trusted jobs) or one of the job's own (untrusted jobs).
+ * directory (trusted jobs) or one of the job's own (untrusted jobs). Files of a commit stored in Git LFS are fetched
+ * into the mirror too, by git-lfs pinned to the clone URL's endpoint, and written over their pointers in each
+ * checkout ({@link dev.multiarch.source.Lfs}).
  *
  * <p>Clone URLs and commits come from webhook payloads and API calls, and repositories from strangers, so git is run
  * defensively (see {@link dev.multiarch.source.CloneUrl} and {@link dev.multiarch.source.Git}): https, or http to a
