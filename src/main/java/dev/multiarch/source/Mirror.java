@@ -316,6 +316,39 @@ final class Mirror {
                 lfs.remove(c);
             }
         }
+        if (!old.isEmpty()) {
+            evictLfs();
+        }
+    }
+
+    /**
+     * Deletes the LFS objects no held commit needs (git's gc does not know them). A held commit not looked at since the
+     * runner started is looked at now; if that fails, nothing is deleted.
+     */
+    private void evictLfs() {
+        Path objects = dir.resolve("lfs/objects");
+        if (!Files.isDirectory(objects)) {
+            return;
+        }
+        java.util.Set<String> needed = new java.util.HashSet<>();
+        try {
+            for (String c : commits) {
+                List<Lfs.File> files = lfs.get(c);
+                if (files == null) {
+                    files = Lfs.files(dir, c, root.resolve(".tmp-" + key + "-" + UUID.randomUUID() + ".index"));
+                }
+                files.forEach(f -> needed.add(f.oid()));
+            }
+            try (var walk = Files.walk(objects)) {
+                for (Path p : walk.filter(Files::isRegularFile).toList()) {
+                    if (!needed.contains(p.getFileName().toString())) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+        } catch (IOException | Git.GitException e) {
+            // Kept until the next eviction: a disk that holds a little more, never a checkout without its content.
+        }
     }
 
     /** A new, empty mirror, renamed into place once complete. */

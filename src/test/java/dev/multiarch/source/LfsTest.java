@@ -224,6 +224,24 @@ class LfsTest {
         assertEquals(List.of(""), cdn.authorizations(), "the other host got no credential");
     }
 
+    @Test
+    void evictedCommits_loseTheirLfsObjects_heldOnesKeepThem() throws IOException {
+        String a = repo.commit("a", Map.of(".gitattributes", ATTRIBUTES, "m.bin", repo.lfs("model a\n")));
+        String b = repo.commit("b", Map.of("m.bin", repo.lfs("model b\n")));
+        GitHttpServer server = serve(repo, null);
+        CloneUrl url = CloneUrl.parse(server.url(), false);
+        SourceCache cache = new SourceCache(dir.resolve("work/sources"), 1);
+
+        cache.checkout(url, a, dir.resolve("job1/src"), null, log::add);
+        Path objectA = Lfs.object(cache.mirrorDir(url), GitRepo.oid("model a\n"));
+        assertTrue(Files.isRegularFile(objectA));
+        cache.checkout(url, b, dir.resolve("job2/src"), null, log::add);
+        assertFalse(Files.exists(objectA), "the evicted commit's object is gone");
+        assertTrue(Files.isRegularFile(Lfs.object(cache.mirrorDir(url), GitRepo.oid("model b\n"))));
+        cache.checkout(url, a, dir.resolve("job3/src"), null, log::add);
+        assertEquals("model a\n", Files.readString(dir.resolve("job3/src/m.bin")), "and is fetched again when needed");
+    }
+
     /** A local source ({@code multiarch build DIR}, allow-local-sources): git-lfs's standalone file transfer. */
     @Test
     void checkout_localSource_readsTheRepositorysOwnLfsObjects() throws IOException {
