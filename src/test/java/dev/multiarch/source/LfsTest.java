@@ -111,6 +111,12 @@ class LfsTest {
         cache().checkout(url, first, job4, null, log::add);
         assertEquals("the real model\n", Files.readString(job4.resolve("model.bin")));
         assertEquals(downloads, server.lfsDownloads().size());
+
+        // An untrusted job's own cache (JobRunner: one in its job directory) fetches for itself, the same way.
+        Path untrusted = dir.resolve("untrusted-job/src");
+        new SourceCache(dir.resolve("untrusted-job/git")).checkout(url, first, untrusted, null, log::add);
+        assertEquals("the real model\n", Files.readString(untrusted.resolve("model.bin")));
+        assertEquals(2, Collections.frequency(server.lfsDownloads(), model));
     }
 
     @Test
