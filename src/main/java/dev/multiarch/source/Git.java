@@ -64,8 +64,9 @@ public final class Git {
 
         /**
          * A fetch from {@code url}; the Authorization header, if any, is scoped to that URL ({@code
-         * http.<url>.extraHeader}, which git and git-lfs match by scheme, host, port and path prefix): a redirect or an
-         * LFS download from another host never carries it.
+         * http.<url>.extraHeader}, which git and git-lfs match by scheme, host, port and path prefix): git-lfs adds it
+         * per request, so an LFS download link on another host (GitHub's CDN) never carries it. On a redirect to another
+         * host, curl (for git) and git-lfs drop an Authorization header themselves.
          */
         static Call fetch(CloneUrl url, String authorization) {
             return new Call(url.protocolConfig(), authorizationConfig(url, authorization), true, Map.of());
