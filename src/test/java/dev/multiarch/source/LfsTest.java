@@ -203,6 +203,9 @@ class LfsTest {
                 server.authorizations().stream().anyMatch(SECRET::equals),
                 "the clone URL's server got the credential: " + server.authorizations());
         assertFalse(Files.exists(marker), "no transfer agent of the repository's ran");
+        assertTrue(
+                String.join("\n", log).contains("lfs.standalonetransferagent"),
+                "git-lfs did read the .lfsconfig (and said which keys it ignored): " + log);
         assertFalse(String.join("\n", log).contains(SECRET), "the credential is in no log line");
     }
 
