@@ -337,9 +337,10 @@ final class Lfs {
      */
     static void materialize(Path gitDir, List<File> files, Path worktree) {
         byte[] buf = new byte[1 << 16];
+        Path base = worktree.toAbsolutePath().normalize();
         for (File f : files) {
-            Path target = worktree.resolve(f.path()).normalize();
-            if (!target.startsWith(worktree) || !Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
+            Path target = base.resolve(f.path()).normalize();
+            if (!target.startsWith(base) || !Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
                 throw new Git.GitException("Git LFS: " + f.path() + " is not a file of the checkout");
             }
             MessageDigest sha;
