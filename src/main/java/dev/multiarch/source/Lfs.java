@@ -102,6 +102,13 @@ final class Lfs {
         if (small.isEmpty()) {
             return List.of();
         }
+        for (Entry e : small) {
+            if (e.path().indexOf('\uFFFD') >= 0) {
+                // Read as UTF-8, the name would not match git's: never risk leaving a pointer file unnoticed.
+                throw new Git.GitException("Git LFS: the commit has a file name that is not UTF-8 ("
+                        + e.path().replaceAll("[\\x00-\\x1f\\x7f]", "?") + "); not supported with LFS");
+            }
+        }
         Set<String> filtered = filteredByLfs(gitDir, commit, scratchIndex, small);
         List<Entry> wanted =
                 small.stream().filter(e -> filtered.contains(e.path())).toList();
