@@ -28,8 +28,11 @@ public final class ChildEnvironment {
     /** Names a caller may set, by prefix. */
     public static final List<String> SETTABLE_PREFIXES = List.of("GIT_", "BUILDAH_", "STORAGE_");
 
-    /** Names a caller may set, exactly. */
-    public static final List<String> SETTABLE = List.of("REGISTRY_AUTH_FILE");
+    /**
+     * Names a caller may set, exactly. {@code HOME} only ever narrows: a child that must not read the runner user's
+     * own files ({@code ~/.netrc} for git-lfs) gets an empty directory as its home.
+     */
+    public static final List<String> SETTABLE = List.of("REGISTRY_AUTH_FILE", "HOME");
 
     /** Used when our own environment has no {@code PATH} (a service manager's minimal environment). */
     static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

@@ -45,7 +45,16 @@ final class Lfs {
 
     private static final String VERSION = "version https://git-lfs.github.com/spec/v1";
     private static final Pattern OID = Pattern.compile("oid sha256:([0-9a-f]{64})");
-    private static final Pattern SIZE = Pattern.compile("size (0|[1-9][0-9]{0,18})");
+    /** At most 18 digits: always a {@code long} (a 19-digit size could overflow one). */
+    private static final Pattern SIZE = Pattern.compile("size (0|[1-9][0-9]{0,17})");
+
+    /** Attribute files read whole for the cheap "does this commit use LFS at all" look; larger ones skip it. */
+    static final long ATTRIBUTES_READ_MAX = 1L << 20;
+
+    /** At most this many LFS files, and this many bytes of them, are fetched for one commit. */
+    static final int FILES_MAX = 50_000;
+
+    static final long BYTES_MAX = 50L << 30;
     private static final Pattern KEY = Pattern.compile("[a-z0-9.-]+ .*");
 
     /** The program, looked up on {@code PATH} when it has no '/'. */
@@ -85,12 +94,16 @@ final class Lfs {
                 entries.add(new Entry(f[0], f[2], Long.parseLong(f[3]), rec.substring(tab + 1)));
             }
         }
-        List<String> attributeFiles = entries.stream()
+        List<Entry> attributes = entries.stream()
                 .filter(e -> e.path().equals(".gitattributes") || e.path().endsWith("/.gitattributes"))
-                .map(Entry::oid)
                 .toList();
-        if (attributeFiles.isEmpty()
-                || blobs(gitDir, attributeFiles).values().stream()
+        if (attributes.isEmpty()) {
+            return List.of();
+        }
+        // The cheap look reads each distinct attribute file once, and none that is large (a stranger's tree may name
+        // one huge blob from many directories); with a large one, check-attr below decides.
+        if (attributes.stream().allMatch(e -> e.size() <= ATTRIBUTES_READ_MAX)
+                && blobs(gitDir, attributes.stream().map(Entry::oid).distinct().toList()).values().stream()
                         .noneMatch(b -> new String(b, StandardCharsets.ISO_8859_1).contains("lfs"))) {
             return List.of();
         }
@@ -279,6 +292,11 @@ final class Lfs {
             String program,
             List<File> needed,
             Consumer<String> log) {
+        long bytes = needed.stream().mapToLong(File::size).sum();
+        if (needed.size() > FILES_MAX || bytes > BYTES_MAX) {
+            return "commit " + commit + " needs " + needed.size() + " file(s), " + bytes + " bytes, from Git LFS: more "
+                    + "than a runner fetches for one commit (" + FILES_MAX + " files, " + BYTES_MAX + " bytes)";
+        }
         if (!installed(program)) {
             return "commit " + commit + " stores " + needed.size() + " file(s) in Git LFS (" + names(needed)
                     + ") but git-lfs is not installed on this runner: install it (Debian, Ubuntu: apt-get install"
@@ -297,7 +315,15 @@ final class Lfs {
         // and lfs.url first of all: lfsapi/endpoint_finder.go).
         config.add(Map.entry("lfs.url", endpoint));
         config.addAll(Git.authorizationConfig(url, authorization));
-        Git.Call call = new Git.Call(List.of(), config, true, Map.of());
+        // An empty home: git-lfs would otherwise fill in credentials from the runner user's ~/.netrc for whichever
+        // host asks (a download link the server names may be on another host).
+        Path home = gitDir.resolve("lfs/home");
+        try {
+            Files.createDirectories(home);
+        } catch (IOException e) {
+            return "Git LFS: cannot create " + home + ": " + e.getMessage();
+        }
+        Git.Call call = new Git.Call(List.of(), config, true, Map.of("HOME", home.toString()));
         Git.Raw r = Git.exec(
                 List.of(program, "fetch", "--", url.url(), commit),
                 gitDir,
@@ -315,6 +341,20 @@ final class Lfs {
         return "Git LFS: the server at " + CloneUrl.display(endpoint) + " did not give the content of "
                 + missing.size() + " file(s) of commit " + commit + ": " + names(missing) + " (git-lfs fetch, exit "
                 + r.exit() + ": " + Git.lastLines(said.isBlank() ? "no output" : said) + ")";
+    }
+
+    /** Removes what an unfinished git-lfs fetch left (partial downloads); objects it completed are kept. */
+    static void removePartial(Path gitDir) {
+        for (String d : List.of("lfs/incomplete", "lfs/tmp")) {
+            Path p = gitDir.resolve(d);
+            try {
+                if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                    Git.deleteTree(p);
+                }
+            } catch (IOException e) {
+                // tried again after the next failed fetch
+            }
+        }
     }
 
     private static boolean installed(String program) {

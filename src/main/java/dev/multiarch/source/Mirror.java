@@ -224,6 +224,11 @@ final class Mirror {
                     say(log, "Git LFS: fetching the content of " + missing.size() + " file(s)");
                     how = Obtained.FETCHED;
                     failure = Lfs.fetch(dir, url, commit, authorization, lfsProgram, missing, log);
+                    if (failure != null) {
+                        // A commit that never gets all its objects must not fill the disk a little more each try.
+                        Lfs.removePartial(dir);
+                        evictLfs();
+                    }
                 }
             } catch (Git.GitException e) {
                 failure = e.getMessage();
