@@ -1,10 +1,20 @@
 package dev.multiarch.store;
 
+import static dev.multiarch.store.Rows.BUILD_COLS;
+import static dev.multiarch.store.Rows.JOB_COLS;
+import static dev.multiarch.store.Rows.digest;
+import static dev.multiarch.store.Rows.platforms;
+import static dev.multiarch.store.Rows.shortForms;
+import static dev.multiarch.store.Sql.bind;
+import static dev.multiarch.store.Sql.duplicateKey;
+import static dev.multiarch.store.Sql.inst;
+import static dev.multiarch.store.Sql.list;
+import static dev.multiarch.store.Sql.one;
+import static dev.multiarch.store.Sql.update;
+
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.multiarch.platform.Platform;
 import dev.multiarch.registry.Digest;
-import dev.multiarch.registry.ImageReference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -12,8 +22,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Timestamp;
-import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -134,171 +142,21 @@ public final class JdbcStore implements Store {
         return t.getMessage();
     }
 
-    // ---- plumbing: transactions, binding, mapping
+    // ---- plumbing (Sql) on this store's pool
 
-    @FunctionalInterface
-    interface Work<T> {
-        T run(Connection c) throws SQLException;
+    private <T> T tx(Sql.Work<T> w) {
+        return Sql.tx(ds, w);
     }
 
-    @FunctionalInterface
-    interface Row<T> {
-        T map(ResultSet r) throws SQLException;
+    private <T> T txKeyed(Sql.Work<T> w) {
+        return Sql.txKeyed(ds, w);
     }
 
-    private <T> T tx(Work<T> w) {
-        return tx(ds, w);
+    private <T> T read(Sql.Work<T> w) {
+        return Sql.read(ds, w);
     }
 
-    /** One transaction on a connection of {@code ds}: committed when {@code w} returns, rolled back when it throws. */
-    static <T> T tx(DataSource ds, Work<T> w) {
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T t = w.run(c);
-                c.commit();
-                return t;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new StoreException("store failure: " + e.getMessage(), e);
-        }
-    }
-
-    /** How many times {@link #txKeyed} runs a transaction that lost the race to insert a key. */
-    static final int KEY_RACE_ATTEMPTS = 4;
-
-    /**
-     * {@link #tx} for work that reads a row by its key and inserts it when absent: two coordinators (or two threads)
-     * doing so for one key at once both find nothing and both insert; the second insert waits for the first to commit
-     * and then fails on the key (SQLState 23505, in PostgreSQL and H2 alike), which rolls back its transaction. Run
-     * again, it finds the row the winner committed and takes the "present" path. Only a retention sweep deleting the
-     * row in between can make a retry lose again, hence a few attempts rather than one.
-     */
-    private <T> T txKeyed(Work<T> w) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return tx(w);
-            } catch (StoreException e) {
-                if (attempt >= KEY_RACE_ATTEMPTS || !duplicateKey(e)) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    /** Whether {@code e} is an insert that met a row with the same key (unique violation). */
-    static boolean duplicateKey(StoreException e) {
-        return e.getCause() instanceof SQLException q && "23505".equals(q.getSQLState());
-    }
-
-    private <T> T read(Work<T> w) {
-        try (Connection c = ds.getConnection()) {
-            return w.run(c);
-        } catch (SQLException e) {
-            throw new StoreException("store failure: " + e.getMessage(), e);
-        }
-    }
-
-    /** Binds parameters in order: Instants as timestamps, nulls as SQL NULL, everything else as itself. */
-    static PreparedStatement bind(PreparedStatement p, Object... params) throws SQLException {
-        for (int i = 0; i < params.length; i++) {
-            Object v = params[i];
-            if (v == null) {
-                p.setNull(i + 1, Types.NULL);
-            } else if (v instanceof Instant t) {
-                p.setTimestamp(i + 1, Timestamp.from(t));
-            } else {
-                p.setObject(i + 1, v);
-            }
-        }
-        return p;
-    }
-
-    /** Runs an INSERT/UPDATE/MERGE; returns the rows changed. */
-    static int update(Connection c, String sql, Object... params) throws SQLException {
-        try (PreparedStatement p = bind(c.prepareStatement(sql), params)) {
-            return p.executeUpdate();
-        }
-    }
-
-    static <T> List<T> list(Connection c, String sql, Row<T> row, Object... params) throws SQLException {
-        try (PreparedStatement p = bind(c.prepareStatement(sql), params);
-                ResultSet r = p.executeQuery()) {
-            List<T> out = new ArrayList<>();
-            while (r.next()) {
-                out.add(row.map(r));
-            }
-            return out;
-        }
-    }
-
-    static <T> Optional<T> one(Connection c, String sql, Row<T> row, Object... params) throws SQLException {
-        List<T> l = list(c, sql, row, params);
-        return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
-    }
-
-    static Instant inst(ResultSet r, String col) throws SQLException {
-        Timestamp t = r.getTimestamp(col);
-        return t == null ? null : t.toInstant();
-    }
-
-    static final String BUILD_COLS = "id, repo, clone_url, commit_sha, ref, image, spec, tags, version, push, "
-            + "untrusted, private_repo, state, error, index_digest, published_tags, trigger_info, created_at, updated_at";
-    /** A job's trust is its build's: read through, never copied (one place to be right). */
-    static final String JOB_COLS = "id, build_id, platform, state, runner_id, attempt, lease_expires, "
-            + "timeout_seconds, digest, media_type, size, added_layers, error, started_at, finished_at, "
-            + "(SELECT b.untrusted FROM builds b WHERE b.id = jobs.build_id) AS untrusted";
-
-    static BuildRecord build(ResultSet r) throws SQLException {
-        return BuildRecord.builder()
-                .id(r.getLong("id"))
-                .repo(r.getString("repo"))
-                .cloneUrl(r.getString("clone_url"))
-                .commit(r.getString("commit_sha"))
-                .ref(r.getString("ref"))
-                .image(image(r.getString("image")))
-                .spec(r.getString("spec"))
-                .tags(r.getString("tags"))
-                .version(r.getString("version"))
-                .push(r.getBoolean("push"))
-                .untrusted(r.getBoolean("untrusted"))
-                .privateRepo(r.getBoolean("private_repo"))
-                .state(BuildState.valueOf(r.getString("state")))
-                .error(r.getString("error"))
-                .indexDigest(digest(r.getString("index_digest")))
-                .publication(r.getString("published_tags"))
-                .trigger(r.getString("trigger_info"))
-                .createdAt(inst(r, "created_at"))
-                .updatedAt(inst(r, "updated_at"))
-                .build();
-    }
-
-    static JobRecord job(ResultSet r) throws SQLException {
-        long size = r.getLong("size");
-        Long sizeOrNull = r.wasNull() ? null : size;
-        int layers = r.getInt("added_layers");
-        Integer layersOrNull = r.wasNull() ? null : layers;
-        return new JobRecord(
-                r.getLong("id"),
-                r.getLong("build_id"),
-                Platform.parse(r.getString("platform")),
-                JobState.valueOf(r.getString("state")),
-                r.getString("runner_id"),
-                r.getInt("attempt"),
-                inst(r, "lease_expires"),
-                r.getLong("timeout_seconds"),
-                digest(r.getString("digest")),
-                r.getString("media_type"),
-                sizeOrNull,
-                layersOrNull,
-                r.getString("error"),
-                inst(r, "started_at"),
-                inst(r, "finished_at"),
-                r.getBoolean("untrusted"));
-    }
+    // ---- the rows only this class reads
 
     private static RunnerRecord runner(ResultSet r) throws SQLException {
         return new RunnerRecord(
@@ -310,43 +168,6 @@ public final class JdbcStore implements Store {
                 inst(r, "registered_at"),
                 inst(r, "last_seen"),
                 r.getBoolean("untrusted_jobs"));
-    }
-
-    /** A digest column: null stays null; anything else was checked before it was written. */
-    static Digest digest(String text) {
-        return text == null ? null : Digest.parse(text);
-    }
-
-    /**
-     * The image column. Every build row ever written holds an {@link ImageReference}'s own text (the planner writes
-     * {@code ImageReference.toString()}) or null (a build that failed before it had an image). Read defensively all the
-     * same: a row that does not parse (edited by hand, or from a version that wrote something else) reads as no image
-     * rather than making every page that lists it fail.
-     */
-    static ImageReference image(String text) {
-        if (text == null) {
-            return null;
-        }
-        try {
-            return ImageReference.parse(text);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    /** A runner's platform list: comma-separated short forms, empty for none. */
-    static List<Platform> platforms(String text) {
-        List<Platform> out = new ArrayList<>();
-        for (String p : text == null ? new String[0] : text.split(",")) {
-            if (!p.isBlank()) {
-                out.add(Platform.parse(p));
-            }
-        }
-        return List.copyOf(out);
-    }
-
-    static String shortForms(List<Platform> platforms) {
-        return String.join(",", platforms.stream().map(Platform::shortForm).toList());
     }
 
     private static Report report(ResultSet r) throws SQLException {
@@ -436,7 +257,7 @@ public final class JdbcStore implements Store {
     }
 
     private static Optional<BuildRecord> buildIn(Connection c, long id) throws SQLException {
-        return one(c, "SELECT " + BUILD_COLS + " FROM builds WHERE id = ?", JdbcStore::build, id);
+        return one(c, "SELECT " + BUILD_COLS + " FROM builds WHERE id = ?", Rows::build, id);
     }
 
     @Override
@@ -446,8 +267,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<BuildRecord> recentBuilds(int limit) {
-        return read(c ->
-                list(c, "SELECT " + BUILD_COLS + " FROM builds ORDER BY id DESC LIMIT ?", JdbcStore::build, limit));
+        return read(c -> list(c, "SELECT " + BUILD_COLS + " FROM builds ORDER BY id DESC LIMIT ?", Rows::build, limit));
     }
 
     @Override
@@ -457,7 +277,7 @@ public final class JdbcStore implements Store {
         return read(c -> list(
                 c,
                 "SELECT " + BUILD_COLS + " FROM builds WHERE state IN (" + marks + ") ORDER BY id",
-                JdbcStore::build,
+                Rows::build,
                 names));
     }
 
@@ -466,7 +286,7 @@ public final class JdbcStore implements Store {
         return read(c -> list(
                 c,
                 "SELECT " + BUILD_COLS + " FROM builds WHERE origin_delivery = ? ORDER BY id",
-                JdbcStore::build,
+                Rows::build,
                 deliveryId));
     }
 
@@ -476,7 +296,7 @@ public final class JdbcStore implements Store {
                 c,
                 "SELECT " + BUILD_COLS + " FROM builds WHERE origin_repo = ? AND origin_commit = ? "
                         + "ORDER BY id DESC LIMIT 1",
-                JdbcStore::build,
+                Rows::build,
                 repo,
                 commit));
     }
@@ -490,7 +310,7 @@ public final class JdbcStore implements Store {
                 c,
                 "SELECT " + BUILD_COLS + " FROM builds WHERE origin_repo = ? AND origin_pr = ? AND state IN (" + marks
                         + ") ORDER BY id",
-                JdbcStore::build,
+                Rows::build,
                 params.toArray()));
     }
 
@@ -500,7 +320,7 @@ public final class JdbcStore implements Store {
     }
 
     private static List<JobRecord> jobsIn(Connection c, long buildId) throws SQLException {
-        return list(c, "SELECT " + JOB_COLS + " FROM jobs WHERE build_id = ? ORDER BY id", JdbcStore::job, buildId);
+        return list(c, "SELECT " + JOB_COLS + " FROM jobs WHERE build_id = ? ORDER BY id", Rows::job, buildId);
     }
 
     @Override
@@ -512,7 +332,7 @@ public final class JdbcStore implements Store {
         return read(c -> list(
                 c,
                 "SELECT " + JOB_COLS + " FROM jobs WHERE build_id IN (" + marks + ") ORDER BY build_id, id",
-                JdbcStore::job,
+                Rows::job,
                 buildIds.toArray()));
     }
 
@@ -522,7 +342,7 @@ public final class JdbcStore implements Store {
     }
 
     private static Optional<JobRecord> jobIn(Connection c, long jobId) throws SQLException {
-        return one(c, "SELECT " + JOB_COLS + " FROM jobs WHERE id = ?", JdbcStore::job, jobId);
+        return one(c, "SELECT " + JOB_COLS + " FROM jobs WHERE id = ?", Rows::job, jobId);
     }
 
     @Override
@@ -625,8 +445,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<JobRecord> queuedJobs() {
-        return read(
-                c -> list(c, "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'QUEUED' ORDER BY id", JdbcStore::job));
+        return read(c -> list(c, "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'QUEUED' ORDER BY id", Rows::job));
     }
 
     @Override
@@ -636,7 +455,7 @@ public final class JdbcStore implements Store {
                 "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'QUEUED' AND build_id IN (SELECT DISTINCT build_id "
                         + "FROM jobs WHERE state = 'QUEUED' AND build_id > ? ORDER BY build_id LIMIT ?) "
                         + "ORDER BY build_id, id",
-                JdbcStore::job,
+                Rows::job,
                 afterBuildId,
                 builds));
     }
@@ -675,7 +494,7 @@ public final class JdbcStore implements Store {
                                     + "b.id = jobs.build_id)) AS queued_since FROM jobs WHERE id = ?",
                             r -> {
                                 since[0] = inst(r, "queued_since");
-                                return job(r);
+                                return Rows.job(r);
                             },
                             jobId)
                     .orElseThrow();
@@ -833,7 +652,7 @@ public final class JdbcStore implements Store {
             for (JobRecord j : list(
                     c,
                     "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'RUNNING' AND lease_expires < ?",
-                    JdbcStore::job,
+                    Rows::job,
                     now)) {
                 lockBuildOfJob(c, j.id());
                 String why = "runner " + j.runnerId() + " stopped reporting (lease expired) on attempt " + j.attempt();
@@ -1229,7 +1048,7 @@ public final class JdbcStore implements Store {
         return read(c -> list(
                 c,
                 "SELECT " + BUILD_COLS + " FROM builds WHERE id IN (" + marks + ") ORDER BY id",
-                JdbcStore::build,
+                Rows::build,
                 distinct.toArray()));
     }
 
@@ -1267,8 +1086,7 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<JobRecord> runningJobs() {
-        return read(
-                c -> list(c, "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'RUNNING' ORDER BY id", JdbcStore::job));
+        return read(c -> list(c, "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'RUNNING' ORDER BY id", Rows::job));
     }
 
     @Override
