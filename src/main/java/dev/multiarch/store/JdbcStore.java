@@ -25,7 +25,6 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -45,6 +44,7 @@ public final class JdbcStore implements Store {
     private final Dialect dialect;
     private final Wakeups wakeups;
     private final JdbcSessions sessions;
+    private final Deliveries deliveries;
 
     private JdbcStore(DataSource ds, AutoCloseable closer, Clock clock, Dialect dialect) {
         this.clock = clock;
@@ -53,6 +53,7 @@ public final class JdbcStore implements Store {
         this.dialect = dialect;
         this.wakeups = new Wakeups(ds, dialect);
         this.sessions = new JdbcSessions(ds);
+        this.deliveries = new Deliveries(ds, clock);
         try (Connection c = ds.getConnection()) {
             Migrations.apply(c, dialect);
         } catch (SQLException e) {
@@ -181,17 +182,6 @@ public final class JdbcStore implements Store {
                 r.getInt("attempts"),
                 inst(r, "next_attempt"),
                 r.getString("last_error"));
-    }
-
-    private static Delivery delivery(ResultSet r) throws SQLException {
-        return new Delivery(
-                r.getString("hook_id"),
-                r.getString("delivery_id"),
-                r.getString("event"),
-                Deflated.either(r.getBytes("payload_z"), r.getString("payload")),
-                inst(r, "received_at"),
-                DeliveryState.of(r.getString("state")),
-                r.getString("note"));
     }
 
     // ---- builds and jobs
@@ -1094,34 +1084,17 @@ public final class JdbcStore implements Store {
         return read(c -> DashboardReads.runnerStats(c, dialect));
     }
 
-    // ---- GitHub deliveries and the status outbox
+    // ---- GitHub deliveries (Deliveries)
 
     @Override
     public boolean addDelivery(Delivery d) {
-        try {
-            return tx(c -> update(
-                            c,
-                            "INSERT INTO deliveries (hook_id, delivery_id, event, payload_z, received_at, state, "
-                                    + "claimed_until) VALUES (?, ?, ?, ?, ?, 'received', ?)",
-                            d.hookId(),
-                            d.deliveryId(),
-                            d.event(),
-                            Deflated.of(d.payload()),
-                            d.receivedAt(),
-                            clock.instant().plus(DELIVERY_CLAIM))
-                    == 1);
-        } catch (StoreException e) {
-            if (e.getCause() instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
-                return false;
-            }
-            throw e;
-        }
+        return deliveries.add(d);
     }
 
     /**
-     * One transaction for the whole batch: the keys already stored are read first (one indexed query), the rest go in
-     * as one JDBC batch. Should another coordinator store one of them between the two (its insert and ours collide on
-     * the key), the batch is rolled back and each delivery is stored on its own, with its own answer.
+     * One transaction for the whole batch ({@link Deliveries#addAll}). Should another coordinator store one of them
+     * meanwhile (its insert and ours collide on the key), the batch is rolled back and each delivery is stored on its
+     * own, with its own answer.
      */
     @Override
     public List<Boolean> addDeliveries(List<Delivery> ds) {
@@ -1129,7 +1102,7 @@ public final class JdbcStore implements Store {
             return Store.super.addDeliveries(ds);
         }
         try {
-            return tx(c -> insertDeliveries(c, ds));
+            return deliveries.addAll(ds);
         } catch (StoreException e) {
             return Store.super.addDeliveries(ds);
         }
@@ -1148,62 +1121,15 @@ public final class JdbcStore implements Store {
             return List.of();
         }
         try {
-            return tx(c -> {
-                List<Boolean> added = insertDeliveries(c, ds);
-                updateMarks(c, marks);
-                return added;
-            });
+            return deliveries.addAll(ds, marks);
         } catch (StoreException e) {
             return Store.super.addDeliveries(ds, marks);
         }
     }
 
-    private List<Boolean> insertDeliveries(Connection c, List<Delivery> ds) throws SQLException {
-        String rows = String.join(", ", java.util.Collections.nCopies(ds.size(), "(?, ?)"));
-        Object[] keys = ds.stream()
-                .flatMap(d -> java.util.stream.Stream.of(d.hookId(), d.deliveryId()))
-                .toArray();
-        Set<List<String>> stored = new HashSet<>(list(
-                c,
-                "SELECT hook_id, delivery_id FROM deliveries WHERE (hook_id, delivery_id) IN (" + rows + ")",
-                r -> List.of(r.getString(1), r.getString(2)),
-                keys));
-        List<Boolean> added = new ArrayList<>(ds.size());
-        try (PreparedStatement p = c.prepareStatement(
-                "INSERT INTO deliveries (hook_id, delivery_id, event, payload_z, received_at, state, "
-                        + "claimed_until) VALUES (?, ?, ?, ?, ?, 'received', ?)")) {
-            Instant held = clock.instant().plus(DELIVERY_CLAIM);
-            for (Delivery d : ds) {
-                boolean isNew = stored.add(List.of(d.hookId(), d.deliveryId()));
-                added.add(isNew);
-                if (isNew) {
-                    bind(p, d.hookId(), d.deliveryId(), d.event(), Deflated.of(d.payload()), d.receivedAt(), held);
-                    p.addBatch();
-                }
-            }
-            p.executeBatch();
-        }
-        return added;
-    }
-
-    private static void updateMarks(Connection c, List<DeliveryMark> marks) throws SQLException {
-        if (marks.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement p =
-                c.prepareStatement("UPDATE deliveries SET state = ?, note = ? WHERE hook_id = ? AND delivery_id = ?")) {
-            for (DeliveryMark m : marks) {
-                bind(p, m.state().word(), m.note(), m.hookId(), m.deliveryId());
-                p.addBatch();
-            }
-            p.executeBatch();
-        }
-    }
-
     @Override
     public List<Delivery> deliveriesIn(DeliveryState state) {
-        return read(c -> list(
-                c, "SELECT * FROM deliveries WHERE state = ? ORDER BY received_at", JdbcStore::delivery, state.word()));
+        return deliveries.in(state);
     }
 
     @Override
@@ -1212,80 +1138,30 @@ public final class JdbcStore implements Store {
             Store.super.markDeliveries(marks);
             return;
         }
-        tx(c -> {
-            updateMarks(c, marks);
-            return null;
-        });
+        deliveries.markAll(marks);
     }
 
     @Override
     public List<Delivery> claimDeliveries(String holder, Instant now, Instant until, int limit) {
-        return tx(c -> {
-            List<Delivery> due = list(
-                    c,
-                    "SELECT * FROM deliveries WHERE state = 'received' AND (claimed_until IS NULL OR claimed_until <= ?)"
-                            + " ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED",
-                    JdbcStore::delivery,
-                    now,
-                    limit);
-            for (Delivery d : due) {
-                update(
-                        c,
-                        "UPDATE deliveries SET claimed_until = ?, claimed_by = ? WHERE hook_id = ? AND delivery_id = ?",
-                        until,
-                        holder,
-                        d.hookId(),
-                        d.deliveryId());
-            }
-            return due;
-        });
+        return deliveries.claim(holder, now, until, limit);
     }
 
     @Override
     public Set<DeliveryKey> leaseDeliveries(String holder, List<DeliveryKey> keys, Instant now, Instant until) {
-        if (keys.isEmpty()) {
-            return Set.of();
-        }
-        return tx(c -> {
-            Set<DeliveryKey> leased = new HashSet<>();
-            try (PreparedStatement p = c.prepareStatement("UPDATE deliveries SET claimed_until = ?, claimed_by = ? "
-                    + "WHERE hook_id = ? AND delivery_id = ? AND state = 'received' AND (claimed_by = ? OR claimed_by "
-                    + "IS NULL OR claimed_until IS NULL OR claimed_until <= ?)")) {
-                for (DeliveryKey k : keys) {
-                    bind(p, until, holder, k.hookId(), k.deliveryId(), holder, now);
-                    p.addBatch();
-                }
-                int[] counts = p.executeBatch();
-                for (int i = 0; i < keys.size(); i++) {
-                    if (counts[i] > 0) {
-                        leased.add(keys.get(i));
-                    }
-                }
-            }
-            return leased;
-        });
+        return deliveries.lease(holder, keys, now, until);
     }
 
     @Override
     public void holdDelivery(String hookId, String deliveryId, Instant until) {
-        tx(c -> update(
-                c,
-                "UPDATE deliveries SET claimed_until = ? WHERE hook_id = ? AND delivery_id = ?",
-                until,
-                hookId,
-                deliveryId));
+        deliveries.hold(hookId, deliveryId, until);
     }
 
     @Override
     public void markDelivery(String hookId, String deliveryId, DeliveryState state, String note) {
-        tx(c -> update(
-                c,
-                "UPDATE deliveries SET state = ?, note = ? WHERE hook_id = ? AND delivery_id = ?",
-                state.word(),
-                note,
-                hookId,
-                deliveryId));
+        deliveries.mark(hookId, deliveryId, state, note);
     }
+
+    // ---- the status outbox
 
     @Override
     public void wantReport(long buildId, String context, String body) {
