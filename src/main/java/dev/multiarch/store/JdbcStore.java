@@ -45,6 +45,7 @@ public final class JdbcStore implements Store {
     private final Wakeups wakeups;
     private final JdbcSessions sessions;
     private final Deliveries deliveries;
+    private final Reports reports;
 
     private JdbcStore(DataSource ds, AutoCloseable closer, Clock clock, Dialect dialect) {
         this.clock = clock;
@@ -54,6 +55,7 @@ public final class JdbcStore implements Store {
         this.wakeups = new Wakeups(ds, dialect);
         this.sessions = new JdbcSessions(ds);
         this.deliveries = new Deliveries(ds, clock);
+        this.reports = new Reports(ds);
         try (Connection c = ds.getConnection()) {
             Migrations.apply(c, dialect);
         } catch (SQLException e) {
@@ -169,19 +171,6 @@ public final class JdbcStore implements Store {
                 inst(r, "registered_at"),
                 inst(r, "last_seen"),
                 r.getBoolean("untrusted_jobs"));
-    }
-
-    private static Report report(ResultSet r) throws SQLException {
-        return new Report(
-                r.getLong("build_id"),
-                r.getString("context"),
-                r.getString("body"),
-                r.getInt("version"),
-                r.getInt("sent_version"),
-                r.getString("external_id"),
-                r.getInt("attempts"),
-                inst(r, "next_attempt"),
-                r.getString("last_error"));
     }
 
     // ---- builds and jobs
@@ -1161,118 +1150,41 @@ public final class JdbcStore implements Store {
         deliveries.mark(hookId, deliveryId, state, note);
     }
 
-    // ---- the status outbox
+    // ---- the status outbox (Reports)
 
     @Override
     public void wantReport(long buildId, String context, String body) {
-        txKeyed(c -> {
-            Optional<String> wanted = one(
-                    c,
-                    "SELECT body FROM reports WHERE build_id = ? AND context = ? FOR UPDATE",
-                    r -> r.getString(1),
-                    buildId,
-                    context);
-            if (wanted.isEmpty()) {
-                return update(
-                        c,
-                        "INSERT INTO reports (build_id, context, body, version) VALUES (?, ?, ?, 1)",
-                        buildId,
-                        context,
-                        body);
-            }
-            if (body.equals(wanted.get())) {
-                return 0;
-            }
-            return update(
-                    c,
-                    "UPDATE reports SET body = ?, version = version + 1, attempts = 0, next_attempt = NULL "
-                            + "WHERE build_id = ? AND context = ?",
-                    body,
-                    buildId,
-                    context);
-        });
+        reports.want(buildId, context, body);
     }
 
     @Override
     public List<Report> dueReports(String holder, Instant now, int limit) {
-        return tx(c -> {
-            List<Report> due = list(
-                    c,
-                    "SELECT * FROM reports WHERE version > sent_version AND (next_attempt IS NULL OR "
-                            + "next_attempt <= ?) AND (claimed_until IS NULL OR claimed_until <= ?) "
-                            + "ORDER BY build_id, context LIMIT ? FOR UPDATE SKIP LOCKED",
-                    JdbcStore::report,
-                    now,
-                    now,
-                    limit);
-            for (Report r : due) {
-                update(
-                        c,
-                        "UPDATE reports SET claimed_until = ?, claimed_by = ? WHERE build_id = ? AND context = ?",
-                        now.plus(REPORT_CLAIM),
-                        holder,
-                        r.buildId(),
-                        r.context());
-            }
-            return due;
-        });
+        return reports.due(holder, now, limit);
     }
 
     @Override
     public boolean holdReport(String holder, long buildId, String context, Instant until) {
-        // Whoever takes a report over writes its own name: still ours means nobody did.
-        return tx(c -> update(
-                        c,
-                        "UPDATE reports SET claimed_until = ? WHERE build_id = ? AND context = ? AND claimed_by = ? "
-                                + "AND version > sent_version",
-                        until,
-                        buildId,
-                        context,
-                        holder))
-                == 1;
+        return reports.hold(holder, buildId, context, until);
     }
 
     @Override
     public void reportSent(long buildId, String context, int version, String externalId) {
-        tx(c -> update(
-                c,
-                "UPDATE reports SET sent_version = GREATEST(sent_version, ?), external_id = COALESCE(?, "
-                        + "external_id), attempts = 0, next_attempt = NULL, last_error = NULL, claimed_until = NULL "
-                        + "WHERE build_id = ? AND context = ?",
-                version,
-                externalId,
-                buildId,
-                context));
+        reports.sent(buildId, context, version, externalId);
     }
 
     @Override
     public void reportDeferred(long buildId, String context, Instant next, String error) {
-        tx(c -> update(
-                c,
-                "UPDATE reports SET attempts = attempts + 1, next_attempt = ?, last_error = ?, claimed_until = NULL "
-                        + "WHERE build_id = ? AND context = ?",
-                next,
-                error,
-                buildId,
-                context));
+        reports.deferred(buildId, context, next, error);
     }
 
     @Override
     public void reportDropped(long buildId, String context, int version, String why) {
-        tx(c -> update(
-                c,
-                "UPDATE reports SET sent_version = GREATEST(sent_version, ?), attempts = 0, next_attempt = NULL, "
-                        + "last_error = ?, claimed_until = NULL WHERE build_id = ? AND context = ?",
-                version,
-                why,
-                buildId,
-                context));
+        reports.dropped(buildId, context, version, why);
     }
 
     @Override
     public List<Report> reports(long buildId) {
-        return read(
-                c -> list(c, "SELECT * FROM reports WHERE build_id = ? ORDER BY context", JdbcStore::report, buildId));
+        return reports.of(buildId);
     }
 
     @Override
