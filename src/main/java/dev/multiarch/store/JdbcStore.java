@@ -3,8 +3,6 @@ package dev.multiarch.store;
 import static dev.multiarch.store.Rows.BUILD_COLS;
 import static dev.multiarch.store.Rows.JOB_COLS;
 import static dev.multiarch.store.Rows.digest;
-import static dev.multiarch.store.Rows.platforms;
-import static dev.multiarch.store.Rows.shortForms;
 import static dev.multiarch.store.Sql.bind;
 import static dev.multiarch.store.Sql.duplicateKey;
 import static dev.multiarch.store.Sql.inst;
@@ -25,7 +23,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import javax.sql.DataSource;
@@ -46,6 +43,7 @@ public final class JdbcStore implements Store {
     private final Deliveries deliveries;
     private final Reports reports;
     private final Logs logs;
+    private final Runners runners;
 
     private JdbcStore(DataSource ds, AutoCloseable closer, Clock clock, Dialect dialect) {
         this.clock = clock;
@@ -57,6 +55,7 @@ public final class JdbcStore implements Store {
         this.deliveries = new Deliveries(ds, clock);
         this.reports = new Reports(ds);
         this.logs = new Logs(ds);
+        this.runners = new Runners(ds);
         try (Connection c = ds.getConnection()) {
             Migrations.apply(c, dialect);
         } catch (SQLException e) {
@@ -158,20 +157,6 @@ public final class JdbcStore implements Store {
 
     private <T> T read(Sql.Work<T> w) {
         return Sql.read(ds, w);
-    }
-
-    // ---- the rows only this class reads
-
-    private static RunnerRecord runner(ResultSet r) throws SQLException {
-        return new RunnerRecord(
-                r.getString("id"),
-                r.getString("name"),
-                r.getString("token_hash"),
-                platforms(r.getString("native_platforms")),
-                platforms(r.getString("qemu_platforms")),
-                inst(r, "registered_at"),
-                inst(r, "last_seen"),
-                r.getBoolean("untrusted_jobs"));
     }
 
     // ---- builds and jobs
@@ -708,8 +693,6 @@ public final class JdbcStore implements Store {
 
     // ---- job logs (Logs)
 
-    // ---- runners and tags
-
     @Override
     public void appendLog(long jobId, int attempt, String text, long keepBytes) {
         logs.append(jobId, attempt, text, keepBytes);
@@ -725,86 +708,39 @@ public final class JdbcStore implements Store {
         return logs.tail(jobId, maxBytes);
     }
 
+    // ---- runners (Runners)
+
     @Override
     public void addRunner(RunnerRecord r) {
-        tx(c -> update(
-                c,
-                "INSERT INTO runners (id, name, token_hash, native_platforms, qemu_platforms, registered_at, "
-                        + "last_seen, untrusted_jobs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                r.id(),
-                r.name(),
-                r.tokenHash(),
-                shortForms(r.nativePlatforms()),
-                shortForms(r.qemuPlatforms()),
-                r.registeredAt(),
-                r.lastSeen(),
-                r.untrustedJobs()));
+        runners.add(r);
     }
 
     @Override
     public Optional<RunnerRecord> runnerByTokenHash(String tokenHash) {
-        return read(c -> one(c, "SELECT * FROM runners WHERE token_hash = ?", JdbcStore::runner, tokenHash));
+        return runners.byTokenHash(tokenHash);
     }
 
     @Override
     public Optional<RunnerRecord> runner(String id) {
-        return read(c -> one(c, "SELECT * FROM runners WHERE id = ?", JdbcStore::runner, id));
+        return runners.byId(id);
     }
 
     @Override
     public void touchRunner(String runnerId, Instant at) {
-        tx(c -> update(c, "UPDATE runners SET last_seen = ? WHERE id = ?", at, runnerId));
+        runners.touch(runnerId, at);
     }
 
     @Override
     public Census census(Instant runnersSeenSince) {
-        return read(c -> {
-            Map<BuildState, Long> builds = new java.util.EnumMap<>(BuildState.class);
-            for (BuildState st : BuildState.values()) {
-                builds.put(st, 0L);
-            }
-            for (Map.Entry<String, Long> e : list(
-                    c,
-                    "SELECT state, COUNT(*) FROM builds GROUP BY state",
-                    r -> Map.entry(r.getString(1), r.getLong(2)))) {
-                builds.put(BuildState.valueOf(e.getKey()), e.getValue());
-            }
-            Map<String, Long> queued = new java.util.TreeMap<>();
-            for (Map.Entry<String, Long> e : list(
-                    c,
-                    "SELECT platform, COUNT(*) FROM jobs WHERE state = 'QUEUED' GROUP BY platform",
-                    r -> Map.entry(r.getString(1), r.getLong(2)))) {
-                queued.put(e.getKey(), e.getValue());
-            }
-            java.util.Set<String> platforms = new java.util.TreeSet<>();
-            List<String> seenRunners = list(
-                    c,
-                    "SELECT native_platforms, qemu_platforms FROM runners WHERE last_seen >= ?",
-                    r -> r.getString(1) + "," + r.getString(2),
-                    runnersSeenSince);
-            for (String csv : seenRunners) {
-                for (String p : csv.split(",")) {
-                    if (!p.isBlank()) {
-                        platforms.add(p.trim());
-                    }
-                }
-            }
-            int seen = seenRunners.size();
-            int busy = one(c, "SELECT COUNT(DISTINCT runner_id) FROM jobs WHERE state = 'RUNNING'", r -> r.getInt(1))
-                    .orElse(0);
-            return new Census(
-                    java.util.Collections.unmodifiableMap(builds),
-                    java.util.Collections.unmodifiableMap(queued),
-                    seen,
-                    busy,
-                    java.util.Collections.unmodifiableSet(platforms));
-        });
+        return runners.census(runnersSeenSince);
     }
 
     @Override
     public List<RunnerRecord> runners() {
-        return read(c -> list(c, "SELECT * FROM runners ORDER BY registered_at", JdbcStore::runner));
+        return runners.all();
     }
+
+    // ---- tags
 
     @Override
     public Optional<TagOwner> tagOwner(String image, String tag) {
