@@ -2,9 +2,7 @@ package dev.multiarch.store;
 
 import static dev.multiarch.store.Rows.BUILD_COLS;
 import static dev.multiarch.store.Rows.JOB_COLS;
-import static dev.multiarch.store.Rows.digest;
 import static dev.multiarch.store.Sql.bind;
-import static dev.multiarch.store.Sql.duplicateKey;
 import static dev.multiarch.store.Sql.inst;
 import static dev.multiarch.store.Sql.list;
 import static dev.multiarch.store.Sql.one;
@@ -44,6 +42,7 @@ public final class JdbcStore implements Store {
     private final Reports reports;
     private final Logs logs;
     private final Runners runners;
+    private final Tags tags;
 
     private JdbcStore(DataSource ds, AutoCloseable closer, Clock clock, Dialect dialect) {
         this.clock = clock;
@@ -56,6 +55,7 @@ public final class JdbcStore implements Store {
         this.reports = new Reports(ds);
         this.logs = new Logs(ds);
         this.runners = new Runners(ds);
+        this.tags = new Tags(ds, clock, dialect);
         try (Connection c = ds.getConnection()) {
             Migrations.apply(c, dialect);
         } catch (SQLException e) {
@@ -365,47 +365,6 @@ public final class JdbcStore implements Store {
                         clock.instant(),
                         id)
                 == 1);
-    }
-
-    /** What {@code publications.error} holds at most. */
-    private static final int PUBLICATION_ERROR_CHARS = 2000;
-
-    @Override
-    public void setPublication(
-            long buildId, int position, String image, PublicationState state, Digest indexDigest, String error) {
-        String why = error == null || error.length() <= PUBLICATION_ERROR_CHARS
-                ? error
-                : error.substring(0, PUBLICATION_ERROR_CHARS - 1) + "…";
-        tx(c -> update(
-                c,
-                dialect.upsert(
-                        "publications",
-                        List.of("build_id", "seq", "image", "state", "index_digest", "error", "updated_at"),
-                        List.of("build_id", "seq")),
-                buildId,
-                position,
-                image,
-                state.name(),
-                indexDigest == null ? null : indexDigest.toString(),
-                why,
-                clock.instant()));
-    }
-
-    @Override
-    public List<Publication> publications(long buildId) {
-        return read(c -> list(
-                c,
-                "SELECT build_id, seq, image, state, index_digest, error, updated_at FROM publications "
-                        + "WHERE build_id = ? ORDER BY seq",
-                r -> new Publication(
-                        r.getLong(1),
-                        r.getInt(2),
-                        r.getString(3),
-                        PublicationState.valueOf(r.getString(4)),
-                        digest(r.getString(5)),
-                        r.getString(6),
-                        inst(r, "updated_at")),
-                buildId));
     }
 
     @Override
@@ -740,59 +699,37 @@ public final class JdbcStore implements Store {
         return runners.all();
     }
 
-    // ---- tags
+    // ---- tags and publications (Tags)
 
     @Override
     public Optional<TagOwner> tagOwner(String image, String tag) {
-        return read(c -> one(
-                c,
-                "SELECT t.build_id, t.version, b.repo FROM tag_owners t LEFT JOIN builds b ON b.id = t.build_id "
-                        + "WHERE t.image = ? AND t.tag = ?",
-                r -> new TagOwner(r.getLong(1), r.getString(2), r.getString(3)),
-                image,
-                tag));
+        return tags.owner(image, tag);
     }
 
     @Override
     public void setTagOwner(String image, String tag, long buildId, String version) {
-        tx(c -> update(
-                c,
-                dialect.upsert("tag_owners", List.of("image", "tag", "build_id", "version"), List.of("image", "tag")),
-                image,
-                tag,
-                buildId,
-                version));
+        tags.setOwner(image, tag, buildId, version);
     }
 
     @Override
     public boolean claimTag(String image, String tag, Long expectedOwner, long buildId, String version) {
-        if (expectedOwner != null) {
-            return tx(c -> update(
-                            c,
-                            "UPDATE tag_owners SET build_id = ?, version = ? WHERE image = ? AND tag = ? AND build_id = ?",
-                            buildId,
-                            version,
-                            image,
-                            tag,
-                            expectedOwner))
-                    == 1;
-        }
-        try {
-            return tx(c -> update(
-                            c,
-                            "INSERT INTO tag_owners (image, tag, build_id, version) VALUES (?, ?, ?, ?)",
-                            image,
-                            tag,
-                            buildId,
-                            version))
-                    == 1;
-        } catch (StoreException e) {
-            // Another claim inserted the row first.
-            if (duplicateKey(e)) {
-                return false;
-            }
-            throw e;
-        }
+        return tags.claim(image, tag, expectedOwner, buildId, version);
+    }
+
+    @Override
+    public void recordTagMove(String image, String tag, long buildId, String indexDigest) {
+        tags.recordMove(image, tag, buildId, indexDigest);
+    }
+
+    @Override
+    public void setPublication(
+            long buildId, int position, String image, PublicationState state, Digest indexDigest, String error) {
+        tags.setPublication(buildId, position, image, state, indexDigest, error);
+    }
+
+    @Override
+    public List<Publication> publications(long buildId) {
+        return tags.publications(buildId);
     }
 
     // ---- the dashboard's reads (DashboardReads)
@@ -829,18 +766,6 @@ public final class JdbcStore implements Store {
     @Override
     public List<ImageTag> imageTags(String image, int limit) {
         return read(c -> DashboardReads.imageTags(c, image, limit));
-    }
-
-    @Override
-    public void recordTagMove(String image, String tag, long buildId, String indexDigest) {
-        tx(c -> update(
-                c,
-                "INSERT INTO tag_moves (image, tag, build_id, index_digest, moved_at) VALUES (?, ?, ?, ?, ?)",
-                image,
-                tag,
-                buildId,
-                indexDigest,
-                clock.instant()));
     }
 
     @Override
