@@ -1,25 +1,14 @@
 package dev.multiarch.store;
 
-import static dev.multiarch.store.Rows.BUILD_COLS;
-import static dev.multiarch.store.Rows.JOB_COLS;
-import static dev.multiarch.store.Sql.bind;
-import static dev.multiarch.store.Sql.inst;
-import static dev.multiarch.store.Sql.list;
-import static dev.multiarch.store.Sql.one;
-import static dev.multiarch.store.Sql.update;
-
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.multiarch.registry.Digest;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -43,6 +32,8 @@ public final class JdbcStore implements Store {
     private final Logs logs;
     private final Runners runners;
     private final Tags tags;
+    private final Builds builds;
+    private final Jobs jobs;
 
     private JdbcStore(DataSource ds, AutoCloseable closer, Clock clock, Dialect dialect) {
         this.clock = clock;
@@ -56,6 +47,8 @@ public final class JdbcStore implements Store {
         this.logs = new Logs(ds);
         this.runners = new Runners(ds);
         this.tags = new Tags(ds, clock, dialect);
+        this.builds = new Builds(ds, clock, wakeups);
+        this.jobs = new Jobs(ds, clock, wakeups, builds);
         try (Connection c = ds.getConnection()) {
             Migrations.apply(c, dialect);
         } catch (SQLException e) {
@@ -145,509 +138,153 @@ public final class JdbcStore implements Store {
         return t.getMessage();
     }
 
-    // ---- plumbing (Sql) on this store's pool
-
-    private <T> T tx(Sql.Work<T> w) {
-        return Sql.tx(ds, w);
-    }
-
-    private <T> T txKeyed(Sql.Work<T> w) {
-        return Sql.txKeyed(ds, w);
-    }
-
-    private <T> T read(Sql.Work<T> w) {
-        return Sql.read(ds, w);
-    }
-
-    // ---- builds and jobs
+    // ---- builds (Builds)
 
     @Override
     public BuildRecord createBuild(NewBuild b) {
-        BuildRecord created = tx(c -> {
-            long id;
-            Instant now = clock.instant();
-            OriginKeys origin = OriginKeys.of(b.trigger());
-            try (PreparedStatement p = bind(
-                    c.prepareStatement(
-                            "INSERT INTO builds (repo, clone_url, commit_sha, ref, image, spec, tags, version, push, "
-                                    + "untrusted, private_repo, state, error, trigger_info, created_at, updated_at, "
-                                    + "origin_repo, origin_commit, origin_pr, origin_delivery, origin_check_suite) "
-                                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            new String[] {"id"}),
-                    b.repo(),
-                    b.cloneUrl(),
-                    b.commit(),
-                    b.ref(),
-                    b.image() == null ? null : b.image().toString(),
-                    b.spec(),
-                    b.tags(),
-                    b.version(),
-                    b.push(),
-                    b.untrusted(),
-                    b.privateRepo(),
-                    (b.failedWith() != null ? BuildState.FAILED : BuildState.QUEUED).name(),
-                    b.failedWith(),
-                    b.trigger(),
-                    now,
-                    now,
-                    origin.repo(),
-                    origin.commit(),
-                    origin.pullRequest(),
-                    origin.delivery(),
-                    origin.checkSuite())) {
-                p.executeUpdate();
-                try (ResultSet k = p.getGeneratedKeys()) {
-                    k.next();
-                    id = k.getLong(1);
-                }
-            }
-            if (b.failedWith() == null && !b.jobs().isEmpty()) {
-                wakeups.announce(c);
-                for (NewBuild.NewJob j : b.jobs()) {
-                    update(
-                            c,
-                            "INSERT INTO jobs (build_id, platform, state, attempt, timeout_seconds) "
-                                    + "VALUES (?, ?, 'QUEUED', 0, ?)",
-                            id,
-                            j.platform().shortForm(),
-                            j.timeoutSeconds());
-                }
-            }
-            return buildIn(c, id).orElseThrow();
-        });
-        if (created.state() == BuildState.QUEUED) {
-            wakeups.committed();
-        }
-        return created;
-    }
-
-    private static Optional<BuildRecord> buildIn(Connection c, long id) throws SQLException {
-        return one(c, "SELECT " + BUILD_COLS + " FROM builds WHERE id = ?", Rows::build, id);
+        return builds.create(b);
     }
 
     @Override
     public Optional<BuildRecord> build(long id) {
-        return read(c -> buildIn(c, id));
+        return builds.byId(id);
     }
 
     @Override
     public List<BuildRecord> recentBuilds(int limit) {
-        return read(c -> list(c, "SELECT " + BUILD_COLS + " FROM builds ORDER BY id DESC LIMIT ?", Rows::build, limit));
+        return builds.recent(limit);
     }
 
     @Override
     public List<BuildRecord> buildsIn(BuildState... states) {
-        String marks = String.join(", ", java.util.Collections.nCopies(states.length, "?"));
-        Object[] names = java.util.Arrays.stream(states).map(Enum::name).toArray();
-        return read(c -> list(
-                c,
-                "SELECT " + BUILD_COLS + " FROM builds WHERE state IN (" + marks + ") ORDER BY id",
-                Rows::build,
-                names));
+        return builds.in(states);
     }
 
     @Override
     public List<BuildRecord> buildsOfDelivery(String deliveryId) {
-        return read(c -> list(
-                c,
-                "SELECT " + BUILD_COLS + " FROM builds WHERE origin_delivery = ? ORDER BY id",
-                Rows::build,
-                deliveryId));
+        return builds.ofDelivery(deliveryId);
     }
 
     @Override
     public Optional<BuildRecord> latestBuildOfCommit(String repo, String commit) {
-        return read(c -> one(
-                c,
-                "SELECT " + BUILD_COLS + " FROM builds WHERE origin_repo = ? AND origin_commit = ? "
-                        + "ORDER BY id DESC LIMIT 1",
-                Rows::build,
-                repo,
-                commit));
+        return builds.latestOfCommit(repo, commit);
     }
 
     @Override
     public List<BuildRecord> buildsOfPullRequest(String repo, int pullRequest, BuildState... states) {
-        String marks = String.join(", ", java.util.Collections.nCopies(states.length, "?"));
-        List<Object> params = new ArrayList<>(List.of(repo, pullRequest));
-        java.util.Arrays.stream(states).map(Enum::name).forEach(params::add);
-        return read(c -> list(
-                c,
-                "SELECT " + BUILD_COLS + " FROM builds WHERE origin_repo = ? AND origin_pr = ? AND state IN (" + marks
-                        + ") ORDER BY id",
-                Rows::build,
-                params.toArray()));
+        return builds.ofPullRequest(repo, pullRequest, states);
     }
 
     @Override
-    public List<JobRecord> jobs(long buildId) {
-        return read(c -> jobsIn(c, buildId));
-    }
-
-    private static List<JobRecord> jobsIn(Connection c, long buildId) throws SQLException {
-        return list(c, "SELECT " + JOB_COLS + " FROM jobs WHERE build_id = ? ORDER BY id", Rows::job, buildId);
-    }
-
-    @Override
-    public List<JobRecord> jobsOfBuilds(List<Long> buildIds) {
-        if (buildIds.isEmpty()) {
-            return List.of();
-        }
-        String marks = String.join(", ", java.util.Collections.nCopies(buildIds.size(), "?"));
-        return read(c -> list(
-                c,
-                "SELECT " + JOB_COLS + " FROM jobs WHERE build_id IN (" + marks + ") ORDER BY build_id, id",
-                Rows::job,
-                buildIds.toArray()));
-    }
-
-    @Override
-    public Optional<JobRecord> job(long jobId) {
-        return read(c -> jobIn(c, jobId));
-    }
-
-    private static Optional<JobRecord> jobIn(Connection c, long jobId) throws SQLException {
-        return one(c, "SELECT " + JOB_COLS + " FROM jobs WHERE id = ?", Rows::job, jobId);
+    public List<BuildRecord> buildsById(java.util.Collection<Long> ids) {
+        return builds.byIds(ids);
     }
 
     @Override
     public boolean moveBuild(long id, BuildState from, BuildState to, String error) {
-        return tx(c -> moveBuildIn(c, id, from, to, error));
-    }
-
-    private boolean moveBuildIn(Connection c, long id, BuildState from, BuildState to, String error)
-            throws SQLException {
-        return update(
-                        c,
-                        "UPDATE builds SET state = ?, error = COALESCE(?, error), updated_at = ? "
-                                + "WHERE id = ? AND state = ?",
-                        to.name(),
-                        error,
-                        clock.instant(),
-                        id,
-                        from.name())
-                == 1;
+        return builds.move(id, from, to, error);
     }
 
     @Override
     public boolean markPublished(long id, Digest indexDigest, String publicationJson) {
-        return tx(c -> update(
-                        c,
-                        "UPDATE builds SET state = 'PUBLISHED', index_digest = ?, published_tags = ?, "
-                                + "updated_at = ? WHERE id = ? AND state = 'PUBLISHING'",
-                        indexDigest == null ? null : indexDigest.toString(),
-                        publicationJson,
-                        clock.instant(),
-                        id)
-                == 1);
+        return builds.markPublished(id, indexDigest, publicationJson);
     }
 
     @Override
     public boolean markPartlyPublished(long id, Digest indexDigest, String publicationJson, String error) {
-        return tx(c -> update(
-                        c,
-                        "UPDATE builds SET state = 'FAILED', index_digest = ?, published_tags = ?, error = ?, "
-                                + "updated_at = ? WHERE id = ? AND state = 'PUBLISHING'",
-                        indexDigest == null ? null : indexDigest.toString(),
-                        publicationJson,
-                        error,
-                        clock.instant(),
-                        id)
-                == 1);
+        return builds.markPartlyPublished(id, indexDigest, publicationJson, error);
     }
 
     @Override
     public boolean reopenPublishing(long id) {
-        return tx(c -> update(
-                        c,
-                        "UPDATE builds SET state = 'PUBLISHING', error = NULL, updated_at = ?, finish_by = NULL, "
-                                + "finish_until = NULL WHERE id = ? AND state = 'FAILED'",
-                        clock.instant(),
-                        id)
-                == 1);
+        return builds.reopenPublishing(id);
+    }
+
+    @Override
+    public boolean leaseFinish(long buildId, String holder, Instant now, Instant until) {
+        return builds.leaseFinish(buildId, holder, now, until);
+    }
+
+    @Override
+    public List<Long> unleasedFinishes(Instant now) {
+        return builds.unleasedFinishes(now);
+    }
+
+    // ---- jobs (Jobs)
+
+    @Override
+    public List<JobRecord> jobs(long buildId) {
+        return jobs.ofBuild(buildId);
+    }
+
+    @Override
+    public List<JobRecord> jobsOfBuilds(List<Long> buildIds) {
+        return jobs.ofBuilds(buildIds);
+    }
+
+    @Override
+    public Optional<JobRecord> job(long jobId) {
+        return jobs.byId(jobId);
     }
 
     @Override
     public List<JobRecord> queuedJobs() {
-        return read(c -> list(c, "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'QUEUED' ORDER BY id", Rows::job));
+        return jobs.queued();
     }
 
     @Override
     public List<JobRecord> queuedJobsOfBuilds(long afterBuildId, int builds) {
-        return read(c -> list(
-                c,
-                "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'QUEUED' AND build_id IN (SELECT DISTINCT build_id "
-                        + "FROM jobs WHERE state = 'QUEUED' AND build_id > ? ORDER BY build_id LIMIT ?) "
-                        + "ORDER BY build_id, id",
-                Rows::job,
-                afterBuildId,
-                builds));
+        return jobs.queuedOfBuilds(afterBuildId, builds);
+    }
+
+    @Override
+    public List<JobRecord> runningJobs() {
+        return jobs.running();
     }
 
     @Override
     public Optional<JobRecord> claimJob(long jobId, String runnerId, Instant expires) {
-        return tx(c -> {
-            // Another coordinator claiming this job holds its row: skip it rather than wait for that claim to
-            // commit only to find the job taken.
-            if (list(
-                            c,
-                            "SELECT id FROM jobs WHERE id = ? AND state = 'QUEUED' FOR UPDATE SKIP LOCKED",
-                            r -> r.getLong(1),
-                            jobId)
-                    .isEmpty()) {
-                return Optional.<JobRecord>empty();
-            }
-            if (update(
-                            c,
-                            "UPDATE jobs SET state = 'RUNNING', runner_id = ?, attempt = attempt + 1, lease_expires = ?, "
-                                    + "started_at = ?, error = NULL WHERE id = ? AND state = 'QUEUED'",
-                            runnerId,
-                            expires,
-                            clock.instant(),
-                            jobId)
-                    != 1) {
-                return Optional.<JobRecord>empty();
-            }
-            // The job and how long it queued in one read, and its first step time inserted as is: the attempt was
-            // numbered just now, so nothing has timings under it yet. A claim is made on the dispatch thread, one at a
-            // time: each round trip here is on every waiting runner's path (bench/claim-load).
-            Instant[] since = new Instant[1];
-            JobRecord j = one(
-                            c,
-                            "SELECT " + JOB_COLS + ", COALESCE(queued_at, (SELECT b.created_at FROM builds b WHERE "
-                                    + "b.id = jobs.build_id)) AS queued_since FROM jobs WHERE id = ?",
-                            r -> {
-                                since[0] = inst(r, "queued_since");
-                                return Rows.job(r);
-                            },
-                            jobId)
-                    .orElseThrow();
-            moveBuildIn(c, j.buildId(), BuildState.QUEUED, BuildState.RUNNING, null);
-            update(
-                    c,
-                    "INSERT INTO job_timings (job_id, attempt, seq, step, millis) VALUES (?, ?, 1, 'queue', ?)",
-                    jobId,
-                    j.attempt(),
-                    since[0] == null
-                            ? 0L
-                            : Math.max(
-                                    0,
-                                    java.time.Duration.between(since[0], j.startedAt())
-                                            .toMillis()));
-            return Optional.of(j);
-        });
+        return jobs.claim(jobId, runnerId, expires);
     }
 
     @Override
     public boolean heartbeat(long jobId, String runnerId, int attempt, Instant expires) {
-        return tx(c -> update(
-                        c,
-                        "UPDATE jobs SET lease_expires = ? WHERE id = ? AND runner_id = ? AND attempt = ? "
-                                + "AND state = 'RUNNING'",
-                        expires,
-                        jobId,
-                        runnerId,
-                        attempt)
-                == 1);
-    }
-
-    /**
-     * Serialises changes to one build's jobs: two runners finishing the last two platforms at once must not both
-     * miss (or both see) "every job succeeded".
-     */
-    private static void lockBuildOfJob(Connection c, long jobId) throws SQLException {
-        Optional<Long> buildId = one(c, "SELECT build_id FROM jobs WHERE id = ?", r -> r.getLong(1), jobId);
-        if (buildId.isPresent()) {
-            list(c, "SELECT id FROM builds WHERE id = ? FOR UPDATE", r -> r.getLong(1), buildId.get());
-        }
+        return jobs.heartbeat(jobId, runnerId, attempt, expires);
     }
 
     @Override
     public Completion completeJob(long jobId, String runnerId, int attempt, JobResult result) {
-        return tx(c -> {
-            lockBuildOfJob(c, jobId);
-            boolean ok = result.succeeded();
-            if (update(
-                            c,
-                            "UPDATE jobs SET state = ?, digest = ?, media_type = ?, size = ?, added_layers = ?, error = ?, "
-                                    + "finished_at = ?, lease_expires = NULL WHERE id = ? AND runner_id = ? AND attempt = ? "
-                                    + "AND state = 'RUNNING'",
-                            ok ? "SUCCEEDED" : "FAILED",
-                            result.digest(),
-                            result.mediaType(),
-                            ok ? result.size() : null,
-                            ok ? result.addedLayers() : null,
-                            result.error(),
-                            clock.instant(),
-                            jobId,
-                            runnerId,
-                            attempt)
-                    != 1) {
-                return Completion.STALE;
-            }
-            JobRecord j = jobIn(c, jobId).orElseThrow();
-            if (!ok) {
-                failBuildIn(c, j.buildId(), j.platform() + ": " + result.error());
-                return Completion.BUILD_FAILED;
-            }
-            boolean all = jobsIn(c, j.buildId()).stream().allMatch(x -> x.state() == JobState.SUCCEEDED);
-            if (all && moveBuildIn(c, j.buildId(), BuildState.RUNNING, BuildState.VERIFYING, null)) {
-                return Completion.BUILD_READY;
-            }
-            return Completion.RECORDED;
-        });
+        return jobs.complete(jobId, runnerId, attempt, result);
     }
 
     @Override
     public void recordTimings(long jobId, int attempt, java.util.Map<String, Long> millis) {
-        txKeyed(c -> {
-            recordTimingsIn(c, jobId, attempt, millis);
-            return null;
-        });
-    }
-
-    private static void recordTimingsIn(Connection c, long jobId, int attempt, java.util.Map<String, Long> millis)
-            throws SQLException {
-        List<String> have = list(
-                c,
-                "SELECT step FROM job_timings WHERE job_id = ? AND attempt = ?",
-                r -> r.getString(1),
-                jobId,
-                attempt);
-        int seq = one(
-                        c,
-                        "SELECT COALESCE(MAX(seq), 0) FROM job_timings WHERE job_id = ? AND attempt = ?",
-                        r -> r.getInt(1),
-                        jobId,
-                        attempt)
-                .orElse(0);
-        for (java.util.Map.Entry<String, Long> m : millis.entrySet()) {
-            if (!have.contains(m.getKey())) {
-                update(
-                        c,
-                        "INSERT INTO job_timings (job_id, attempt, seq, step, millis) VALUES (?, ?, ?, ?, ?)",
-                        jobId,
-                        attempt,
-                        ++seq,
-                        m.getKey(),
-                        m.getValue());
-            }
-        }
+        jobs.recordTimings(jobId, attempt, millis);
     }
 
     @Override
     public List<StepTime> timings(List<Long> buildIds) {
-        if (buildIds.isEmpty()) {
-            return List.of();
-        }
-        String marks = String.join(", ", java.util.Collections.nCopies(buildIds.size(), "?"));
-        return read(c -> list(
-                c,
-                "SELECT t.job_id, t.attempt, t.step, t.millis FROM job_timings t JOIN jobs j ON j.id = t.job_id "
-                        + "WHERE j.build_id IN (" + marks + ") ORDER BY t.job_id, t.attempt, t.seq",
-                r -> new StepTime(r.getLong(1), r.getInt(2), r.getString(3), r.getLong(4)),
-                buildIds.toArray()));
-    }
-
-    /** Fails a build that has not finished, and cancels its unfinished jobs. */
-    private void failBuildIn(Connection c, long buildId, String error) throws SQLException {
-        for (BuildState from :
-                new BuildState[] {BuildState.QUEUED, BuildState.RUNNING, BuildState.VERIFYING, BuildState.PUBLISHING}) {
-            if (moveBuildIn(c, buildId, from, BuildState.FAILED, error)) {
-                break;
-            }
-        }
-        cancelJobsIn(c, buildId);
-    }
-
-    private void cancelJobsIn(Connection c, long buildId) throws SQLException {
-        update(
-                c,
-                "UPDATE jobs SET state = 'CANCELLED', lease_expires = NULL, finished_at = ? WHERE build_id = ? "
-                        + "AND state IN ('QUEUED', 'RUNNING')",
-                clock.instant(),
-                buildId);
+        return jobs.timings(buildIds);
     }
 
     @Override
     public List<JobRecord> expireLeases(Instant now, int maxAttempts) {
-        List<JobRecord> touched = tx(c -> {
-            List<JobRecord> out = new ArrayList<>();
-            for (JobRecord j : list(
-                    c,
-                    "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'RUNNING' AND lease_expires < ?",
-                    Rows::job,
-                    now)) {
-                lockBuildOfJob(c, j.id());
-                String why = "runner " + j.runnerId() + " stopped reporting (lease expired) on attempt " + j.attempt();
-                // Guarded by the attempt and lease read above: another coordinator's sweep may have queued this job
-                // again since, and a runner claimed it (a new attempt, a live lease), which must be left alone.
-                String same = " WHERE id = ? AND state = 'RUNNING' AND attempt = ? AND lease_expires < ?";
-                if (j.attempt() >= maxAttempts) {
-                    String gaveUp = why + "; gave up after " + maxAttempts + " attempts";
-                    if (update(
-                                    c,
-                                    "UPDATE jobs SET state = 'FAILED', error = ?, lease_expires = NULL, finished_at = ?"
-                                            + same,
-                                    gaveUp,
-                                    now,
-                                    j.id(),
-                                    j.attempt(),
-                                    now)
-                            == 0) {
-                        continue;
-                    }
-                    failBuildIn(c, j.buildId(), j.platform() + ": " + gaveUp);
-                } else if (update(
-                                c,
-                                "UPDATE jobs SET state = 'QUEUED', runner_id = NULL, lease_expires = NULL, error = ?, "
-                                        + "queued_at = ?" + same,
-                                why + "; queued again",
-                                now,
-                                j.id(),
-                                j.attempt(),
-                                now)
-                        == 1) {
-                    wakeups.announce(c);
-                } else {
-                    continue;
-                }
-                out.add(jobIn(c, j.id()).orElseThrow());
-            }
-            return out;
-        });
-        if (touched.stream().anyMatch(j -> j.state() == JobState.QUEUED)) {
-            wakeups.committed();
-        }
-        return touched;
+        return jobs.expireLeases(now, maxAttempts);
+    }
+
+    @Override
+    public void failVerification(long buildId, long jobId, String error) {
+        jobs.failVerification(buildId, jobId, error);
+    }
+
+    @Override
+    public boolean cancelBuild(long buildId, String reason) {
+        return jobs.cancelBuild(buildId, reason);
     }
 
     @Override
     public Subscription onJobsQueued(Runnable listener) {
         return wakeups.subscribe(listener);
-    }
-
-    @Override
-    public void failVerification(long buildId, long jobId, String error) {
-        tx(c -> {
-            update(c, "UPDATE jobs SET state = 'FAILED', error = ? WHERE id = ?", error, jobId);
-            failBuildIn(c, buildId, error);
-            return null;
-        });
-    }
-
-    @Override
-    public boolean cancelBuild(long buildId, String reason) {
-        return tx(c -> {
-            boolean moved = false;
-            for (BuildState from : new BuildState[] {BuildState.QUEUED, BuildState.RUNNING}) {
-                moved |= moveBuildIn(c, buildId, from, BuildState.CANCELLED, reason);
-            }
-            if (moved) {
-                cancelJobsIn(c, buildId);
-            }
-            return moved;
-        });
     }
 
     // ---- job logs (Logs)
@@ -734,23 +371,13 @@ public final class JdbcStore implements Store {
 
     // ---- the dashboard's reads (DashboardReads)
 
-    @Override
-    public List<BuildRecord> buildsPage(BuildFilter filter, Long beforeId, int limit) {
-        return read(c -> DashboardReads.buildsPage(c, filter, beforeId, limit));
+    private <T> T read(Sql.Work<T> w) {
+        return Sql.read(ds, w);
     }
 
     @Override
-    public List<BuildRecord> buildsById(java.util.Collection<Long> ids) {
-        if (ids.isEmpty()) {
-            return List.of();
-        }
-        List<Long> distinct = List.copyOf(new java.util.TreeSet<>(ids));
-        String marks = String.join(", ", java.util.Collections.nCopies(distinct.size(), "?"));
-        return read(c -> list(
-                c,
-                "SELECT " + BUILD_COLS + " FROM builds WHERE id IN (" + marks + ") ORDER BY id",
-                Rows::build,
-                distinct.toArray()));
+    public List<BuildRecord> buildsPage(BuildFilter filter, Long beforeId, int limit) {
+        return read(c -> DashboardReads.buildsPage(c, filter, beforeId, limit));
     }
 
     @Override
@@ -771,11 +398,6 @@ public final class JdbcStore implements Store {
     @Override
     public List<TagMove> tagMoves(String image, int limit) {
         return read(c -> DashboardReads.tagMoves(c, image, limit));
-    }
-
-    @Override
-    public List<JobRecord> runningJobs() {
-        return read(c -> list(c, "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'RUNNING' ORDER BY id", Rows::job));
     }
 
     @Override
@@ -895,30 +517,6 @@ public final class JdbcStore implements Store {
     @Override
     public List<Report> reports(long buildId) {
         return reports.of(buildId);
-    }
-
-    @Override
-    public boolean leaseFinish(long buildId, String holder, Instant now, Instant until) {
-        return tx(c -> update(
-                        c,
-                        "UPDATE builds SET finish_by = ?, finish_until = ? WHERE id = ? AND state IN ('VERIFYING', "
-                                + "'PUBLISHING') AND (finish_until IS NULL OR finish_until <= ? OR finish_by = ?)",
-                        holder,
-                        until,
-                        buildId,
-                        now,
-                        holder)
-                == 1);
-    }
-
-    @Override
-    public List<Long> unleasedFinishes(Instant now) {
-        return read(c -> list(
-                c,
-                "SELECT id FROM builds WHERE state IN ('VERIFYING', 'PUBLISHING') AND (finish_until IS NULL OR "
-                        + "finish_until <= ?) ORDER BY id",
-                r -> r.getLong(1),
-                now));
     }
 
     @Override
