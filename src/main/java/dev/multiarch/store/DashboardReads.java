@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The SQL of the dashboard's reads, kept out of {@link JdbcStore}'s state machine. Each is one query over an index of
+ * The SQL of the dashboard's reads, kept out of the state machine ({@link Builds}, {@link Jobs}). Each is one query over an index of
  * V11 (or the primary key): the builds list is a keyset page ({@code id < ?} newest first under an index with id
  * last), so its cost does not grow with the number of builds or the page number.
  */

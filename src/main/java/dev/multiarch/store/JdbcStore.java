@@ -19,6 +19,10 @@ import org.h2.jdbcx.JdbcConnectionPool;
  * {@link Store} in plain SQL over JDBC, one class for both databases: {@link #embedded(Path)} opens an H2 database
  * file in the data directory (no server to install), {@link #postgres} a PostgreSQL database that several
  * coordinators may share. The SQL is what both speak; the few differences are {@link Dialect}'s table.
+ *
+ * <p>This class opens and closes the database; each data area's SQL and transactions are in a package-private class
+ * it delegates to ({@code Builds}, {@code Jobs}, {@code Logs}, {@code Runners}, {@code Tags}, {@code Deliveries},
+ * {@code Reports}, {@code JdbcSessions}, {@code DashboardReads}, {@code Retention}), all on the same pool.
  */
 public final class JdbcStore implements Store {
     private final DataSource ds;
