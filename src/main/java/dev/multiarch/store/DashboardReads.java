@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The SQL of the dashboard's reads, kept out of {@link JdbcStore}'s state machine. Each is one query over an index of
+ * The SQL of the dashboard's reads, kept out of the state machine ({@link Builds}, {@link Jobs}). Each is one query over an index of
  * V11 (or the primary key): the builds list is a keyset page ({@code id < ?} newest first under an index with id
  * last), so its cost does not grow with the number of builds or the page number.
  */
@@ -20,14 +20,14 @@ final class DashboardReads {
     static List<BuildRecord> buildsPage(Connection c, Store.BuildFilter f, Long beforeId, int limit)
             throws SQLException {
         Query q = buildsPageQuery(f, beforeId, limit);
-        return JdbcStore.list(c, q.sql(), JdbcStore::build, q.params().toArray());
+        return Sql.list(c, q.sql(), Rows::build, q.params().toArray());
     }
 
     /** A statement and its parameters (the tests EXPLAIN the builds page's). */
     record Query(String sql, List<Object> params) {}
 
     static Query buildsPageQuery(Store.BuildFilter f, Long beforeId, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT " + JdbcStore.BUILD_COLS + " FROM builds WHERE 1 = 1");
+        StringBuilder sql = new StringBuilder("SELECT " + Rows.BUILD_COLS + " FROM builds WHERE 1 = 1");
         List<Object> params = new ArrayList<>();
         if (f.repo() != null) {
             sql.append(" AND repo = ?");
@@ -55,12 +55,12 @@ final class DashboardReads {
 
     static Optional<BuildRecord> latestBuildOfRepo(Connection c, String repo, boolean publishingOnly, String refPrefix)
             throws SQLException {
-        return JdbcStore.one(
+        return Sql.one(
                 c,
-                "SELECT " + JdbcStore.BUILD_COLS + " FROM builds WHERE repo = ?"
+                "SELECT " + Rows.BUILD_COLS + " FROM builds WHERE repo = ?"
                         + (publishingOnly ? " AND push = TRUE" : "")
                         + " AND ref LIKE ? ESCAPE '!' ORDER BY id DESC LIMIT 1",
-                JdbcStore::build,
+                Rows::build,
                 repo,
                 likePrefix(refPrefix));
     }
@@ -70,18 +70,18 @@ final class DashboardReads {
     }
 
     static Optional<BuildRecord> tagHolder(Connection c, String repo, String tag) throws SQLException {
-        return JdbcStore.one(
+        return Sql.one(
                 c,
-                "SELECT " + JdbcStore.BUILD_COLS.replaceAll("(^|, )", "$1b.") + " FROM builds b "
+                "SELECT " + Rows.BUILD_COLS.replaceAll("(^|, )", "$1b.") + " FROM builds b "
                         + "JOIN tag_owners t ON t.build_id = b.id WHERE b.repo = ? AND t.tag = ? "
                         + "ORDER BY b.id DESC LIMIT 1",
-                JdbcStore::build,
+                Rows::build,
                 repo,
                 tag);
     }
 
     static List<Store.ImageTag> imageTags(Connection c, String image, int limit) throws SQLException {
-        return JdbcStore.list(
+        return Sql.list(
                 c,
                 "SELECT image, tag, build_id FROM tag_owners" + (image == null ? "" : " WHERE image = ?")
                         + " ORDER BY image, tag LIMIT ?",
@@ -90,19 +90,19 @@ final class DashboardReads {
     }
 
     static List<Store.TagMove> tagMoves(Connection c, String image, int limit) throws SQLException {
-        return JdbcStore.list(
+        return Sql.list(
                 c,
                 "SELECT image, tag, build_id, index_digest, moved_at FROM tag_moves WHERE image = ? "
                         + "ORDER BY seq DESC LIMIT ?",
                 r -> new Store.TagMove(
-                        r.getString(1), r.getString(2), r.getLong(3), r.getString(4), JdbcStore.inst(r, "moved_at")),
+                        r.getString(1), r.getString(2), r.getLong(3), r.getString(4), Sql.inst(r, "moved_at")),
                 image,
                 limit);
     }
 
     static List<Store.RunnerPlatformStats> runnerStats(Connection c, Dialect dialect) throws SQLException {
         String millis = dialect.millisBetween("started_at", "finished_at");
-        return JdbcStore.list(
+        return Sql.list(
                 c,
                 "SELECT runner_id, platform, SUM(CASE WHEN state = 'SUCCEEDED' THEN 1 ELSE 0 END), "
                         + "SUM(CASE WHEN state = 'FAILED' THEN 1 ELSE 0 END), "

@@ -24,8 +24,8 @@ final class JdbcSessions implements SessionStore {
 
     @Override
     public boolean addSignIn(String stateHash, PendingSignIn s, Instant now, int maxPending) {
-        return JdbcStore.tx(ds, c -> {
-            JdbcStore.update(c, "DELETE FROM sign_ins WHERE expires_at <= ?", now);
+        return Sql.tx(ds, c -> {
+            Sql.update(c, "DELETE FROM sign_ins WHERE expires_at <= ?", now);
             try (PreparedStatement p = c.prepareStatement("SELECT COUNT(*) FROM sign_ins");
                     ResultSet r = p.executeQuery()) {
                 r.next();
@@ -33,7 +33,7 @@ final class JdbcSessions implements SessionStore {
                     return false;
                 }
             }
-            JdbcStore.update(
+            Sql.update(
                     c,
                     "INSERT INTO sign_ins (state_hash, browser_hash, next_path, expires_at) VALUES (?, ?, ?, ?)",
                     stateHash,
@@ -46,9 +46,9 @@ final class JdbcSessions implements SessionStore {
 
     @Override
     public Optional<PendingSignIn> takeSignIn(String stateHash) {
-        return JdbcStore.tx(ds, c -> {
+        return Sql.tx(ds, c -> {
             PendingSignIn found = null;
-            try (PreparedStatement p = JdbcStore.bind(
+            try (PreparedStatement p = Sql.bind(
                             c.prepareStatement(
                                     "SELECT browser_hash, next_path, expires_at FROM sign_ins WHERE state_hash = ?"),
                             stateHash);
@@ -58,7 +58,7 @@ final class JdbcSessions implements SessionStore {
                 }
             }
             // The DELETE decides: of two coordinators reading the row at once, one deletes it and the other none.
-            if (found == null || JdbcStore.update(c, "DELETE FROM sign_ins WHERE state_hash = ?", stateHash) != 1) {
+            if (found == null || Sql.update(c, "DELETE FROM sign_ins WHERE state_hash = ?", stateHash) != 1) {
                 return Optional.<PendingSignIn>empty();
             }
             return Optional.of(found);
@@ -67,9 +67,9 @@ final class JdbcSessions implements SessionStore {
 
     @Override
     public void addSession(String idHash, StoredSession s, Instant now) {
-        JdbcStore.tx(ds, c -> {
-            JdbcStore.update(c, "DELETE FROM sessions WHERE expires_at <= ?", now);
-            return JdbcStore.update(
+        Sql.tx(ds, c -> {
+            Sql.update(c, "DELETE FROM sessions WHERE expires_at <= ?", now);
+            return Sql.update(
                     c,
                     "INSERT INTO sessions (id_hash, login, sealed_token, token_expires, expires_at) "
                             + "VALUES (?, ?, ?, ?, ?)",
@@ -84,7 +84,7 @@ final class JdbcSessions implements SessionStore {
     @Override
     public Optional<StoredSession> session(String idHash) {
         try (Connection c = ds.getConnection();
-                PreparedStatement p = JdbcStore.bind(
+                PreparedStatement p = Sql.bind(
                         c.prepareStatement(
                                 "SELECT login, sealed_token, token_expires, expires_at FROM sessions WHERE id_hash = ?"),
                         idHash);
@@ -101,6 +101,6 @@ final class JdbcSessions implements SessionStore {
 
     @Override
     public void removeSession(String idHash) {
-        JdbcStore.tx(ds, c -> JdbcStore.update(c, "DELETE FROM sessions WHERE id_hash = ?", idHash));
+        Sql.tx(ds, c -> Sql.update(c, "DELETE FROM sessions WHERE id_hash = ?", idHash));
     }
 }

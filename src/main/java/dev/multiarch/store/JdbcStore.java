@@ -2,24 +2,14 @@ package dev.multiarch.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.multiarch.platform.Platform;
 import dev.multiarch.registry.Digest;
-import dev.multiarch.registry.ImageReference;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Timestamp;
-import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import javax.sql.DataSource;
@@ -29,6 +19,10 @@ import org.h2.jdbcx.JdbcConnectionPool;
  * {@link Store} in plain SQL over JDBC, one class for both databases: {@link #embedded(Path)} opens an H2 database
  * file in the data directory (no server to install), {@link #postgres} a PostgreSQL database that several
  * coordinators may share. The SQL is what both speak; the few differences are {@link Dialect}'s table.
+ *
+ * <p>This class opens and closes the database; each data area's SQL and transactions are in a package-private class
+ * it delegates to ({@code Builds}, {@code Jobs}, {@code Logs}, {@code Runners}, {@code Tags}, {@code Deliveries},
+ * {@code Reports}, {@code JdbcSessions}, {@code DashboardReads}, {@code Retention}), all on the same pool.
  */
 public final class JdbcStore implements Store {
     private final DataSource ds;
@@ -37,6 +31,13 @@ public final class JdbcStore implements Store {
     private final Dialect dialect;
     private final Wakeups wakeups;
     private final JdbcSessions sessions;
+    private final Deliveries deliveries;
+    private final Reports reports;
+    private final Logs logs;
+    private final Runners runners;
+    private final Tags tags;
+    private final Builds builds;
+    private final Jobs jobs;
 
     private JdbcStore(DataSource ds, AutoCloseable closer, Clock clock, Dialect dialect) {
         this.clock = clock;
@@ -45,6 +46,13 @@ public final class JdbcStore implements Store {
         this.dialect = dialect;
         this.wakeups = new Wakeups(ds, dialect);
         this.sessions = new JdbcSessions(ds);
+        this.deliveries = new Deliveries(ds, clock);
+        this.reports = new Reports(ds);
+        this.logs = new Logs(ds);
+        this.runners = new Runners(ds);
+        this.tags = new Tags(ds, clock, dialect);
+        this.builds = new Builds(ds, clock, wakeups);
+        this.jobs = new Jobs(ds, clock, wakeups, builds);
         try (Connection c = ds.getConnection()) {
             Migrations.apply(c, dialect);
         } catch (SQLException e) {
@@ -134,749 +142,148 @@ public final class JdbcStore implements Store {
         return t.getMessage();
     }
 
-    // ---- plumbing: transactions, binding, mapping
-
-    @FunctionalInterface
-    interface Work<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    @FunctionalInterface
-    interface Row<T> {
-        T map(ResultSet r) throws SQLException;
-    }
-
-    private <T> T tx(Work<T> w) {
-        return tx(ds, w);
-    }
-
-    /** One transaction on a connection of {@code ds}: committed when {@code w} returns, rolled back when it throws. */
-    static <T> T tx(DataSource ds, Work<T> w) {
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T t = w.run(c);
-                c.commit();
-                return t;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new StoreException("store failure: " + e.getMessage(), e);
-        }
-    }
-
-    /** How many times {@link #txKeyed} runs a transaction that lost the race to insert a key. */
-    static final int KEY_RACE_ATTEMPTS = 4;
-
-    /**
-     * {@link #tx} for work that reads a row by its key and inserts it when absent: two coordinators (or two threads)
-     * doing so for one key at once both find nothing and both insert; the second insert waits for the first to commit
-     * and then fails on the key (SQLState 23505, in PostgreSQL and H2 alike), which rolls back its transaction. Run
-     * again, it finds the row the winner committed and takes the "present" path. Only a retention sweep deleting the
-     * row in between can make a retry lose again, hence a few attempts rather than one.
-     */
-    private <T> T txKeyed(Work<T> w) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return tx(w);
-            } catch (StoreException e) {
-                if (attempt >= KEY_RACE_ATTEMPTS || !duplicateKey(e)) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    /** Whether {@code e} is an insert that met a row with the same key (unique violation). */
-    static boolean duplicateKey(StoreException e) {
-        return e.getCause() instanceof SQLException q && "23505".equals(q.getSQLState());
-    }
-
-    private <T> T read(Work<T> w) {
-        try (Connection c = ds.getConnection()) {
-            return w.run(c);
-        } catch (SQLException e) {
-            throw new StoreException("store failure: " + e.getMessage(), e);
-        }
-    }
-
-    /** Binds parameters in order: Instants as timestamps, nulls as SQL NULL, everything else as itself. */
-    static PreparedStatement bind(PreparedStatement p, Object... params) throws SQLException {
-        for (int i = 0; i < params.length; i++) {
-            Object v = params[i];
-            if (v == null) {
-                p.setNull(i + 1, Types.NULL);
-            } else if (v instanceof Instant t) {
-                p.setTimestamp(i + 1, Timestamp.from(t));
-            } else {
-                p.setObject(i + 1, v);
-            }
-        }
-        return p;
-    }
-
-    /** Runs an INSERT/UPDATE/MERGE; returns the rows changed. */
-    static int update(Connection c, String sql, Object... params) throws SQLException {
-        try (PreparedStatement p = bind(c.prepareStatement(sql), params)) {
-            return p.executeUpdate();
-        }
-    }
-
-    static <T> List<T> list(Connection c, String sql, Row<T> row, Object... params) throws SQLException {
-        try (PreparedStatement p = bind(c.prepareStatement(sql), params);
-                ResultSet r = p.executeQuery()) {
-            List<T> out = new ArrayList<>();
-            while (r.next()) {
-                out.add(row.map(r));
-            }
-            return out;
-        }
-    }
-
-    static <T> Optional<T> one(Connection c, String sql, Row<T> row, Object... params) throws SQLException {
-        List<T> l = list(c, sql, row, params);
-        return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
-    }
-
-    static Instant inst(ResultSet r, String col) throws SQLException {
-        Timestamp t = r.getTimestamp(col);
-        return t == null ? null : t.toInstant();
-    }
-
-    static final String BUILD_COLS = "id, repo, clone_url, commit_sha, ref, image, spec, tags, version, push, "
-            + "untrusted, private_repo, state, error, index_digest, published_tags, trigger_info, created_at, updated_at";
-    /** A job's trust is its build's: read through, never copied (one place to be right). */
-    static final String JOB_COLS = "id, build_id, platform, state, runner_id, attempt, lease_expires, "
-            + "timeout_seconds, digest, media_type, size, added_layers, error, started_at, finished_at, "
-            + "(SELECT b.untrusted FROM builds b WHERE b.id = jobs.build_id) AS untrusted";
-
-    static BuildRecord build(ResultSet r) throws SQLException {
-        return BuildRecord.builder()
-                .id(r.getLong("id"))
-                .repo(r.getString("repo"))
-                .cloneUrl(r.getString("clone_url"))
-                .commit(r.getString("commit_sha"))
-                .ref(r.getString("ref"))
-                .image(image(r.getString("image")))
-                .spec(r.getString("spec"))
-                .tags(r.getString("tags"))
-                .version(r.getString("version"))
-                .push(r.getBoolean("push"))
-                .untrusted(r.getBoolean("untrusted"))
-                .privateRepo(r.getBoolean("private_repo"))
-                .state(BuildState.valueOf(r.getString("state")))
-                .error(r.getString("error"))
-                .indexDigest(digest(r.getString("index_digest")))
-                .publication(r.getString("published_tags"))
-                .trigger(r.getString("trigger_info"))
-                .createdAt(inst(r, "created_at"))
-                .updatedAt(inst(r, "updated_at"))
-                .build();
-    }
-
-    static JobRecord job(ResultSet r) throws SQLException {
-        long size = r.getLong("size");
-        Long sizeOrNull = r.wasNull() ? null : size;
-        int layers = r.getInt("added_layers");
-        Integer layersOrNull = r.wasNull() ? null : layers;
-        return new JobRecord(
-                r.getLong("id"),
-                r.getLong("build_id"),
-                Platform.parse(r.getString("platform")),
-                JobState.valueOf(r.getString("state")),
-                r.getString("runner_id"),
-                r.getInt("attempt"),
-                inst(r, "lease_expires"),
-                r.getLong("timeout_seconds"),
-                digest(r.getString("digest")),
-                r.getString("media_type"),
-                sizeOrNull,
-                layersOrNull,
-                r.getString("error"),
-                inst(r, "started_at"),
-                inst(r, "finished_at"),
-                r.getBoolean("untrusted"));
-    }
-
-    private static RunnerRecord runner(ResultSet r) throws SQLException {
-        return new RunnerRecord(
-                r.getString("id"),
-                r.getString("name"),
-                r.getString("token_hash"),
-                platforms(r.getString("native_platforms")),
-                platforms(r.getString("qemu_platforms")),
-                inst(r, "registered_at"),
-                inst(r, "last_seen"),
-                r.getBoolean("untrusted_jobs"));
-    }
-
-    /** A digest column: null stays null; anything else was checked before it was written. */
-    static Digest digest(String text) {
-        return text == null ? null : Digest.parse(text);
-    }
-
-    /**
-     * The image column. Every build row ever written holds an {@link ImageReference}'s own text (the planner writes
-     * {@code ImageReference.toString()}) or null (a build that failed before it had an image). Read defensively all the
-     * same: a row that does not parse (edited by hand, or from a version that wrote something else) reads as no image
-     * rather than making every page that lists it fail.
-     */
-    static ImageReference image(String text) {
-        if (text == null) {
-            return null;
-        }
-        try {
-            return ImageReference.parse(text);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    /** A runner's platform list: comma-separated short forms, empty for none. */
-    static List<Platform> platforms(String text) {
-        List<Platform> out = new ArrayList<>();
-        for (String p : text == null ? new String[0] : text.split(",")) {
-            if (!p.isBlank()) {
-                out.add(Platform.parse(p));
-            }
-        }
-        return List.copyOf(out);
-    }
-
-    static String shortForms(List<Platform> platforms) {
-        return String.join(",", platforms.stream().map(Platform::shortForm).toList());
-    }
-
-    private static Report report(ResultSet r) throws SQLException {
-        return new Report(
-                r.getLong("build_id"),
-                r.getString("context"),
-                r.getString("body"),
-                r.getInt("version"),
-                r.getInt("sent_version"),
-                r.getString("external_id"),
-                r.getInt("attempts"),
-                inst(r, "next_attempt"),
-                r.getString("last_error"));
-    }
-
-    private static Delivery delivery(ResultSet r) throws SQLException {
-        return new Delivery(
-                r.getString("hook_id"),
-                r.getString("delivery_id"),
-                r.getString("event"),
-                Deflated.either(r.getBytes("payload_z"), r.getString("payload")),
-                inst(r, "received_at"),
-                DeliveryState.of(r.getString("state")),
-                r.getString("note"));
-    }
-
-    // ---- builds and jobs
+    // ---- builds (Builds)
 
     @Override
     public BuildRecord createBuild(NewBuild b) {
-        BuildRecord created = tx(c -> {
-            long id;
-            Instant now = clock.instant();
-            OriginKeys origin = OriginKeys.of(b.trigger());
-            try (PreparedStatement p = bind(
-                    c.prepareStatement(
-                            "INSERT INTO builds (repo, clone_url, commit_sha, ref, image, spec, tags, version, push, "
-                                    + "untrusted, private_repo, state, error, trigger_info, created_at, updated_at, "
-                                    + "origin_repo, origin_commit, origin_pr, origin_delivery, origin_check_suite) "
-                                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            new String[] {"id"}),
-                    b.repo(),
-                    b.cloneUrl(),
-                    b.commit(),
-                    b.ref(),
-                    b.image() == null ? null : b.image().toString(),
-                    b.spec(),
-                    b.tags(),
-                    b.version(),
-                    b.push(),
-                    b.untrusted(),
-                    b.privateRepo(),
-                    (b.failedWith() != null ? BuildState.FAILED : BuildState.QUEUED).name(),
-                    b.failedWith(),
-                    b.trigger(),
-                    now,
-                    now,
-                    origin.repo(),
-                    origin.commit(),
-                    origin.pullRequest(),
-                    origin.delivery(),
-                    origin.checkSuite())) {
-                p.executeUpdate();
-                try (ResultSet k = p.getGeneratedKeys()) {
-                    k.next();
-                    id = k.getLong(1);
-                }
-            }
-            if (b.failedWith() == null && !b.jobs().isEmpty()) {
-                wakeups.announce(c);
-                for (NewBuild.NewJob j : b.jobs()) {
-                    update(
-                            c,
-                            "INSERT INTO jobs (build_id, platform, state, attempt, timeout_seconds) "
-                                    + "VALUES (?, ?, 'QUEUED', 0, ?)",
-                            id,
-                            j.platform().shortForm(),
-                            j.timeoutSeconds());
-                }
-            }
-            return buildIn(c, id).orElseThrow();
-        });
-        if (created.state() == BuildState.QUEUED) {
-            wakeups.committed();
-        }
-        return created;
-    }
-
-    private static Optional<BuildRecord> buildIn(Connection c, long id) throws SQLException {
-        return one(c, "SELECT " + BUILD_COLS + " FROM builds WHERE id = ?", JdbcStore::build, id);
+        return builds.create(b);
     }
 
     @Override
     public Optional<BuildRecord> build(long id) {
-        return read(c -> buildIn(c, id));
+        return builds.byId(id);
     }
 
     @Override
     public List<BuildRecord> recentBuilds(int limit) {
-        return read(c ->
-                list(c, "SELECT " + BUILD_COLS + " FROM builds ORDER BY id DESC LIMIT ?", JdbcStore::build, limit));
+        return builds.recent(limit);
     }
 
     @Override
     public List<BuildRecord> buildsIn(BuildState... states) {
-        String marks = String.join(", ", java.util.Collections.nCopies(states.length, "?"));
-        Object[] names = java.util.Arrays.stream(states).map(Enum::name).toArray();
-        return read(c -> list(
-                c,
-                "SELECT " + BUILD_COLS + " FROM builds WHERE state IN (" + marks + ") ORDER BY id",
-                JdbcStore::build,
-                names));
+        return builds.in(states);
     }
 
     @Override
     public List<BuildRecord> buildsOfDelivery(String deliveryId) {
-        return read(c -> list(
-                c,
-                "SELECT " + BUILD_COLS + " FROM builds WHERE origin_delivery = ? ORDER BY id",
-                JdbcStore::build,
-                deliveryId));
+        return builds.ofDelivery(deliveryId);
     }
 
     @Override
     public Optional<BuildRecord> latestBuildOfCommit(String repo, String commit) {
-        return read(c -> one(
-                c,
-                "SELECT " + BUILD_COLS + " FROM builds WHERE origin_repo = ? AND origin_commit = ? "
-                        + "ORDER BY id DESC LIMIT 1",
-                JdbcStore::build,
-                repo,
-                commit));
+        return builds.latestOfCommit(repo, commit);
     }
 
     @Override
     public List<BuildRecord> buildsOfPullRequest(String repo, int pullRequest, BuildState... states) {
-        String marks = String.join(", ", java.util.Collections.nCopies(states.length, "?"));
-        List<Object> params = new ArrayList<>(List.of(repo, pullRequest));
-        java.util.Arrays.stream(states).map(Enum::name).forEach(params::add);
-        return read(c -> list(
-                c,
-                "SELECT " + BUILD_COLS + " FROM builds WHERE origin_repo = ? AND origin_pr = ? AND state IN (" + marks
-                        + ") ORDER BY id",
-                JdbcStore::build,
-                params.toArray()));
+        return builds.ofPullRequest(repo, pullRequest, states);
     }
 
     @Override
-    public List<JobRecord> jobs(long buildId) {
-        return read(c -> jobsIn(c, buildId));
-    }
-
-    private static List<JobRecord> jobsIn(Connection c, long buildId) throws SQLException {
-        return list(c, "SELECT " + JOB_COLS + " FROM jobs WHERE build_id = ? ORDER BY id", JdbcStore::job, buildId);
-    }
-
-    @Override
-    public List<JobRecord> jobsOfBuilds(List<Long> buildIds) {
-        if (buildIds.isEmpty()) {
-            return List.of();
-        }
-        String marks = String.join(", ", java.util.Collections.nCopies(buildIds.size(), "?"));
-        return read(c -> list(
-                c,
-                "SELECT " + JOB_COLS + " FROM jobs WHERE build_id IN (" + marks + ") ORDER BY build_id, id",
-                JdbcStore::job,
-                buildIds.toArray()));
-    }
-
-    @Override
-    public Optional<JobRecord> job(long jobId) {
-        return read(c -> jobIn(c, jobId));
-    }
-
-    private static Optional<JobRecord> jobIn(Connection c, long jobId) throws SQLException {
-        return one(c, "SELECT " + JOB_COLS + " FROM jobs WHERE id = ?", JdbcStore::job, jobId);
+    public List<BuildRecord> buildsById(java.util.Collection<Long> ids) {
+        return builds.byIds(ids);
     }
 
     @Override
     public boolean moveBuild(long id, BuildState from, BuildState to, String error) {
-        return tx(c -> moveBuildIn(c, id, from, to, error));
-    }
-
-    private boolean moveBuildIn(Connection c, long id, BuildState from, BuildState to, String error)
-            throws SQLException {
-        return update(
-                        c,
-                        "UPDATE builds SET state = ?, error = COALESCE(?, error), updated_at = ? "
-                                + "WHERE id = ? AND state = ?",
-                        to.name(),
-                        error,
-                        clock.instant(),
-                        id,
-                        from.name())
-                == 1;
+        return builds.move(id, from, to, error);
     }
 
     @Override
     public boolean markPublished(long id, Digest indexDigest, String publicationJson) {
-        return tx(c -> update(
-                        c,
-                        "UPDATE builds SET state = 'PUBLISHED', index_digest = ?, published_tags = ?, "
-                                + "updated_at = ? WHERE id = ? AND state = 'PUBLISHING'",
-                        indexDigest == null ? null : indexDigest.toString(),
-                        publicationJson,
-                        clock.instant(),
-                        id)
-                == 1);
+        return builds.markPublished(id, indexDigest, publicationJson);
     }
 
     @Override
     public boolean markPartlyPublished(long id, Digest indexDigest, String publicationJson, String error) {
-        return tx(c -> update(
-                        c,
-                        "UPDATE builds SET state = 'FAILED', index_digest = ?, published_tags = ?, error = ?, "
-                                + "updated_at = ? WHERE id = ? AND state = 'PUBLISHING'",
-                        indexDigest == null ? null : indexDigest.toString(),
-                        publicationJson,
-                        error,
-                        clock.instant(),
-                        id)
-                == 1);
+        return builds.markPartlyPublished(id, indexDigest, publicationJson, error);
     }
 
     @Override
     public boolean reopenPublishing(long id) {
-        return tx(c -> update(
-                        c,
-                        "UPDATE builds SET state = 'PUBLISHING', error = NULL, updated_at = ?, finish_by = NULL, "
-                                + "finish_until = NULL WHERE id = ? AND state = 'FAILED'",
-                        clock.instant(),
-                        id)
-                == 1);
-    }
-
-    /** What {@code publications.error} holds at most. */
-    private static final int PUBLICATION_ERROR_CHARS = 2000;
-
-    @Override
-    public void setPublication(
-            long buildId, int position, String image, PublicationState state, Digest indexDigest, String error) {
-        String why = error == null || error.length() <= PUBLICATION_ERROR_CHARS
-                ? error
-                : error.substring(0, PUBLICATION_ERROR_CHARS - 1) + "…";
-        tx(c -> update(
-                c,
-                dialect.upsert(
-                        "publications",
-                        List.of("build_id", "seq", "image", "state", "index_digest", "error", "updated_at"),
-                        List.of("build_id", "seq")),
-                buildId,
-                position,
-                image,
-                state.name(),
-                indexDigest == null ? null : indexDigest.toString(),
-                why,
-                clock.instant()));
+        return builds.reopenPublishing(id);
     }
 
     @Override
-    public List<Publication> publications(long buildId) {
-        return read(c -> list(
-                c,
-                "SELECT build_id, seq, image, state, index_digest, error, updated_at FROM publications "
-                        + "WHERE build_id = ? ORDER BY seq",
-                r -> new Publication(
-                        r.getLong(1),
-                        r.getInt(2),
-                        r.getString(3),
-                        PublicationState.valueOf(r.getString(4)),
-                        digest(r.getString(5)),
-                        r.getString(6),
-                        inst(r, "updated_at")),
-                buildId));
+    public boolean leaseFinish(long buildId, String holder, Instant now, Instant until) {
+        return builds.leaseFinish(buildId, holder, now, until);
+    }
+
+    @Override
+    public List<Long> unleasedFinishes(Instant now) {
+        return builds.unleasedFinishes(now);
+    }
+
+    // ---- jobs (Jobs)
+
+    @Override
+    public List<JobRecord> jobs(long buildId) {
+        return jobs.ofBuild(buildId);
+    }
+
+    @Override
+    public List<JobRecord> jobsOfBuilds(List<Long> buildIds) {
+        return jobs.ofBuilds(buildIds);
+    }
+
+    @Override
+    public Optional<JobRecord> job(long jobId) {
+        return jobs.byId(jobId);
     }
 
     @Override
     public List<JobRecord> queuedJobs() {
-        return read(
-                c -> list(c, "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'QUEUED' ORDER BY id", JdbcStore::job));
+        return jobs.queued();
     }
 
     @Override
     public List<JobRecord> queuedJobsOfBuilds(long afterBuildId, int builds) {
-        return read(c -> list(
-                c,
-                "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'QUEUED' AND build_id IN (SELECT DISTINCT build_id "
-                        + "FROM jobs WHERE state = 'QUEUED' AND build_id > ? ORDER BY build_id LIMIT ?) "
-                        + "ORDER BY build_id, id",
-                JdbcStore::job,
-                afterBuildId,
-                builds));
+        return jobs.queuedOfBuilds(afterBuildId, builds);
+    }
+
+    @Override
+    public List<JobRecord> runningJobs() {
+        return jobs.running();
     }
 
     @Override
     public Optional<JobRecord> claimJob(long jobId, String runnerId, Instant expires) {
-        return tx(c -> {
-            // Another coordinator claiming this job holds its row: skip it rather than wait for that claim to
-            // commit only to find the job taken.
-            if (list(
-                            c,
-                            "SELECT id FROM jobs WHERE id = ? AND state = 'QUEUED' FOR UPDATE SKIP LOCKED",
-                            r -> r.getLong(1),
-                            jobId)
-                    .isEmpty()) {
-                return Optional.<JobRecord>empty();
-            }
-            if (update(
-                            c,
-                            "UPDATE jobs SET state = 'RUNNING', runner_id = ?, attempt = attempt + 1, lease_expires = ?, "
-                                    + "started_at = ?, error = NULL WHERE id = ? AND state = 'QUEUED'",
-                            runnerId,
-                            expires,
-                            clock.instant(),
-                            jobId)
-                    != 1) {
-                return Optional.<JobRecord>empty();
-            }
-            // The job and how long it queued in one read, and its first step time inserted as is: the attempt was
-            // numbered just now, so nothing has timings under it yet. A claim is made on the dispatch thread, one at a
-            // time: each round trip here is on every waiting runner's path (bench/claim-load).
-            Instant[] since = new Instant[1];
-            JobRecord j = one(
-                            c,
-                            "SELECT " + JOB_COLS + ", COALESCE(queued_at, (SELECT b.created_at FROM builds b WHERE "
-                                    + "b.id = jobs.build_id)) AS queued_since FROM jobs WHERE id = ?",
-                            r -> {
-                                since[0] = inst(r, "queued_since");
-                                return job(r);
-                            },
-                            jobId)
-                    .orElseThrow();
-            moveBuildIn(c, j.buildId(), BuildState.QUEUED, BuildState.RUNNING, null);
-            update(
-                    c,
-                    "INSERT INTO job_timings (job_id, attempt, seq, step, millis) VALUES (?, ?, 1, 'queue', ?)",
-                    jobId,
-                    j.attempt(),
-                    since[0] == null
-                            ? 0L
-                            : Math.max(
-                                    0,
-                                    java.time.Duration.between(since[0], j.startedAt())
-                                            .toMillis()));
-            return Optional.of(j);
-        });
+        return jobs.claim(jobId, runnerId, expires);
     }
 
     @Override
     public boolean heartbeat(long jobId, String runnerId, int attempt, Instant expires) {
-        return tx(c -> update(
-                        c,
-                        "UPDATE jobs SET lease_expires = ? WHERE id = ? AND runner_id = ? AND attempt = ? "
-                                + "AND state = 'RUNNING'",
-                        expires,
-                        jobId,
-                        runnerId,
-                        attempt)
-                == 1);
-    }
-
-    /**
-     * Serialises changes to one build's jobs: two runners finishing the last two platforms at once must not both
-     * miss (or both see) "every job succeeded".
-     */
-    private static void lockBuildOfJob(Connection c, long jobId) throws SQLException {
-        Optional<Long> buildId = one(c, "SELECT build_id FROM jobs WHERE id = ?", r -> r.getLong(1), jobId);
-        if (buildId.isPresent()) {
-            list(c, "SELECT id FROM builds WHERE id = ? FOR UPDATE", r -> r.getLong(1), buildId.get());
-        }
+        return jobs.heartbeat(jobId, runnerId, attempt, expires);
     }
 
     @Override
     public Completion completeJob(long jobId, String runnerId, int attempt, JobResult result) {
-        return tx(c -> {
-            lockBuildOfJob(c, jobId);
-            boolean ok = result.succeeded();
-            if (update(
-                            c,
-                            "UPDATE jobs SET state = ?, digest = ?, media_type = ?, size = ?, added_layers = ?, error = ?, "
-                                    + "finished_at = ?, lease_expires = NULL WHERE id = ? AND runner_id = ? AND attempt = ? "
-                                    + "AND state = 'RUNNING'",
-                            ok ? "SUCCEEDED" : "FAILED",
-                            result.digest(),
-                            result.mediaType(),
-                            ok ? result.size() : null,
-                            ok ? result.addedLayers() : null,
-                            result.error(),
-                            clock.instant(),
-                            jobId,
-                            runnerId,
-                            attempt)
-                    != 1) {
-                return Completion.STALE;
-            }
-            JobRecord j = jobIn(c, jobId).orElseThrow();
-            if (!ok) {
-                failBuildIn(c, j.buildId(), j.platform() + ": " + result.error());
-                return Completion.BUILD_FAILED;
-            }
-            boolean all = jobsIn(c, j.buildId()).stream().allMatch(x -> x.state() == JobState.SUCCEEDED);
-            if (all && moveBuildIn(c, j.buildId(), BuildState.RUNNING, BuildState.VERIFYING, null)) {
-                return Completion.BUILD_READY;
-            }
-            return Completion.RECORDED;
-        });
+        return jobs.complete(jobId, runnerId, attempt, result);
     }
 
     @Override
     public void recordTimings(long jobId, int attempt, java.util.Map<String, Long> millis) {
-        txKeyed(c -> {
-            recordTimingsIn(c, jobId, attempt, millis);
-            return null;
-        });
-    }
-
-    private static void recordTimingsIn(Connection c, long jobId, int attempt, java.util.Map<String, Long> millis)
-            throws SQLException {
-        List<String> have = list(
-                c,
-                "SELECT step FROM job_timings WHERE job_id = ? AND attempt = ?",
-                r -> r.getString(1),
-                jobId,
-                attempt);
-        int seq = one(
-                        c,
-                        "SELECT COALESCE(MAX(seq), 0) FROM job_timings WHERE job_id = ? AND attempt = ?",
-                        r -> r.getInt(1),
-                        jobId,
-                        attempt)
-                .orElse(0);
-        for (java.util.Map.Entry<String, Long> m : millis.entrySet()) {
-            if (!have.contains(m.getKey())) {
-                update(
-                        c,
-                        "INSERT INTO job_timings (job_id, attempt, seq, step, millis) VALUES (?, ?, ?, ?, ?)",
-                        jobId,
-                        attempt,
-                        ++seq,
-                        m.getKey(),
-                        m.getValue());
-            }
-        }
+        jobs.recordTimings(jobId, attempt, millis);
     }
 
     @Override
     public List<StepTime> timings(List<Long> buildIds) {
-        if (buildIds.isEmpty()) {
-            return List.of();
-        }
-        String marks = String.join(", ", java.util.Collections.nCopies(buildIds.size(), "?"));
-        return read(c -> list(
-                c,
-                "SELECT t.job_id, t.attempt, t.step, t.millis FROM job_timings t JOIN jobs j ON j.id = t.job_id "
-                        + "WHERE j.build_id IN (" + marks + ") ORDER BY t.job_id, t.attempt, t.seq",
-                r -> new StepTime(r.getLong(1), r.getInt(2), r.getString(3), r.getLong(4)),
-                buildIds.toArray()));
-    }
-
-    /** Fails a build that has not finished, and cancels its unfinished jobs. */
-    private void failBuildIn(Connection c, long buildId, String error) throws SQLException {
-        for (BuildState from :
-                new BuildState[] {BuildState.QUEUED, BuildState.RUNNING, BuildState.VERIFYING, BuildState.PUBLISHING}) {
-            if (moveBuildIn(c, buildId, from, BuildState.FAILED, error)) {
-                break;
-            }
-        }
-        cancelJobsIn(c, buildId);
-    }
-
-    private void cancelJobsIn(Connection c, long buildId) throws SQLException {
-        update(
-                c,
-                "UPDATE jobs SET state = 'CANCELLED', lease_expires = NULL, finished_at = ? WHERE build_id = ? "
-                        + "AND state IN ('QUEUED', 'RUNNING')",
-                clock.instant(),
-                buildId);
+        return jobs.timings(buildIds);
     }
 
     @Override
     public List<JobRecord> expireLeases(Instant now, int maxAttempts) {
-        List<JobRecord> touched = tx(c -> {
-            List<JobRecord> out = new ArrayList<>();
-            for (JobRecord j : list(
-                    c,
-                    "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'RUNNING' AND lease_expires < ?",
-                    JdbcStore::job,
-                    now)) {
-                lockBuildOfJob(c, j.id());
-                String why = "runner " + j.runnerId() + " stopped reporting (lease expired) on attempt " + j.attempt();
-                // Guarded by the attempt and lease read above: another coordinator's sweep may have queued this job
-                // again since, and a runner claimed it (a new attempt, a live lease), which must be left alone.
-                String same = " WHERE id = ? AND state = 'RUNNING' AND attempt = ? AND lease_expires < ?";
-                if (j.attempt() >= maxAttempts) {
-                    String gaveUp = why + "; gave up after " + maxAttempts + " attempts";
-                    if (update(
-                                    c,
-                                    "UPDATE jobs SET state = 'FAILED', error = ?, lease_expires = NULL, finished_at = ?"
-                                            + same,
-                                    gaveUp,
-                                    now,
-                                    j.id(),
-                                    j.attempt(),
-                                    now)
-                            == 0) {
-                        continue;
-                    }
-                    failBuildIn(c, j.buildId(), j.platform() + ": " + gaveUp);
-                } else if (update(
-                                c,
-                                "UPDATE jobs SET state = 'QUEUED', runner_id = NULL, lease_expires = NULL, error = ?, "
-                                        + "queued_at = ?" + same,
-                                why + "; queued again",
-                                now,
-                                j.id(),
-                                j.attempt(),
-                                now)
-                        == 1) {
-                    wakeups.announce(c);
-                } else {
-                    continue;
-                }
-                out.add(jobIn(c, j.id()).orElseThrow());
-            }
-            return out;
-        });
-        if (touched.stream().anyMatch(j -> j.state() == JobState.QUEUED)) {
-            wakeups.committed();
-        }
-        return touched;
+        return jobs.expireLeases(now, maxAttempts);
+    }
+
+    @Override
+    public void failVerification(long buildId, long jobId, String error) {
+        jobs.failVerification(buildId, jobId, error);
+    }
+
+    @Override
+    public boolean cancelBuild(long buildId, String reason) {
+        return jobs.cancelBuild(buildId, reason);
     }
 
     @Override
@@ -884,353 +291,97 @@ public final class JdbcStore implements Store {
         return wakeups.subscribe(listener);
     }
 
-    @Override
-    public void failVerification(long buildId, long jobId, String error) {
-        tx(c -> {
-            update(c, "UPDATE jobs SET state = 'FAILED', error = ? WHERE id = ?", error, jobId);
-            failBuildIn(c, buildId, error);
-            return null;
-        });
-    }
-
-    @Override
-    public boolean cancelBuild(long buildId, String reason) {
-        return tx(c -> {
-            boolean moved = false;
-            for (BuildState from : new BuildState[] {BuildState.QUEUED, BuildState.RUNNING}) {
-                moved |= moveBuildIn(c, buildId, from, BuildState.CANCELLED, reason);
-            }
-            if (moved) {
-                cancelJobsIn(c, buildId);
-            }
-            return moved;
-        });
-    }
+    // ---- job logs (Logs)
 
     @Override
     public void appendLog(long jobId, int attempt, String text, long keepBytes) {
-        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        String chunk = text;
-        long cut = 0;
-        if (utf8.length > keepBytes) {
-            chunk = tail(utf8, (int) keepBytes);
-            cut = utf8.length - chunk.getBytes(StandardCharsets.UTF_8).length;
-        }
-        int size = utf8.length - (int) cut;
-        String kept = chunk;
-        long firstCut = cut;
-        // Keyed: two appends to one attempt's log at once, with no totals row yet, must not both start from zero
-        // (an upsert would keep only the second's count); the loser of the insert runs again and adds to the winner's.
-        txKeyed(c -> {
-            Optional<long[]> totals = one(
-                    c,
-                    "SELECT bytes, cut_bytes FROM job_log_totals WHERE job_id = ? AND attempt = ? FOR UPDATE",
-                    r -> new long[] {r.getLong(1), r.getLong(2)},
-                    jobId,
-                    attempt);
-            long total = totals.map(t -> t[0]).orElse(0L) + size;
-            long cutTotal = totals.map(t -> t[1]).orElse(0L) + firstCut;
-            if (total > keepBytes) {
-                List<long[]> oldest = list(
-                        c,
-                        "SELECT seq, bytes FROM job_logs WHERE job_id = ? AND attempt = ? ORDER BY seq",
-                        r -> new long[] {r.getLong(1), r.getLong(2)},
-                        jobId,
-                        attempt);
-                for (long[] o : oldest) {
-                    if (total <= keepBytes) {
-                        break;
-                    }
-                    update(c, "DELETE FROM job_logs WHERE seq = ?", o[0]);
-                    total -= o[1];
-                    cutTotal += o[1];
-                }
-            }
-            update(
-                    c,
-                    "INSERT INTO job_logs (job_id, attempt, chunk_z, bytes) VALUES (?, ?, ?, ?)",
-                    jobId,
-                    attempt,
-                    Deflated.of(kept),
-                    size);
-            if (totals.isPresent()) {
-                update(
-                        c,
-                        "UPDATE job_log_totals SET bytes = ?, cut_bytes = ? WHERE job_id = ? AND attempt = ?",
-                        total,
-                        cutTotal,
-                        jobId,
-                        attempt);
-            } else {
-                update(
-                        c,
-                        "INSERT INTO job_log_totals (job_id, attempt, bytes, cut_bytes) VALUES (?, ?, ?, ?)",
-                        jobId,
-                        attempt,
-                        total,
-                        cutTotal);
-            }
-            return null;
-        });
-    }
-
-    private static LogChunk logChunk(ResultSet r) throws SQLException {
-        return new LogChunk(
-                r.getLong("seq"), r.getInt("attempt"), Deflated.either(r.getBytes("chunk_z"), r.getString("chunk")));
-    }
-
-    /** The last {@code max} bytes of {@code utf8} as text, not starting inside a character. */
-    private static String tail(byte[] utf8, int max) {
-        int from = utf8.length - max;
-        while (from < utf8.length && (utf8[from] & 0xC0) == 0x80) {
-            from++;
-        }
-        return new String(utf8, from, utf8.length - from, StandardCharsets.UTF_8);
+        logs.append(jobId, attempt, text, keepBytes);
     }
 
     @Override
     public List<LogChunk> logs(long jobId, long afterSeq, int maxChunks) {
-        return read(c -> withMarkers(
-                c,
-                jobId,
-                list(
-                        c,
-                        "SELECT seq, attempt, chunk, chunk_z FROM job_logs WHERE job_id = ? AND seq > ? ORDER BY seq "
-                                + "LIMIT ?",
-                        JdbcStore::logChunk,
-                        jobId,
-                        afterSeq,
-                        maxChunks)));
+        return logs.after(jobId, afterSeq, maxChunks);
     }
 
     @Override
     public List<LogChunk> logTail(long jobId, long maxBytes) {
-        return read(c -> {
-            List<long[]> newest = list(
-                    c,
-                    "SELECT seq, bytes FROM job_logs WHERE job_id = ? ORDER BY seq DESC",
-                    r -> new long[] {r.getLong(1), r.getLong(2)},
-                    jobId);
-            long sum = 0;
-            long from = Long.MAX_VALUE;
-            for (long[] n : newest) {
-                if (sum + n[1] > maxBytes && from != Long.MAX_VALUE) {
-                    break;
-                }
-                sum += n[1];
-                from = n[0];
-            }
-            if (from == Long.MAX_VALUE) {
-                return List.of();
-            }
-            List<LogChunk> chunks = list(
-                    c,
-                    "SELECT seq, attempt, chunk, chunk_z FROM job_logs WHERE job_id = ? AND seq >= ? ORDER BY seq",
-                    JdbcStore::logChunk,
-                    jobId,
-                    from);
-            long earlier = one(
-                            c,
-                            "SELECT COALESCE(SUM(bytes), 0) FROM job_logs WHERE job_id = ? AND seq < ?",
-                            r -> r.getLong(1),
-                            jobId,
-                            from)
-                    .orElse(0L);
-            List<LogChunk> out = new ArrayList<>(withMarkers(c, jobId, chunks));
-            if (earlier > 0 && !out.isEmpty()) {
-                out.add(
-                        0,
-                        new LogChunk(
-                                0,
-                                out.get(0).attempt(),
-                                "[multiarch: showing the last " + sum + " bytes; " + earlier
-                                        + " earlier bytes are in the full log]\n"));
-            }
-            return out;
-        });
+        return logs.tail(jobId, maxBytes);
     }
 
-    /** Puts a cut marker before the first chunk of each attempt whose beginning was cut, when that chunk is here. */
-    private static List<LogChunk> withMarkers(Connection c, long jobId, List<LogChunk> chunks) throws SQLException {
-        if (chunks.isEmpty()) {
-            return chunks;
-        }
-        List<long[]> cuts = list(
-                c,
-                "SELECT t.attempt, t.cut_bytes, (SELECT MIN(seq) FROM job_logs l WHERE l.job_id = t.job_id "
-                        + "AND l.attempt = t.attempt) FROM job_log_totals t WHERE t.job_id = ? AND t.cut_bytes > 0",
-                r -> new long[] {r.getLong(1), r.getLong(2), r.getLong(3)},
-                jobId);
-        if (cuts.isEmpty()) {
-            return chunks;
-        }
-        List<LogChunk> out = new ArrayList<>();
-        for (LogChunk ch : chunks) {
-            for (long[] cut : cuts) {
-                if (cut[2] == ch.seq()) {
-                    out.add(LogChunk.cutMarker(ch.attempt(), cut[1]));
-                }
-            }
-            out.add(ch);
-        }
-        return out;
-    }
-
-    // ---- runners and tags
+    // ---- runners (Runners)
 
     @Override
     public void addRunner(RunnerRecord r) {
-        tx(c -> update(
-                c,
-                "INSERT INTO runners (id, name, token_hash, native_platforms, qemu_platforms, registered_at, "
-                        + "last_seen, untrusted_jobs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                r.id(),
-                r.name(),
-                r.tokenHash(),
-                shortForms(r.nativePlatforms()),
-                shortForms(r.qemuPlatforms()),
-                r.registeredAt(),
-                r.lastSeen(),
-                r.untrustedJobs()));
+        runners.add(r);
     }
 
     @Override
     public Optional<RunnerRecord> runnerByTokenHash(String tokenHash) {
-        return read(c -> one(c, "SELECT * FROM runners WHERE token_hash = ?", JdbcStore::runner, tokenHash));
+        return runners.byTokenHash(tokenHash);
     }
 
     @Override
     public Optional<RunnerRecord> runner(String id) {
-        return read(c -> one(c, "SELECT * FROM runners WHERE id = ?", JdbcStore::runner, id));
+        return runners.byId(id);
     }
 
     @Override
     public void touchRunner(String runnerId, Instant at) {
-        tx(c -> update(c, "UPDATE runners SET last_seen = ? WHERE id = ?", at, runnerId));
+        runners.touch(runnerId, at);
     }
 
     @Override
     public Census census(Instant runnersSeenSince) {
-        return read(c -> {
-            Map<BuildState, Long> builds = new java.util.EnumMap<>(BuildState.class);
-            for (BuildState st : BuildState.values()) {
-                builds.put(st, 0L);
-            }
-            for (Map.Entry<String, Long> e : list(
-                    c,
-                    "SELECT state, COUNT(*) FROM builds GROUP BY state",
-                    r -> Map.entry(r.getString(1), r.getLong(2)))) {
-                builds.put(BuildState.valueOf(e.getKey()), e.getValue());
-            }
-            Map<String, Long> queued = new java.util.TreeMap<>();
-            for (Map.Entry<String, Long> e : list(
-                    c,
-                    "SELECT platform, COUNT(*) FROM jobs WHERE state = 'QUEUED' GROUP BY platform",
-                    r -> Map.entry(r.getString(1), r.getLong(2)))) {
-                queued.put(e.getKey(), e.getValue());
-            }
-            java.util.Set<String> platforms = new java.util.TreeSet<>();
-            List<String> seenRunners = list(
-                    c,
-                    "SELECT native_platforms, qemu_platforms FROM runners WHERE last_seen >= ?",
-                    r -> r.getString(1) + "," + r.getString(2),
-                    runnersSeenSince);
-            for (String csv : seenRunners) {
-                for (String p : csv.split(",")) {
-                    if (!p.isBlank()) {
-                        platforms.add(p.trim());
-                    }
-                }
-            }
-            int seen = seenRunners.size();
-            int busy = one(c, "SELECT COUNT(DISTINCT runner_id) FROM jobs WHERE state = 'RUNNING'", r -> r.getInt(1))
-                    .orElse(0);
-            return new Census(
-                    java.util.Collections.unmodifiableMap(builds),
-                    java.util.Collections.unmodifiableMap(queued),
-                    seen,
-                    busy,
-                    java.util.Collections.unmodifiableSet(platforms));
-        });
+        return runners.census(runnersSeenSince);
     }
 
     @Override
     public List<RunnerRecord> runners() {
-        return read(c -> list(c, "SELECT * FROM runners ORDER BY registered_at", JdbcStore::runner));
+        return runners.all();
     }
+
+    // ---- tags and publications (Tags)
 
     @Override
     public Optional<TagOwner> tagOwner(String image, String tag) {
-        return read(c -> one(
-                c,
-                "SELECT t.build_id, t.version, b.repo FROM tag_owners t LEFT JOIN builds b ON b.id = t.build_id "
-                        + "WHERE t.image = ? AND t.tag = ?",
-                r -> new TagOwner(r.getLong(1), r.getString(2), r.getString(3)),
-                image,
-                tag));
+        return tags.owner(image, tag);
     }
 
     @Override
     public void setTagOwner(String image, String tag, long buildId, String version) {
-        tx(c -> update(
-                c,
-                dialect.upsert("tag_owners", List.of("image", "tag", "build_id", "version"), List.of("image", "tag")),
-                image,
-                tag,
-                buildId,
-                version));
+        tags.setOwner(image, tag, buildId, version);
     }
 
     @Override
     public boolean claimTag(String image, String tag, Long expectedOwner, long buildId, String version) {
-        if (expectedOwner != null) {
-            return tx(c -> update(
-                            c,
-                            "UPDATE tag_owners SET build_id = ?, version = ? WHERE image = ? AND tag = ? AND build_id = ?",
-                            buildId,
-                            version,
-                            image,
-                            tag,
-                            expectedOwner))
-                    == 1;
-        }
-        try {
-            return tx(c -> update(
-                            c,
-                            "INSERT INTO tag_owners (image, tag, build_id, version) VALUES (?, ?, ?, ?)",
-                            image,
-                            tag,
-                            buildId,
-                            version))
-                    == 1;
-        } catch (StoreException e) {
-            // Another claim inserted the row first.
-            if (duplicateKey(e)) {
-                return false;
-            }
-            throw e;
-        }
+        return tags.claim(image, tag, expectedOwner, buildId, version);
+    }
+
+    @Override
+    public void recordTagMove(String image, String tag, long buildId, String indexDigest) {
+        tags.recordMove(image, tag, buildId, indexDigest);
+    }
+
+    @Override
+    public void setPublication(
+            long buildId, int position, String image, PublicationState state, Digest indexDigest, String error) {
+        tags.setPublication(buildId, position, image, state, indexDigest, error);
+    }
+
+    @Override
+    public List<Publication> publications(long buildId) {
+        return tags.publications(buildId);
     }
 
     // ---- the dashboard's reads (DashboardReads)
 
-    @Override
-    public List<BuildRecord> buildsPage(BuildFilter filter, Long beforeId, int limit) {
-        return read(c -> DashboardReads.buildsPage(c, filter, beforeId, limit));
+    private <T> T read(Sql.Work<T> w) {
+        return Sql.read(ds, w);
     }
 
     @Override
-    public List<BuildRecord> buildsById(java.util.Collection<Long> ids) {
-        if (ids.isEmpty()) {
-            return List.of();
-        }
-        List<Long> distinct = List.copyOf(new java.util.TreeSet<>(ids));
-        String marks = String.join(", ", java.util.Collections.nCopies(distinct.size(), "?"));
-        return read(c -> list(
-                c,
-                "SELECT " + BUILD_COLS + " FROM builds WHERE id IN (" + marks + ") ORDER BY id",
-                JdbcStore::build,
-                distinct.toArray()));
+    public List<BuildRecord> buildsPage(BuildFilter filter, Long beforeId, int limit) {
+        return read(c -> DashboardReads.buildsPage(c, filter, beforeId, limit));
     }
 
     @Override
@@ -1249,26 +400,8 @@ public final class JdbcStore implements Store {
     }
 
     @Override
-    public void recordTagMove(String image, String tag, long buildId, String indexDigest) {
-        tx(c -> update(
-                c,
-                "INSERT INTO tag_moves (image, tag, build_id, index_digest, moved_at) VALUES (?, ?, ?, ?, ?)",
-                image,
-                tag,
-                buildId,
-                indexDigest,
-                clock.instant()));
-    }
-
-    @Override
     public List<TagMove> tagMoves(String image, int limit) {
         return read(c -> DashboardReads.tagMoves(c, image, limit));
-    }
-
-    @Override
-    public List<JobRecord> runningJobs() {
-        return read(
-                c -> list(c, "SELECT " + JOB_COLS + " FROM jobs WHERE state = 'RUNNING' ORDER BY id", JdbcStore::job));
     }
 
     @Override
@@ -1276,34 +409,17 @@ public final class JdbcStore implements Store {
         return read(c -> DashboardReads.runnerStats(c, dialect));
     }
 
-    // ---- GitHub deliveries and the status outbox
+    // ---- GitHub deliveries (Deliveries)
 
     @Override
     public boolean addDelivery(Delivery d) {
-        try {
-            return tx(c -> update(
-                            c,
-                            "INSERT INTO deliveries (hook_id, delivery_id, event, payload_z, received_at, state, "
-                                    + "claimed_until) VALUES (?, ?, ?, ?, ?, 'received', ?)",
-                            d.hookId(),
-                            d.deliveryId(),
-                            d.event(),
-                            Deflated.of(d.payload()),
-                            d.receivedAt(),
-                            clock.instant().plus(DELIVERY_CLAIM))
-                    == 1);
-        } catch (StoreException e) {
-            if (e.getCause() instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
-                return false;
-            }
-            throw e;
-        }
+        return deliveries.add(d);
     }
 
     /**
-     * One transaction for the whole batch: the keys already stored are read first (one indexed query), the rest go in
-     * as one JDBC batch. Should another coordinator store one of them between the two (its insert and ours collide on
-     * the key), the batch is rolled back and each delivery is stored on its own, with its own answer.
+     * One transaction for the whole batch ({@link Deliveries#addAll}). Should another coordinator store one of them
+     * meanwhile (its insert and ours collide on the key), the batch is rolled back and each delivery is stored on its
+     * own, with its own answer.
      */
     @Override
     public List<Boolean> addDeliveries(List<Delivery> ds) {
@@ -1311,7 +427,7 @@ public final class JdbcStore implements Store {
             return Store.super.addDeliveries(ds);
         }
         try {
-            return tx(c -> insertDeliveries(c, ds));
+            return deliveries.addAll(ds);
         } catch (StoreException e) {
             return Store.super.addDeliveries(ds);
         }
@@ -1330,62 +446,15 @@ public final class JdbcStore implements Store {
             return List.of();
         }
         try {
-            return tx(c -> {
-                List<Boolean> added = insertDeliveries(c, ds);
-                updateMarks(c, marks);
-                return added;
-            });
+            return deliveries.addAll(ds, marks);
         } catch (StoreException e) {
             return Store.super.addDeliveries(ds, marks);
         }
     }
 
-    private List<Boolean> insertDeliveries(Connection c, List<Delivery> ds) throws SQLException {
-        String rows = String.join(", ", java.util.Collections.nCopies(ds.size(), "(?, ?)"));
-        Object[] keys = ds.stream()
-                .flatMap(d -> java.util.stream.Stream.of(d.hookId(), d.deliveryId()))
-                .toArray();
-        Set<List<String>> stored = new HashSet<>(list(
-                c,
-                "SELECT hook_id, delivery_id FROM deliveries WHERE (hook_id, delivery_id) IN (" + rows + ")",
-                r -> List.of(r.getString(1), r.getString(2)),
-                keys));
-        List<Boolean> added = new ArrayList<>(ds.size());
-        try (PreparedStatement p = c.prepareStatement(
-                "INSERT INTO deliveries (hook_id, delivery_id, event, payload_z, received_at, state, "
-                        + "claimed_until) VALUES (?, ?, ?, ?, ?, 'received', ?)")) {
-            Instant held = clock.instant().plus(DELIVERY_CLAIM);
-            for (Delivery d : ds) {
-                boolean isNew = stored.add(List.of(d.hookId(), d.deliveryId()));
-                added.add(isNew);
-                if (isNew) {
-                    bind(p, d.hookId(), d.deliveryId(), d.event(), Deflated.of(d.payload()), d.receivedAt(), held);
-                    p.addBatch();
-                }
-            }
-            p.executeBatch();
-        }
-        return added;
-    }
-
-    private static void updateMarks(Connection c, List<DeliveryMark> marks) throws SQLException {
-        if (marks.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement p =
-                c.prepareStatement("UPDATE deliveries SET state = ?, note = ? WHERE hook_id = ? AND delivery_id = ?")) {
-            for (DeliveryMark m : marks) {
-                bind(p, m.state().word(), m.note(), m.hookId(), m.deliveryId());
-                p.addBatch();
-            }
-            p.executeBatch();
-        }
-    }
-
     @Override
     public List<Delivery> deliveriesIn(DeliveryState state) {
-        return read(c -> list(
-                c, "SELECT * FROM deliveries WHERE state = ? ORDER BY received_at", JdbcStore::delivery, state.word()));
+        return deliveries.in(state);
     }
 
     @Override
@@ -1394,215 +463,64 @@ public final class JdbcStore implements Store {
             Store.super.markDeliveries(marks);
             return;
         }
-        tx(c -> {
-            updateMarks(c, marks);
-            return null;
-        });
+        deliveries.markAll(marks);
     }
 
     @Override
     public List<Delivery> claimDeliveries(String holder, Instant now, Instant until, int limit) {
-        return tx(c -> {
-            List<Delivery> due = list(
-                    c,
-                    "SELECT * FROM deliveries WHERE state = 'received' AND (claimed_until IS NULL OR claimed_until <= ?)"
-                            + " ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED",
-                    JdbcStore::delivery,
-                    now,
-                    limit);
-            for (Delivery d : due) {
-                update(
-                        c,
-                        "UPDATE deliveries SET claimed_until = ?, claimed_by = ? WHERE hook_id = ? AND delivery_id = ?",
-                        until,
-                        holder,
-                        d.hookId(),
-                        d.deliveryId());
-            }
-            return due;
-        });
+        return deliveries.claim(holder, now, until, limit);
     }
 
     @Override
     public Set<DeliveryKey> leaseDeliveries(String holder, List<DeliveryKey> keys, Instant now, Instant until) {
-        if (keys.isEmpty()) {
-            return Set.of();
-        }
-        return tx(c -> {
-            Set<DeliveryKey> leased = new HashSet<>();
-            try (PreparedStatement p = c.prepareStatement("UPDATE deliveries SET claimed_until = ?, claimed_by = ? "
-                    + "WHERE hook_id = ? AND delivery_id = ? AND state = 'received' AND (claimed_by = ? OR claimed_by "
-                    + "IS NULL OR claimed_until IS NULL OR claimed_until <= ?)")) {
-                for (DeliveryKey k : keys) {
-                    bind(p, until, holder, k.hookId(), k.deliveryId(), holder, now);
-                    p.addBatch();
-                }
-                int[] counts = p.executeBatch();
-                for (int i = 0; i < keys.size(); i++) {
-                    if (counts[i] > 0) {
-                        leased.add(keys.get(i));
-                    }
-                }
-            }
-            return leased;
-        });
+        return deliveries.lease(holder, keys, now, until);
     }
 
     @Override
     public void holdDelivery(String hookId, String deliveryId, Instant until) {
-        tx(c -> update(
-                c,
-                "UPDATE deliveries SET claimed_until = ? WHERE hook_id = ? AND delivery_id = ?",
-                until,
-                hookId,
-                deliveryId));
+        deliveries.hold(hookId, deliveryId, until);
     }
 
     @Override
     public void markDelivery(String hookId, String deliveryId, DeliveryState state, String note) {
-        tx(c -> update(
-                c,
-                "UPDATE deliveries SET state = ?, note = ? WHERE hook_id = ? AND delivery_id = ?",
-                state.word(),
-                note,
-                hookId,
-                deliveryId));
+        deliveries.mark(hookId, deliveryId, state, note);
     }
+
+    // ---- the status outbox (Reports)
 
     @Override
     public void wantReport(long buildId, String context, String body) {
-        txKeyed(c -> {
-            Optional<String> wanted = one(
-                    c,
-                    "SELECT body FROM reports WHERE build_id = ? AND context = ? FOR UPDATE",
-                    r -> r.getString(1),
-                    buildId,
-                    context);
-            if (wanted.isEmpty()) {
-                return update(
-                        c,
-                        "INSERT INTO reports (build_id, context, body, version) VALUES (?, ?, ?, 1)",
-                        buildId,
-                        context,
-                        body);
-            }
-            if (body.equals(wanted.get())) {
-                return 0;
-            }
-            return update(
-                    c,
-                    "UPDATE reports SET body = ?, version = version + 1, attempts = 0, next_attempt = NULL "
-                            + "WHERE build_id = ? AND context = ?",
-                    body,
-                    buildId,
-                    context);
-        });
+        reports.want(buildId, context, body);
     }
 
     @Override
     public List<Report> dueReports(String holder, Instant now, int limit) {
-        return tx(c -> {
-            List<Report> due = list(
-                    c,
-                    "SELECT * FROM reports WHERE version > sent_version AND (next_attempt IS NULL OR "
-                            + "next_attempt <= ?) AND (claimed_until IS NULL OR claimed_until <= ?) "
-                            + "ORDER BY build_id, context LIMIT ? FOR UPDATE SKIP LOCKED",
-                    JdbcStore::report,
-                    now,
-                    now,
-                    limit);
-            for (Report r : due) {
-                update(
-                        c,
-                        "UPDATE reports SET claimed_until = ?, claimed_by = ? WHERE build_id = ? AND context = ?",
-                        now.plus(REPORT_CLAIM),
-                        holder,
-                        r.buildId(),
-                        r.context());
-            }
-            return due;
-        });
+        return reports.due(holder, now, limit);
     }
 
     @Override
     public boolean holdReport(String holder, long buildId, String context, Instant until) {
-        // Whoever takes a report over writes its own name: still ours means nobody did.
-        return tx(c -> update(
-                        c,
-                        "UPDATE reports SET claimed_until = ? WHERE build_id = ? AND context = ? AND claimed_by = ? "
-                                + "AND version > sent_version",
-                        until,
-                        buildId,
-                        context,
-                        holder))
-                == 1;
+        return reports.hold(holder, buildId, context, until);
     }
 
     @Override
     public void reportSent(long buildId, String context, int version, String externalId) {
-        tx(c -> update(
-                c,
-                "UPDATE reports SET sent_version = GREATEST(sent_version, ?), external_id = COALESCE(?, "
-                        + "external_id), attempts = 0, next_attempt = NULL, last_error = NULL, claimed_until = NULL "
-                        + "WHERE build_id = ? AND context = ?",
-                version,
-                externalId,
-                buildId,
-                context));
+        reports.sent(buildId, context, version, externalId);
     }
 
     @Override
     public void reportDeferred(long buildId, String context, Instant next, String error) {
-        tx(c -> update(
-                c,
-                "UPDATE reports SET attempts = attempts + 1, next_attempt = ?, last_error = ?, claimed_until = NULL "
-                        + "WHERE build_id = ? AND context = ?",
-                next,
-                error,
-                buildId,
-                context));
+        reports.deferred(buildId, context, next, error);
     }
 
     @Override
     public void reportDropped(long buildId, String context, int version, String why) {
-        tx(c -> update(
-                c,
-                "UPDATE reports SET sent_version = GREATEST(sent_version, ?), attempts = 0, next_attempt = NULL, "
-                        + "last_error = ?, claimed_until = NULL WHERE build_id = ? AND context = ?",
-                version,
-                why,
-                buildId,
-                context));
+        reports.dropped(buildId, context, version, why);
     }
 
     @Override
     public List<Report> reports(long buildId) {
-        return read(
-                c -> list(c, "SELECT * FROM reports WHERE build_id = ? ORDER BY context", JdbcStore::report, buildId));
-    }
-
-    @Override
-    public boolean leaseFinish(long buildId, String holder, Instant now, Instant until) {
-        return tx(c -> update(
-                        c,
-                        "UPDATE builds SET finish_by = ?, finish_until = ? WHERE id = ? AND state IN ('VERIFYING', "
-                                + "'PUBLISHING') AND (finish_until IS NULL OR finish_until <= ? OR finish_by = ?)",
-                        holder,
-                        until,
-                        buildId,
-                        now,
-                        holder)
-                == 1);
-    }
-
-    @Override
-    public List<Long> unleasedFinishes(Instant now) {
-        return read(c -> list(
-                c,
-                "SELECT id FROM builds WHERE state IN ('VERIFYING', 'PUBLISHING') AND (finish_until IS NULL OR "
-                        + "finish_until <= ?) ORDER BY id",
-                r -> r.getLong(1),
-                now));
+        return reports.of(buildId);
     }
 
     @Override

@@ -4,6 +4,15 @@
  * dev.multiarch.store.JdbcStore}) for an embedded H2 file (one coordinator) and for PostgreSQL (several coordinators
  * sharing one database); {@link dev.multiarch.store.Dialect} is the table of the few places the two differ.
  *
+ * <p>{@code JdbcStore} is the one public class: it opens the database, runs the migrations and delegates each data
+ * area to a package-private class that holds its SQL and its transactions: {@code Builds} (creation, state moves,
+ * the finish lease), {@code Jobs} (claims, leases, completion and fan-in, step times), {@code Logs}, {@code Runners}
+ * (and the metrics' census), {@code Tags} (tag owners, tag moves, publications), {@code Deliveries} (webhook
+ * deliveries), {@code Reports} (the status outbox), {@code JdbcSessions}, {@code DashboardReads} and {@code
+ * Retention}. They share {@code Sql} (one transaction, one run again after losing a race to insert a key, statements
+ * with their parameters bound in order) and {@code Rows} (the build and job rows, typed once); {@code Wakeups} tells
+ * dispatchers that jobs were queued.
+ *
  * <p>What must survive a crash is decided here, in single transactions: a job's lease (an expired lease returns the
  * job to the queue, attempt + 1, up to a bound); the last platform's digest and the build's move to
  * {@code verifying} (so exactly one caller fans in); the move to {@code publishing}; and which build owns each tag.
