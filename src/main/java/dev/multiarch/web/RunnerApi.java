@@ -143,7 +143,11 @@ final class RunnerApi {
         if (text == null || text.isBlank()) {
             return Holding.NOTHING;
         }
-        Protocol.Poll poll = Requests.body(ctx, Protocol.Poll.class);
+        return holding(Requests.body(ctx, Protocol.Poll.class));
+    }
+
+    /** What a poll says, screened: the well-formed entries, at most as many of each as the protocol allows. */
+    static Holding holding(Protocol.Poll poll) {
         return new Holding(
                 wellFormed(poll.commits(), COMMIT, Protocol.Poll.MAX_COMMITS),
                 wellFormed(poll.cacheScopes(), SCOPE, Protocol.Poll.MAX_CACHE_SCOPES));
