@@ -20,8 +20,12 @@ import java.util.function.Consumer;
 /**
  * Matches waiting runners with queued jobs. All matching happens on one thread, so two runners never get the same
  * job and the native-first rule sees a consistent set of waiters; the store's claim is the final word. Jobs are offered
- * in {@link CriticalPath}'s order; each goes to a native waiter if there is one, else a QEMU one, and among those to
- * one whose source cache holds the job's commit.
+ * in {@link CriticalPath}'s order; each goes to a native waiter if there is one, else a QEMU one. Among waiters equally
+ * fit (both native, or both QEMU), a job goes first to one holding its warm layer cache (the scope of its repository,
+ * image and platform, {@link Protocol#cacheScope}: buildah finds the last build's steps on disk instead of pulling the
+ * registry cache or building from nothing), else to one whose source cache holds its commit (no fetch), else to the
+ * one that has waited longest. What a runner holds never beats the native-first rule: a native build from a cold
+ * cache is still quicker than an emulated one from a warm cache.
  *
  * <p>Trust comes before platforms: an untrusted job (a fork's pull request) goes only to a runner registered with
  * {@code untrusted-jobs: true}, and such a runner gets nothing else. An untrusted job waits, however long, rather than
@@ -35,6 +39,7 @@ public final class Dispatcher implements AutoCloseable {
         final Set<String> qemuKeys;
         final boolean untrustedJobs;
         final Set<String> commits;
+        final Set<String> cacheScopes;
         final CompletableFuture<Optional<JobRecord>> result = new CompletableFuture<>();
 
         Waiter(
@@ -42,12 +47,14 @@ public final class Dispatcher implements AutoCloseable {
                 List<Platform> nativePlatforms,
                 List<Platform> qemuPlatforms,
                 boolean untrustedJobs,
-                Set<String> commits) {
+                Set<String> commits,
+                Set<String> cacheScopes) {
             this.runnerId = runnerId;
             this.nativeKeys = keys(nativePlatforms);
             this.qemuKeys = keys(qemuPlatforms);
             this.untrustedJobs = untrustedJobs;
             this.commits = Set.copyOf(commits);
+            this.cacheScopes = Set.copyOf(cacheScopes);
         }
 
         public CompletableFuture<Optional<JobRecord>> result() {
@@ -117,7 +124,22 @@ public final class Dispatcher implements AutoCloseable {
             List<Platform> qemuPlatforms,
             boolean untrustedJobs,
             Set<String> commits) {
-        Waiter w = new Waiter(runnerId, nativePlatforms, qemuPlatforms, untrustedJobs, commits);
+        return await(runnerId, nativePlatforms, qemuPlatforms, untrustedJobs, commits, Set.of());
+    }
+
+    /**
+     * As {@link #await(String, List, List, boolean, Set)}, from a runner that also holds the layer cache scopes
+     * {@code cacheScopes} ({@link Protocol#cacheScope} names): among runners equally fit for a job, the one holding its
+     * scope gets it before one holding only its commit.
+     */
+    public Waiter await(
+            String runnerId,
+            List<Platform> nativePlatforms,
+            List<Platform> qemuPlatforms,
+            boolean untrustedJobs,
+            Set<String> commits,
+            Set<String> cacheScopes) {
+        Waiter w = new Waiter(runnerId, nativePlatforms, qemuPlatforms, untrustedJobs, commits, cacheScopes);
         loop.execute(() -> {
             waiting.add(w);
             if (loop.getQueue().isEmpty() && !roundAsked.get()) {
@@ -259,12 +281,10 @@ public final class Dispatcher implements AutoCloseable {
             if (waiting.isEmpty()) {
                 return;
             }
-            String key = job.platform().key();
-            BuildRecord b = builds.get(job.buildId());
-            String commit = b == null ? null : b.commit();
-            Waiter pick = pick(key, job.untrusted(), true, commit);
+            Wanted wanted = new Wanted(job, builds.get(job.buildId()));
+            Waiter pick = pick(wanted, true);
             if (pick == null) {
-                pick = pick(key, job.untrusted(), false, commit);
+                pick = pick(wanted, false);
             }
             if (pick == null) {
                 continue;
@@ -283,25 +303,62 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * The waiter for a job: of those of its trust class that build the platform natively ({@code nativeOnly}) or
-     * through QEMU, the first that holds its commit, else the first.
+     * What a job would find on a runner: its commit, and its layer cache scope, the scope's name worked out only when
+     * a fit waiter reports scopes (a SHA-256 per job and round otherwise, for runners that hold none).
      */
-    private Waiter pick(String platformKey, boolean untrusted, boolean nativeOnly, String commit) {
+    private static final class Wanted {
+        final JobRecord job;
+        final String commit;
+        private final BuildRecord build;
+        private String scope;
+
+        Wanted(JobRecord job, BuildRecord build) {
+            this.job = job;
+            this.build = build;
+            this.commit = build == null ? null : build.commit();
+        }
+
+        /**
+         * The name of the job's scope, as the runner names its directory (from the repository, image and platform its
+         * assignment carries); null for an untrusted job, which builds in a fresh storage whatever the runner holds.
+         */
+        String scope() {
+            if (scope == null && build != null && !job.untrusted()) {
+                scope = Protocol.cacheScope(
+                        build.repo(), build.image().toString(), job.platform().shortForm());
+            }
+            return scope;
+        }
+    }
+
+    /**
+     * The waiter for a job: of those of its trust class that build the platform natively ({@code nativeOnly}) or
+     * through QEMU, the first that holds its warm layer cache, else the first that holds its commit, else the first.
+     */
+    private Waiter pick(Wanted wanted, boolean nativeOnly) {
+        String platformKey = wanted.job.platform().key();
+        Waiter withCommit = null;
         Waiter first = null;
         for (Waiter w : waiting) {
-            if (w.untrustedJobs != untrusted) {
+            if (w.untrustedJobs != wanted.job.untrusted()) {
                 continue;
             }
             if (nativeOnly ? w.nativeKeys.contains(platformKey) : w.qemuKeys.contains(platformKey)) {
-                if (commit != null && w.commits.contains(commit)) {
-                    return w;
+                if (!w.cacheScopes.isEmpty()) {
+                    String scope = wanted.scope();
+                    if (scope != null && w.cacheScopes.contains(scope)) {
+                        return w;
+                    }
+                }
+                if (withCommit == null && wanted.commit != null && w.commits.contains(wanted.commit)) {
+                    withCommit = w;
                 }
                 if (first == null) {
                     first = w;
                 }
             }
         }
-        return first;
+        return withCommit != null ? withCommit : first;
     }
 
     @Override

@@ -35,14 +35,45 @@ public final class Protocol {
     }
 
     /**
-     * What a runner says when it asks for a job. An empty body (older runners) says nothing.
+     * What a runner says when it asks for a job. An empty body (older runners) says nothing; a missing field, none.
      *
-     * @param commits commits its source cache holds, most recently used first, at most {@link #MAX_COMMITS}: the
-     *                dispatcher prefers it for their jobs (no fetch); a hint, never a promise
+     * @param commits     commits its source cache holds, most recently used first, at most {@link #MAX_COMMITS}: the
+     *                    dispatcher prefers it for their jobs (no fetch); a hint, never a promise
+     * @param cacheScopes the layer cache scopes it holds ({@link #cacheScope}), most recently used first, at most
+     *                    {@link #MAX_CACHE_SCOPES}: the dispatcher prefers it for their jobs (buildah finds the steps
+     *                    of the last build on disk); a hint, never a promise. Null from runners that predate it
      */
-    public record Poll(List<String> commits) {
+    public record Poll(List<String> commits, List<String> cacheScopes) {
         public static final int MAX_COMMITS = 64;
+        public static final int MAX_CACHE_SCOPES = 64;
+
+        public Poll {
+            commits = commits == null ? List.of() : commits;
+            cacheScopes = cacheScopes == null ? List.of() : cacheScopes;
+        }
     }
+
+    /**
+     * The name of the layer cache scope of one repository's builds of an image for a platform: the first 24 hex digits
+     * of SHA-256 of the repository (lower case), the image and the platform, a line each. The runner names the
+     * directory of the scope's storage so, and reports the names it holds in its {@link Poll}; the coordinator computes
+     * the name of a job's scope from what it assigns ({@link Assignment#repo}, {@link Assignment#image},
+     * {@link Assignment#platform}). A hash, so a poll says nothing the coordinator does not know, and a name is a safe
+     * directory name whatever the repository is called.
+     */
+    public static String cacheScope(String repository, String image, String platform) {
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest((repository.toLowerCase(java.util.Locale.ROOT) + "\n" + image + "\n" + platform)
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(h).substring(0, CACHE_SCOPE_DIGITS);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** How long a {@link #cacheScope} name is: hex digits. */
+    public static final int CACHE_SCOPE_DIGITS = 24;
 
     public record Registered(String runnerId, String token) {
         @Override

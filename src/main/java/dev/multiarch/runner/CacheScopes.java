@@ -1,10 +1,10 @@
 package dev.multiarch.runner;
 
 import dev.multiarch.base.Json;
+import dev.multiarch.dispatch.Protocol;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -15,12 +15,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Lock;
@@ -207,19 +204,9 @@ final class CacheScopes {
         }
     }
 
-    /**
-     * A scope's directory name: the first 24 hex digits of SHA-256 of the repository (lower case), the image and the
-     * platform.
-     */
+    /** A scope's directory name: {@link Protocol#cacheScope}, which the coordinator computes for a job too. */
     static String name(String repository, String image, String platform) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256")
-                    .digest((repository.toLowerCase(java.util.Locale.ROOT) + "\n" + image + "\n" + platform)
-                            .getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(h).substring(0, 24);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Protocol.cacheScope(repository, image, platform);
     }
 
     private ScopeLock lockOf(String name) {
@@ -269,6 +256,36 @@ final class CacheScopes {
         }
         out.sort(Comparator.comparing(Scope::lastUsed).thenComparing(Scope::name));
         return out;
+    }
+
+    /**
+     * The names of the scopes holding a storage, most recently used first, at most {@code max}: what a poll reports
+     * ({@link Protocol.Poll#cacheScopes}). Reads each scope's {@code last-used} time only, never measures: a runner asks
+     * before every poll.
+     */
+    List<String> recent(int max) {
+        record Used(String name, FileTime at) {}
+        List<Used> found = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (var dirs = Files.list(root)) {
+            for (Path d : dirs.toList()) {
+                String name = d.getFileName().toString();
+                if (name.startsWith(".") || !Files.isDirectory(d.resolve("storage"), LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                try {
+                    found.add(new Used(name, Files.getLastModifiedTime(d.resolve(LAST_USED))));
+                } catch (IOException e) {
+                    // made just now, or being removed: not worth a preference
+                }
+            }
+        } catch (IOException e) {
+            LOG.fine(() -> "cannot list the layer cache " + root + ": " + e.getMessage());
+        }
+        found.sort(Comparator.comparing(Used::at).reversed().thenComparing(Used::name));
+        return found.stream().limit(max).map(Used::name).toList();
     }
 
     /**

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 import okhttp3.MediaType;
@@ -73,14 +72,12 @@ final class CoordinatorClient {
                 Protocol.Registered.class);
     }
 
-    /** Waits for a job, saying which commits this runner holds; empty when the long-poll ended without one. */
-    Optional<Protocol.Assignment> poll(List<String> commits) throws IOException {
-        byte[] b = call(
-                "POST",
-                "/api/runners/poll",
-                Json.MAPPER.writeValueAsBytes(new Protocol.Poll(commits)),
-                JSON_TYPE,
-                true);
+    /**
+     * Waits for a job, saying which commits and layer cache scopes this runner holds; empty when the long-poll ended
+     * without one.
+     */
+    Optional<Protocol.Assignment> poll(Protocol.Poll holding) throws IOException {
+        byte[] b = call("POST", "/api/runners/poll", Json.MAPPER.writeValueAsBytes(holding), JSON_TYPE, true);
         return b.length == 0 ? Optional.empty() : Optional.of(Json.MAPPER.readValue(b, Protocol.Assignment.class));
     }
 

@@ -30,6 +30,9 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
     private final CoordinatorClient client;
     private final BuildDriver driver;
     private final SourceCache sources;
+    /** The layer cache (buildah); null with buildx, which keeps its own. */
+    private final CacheScopes scopes;
+
     private volatile boolean running = true;
     private volatile Thread thread;
 
@@ -40,9 +43,10 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
     public RunnerAgent(RunnerConfig config, Clock clock) {
         this.config = config;
         this.client = new CoordinatorClient(config.coordinator(), Duration.ofSeconds(60), clock);
-        this.driver = config.driver().equals("buildx")
+        this.scopes = config.driver().equals("buildx") ? null : scopes(config, clock);
+        this.driver = scopes == null
                 ? new BuildxDriver()
-                : new BuildahDriver(scopes(config, clock), config.storageDriver(), config.insecureRegistries());
+                : new BuildahDriver(scopes, config.storageDriver(), config.insecureRegistries());
         this.sources = SourceCache.forProcess(config.workDir().resolve("sources"));
     }
 
@@ -139,7 +143,7 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
             }
             try {
                 ensureRegistered(nat, qemu);
-                Optional<Protocol.Assignment> job = client.poll(sources.commits(Protocol.Poll.MAX_COMMITS));
+                Optional<Protocol.Assignment> job = client.poll(poll());
                 failures = 0;
                 if (job.isPresent()) {
                     jobs.run(job.get(), permit);
@@ -163,6 +167,13 @@ public final class RunnerAgent implements Runnable, AutoCloseable {
                 permit.run();
             }
         }
+    }
+
+    /** What this runner holds, for the dispatcher to prefer it for jobs that find their commit and layers here. */
+    Protocol.Poll poll() {
+        return new Protocol.Poll(
+                sources.commits(Protocol.Poll.MAX_COMMITS),
+                scopes == null ? List.of() : scopes.recent(Protocol.Poll.MAX_CACHE_SCOPES));
     }
 
     private synchronized void ensureRegistered(List<Platform> nat, List<Platform> qemu) throws IOException {

@@ -99,10 +99,15 @@ final class RunnerApi {
      */
     void poll(RoutingContext ctx) {
         Context context = vertx.getOrCreateContext();
-        replies.blocking(ctx, () -> new Polling(runner(ctx), commits(ctx)), p -> {
+        replies.blocking(ctx, () -> new Polling(runner(ctx), holding(ctx)), p -> {
             RunnerRecord r = p.runner();
-            Dispatcher.Waiter w =
-                    dispatcher.await(r.id(), r.nativePlatforms(), r.qemuPlatforms(), r.untrustedJobs(), p.commits());
+            Dispatcher.Waiter w = dispatcher.await(
+                    r.id(),
+                    r.nativePlatforms(),
+                    r.qemuPlatforms(),
+                    r.untrustedJobs(),
+                    p.holding().commits(),
+                    p.holding().cacheScopes());
             long timer = vertx.setTimer(coordinator.config().longPoll().toMillis(), t -> dispatcher.stopWaiting(w));
             ctx.request().connection().closeHandler(v -> dispatcher.stopWaiting(w));
             w.result()
@@ -120,32 +125,48 @@ final class RunnerApi {
         });
     }
 
-    private record Polling(RunnerRecord runner, Set<String> commits) {}
+    private record Polling(RunnerRecord runner, Holding holding) {}
+
+    /** What a polling runner says it holds, checked: commits and layer cache scopes. */
+    record Holding(Set<String> commits, Set<String> cacheScopes) {
+        static final Holding NOTHING = new Holding(Set.of(), Set.of());
+    }
 
     /**
-     * The commits a polling runner holds ({@link Protocol.Poll}); none for an empty body (older runners). Only full
-     * hex ids count, at most {@link Protocol.Poll#MAX_COMMITS}: it is a hint for the dispatcher, not worth a refusal.
+     * What a polling runner holds ({@link Protocol.Poll}); nothing for an empty body, no scopes for a poll without them
+     * (older runners). Only full hex commit ids and well-formed scope names count, at most
+     * {@link Protocol.Poll#MAX_COMMITS} and {@link Protocol.Poll#MAX_CACHE_SCOPES}: it is a hint for the dispatcher,
+     * not worth a refusal.
      */
-    static Set<String> commits(RoutingContext ctx) {
+    static Holding holding(RoutingContext ctx) {
         String text = ctx.body() == null ? null : ctx.body().asString();
         if (text == null || text.isBlank()) {
-            return Set.of();
+            return Holding.NOTHING;
         }
-        List<String> listed = Requests.body(ctx, Protocol.Poll.class).commits();
-        if (listed == null) {
-            return Set.of();
-        }
+        return holding(Requests.body(ctx, Protocol.Poll.class));
+    }
+
+    /** What a poll says, screened: the well-formed entries, at most as many of each as the protocol allows. */
+    static Holding holding(Protocol.Poll poll) {
+        return new Holding(
+                wellFormed(poll.commits(), COMMIT, Protocol.Poll.MAX_COMMITS),
+                wellFormed(poll.cacheScopes(), SCOPE, Protocol.Poll.MAX_CACHE_SCOPES));
+    }
+
+    private static Set<String> wellFormed(List<String> listed, Pattern form, int max) {
         Set<String> out = new LinkedHashSet<>();
         for (String c : listed) {
-            if (out.size() == Protocol.Poll.MAX_COMMITS) {
+            if (out.size() == max) {
                 break;
             }
-            if (c != null && COMMIT.matcher(c).matches()) {
+            if (c != null && form.matcher(c).matches()) {
                 out.add(c);
             }
         }
         return out;
     }
+
+    private static final Pattern SCOPE = Pattern.compile("[0-9a-f]{" + Protocol.CACHE_SCOPE_DIGITS + "}");
 
     private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
 

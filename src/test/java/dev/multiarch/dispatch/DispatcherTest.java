@@ -227,8 +227,99 @@ class DispatcherTest {
             assertEquals(1, d.waitingCount(), "one runner got the job");
             assertTrue(warm.result().isDone(), "the runner holding the commit got it");
             assertFalse(cold.result().isDone());
-            assertEquals("warm", warm.result().get().orElseThrow().runnerId());
+            assertEquals("warm", handedTo(warm));
             d.stopWaiting(cold);
+        }
+    }
+
+    /** The scope a runner's buildah storage for repository r's img on {@code platform} is named after. */
+    private static java.util.Set<String> scopeOf(String platform) {
+        return java.util.Set.of(Protocol.cacheScope(
+                "r",
+                ImageReference.parse("img").toString(),
+                Platform.parse(platform).shortForm()));
+    }
+
+    /** Who got a job in the round just asked about ({@link Dispatcher#waitingCount}): nothing waits on a clock. */
+    private static String handedTo(Dispatcher.Waiter w) {
+        assertTrue(w.result().isDone(), "no job for " + w.runnerId);
+        return w.result().getNow(Optional.empty()).orElseThrow().runnerId();
+    }
+
+    @Test
+    void runnerHoldingTheWarmCache_getsItsJob_beforeOnesHoldingOnlyTheCommitOrAnotherPlatformsCache() throws Exception {
+        try (JdbcStore s = db.open();
+                Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
+            Dispatcher.Waiter cold = d.await("cold", ps(), ps("linux/arm64"), false, java.util.Set.of());
+            Dispatcher.Waiter commit = d.await("commit", ps(), ps("linux/arm64"), false, java.util.Set.of("c"));
+            Dispatcher.Waiter amd64 =
+                    d.await("amd64-cache", ps(), ps("linux/arm64"), false, java.util.Set.of(), scopeOf("linux/amd64"));
+            Dispatcher.Waiter warm =
+                    d.await("warm", ps(), ps("linux/arm64"), false, java.util.Set.of(), scopeOf("linux/arm64"));
+            assertEquals(4, d.waitingCount(), "all four wait before the work arrives");
+            build(s, "linux/arm64");
+            d.kick();
+            assertEquals(3, d.waitingCount(), "one runner got the job");
+            assertTrue(warm.result().isDone(), "the runner holding the image's arm64 layers got it");
+            assertEquals("warm", handedTo(warm));
+            assertFalse(cold.result().isDone());
+            assertFalse(commit.result().isDone(), "holding the commit comes after holding the layers");
+            assertFalse(amd64.result().isDone(), "another platform's layers of the image are no warm cache for arm64");
+            List.of(cold, commit, amd64).forEach(d::stopWaiting);
+        }
+    }
+
+    @Test
+    void withoutAWarmCacheWaiting_theCommitStillCounts_andAnotherPlatformsCacheDoesNot() throws Exception {
+        try (JdbcStore s = db.open();
+                Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
+            Dispatcher.Waiter amd64 =
+                    d.await("amd64-cache", ps(), ps("linux/arm64"), false, java.util.Set.of(), scopeOf("linux/amd64"));
+            Dispatcher.Waiter commit = d.await("commit", ps(), ps("linux/arm64"), false, java.util.Set.of("c"));
+            assertEquals(2, d.waitingCount());
+            build(s, "linux/arm64");
+            d.kick();
+            assertEquals(1, d.waitingCount(), "one runner got the job");
+            assertEquals("commit", handedTo(commit));
+            assertFalse(amd64.result().isDone());
+            d.stopWaiting(amd64);
+        }
+    }
+
+    @Test
+    void nativeFirst_stillBeatsAWarmCache() throws Exception {
+        try (JdbcStore s = db.open();
+                Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
+            Dispatcher.Waiter warmQemu =
+                    d.await("warm-qemu", ps(), ps("linux/arm64"), false, java.util.Set.of("c"), scopeOf("linux/arm64"));
+            Dispatcher.Waiter coldNative = d.await("cold-native", ps("linux/arm64"), ps(), false, java.util.Set.of());
+            assertEquals(2, d.waitingCount(), "both runners wait before the work arrives");
+            build(s, "linux/arm64");
+            d.kick();
+            assertEquals(1, d.waitingCount(), "one runner got the job");
+            assertEquals("cold-native", handedTo(coldNative));
+            assertFalse(warmQemu.result().isDone(), "emulating from a warm cache loses to building natively");
+            d.stopWaiting(warmQemu);
+        }
+    }
+
+    @Test
+    void untrustedJob_buildsInAFreshStorage_soAWarmCacheIsNoReasonToPickARunner() throws Exception {
+        try (JdbcStore s = db.open();
+                Dispatcher d = new Dispatcher(s, Duration.ofSeconds(30))) {
+            Dispatcher.Waiter scoped =
+                    d.await("scoped", ps("linux/amd64"), ps(), true, java.util.Set.of(), scopeOf("linux/amd64"));
+            Dispatcher.Waiter commit = d.await("commit", ps("linux/amd64"), ps(), true, java.util.Set.of("c"));
+            Dispatcher.Waiter trusted = d.await(
+                    "trusted-warm", ps("linux/amd64"), ps(), false, java.util.Set.of("c"), scopeOf("linux/amd64"));
+            assertEquals(3, d.waitingCount());
+            build(s, true, "linux/amd64");
+            d.kick();
+            assertEquals(2, d.waitingCount(), "one runner got the job");
+            assertEquals("commit", handedTo(commit));
+            assertFalse(scoped.result().isDone());
+            assertFalse(trusted.result().isDone(), "trust rules first: never a trusted runner");
+            List.of(scoped, trusted).forEach(d::stopWaiting);
         }
     }
 

@@ -60,6 +60,7 @@ class LayerCacheIT {
     private static GitRepo repo;
     private static JavaProcess warm;
     private static JavaProcess fresh;
+    private static JavaProcess small;
 
     @BeforeAll
     static void start() throws Exception {
@@ -292,14 +293,14 @@ class LayerCacheIT {
         if (fresh != null) {
             fresh.kill();
         }
-        JavaProcess small = rig.startRunner("small", List.of("linux/amd64"), List.of("linux/arm64"), 1);
+        small = rig.startRunner("small", List.of("linux/amd64"), List.of("linux/arm64"), 1);
         release(arm64("prune-a", "a", "cache: false\n"), "v3.0.0");
         Path cache = rig.runnerWork("small").resolve("cache");
         assertEquals(List.of(registry.host() + "/prune-a"), images(cache));
         // Restarted with room for one such storage, not two: what it holds stays until it is over the size.
         long one = sizes(cache).values().iterator().next();
         small.kill();
-        rig.startRunner(
+        small = rig.startRunner(
                 "small",
                 List.of("linux/amd64"),
                 List.of("linux/arm64"),
@@ -314,6 +315,60 @@ class LayerCacheIT {
         assertTrue(p.contains("layer cache: removed " + registry.host() + "/prune-a linux/arm64"), p);
         System.out.println(
                 "[layer cache] one arm64 storage of the fixture: " + one + " bytes; after pruning " + sizes(cache));
+    }
+
+    @Test
+    @Order(5)
+    void aRebuild_goesToTheRunnerHoldingItsWarmCache_beforeOneHoldingOnlyItsCommit() throws Exception {
+        // small holds test/repo's prune-b arm64 storage (Order 4). cold builds the next commit for another repository
+        // (the same clone, so the same commit): it holds the commit, and a storage of another tenant.
+        small.kill();
+        JavaProcess cold = rig.startRunner("cold", List.of("linux/amd64"), List.of("linux/arm64"), 1);
+        String commit = repo.commit("release v3.0.2", arm64("prune-b", "c", "cache: false\n"));
+        JsonNode other = api.awaitEnd(triggerAs("test/other", commit), DEADLINE);
+        assertTrue(runnerOf(other, "linux/arm64").contains("(cold)"), runnerOf(other, "linux/arm64"));
+        cold.kill(); // restarted below, after small: the one waiting longer is no reason to get the job
+
+        // small again, with its storage, registering anew: it polls right after saying so.
+        Files.delete(rig.runnerWork("small").resolve("runner-identity.json"));
+        cold = rig.startRunner("cold", List.of("linux/amd64"), List.of("linux/arm64"), 1);
+        small = rig.startRunner(
+                "small", List.of("linux/amd64"), List.of("linux/arm64"), 1, false, Map.of(), "cache-size: 1GiB\n");
+        JavaProcess restarted = small;
+        Ports.await("small registering", Duration.ofSeconds(60), () -> restarted
+                .log()
+                .contains("registered as"));
+        JsonNode rebuild = api.awaitEnd(triggerAs("test/repo", commit), DEADLINE);
+        String p = page(rebuild);
+        assertTrue(runnerOf(rebuild, "linux/arm64").contains("(small)"), runnerOf(rebuild, "linux/arm64") + "\n" + p);
+        assertTrue(p.contains("layer cache: 3 step(s) reused"), "ARG, COPY, RUN from small's storage: " + p);
+        cold.kill();
+    }
+
+    /** A build of {@code commit} (not published) for {@code repository}: the tenant whose cache scope it uses. */
+    private static long triggerAs(String repository, String commit) throws Exception {
+        var body = CoordinatorApi.JSON
+                .createObjectNode()
+                .put("repo", repository)
+                .put("cloneUrl", repo.cloneUrl())
+                .put("commit", commit)
+                .put("ref", "refs/heads/main")
+                .put("push", false);
+        okhttp3.OkHttpClient http = new okhttp3.OkHttpClient();
+        okhttp3.Request req = new okhttp3.Request.Builder()
+                .url(api.base() + "/api/builds")
+                .header("Authorization", "Bearer " + PipelineRig.ADMIN_TOKEN)
+                .post(okhttp3.RequestBody.create(
+                        CoordinatorApi.JSON.writeValueAsBytes(body), okhttp3.MediaType.get("application/json")))
+                .build();
+        try (okhttp3.Response r = http.newCall(req).execute()) {
+            String text = r.body().string();
+            assertEquals(201, r.code(), text);
+            return CoordinatorApi.JSON.readTree(text).get(0).path("id").asLong();
+        } finally {
+            http.connectionPool().evictAll();
+            http.dispatcher().executorService().shutdown();
+        }
     }
 
     /** Image → the size the runner measured for its storage. */

@@ -70,6 +70,32 @@ class CacheScopesTest {
     }
 
     @Test
+    void aScopesName_isWhatTheCoordinatorComputesForAJob_andNeverChanges() {
+        // SHA-256 of "acme/src\nreg/acme/app\nlinux/amd64", first 24 hex digits: the name of storages already on
+        // runners' disks, and what the dispatcher matches polls against (Protocol.cacheScope).
+        assertEquals("7cc2549e75c97e3da79bdd1d", CacheScopes.name("Acme/Src", "reg/acme/app", "linux/amd64"));
+        assertEquals(
+                dev.multiarch.dispatch.Protocol.cacheScope("acme/src", "reg/acme/app", "linux/amd64"),
+                CacheScopes.name("acme/src", "reg/acme/app", "linux/amd64"));
+    }
+
+    @Test
+    void recent_listsTheScopesHoldingAStorage_mostRecentlyUsedFirst_capped() throws Exception {
+        Ticking clock = new Ticking();
+        CacheScopes s = new CacheScopes(dir, 100 * MIB, clock);
+        assertEquals(List.of(), s.recent(64), "no cache directory yet");
+        String amd64 = use(s, clock, "reg/acme/app", "linux/amd64", 0);
+        String arm64 = use(s, clock, "reg/acme/app", "linux/arm64", 0);
+        String s390x = use(s, clock, "reg/acme/app", "linux/s390x", 0);
+        use(s, clock, "reg/acme/app", "linux/amd64", 0);
+        Files.createDirectories(dir.resolve(".removing-" + arm64 + "-1/storage"));
+        Files.createDirectories(dir.resolve(".locks"));
+        Files.createDirectories(dir.resolve("0123456789abcdef01234567")); // no storage: nothing to find there
+        assertEquals(List.of(amd64, s390x, arm64), s.recent(64));
+        assertEquals(List.of(amd64, s390x), s.recent(2));
+    }
+
+    @Test
     void twoRepositoriesPublishingOneImage_getStoragesOfTheirOwn() throws Exception {
         CacheScopes s = new CacheScopes(dir.resolve("cache"), MIB, Clock.systemUTC());
         Path a;

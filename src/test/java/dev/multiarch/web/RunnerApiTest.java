@@ -224,6 +224,47 @@ class RunnerApiTest {
     }
 
     @Test
+    void poll_sayingWhichCacheScopesItHolds_isAWait(VertxTestContext ctx) {
+        Protocol.Registered r = runner("box");
+        String scope = Protocol.cacheScope("acme/app", "registry.test/acme/app", "linux/amd64");
+        server.post(
+                        "/api/runners/poll",
+                        bearer(r),
+                        "{\"commits\":[],\"cacheScopes\":[\"" + scope + "\",\"../../etc\",null]}")
+                .onComplete(ctx.succeeding(a -> ctx.verify(() -> {
+                    assertEquals(204, a.status(), "no job queued: the long-poll ends empty; " + a.body());
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void pollFromAnOlderRunner_holdsNoCacheScopes_andANewerOnesAreScreened(VertxTestContext ctx) throws Exception {
+        String commit = "b".repeat(40);
+        RunnerApi.Holding older = RunnerApi.holding(
+                dev.multiarch.base.Json.MAPPER.readValue("{\"commits\":[\"" + commit + "\"]}", Protocol.Poll.class));
+        assertEquals(java.util.Set.of(commit), older.commits());
+        assertEquals(java.util.Set.of(), older.cacheScopes(), "a poll without the field: no scopes");
+
+        String a = Protocol.cacheScope("acme/app", "registry.test/acme/app", "linux/amd64");
+        String b = Protocol.cacheScope("acme/app", "registry.test/acme/app", "linux/arm64");
+        java.util.List<String> listed =
+                new java.util.ArrayList<>(List.of(a, "../" + b, b.toUpperCase(java.util.Locale.ROOT), b + "0", b, a));
+        for (int i = 0; i < 100; i++) {
+            listed.add(Protocol.cacheScope("acme/app", "registry.test/acme/app" + i, "linux/amd64"));
+        }
+        RunnerApi.Holding newer = RunnerApi.holding(dev.multiarch.base.Json.MAPPER.readValue(
+                dev.multiarch.base.Json.MAPPER.writeValueAsBytes(new Protocol.Poll(null, listed)),
+                Protocol.Poll.class));
+        assertEquals(java.util.Set.of(), newer.commits());
+        assertEquals(Protocol.Poll.MAX_CACHE_SCOPES, newer.cacheScopes().size(), "capped");
+        assertEquals(
+                List.of(a, b, listed.get(6)),
+                newer.cacheScopes().stream().limit(3).toList(),
+                "well-formed names only, in the runner's order (most recently used first), each once");
+        ctx.completeNow();
+    }
+
+    @Test
     void poll_withUnknownRunnerToken_is401(VertxTestContext ctx) {
         runner("known");
         server.post("/api/runners/poll", "Bearer 0123456789abcdef", null)
