@@ -413,6 +413,12 @@ final class Lfs {
             }
             String got = HexFormat.of().formatHex(sha.digest());
             if (!got.equals(f.oid())) {
+                // Deleted, so that the next checkout of the commit fetches it again instead of failing the same way.
+                try {
+                    Files.deleteIfExists(object(gitDir, f.oid()));
+                } catch (IOException ignored) {
+                    // then the next checkout fails the same way, and says so
+                }
                 throw new Git.GitException("Git LFS: the content of " + f.path() + " in the source cache is sha256:"
                         + got + ", not sha256:" + f.oid() + " (a damaged cache?)");
             }

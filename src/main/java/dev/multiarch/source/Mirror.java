@@ -126,8 +126,16 @@ final class Mirror {
         }
     }
 
+    /**
+     * Whether {@code commit} is held, and with {@code withLfs} every one of its LFS objects is here whole (one a
+     * checkout found damaged was deleted: it is fetched again).
+     */
     private boolean holds(String commit, boolean withLfs) {
-        return loaded && commits.contains(commit) && (!withLfs || lfs.containsKey(commit));
+        if (!loaded || !commits.contains(commit)) {
+            return false;
+        }
+        List<Lfs.File> files = lfs.get(commit);
+        return !withLfs || (files != null && Lfs.missing(dir, files).isEmpty());
     }
 
     /** The LFS files of a commit held with its LFS objects ({@link #withCommit} with {@code withLfs}). */

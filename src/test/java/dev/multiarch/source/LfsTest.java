@@ -57,6 +57,25 @@ class LfsTest {
     }
 
     @Test
+    void aDamagedObjectInTheCache_failsThatCheckout_andTheNextFetchesItAgain() throws IOException {
+        String commit =
+                repo.commit("first", Map.of(".gitattributes", ATTRIBUTES, "model.bin", repo.lfs("the real model\n")));
+        GitHttpServer server = serve(repo, null);
+        CloneUrl url = CloneUrl.parse(server.url(), false);
+        SourceCache cache = cache();
+        cache.checkout(url, commit, dir.resolve("job1/src"), null, log::add);
+        String oid = GitRepo.oid("the real model\n");
+        // The disk flips bytes: same size, other content.
+        Files.writeString(Lfs.object(cache.mirrorDir(url), oid), "the fake model\n");
+        Git.GitException e = assertThrows(
+                Git.GitException.class, () -> cache.checkout(url, commit, dir.resolve("job2/src"), null, log::add));
+        assertTrue(e.getMessage().contains("a damaged cache"), e.getMessage());
+        cache.checkout(url, commit, dir.resolve("job3/src"), null, log::add);
+        assertEquals("the real model\n", Files.readString(dir.resolve("job3/src/model.bin")));
+        assertEquals(2, Collections.frequency(server.lfsDownloads(), oid), "fetched again, once");
+    }
+
+    @Test
     void checkout_writesTheContentOfLfsFiles_fetchingOnlyThatCommitsObjects_once() throws IOException {
         String pointerOnly = repo.lfs("not under filter=lfs\n");
         String first = repo.commit(
