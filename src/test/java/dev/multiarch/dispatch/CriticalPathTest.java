@@ -9,11 +9,9 @@ import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.JobRecord;
 import dev.multiarch.store.JobResult;
 import dev.multiarch.store.NewBuild;
+import dev.multiarch.testing.TestClock;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,29 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 class CriticalPathTest {
     @TempDir
     Path dir;
-
-    static final class StepClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-11-28T10:00:00Z");
-
-        void advance(long millis) {
-            now = now.plusMillis(millis);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     private static long build(JdbcStore s) {
         return s.createBuild(NewBuild.builder()
@@ -78,7 +53,7 @@ class CriticalPathTest {
 
     @Test
     void aBuildQueuedWhileItsPredecessorRan_getsThatOnesTimes_withinASecondOfItsEnd() {
-        StepClock clock = new StepClock();
+        TestClock clock = new TestClock(Instant.parse("2026-11-28T10:00:00Z"));
         AtomicLong nanos = new AtomicLong();
         try (JdbcStore s = JdbcStore.embedded(dir, clock)) {
             long earlier = build(s);
@@ -92,7 +67,7 @@ class CriticalPathTest {
                     "no finished build of the image: the platform no runner builds natively first");
 
             // The earlier build ends: arm64 took 1 s, amd64 9 s.
-            clock.advance(1000);
+            clock.pass(java.time.Duration.ofMillis(1000));
             JobRecord arm = running.stream()
                     .filter(j -> j.platform().toString().equals("linux/arm64"))
                     .findFirst()
@@ -102,7 +77,7 @@ class CriticalPathTest {
                     .findFirst()
                     .orElseThrow();
             s.completeJob(arm.id(), "r", 1, JobResult.success("sha256:" + "1".repeat(64), "m", 1, 1));
-            clock.advance(8000);
+            clock.pass(java.time.Duration.ofMillis(8000));
             s.completeJob(amd.id(), "r", 1, JobResult.success("sha256:" + "2".repeat(64), "m", 1, 1));
 
             nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(500));

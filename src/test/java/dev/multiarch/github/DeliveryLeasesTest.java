@@ -6,13 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.Store;
+import dev.multiarch.testing.TestClock;
 import dev.multiarch.testing.TestDatabases;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,33 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(TestDatabases.class)
 class DeliveryLeasesTest {
-    static final class TestClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void pass(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
     @TempDir
     Path dir;
 
-    final TestClock clock = new TestClock();
+    final TestClock clock = new TestClock(Instant.parse("2026-01-01T00:00:00Z"));
     JdbcStore a;
     JdbcStore b;
     DeliveryLeases receiver;

@@ -7,13 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.multiarch.platform.Platform;
 import dev.multiarch.registry.Digest;
 import dev.multiarch.registry.ImageReference;
+import dev.multiarch.testing.TestClock;
 import dev.multiarch.testing.TestDatabases;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -39,36 +37,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 @EnumSource(TestDatabases.Kind.class)
 @ExtendWith(TestDatabases.class)
 class ClaimsTest {
-    static final class TestClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void pass(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
     @Parameter
     TestDatabases.Kind kind;
 
     @TempDir
     Path dir;
 
-    final TestClock clock = new TestClock();
+    final TestClock clock = new TestClock(Instant.parse("2026-01-01T00:00:00Z"));
     JdbcStore a;
     JdbcStore b;
 
