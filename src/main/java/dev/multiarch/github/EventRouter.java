@@ -6,6 +6,7 @@ import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.pipeline.Trigger;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.BuildState;
+import dev.multiarch.store.Store;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -200,7 +201,7 @@ public final class EventRouter {
             return "ignored: " + kind + " " + p.path("action").asText();
         }
         String fullName = p.path("repository").path("full_name").asText();
-        Optional<BuildRecord> last = coordinator.store().latestBuildOfCommit(fullName, sha);
+        Optional<BuildRecord> last = rerunOf(p, kind, fullName, sha);
         if (last.isEmpty() || Origin.of(last.get().trigger()) == null) {
             return "ignored: " + kind + " " + p.path("action").asText() + " for " + sha
                     + ", which multiarch never built";
@@ -232,6 +233,40 @@ public final class EventRouter {
         }
         return "re-run of " + sha.substring(0, 12) + ": "
                 + started(null, build(t, o.installation(), o.repo(), configRef));
+    }
+
+    /**
+     * The build a re-run request is about: a check run's own build (its external id, {@code build/context}, is ours),
+     * else the newest build in the request's check suite, else (a build from before check suites were recorded, or
+     * whose first check run is not created yet) the newest build of the commit. Whatever names the build, it must be
+     * of this repository and commit.
+     */
+    private Optional<BuildRecord> rerunOf(JsonNode p, String kind, String fullName, String sha) {
+        Store store = coordinator.store();
+        JsonNode run = p.path(kind);
+        String external = kind.equals("check_run") ? run.path("external_id").asText("") : "";
+        int slash = external.indexOf('/');
+        if (slash > 0 && external.substring(0, slash).chars().allMatch(Character::isDigit) && slash <= 18) {
+            Optional<BuildRecord> b = store.build(Long.parseLong(external.substring(0, slash)));
+            if (b.isPresent() && ofCommit(b.get(), fullName, sha)) {
+                return b;
+            }
+        }
+        long suite = kind.equals("check_run")
+                ? run.path("check_suite").path("id").asLong(0)
+                : run.path("id").asLong(0);
+        if (suite > 0) {
+            Optional<BuildRecord> b = store.latestBuildOfCheckSuite(fullName, suite);
+            if (b.isPresent() && ofCommit(b.get(), fullName, sha)) {
+                return b;
+            }
+        }
+        return store.latestBuildOfCommit(fullName, sha);
+    }
+
+    private static boolean ofCommit(BuildRecord b, String fullName, String sha) {
+        Origin o = Origin.of(b.trigger());
+        return o != null && o.repo().equals(fullName) && o.sha().equals(sha);
     }
 
     /**

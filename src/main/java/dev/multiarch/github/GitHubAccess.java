@@ -106,6 +106,11 @@ public final class GitHubAccess {
         return config.isApp();
     }
 
+    /** The GitHub App's id (App mode), or null with a token. */
+    public String appId() {
+        return config.appId();
+    }
+
     /**
      * An installation token, minted with the app's JWT ({@code POST /app/installations/{id}/access_tokens}) and
      * cached until five minutes before it expires (they last an hour).

@@ -422,11 +422,12 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
     private String checkRun(GHRepository repo, Store.Report r, CheckReport c) throws IOException {
         Target to = c.target();
         Wanted w = c.wanted();
-        GHCheckRunBuilder builder = r.externalId() == null
-                ? repo.createCheckRun(r.context(), to.sha())
-                : repo.updateCheckRun(Long.parseLong(r.externalId()));
+        String externalId = externalId(r);
+        Long existing = r.externalId() != null ? Long.valueOf(r.externalId()) : created(repo, r, to, externalId);
+        GHCheckRunBuilder builder =
+                existing == null ? repo.createCheckRun(r.context(), to.sha()) : repo.updateCheckRun(existing);
         builder.withDetailsURL(to.url())
-                .withExternalID(r.buildId() + "/" + r.context())
+                .withExternalID(externalId)
                 .withStatus(w.state().checkRunStatus());
         Optional<GHCheckRun.Conclusion> conclusion = w.state().conclusion();
         if (conclusion.isPresent()) {
@@ -438,7 +439,50 @@ public final class StatusReporter implements BuildListener, AutoCloseable {
             out.withText(cut(w.text(), CHECK_TEXT_MAX));
         }
         builder.add(out);
-        return String.valueOf(builder.create().getId());
+        GHCheckRun run = builder.create();
+        if (existing == null
+                && run.getCheckSuite() != null
+                && run.getCheckSuite().getId() > 0) {
+            // The suite GitHub put the build's check runs in: a re-run request names it.
+            store.recordCheckSuite(r.buildId(), run.getCheckSuite().getId());
+        }
+        return String.valueOf(run.getId());
+    }
+
+    /** What a check run of ours carries as its {@code external_id}: the build and the check it reports. */
+    static String externalId(Store.Report r) {
+        return r.buildId() + "/" + r.context();
+    }
+
+    /**
+     * The check run an earlier attempt created for this report but never recorded, if there is one: only asked when
+     * an earlier attempt may have reached GitHub without its answer being recorded (it failed, maybe after GitHub
+     * created the run: a timeout; or its sender's claim ran out, the sender killed between GitHub's answer and the
+     * store), so a second run of the same check is not created. Found by the check's name on the commit, this App's
+     * runs only, and the exact external id ({@code build/context}); null when there is none.
+     */
+    private Long created(GHRepository repo, Store.Report r, Target to, String externalId) throws IOException {
+        if (r.lastError() == null && !r.claimUnsettled()) {
+            return null;
+        }
+        Map<String, Object> query = new java.util.LinkedHashMap<>();
+        query.put("check_name", r.context());
+        query.put("filter", "all");
+        String app = github.appId();
+        if (app != null) {
+            query.put("app_id", app);
+        }
+        for (GHCheckRun run : repo.getCheckRuns(to.sha(), query).withPageSize(100)) {
+            if (externalId.equals(run.getExternalId())
+                    && (app == null
+                            || (run.getApp() != null
+                                    && String.valueOf(run.getApp().getId()).equals(app)))) {
+                LOG.info(() -> "status " + r.context() + " for build " + r.buildId() + ": check run " + run.getId()
+                        + " was created by an earlier attempt that recorded no answer; updating it");
+                return run.getId();
+            }
+        }
+        return null;
     }
 
     @Override

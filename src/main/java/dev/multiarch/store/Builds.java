@@ -138,6 +138,28 @@ final class Builds {
                         commit));
     }
 
+    Optional<BuildRecord> latestOfCheckSuite(String repo, long checkSuite) {
+        return read(
+                ds,
+                c -> one(
+                        c,
+                        "SELECT " + BUILD_COLS + " FROM builds WHERE origin_check_suite = ? AND origin_repo = ? "
+                                + "ORDER BY id DESC LIMIT 1",
+                        Rows::build,
+                        checkSuite,
+                        repo));
+    }
+
+    void recordCheckSuite(long buildId, long checkSuite) {
+        tx(
+                ds,
+                c -> update(
+                        c,
+                        "UPDATE builds SET origin_check_suite = ? WHERE id = ? AND origin_check_suite IS NULL",
+                        checkSuite,
+                        buildId));
+    }
+
     List<BuildRecord> ofPullRequest(String repo, int pullRequest, BuildState... states) {
         String marks = String.join(", ", java.util.Collections.nCopies(states.length, "?"));
         List<Object> params = new ArrayList<>(List.of(repo, pullRequest));

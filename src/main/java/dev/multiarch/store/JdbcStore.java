@@ -175,6 +175,16 @@ public final class JdbcStore implements Store {
     }
 
     @Override
+    public Optional<BuildRecord> latestBuildOfCheckSuite(String repo, long checkSuite) {
+        return builds.latestOfCheckSuite(repo, checkSuite);
+    }
+
+    @Override
+    public void recordCheckSuite(long buildId, long checkSuite) {
+        builds.recordCheckSuite(buildId, checkSuite);
+    }
+
+    @Override
     public List<BuildRecord> buildsOfPullRequest(String repo, int pullRequest, BuildState... states) {
         return builds.ofPullRequest(repo, pullRequest, states);
     }

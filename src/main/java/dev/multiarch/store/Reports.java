@@ -38,7 +38,8 @@ final class Reports {
                 r.getString("external_id"),
                 r.getInt("attempts"),
                 inst(r, "next_attempt"),
-                r.getString("last_error"));
+                r.getString("last_error"),
+                r.getObject("claimed_until") != null);
     }
 
     void want(long buildId, String context, String body) {

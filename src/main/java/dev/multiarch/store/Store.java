@@ -32,6 +32,15 @@ public interface Store extends AutoCloseable {
     /** The newest build of {@code commit} from GitHub repository {@code repo}. */
     Optional<BuildRecord> latestBuildOfCommit(String repo, String commit);
 
+    /**
+     * The newest build of {@code repo} whose check runs are in GitHub's check suite {@code checkSuite} (recorded by
+     * {@link #recordCheckSuite}); one indexed query.
+     */
+    Optional<BuildRecord> latestBuildOfCheckSuite(String repo, long checkSuite);
+
+    /** The check suite GitHub put the build's check runs in, the first time it is learnt; later calls change nothing. */
+    void recordCheckSuite(long buildId, long checkSuite);
+
     /** The builds of pull request {@code pullRequest} of {@code repo} that are in one of {@code states}, oldest first. */
     List<BuildRecord> buildsOfPullRequest(String repo, int pullRequest, BuildState... states);
 
@@ -357,7 +366,12 @@ public interface Store extends AutoCloseable {
         return added;
     }
 
-    /** One check's wanted state in the status outbox; {@code body} is the reporter's JSON. */
+    /**
+     * One check's wanted state in the status outbox; {@code body} is the reporter's JSON. {@code claimUnsettled}: a
+     * sender claimed it and has recorded no outcome (sent, deferred, dropped) since; read by {@link #dueReports}, whose
+     * claims only ever take a report whose claim is gone or ran out, it means that an earlier sender died (or lost its
+     * store) while sending it, maybe after GitHub took the request: a check run may exist that the store does not know.
+     */
     record Report(
             long buildId,
             String context,
@@ -367,7 +381,8 @@ public interface Store extends AutoCloseable {
             String externalId,
             int attempts,
             Instant nextAttempt,
-            String lastError) {}
+            String lastError,
+            boolean claimUnsettled) {}
 
     /** Records the state wanted for a check (version + 1) unless it is the same as the last one wanted. */
     void wantReport(long buildId, String context, String body);

@@ -242,6 +242,50 @@ class EventRouterTest {
     }
 
     @Test
+    void reRunOfACheckRunOrSuite_reRunsItsOwnBuild_notTheNewestOfTheCommit() throws Exception {
+        String commit =
+                repo.commit("c", Map.of(".multiarch.yaml", "image: reg.example/app\nplatforms: [linux/amd64]\n"));
+        router.route("push", tagPush(commit), "d-v1");
+        BuildRecord v1 = store.recentBuilds(1).get(0);
+        router.route("push", tagPush(commit).put("ref", "refs/tags/v2.0.0"), "d-v2");
+        BuildRecord v2 = store.recentBuilds(1).get(0);
+        assertTrue(v2.id() > v1.id() && v2.ref().equals("refs/tags/v2.0.0"), v2.ref());
+
+        ObjectNode run =
+                GitHubEvents.example("check_run", e -> e.path("action").asText().equals("rerequested"));
+        GitHubEvents.repoint(run, "octo/app", repo.cloneUrl(), 0);
+        run.remove("installation");
+        ((ObjectNode) run.path("check_run")).put("head_sha", commit).put("external_id", v1.id() + "/multiarch");
+        assertTrue(router.route("check_run", run, "d-rerun-run").startsWith("re-run of "));
+        assertEquals("refs/tags/v1.0.0", store.recentBuilds(1).get(0).ref(), "the check run's own build");
+
+        // Its check suite, once the reporter recorded it; a suite nothing recorded falls back to the commit's newest.
+        store.recordCheckSuite(v1.id(), 555);
+        ObjectNode suite = GitHubEvents.example(
+                "check_suite", e -> e.path("action").asText().equals("requested"));
+        GitHubEvents.repoint(suite, "octo/app", repo.cloneUrl(), 0);
+        suite.remove("installation");
+        suite.put("action", "rerequested");
+        ((ObjectNode) suite.path("check_suite")).put("head_sha", commit).put("id", 555);
+        assertTrue(router.route("check_suite", suite, "d-rerun-suite").startsWith("re-run of "));
+        assertEquals("refs/tags/v1.0.0", store.recentBuilds(1).get(0).ref(), "the suite's build");
+        ((ObjectNode) suite.path("check_suite")).put("id", 556);
+        router.route("check_suite", suite, "d-rerun-other-suite");
+        BuildRecord newest = store.recentBuilds(1).get(0);
+        assertEquals("refs/tags/v1.0.0", newest.ref(), "the newest build of the commit: the last re-run");
+
+        // An external id naming a build of another commit (or not a build id at all) names nothing.
+        String other = repo.commit("d", Map.of("x", "y"));
+        router.route("push", tagPush(other).put("ref", "refs/tags/v3.0.0"), "d-v3");
+        ((ObjectNode) run.path("check_run"))
+                .put("external_id", store.recentBuilds(1).get(0).id() + "/multiarch");
+        router.route("check_run", run, "d-rerun-wrong-commit");
+        assertEquals("refs/tags/v1.0.0", store.recentBuilds(1).get(0).ref(), "not the other commit's v3 build");
+        ((ObjectNode) run.path("check_run")).put("external_id", "99999999999999999999999/x");
+        assertTrue(router.route("check_run", run, "d-rerun-junk").startsWith("re-run of "));
+    }
+
+    @Test
     void closedPullRequest_cancelsItsQueuedBuilds_andNoOtherPullRequests() throws Exception {
         String head =
                 repo.commit("pr", Map.of(".multiarch.yaml", "image: reg.example/app\nplatforms: [linux/amd64]\n"));

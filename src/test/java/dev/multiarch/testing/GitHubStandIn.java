@@ -102,6 +102,58 @@ public final class GitHubStandIn implements AutoCloseable {
 
     private static final Pattern GIT_PATH = Pattern.compile("/([^/]+/[^/]+)\\.git(/info/refs|/git-upload-pack)");
     private final AtomicInteger ids = new AtomicInteger(1000);
+    /** The check runs created, by id, with the repository they belong to: PATCHed and listed as GitHub does. */
+    private final Map<Long, CheckRun> checkRuns = new ConcurrentHashMap<>();
+
+    private final Map<String, Long> checkSuites = new ConcurrentHashMap<>();
+
+    private record CheckRun(String repo, Map<String, Object> run) {}
+
+    /** The check runs of {@code repo} at {@code sha}, oldest first (each as GitHub would answer for it). */
+    public List<Map<String, Object>> checkRuns(String repo, String sha) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (CheckRun c : new java.util.TreeMap<>(checkRuns).values()) {
+            synchronized (c) {
+                if (c.repo().equals(repo) && c.run().get("head_sha").equals(sha)) {
+                    out.add(new LinkedHashMap<>(c.run()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** What a create or an update of a check run sets (a field the request leaves out keeps its value). */
+    private static void applyCheckRun(Map<String, Object> run, JsonNode body) {
+        run.put("status", body.path("status").asText(String.valueOf(run.getOrDefault("status", "queued"))));
+        if (body.has("conclusion")) {
+            run.put("conclusion", body.path("conclusion").asText());
+        } else {
+            run.putIfAbsent("conclusion", null);
+        }
+        if (body.has("details_url") || !run.containsKey("details_url")) {
+            run.put("details_url", body.path("details_url").asText(null));
+        }
+        if (body.has("external_id") || !run.containsKey("external_id")) {
+            run.put("external_id", body.path("external_id").asText(null));
+        }
+        if (body.has("completed_at") || !run.containsKey("completed_at")) {
+            run.put("completed_at", body.path("completed_at").asText(null));
+        }
+        if (body.has("output") || !run.containsKey("output")) {
+            run.put(
+                    "output",
+                    Map.of(
+                            "title",
+                            body.at("/output/title").asText(""),
+                            "summary",
+                            body.at("/output/summary").asText(""),
+                            "annotations_count",
+                            0,
+                            "annotations_url",
+                            ""));
+        }
+    }
+
     private final PublicKey appKey;
     private final String appId;
     private final String token;
@@ -613,43 +665,68 @@ public final class GitHubStandIn implements AutoCloseable {
                 c.put("_links", Map.of("self", c.get("url")));
                 respond(ex, 200, c, method, ex.getRequestURI().getRawPath(), query, body);
             }
-            case "POST /repos/{owner}/{repo}/check-runs", "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}" -> {
-                long id = method.equals("POST") ? ids.incrementAndGet() : Long.parseLong(params.get(2));
+            case "POST /repos/{owner}/{repo}/check-runs" -> {
+                long id = ids.incrementAndGet();
+                String fullName = params.get(0) + "/" + params.get(1);
+                String sha = body.path("head_sha").asText("");
                 Map<String, Object> run = new LinkedHashMap<>();
                 run.put("id", id);
                 run.put("node_id", "CR_" + id);
-                run.put("head_sha", body.path("head_sha").asText(""));
+                run.put("head_sha", sha);
                 run.put("name", body.path("name").asText(""));
-                run.put("status", body.path("status").asText("queued"));
-                run.put(
-                        "conclusion",
-                        body.path("conclusion").isMissingNode()
-                                ? null
-                                : body.path("conclusion").asText());
-                run.put("url", url() + "/repos/" + params.get(0) + "/" + params.get(1) + "/check-runs/" + id);
-                run.put("html_url", "https://github.com/" + params.get(0) + "/" + params.get(1) + "/runs/" + id);
-                run.put("details_url", body.path("details_url").asText(null));
-                run.put("external_id", body.path("external_id").asText(null));
+                run.put("url", url() + "/repos/" + fullName + "/check-runs/" + id);
+                run.put("html_url", "https://github.com/" + fullName + "/runs/" + id);
                 run.put("started_at", now);
-                run.put("completed_at", body.path("completed_at").asText(null));
-                run.put(
-                        "output",
-                        Map.of(
-                                "title",
-                                body.at("/output/title").asText(""),
-                                "summary",
-                                body.at("/output/summary").asText(""),
-                                "annotations_count",
-                                0,
-                                "annotations_url",
-                                ""));
-                run.put("check_suite", Map.of("id", 1));
+                // One suite per App and commit, as GitHub makes it for an App's check runs.
+                long suite = checkSuites.computeIfAbsent(fullName + "@" + sha, k -> (long) ids.incrementAndGet());
+                run.put("check_suite", Map.of("id", suite));
                 run.put("app", Map.of("id", Long.parseLong(appId == null ? "0" : appId), "slug", "multiarch"));
                 run.put("pull_requests", List.of());
+                applyCheckRun(run, body);
+                checkRuns.put(id, new CheckRun(fullName, run));
+                respond(ex, 201, run, method, ex.getRequestURI().getRawPath(), query, body);
+            }
+            case "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}" -> {
+                CheckRun known = checkRuns.get(Long.parseLong(params.get(2)));
+                if (known == null || !known.repo().equals(params.get(0) + "/" + params.get(1))) {
+                    respond(
+                            ex,
+                            404,
+                            Map.of("message", "Not Found"),
+                            method,
+                            ex.getRequestURI().getRawPath(),
+                            query,
+                            body);
+                    return;
+                }
+                Map<String, Object> run;
+                synchronized (known) {
+                    applyCheckRun(known.run(), body);
+                    run = new LinkedHashMap<>(known.run());
+                }
+                respond(ex, 200, run, method, ex.getRequestURI().getRawPath(), query, body);
+            }
+            case "GET /repos/{owner}/{repo}/commits/{ref}/check-runs" -> {
+                String fullName = params.get(0) + "/" + params.get(1);
+                String name = query == null ? null : queryParam(query, "check_name");
+                String app = query == null ? null : queryParam(query, "app_id");
+                List<Map<String, Object>> runs = new ArrayList<>();
+                for (CheckRun c : new java.util.TreeMap<>(checkRuns).values()) {
+                    synchronized (c) {
+                        Map<String, Object> run = c.run();
+                        if (c.repo().equals(fullName)
+                                && run.get("head_sha").equals(params.get(2))
+                                && (name == null || name.equals(run.get("name")))
+                                && (app == null || app.equals(String.valueOf(appId)))) {
+                            runs.add(new LinkedHashMap<>(run));
+                        }
+                    }
+                }
+                runs.sort((a, b) -> Long.compare((Long) b.get("id"), (Long) a.get("id")));
                 respond(
                         ex,
-                        method.equals("POST") ? 201 : 200,
-                        run,
+                        200,
+                        Map.of("total_count", runs.size(), "check_runs", runs),
                         method,
                         ex.getRequestURI().getRawPath(),
                         query,
