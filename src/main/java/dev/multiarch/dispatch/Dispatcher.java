@@ -83,6 +83,9 @@ public final class Dispatcher implements AutoCloseable {
                 return t;
             });
     private final List<Waiter> waiting = new ArrayList<>();
+    /** How many runners wait in this coordinator's long polls, as the dispatch thread last left {@link #waiting}. */
+    private volatile int waitingNow;
+
     private final CriticalPath order;
     private volatile Consumer<JobRecord> claimedListener = j -> {};
 
@@ -148,6 +151,7 @@ public final class Dispatcher implements AutoCloseable {
                 // More is queued on the dispatch thread (runners arriving together): one round after them all. A
                 // round still asked for has not started, so it will see w.
                 matchSoon();
+                count();
             }
         });
         return w;
@@ -158,7 +162,20 @@ public final class Dispatcher implements AutoCloseable {
         loop.execute(() -> {
             waiting.remove(w);
             w.result.complete(Optional.empty());
+            count();
         });
+    }
+
+    /**
+     * How many runners wait in this coordinator's long polls for a job now (a runner waiting here has been offered
+     * every job queued before it arrived). Read from any thread; for metrics and tests.
+     */
+    public int waitingRunners() {
+        return waitingNow;
+    }
+
+    private void count() {
+        waitingNow = (int) waiting.stream().filter(w -> !w.result.isDone()).count();
     }
 
     /** How many runners are waiting now (asked on the dispatch thread). */
@@ -210,6 +227,8 @@ public final class Dispatcher implements AutoCloseable {
             matchQueued();
         } catch (RuntimeException e) {
             LOG.log(java.util.logging.Level.WARNING, "dispatching failed; will try again on the next poll or kick", e);
+        } finally {
+            count();
         }
     }
 

@@ -164,6 +164,18 @@ public final class Metrics {
                 .register(registry);
     }
 
+    /**
+     * The runners waiting in this coordinator's long polls ({@code multiarch_runners_waiting}): idle capacity, per
+     * coordinator (each counts its own).
+     */
+    public void watchWaitingRunners(java.util.function.IntSupplier waiting) {
+        Gauge.builder("multiarch.runners.waiting", waiting, w -> w.getAsInt())
+                .description("Runners waiting for a job in this coordinator's long polls")
+                // A method reference nothing else holds: Micrometer keeps only a weak one unless told.
+                .strongReference(true)
+                .register(registry);
+    }
+
     private double count(ToDoubleFunction<Store.Census> f) {
         Reading c = census;
         return c == null ? Double.NaN : f.applyAsDouble(c.counts);

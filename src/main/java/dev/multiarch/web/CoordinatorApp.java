@@ -68,6 +68,7 @@ public final class CoordinatorApp implements AutoCloseable {
         Metrics metrics = Metrics.create(clock);
         metrics.watch(store, config.longPoll().plus(config.leaseDuration()));
         dispatcher = new Dispatcher(store, config.leaseDuration(), clock);
+        metrics.watchWaitingRunners(dispatcher::waitingRunners);
         // Jobs queued by another coordinator on a shared store (or a lease expiring) wake this one's runners.
         wakeups = store.onJobsQueued(dispatcher::kick);
         workers = Executors.newFixedThreadPool(4, r -> {

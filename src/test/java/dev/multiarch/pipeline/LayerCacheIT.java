@@ -15,6 +15,7 @@ import dev.multiarch.testing.JavaProcess;
 import dev.multiarch.testing.PipelineRig;
 import dev.multiarch.testing.Ports;
 import dev.multiarch.testing.RegistryServer;
+import dev.multiarch.testing.Scrape;
 import dev.multiarch.testing.Skopeo;
 import dev.multiarch.testing.TestImages;
 import java.nio.file.Files;
@@ -62,6 +63,8 @@ class LayerCacheIT {
     private static JavaProcess fresh;
     private static JavaProcess small;
 
+    private static final String METRICS_TOKEN = "metrics-token-0123456789abcdef";
+
     @BeforeAll
     static void start() throws Exception {
         registry = RegistryServer.start();
@@ -76,7 +79,8 @@ class LayerCacheIT {
                                 + "github:\n  api-url: " + github.url() + "\n  webhook-secrets: [\"${WH}\"]\n"
                                 + "  app-id: \"424242\"\n  private-key-file: " + pem + "\n  workflows: "
                                 + Path.of("workflows").toAbsolutePath() + "\n",
-                        Map.of("WH", WEBHOOK_SECRET));
+                        Map.of("WH", WEBHOOK_SECRET, "TEST_METRICS", METRICS_TOKEN))
+                .withServerConfig("  metrics-token: ${TEST_METRICS}\n");
         rig.startCoordinator();
         warm = rig.startRunner("warm", List.of("linux/amd64"), List.of("linux/arm64"), 2);
         api = rig.api();
@@ -338,6 +342,12 @@ class LayerCacheIT {
         Ports.await("small registering", Duration.ofSeconds(60), () -> restarted
                 .log()
                 .contains("registered as"));
+        // Its first poll reached the dispatcher: forks, cold and small each wait in a long poll (killed runners' polls
+        // ended with their connections long before small had started).
+        Ports.await(
+                "three runners waiting",
+                Duration.ofSeconds(60),
+                () -> Scrape.get(rig.url() + "/metrics", METRICS_TOKEN).sum("multiarch_runners_waiting") == 3);
         JsonNode rebuild = api.awaitEnd(triggerAs("test/repo", commit), DEADLINE);
         String p = page(rebuild);
         assertTrue(runnerOf(rebuild, "linux/arm64").contains("(small)"), runnerOf(rebuild, "linux/arm64") + "\n" + p);

@@ -42,11 +42,15 @@ class MetricsEndpointTest {
     Path dir;
 
     private CoordinatorApp start(String metricsToken) {
+        return start(metricsToken, Duration.ofMillis(200));
+    }
+
+    private CoordinatorApp start(String metricsToken, Duration longPoll) {
         ServiceConfig config = ServiceConfig.builder(dir.resolve("data"), SECRET)
                 .adminToken(ADMIN)
                 .metricsToken(metricsToken)
                 .port(0)
-                .longPoll(Duration.ofMillis(200))
+                .longPoll(longPoll)
                 .allowLocalSources(true)
                 .sourceCache(dir.resolve("sources"))
                 .build();
@@ -191,6 +195,51 @@ class MetricsEndpointTest {
             assertFalse(
                     labels.contains("repo") || labels.contains("repository") || labels.contains("path"),
                     labels.toString());
+        }
+    }
+
+    @Test
+    void runnersWaiting_countsTheLongPollsOfThisCoordinator_untilOneGetsAJob() throws Exception {
+        GitRepo repo = GitRepo.create(Files.createDirectories(dir.resolve("repo")));
+        String commit = repo.commit(
+                "one platform",
+                Map.of(
+                        ".multiarch.yaml",
+                        "image: 127.0.0.1:5999/" + REPO + "\nplatforms: [linux/amd64]\n",
+                        "Dockerfile",
+                        "FROM scratch\n"));
+        try (CoordinatorApp app = start(TOKEN, Duration.ofSeconds(60))) {
+            assertEquals(
+                    0,
+                    Scrape.get("http://127.0.0.1:" + app.port() + "/metrics", TOKEN)
+                            .sum("multiarch_runners_waiting"));
+            Answer reg = call(
+                    app,
+                    "POST",
+                    "/api/runners/register",
+                    null,
+                    "{\"name\":\"r1\",\"secret\":\"" + SECRET + "\",\"nativePlatforms\":[\"linux/amd64\"],"
+                            + "\"qemuPlatforms\":[]}");
+            String runnerToken = Json.MAPPER.readTree(reg.body()).path("token").asText();
+            java.util.concurrent.CompletableFuture<Answer> poll = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> call(app, "POST", "/api/runners/poll", runnerToken, null));
+            awaitScrape(app, s -> s.sum("multiarch_runners_waiting") == 1);
+
+            Answer trigger = call(
+                    app,
+                    "POST",
+                    "/api/builds",
+                    ADMIN,
+                    Json.writeString(Map.of(
+                            "repo", REPO, "cloneUrl", repo.cloneUrl(), "commit", commit, "ref", "refs/tags/v1.0.0")));
+            assertEquals(201, trigger.status(), trigger.body());
+            Answer job = poll.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(200, job.status(), job.body());
+            assertEquals(
+                    0,
+                    Scrape.get("http://127.0.0.1:" + app.port() + "/metrics", TOKEN)
+                            .sum("multiarch_runners_waiting"),
+                    "the runner that got the job waits no more");
         }
     }
 
