@@ -483,8 +483,16 @@ final class Mirror {
                     commit + "^{tree}");
             List<String> specs = selection.pathspecs();
             if (!specs.isEmpty()) {
+                // No hook: git runs post-checkout after a checkout of paths too (the mirror has none; none ever runs).
                 List<String> args = new ArrayList<>(List.of(
-                        "--git-dir=" + dir, "--work-tree=" + worktree, "--literal-pathspecs", "checkout", "-q", "--"));
+                        "-c",
+                        "core.hooksPath=/dev/null",
+                        "--git-dir=" + dir,
+                        "--work-tree=" + worktree,
+                        "--literal-pathspecs",
+                        "checkout",
+                        "-q",
+                        "--"));
                 args.addAll(specs);
                 Git.ok(worktree, null, Git.Call.withIndex(index), args.toArray(String[]::new));
             }

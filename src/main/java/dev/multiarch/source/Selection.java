@@ -81,33 +81,39 @@ record Selection(boolean whole, String prefix, Set<String> files, List<String> d
                 default -> files.add(ctxPath); // a file: the runner's check says it is not a directory
             }
         }
+        // Looked up even inside the context: one that is a symlink (a Dockerfile linked to ../../docker/Dockerfile)
+        // would lead out of what is written.
+        List<List<String>> wanted = new ArrayList<>();
+        String dfPath = String.join("/", dockerfile);
         if (!dockerfile.isEmpty()) {
-            String dfPath = String.join("/", dockerfile);
-            List<List<String>> wanted = new ArrayList<>();
             wanted.add(dockerfile);
             for (String suffix : List.of(".containerignore", ".dockerignore")) {
                 List<String> ignore = new ArrayList<>(dockerfile);
                 ignore.set(ignore.size() - 1, ignore.get(ignore.size() - 1) + suffix);
                 wanted.add(ignore);
             }
-            for (List<String> path : wanted) {
-                String p = String.join("/", path);
-                if (prefix != null && (p + "/").startsWith(prefix)) {
-                    continue; // in the context already
-                }
-                Entry e = tree.find(path);
-                if (e.throughSymlink()) {
-                    return WHOLE;
-                }
-                if (e.mode() == null) {
-                    continue;
-                }
-                boolean isDir = e.mode().equals(TREE) || e.mode().equals(GITLINK);
-                if (isDir && p.equals(dfPath)) {
-                    dirs.add(p);
-                } else if (!isDir) {
-                    files.add(p);
-                }
+        }
+        if (prefix != null) {
+            for (String name : List.of(".containerignore", ".dockerignore")) {
+                List<String> ignore = new ArrayList<>(context);
+                ignore.add(name);
+                wanted.add(ignore);
+            }
+        }
+        for (List<String> path : wanted) {
+            Entry e = tree.find(path);
+            if (e.throughSymlink()) {
+                return WHOLE;
+            }
+            String p = String.join("/", path);
+            if (e.mode() == null || (prefix != null && p.startsWith(prefix))) {
+                continue; // not in the tree, or written with the context
+            }
+            boolean isDir = e.mode().equals(TREE) || e.mode().equals(GITLINK);
+            if (isDir && p.equals(dfPath)) {
+                dirs.add(p);
+            } else if (!isDir) {
+                files.add(p);
             }
         }
         return new Selection(false, prefix, Set.copyOf(files), List.copyOf(dirs));

@@ -66,6 +66,12 @@ class ContextCheckoutTest {
         Files.createSymbolicLink(w.resolve("links/svc"), Path.of("../services"));
         Files.createSymbolicLink(w.resolve("links/root"), Path.of("/"));
         Files.createSymbolicLink(w.resolve("links/api.Dockerfile"), Path.of("../docker/api.Dockerfile"));
+        Files.createDirectories(w.resolve("services/linked"));
+        Files.writeString(w.resolve("services/linked/app.txt"), "linked\n");
+        Files.createSymbolicLink(w.resolve("services/linked/Dockerfile"), Path.of("../../docker/api.Dockerfile"));
+        Files.createDirectories(w.resolve("services/ignored"));
+        Files.writeString(w.resolve("services/ignored/Dockerfile"), "FROM scratch\n");
+        Files.createSymbolicLink(w.resolve("services/ignored/.dockerignore"), Path.of("../../docker/ignore"));
         repo.commit("two services", files);
         // A submodule (a gitlink): an empty directory in the tree, as git keeps an uninitialised one.
         Files.createDirectories(w.resolve("services/sub"));
@@ -176,6 +182,8 @@ class ContextCheckoutTest {
             {"links/svc/api", "links/svc/api/Dockerfile"},
             {"links/root", "Dockerfile"},
             {"services/api", "links/api.Dockerfile"},
+            {"services/linked", "services/linked/Dockerfile"},
+            {"services/ignored", "services/ignored/Dockerfile"},
         }) {
             Path w = checkout("link", scope[0], scope[1]);
             assertTrue(Files.isRegularFile(w.resolve("README.md")), String.join(" ", scope));
