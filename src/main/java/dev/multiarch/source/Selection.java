@@ -158,16 +158,7 @@ record Selection(boolean whole, String prefix, Set<String> files, List<String> d
 
         Tree(Path gitDir, String commit) {
             this.gitDir = gitDir;
-            this.root = Git.ok(
-                            gitDir,
-                            null,
-                            Git.Call.OWN_REPO,
-                            "rev-parse",
-                            "--verify",
-                            "--end-of-options",
-                            commit + "^{tree}")
-                    .out()
-                    .trim();
+            this.root = Git.objectId(commit); // ls-tree lists a commit's tree by the commit's id
         }
 
         Entry find(List<String> path) {
