@@ -273,7 +273,9 @@ final class JobRunner {
                             ? "this job's own repository (untrusted: never the runner's source cache)"
                             : "the runner's source cache")
                     + " (" + c.fetch().toMillis() + " ms); checked out "
-                    + (scope.context().equals(".") ? "its whole tree" : "the build context '" + job.context() + "'")
+                    + (c.whole()
+                            ? "its whole tree"
+                            : "only the build context '" + scope.context() + "' and the Dockerfile")
                     + " ("
                     + c.checkout().toMillis() + " ms)");
         } catch (Git.GitException e) {

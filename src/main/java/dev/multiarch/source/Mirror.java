@@ -441,9 +441,9 @@ final class Mirror {
 
     /**
      * Writes what {@code scope} selects of the commit's tree into {@code worktree} (emptied first). Under the read
-     * lock, with the commit held.
+     * lock, with the commit held. Returns whether the whole tree was written.
      */
-    void checkout(String commit, Path worktree, Path index, SourceCache.Scope scope) {
+    boolean checkout(String commit, Path worktree, Path index, SourceCache.Scope scope) {
         Selection selection = Selection.of(dir, commit, scope);
         try {
             if (Files.exists(worktree)) {
@@ -469,7 +469,7 @@ final class Mirror {
                         "--end-of-options",
                         commit + "^{tree}");
                 Lfs.materialize(dir, lfsFiles(commit), worktree);
-                return;
+                return true;
             }
             // The whole index (so that the commit's .gitattributes apply as in a whole checkout: eol, ident), but
             // only the selected paths written, named as literal pathspecs.
@@ -509,6 +509,7 @@ final class Mirror {
                             .filter(f -> selection.selects(f.path()))
                             .toList(),
                     worktree);
+            return false;
         } finally {
             try {
                 Files.deleteIfExists(index);

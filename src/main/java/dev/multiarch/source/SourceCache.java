@@ -39,8 +39,10 @@ public final class SourceCache implements AutoCloseable {
      * @param fetched  the commit was fetched now (false: it was in the cache, or borrowed from a local source)
      * @param fetch    waiting for the mirror and fetching (near zero when cached)
      * @param checkout writing the tree into the job's directory
+     * @param whole    the whole tree was written (a context of {@code .}, or one reached through a symlink), not only
+     *                 the build context and Dockerfile
      */
-    public record Checkout(boolean fetched, Duration fetch, Duration checkout) {}
+    public record Checkout(boolean fetched, Duration fetch, Duration checkout, boolean whole) {}
 
     private final Path root;
     private final int keep;
@@ -250,11 +252,12 @@ public final class SourceCache implements AutoCloseable {
         Path index = worktree.resolveSibling(worktree.getFileName() + ".index");
         Checkout c = mirror(key(url)).withCommit(url, commit, authorization, scope, log, (how, fetchNanos) -> {
             long t0 = System.nanoTime();
-            mirror(key(url)).checkout(commit, worktree, index, scope);
+            boolean whole = mirror(key(url)).checkout(commit, worktree, index, scope);
             return new Checkout(
                     how == Mirror.Obtained.FETCHED,
                     Duration.ofNanos(fetchNanos),
-                    Duration.ofNanos(System.nanoTime() - t0));
+                    Duration.ofNanos(System.nanoTime() - t0),
+                    whole);
         });
         lastUsed.put(commit, uses.incrementAndGet());
         return c;

@@ -105,7 +105,9 @@ class ContextCheckoutTest {
 
     private Path checkout(String job, String context, String dockerfile) {
         Path w = dir.resolve(job + "/src");
-        cache.checkout(url, commit, w, null, log::add, new SourceCache.Scope(context, dockerfile));
+        SourceCache.Checkout c =
+                cache.checkout(url, commit, w, null, log::add, new SourceCache.Scope(context, dockerfile));
+        assertEquals(Files.isDirectory(w.resolve("links")), c.whole(), "says whether it wrote the whole tree");
         return w;
     }
 
