@@ -150,6 +150,33 @@ class ContextCheckoutTest {
     }
 
     @Test
+    void aContextCheckout_leavesTheMirrorAsItWas() throws IOException {
+        // The fetches write (under the write lock): the commit, the LFS objects, our commit of their pointers.
+        checkout("first", "services/api", "docker/api.Dockerfile");
+        checkout("second", "services/web", "services/web/Dockerfile");
+        Path mirror = cache.mirrorDir(url);
+        Map<String, Long> before = snapshot(mirror);
+        // Checkouts only read (under the read lock, side by side).
+        checkout("third", "services/api", "docker/api.Dockerfile");
+        checkout("fourth", "services/web", "services/web/Dockerfile");
+        checkout("fifth", "links/current", "links/current/Dockerfile");
+        assertEquals(before, snapshot(mirror), "no index, log, ref or object written into the shared mirror");
+    }
+
+    /** Every file under {@code root} with its size and modification time. */
+    private static Map<String, Long> snapshot(Path root) throws IOException {
+        Map<String, Long> out = new TreeMap<>();
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.filter(Files::isRegularFile).toList()) {
+                out.put(
+                        root.relativize(p).toString(),
+                        Files.size(p) * 31 + Files.getLastModifiedTime(p).toMillis());
+            }
+        }
+        return out;
+    }
+
+    @Test
     void aCachedCommit_fetchesTheLfsObjectsOfAnotherContextWhenAJobNeedsThem() throws IOException {
         checkout("api", "services/api", "services/api/Dockerfile");
         assertEquals(1, server.lfsDownloads().size());
