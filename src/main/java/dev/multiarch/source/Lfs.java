@@ -287,8 +287,8 @@ final class Lfs {
     }
 
     /**
-     * Fetches the objects of {@code commit}'s LFS files into the mirror with git-lfs. Returns null, or why (naming the
-     * files whose objects are still missing).
+     * Fetches the objects of {@code needed} (LFS files of {@code commit}: those a checkout writes) into the mirror with
+     * git-lfs, and no other. Returns null, or why (naming the files whose objects are still missing).
      *
      * @param program git-lfs (a name looked up on {@code PATH}, or a path)
      */
