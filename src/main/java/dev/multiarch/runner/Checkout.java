@@ -9,7 +9,9 @@ import java.nio.file.Path;
  * Where the Dockerfile and the build context really are. A repository is a stranger's file tree: its
  * {@code Dockerfile} may be a symlink to {@code /etc/shadow} or to the runner's {@code runner-identity.json}, its
  * context a symlink to {@code /}. buildah follows such links, so both are resolved here with every symlink followed
- * ({@link Path#toRealPath}) and must stay inside the checkout; the build is then given the real paths.
+ * ({@link Path#toRealPath}) and must stay inside the checkout; the build is then given the real paths. The checkout
+ * may hold only the context and the Dockerfile ({@code SourceCache.Scope}): a context or Dockerfile reached through a
+ * symlink of the tree gets the whole tree, so these checks judge the same files either way.
  */
 final class Checkout {
     private Checkout() {}

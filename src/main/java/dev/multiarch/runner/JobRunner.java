@@ -254,7 +254,11 @@ final class JobRunner {
                             ? " (no source credentials)"
                             : " (with source credentials from the coordinator)"));
             SourceCache cache = sourcesFor(job, dir);
-            SourceCache.Checkout c = cache.checkout(url, job.commit(), source, job.sourceAuth(), log);
+            // Only the build context and the Dockerfile are written (a context of '.': the whole tree), and only
+            // their Git LFS objects fetched.
+            SourceCache.Scope scope =
+                    new SourceCache.Scope(java.util.Objects.requireNonNullElse(job.context(), "."), job.dockerfile());
+            SourceCache.Checkout c = cache.checkout(url, job.commit(), source, job.sourceAuth(), log, scope);
             try {
                 // The commit's time, not the build's: rebuilding a commit gives the same value (metadata-action's
                 // created). Read from the cache's repository: the checked-out tree has no .git.
@@ -268,7 +272,11 @@ final class JobRunner {
                     + (job.untrusted()
                             ? "this job's own repository (untrusted: never the runner's source cache)"
                             : "the runner's source cache")
-                    + " (" + c.fetch().toMillis() + " ms); checked it out ("
+                    + " (" + c.fetch().toMillis() + " ms); checked out "
+                    + (c.whole()
+                            ? "its whole tree"
+                            : "only the build context '" + scope.context() + "' and the Dockerfile")
+                    + " ("
                     + c.checkout().toMillis() + " ms)");
         } catch (Git.GitException e) {
             throw new Exec.StepFailed("checkout: " + e.getMessage());

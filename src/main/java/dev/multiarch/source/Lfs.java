@@ -65,8 +65,16 @@ final class Lfs {
 
     private Lfs() {}
 
-    /** A file of the commit stored in LFS: its path, and the object that holds its content. */
-    record File(String path, String oid, long size) {
+    /**
+     * A file of the commit stored in LFS: its path, and the object that holds its content.
+     *
+     * @param blob the git object of its pointer (null when not read from a tree)
+     */
+    record File(String path, String oid, long size, String blob) {
+        File(String path, String oid, long size) {
+            this(path, oid, size, null);
+        }
+
         @Override
         public String toString() {
             return path;
@@ -131,7 +139,7 @@ final class Lfs {
         for (Entry e : wanted) {
             File f = pointer(e.path(), content.get(e.oid()));
             if (f != null) {
-                files.add(f);
+                files.add(new File(f.path(), f.oid(), f.size(), e.oid()));
             }
         }
         return List.copyOf(files);
@@ -279,8 +287,8 @@ final class Lfs {
     }
 
     /**
-     * Fetches the objects of {@code commit}'s LFS files into the mirror with git-lfs. Returns null, or why (naming the
-     * files whose objects are still missing).
+     * Fetches the objects of {@code needed} (LFS files of {@code commit}: those a checkout writes) into the mirror with
+     * git-lfs, and no other. Returns null, or why (naming the files whose objects are still missing).
      *
      * @param program git-lfs (a name looked up on {@code PATH}, or a path)
      */
@@ -324,8 +332,11 @@ final class Lfs {
             return "Git LFS: cannot create " + home + ": " + e.getMessage();
         }
         Git.Call call = new Git.Call(List.of(), config, true, Map.of("HOME", home.toString()));
+        // git-lfs fetches the LFS objects of a commit's tree: it is given a commit of our own whose tree holds just the
+        // pointers of the files needed (a job's build context), not the whole commit.
+        String only = pointersCommit(gitDir, needed);
         Git.Raw r = Git.exec(
-                List.of(program, "fetch", "--", url.url(), commit),
+                List.of(program, "fetch", "--", url.url(), only == null ? commit : only),
                 gitDir,
                 call.environment(),
                 null,
@@ -341,6 +352,57 @@ final class Lfs {
         return "Git LFS: the server at " + CloneUrl.display(endpoint) + " did not give the content of "
                 + missing.size() + " file(s) of commit " + commit + ": " + names(missing) + " (git-lfs fetch, exit "
                 + r.exit() + ": " + Git.lastLines(said.isBlank() ? "no output" : said) + ")";
+    }
+
+    /**
+     * A commit (unreferenced: git's gc removes it in its own time) whose tree holds the pointers of {@code files} and
+     * nothing else, one per object, named by the object's id; null when a file's pointer object is not known.
+     */
+    static String pointersCommit(Path gitDir, List<File> files) {
+        StringBuilder tree = new StringBuilder();
+        Set<String> seen = new HashSet<>();
+        for (File f : files) {
+            if (f.blob() == null) {
+                return null;
+            }
+            if (seen.add(f.oid())) {
+                tree.append("100644 blob ")
+                        .append(Git.objectId(f.blob()))
+                        .append('\t')
+                        .append(f.oid())
+                        .append('\n');
+            }
+        }
+        Git.Raw mktree = Git.exec(
+                List.of("git", "mktree"),
+                gitDir,
+                Git.Call.OWN_REPO.environment(),
+                tree.toString().getBytes(StandardCharsets.US_ASCII),
+                "git mktree");
+        if (mktree.exit() != 0) {
+            throw new Git.GitException(
+                    "git mktree failed (exit " + mktree.exit() + "): " + Git.lastLines(mktree.err()));
+        }
+        String treeId = new String(mktree.out(), StandardCharsets.US_ASCII).trim();
+        String who = "multiarch";
+        Map<String, String> env = Map.of(
+                "GIT_AUTHOR_NAME", who,
+                "GIT_AUTHOR_EMAIL", who,
+                "GIT_AUTHOR_DATE", "1970-01-01T00:00:00Z",
+                "GIT_COMMITTER_NAME", who,
+                "GIT_COMMITTER_EMAIL", who,
+                "GIT_COMMITTER_DATE", "1970-01-01T00:00:00Z");
+        return Git.ok(
+                        gitDir,
+                        null,
+                        new Git.Call(Git.BASE_PROTOCOLS, List.of(), true, env),
+                        "commit-tree",
+                        "-m",
+                        "the Git LFS files a checkout needs",
+                        "--end-of-options",
+                        Git.objectId(treeId))
+                .out()
+                .trim();
     }
 
     /** Removes what an unfinished git-lfs fetch left (partial downloads); objects it completed are kept. */

@@ -95,22 +95,27 @@ final class Mirror {
      * Runs {@code use} with {@code commit} held (fetched first when it is not), under the read lock: other jobs may
      * read at the same time; nobody writes until it returns.
      *
-     * @param withLfs also fetch the objects of the commit's Git LFS files (a checkout; not to read one file)
+     * @param scope   what a checkout writes: the objects of its Git LFS files are fetched too; null to read one file
      */
     <T> T withCommit(
-            CloneUrl url, String commit, String authorization, boolean withLfs, Consumer<String> log, Use<T> use) {
+            CloneUrl url,
+            String commit,
+            String authorization,
+            SourceCache.Scope scope,
+            Consumer<String> log,
+            Use<T> use) {
         long t0 = System.nanoTime();
         Obtained how = Obtained.CACHED;
         boolean reading = false;
         try {
             lock.readLock().lock();
             reading = true;
-            if (!holds(commit, withLfs)) {
+            if (!holds(commit, scope)) {
                 lock.readLock().unlock();
                 reading = false;
                 lock.writeLock().lock();
                 try {
-                    how = obtain(url, commit, authorization, withLfs, log);
+                    how = obtain(url, commit, authorization, scope, log);
                     // Downgrade: nobody can make the mirror again between the fetch and our read.
                     lock.readLock().lock();
                     reading = true;
@@ -127,18 +132,34 @@ final class Mirror {
     }
 
     /**
-     * Whether {@code commit} is held, and with {@code withLfs} every one of its LFS objects is here whole (one a
-     * checkout found damaged was deleted: it is fetched again).
+     * Whether {@code commit} is held, and with a {@code scope} every LFS object of the files it writes is here whole
+     * (one a checkout found damaged was deleted: it is fetched again).
      */
-    private boolean holds(String commit, boolean withLfs) {
+    private boolean holds(String commit, SourceCache.Scope scope) {
         if (!loaded || !commits.contains(commit)) {
             return false;
         }
+        if (scope == null) {
+            return true;
+        }
         List<Lfs.File> files = lfs.get(commit);
-        return !withLfs || (files != null && Lfs.missing(dir, files).isEmpty());
+        return files != null
+                && (files.isEmpty()
+                        || Lfs.missing(dir, selected(commit, scope, files)).isEmpty());
     }
 
-    /** The LFS files of a commit held with its LFS objects ({@link #withCommit} with {@code withLfs}). */
+    /** The LFS files of {@code files} that a checkout of {@code scope} writes. */
+    private List<Lfs.File> selected(String commit, SourceCache.Scope scope, List<Lfs.File> files) {
+        if (files.isEmpty()) {
+            return files;
+        }
+        Selection s = Selection.of(dir, commit, scope);
+        return s.whole()
+                ? files
+                : files.stream().filter(f -> s.selects(f.path())).toList();
+    }
+
+    /** The LFS files of a commit held with its LFS objects ({@link #withCommit} with a scope). */
     List<Lfs.File> lfsFiles(String commit) {
         List<Lfs.File> files = lfs.get(commit);
         if (files == null) {
@@ -179,7 +200,8 @@ final class Mirror {
     }
 
     /** Under the write lock: makes {@code commit} held, repairing the mirror first if a writer died in it. */
-    private Obtained obtain(CloneUrl url, String commit, String authorization, boolean withLfs, Consumer<String> log) {
+    private Obtained obtain(
+            CloneUrl url, String commit, String authorization, SourceCache.Scope scope, Consumer<String> log) {
         Path lockFile = root.resolve(key + ".lock");
         try {
             Files.createDirectories(root);
@@ -189,14 +211,14 @@ final class Mirror {
         // Closing the channel releases the lock; so does the death of this process.
         try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             ch.lock();
-            return obtainLocked(url, commit, authorization, withLfs, log);
+            return obtainLocked(url, commit, authorization, scope, log);
         } catch (IOException e) {
             throw new Git.GitException("source cache " + dir + ": " + e.getMessage());
         }
     }
 
     private Obtained obtainLocked(
-            CloneUrl url, String commit, String authorization, boolean withLfs, Consumer<String> log)
+            CloneUrl url, String commit, String authorization, SourceCache.Scope scope, Consumer<String> log)
             throws IOException {
         if (Files.exists(dir.resolve(MARKER))) {
             say(
@@ -211,7 +233,7 @@ final class Mirror {
         if (!loaded) {
             readRefs();
         }
-        if (holds(commit, withLfs)) {
+        if (holds(commit, scope)) {
             return Obtained.CACHED; // another job fetched it while we waited
         }
         Files.writeString(dir.resolve(MARKER), "");
@@ -224,10 +246,14 @@ final class Mirror {
             failure = fetch(url, commit, authorization, log);
         }
         List<Lfs.File> lfsFiles = null;
-        if (failure == null && withLfs) {
+        if (failure == null && scope != null) {
             try {
-                lfsFiles = Lfs.files(dir, commit, root.resolve(".tmp-" + key + "-" + UUID.randomUUID() + ".index"));
-                List<Lfs.File> missing = Lfs.missing(dir, lfsFiles);
+                lfsFiles = lfs.get(commit);
+                if (lfsFiles == null) {
+                    lfsFiles = Lfs.files(dir, commit, root.resolve(".tmp-" + key + "-" + UUID.randomUUID() + ".index"));
+                }
+                // Only the objects of the files this checkout writes (its build context).
+                List<Lfs.File> missing = Lfs.missing(dir, selected(commit, scope, lfsFiles));
                 if (!missing.isEmpty()) {
                     say(log, "Git LFS: fetching the content of " + missing.size() + " file(s)");
                     how = Obtained.FETCHED;
@@ -413,8 +439,12 @@ final class Mirror {
         Git.deleteTree(trash);
     }
 
-    /** Writes the commit's tree into {@code worktree} (emptied first). Under the read lock, with the commit held. */
-    void checkout(String commit, Path worktree, Path index) {
+    /**
+     * Writes what {@code scope} selects of the commit's tree into {@code worktree} (emptied first). Under the read
+     * lock, with the commit held. Returns whether the whole tree was written.
+     */
+    boolean checkout(String commit, Path worktree, Path index, SourceCache.Scope scope) {
+        Selection selection = Selection.of(dir, commit, scope);
         try {
             if (Files.exists(worktree)) {
                 Git.deleteTree(worktree);
@@ -426,18 +456,60 @@ final class Mirror {
         }
         try {
             // A private index: checkouts of one mirror run side by side and leave nothing in it.
+            if (selection.whole()) {
+                Git.ok(
+                        worktree,
+                        null,
+                        Git.Call.withIndex(index),
+                        "--git-dir=" + dir,
+                        "--work-tree=" + worktree,
+                        "read-tree",
+                        "--reset",
+                        "-u",
+                        "--end-of-options",
+                        commit + "^{tree}");
+                Lfs.materialize(dir, lfsFiles(commit), worktree);
+                return true;
+            }
+            // The whole index (so that the commit's .gitattributes apply as in a whole checkout: eol, ident), but
+            // only the selected paths written, named as literal pathspecs.
             Git.ok(
                     worktree,
                     null,
                     Git.Call.withIndex(index),
                     "--git-dir=" + dir,
-                    "--work-tree=" + worktree,
                     "read-tree",
-                    "--reset",
-                    "-u",
                     "--end-of-options",
                     commit + "^{tree}");
-            Lfs.materialize(dir, lfsFiles(commit), worktree);
+            List<String> specs = selection.pathspecs();
+            if (!specs.isEmpty()) {
+                // No hook: git runs post-checkout after a checkout of paths too (the mirror has none; none ever runs).
+                List<String> args = new ArrayList<>(List.of(
+                        "-c",
+                        "core.hooksPath=/dev/null",
+                        "--git-dir=" + dir,
+                        "--work-tree=" + worktree,
+                        "--literal-pathspecs",
+                        "checkout",
+                        "-q",
+                        "--"));
+                args.addAll(specs);
+                Git.ok(worktree, null, Git.Call.withIndex(index), args.toArray(String[]::new));
+            }
+            for (String d : selection.dirs()) {
+                try {
+                    Files.createDirectories(worktree.resolve(d));
+                } catch (IOException e) {
+                    throw new Git.GitException("cannot create " + d + " in the checkout: " + e.getMessage());
+                }
+            }
+            Lfs.materialize(
+                    dir,
+                    lfsFiles(commit).stream()
+                            .filter(f -> selection.selects(f.path()))
+                            .toList(),
+                    worktree);
+            return false;
         } finally {
             try {
                 Files.deleteIfExists(index);

@@ -39,8 +39,10 @@ public final class SourceCache implements AutoCloseable {
      * @param fetched  the commit was fetched now (false: it was in the cache, or borrowed from a local source)
      * @param fetch    waiting for the mirror and fetching (near zero when cached)
      * @param checkout writing the tree into the job's directory
+     * @param whole    the whole tree was written (a context of {@code .}, or one reached through a symlink), not only
+     *                 the build context and Dockerfile
      */
-    public record Checkout(boolean fetched, Duration fetch, Duration checkout) {}
+    public record Checkout(boolean fetched, Duration fetch, Duration checkout, boolean whole) {}
 
     private final Path root;
     private final int keep;
@@ -206,24 +208,56 @@ public final class SourceCache implements AutoCloseable {
     }
 
     /**
-     * Writes the tree of {@code commit} into {@code worktree} (emptied first; no {@code .git} in it), fetching the
-     * commit into the mirror first if no earlier job did.
+     * What a job's checkout writes: its build context and Dockerfile ({@link Selection} says exactly what), or with a
+     * context of {@code .} the whole tree. Both paths are relative to the repository's root, as configured; they are
+     * checked here (no absolute path, no {@code ..}, {@code .} or empty component, no {@code .git}), whatever checked
+     * them before.
+     *
+     * @param context    the build context's directory ({@code .}: the whole tree)
+     * @param dockerfile the Dockerfile, or null
+     */
+    public record Scope(String context, String dockerfile) {
+        public Scope {
+            java.util.Objects.requireNonNull(context, "context");
+            Selection.components(context, "build context");
+            Selection.components(dockerfile, "Dockerfile");
+        }
+
+        /** The whole tree. */
+        public static Scope whole() {
+            return new Scope(".", null);
+        }
+    }
+
+    /** Writes the whole tree of {@code commit}: {@link #checkout(CloneUrl, String, Path, String, Consumer, Scope)}. */
+    public Checkout checkout(CloneUrl url, String commit, Path worktree, String authorization, Consumer<String> log) {
+        return checkout(url, commit, worktree, authorization, log, Scope.whole());
+    }
+
+    /**
+     * Writes what {@code scope} selects of the tree of {@code commit} into {@code worktree} (emptied first; no {@code
+     * .git} in it), fetching the commit into the mirror first if no earlier job did, and the Git LFS objects of the
+     * files written if no earlier job did.
      *
      * @param authorization an HTTP Authorization header for the fetch (a private repository), or null; it is used for
      *                      this fetch and stored nowhere
      * @param log           git's messages and the cache's own; may be null
-     * @throws Git.GitException when the commit is not a full id, the fetch fails or the commit is not in the repository
+     * @throws Git.GitException when the commit is not a full id, the fetch fails, the commit is not in the repository
+     *     or the context is a submodule
      */
-    public Checkout checkout(CloneUrl url, String commit, Path worktree, String authorization, Consumer<String> log) {
+    public Checkout checkout(
+            CloneUrl url, String commit, Path worktree, String authorization, Consumer<String> log, Scope scope) {
         Git.objectId(commit);
+        java.util.Objects.requireNonNull(scope, "scope");
         Path index = worktree.resolveSibling(worktree.getFileName() + ".index");
-        Checkout c = mirror(key(url)).withCommit(url, commit, authorization, true, log, (how, fetchNanos) -> {
+        Checkout c = mirror(key(url)).withCommit(url, commit, authorization, scope, log, (how, fetchNanos) -> {
             long t0 = System.nanoTime();
-            mirror(key(url)).checkout(commit, worktree, index);
+            boolean whole = mirror(key(url)).checkout(commit, worktree, index, scope);
             return new Checkout(
                     how == Mirror.Obtained.FETCHED,
                     Duration.ofNanos(fetchNanos),
-                    Duration.ofNanos(System.nanoTime() - t0));
+                    Duration.ofNanos(System.nanoTime() - t0),
+                    whole);
         });
         lastUsed.put(commit, uses.incrementAndGet());
         return c;
@@ -233,7 +267,7 @@ public final class SourceCache implements AutoCloseable {
     Optional<String> read(CloneUrl url, String commit, String path) {
         Git.objectId(commit);
         Mirror m = mirror(key(url));
-        Optional<String> text = m.withCommit(url, commit, null, false, null, (how, nanos) -> m.show(commit, path));
+        Optional<String> text = m.withCommit(url, commit, null, null, null, (how, nanos) -> m.show(commit, path));
         lastUsed.put(commit, uses.incrementAndGet());
         return text;
     }

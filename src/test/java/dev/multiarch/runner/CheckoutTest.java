@@ -22,6 +22,8 @@ class CheckoutTest {
 
     private Path checkout;
     private Path secret;
+    private String commit;
+    private CloneUrl url;
 
     @BeforeEach
     void repository() throws Exception {
@@ -36,10 +38,10 @@ class CheckoutTest {
         Files.createSymbolicLink(w.resolve("Dockerfile.inside"), Path.of("sub/Containerfile"));
         Files.createSymbolicLink(w.resolve("root"), Path.of("/"));
         Files.createSymbolicLink(w.resolve("up"), Path.of(".."));
-        String commit = repo.commit("symlinks", Map.of());
+        commit = repo.commit("symlinks", Map.of());
+        url = CloneUrl.parse(repo.cloneUrl(), true);
         checkout = dir.resolve("job/src");
-        new SourceCache(dir.resolve("sources"))
-                .checkout(CloneUrl.parse(repo.cloneUrl(), true), commit, checkout, null, null);
+        new SourceCache(dir.resolve("sources")).checkout(url, commit, checkout, null, null);
         assertTrue(Files.isSymbolicLink(checkout.resolve("Dockerfile.shadow")), "git made the symlink");
     }
 
@@ -76,5 +78,36 @@ class CheckoutTest {
         Exec.StepFailed e =
                 assertThrows(Exec.StepFailed.class, () -> Checkout.resolve(checkout, "Nope.Dockerfile", "."));
         assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+    }
+
+    /** A job's checkout of its context only, then the runner's check, as JobRunner does them. */
+    private Checkout.Resolved contextOnly(String job, String dockerfile, String context) throws Exec.StepFailed {
+        Path src = dir.resolve(job + "/src");
+        new SourceCache(dir.resolve("sources"))
+                .checkout(url, commit, src, null, null, new SourceCache.Scope(context, dockerfile));
+        return Checkout.resolve(src, dockerfile, context);
+    }
+
+    @Test
+    void contextOnlyCheckouts_keepEveryCheck() throws Exception {
+        Checkout.Resolved sub = contextOnly("sub", "sub/Containerfile", "sub");
+        assertEquals(sub.root().resolve("sub"), sub.context());
+        assertFalse(Files.exists(sub.root().resolve("Dockerfile")), "only the context was written");
+        assertFalse(Files.exists(sub.root().resolve("Dockerfile.shadow"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        // A Dockerfile that is a symlink of the tree: the whole tree, and the link is followed inside it, as before.
+        Checkout.Resolved inside = contextOnly("inside", "Dockerfile.inside", "sub");
+        assertEquals(inside.root().resolve("sub/Containerfile"), inside.dockerfile());
+        for (String[] bad : new String[][] {
+            {"Dockerfile", "root", "leads outside the repository"},
+            {"Dockerfile.shadow", "sub", "leads outside the repository"},
+            {"up/Dockerfile", "up", "leads outside the repository"},
+            {"nope/Dockerfile", "nope", "'nope' does not exist at this commit"},
+            {"Dockerfile", "Dockerfile", "'Dockerfile' is not a directory of the repository"},
+            {"sub", "sub", "the Dockerfile 'sub' is not a file of the repository"},
+        }) {
+            Exec.StepFailed e = assertThrows(
+                    Exec.StepFailed.class, () -> contextOnly("bad", bad[0], bad[1]), String.join(" ", bad));
+            assertTrue(e.getMessage().contains(bad[2]), e.getMessage());
+        }
     }
 }
