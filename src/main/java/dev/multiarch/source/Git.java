@@ -69,7 +69,9 @@ public final class Git {
          * host, curl (for git) and git-lfs drop an Authorization header themselves.
          */
         static Call fetch(CloneUrl url, String authorization) {
-            return new Call(url.protocolConfig(), authorizationConfig(url, authorization), true, Map.of());
+            List<Map.Entry<String, String>> config = new ArrayList<>(FSCK);
+            config.addAll(authorizationConfig(url, authorization));
+            return new Call(url.protocolConfig(), List.copyOf(config), true, Map.of());
         }
 
         /** One of our own repositories, with an index file of the caller's ({@code GIT_INDEX_FILE}). */
@@ -95,6 +97,27 @@ public final class Git {
             return env;
         }
     }
+
+    /**
+     * Every object a fetch brings is checked as {@code git fsck} would ({@code fetch.fsckObjects}), so a tree git
+     * itself would refuse never reaches the mirror: duplicate or unsorted entries (the index keeps the last of two
+     * {@code sub}: a symlink where the listing saw a directory), {@code .git}, {@code ..} or empty names, bad modes.
+     * Checks of commit and tag headers (dates, time zones, e-mail addresses) only warn: old repositories carry such
+     * commits, and nothing is written from them.
+     */
+    static final List<Map.Entry<String, String>> FSCK = List.of(
+            Map.entry("fetch.fsckObjects", "true"),
+            Map.entry("fetch.fsck.badDate", "warn"),
+            Map.entry("fetch.fsck.badDateOverflow", "warn"),
+            Map.entry("fetch.fsck.badEmail", "warn"),
+            Map.entry("fetch.fsck.badTimezone", "warn"),
+            Map.entry("fetch.fsck.missingEmail", "warn"),
+            Map.entry("fetch.fsck.missingNameBeforeEmail", "warn"),
+            Map.entry("fetch.fsck.missingSpaceBeforeDate", "warn"),
+            Map.entry("fetch.fsck.missingSpaceBeforeEmail", "warn"),
+            Map.entry("fetch.fsck.multipleAuthors", "warn"),
+            Map.entry("fetch.fsck.zeroPaddedDate", "warn"),
+            Map.entry("fetch.fsck.missingTaggerEntry", "warn"));
 
     static List<Map.Entry<String, String>> authorizationConfig(CloneUrl url, String authorization) {
         return authorization == null

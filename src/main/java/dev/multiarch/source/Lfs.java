@@ -444,12 +444,33 @@ final class Lfs {
      * Writes the content of each LFS file over its pointer in {@code worktree} (written by {@code read-tree}: the
      * file's mode stays), checking the object's SHA-256 on the way.
      */
+    /**
+     * Whether {@code dir}, with every symbolic link on its way followed, is in {@code realBase}: NOFOLLOW_LINKS guards
+     * the last name of a path only, and a directory of the checkout that is a link (git writes what the tree says)
+     * would take the write out of it.
+     */
+    private static boolean inside(Path realBase, Path dir) {
+        try {
+            return dir.toRealPath().startsWith(realBase);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     static void materialize(Path gitDir, List<File> files, Path worktree) {
         byte[] buf = new byte[1 << 16];
         Path base = worktree.toAbsolutePath().normalize();
+        Path realBase;
+        try {
+            realBase = base.toRealPath();
+        } catch (IOException e) {
+            throw new Git.GitException("Git LFS: the checkout " + base + " is not there: " + e.getMessage());
+        }
         for (File f : files) {
             Path target = base.resolve(f.path()).normalize();
-            if (!target.startsWith(base) || !Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
+            if (!target.startsWith(base)
+                    || !Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
+                    || !inside(realBase, target.getParent())) {
                 throw new Git.GitException("Git LFS: " + f.path() + " is not a file of the checkout");
             }
             MessageDigest sha;

@@ -111,6 +111,103 @@ class ContextCheckoutTest {
         return w;
     }
 
+    /** A tree object written as given (git's own commands would sort it and refuse two entries of one name). */
+    private String rawTree(Path gitDir, String... modeNameId) throws IOException {
+        java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < modeNameId.length; i += 3) {
+            raw.writeBytes(
+                    (modeNameId[i] + " " + modeNameId[i + 1] + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            raw.writeBytes(java.util.HexFormat.of().parseHex(modeNameId[i + 2]));
+        }
+        Path file = Files.write(dir.resolve("tree-" + System.nanoTime()), raw.toByteArray());
+        return hash(gitDir, "-t", "tree", "--literally", file.toString());
+    }
+
+    private static String hash(Path gitDir, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("git", "--git-dir=" + gitDir, "hash-object", "-w"));
+        cmd.addAll(List.of(args));
+        return Proc.run(cmd, gitDir, 60).check(cmd).out().trim();
+    }
+
+    private String blob(Path gitDir, String content) throws IOException {
+        Path file = Files.writeString(dir.resolve("blob-" + System.nanoTime()), content);
+        return hash(gitDir, file.toString());
+    }
+
+    @Test
+    void treeWithADirectoryAndASymlinkOfOneName_isRefusedByTheFetch_andNothingOutsideIsWritten() throws IOException {
+        // ctx/sub is listed as a directory holding an LFS file, but git's index keeps the later entry: a symlink out of
+        // the checkout. Written through it, the LFS file's content would overwrite a file of the runner's.
+        Path outside = Files.writeString(
+                Files.createDirectories(dir.resolve("outside")).resolve("big.bin"), "the runner's own file\n");
+        Path gitDir = Path.of(repo.cloneUrl());
+        String pointer = blob(gitDir, repo.lfs("ATTACKER\n"));
+        String sub = rawTree(gitDir, "100644", "big.bin", pointer);
+        String link = blob(gitDir, outside.getParent().toString());
+        String ctx = rawTree(
+                gitDir,
+                "100644",
+                "Dockerfile",
+                blob(gitDir, "FROM scratch\n"),
+                "40000",
+                "sub",
+                sub,
+                "120000",
+                "sub",
+                link);
+        String root = rawTree(gitDir, "100644", ".gitattributes", blob(gitDir, ATTRIBUTES), "40000", "ctx", ctx);
+        List<String> cmd = List.of(
+                "git",
+                "--git-dir=" + gitDir,
+                "-c",
+                "user.name=a",
+                "-c",
+                "user.email=a@b",
+                "commit-tree",
+                "-m",
+                "x",
+                root);
+        String evil = Proc.run(cmd, gitDir, 60).check(cmd).out().trim();
+        git(gitDir, "--git-dir=" + gitDir, "update-ref", "refs/heads/evil", evil);
+
+        for (String context : List.of("ctx", ".")) {
+            Path w = dir.resolve("evil-" + context.length() + "/src");
+            Git.GitException e = assertThrows(
+                    Git.GitException.class,
+                    () -> cache.checkout(url, evil, w, null, log::add, new SourceCache.Scope(context, "Dockerfile")));
+            assertTrue(e.getMessage().contains("duplicateEntries"), e.getMessage());
+            assertEquals("the runner's own file\n", Files.readString(outside));
+        }
+    }
+
+    @Test
+    void lfsContent_isNeverWrittenThroughADirectoryOfTheCheckoutThatIsASymlink() throws IOException {
+        // The second guard, should such a checkout ever be written: materialize follows no link on the way.
+        Path outside = Files.writeString(
+                Files.createDirectories(dir.resolve("outside")).resolve("big.bin"), "mine\n");
+        Path w = Files.createDirectories(dir.resolve("linked/src/ctx"));
+        Files.createSymbolicLink(w.resolve("sub"), outside.getParent());
+        Path gitDir = Files.createDirectories(dir.resolve("mirror.git"));
+        byte[] content = "ATTACKER\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String oid;
+        try {
+            oid = java.util.HexFormat.of()
+                    .formatHex(
+                            java.security.MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        Files.createDirectories(Lfs.object(gitDir, oid).getParent());
+        Files.write(Lfs.object(gitDir, oid), content);
+
+        Git.GitException e = assertThrows(
+                Git.GitException.class,
+                () -> Lfs.materialize(
+                        gitDir, List.of(new Lfs.File("ctx/sub/big.bin", oid, content.length)), w.getParent()));
+        assertTrue(e.getMessage().contains("is not a file of the checkout"), e.getMessage());
+        assertEquals("mine\n", Files.readString(outside));
+    }
+
     @Test
     void eachJob_writesOnlyItsContextAndDockerfile_andFetchesOnlyItsContextsLfsObjects() throws IOException {
         Path api = checkout("api", "services/api", "docker/api.Dockerfile");
