@@ -65,6 +65,42 @@ class CheckoutTest {
     }
 
     @Test
+    void ignoreFilesBuildahReads_symlinkedOutside_areRefused_insideOnesAreFine() throws Exception {
+        GitRepo repo = GitRepo.create(Files.createDirectories(dir.resolve("ignores")));
+        Path w = repo.work();
+        Files.createDirectories(w.resolve("ign"));
+        Files.writeString(w.resolve("ign/Dockerfile"), "FROM scratch\n");
+        Files.createSymbolicLink(w.resolve("ign/Dockerfile.dockerignore"), Path.of("/etc/shadow"));
+        Files.createDirectories(w.resolve("ctx"));
+        Files.createSymbolicLink(
+                w.resolve("ctx/.containerignore"), w.resolve("ctx").relativize(secret));
+        Files.createDirectories(w.resolve("dangling"));
+        Files.createSymbolicLink(w.resolve("dangling/.dockerignore"), Path.of("nothing-here"));
+        Files.createDirectories(w.resolve("ok"));
+        Files.writeString(w.resolve("ok/Dockerfile"), "FROM scratch\n");
+        Files.writeString(w.resolve("ok/patterns"), "*.tmp\n");
+        Files.createSymbolicLink(w.resolve("ok/.dockerignore"), Path.of("patterns"));
+        Files.createSymbolicLink(w.resolve("ok/Dockerfile.containerignore"), Path.of("../ok/patterns"));
+        String c = repo.commit("ignore files", Map.of());
+        Path co = dir.resolve("ignores-job/src");
+        new SourceCache(dir.resolve("sources")).checkout(CloneUrl.parse(repo.cloneUrl(), true), c, co, null, null);
+
+        Map<String, String[]> refused = Map.of(
+                "ign/Dockerfile.dockerignore", new String[] {"ign/Dockerfile", "ign"},
+                "ctx/.containerignore", new String[] {"ok/Dockerfile", "ctx"},
+                "dangling/.dockerignore", new String[] {"ok/Dockerfile", "dangling"});
+        refused.forEach((ignore, build) -> {
+            Exec.StepFailed e =
+                    assertThrows(Exec.StepFailed.class, () -> Checkout.resolve(co, build[0], build[1]), ignore);
+            assertTrue(e.getMessage().contains("'" + ignore + "'"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("refused: the ignore file"), e.getMessage());
+            assertFalse(e.getMessage().contains(dir.toString()), "the runner's paths stay private: " + e.getMessage());
+        });
+        Checkout.Resolved r = Checkout.resolve(co, "ok/Dockerfile", "ok");
+        assertEquals(co.toRealPath().resolve("ok"), r.context(), "links to files of the repository are fine");
+    }
+
+    @Test
     void contextSymlinkedOrClimbingOutside_isRefused() {
         for (String ctx : new String[] {"root", "up", "..", "../..", "/"}) {
             Exec.StepFailed e =
