@@ -299,10 +299,14 @@ final class Lfs {
             String authorization,
             String program,
             List<File> needed,
+            List<File> held,
             Consumer<String> log) {
-        long bytes = needed.stream().mapToLong(File::size).sum();
-        if (needed.size() > FILES_MAX || bytes > BYTES_MAX) {
-            return "commit " + commit + " needs " + needed.size() + " file(s), " + bytes + " bytes, from Git LFS: more "
+        // One commit's bound counts what is held of it already: checkouts of its other contexts fetched those.
+        long files = needed.size() + held.size();
+        long bytes = needed.stream().mapToLong(File::size).sum()
+                + held.stream().mapToLong(File::size).sum();
+        if (files > FILES_MAX || bytes > BYTES_MAX) {
+            return "commit " + commit + " needs " + files + " file(s), " + bytes + " bytes, from Git LFS: more "
                     + "than a runner fetches for one commit (" + FILES_MAX + " files, " + BYTES_MAX + " bytes)";
         }
         if (!installed(program)) {
@@ -335,8 +339,12 @@ final class Lfs {
         // git-lfs fetches the LFS objects of a commit's tree: it is given a commit of our own whose tree holds just the
         // pointers of the files needed (a job's build context), not the whole commit.
         String only = pointersCommit(gitDir, needed);
+        if (only == null) {
+            // Never the whole commit instead: git-lfs would fetch what nobody counted against the bound.
+            return "Git LFS: the pointers of " + names(needed) + " were not read from commit " + commit;
+        }
         Git.Raw r = Git.exec(
-                List.of(program, "fetch", "--", url.url(), only == null ? commit : only),
+                List.of(program, "fetch", "--", url.url(), only),
                 gitDir,
                 call.environment(),
                 null,

@@ -7,9 +7,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
@@ -257,7 +259,10 @@ final class Mirror {
                 if (!missing.isEmpty()) {
                     say(log, "Git LFS: fetching the content of " + missing.size() + " file(s)");
                     how = Obtained.FETCHED;
-                    failure = Lfs.fetch(dir, url, commit, authorization, lfsProgram, missing, log);
+                    Set<Lfs.File> notHeld = new HashSet<>(Lfs.missing(dir, lfsFiles));
+                    List<Lfs.File> held =
+                            lfsFiles.stream().filter(f -> !notHeld.contains(f)).toList();
+                    failure = Lfs.fetch(dir, url, commit, authorization, lfsProgram, missing, held, log);
                     if (failure != null) {
                         // A commit that never gets all its objects must not fill the disk a little more each try.
                         Lfs.removePartial(dir);
@@ -265,6 +270,8 @@ final class Mirror {
                     }
                 }
             } catch (Git.GitException e) {
+                // git-lfs killed (its time ran out, the job stopped): what it left half-written goes too.
+                Lfs.removePartial(dir);
                 failure = e.getMessage();
             }
         }

@@ -43,7 +43,23 @@ class LfsLimitsTest {
                 null,
                 notThere.toString(),
                 huge,
+                List.of(),
                 null);
         assertTrue(why.contains("more than a runner fetches for one commit"), why);
+    }
+
+    @Test
+    void whatIsHeldOfTheCommitAlready_countsAgainstItsBound() throws Exception {
+        // Another context of the same commit fetched the big one: this context's small file would pass the bound alone.
+        String why = Lfs.fetch(
+                Files.createDirectories(dir.resolve("mirror.git")),
+                CloneUrl.parse("https://github.com/acme/app.git", false),
+                "c".repeat(40),
+                null,
+                dir.resolve("no-git-lfs-here").toString(),
+                List.of(new Lfs.File("web/model.bin", "b".repeat(64), 1)),
+                List.of(new Lfs.File("api/model.bin", OID, Lfs.BYTES_MAX)),
+                null);
+        assertTrue(why.contains("needs 2 file(s), " + (Lfs.BYTES_MAX + 1) + " bytes"), why);
     }
 }
