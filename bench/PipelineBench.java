@@ -945,7 +945,8 @@ public class PipelineBench {
             List<GitHubStandIn.GitFetch> git = standIn.gitFetches();
             for (GitHubStandIn.GitFetch g : git.subList(mark[1], git.size())) {
                 into.merge(
-                        "git " + g.service() + (g.authorized() ? " (token)" : "") + " → " + g.status(),
+                        "git " + g.service().replaceFirst("^git-", "") + (g.authorized() ? " (with a token)" : "")
+                                + " → " + g.status(),
                         1,
                         Integer::sum);
             }
