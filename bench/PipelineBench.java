@@ -1,10 +1,14 @@
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.multiarch.github.WebhookSignature;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.store.JobRecord;
+import dev.multiarch.testing.GitHubEvents;
+import dev.multiarch.testing.GitHubStandIn;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,14 +22,17 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 
 /**
@@ -37,10 +44,15 @@ import java.util.concurrent.Executors;
  *   <li>by hand: bench/by-hand.sh, buildah bud + push per platform in turn, then buildah manifest (fresh storage);
  *   <li>{@code bin/multiarch build} cold: a new process with a coordinator and a runner, a fresh data directory
  *       (store, buildah storage, source cache), the local checkout as source;
- *   <li>warm: {@code bin/multiarch serve} and {@code bin/multiarch runner} started once; each round pushes a new
- *       commit to a git server on loopback (git http-backend, as GitHub serves git) and triggers its tag through the
- *       admin API ({@code POST /api/builds}, as {@code multiarch build --coordinator} does; the webhook path adds the
- *       GitHub stand-in, which lives in the tests);
+ *   <li>warm: {@code bin/multiarch serve} and {@code bin/multiarch runner} started once, the coordinator a GitHub
+ *       App of the tests' GitHub stand-in ({@link GitHub}: GitHub's OpenAPI description enforced, the fixture served
+ *       through its contents API and over git's smart HTTP protocol by git http-backend). Each round pushes a new
+ *       commit and its tag and POSTs GitHub's own tag-push example payload, re-pointed at that repository, tag and
+ *       commit and signed with X-Hub-Signature-256, to {@code /webhook}: the coordinator mints an installation token,
+ *       reads .multiarch.yaml through the API, the runner fetches over git HTTP, check runs are created and completed
+ *       at the stand-in. (3a): the same service and git server, another new commit triggered through the admin API
+ *       ({@code POST /api/builds}, as {@code multiarch build --coordinator} does), for comparison; the two alternate
+ *       which goes first;
  * </ol>
  * (4): the layer cache: a fixture whose Dockerfile has a RUN of 2 s (under QEMU on four platforms) before a COPY of
  * the file that changes; each round, an image never built (empty cache) and then its next commit through the warm
@@ -48,8 +60,13 @@ import java.util.concurrent.Executors;
  * records. CPU seconds: user + system of the measured processes and every child they waited for (buildah, git,
  * QEMU); the registry's own CPU is shown apart (the same registry serves all three).
  *
- * <p>(3)'s wall is from the trigger to the build's own "published" time (the bench polls every 250 ms, which would
- * otherwise add up to 250 ms), its CPU the coordinator's and the runner's (children included) over that time.
+ * <p>(3)'s wall is from the trigger's POST to the build's own "published" time (the bench polls every 250 ms, which
+ * would otherwise add up to 250 ms), its CPU the coordinator's and the runner's (children included) until the bench
+ * saw the build ended; for the webhook also until the last check run completed, timed when the stand-in received it
+ * (to within the 5 ms its arrivals are polled at).
+ *
+ * <p>(4) and the scaling mode trigger through the admin API, their sources on the bench's own git server, as before.
+ * The driver needs the test classes and the test classpath (bench/pipeline-bench passes them).
  *
  * <p>Run by bench/pipeline-bench; arguments: REGISTRY REGISTRY_PID WORKTREE WORK ROUNDS
  */
@@ -60,6 +77,26 @@ public class PipelineBench {
     private static final long TICK = 100; // USER_HZ on Linux
 
     record Cost(double wallSeconds, double cpuSeconds, double registryCpuSeconds) {}
+
+    /**
+     * One warm build's times, seconds from the trigger's POST: answered (the webhook's 202, the admin API's 201), the
+     * build created and published (its own record), its last check run completed at the stand-in (NaN: none); the
+     * CPU of the coordinator and the runner until the build was seen ended, of the bench's own JVM (the stand-in, its
+     * git http-backend, polling) and of the coordinator and runner until the last check run completed (NaN: none).
+     */
+    record Timeline(
+            double answered,
+            double created,
+            double published,
+            double checks,
+            double coordinatorCpu,
+            double runnerCpu,
+            double standInCpu,
+            double checksCpu) {
+        Timeline withChecksCpu(double cpu) {
+            return new Timeline(answered, created, published, checks, coordinatorCpu, runnerCpu, standInCpu, cpu);
+        }
+    }
 
     public static void main(String[] args) throws Exception {
         String registry = args[0];
@@ -81,9 +118,16 @@ public class PipelineBench {
         List<Cost> hand = new ArrayList<>();
         List<Cost> cold = new ArrayList<>();
         List<Cost> warm = new ArrayList<>();
+        List<Cost> admin = new ArrayList<>();
         List<Double> publishCold = new ArrayList<>();
         List<Double> publishWarm = new ArrayList<>();
+        List<Double> publishAdmin = new ArrayList<>();
+        List<Timeline> webhookTimes = new ArrayList<>();
+        List<Timeline> adminTimes = new ArrayList<>();
+        Map<String, Integer> webhookRequests = new java.util.TreeMap<>();
+        Map<String, Integer> adminRequests = new java.util.TreeMap<>();
         Map<String, List<Double>> steps = new LinkedHashMap<>();
+        Map<String, List<Double>> stepsAdmin = new LinkedHashMap<>();
         Map<String, List<Double>> stepsCold = new LinkedHashMap<>();
         // (4): the fixture with an expensive step (a RUN of 2 s, under QEMU on four platforms) before a file that
         // changes; each round builds a new image (never built: an empty layer cache), then its next commit.
@@ -97,10 +141,19 @@ public class PipelineBench {
         List<Double> buildWarm4 = new ArrayList<>();
         Map<String, List<Double>> steps4c = new LinkedHashMap<>();
         Map<String, List<Double>> steps4 = new LinkedHashMap<>();
-        Warm service = Warm.start(work.resolve("warm"), registry);
+        // (3): the tests' GitHub stand-in serves the fixture (API and git over HTTP); the warm coordinator is its App.
+        GitHub github = GitHub.start(work.resolve("github"), bare);
+        Warm service = Warm.start(
+                work.resolve("warm"),
+                registry,
+                1,
+                "auto",
+                github.config(registry),
+                Map.of("BENCH_WEBHOOK", GitHub.HOOK));
         try {
             for (int round = 0; round <= rounds; round++) {
                 String commit = commit(tree, bare, round);
+                run(List.of("git", "push", "-q", bare.toString(), "HEAD:refs/tags/v2." + round + ".0"), tree);
                 // Round 0 warms up: buildah's first run, the class-data archive of bin/multiarch build, the JIT.
                 Cost h = byHand(registry, tree, work.resolve("hand"), "r" + round, registryPid);
                 Path data = work.resolve("cold-" + round);
@@ -116,29 +169,57 @@ public class PipelineBench {
                         registryPid);
                 Map<String, List<Double>> sc = new LinkedHashMap<>();
                 double pc = fromStore(data.resolve("store"), sc);
-                Cost w = service.build(cloneUrl, commit, "v2." + round + ".0", registryPid);
-                double pw = service.lastPublish;
+                // (3) through a signed tag-push webhook and (3a) through the admin API, on the same warm service
+                // and the same git server (the stand-in's); which goes first alternates by round.
+                Cost w = null;
+                Cost a = null;
+                for (int leg = 0; leg < 2; leg++) {
+                    int[] mark = github.mark();
+                    if ((leg + round) % 2 == 0) {
+                        w = service.webhook(github, commit, "v2." + round + ".0", registryPid);
+                        if (round > 0) {
+                            github.tally(mark, webhookRequests);
+                            webhookTimes.add(service.lastTimeline);
+                            publishWarm.add(service.lastPublish);
+                            service.lastSteps.forEach((k, v) -> steps.computeIfAbsent(k, x -> new ArrayList<>())
+                                    .addAll(v));
+                        }
+                    } else {
+                        String adminCommit = commit(tree, bare, 500 + round);
+                        a = service.build(github.cloneUrl(), adminCommit, "v4." + round + ".0", registryPid);
+                        if (round > 0) {
+                            github.tally(mark, adminRequests);
+                            adminTimes.add(service.lastTimeline);
+                            publishAdmin.add(service.lastPublish);
+                            service.lastSteps.forEach((k, v) -> stepsAdmin
+                                    .computeIfAbsent(k, x -> new ArrayList<>())
+                                    .addAll(v));
+                        }
+                    }
+                }
                 if (round > 0) {
                     hand.add(h);
                     cold.add(c);
                     warm.add(w);
+                    admin.add(a);
                     publishCold.add(pc);
-                    publishWarm.add(pw);
-                    service.lastSteps.forEach((k, v) ->
-                            steps.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
                     sc.forEach((k, v) ->
                             stepsCold.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
                 }
                 System.err.printf(
                         Locale.ROOT,
-                        "round %d: by hand %.2f s / %.2f CPU-s; cold %.2f / %.2f; warm %.2f / %.2f%n",
+                        "round %d: by hand %.2f s / %.2f CPU-s; cold %.2f / %.2f; webhook %.2f / %.2f (checks %.2f);"
+                                + " admin API %.2f / %.2f%n",
                         round,
                         h.wallSeconds(),
                         h.cpuSeconds(),
                         c.wallSeconds(),
                         c.cpuSeconds(),
                         w.wallSeconds(),
-                        w.cpuSeconds());
+                        w.cpuSeconds(),
+                        service.webhookChecks,
+                        a.wallSeconds(),
+                        a.cpuSeconds());
                 deleteTree(data);
 
                 String image4 = registry + "/pipeline-cache-r" + round;
@@ -173,6 +254,7 @@ public class PipelineBench {
             }
         } finally {
             service.close();
+            github.close();
             git.stop(0);
         }
         String load1 = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
@@ -183,6 +265,11 @@ public class PipelineBench {
                 rounds,
                 load0,
                 load1);
+        List<String> violations = github.standIn.violations();
+        if (!violations.isEmpty()) {
+            System.out.println("**The GitHub stand-in refused " + violations.size() + " request(s) as GitHub would:** "
+                    + violations.subList(0, Math.min(5, violations.size())) + "\n");
+        }
         System.out.println(
                 "| what | wall median s (min–max) | CPU median s | wall vs (1) | CPU vs (1) | registry CPU s |");
         System.out.println("|---|---|---|---|---|---|");
@@ -190,17 +277,47 @@ public class PipelineBench {
         double hc = median(hand.stream().map(Cost::cpuSeconds).toList());
         row("(1) by hand: buildah bud + push per platform, then buildah manifest", hand, hw, hc);
         row("(2) `multiarch build`, cold (new process, fresh data dir)", cold, hw, hc);
-        row("(3) warm `serve` + `runner`, new commit over git HTTP, admin API", warm, hw, hc);
-        int skip = 1; // the warm-up round
+        row(
+                "(3) warm `serve` + `runner`, signed tag-push webhook, GitHub stand-in (API, git over HTTP, check runs)",
+                warm,
+                hw,
+                hc);
+        row("(3a) the same service, admin API (`POST /api/builds`), the same git server", admin, hw, hc);
         System.out.printf(
                 Locale.ROOT,
-                "%n(3)'s CPU, median: coordinator %.2f s, runner %.2f s (buildah, git and QEMU " + "included)%n",
-                median(service.coordinatorCpu.subList(skip, service.coordinatorCpu.size())),
-                median(service.runnerCpu.subList(skip, service.runnerCpu.size())));
+                "%n(3)'s CPU, median: coordinator %.2f s, runner %.2f s (buildah, git and QEMU included), both until"
+                        + " the last check run completed %.2f s; (3a)'s: coordinator %.2f s, runner %.2f s%n",
+                median(webhookTimes.stream().map(Timeline::coordinatorCpu).toList()),
+                median(webhookTimes.stream().map(Timeline::runnerCpu).toList()),
+                median(webhookTimes.stream().map(Timeline::checksCpu).toList()),
+                median(adminTimes.stream().map(Timeline::coordinatorCpu).toList()),
+                median(adminTimes.stream().map(Timeline::runnerCpu).toList()));
+        System.out.printf(
+                Locale.ROOT,
+                "%n| (3) from the POST, median s (max) | answered | build created | index published | last check run"
+                        + " completed | stand-in CPU s |%n");
+        System.out.println("|---|---|---|---|---|---|");
+        timelineRow("(3) webhook: signed push to `/webhook`", webhookTimes);
+        timelineRow("(3a) admin API: `POST /api/builds`", adminTimes);
+        System.out.printf(Locale.ROOT, "%nRequests at the GitHub stand-in per build, mean over %d rounds:%n%n", rounds);
+        System.out.println("| request | (3) webhook | (3a) admin API |");
+        System.out.println("|---|---|---|");
+        java.util.Set<String> ops = new java.util.TreeSet<>(webhookRequests.keySet());
+        ops.addAll(adminRequests.keySet());
+        for (String op : ops) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "| `%s` | %.1f | %.1f |%n",
+                    op,
+                    webhookRequests.getOrDefault(op, 0) / (double) rounds,
+                    adminRequests.getOrDefault(op, 0) / (double) rounds);
+        }
         System.out.printf(Locale.ROOT, "%n| (5) last platform reported → index on every tag | median s | max s |%n");
         System.out.println("|---|---|---|");
         System.out.printf(Locale.ROOT, "| (2) cold | %.3f | %.3f |%n", median(publishCold), max(publishCold));
-        System.out.printf(Locale.ROOT, "| (3) warm | %.3f | %.3f |%n", median(publishWarm), max(publishWarm));
+        System.out.printf(Locale.ROOT, "| (3) warm, webhook | %.3f | %.3f |%n", median(publishWarm), max(publishWarm));
+        System.out.printf(
+                Locale.ROOT, "| (3a) warm, admin API | %.3f | %.3f |%n", median(publishAdmin), max(publishAdmin));
         double h4w = median(hand4.stream().map(Cost::wallSeconds).toList());
         double h4c = median(hand4.stream().map(Cost::cpuSeconds).toList());
         double c4w = median(cold4.stream().map(Cost::wallSeconds).toList());
@@ -243,12 +360,26 @@ public class PipelineBench {
                 Locale.ROOT,
                 "%nWhere a job's time goes in (2) and (3), median over %d jobs each, seconds:%n%n",
                 5 * rounds);
-        stepTable(Map.of("(2)", stepsCold, "(3)", steps));
+        stepTable(Map.of("(2)", stepsCold, "(3)", steps, "(3a)", stepsAdmin));
         System.out.printf(
                 Locale.ROOT,
                 "%nWhere a job's time goes in (4c) and (4), median over %d jobs each, seconds:%n%n",
                 5 * rounds);
         stepTable(Map.of("(4c)", steps4c, "(4)", steps4));
+    }
+
+    private static void timelineRow(String name, List<Timeline> ts) {
+        List<java.util.function.ToDoubleFunction<Timeline>> columns = List.of(
+                Timeline::answered, Timeline::created, Timeline::published, Timeline::checks, Timeline::standInCpu);
+        List<String> cells = new ArrayList<>();
+        for (var f : columns) {
+            List<Double> xs = ts.stream().map(f::applyAsDouble).toList();
+            cells.add(
+                    xs.stream().anyMatch(x -> x.isNaN())
+                            ? "–"
+                            : String.format(Locale.ROOT, "%.3f (%.3f)", median(xs), max(xs)));
+        }
+        System.out.println("| " + name + " | " + String.join(" | ", cells) + " |");
     }
 
     /** One row per variant, one column per step any of them ran: the median over the jobs that ran it. */
@@ -483,6 +614,7 @@ public class PipelineBench {
         final List<Double> coordinatorCpu = new ArrayList<>();
         final List<Double> runnerCpu = new ArrayList<>();
         Map<String, List<Double>> lastSteps = new LinkedHashMap<>();
+        Timeline lastTimeline;
 
         private Warm(Process coordinator, List<Process> runners, String url) {
             this.coordinator = coordinator;
@@ -490,12 +622,14 @@ public class PipelineBench {
             this.url = url;
         }
 
-        static Warm start(Path dir, String registry) throws Exception {
-            return start(dir, registry, 1, "auto");
-        }
-
         /** The coordinator and {@code count} runner processes (each its own work directory), {@code jobs:} each. */
         static Warm start(Path dir, String registry, int count, String jobs) throws Exception {
+            return start(dir, registry, count, jobs, "", Map.of());
+        }
+
+        /** As above, with more of the coordinator's config.yaml (a github: section) and its environment. */
+        static Warm start(Path dir, String registry, int count, String jobs, String moreConfig, Map<String, String> env)
+                throws Exception {
             Files.createDirectories(dir);
             int port;
             try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -508,8 +642,9 @@ public class PipelineBench {
                     "server:\n  host: 127.0.0.1\n  port: " + port + "\n  public-url: " + url
                             + "\n  admin-token: ${BENCH_ADMIN}\nstore:\n  path: data\n"
                             + "runners:\n  registration-secret: ${BENCH_SECRET}\n"
-                            + "registries:\n  - host: " + registry + "\n    insecure: true\n");
-            Process c = start(List.of("bin/multiarch", "serve", "--config", cfg.toString()), dir.resolve("serve.log"));
+                            + "registries:\n  - host: " + registry + "\n    insecure: true\n" + moreConfig);
+            Process c =
+                    start(List.of("bin/multiarch", "serve", "--config", cfg.toString()), dir.resolve("serve.log"), env);
             Warm w = new Warm(c, List.of(), url);
             for (int i = 0; i < 600 && w.get("/api/builds") == null; i++) {
                 Thread.sleep(100);
@@ -526,16 +661,18 @@ public class PipelineBench {
                                 + "jobs: " + jobs + "\ninsecure-registries: [\"" + registry + "\"]\n");
                 rs.add(start(
                         List.of("bin/multiarch", "runner", "--config", rcfg.toString()),
-                        dir.resolve("runner" + suffix + ".log")));
+                        dir.resolve("runner" + suffix + ".log"),
+                        Map.of()));
             }
             return new Warm(c, rs, url);
         }
 
-        private static Process start(List<String> cmd, Path log) throws IOException {
+        private static Process start(List<String> cmd, Path log, Map<String, String> env) throws IOException {
             ProcessBuilder pb =
                     new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().put("BENCH_ADMIN", ADMIN);
             pb.environment().put("BENCH_SECRET", SECRET);
+            pb.environment().putAll(env);
             return pb.start();
         }
 
@@ -561,25 +698,115 @@ public class PipelineBench {
             return sum;
         }
 
-        /** Triggers the tag at {@code commit} and waits for the build to end: wall from the trigger, CPU of both. */
+        /**
+         * Triggers the tag at {@code commit} through the admin API and waits for the build to end: wall from the
+         * trigger to the build's own "published" time, CPU of both processes.
+         */
         Cost build(String cloneUrl, String commit, String tag, long registryPid) throws Exception {
             double coordinator0 = cpu(coordinator.pid());
             double runner0 = runnersCpu();
             double reg0 = cpu(registryPid);
-            Instant t0 = Instant.now();
+            double self0 = cpu(ProcessHandle.current().pid());
             String body = JSON.writeValueAsString(
                     Map.of("repo", "bench/fixture", "cloneUrl", cloneUrl, "commit", commit, "ref", "refs/tags/" + tag));
-            HttpResponse<String> r = http.send(
-                    HttpRequest.newBuilder(URI.create(url + "/api/builds"))
-                            .header("Authorization", "Bearer " + ADMIN)
-                            .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(body))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest trigger = HttpRequest.newBuilder(URI.create(url + "/api/builds"))
+                    .header("Authorization", "Bearer " + ADMIN)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body))
+                    .build();
+            Instant t0 = Instant.now();
+            long n0 = System.nanoTime();
+            HttpResponse<String> r = http.send(trigger, HttpResponse.BodyHandlers.ofString());
+            double answered = (System.nanoTime() - n0) / 1e9;
             if (r.statusCode() != 201) {
                 throw new IllegalStateException("trigger: " + r.statusCode() + " " + r.body());
             }
             long id = JSON.readTree(r.body()).get(0).path("id").asLong();
+            JsonNode b = awaitEnd(id);
+            double coordinatorCpu = cpu(coordinator.pid()) - coordinator0;
+            double runnerCpu = runnersCpu() - runner0;
+            double standIn = cpu(ProcessHandle.current().pid()) - self0;
+            return finish(b, t0, answered, Double.NaN, coordinatorCpu, runnerCpu, standIn, cpu(registryPid) - reg0);
+        }
+
+        /** The (3) seconds of the last {@link #webhook} from the POST to the last check run completed. */
+        double webhookChecks = Double.NaN;
+
+        /**
+         * Delivers a tag push as GitHub does (its example payload re-pointed at {@link GitHub#REPO}, this tag and
+         * commit; signed with X-Hub-Signature-256) to {@code /webhook}, and waits for the build to end and then for
+         * every one of its check runs to be completed at the stand-in. Wall: from the POST to the build's own
+         * "published" time; CPU: both processes until the last check run completed (the reports included).
+         */
+        Cost webhook(GitHub github, String commit, String tag, long registryPid) throws Exception {
+            ObjectNode p = GitHubEvents.example(
+                    "push",
+                    e -> e.path("ref").asText().startsWith("refs/tags/")
+                            && e.path("created").asBoolean()
+                            && !e.path("deleted").asBoolean());
+            GitHubEvents.repoint(p, GitHub.REPO, github.cloneUrl(), GitHubStandIn.INSTALLATION);
+            p.put("ref", "refs/tags/" + tag).put("after", commit).put("before", "0".repeat(40));
+            ((ObjectNode) p.path("repository")).put("private", false);
+            if (p.path("head_commit").isObject()) {
+                ((ObjectNode) p.path("head_commit")).put("id", commit).put("tree_id", commit);
+            }
+            byte[] body = JSON.writeValueAsBytes(p);
+            String signature = WebhookSignature.sign(GitHub.HOOK, body);
+            String delivery = UUID.randomUUID().toString();
+            double coordinator0 = cpu(coordinator.pid());
+            double runner0 = runnersCpu();
+            double reg0 = cpu(registryPid);
+            double self0 = cpu(ProcessHandle.current().pid());
+            Instant t0 = Instant.now();
+            GitHubEvents.Delivered d = GitHubEvents.deliver(url + "/webhook", "push", delivery, body, signature);
+            if (d.status() != 202) {
+                throw new IllegalStateException("webhook: " + d.status() + " " + d.body());
+            }
+            long id = -1;
+            for (int i = 0; id < 0; i++) {
+                JsonNode list = get("/api/builds?commit=" + commit);
+                for (JsonNode b : list == null ? JSON.createArrayNode() : list) {
+                    if (b.path("ref").asText().equals("refs/tags/" + tag)) {
+                        id = b.path("id").asLong();
+                    }
+                }
+                if (id < 0) {
+                    if (i > 240) {
+                        throw new IllegalStateException("no build of the delivery " + delivery + " after 60 s: "
+                                + d.body() + "; stand-in violations " + github.standIn.violations());
+                    }
+                    Thread.sleep(250);
+                }
+            }
+            JsonNode b = awaitEnd(id);
+            double coordinatorCpu = cpu(coordinator.pid()) - coordinator0;
+            double runnerCpu = runnersCpu() - runner0;
+            int expected = 1 + b.path("jobs").size(); // the build's check run and one per platform
+            Instant checks;
+            for (int i = 0; (checks = github.checksCompleted(commit, expected)) == null; i++) {
+                if (i > 6000) {
+                    throw new IllegalStateException(
+                            "check runs of " + commit + " not completed after 60 s: " + github.standIn.violations());
+                }
+                Thread.sleep(10);
+            }
+            double untilChecks = cpu(coordinator.pid()) - coordinator0 + runnersCpu() - runner0;
+            double standIn = cpu(ProcessHandle.current().pid()) - self0;
+            webhookChecks = Duration.between(t0, checks).toMillis() / 1000.0;
+            Cost c = finish(
+                    b,
+                    t0,
+                    d.micros() / 1e6,
+                    webhookChecks,
+                    coordinatorCpu,
+                    runnerCpu,
+                    standIn,
+                    cpu(registryPid) - reg0);
+            lastTimeline = lastTimeline.withChecksCpu(untilChecks);
+            return c;
+        }
+
+        private JsonNode awaitEnd(long id) throws InterruptedException {
             JsonNode b;
             while (true) {
                 b = get("/api/builds/" + id);
@@ -588,18 +815,30 @@ public class PipelineBench {
                 }
                 Thread.sleep(250); // the wall comes from the build's own record; polling costs the coordinator
             }
-            double wall = Duration.between(t0, Instant.parse(b.path("updatedAt").asText()))
-                            .toMillis()
-                    / 1000.0;
             if (!b.path("state").asText().equals("published")) {
                 throw new IllegalStateException("warm build " + id + " ended " + b);
             }
-            double coordinatorCpu = cpu(coordinator.pid()) - coordinator0;
-            double runnerCpu = runnersCpu() - runner0;
+            return b;
+        }
+
+        /** The build's times (its own record) and the CPU measured: the row's cost, (5) and the step times. */
+        private Cost finish(
+                JsonNode b,
+                Instant t0,
+                double answered,
+                double checks,
+                double coordinatorCpu,
+                double runnerCpu,
+                double standInCpu,
+                double registryCpu) {
+            Instant published = Instant.parse(b.path("updatedAt").asText());
+            double wall = Duration.between(t0, published).toMillis() / 1000.0;
+            double created =
+                    Duration.between(t0, Instant.parse(b.path("createdAt").asText()))
+                                    .toMillis()
+                            / 1000.0;
             this.coordinatorCpu.add(coordinatorCpu);
             this.runnerCpu.add(runnerCpu);
-            double cpu = coordinatorCpu + runnerCpu;
-            double reg = cpu(registryPid) - reg0;
             Instant last = Instant.MIN;
             lastSteps = new LinkedHashMap<>();
             for (JsonNode j : b.path("jobs")) {
@@ -609,11 +848,10 @@ public class PipelineBench {
                         .computeIfAbsent(e.getKey(), k -> new ArrayList<>())
                         .add(e.getValue().asLong() / 1000.0));
             }
-            lastPublish =
-                    Duration.between(last, Instant.parse(b.path("updatedAt").asText()))
-                                    .toMillis()
-                            / 1000.0;
-            return new Cost(wall, cpu, reg);
+            lastPublish = Duration.between(last, published).toMillis() / 1000.0;
+            lastTimeline =
+                    new Timeline(answered, created, wall, checks, coordinatorCpu, runnerCpu, standInCpu, Double.NaN);
+            return new Cost(wall, coordinatorCpu + runnerCpu, registryCpu);
         }
 
         @Override
@@ -633,6 +871,147 @@ public class PipelineBench {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * The tests' GitHub stand-in ({@code dev.multiarch.testing.GitHubStandIn}, from target/test-classes): every
+     * request checked against GitHub's OpenAPI description, the App's JWT and installation tokens checked, the
+     * fixture's bare repository served through the contents API and over git's smart HTTP protocol (git
+     * http-backend) at {@code /bench/fixture.git}. A thread notes when each request arrived (polled every 5 ms), so
+     * that the last check run's completion is timed at GitHub's end.
+     */
+    static final class GitHub implements AutoCloseable {
+        static final String REPO = "bench/fixture";
+        static final String APP_ID = "424242";
+        /** The webhook secret (github.webhook-secrets, from the coordinator's environment). */
+        static final String HOOK = "bench-webhook-secret-0123456789abcdef";
+
+        final GitHubStandIn standIn;
+        private final Path pem;
+        private final List<Instant> arrived = Collections.synchronizedList(new ArrayList<>());
+        private final Thread clock;
+
+        private GitHub(GitHubStandIn standIn, Path pem) {
+            this.standIn = standIn;
+            this.pem = pem;
+            this.clock = new Thread(this::watch, "stand-in-clock");
+            clock.setDaemon(true);
+            clock.start();
+        }
+
+        static GitHub start(Path dir, Path bare) throws IOException {
+            Files.createDirectories(dir);
+            Path pem = dir.resolve("app.pem");
+            KeyPair key = GitHubEvents.appKey(pem);
+            GitHubStandIn s = new GitHubStandIn(GitHubStandIn.openApi(), APP_ID, key.getPublic(), null);
+            s.repo(REPO, bare);
+            return new GitHub(s, pem);
+        }
+
+        private void watch() {
+            while (!Thread.currentThread().isInterrupted()) {
+                int n = standIn.calls().size();
+                Instant now = Instant.now();
+                synchronized (arrived) {
+                    while (arrived.size() < n) {
+                        arrived.add(now);
+                    }
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        /** Where the stand-in's lists of requests (API, git) end now. */
+        int[] mark() {
+            return new int[] {standIn.calls().size(), standIn.gitFetches().size()};
+        }
+
+        /** The requests since {@code mark} by operation ("PATCH /repos/{owner}/{repo}/check-runs/{id}"), added up. */
+        void tally(int[] mark, Map<String, Integer> into) {
+            List<GitHubStandIn.Call> calls = standIn.calls();
+            for (GitHubStandIn.Call c : calls.subList(mark[0], calls.size())) {
+                String op = c.method() + " "
+                        + c.path()
+                                .replace("/repos/" + REPO, "/repos/{owner}/{repo}")
+                                .replaceAll("/[0-9]+($|/)", "/{id}$1")
+                        + (c.status() >= 300 ? " → " + c.status() : "");
+                into.merge(op, 1, Integer::sum);
+            }
+            List<GitHubStandIn.GitFetch> git = standIn.gitFetches();
+            for (GitHubStandIn.GitFetch g : git.subList(mark[1], git.size())) {
+                into.merge(
+                        "git " + g.service().replaceFirst("^git-", "") + (g.authorized() ? " (with a token)" : "")
+                                + " → " + g.status(),
+                        1,
+                        Integer::sum);
+            }
+        }
+
+        /** Where the coordinator (github.web-url, the same as api-url here) has runners fetch the fixture. */
+        String cloneUrl() {
+            return standIn.url() + "/" + REPO + ".git";
+        }
+
+        /** The coordinator as a GitHub App of the stand-in, the fixture allowed to publish to the registry. */
+        String config(String registry) {
+            return "repositories:\n  - match: bench/*\n    images: [" + registry + "/*]\n"
+                    + "github:\n  api-url: " + standIn.url() + "\n  webhook-secrets: [\"${BENCH_WEBHOOK}\"]\n"
+                    + "  app-id: \"" + APP_ID + "\"\n  private-key-file: " + pem + "\n  workflows: "
+                    + Path.of("workflows").toAbsolutePath() + "\n";
+        }
+
+        /**
+         * When the stand-in received the last completion of {@code sha}'s check runs, once {@code expected} of them
+         * were created and every one is completed; null before.
+         */
+        Instant checksCompleted(String sha, int expected) {
+            List<GitHubStandIn.Call> calls = standIn.calls();
+            List<Instant> at;
+            synchronized (arrived) {
+                at = List.copyOf(arrived);
+            }
+            Map<Long, String> names = new java.util.HashMap<>();
+            Map<String, Instant> completed = new LinkedHashMap<>();
+            for (int i = 0; i < Math.min(calls.size(), at.size()); i++) {
+                GitHubStandIn.Call c = calls.get(i);
+                if (c.status() >= 300 || c.body() == null || !c.path().contains("/check-runs")) {
+                    continue;
+                }
+                String name;
+                if (c.method().equals("POST")) {
+                    if (!c.body().path("head_sha").asText().equals(sha)) {
+                        continue;
+                    }
+                    name = c.body().path("name").asText();
+                    names.put(c.response().path("id").asLong(), name);
+                } else {
+                    name = names.get(Long.parseLong(c.path().replaceAll(".*/", "")));
+                    if (name == null) {
+                        continue;
+                    }
+                }
+                String status = c.body().path("status").asText("");
+                if (status.equals("completed") || c.body().has("conclusion")) {
+                    completed.put(name, at.get(i));
+                } else if (!status.isEmpty()) {
+                    completed.remove(name);
+                }
+            }
+            if (names.size() < expected || !completed.keySet().containsAll(names.values())) {
+                return null;
+            }
+            return completed.values().stream().max(Comparator.naturalOrder()).orElse(null);
+        }
+
+        @Override
+        public void close() {
+            clock.interrupt();
+            standIn.close();
         }
     }
 
@@ -669,6 +1048,12 @@ public class PipelineBench {
         env.put("CONTENT_LENGTH", String.valueOf(in.length));
         String type = ex.getRequestHeaders().getFirst("Content-Type");
         env.put("CONTENT_TYPE", type == null ? "" : type);
+        // git gzips a request body over 1 KiB (a fetch with many "have" lines: (4)'s source cache by round 4);
+        // http-backend inflates it only when told, and otherwise answers garbage ("expected 'acknowledgments'").
+        String encoding = ex.getRequestHeaders().getFirst("Content-Encoding");
+        if (encoding != null) {
+            env.put("HTTP_CONTENT_ENCODING", encoding);
+        }
         String protocol = ex.getRequestHeaders().getFirst("Git-Protocol");
         if (protocol != null) {
             env.put("GIT_PROTOCOL", protocol);
