@@ -192,4 +192,19 @@ class CheckRunRecoveryTest {
                 store.latestBuildOfCheckSuite("octo/app", suite).orElseThrow().id(),
                 "the first one stays");
     }
+
+    @Test
+    void aBuildsChecksSentTogether_lookUpTheRepositoryOnce() {
+        for (String context : List.of("multiarch", "multiarch / linux/amd64", CONTEXT)) {
+            store.wantReport(7, context, body(CheckState.PENDING));
+        }
+
+        reporter.sendDue();
+
+        assertEquals(3, github.checkRuns("octo/app", sha).size());
+        long lookups = github.calls().stream()
+                .filter(c -> c.method().equals("GET") && c.path().equals("/repos/octo/app"))
+                .count();
+        assertEquals(1, lookups, "one GET /repos/octo/app for the batch, not one per check run");
+    }
 }
