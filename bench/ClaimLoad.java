@@ -565,6 +565,9 @@ public class ClaimLoad {
             double kb = 0;
             for (int i = 0; i < head.length && i < vals.length; i++) {
                 if (List.of("S0U", "S1U", "EU", "OU").contains(head[i])) {
+                    if (vals[i].equals("-")) {
+                        return zHeapUsedKb(pid); // ZGC: one heap, which jstat -gc does not show
+                    }
                     kb += Double.parseDouble(vals[i]);
                 }
             }
@@ -572,6 +575,26 @@ public class ClaimLoad {
         } catch (IOException | InterruptedException | NumberFormatException e) {
             return 0;
         }
+    }
+
+    /** ZGC's used heap, from {@code jcmd PID GC.heap_info} ("ZHeap used 46M, capacity …"), in KB. */
+    static long zHeapUsedKb(long pid) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("jcmd", String.valueOf(pid), "GC.heap_info")
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor();
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("ZHeap\\s+used (\\d+)([KMG])").matcher(out);
+        if (!m.find()) {
+            return 0;
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "G" -> n * 1024 * 1024;
+            case "M" -> n * 1024;
+            default -> n;
+        };
     }
 
     static void await(HttpClient http, String url, Duration deadline) throws Exception {
