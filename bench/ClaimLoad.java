@@ -88,13 +88,14 @@ public class ClaimLoad {
         System.out.printf(
                 Locale.ROOT,
                 "%n%d queued jobs, %d simulated long-polling runners%s; PostgreSQL 15 (fsync off), coordinators "
-                        + "-Xmx512m SerialGC%n%n",
+                        + "bin/multiarch serve with MULTIARCH_JAVA_OPTS=\"%s\"%n%n",
                 jobs,
                 runners,
                 HOLD_MS > 0
                         ? " each holding a job ~" + HOLD_MS + " ms (offered ≈ " + (runners * 1000 / HOLD_MS)
                                 + " jobs/s)"
-                        : " reporting each job at once (the most the coordinators take)");
+                        : " reporting each job at once (the most the coordinators take)",
+                coordinatorOpts());
         System.out.println(
                 "| coordinators | jobs/s | claim p50 | claim p99 | claim max | heap peak (MB) "
                         + "| heap after GC (MB) | DB connections (peak) | CPU per job: coordinators | CPU per job: PostgreSQL |");
@@ -176,18 +177,11 @@ public class ClaimLoad {
                                 + "store:\n  path: " + home.resolve("data") + "\n  url: " + url
                                 + "\n  username: postgres\n"
                                 + "runners:\n  registration-secret: " + SECRET + "\n  lease: 60s\n  long-poll: 25s\n");
-                List<String> command = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-Xmx512m"));
-                // MULTIARCH_BENCH_COORDINATOR_OPTS: extra JVM options for the coordinators (a profiler, say); {i} is
-                // the coordinator's number.
-                String extra = System.getenv("MULTIARCH_BENCH_COORDINATOR_OPTS");
-                if (extra != null && !extra.isBlank()) {
-                    for (String o : extra.trim().split("\\s+")) {
-                        command.add(o.replace("{i}", coordinators + "-" + i));
-                    }
-                }
-                command.addAll(List.of("-jar", jar.toString(), "serve", "--config", cfg.toString()));
-                Process p = new ProcessBuilder(command)
-                        .redirectErrorStream(true)
+                // Through the launcher, as an operator starts one (its JVM options: the collector), with the heap
+                // capped at the goal's 512 MB. The launcher execs java: the process is the JVM (jstat, jcmd).
+                ProcessBuilder pb = new ProcessBuilder(launcher(jar).toString(), "serve", "--config", cfg.toString());
+                pb.environment().put("MULTIARCH_JAVA_OPTS", coordinatorOpts().replace("{i}", coordinators + "-" + i));
+                Process p = pb.redirectErrorStream(true)
                         .redirectOutput(home.resolve("log").toFile())
                         .start();
                 procs.add(p);
@@ -538,6 +532,22 @@ public class ClaimLoad {
         }
     }
 
+    /**
+     * The coordinators' JVM options: {@code -Xmx512m} (the heap goal), then MULTIARCH_BENCH_COORDINATOR_OPTS (a
+     * profiler, a collector to compare: {@code -XX:+UseSerialGC} gives what the bench measured before 2026-11-28, when
+     * it started {@code java -XX:+UseSerialGC -Xmx512m} itself); {i} is the coordinator's number. The launcher adds
+     * its default collector unless these name one.
+     */
+    static String coordinatorOpts() {
+        String extra = System.getenv("MULTIARCH_BENCH_COORDINATOR_OPTS");
+        return ("-Xmx512m " + (extra == null ? "" : extra.trim())).trim();
+    }
+
+    /** bin/multiarch of the checkout whose target/ holds {@code jar}. */
+    static Path launcher(Path jar) {
+        return jar.toAbsolutePath().getParent().getParent().resolve("bin/multiarch");
+    }
+
     /** The used heap (survivors, eden, old) of a JVM, from {@code jstat -gc}, in KB. */
     static long heapUsedKb(long pid) {
         try {
@@ -555,6 +565,9 @@ public class ClaimLoad {
             double kb = 0;
             for (int i = 0; i < head.length && i < vals.length; i++) {
                 if (List.of("S0U", "S1U", "EU", "OU").contains(head[i])) {
+                    if (vals[i].equals("-")) {
+                        return zHeapUsedKb(pid); // ZGC: one heap, which jstat -gc does not show
+                    }
                     kb += Double.parseDouble(vals[i]);
                 }
             }
@@ -562,6 +575,26 @@ public class ClaimLoad {
         } catch (IOException | InterruptedException | NumberFormatException e) {
             return 0;
         }
+    }
+
+    /** ZGC's used heap, from {@code jcmd PID GC.heap_info} ("ZHeap used 46M, capacity …"), in KB. */
+    static long zHeapUsedKb(long pid) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("jcmd", String.valueOf(pid), "GC.heap_info")
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor();
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("ZHeap\\s+used (\\d+)([KMG])").matcher(out);
+        if (!m.find()) {
+            return 0;
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "G" -> n * 1024 * 1024;
+            case "M" -> n * 1024;
+            default -> n;
+        };
     }
 
     static void await(HttpClient http, String url, Duration deadline) throws Exception {
