@@ -43,10 +43,17 @@
  * rewrites and frees only chunks older than {@code RETENTION_TIME}, left at its default of 45 s: at best the open
  * file holds the last 45 s of commits plus its data, and a one-minute burst is mostly inside that window.
  * bench/webhook-load (500 a second for 60 s after a 10 s warm-up: 35,000 deliveries, an estimated 0.75 commits each,
- * the file's bytes over 42 KB a commit), per 10,000 deliveries: 294 MB open before, 260 MB with it, 5.4-5.7 MB after
- * a clean stop: 51× the data before, 48× after, not the 2× asked for. (The data is the file after a clean stop,
- * which {@code SHUTDOWN COMPACT} writes compressed, H2's {@code Store.close}; the deflated payloads alone are 14 MB
- * per 10,000.) For sustained webhook bursts, use PostgreSQL.
+ * the file's bytes over 42 KB a commit), per 10,000 deliveries: 294 MB open before, 260 and 340 MB in two runs with
+ * it, 5.4-6.0 MB after a clean stop: 51× the data before, 48× and 57× after, not the 2× asked for. The open file
+ * follows the number of commits, and the intake commits more often when commits are quicker (smaller batches): the
+ * 340 MB run was on a quieter machine with HikariCP (below), the 260 MB one under load. (The data is the file after
+ * a clean stop, which {@code SHUTDOWN COMPACT} writes compressed, H2's {@code Store.close}; the deflated payloads
+ * alone are 14 MB per 10,000.) For sustained webhook bursts, use PostgreSQL.
+ *
+ * <p>The embedded database's pool is HikariCP, as PostgreSQL's is: H2's own {@code JdbcConnectionPool} rolls back
+ * every connection handed back to it, and an H2 rollback empties the session's cache of parsed statements ({@code
+ * SessionLocal.rollbackTo}), so every query was parsed again on every call. bench/webhook-load: 1,435 µs of
+ * coordinator CPU per delivery with it, 1,708 µs before (different machine load; not a controlled comparison).
  *
  * <p>{@code RETENTION_TIME} is not lowered. Reading H2 2.3.232's recovery ({@code RandomAccessStore.readStoreHeader},
  * {@code FileStore.findLastChunkWithCompleteValidChunkSet}): the newest chunk of a killed store is looked for
