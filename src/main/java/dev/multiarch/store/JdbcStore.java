@@ -37,8 +37,6 @@ public final class JdbcStore implements Store {
     private final Tags tags;
     private final Builds builds;
     private final Jobs jobs;
-    /** H2 only: rewrites sparse chunks of the open file; stopped before the file is compacted on close. */
-    private volatile H2Compaction compaction;
 
     private JdbcStore(DataSource ds, AutoCloseable closer, Clock clock, Dialect dialect) {
         this.clock = clock;
@@ -102,9 +100,7 @@ public final class JdbcStore implements Store {
             throw inUse(dir, e);
         }
         try {
-            JdbcStore store = new JdbcStore(pool, pool, clock, Dialect.H2);
-            store.compaction = H2Compaction.start(pool);
-            return store;
+            return new JdbcStore(pool, pool, clock, Dialect.H2);
         } catch (RuntimeException e) {
             pool.close();
             throw inUse(dir, e);
@@ -568,10 +564,6 @@ public final class JdbcStore implements Store {
     @Override
     public void close() {
         wakeups.close();
-        H2Compaction h = compaction;
-        if (h != null) {
-            h.close();
-        }
         if (dialect == Dialect.H2) {
             // Rewrites the file with only live data (H2 otherwise compacts for 200 ms on close): a store opened
             // next starts at its smallest. Measured with bench/store-bench: under a second for 10,000 deliveries.

@@ -37,18 +37,15 @@
  * table's three indexes: an {@code UPDATE} removes and re-adds the row in every index (H2's {@code
  * Table.updateRows}), so a mark or a claim renewal rewrites a leaf in each, not only in the state index. H2's
  * {@code PAGE_SIZE} (1 to 16 KB) changed none of these figures. Under a burst nearly every chunk keeps a page or
- * two that nothing supersedes (the leaf that was full when it was written), so no chunk was ever freed: the open
- * file was every commit's chunk, and the layout map grew with them. {@code H2Compaction} now rewrites sparse chunks
- * ({@code MVStore.compact}, what H2's background thread does; {@code WRITE_DELAY=0} stops that thread), but H2
- * rewrites and frees only chunks older than {@code RETENTION_TIME}, left at its default of 45 s: at best the open
- * file holds the last 45 s of commits plus its data, and a one-minute burst is mostly inside that window.
- * bench/webhook-load (500 a second for 60 s after a 10 s warm-up: 35,000 deliveries, an estimated 0.75 commits each,
- * the file's bytes over 42 KB a commit), per 10,000 deliveries: 294 MB open before, 260 and 340 MB in two runs with
- * it, 5.4-6.0 MB after a clean stop: 51× the data before, 48× and 57× after, not the 2× asked for. The open file
- * follows the number of commits, and the intake commits more often when commits are quicker (smaller batches): the
- * 340 MB run was on a quieter machine with HikariCP (below), the 260 MB one under load. (The data is the file after
- * a clean stop, which {@code SHUTDOWN COMPACT} writes compressed, H2's {@code Store.close}; the deflated payloads
- * alone are 14 MB per 10,000.) For sustained webhook bursts, use PostgreSQL.
+ * two that nothing supersedes (the leaf that was full when it was written), so few chunks are freed: the open file
+ * is nearly every commit's chunk, and the layout map grows with them. bench/webhook-load (500 a second for 60 s after
+ * a 10 s warm-up: 35,000 deliveries, an estimated 0.75 commits each, the file's bytes over 42 KB a commit), per
+ * 10,000 deliveries: 294 MB open at main, 5.7 MB after a clean stop, 51× the data; 260 and 340 MB open in two runs
+ * with changes tried since (5.4 and 6.0 MB after a stop: 48× and 57×), not the 2× asked for. The open file follows
+ * the number of commits, and the intake commits more often when commits are quicker (smaller batches): the 340 MB
+ * run was on a quieter machine with HikariCP (below). (The data is the file after a clean stop, which {@code
+ * SHUTDOWN COMPACT} writes compressed, H2's {@code Store.close}; the deflated payloads alone are 14 MB per 10,000.)
+ * For sustained webhook bursts, use PostgreSQL.
  *
  * <p>The embedded database's pool is HikariCP, as PostgreSQL's is: H2's own {@code JdbcConnectionPool} rolls back
  * every connection handed back to it, and an H2 rollback empties the session's cache of parsed statements ({@code
@@ -71,8 +68,10 @@
  * file was about 150 deliveries older than the last acknowledgement; a SIGKILL leaves the operating system's cache
  * intact, so this is H2's recovery of a file whose freed chunks are reused at once, not a lost write), and never in
  * 25 kills without it. Moving chunks while open ({@code MVStore.compactFile}) tripped an assertion inside H2. The
- * chunk rewrite alone, with the 45 s retention, is what is kept: StoreCrashTest 15 runs (75 kills), and 3 kills
- * after 73-75 s of a 4-thread burst (chunks old enough to be rewritten and reused), found every acknowledged delivery.
+ * chunk rewrite alone, from a thread, with the 45 s retention (commit 654abaf, backed out): StoreCrashTest 15 runs
+ * (75 kills) and 5 kills after 73-77 s of a 4-thread burst lost nothing, but H2 rewrites only chunks older than 45 s
+ * and the file did not level off: 300 commits a second for 120 s left 960 MB open with it, 985 MB without (the 260
+ * MB webhook-load run above had it).
  *
  * <p>A GitHub build's origin (repository, commit, pull request, delivery) is kept in indexed columns, read from the
  * trigger JSON when the build is created ({@link dev.multiarch.store.OriginKeys}), so that a redelivery, a re-run or
