@@ -36,6 +36,7 @@ public class StoreBench {
         Store store = h2
                 ? JdbcStore.embedded(dir)
                 : JdbcStore.postgres(args[4], args[5], null, threads + 2, Clock.systemUTC());
+        long[] before = h2 ? h2Writes(dir) : null;
         AtomicLong payloadBytes = new AtomicLong();
         AtomicLong largest = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -69,6 +70,11 @@ public class StoreBench {
                     "  H2 file while open: %.1f MB at the end, %.1f MB at most (per 10,000 deliveries: %.1f MB;"
                             + " payloads %.1f MB)%n",
                     mb(file), largest.get() / 1e6, mb(file) * 10_000 / deliveries, payloadBytes.get() / 1e6);
+            long[] after = h2Writes(dir);
+            long writes = after[0] - before[0];
+            System.out.printf(
+                    "  H2 writes (about one per commit): %.2f per delivery, %.1f KB each%n",
+                    (double) writes / deliveries, (after[1] - before[1]) / 1024.0 / Math.max(1, writes));
         }
         t0 = System.nanoTime();
         for (int i = 0; i < builds; i++) {
@@ -93,13 +99,29 @@ public class StoreBench {
         if (builds > 0) {
             System.out.printf("builds: %d in %.1f s (%.1f ms each)%n", builds, secs, secs * 1000 / builds);
         }
+        double largestOpen = Math.max(largest.get(), h2 ? Files.size(file) : 0);
         t0 = System.nanoTime();
         store.close();
         if (h2) {
             System.out.printf(
                     "  H2 file after close: %.1f MB (%.1f MB per 10,000 deliveries), close took %.1f s%n",
                     mb(file), mb(file) * 10_000 / deliveries, (System.nanoTime() - t0) / 1e9);
+            System.out.printf("  largest open file: %.1f× the data it holds%n", largestOpen / Files.size(file));
         }
+    }
+
+    /** H2's count of file writes and of bytes written since the database was opened (INFORMATION_SCHEMA). */
+    private static long[] h2Writes(Path dir) throws java.sql.SQLException {
+        long[] w = new long[2];
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(JdbcStore.embeddedUrl(dir), "multiarch", "");
+                java.sql.ResultSet r = c.createStatement()
+                        .executeQuery("SELECT SETTING_NAME, SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS"
+                                + " WHERE SETTING_NAME IN ('info.FILE_WRITE', 'info.FILE_WRITE_BYTES')")) {
+            while (r.next()) {
+                w[r.getString(1).equals("info.FILE_WRITE") ? 0 : 1] = Long.parseLong(r.getString(2));
+            }
+        }
+        return w;
     }
 
     private static double mb(Path f) throws java.io.IOException {

@@ -27,12 +27,39 @@
  * (MVStore) writes every commit as a new chunk and never overwrites a page in place; {@code WRITE_DELAY=0} makes it
  * write the chunk before the commit returns, but H2 does not sync it: it is in the operating system's cache, which
  * survives the process being killed (StoreCrashTest kills a writer with SIGKILL five times and finds every
- * acknowledged delivery) but not necessarily a power cut. A chunk whose pages were all superseded is kept 45 s
- * ({@code RETENTION_TIME}) before its space is reused, and {@code WRITE_DELAY=0} also stops H2's background thread,
- * which would otherwise rewrite chunks that are mostly superseded; so under a burst of webhooks the open file grows
- * with the number of commits (about 33 KB each), not with the data: bench/store-bench measured 11× (8 senders
- * through the webhook intake) to 46× (one sender through the intake: two commits per delivery) the 14.7 MB per
- * 10,000 deliveries the file holds once {@code SHUTDOWN COMPACT} has rewritten it on close.
+ * acknowledged delivery) but not necessarily a power cut.
+ *
+ * <p>What a commit writes (H2's own counters, {@code INFORMATION_SCHEMA.SETTINGS} {@code info.FILE_WRITE*}, and the
+ * chunks of a file read back with {@code MVStoreTool.dump}): about 29 KB to store one delivery, 42 KB for two with
+ * the marks of two earlier ones (the webhook intake's usual batch at 500 a second), 32 KB to mark one. About 45 % of
+ * it is H2's layout map (an entry per chunk in the file, rewritten for every chunk whose pages the commit
+ * superseded), a quarter the deliveries table's leaf and inner pages, the rest a leaf and its path in each of the
+ * table's three indexes: an {@code UPDATE} removes and re-adds the row in every index (H2's {@code
+ * Table.updateRows}), so a mark or a claim renewal rewrites a leaf in each, not only in the state index. H2's
+ * {@code PAGE_SIZE} (1 to 16 KB) changed none of these figures. Under a burst nearly every chunk keeps a page or
+ * two that nothing supersedes (the leaf that was full when it was written), so few chunks are freed: the open file
+ * is nearly every commit's chunk, and the layout map grows with them. bench/webhook-load (500 a second for 60 s after
+ * a 10 s warm-up: 35,000 deliveries, an estimated 0.75 commits each, the file's bytes over 42 KB a commit), per
+ * 10,000 deliveries: 294 MB open at main, 5.7 MB after a clean stop, 51× the data; 260 and 340 MB open in two runs
+ * with changes tried since (5.4 and 6.0 MB after a stop: 48× and 57×), not the 2× asked for. The open file follows
+ * the number of commits, and the intake commits more often when commits are quicker (smaller batches): the 340 MB
+ * run was on a quieter machine with HikariCP (below). (The data is the file after a clean stop, which {@code
+ * SHUTDOWN COMPACT} writes compressed, H2's {@code Store.close}; the deflated payloads alone are 14 MB per 10,000.)
+ * For sustained webhook bursts, use PostgreSQL.
+ *
+ * <p>The embedded database's pool is HikariCP, as PostgreSQL's is: H2's own {@code JdbcConnectionPool} rolls back
+ * every connection handed back to it, and an H2 rollback empties the session's cache of parsed statements ({@code
+ * SessionLocal.rollbackTo}), so every query was parsed again on every call. bench/webhook-load: 1,435 µs of
+ * coordinator CPU per delivery with it, 1,708 µs before (different machine load; not a controlled comparison).
+ *
+ * <p>{@code RETENTION_TIME} is not lowered. Reading H2 2.3.232's recovery ({@code RandomAccessStore.readStoreHeader},
+ * {@code FileStore.findLastChunkWithCompleteValidChunkSet}): the newest chunk of a killed store is looked for
+ * through the store header's chunk, the chain of each chunk's predicted next position from it, and the chunk at
+ * the end of the file; the header is rewritten after the chunk write that needs it, and not at all while chunks go
+ * to the end of the file. A chunk of that chain freed and overwritten ends the chain early, and the quick recovery
+ * then settles on an older chunk whose references are all valid: acknowledged commits gone. That is a likely
+ * mechanism for the loss below with {@code RETENTION_TIME=0}; the retention time makes it unlikely (a chunk must be
+ * older than 45 s to be reused), and no shorter one could be shown safe.
  *
  * <p>Tried and not adopted (commit dd90fe5 has the code): the file opened {@code O_DSYNC} (every write on the disk
  * before it returns), {@code RETENTION_TIME=0} and a thread running H2's chunk rewrite ({@code MVStore.compact}) every
@@ -40,8 +67,11 @@
  * deliveries a second). But StoreCrashTest lost acknowledged deliveries once in 40 kills with it (the reopened
  * file was about 150 deliveries older than the last acknowledgement; a SIGKILL leaves the operating system's cache
  * intact, so this is H2's recovery of a file whose freed chunks are reused at once, not a lost write), and never in
- * 25 kills without it. Moving chunks while open ({@code MVStore.compactFile}) tripped an assertion inside H2. For
- * sustained webhook bursts, use PostgreSQL.
+ * 25 kills without it. Moving chunks while open ({@code MVStore.compactFile}) tripped an assertion inside H2. The
+ * chunk rewrite alone, from a thread, with the 45 s retention (commit 654abaf, backed out): StoreCrashTest 15 runs
+ * (75 kills) and 5 kills after 73-77 s of a 4-thread burst lost nothing, but H2 rewrites only chunks older than 45 s
+ * and the file did not level off: 300 commits a second for 120 s left 960 MB open with it, 985 MB without (the 260
+ * MB webhook-load run above had it).
  *
  * <p>A GitHub build's origin (repository, commit, pull request, delivery) is kept in indexed columns, read from the
  * trigger JSON when the build is created ({@link dev.multiarch.store.OriginKeys}), so that a redelivery, a re-run or
