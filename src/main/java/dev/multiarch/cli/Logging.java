@@ -1,5 +1,6 @@
 package dev.multiarch.cli;
 
+import java.util.List;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Formatter;
 import java.util.logging.Level;
@@ -44,7 +45,14 @@ final class Logging {
         root.addHandler(h);
         root.setLevel(debug ? Level.FINE : Level.INFO);
         Logger.getLogger("dev.multiarch").setLevel(debug ? Level.FINE : Level.INFO);
-        Logger.getLogger("io.netty").setLevel(Level.WARNING);
-        Logger.getLogger("io.vertx").setLevel(Level.WARNING);
+        // Held here: java.util.logging keeps loggers weakly, and a collected one forgets its level.
+        for (String quiet : List.of("io.netty", "io.vertx", "com.zaxxer.hikari")) {
+            Logger l = Logger.getLogger(quiet);
+            l.setLevel(Level.WARNING);
+            QUIETED.add(l);
+        }
     }
+
+    /** The libraries' loggers set to warnings only (HikariCP says "Starting…" for every pool). */
+    private static final List<Logger> QUIETED = new java.util.concurrent.CopyOnWriteArrayList<>();
 }
