@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.multiarch.testing.GitHubEvents;
+import dev.multiarch.testing.TestClock;
 import java.net.InetAddress;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -32,30 +30,8 @@ class GitHubAccessTest {
     Path dir;
 
     /** The test's clock: tokens expire when the test says so. */
-    private static final class TestClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-11-28T10:00:00Z");
+    private final TestClock clock = new TestClock(Instant.parse("2026-11-28T10:00:00Z"));
 
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
-    private final TestClock clock = new TestClock();
     private final List<String> minted = new CopyOnWriteArrayList<>();
     private MockWebServer server;
     private GitHubAccess access;
@@ -114,7 +90,7 @@ class GitHubAccessTest {
         GitHub previous = first;
         for (int refresh = 1; refresh <= 5; refresh++) {
             // 56 minutes on, the token is within five minutes of expiring: a new one is minted.
-            clock.advance(Duration.ofMinutes(56));
+            clock.pass(Duration.ofMinutes(56));
             GitHub next = access.client(4711);
             assertNotSame(previous, next, "refresh " + refresh + " makes a client with the new token");
             assertEquals(1, access.clientCount(), "after refresh " + refresh);

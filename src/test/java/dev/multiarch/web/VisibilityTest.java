@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.multiarch.store.BuildRecord;
 import dev.multiarch.store.BuildState;
 import dev.multiarch.store.JdbcStore;
+import dev.multiarch.testing.TestClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Who sees which build, and how often GitHub is asked. */
 class VisibilityTest {
-    private final SessionsTest.TestClock clock = new SessionsTest.TestClock();
+    private final TestClock clock = new TestClock(Instant.parse("2026-01-01T00:00:00Z"));
     private final FakeSignIn github = new FakeSignIn().reader("octo-org/hello", "octocat");
     private JdbcStore store;
     private Sessions sessions;
