@@ -523,8 +523,8 @@ public final class JdbcStore implements Store {
     // ---- the status outbox (Reports)
 
     @Override
-    public void wantReport(long buildId, String context, String body) {
-        reports.want(buildId, context, body);
+    public void wantReport(long buildId, String context, String body, boolean settles) {
+        reports.want(buildId, context, body, settles);
     }
 
     @Override
@@ -538,8 +538,8 @@ public final class JdbcStore implements Store {
     }
 
     @Override
-    public void reportSent(long buildId, String context, int version, String externalId) {
-        reports.sent(buildId, context, version, externalId);
+    public void reportSent(long buildId, String context, int version, String externalId, Instant pacedUntil) {
+        reports.sent(buildId, context, version, externalId, pacedUntil);
     }
 
     @Override

@@ -20,6 +20,10 @@ import javax.sql.DataSource;
  * The status outbox: for each build and check context, the report GitHub should show ({@code body}, numbered by
  * {@code version}) and the last version sent. A changed body is a new version; a sender claims due reports for
  * {@link Store#REPORT_CLAIM} so that several coordinators send each version once.
+ *
+ * <p>{@code next_attempt} is when a report may be sent next: after a failure (with {@code attempts} above 0) the retry
+ * time, which a new version drops; after a state that does not settle the check was sent ({@code attempts} 0), its
+ * pace, which only a settling version drops.
  */
 final class Reports {
     private final DataSource ds;
@@ -42,7 +46,7 @@ final class Reports {
                 r.getObject("claimed_until") != null);
     }
 
-    void want(long buildId, String context, String body) {
+    void want(long buildId, String context, String body, boolean settles) {
         txKeyed(ds, c -> {
             Optional<String> wanted = one(
                     c,
@@ -61,10 +65,13 @@ final class Reports {
             if (body.equals(wanted.get())) {
                 return 0;
             }
+            // The right-hand sides read the row as it was: a pace (attempts 0) is kept for a state that does not
+            // settle.
             return update(
                     c,
-                    "UPDATE reports SET body = ?, version = version + 1, attempts = 0, next_attempt = NULL "
-                            + "WHERE build_id = ? AND context = ?",
+                    "UPDATE reports SET body = ?, version = version + 1, attempts = 0, next_attempt = "
+                            + (settles ? "NULL" : "CASE WHEN attempts = 0 THEN next_attempt ELSE NULL END")
+                            + " WHERE build_id = ? AND context = ?",
                     body,
                     buildId,
                     context);
@@ -110,16 +117,17 @@ final class Reports {
                 == 1;
     }
 
-    void sent(long buildId, String context, int version, String externalId) {
+    void sent(long buildId, String context, int version, String externalId, Instant pacedUntil) {
         tx(
                 ds,
                 c -> update(
                         c,
                         "UPDATE reports SET sent_version = GREATEST(sent_version, ?), external_id = COALESCE(?, "
-                                + "external_id), attempts = 0, next_attempt = NULL, last_error = NULL, claimed_until = NULL "
+                                + "external_id), attempts = 0, next_attempt = ?, last_error = NULL, claimed_until = NULL "
                                 + "WHERE build_id = ? AND context = ?",
                         version,
                         externalId,
+                        pacedUntil,
                         buildId,
                         context));
     }

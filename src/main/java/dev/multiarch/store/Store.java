@@ -384,8 +384,20 @@ public interface Store extends AutoCloseable {
             String lastError,
             boolean claimUnsettled) {}
 
-    /** Records the state wanted for a check (version + 1) unless it is the same as the last one wanted. */
-    void wantReport(long buildId, String context, String body);
+    /**
+     * Records the state wanted for a check (version + 1) unless it is the same as the last one wanted; it is due at once.
+     */
+    default void wantReport(long buildId, String context, String body) {
+        wantReport(buildId, context, body, true);
+    }
+
+    /**
+     * Records the state wanted for a check (version + 1) unless it is the same as the last one wanted. A final state
+     * ({@code settles}) is due at once; one that is not waits out the pace of the version sent before it
+     * ({@link #reportSent(long, String, int, String, Instant) pacedUntil}), so that states passing quickly reach
+     * GitHub as one request. A retry time after a failure is dropped either way: a new version is tried at once.
+     */
+    void wantReport(long buildId, String context, String body, boolean settles);
 
     /**
      * Claims the checks whose wanted state has not reached GitHub and whose retry time has come, for
@@ -406,7 +418,15 @@ public interface Store extends AutoCloseable {
     java.time.Duration REPORT_CLAIM = java.time.Duration.ofSeconds(30);
 
     /** Version {@code version} reached GitHub (as {@code externalId}, e.g. a check run id). */
-    void reportSent(long buildId, String context, int version, String externalId);
+    default void reportSent(long buildId, String context, int version, String externalId) {
+        reportSent(buildId, context, version, externalId, null);
+    }
+
+    /**
+     * Version {@code version} reached GitHub (as {@code externalId}, e.g. a check run id); a later state that does not
+     * settle the check is not sent before {@code pacedUntil} (null: no pace).
+     */
+    void reportSent(long buildId, String context, int version, String externalId, Instant pacedUntil);
 
     void reportDeferred(long buildId, String context, Instant next, String error);
 

@@ -26,8 +26,9 @@ import org.kohsuke.github.GHCheckRun;
 
 /**
  * A check run GitHub created for a send whose answer never reached the store (the coordinator killed in between, or
- * the answer lost to a timeout) is found and updated by the next send, never created a second time; against the
- * GitHub stand-in in App mode, which keeps the check runs it was asked to create.
+ * the answer lost to a timeout) is found and updated by the next send, never created a second time; states that do
+ * not settle a check are paced ({@link StatusReporter#PACE}); against the GitHub stand-in in App mode, which keeps the
+ * check runs it was asked to create.
  */
 class CheckRunRecoveryTest {
     private static final String CONTEXT = "multiarch / linux/arm64";
@@ -98,6 +99,43 @@ class CheckRunRecoveryTest {
         return github.calls().stream()
                 .filter(c -> c.method().equals("GET") && c.path().endsWith("/check-runs"))
                 .count();
+    }
+
+    private long calls(String method) {
+        return github.calls().stream()
+                .filter(c -> c.method().equals(method) && c.path().contains("/check-runs"))
+                .count();
+    }
+
+    @Test
+    void statesThatPassWithinThePace_reachGitHubAsOneUpdate_aSettlingStateAtOnce() throws Exception {
+        store.wantReport(7, CONTEXT, body(CheckState.PENDING), false);
+        reporter.sendDue();
+        assertEquals(1, calls("POST"), "created at once");
+        // Building, then verifying, within the pace: nothing yet.
+        store.wantReport(7, CONTEXT, body(CheckState.PENDING).replace("PENDING", "building"), false);
+        reporter.sendDue();
+        store.wantReport(7, CONTEXT, body(CheckState.PENDING).replace("PENDING", "verifying"), false);
+        clock.pass(StatusReporter.PACE.minusMillis(1));
+        reporter.sendDue();
+        assertEquals(0, calls("PATCH"), "paced");
+        clock.pass(Duration.ofMillis(1));
+        reporter.sendDue();
+        assertEquals(1, calls("PATCH"), "the newest of the two, once");
+        assertTrue(
+                String.valueOf(github.checkRuns("octo/app", sha).get(0).get("output"))
+                        .contains("verifying"),
+                github.checkRuns("octo/app", sha).toString());
+        // Paced again after that update, but a settling state does not wait.
+        store.wantReport(7, CONTEXT, body(CheckState.PENDING).replace("PENDING", "publishing"), false);
+        store.wantReport(7, CONTEXT, body(CheckState.SUCCESS), true);
+        reporter.sendDue();
+        assertEquals(2, calls("PATCH"));
+        assertEquals("success", github.checkRuns("octo/app", sha).get(0).get("conclusion"));
+        Store.Report r = store.reports(7).get(0);
+        assertEquals(r.version(), r.sentVersion());
+        assertEquals(null, r.nextAttempt(), "nothing paced after the check settled");
+        assertEquals(List.of(), github.violations());
     }
 
     @Test

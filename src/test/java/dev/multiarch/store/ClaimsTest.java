@@ -116,6 +116,37 @@ class ClaimsTest {
     }
 
     @Test
+    void aRetryTime_isDroppedByANewState_aPaceOnlyByASettlingOne() {
+        long id = a.createBuild(build()).id();
+        a.wantReport(id, "multiarch", "{\"v\":1}", false);
+        assertEquals(1, a.dueReports("a", clock.instant(), 10).size(), "a new check is due at once");
+        a.reportDeferred(id, "multiarch", clock.instant().plusSeconds(60), "502");
+        a.wantReport(id, "multiarch", "{\"v\":2}", false);
+        List<Store.Report> retried = b.dueReports("b", clock.instant(), 10);
+        assertEquals(1, retried.size(), "a failure's retry time: a newer state is tried at once");
+        b.reportSent(
+                id,
+                "multiarch",
+                retried.get(0).version(),
+                "4711",
+                clock.instant().plusSeconds(5));
+        a.wantReport(id, "multiarch", "{\"v\":3}", false);
+        assertEquals(List.of(), a.dueReports("a", clock.instant(), 10), "paced");
+        clock.pass(Duration.ofSeconds(5));
+        List<Store.Report> paced = a.dueReports("a", clock.instant(), 10);
+        assertEquals(3, paced.get(0).version(), "the newest state, when the pace is over");
+        a.reportSent(id, "multiarch", 3, null, clock.instant().plusSeconds(5));
+        a.wantReport(id, "multiarch", "{\"v\":4}", false);
+        a.wantReport(id, "multiarch", "{\"v\":5}", true);
+        List<Store.Report> settled = b.dueReports("b", clock.instant(), 10);
+        assertEquals(5, settled.get(0).version(), "a settling state does not wait");
+        b.reportSent(id, "multiarch", 5, null, null);
+        Store.Report r = a.reports(id).get(0);
+        assertEquals(null, r.nextAttempt());
+        assertEquals("4711", r.externalId());
+    }
+
+    @Test
     void reportsClaimedAtOnceBySeveralSenders_areEachTakenOnce() throws Exception {
         for (int i = 0; i < 40; i++) {
             a.wantReport(a.createBuild(build()).id(), "multiarch", "{}");
