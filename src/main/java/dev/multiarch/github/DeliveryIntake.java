@@ -30,7 +30,7 @@ import java.util.logging.Logger;
  * GitHub may redeliver it), a mark after that is written at once. The writer is never interrupted: H2 closes its file
  * when a thread doing I/O is.
  */
-final class DeliveryIntake implements AutoCloseable {
+final class DeliveryIntake implements WebhookIntake {
     private static final Logger LOG = Logger.getLogger(DeliveryIntake.class.getName());
     /** At most this many deliveries, and this many marks, per batch (a 25 MB payload each is possible, if unlikely). */
     static final int MAX_BATCH = 128;
@@ -66,8 +66,20 @@ final class DeliveryIntake implements AutoCloseable {
         return added;
     }
 
+    /** As {@link #add(Store.Delivery)}; {@code whenStored} runs on the writer once a new delivery is committed. */
+    @Override
+    public CompletableFuture<Boolean> add(Store.Delivery d, Runnable whenStored) {
+        return add(d).thenApply(added -> {
+            if (added) {
+                whenStored.run();
+            }
+            return added;
+        });
+    }
+
     /** Records what processing a delivery came to, with a later batch. */
-    void mark(String hookId, String deliveryId, DeliveryState state, String note) {
+    @Override
+    public void mark(String hookId, String deliveryId, DeliveryState state, String note) {
         Marking m = new Marking(new Store.DeliveryMark(hookId, deliveryId, state, note), System.nanoTime());
         queue.add(m);
         if (closed && queue.remove(m)) {
