@@ -13,7 +13,12 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Webhook deliveries into the store, committed together: one writer thread takes every delivery that arrived while
+ * The webhook intake of a store several coordinators share (PostgreSQL; {@link Store#journalDir} empty): a coordinator
+ * that dies must not strand acknowledged deliveries in a file of its own, so each is committed before it is answered.
+ * The embedded H2 store, which one coordinator owns, takes {@link JournalIntake} instead (acknowledged once appended to
+ * a journal in its directory, committed in groups): see there for why.
+ *
+ * <p>Webhook deliveries into the store, committed together: one writer thread takes every delivery that arrived while
  * it was writing the last batch and stores them in one transaction ({@link Store#addDeliveries}). A delivery is
  * acknowledged only when its batch is committed, so nothing acknowledged is lost; what changes is the number of
  * commits: at 500 deliveries a second, one every few milliseconds instead of one per delivery (each H2 commit writes

@@ -33,7 +33,8 @@ import java.util.logging.Logger;
  * in the journal's pending set, or stored: one read of the store, no commit), appends the new ones in one write and
  * only then completes their acknowledgements; a write may block (dirty-page throttling), so it is not on an event
  * loop. The committer ({@code multiarch-webhook-commit}) commits groups with the marks waiting ({@link #mark}) in the
- * same transaction, then runs each new delivery's {@code whenStored} (processing needs its row: claims, leases,
+ * same transaction (a mark waits up to {@link #COMMIT_DELAY} too, so that it rides with a group rather than costing a
+ * commit of its own; far below {@link Store#DELIVERY_CLAIM}), then runs each new delivery's {@code whenStored} (processing needs its row: claims, leases,
  * marks) and lets the journal delete what is committed. While the store fails, the committer tries again every
  * second, and past the journal's bound deliveries are refused ({@link WebhookIntake.Full}, 503).
  *
@@ -43,8 +44,11 @@ import java.util.logging.Logger;
  */
 final class JournalIntake implements WebhookIntake {
     private static final Logger LOG = Logger.getLogger(JournalIntake.class.getName());
-    /** How long a journaled delivery may wait for its group's commit. */
-    static final Duration COMMIT_DELAY = Duration.ofMillis(150);
+    /**
+     * How long a journaled delivery may wait for its group's commit: 150 ms, or {@code
+     * -Dmultiarch.webhook.commit-delay-ms=N} (bench/webhook-load's {@code MULTIARCH_JAVA_OPTS}, to measure others).
+     */
+    static final Duration COMMIT_DELAY = Duration.ofMillis(Long.getLong("multiarch.webhook.commit-delay-ms", 150));
     /** At most this many deliveries per commit. */
     static final int GROUP = 256;
     /** At most this many deliveries per append. */
@@ -262,7 +266,7 @@ final class JournalIntake implements WebhookIntake {
                 wait = Math.min(wait, group.peekFirst().appendedNanos() + commitDelay.toNanos() - now);
             }
             if (!marks.isEmpty()) {
-                wait = Math.min(wait, marks.peekFirst().queuedNanos() + DeliveryIntake.MARK_DELAY.toNanos() - now);
+                wait = Math.min(wait, marks.peekFirst().queuedNanos() + commitDelay.toNanos() - now);
             }
             if (failedUntil != 0) {
                 wait = Math.max(wait, failedUntil - now);
@@ -294,7 +298,7 @@ final class JournalIntake implements WebhookIntake {
                     || (!group.isEmpty() && now - group.peekFirst().appendedNanos() >= commitDelay.toNanos())
                     || (!marks.isEmpty()
                             && (marks.size() >= DeliveryIntake.MAX_BATCH
-                                    || now - marks.peekFirst().queuedNanos() >= DeliveryIntake.MARK_DELAY.toNanos()))
+                                    || now - marks.peekFirst().queuedNanos() >= commitDelay.toNanos()))
                     || (closing && (!group.isEmpty() || !marks.isEmpty()));
             if (due) {
                 if (commitGroup(group, marks)) {
