@@ -79,6 +79,10 @@ final class DeliveryJournal implements AutoCloseable {
     record Entry(Store.Delivery delivery, Segment segment) {}
 
     private final Path dir;
+    /** {@code journal.lock}, held while open: one journal per directory (the store's lock covers processes). */
+    private FileChannel lockFile;
+
+    private java.nio.channels.FileLock lock;
     private final int maxRecords;
     private final long maxBytes;
     private final TreeMap<Long, Segment> segments = new TreeMap<>();
@@ -103,32 +107,51 @@ final class DeliveryJournal implements AutoCloseable {
 
     static DeliveryJournal open(Path dir, int maxRecords, long maxBytes) throws IOException {
         Files.createDirectories(dir);
-        TreeMap<Long, Path> files = new TreeMap<>();
-        long highest = 0;
-        try (Stream<Path> list = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) list::iterator) {
-                String name = p.getFileName().toString();
-                Matcher m = NAME.matcher(name);
-                if (m.matches()) {
-                    files.put(Long.parseLong(m.group(1)), p);
-                }
-                Matcher c = ANY.matcher(name);
-                if (c.matches()) {
-                    highest = Math.max(highest, Long.parseLong(c.group(1)));
+        FileChannel lockFile =
+                FileChannel.open(dir.resolve("journal.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        java.nio.channels.FileLock lock;
+        try {
+            lock = lockFile.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            lockFile.close();
+            throw new IOException("the webhook journal in " + dir + " is open already");
+        }
+        try {
+            TreeMap<Long, Path> files = new TreeMap<>();
+            long highest = 0;
+            try (Stream<Path> list = Files.list(dir)) {
+                for (Path p : (Iterable<Path>) list::iterator) {
+                    String name = p.getFileName().toString();
+                    Matcher m = NAME.matcher(name);
+                    if (m.matches()) {
+                        files.put(Long.parseLong(m.group(1)), p);
+                    }
+                    Matcher c = ANY.matcher(name);
+                    if (c.matches()) {
+                        highest = Math.max(highest, Long.parseLong(c.group(1)));
+                    }
                 }
             }
+            List<Entry> found = new ArrayList<>();
+            DeliveryJournal j = new DeliveryJournal(dir, maxRecords, maxBytes, found);
+            j.lockFile = lockFile;
+            j.lock = lock;
+            for (var f : files.entrySet()) {
+                Segment s = new Segment(f.getKey(), f.getValue());
+                j.read(s, f.getKey().equals(files.lastKey()), found);
+                j.segments.put(s.number, s);
+                j.bytes += s.bytes;
+                j.records += s.uncommitted;
+            }
+            j.nextNumber = highest + 1;
+            return j;
+        } catch (IOException | RuntimeException e) {
+            lockFile.close();
+            throw e;
         }
-        List<Entry> found = new ArrayList<>();
-        DeliveryJournal j = new DeliveryJournal(dir, maxRecords, maxBytes, found);
-        for (var f : files.entrySet()) {
-            Segment s = new Segment(f.getKey(), f.getValue());
-            j.read(s, f.getKey().equals(files.lastKey()), found);
-            j.segments.put(s.number, s);
-            j.bytes += s.bytes;
-            j.records += s.uncommitted;
-        }
-        j.nextNumber = highest + 1;
-        return j;
     }
 
     /** What an earlier process left, in the order it was appended; to be committed, then {@link #replayed}. */
@@ -400,5 +423,14 @@ final class DeliveryJournal implements AutoCloseable {
     @Override
     public synchronized void close() {
         seal();
+        try {
+            if (lock != null) {
+                lock.release();
+            }
+            lockFile.close();
+        } catch (IOException e) {
+            LOG.warning("releasing the webhook journal's lock: " + e.getMessage());
+        }
+        lock = null;
     }
 }

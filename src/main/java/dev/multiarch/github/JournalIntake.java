@@ -105,16 +105,21 @@ final class JournalIntake implements WebhookIntake {
         }
         List<Store.Delivery> news = new ArrayList<>();
         List<DeliveryJournal.Entry> found = journal.found();
-        for (int from = 0; from < found.size(); from += GROUP) {
-            List<Store.Delivery> part = found.subList(from, Math.min(found.size(), from + GROUP)).stream()
-                    .map(DeliveryJournal.Entry::delivery)
-                    .toList();
-            List<Boolean> added = store.addDeliveries(part, List.of());
-            for (int i = 0; i < part.size(); i++) {
-                if (added.get(i)) {
-                    news.add(part.get(i));
+        try {
+            for (int from = 0; from < found.size(); from += GROUP) {
+                List<Store.Delivery> part = found.subList(from, Math.min(found.size(), from + GROUP)).stream()
+                        .map(DeliveryJournal.Entry::delivery)
+                        .toList();
+                List<Boolean> added = store.addDeliveries(part, List.of());
+                for (int i = 0; i < part.size(); i++) {
+                    if (added.get(i)) {
+                        news.add(part.get(i));
+                    }
                 }
             }
+        } catch (RuntimeException e) {
+            journal.close(); // kept whole for the next start
+            throw e;
         }
         journal.replayed();
         if (!found.isEmpty()) {

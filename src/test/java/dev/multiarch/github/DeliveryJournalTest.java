@@ -36,7 +36,10 @@ class DeliveryJournalTest {
 
     private List<String> files() throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
+            return s.map(p -> p.getFileName().toString())
+                    .filter(f -> !f.equals("journal.lock"))
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -121,6 +124,14 @@ class DeliveryJournalTest {
                     List.of(delivery("d")),
                     j.found().stream().map(DeliveryJournal.Entry::delivery).toList());
         }
+    }
+
+    @Test
+    void oneJournalPerDirectory() throws Exception {
+        DeliveryJournal first = DeliveryJournal.open(dir);
+        assertThrows(java.io.IOException.class, () -> DeliveryJournal.open(dir));
+        first.close();
+        DeliveryJournal.open(dir).close();
     }
 
     @Test
