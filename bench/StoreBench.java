@@ -31,6 +31,9 @@ public class StoreBench {
         int builds = Integer.parseInt(args[2]);
         boolean h2 = args[3].equals("h2");
         int threads = Integer.getInteger("threads", 1);
+        // -Dgroup=N: deliveries committed N at a time (the journal intake's group commits), not one by one.
+        int group = Integer.getInteger("group", 1);
+        List<Store.Delivery> waiting = new ArrayList<>();
         Path dir = h2 ? Path.of(args[4]) : null;
         Path file = h2 ? dir.resolve("multiarch.mv.db") : null;
         Store store = h2
@@ -49,8 +52,23 @@ public class StoreBench {
                 String p = payload.replace("6113728f27ae82c7b1a177c8d03f9e96e0adf246", sha)
                         .replace("1557933657", String.valueOf(1_700_000_000L + i));
                 payloadBytes.addAndGet(p.getBytes(StandardCharsets.UTF_8).length);
-                store.addDelivery(
-                        new Store.Delivery("1", UUID.randomUUID().toString(), "push", p, Instant.now(), null, null));
+                Store.Delivery d =
+                        new Store.Delivery("1", UUID.randomUUID().toString(), "push", p, Instant.now(), null, null);
+                if (group > 1) {
+                    List<Store.Delivery> full = null;
+                    synchronized (waiting) {
+                        waiting.add(d);
+                        if (waiting.size() == group || i == deliveries - 1) {
+                            full = new ArrayList<>(waiting);
+                            waiting.clear();
+                        }
+                    }
+                    if (full != null) {
+                        store.addDeliveries(full);
+                    }
+                } else {
+                    store.addDelivery(d);
+                }
                 if (h2 && i % 100 == 99) {
                     largest.accumulateAndGet(Files.size(file), Math::max);
                 }
@@ -63,8 +81,13 @@ public class StoreBench {
         pool.shutdown();
         double secs = (System.nanoTime() - t0) / 1e9;
         System.out.printf(
-                "deliveries: %d of %.1f KB on average from %d thread(s) in %.1f s (%.0f/s)%n",
-                deliveries, payloadBytes.get() / 1024.0 / Math.max(1, deliveries), threads, secs, deliveries / secs);
+                "deliveries: %d of %.1f KB on average from %d thread(s) in %.1f s (%.0f/s)%s%n",
+                deliveries,
+                payloadBytes.get() / 1024.0 / Math.max(1, deliveries),
+                threads,
+                secs,
+                deliveries / secs,
+                group > 1 ? ", committed " + group + " at a time" : "");
         if (h2) {
             System.out.printf(
                     "  H2 file while open: %.1f MB at the end, %.1f MB at most (per 10,000 deliveries: %.1f MB;"

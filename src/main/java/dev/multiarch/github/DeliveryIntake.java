@@ -13,7 +13,12 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Webhook deliveries into the store, committed together: one writer thread takes every delivery that arrived while
+ * The webhook intake of a store several coordinators share (PostgreSQL; {@link Store#journalDir} empty): a coordinator
+ * that dies must not strand acknowledged deliveries in a file of its own, so each is committed before it is answered.
+ * The embedded H2 store, which one coordinator owns, takes {@link JournalIntake} instead (acknowledged once appended to
+ * a journal in its directory, committed in groups): see there for why.
+ *
+ * <p>Webhook deliveries into the store, committed together: one writer thread takes every delivery that arrived while
  * it was writing the last batch and stores them in one transaction ({@link Store#addDeliveries}). A delivery is
  * acknowledged only when its batch is committed, so nothing acknowledged is lost; what changes is the number of
  * commits: at 500 deliveries a second, one every few milliseconds instead of one per delivery (each H2 commit writes
@@ -30,7 +35,7 @@ import java.util.logging.Logger;
  * GitHub may redeliver it), a mark after that is written at once. The writer is never interrupted: H2 closes its file
  * when a thread doing I/O is.
  */
-final class DeliveryIntake implements AutoCloseable {
+final class DeliveryIntake implements WebhookIntake {
     private static final Logger LOG = Logger.getLogger(DeliveryIntake.class.getName());
     /** At most this many deliveries, and this many marks, per batch (a 25 MB payload each is possible, if unlikely). */
     static final int MAX_BATCH = 128;
@@ -66,8 +71,20 @@ final class DeliveryIntake implements AutoCloseable {
         return added;
     }
 
+    /** As {@link #add(Store.Delivery)}; {@code whenStored} runs on the writer once a new delivery is committed. */
+    @Override
+    public CompletableFuture<Boolean> add(Store.Delivery d, Runnable whenStored) {
+        return add(d).thenApply(added -> {
+            if (added) {
+                whenStored.run();
+            }
+            return added;
+        });
+    }
+
     /** Records what processing a delivery came to, with a later batch. */
-    void mark(String hookId, String deliveryId, DeliveryState state, String note) {
+    @Override
+    public void mark(String hookId, String deliveryId, DeliveryState state, String note) {
         Marking m = new Marking(new Store.DeliveryMark(hookId, deliveryId, state, note), System.nanoTime());
         queue.add(m);
         if (closed && queue.remove(m)) {

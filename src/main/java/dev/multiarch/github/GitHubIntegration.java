@@ -66,7 +66,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     private StatusReporter reporter;
     private EventRouter router;
     private Store store;
-    private DeliveryIntake intake;
+    private WebhookIntake intake;
 
     /** GitHub unreachable while reading a delivery's configuration: 2 s, 4 s, … up to 5 minutes. */
     private static final Backoff UNREACHABLE = new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5));
@@ -98,8 +98,10 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     @Override
     public CoordinatorServer.Routes routes(Coordinator coordinator) {
         this.store = coordinator.store();
-        this.intake = new DeliveryIntake(store);
         this.leases = new DeliveryLeases(store, clock);
+        // With the embedded store, what an earlier process journaled and did not store is stored here (processed
+        // once started), before any delivery is processed or claimed.
+        this.intake = WebhookIntake.of(store);
         this.metrics = coordinator.metrics();
         calls.reportTo(metrics);
         this.router = new EventRouter(coordinator, access, workflows);
@@ -135,6 +137,11 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     @Override
     public void started(Coordinator coordinator) {
         leases.start();
+        for (Store.Delivery d : intake.replayed()) {
+            LOG.info(() -> "processing delivery " + d.deliveryId() + " (" + d.event()
+                    + "), acknowledged before a restart and stored from the webhook journal");
+            stored(d, repositoryOf(d.payload().getBytes(StandardCharsets.UTF_8)));
+        }
         processor.submit("", this::sweep);
     }
 
@@ -268,10 +275,14 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                 .compose(s -> s.refused() != null
                         ? Future.succeededFuture(s.refused())
                         : Future.fromCompletionStage(
-                                        intake.add(s.delivery()), ctx.vertx().getOrCreateContext())
+                                        intake.add(s.delivery(), () -> stored(s.delivery(), s.key())),
+                                        ctx.vertx().getOrCreateContext())
                                 .map(added -> accepted(s, added)))
                 .onComplete(ar -> {
-                    if (ar.failed()) {
+                    if (ar.failed() && full(ar.cause())) {
+                        ctx.response().putHeader("Retry-After", "5");
+                        reply(ctx, 503, ar.cause().getMessage());
+                    } else if (ar.failed()) {
                         LOG.log(Level.WARNING, "storing a webhook delivery failed", ar.cause());
                         reply(ctx, 500, "the delivery could not be stored; GitHub may redeliver it");
                     } else {
@@ -290,17 +301,33 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         }
     }
 
-    /** After a delivery was committed (or found stored before): queued for processing if it is new. */
+    /**
+     * The answer once the intake took a delivery (journaled, or committed: {@link WebhookIntake#add}) or found it
+     * received before. Processing starts apart from it, once the delivery is committed ({@link #stored}).
+     */
     private Reply accepted(Screened s, boolean added) {
         Store.Delivery d = s.delivery();
         if (!added) {
             return new Reply(200, "delivery " + d.deliveryId() + " was received before; not processed again");
         }
-        String key = s.key();
+        return new Reply(202, "accepted " + d.event() + " delivery " + d.deliveryId());
+    }
+
+    /** A new delivery committed to the store: queued for processing (it needs its row: claims, leases, marks). */
+    private void stored(Store.Delivery d, String key) {
         // Held from its commit (which claimed it for Store.DELIVERY_CLAIM); the moment is taken a little later.
         leases.hold(DeliveryLeases.key(d), clock.instant());
         processor.submit(key, () -> process(d, key, 1));
-        return new Reply(202, "accepted " + d.event() + " delivery " + d.deliveryId());
+    }
+
+    /** Whether a failure is the intake's refusal for want of room ({@link WebhookIntake.Full}). */
+    private static boolean full(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof WebhookIntake.Full) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private record Reply(int status, String message) {}

@@ -116,6 +116,28 @@ final class Deliveries {
         return added;
     }
 
+    /** Which of {@code keys} are stored (one indexed query per 500 keys). */
+    Set<DeliveryKey> stored(java.util.Collection<DeliveryKey> keys) {
+        Set<DeliveryKey> stored = new HashSet<>();
+        List<DeliveryKey> all = new ArrayList<>(keys);
+        for (int from = 0; from < all.size(); from += 500) {
+            List<DeliveryKey> part = all.subList(from, Math.min(all.size(), from + 500));
+            String rows = String.join(", ", java.util.Collections.nCopies(part.size(), "(?, ?)"));
+            Object[] args = part.stream()
+                    .flatMap(k -> java.util.stream.Stream.of(k.hookId(), k.deliveryId()))
+                    .toArray();
+            stored.addAll(read(
+                    ds,
+                    c -> list(
+                            c,
+                            "SELECT hook_id, delivery_id FROM deliveries WHERE (hook_id, delivery_id) IN (" + rows
+                                    + ")",
+                            r -> new DeliveryKey(r.getString(1), r.getString(2)),
+                            args)));
+        }
+        return stored;
+    }
+
     /** {@code marks} in one transaction. */
     void markAll(List<DeliveryMark> marks) {
         tx(ds, c -> {

@@ -37,8 +37,11 @@ public final class JdbcStore implements Store {
     private final Tags tags;
     private final Builds builds;
     private final Jobs jobs;
+    /** The embedded store's directory (only this process writes it); null for PostgreSQL. */
+    private final Path dir;
 
-    private JdbcStore(DataSource ds, AutoCloseable closer, Clock clock, Dialect dialect) {
+    private JdbcStore(DataSource ds, AutoCloseable closer, Clock clock, Dialect dialect, Path dir) {
+        this.dir = dir;
         this.clock = clock;
         this.ds = ds;
         this.closer = closer;
@@ -100,7 +103,7 @@ public final class JdbcStore implements Store {
             throw inUse(dir, e);
         }
         try {
-            return new JdbcStore(pool, pool, clock, Dialect.H2);
+            return new JdbcStore(pool, pool, clock, Dialect.H2, dir);
         } catch (RuntimeException e) {
             pool.close();
             throw inUse(dir, e);
@@ -151,7 +154,7 @@ public final class JdbcStore implements Store {
                     "cannot connect to the store at " + url + " as " + username + ": " + rootMessage(e), e);
         }
         try {
-            return new JdbcStore(pool, pool, clock, Dialect.POSTGRESQL);
+            return new JdbcStore(pool, pool, clock, Dialect.POSTGRESQL, null);
         } catch (RuntimeException e) {
             pool.close();
             throw e;
@@ -484,6 +487,17 @@ public final class JdbcStore implements Store {
         } catch (StoreException e) {
             return Store.super.addDeliveries(ds, marks);
         }
+    }
+
+    /** The H2 store's directory: one coordinator process owns it (see {@link Store#journalDir}). */
+    @Override
+    public java.util.Optional<Path> journalDir() {
+        return dialect == Dialect.H2 ? java.util.Optional.of(dir) : java.util.Optional.empty();
+    }
+
+    @Override
+    public Set<DeliveryKey> storedDeliveries(java.util.Collection<DeliveryKey> keys) {
+        return keys.isEmpty() ? Set.of() : deliveries.stored(keys);
     }
 
     @Override

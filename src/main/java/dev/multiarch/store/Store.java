@@ -320,6 +320,24 @@ public interface Store extends AutoCloseable {
         return ds.stream().map(this::addDelivery).toList();
     }
 
+    /**
+     * The directory of a store only this process writes (the embedded H2 store's own): the webhook intake keeps its
+     * journal there and acknowledges a delivery once it is appended to it, committing to the store in groups. Empty for
+     * a store several coordinators share (PostgreSQL): a delivery is acknowledged only once committed there, so a
+     * coordinator that dies strands nothing in a file of its own.
+     */
+    default java.util.Optional<java.nio.file.Path> journalDir() {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * Which of {@code keys} are stored: a read, no commit. Needed only where {@link #journalDir} is given (the intake
+     * answers a redelivery from it before appending to its journal).
+     */
+    default Set<DeliveryKey> storedDeliveries(java.util.Collection<DeliveryKey> keys) {
+        throw new UnsupportedOperationException("storedDeliveries: only a store with a journal directory answers it");
+    }
+
     /** How long storing a delivery, or {@link #claimDeliveries claiming} one, holds it for one coordinator. */
     java.time.Duration DELIVERY_CLAIM = java.time.Duration.ofSeconds(30);
 

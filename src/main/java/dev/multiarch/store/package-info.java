@@ -73,6 +73,15 @@
  * and the file did not level off: 300 commits a second for 120 s left 960 MB open with it, 985 MB without (the 260
  * MB webhook-load run above had it).
  *
+ * <p>The webhook journal (issues 10 and 11): the embedded store names its directory ({@link
+ * dev.multiarch.store.Store#journalDir}; only the coordinator process that opened it writes there) and answers which
+ * deliveries it holds with a read ({@link dev.multiarch.store.Store#storedDeliveries}). With those, the GitHub intake
+ * acknowledges a delivery once it is appended to a journal file in that directory, a {@code write()} into the operating
+ * system's cache, unsynced as H2's own commits are (safe from the process being killed, not necessarily from a power
+ * cut), and commits to H2 in groups, so H2 writes a chunk per group instead of per few deliveries and the file stays
+ * near its data (README, "The store"). PostgreSQL names no directory: several coordinators share it, and one that dies
+ * must not strand acknowledged deliveries in a file of its own, so each delivery is committed before its answer there.
+ *
  * <p>A GitHub build's origin (repository, commit, pull request, delivery) is kept in indexed columns, read from the
  * trigger JSON when the build is created ({@link dev.multiarch.store.OriginKeys}), so that a redelivery, a re-run or
  * a closed pull request finds its builds in one indexed query however old they are.

@@ -49,6 +49,21 @@ public final class Proc {
         }
     }
 
+    /**
+     * Starts a program that runs until it is stopped (a child a crash test kills with SIGKILL), its standard output
+     * into {@code out}, its errors inherited; the caller ends it ({@link Process#destroyForcibly}) and waits for it.
+     */
+    public static Process background(List<String> cmd, Path out) {
+        try {
+            return new ProcessBuilder(cmd)
+                    .redirectOutput(out.toFile())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + cmd.get(0) + ": " + e.getMessage(), e);
+        }
+    }
+
     public static Result ok(List<String> cmd) {
         return run(cmd, null, 300).check(cmd);
     }
