@@ -48,7 +48,11 @@ final class DeliveryJournal implements AutoCloseable {
     /** Defaults of the bound: records, and bytes, waiting for the store. */
     static final int MAX_RECORDS = 50_000;
 
-    static final long MAX_BYTES = 512L * 1024 * 1024;
+    /**
+     * What is journaled is also in memory until stored (its payload), which the body budget bounds
+     * ({@link GitHubIntegration#BODY_BUDGET}, 64 MB of bodies held until stored); this bounds what a start replays.
+     */
+    static final long MAX_BYTES = 128L * 1024 * 1024;
     /** The largest record body read back: a 25 MB payload and generous headers. */
     static final int MAX_RECORD = (int) GitHubIntegration.MAX_PAYLOAD + 1024 * 1024;
 

@@ -212,8 +212,38 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
             reply(ctx, 503, "too many webhook deliveries are being received at once; try again shortly");
             return;
         }
-        ctx.addEndHandler(ar -> bodiesHeld.addAndGet(-held));
+        Held h = new Held(held);
+        ctx.put(HELD, h);
+        // A new delivery keeps its bytes of the budget until it is stored (with the journal, that is after the
+        // answer: its payload stays in memory until its group is committed); any other request gives them back
+        // when answered.
+        ctx.addEndHandler(ar -> {
+            if (!h.keptUntilStored) {
+                h.release();
+            }
+        });
         ctx.next();
+    }
+
+    private static final String HELD = "multiarch.webhook.held";
+
+    /** Bytes of the body budget one request took; given back once. */
+    private final class Held {
+        private final long bytes;
+        private final java.util.concurrent.atomic.AtomicBoolean released =
+                new java.util.concurrent.atomic.AtomicBoolean();
+        /** Set before the intake may store the delivery: then {@link #stored} gives the bytes back. */
+        volatile boolean keptUntilStored;
+
+        Held(long bytes) {
+            this.bytes = bytes;
+        }
+
+        void release() {
+            if (released.compareAndSet(false, true)) {
+                bodiesHeld.addAndGet(-bytes);
+            }
+        }
     }
 
     /** Takes {@code bytes} of the body budget, if that many are left. */
@@ -247,6 +277,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         String signature = ctx.request().getHeader("X-Hub-Signature-256");
         byte[] body =
                 ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+        Held held = ctx.get(HELD);
         worker.executeBlocking(
                         () -> {
                             if (signature == null) {
@@ -258,6 +289,12 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                             }
                             if (event == null || delivery == null) {
                                 return Screened.refused(400, "missing X-GitHub-Event or X-GitHub-Delivery");
+                            }
+                            // The signature covers the body only: the headers are whatever the sender chose, and a
+                            // value the store cannot hold must be refused before it is journaled or acknowledged.
+                            String bad = badHeaders(hook, delivery, event);
+                            if (bad != null) {
+                                return Screened.refused(400, bad);
                             }
                             return new Screened(
                                     null,
@@ -275,10 +312,18 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                 .compose(s -> s.refused() != null
                         ? Future.succeededFuture(s.refused())
                         : Future.fromCompletionStage(
-                                        intake.add(s.delivery(), () -> stored(s.delivery(), s.key())),
+                                        intake.add(s.delivery(), keep(held, () -> stored(s.delivery(), s.key()))),
                                         ctx.vertx().getOrCreateContext())
-                                .map(added -> accepted(s, added)))
+                                .map(added -> {
+                                    if (!added && held != null) {
+                                        held.release(); // a redelivery: nothing to store
+                                    }
+                                    return accepted(s, added);
+                                }))
                 .onComplete(ar -> {
+                    if (ar.failed() && held != null) {
+                        held.release(); // not stored: refused (full, stopping) or the store failed
+                    }
                     if (ar.failed() && full(ar.cause())) {
                         ctx.response().putHeader("Retry-After", "5");
                         reply(ctx, 503, ar.cause().getMessage());
@@ -289,6 +334,40 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                         reply(ctx, ar.result().status(), ar.result().message());
                     }
                 });
+    }
+
+    /** {@code whenStored} that first gives the request's bytes of the body budget back. */
+    private static Runnable keep(Held held, Runnable whenStored) {
+        if (held == null) {
+            return whenStored;
+        }
+        held.keptUntilStored = true;
+        return () -> {
+            held.release();
+            whenStored.run();
+        };
+    }
+
+    private static final java.util.regex.Pattern HOOK_ID = java.util.regex.Pattern.compile("[0-9]{1,64}");
+    private static final java.util.regex.Pattern DELIVERY_ID =
+            java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,100}");
+    private static final java.util.regex.Pattern EVENT = java.util.regex.Pattern.compile("[a-z_]{1,100}");
+
+    /**
+     * Why the delivery's headers cannot be stored, or null: GitHub sends a numeric hook id, a GUID as delivery id and
+     * a lowercase event name; the store's columns hold 64, 100 and 100 characters.
+     */
+    static String badHeaders(String hook, String delivery, String event) {
+        if (hook != null && !HOOK_ID.matcher(hook).matches()) {
+            return "X-GitHub-Hook-ID must be a number of at most 64 digits";
+        }
+        if (!DELIVERY_ID.matcher(delivery).matches()) {
+            return "X-GitHub-Delivery must be at most 100 letters, digits, '.', '_', ':' or '-'";
+        }
+        if (!EVENT.matcher(event).matches()) {
+            return "X-GitHub-Event must be at most 100 lowercase letters or '_'";
+        }
+        return null;
     }
 
     /**

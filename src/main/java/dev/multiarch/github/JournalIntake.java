@@ -72,7 +72,7 @@ final class JournalIntake implements WebhookIntake {
     /** Journaled and not yet committed: put by the appender before it acknowledges, removed once committed. */
     private final Set<Store.DeliveryKey> pending = ConcurrentHashMap.newKeySet();
 
-    private final List<Store.Delivery> replayed;
+    private List<Store.Delivery> replayed;
     private final Thread appender;
     private final Thread committer;
     private volatile boolean closed;
@@ -129,9 +129,12 @@ final class JournalIntake implements WebhookIntake {
         return new JournalIntake(store, journal, commitDelay, List.copyOf(news));
     }
 
+    /** The deliveries the replay stored, once: the caller processes them, and this intake forgets them. */
     @Override
-    public List<Store.Delivery> replayed() {
-        return replayed;
+    public synchronized List<Store.Delivery> replayed() {
+        List<Store.Delivery> r = replayed;
+        replayed = List.of();
+        return r;
     }
 
     @Override
@@ -180,7 +183,8 @@ final class JournalIntake implements WebhookIntake {
             incoming.drainTo(batch, MAX_APPEND - 1);
             try {
                 appendBatch(batch);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // An Error too (out of memory): the thread goes on, and these deliveries get a 500, not silence.
                 LOG.log(Level.WARNING, "journaling " + batch.size() + " webhook deliveries failed", e);
                 batch.forEach(w -> w.added().completeExceptionally(e));
             }
@@ -337,10 +341,9 @@ final class JournalIntake implements WebhookIntake {
             }
             markList.add(m.mark());
         }
-        List<Boolean> added;
         try {
-            added = store.addDeliveries(taken.stream().map(Journaled::delivery).toList(), markList);
-        } catch (RuntimeException e) {
+            store.addDeliveries(taken.stream().map(Journaled::delivery).toList(), markList);
+        } catch (RuntimeException | Error e) {
             LOG.log(
                     Level.WARNING,
                     "storing " + taken.size() + " journaled webhook deliveries (and what " + markList.size()
@@ -356,7 +359,10 @@ final class JournalIntake implements WebhookIntake {
             Journaled j = group.pollFirst();
             pending.remove(key(j.delivery()));
             bySegment.merge(j.segment(), 1, Integer::sum);
-            if (added.get(i)) {
+            // Every journaled delivery is new (the appender asked the pending set and the store, and only this
+            // thread stores): one the store calls "stored before" was inserted by an earlier attempt of this group
+            // that failed part way, and still has to be processed.
+            {
                 try {
                     j.whenStored().run();
                 } catch (RuntimeException e) {

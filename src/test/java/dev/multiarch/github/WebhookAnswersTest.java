@@ -189,4 +189,48 @@ class WebhookAnswersTest {
         gone.close();
         Poll.until(() -> github.bodiesHeld() == 0, "released when the connection closed");
     }
+
+    private String signed(String deliveryId, String hookId, String event) throws IOException {
+        byte[] body = "{\"zen\":\"Keep it logically awesome.\",\"hook_id\":1}".getBytes(StandardCharsets.UTF_8);
+        return exchange(
+                "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                        + "X-Hub-Signature-256: " + WebhookSignature.sign("s", body) + "\r\nX-GitHub-Event: " + event
+                        + "\r\nX-GitHub-Delivery: " + deliveryId + "\r\nX-GitHub-Hook-ID: " + hookId
+                        + "\r\nContent-Length: " + body.length + "\r\n",
+                new String(body, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void signedDeliveryWithHeadersTheStoreCannotHold_is400_andNothingIsJournaledOrStored() throws Exception {
+        // The signature covers the body only: a captured signed body can come with any headers. A delivery id longer
+        // than its column, once acknowledged, would fail every group commit after it.
+        assertRefused(
+                signed("d".repeat(101), "4242", "ping"),
+                400,
+                "X-GitHub-Delivery must be at most 100 letters, digits, '.', '_', ':' or '-'");
+        assertRefused(signed("d-2", "42x", "ping"), 400, "X-GitHub-Hook-ID must be a number of at most 64 digits");
+        assertRefused(
+                signed("d-3", "4242", "Ping"), 400, "X-GitHub-Event must be at most 100 lowercase letters or '_'");
+        String ok = signed("d-4", "4242", "ping");
+        assertTrue(ok.startsWith("HTTP/1.1 202 "), ok);
+        Poll.until(
+                () -> store.deliveriesIn(dev.multiarch.store.DeliveryState.RECEIVED)
+                                        .size()
+                                + store.deliveriesIn(dev.multiarch.store.DeliveryState.PROCESSED)
+                                        .size()
+                                + store.deliveriesIn(dev.multiarch.store.DeliveryState.IGNORED)
+                                        .size()
+                        == 1,
+                "the good delivery stored, and only it");
+    }
+
+    @Test
+    void aJournaledDelivery_holdsItsShareOfTheBudgetUntilStored_aRedeliveryNot() throws Exception {
+        String first = signed("d-5", "4242", "ping");
+        assertTrue(first.startsWith("HTTP/1.1 202 "), first);
+        Poll.until(() -> github.bodiesHeld() == 0, "given back once its group was committed");
+        String again = signed("d-5", "4242", "ping");
+        assertTrue(again.startsWith("HTTP/1.1 200 "), again);
+        Poll.until(() -> github.bodiesHeld() == 0, "a redelivery gives its share back when answered");
+    }
 }
