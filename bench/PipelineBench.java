@@ -438,7 +438,8 @@ public class PipelineBench {
                 "%n(5) for (2), last platform reported → index on every tag: median %.3f s, max %.3f s%n",
                 median(publishCold),
                 max(publishCold));
-        System.out.printf(Locale.ROOT, "%nWhere a job's time goes in (2), median over %d jobs, seconds:%n%n", 5 * rounds);
+        System.out.printf(
+                Locale.ROOT, "%nWhere a job's time goes in (2), median over %d jobs, seconds:%n%n", 5 * rounds);
         stepTable(Map.of("(2)", stepsCold));
     }
 
