@@ -114,6 +114,11 @@ public class PipelineBench {
             git.stop(0);
             return;
         }
+        if (args.length > 5 && args[5].equals("cold")) {
+            git.stop(0);
+            coldOnly(registry, registryPid, tree, bare, work, rounds, load0);
+            return;
+        }
 
         List<Cost> hand = new ArrayList<>();
         List<Cost> cold = new ArrayList<>();
@@ -366,6 +371,76 @@ public class PipelineBench {
                 "%nWhere a job's time goes in (4c) and (4), median over %d jobs each, seconds:%n%n",
                 5 * rounds);
         stepTable(Map.of("(4c)", steps4c, "(4)", steps4));
+    }
+
+    /**
+     * MULTIARCH_BENCH_MODE=cold: (1) and (2) only, interleaved as in the full run (the same round-0 warm-up, the same
+     * tags and commits), with (2)'s per-job steps and (5) for (2): for paired before/after runs of `multiarch build`
+     * that fit in a few minutes.
+     */
+    private static void coldOnly(
+            String registry, long registryPid, Path tree, Path bare, Path work, int rounds, String load0)
+            throws Exception {
+        List<Cost> hand = new ArrayList<>();
+        List<Cost> cold = new ArrayList<>();
+        List<Double> publishCold = new ArrayList<>();
+        Map<String, List<Double>> stepsCold = new LinkedHashMap<>();
+        for (int round = 0; round <= rounds; round++) {
+            commit(tree, bare, round);
+            Cost h = byHand(registry, tree, work.resolve("hand"), "r" + round, registryPid);
+            Path data = work.resolve("cold-" + round);
+            Cost c = measured(
+                    List.of(
+                            "bin/multiarch",
+                            "build",
+                            tree.toString(),
+                            "--tag",
+                            "v1." + round + ".0",
+                            "--data",
+                            data.toString()),
+                    registryPid);
+            Map<String, List<Double>> sc = new LinkedHashMap<>();
+            double pc = fromStore(data.resolve("store"), sc);
+            if (round > 0) {
+                hand.add(h);
+                cold.add(c);
+                publishCold.add(pc);
+                sc.forEach((k, v) ->
+                        stepsCold.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
+            }
+            System.err.printf(
+                    Locale.ROOT,
+                    "round %d: by hand %.2f s / %.2f CPU-s; cold %.2f / %.2f%n",
+                    round,
+                    h.wallSeconds(),
+                    h.cpuSeconds(),
+                    c.wallSeconds(),
+                    c.cpuSeconds());
+            deleteTree(data);
+        }
+        String load1 = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        System.out.printf(
+                Locale.ROOT,
+                "%d rounds after a warm-up round, interleaved, (1) and (2) only; load average %s at the start, %s at"
+                        + " the end%n%n",
+                rounds,
+                load0,
+                load1);
+        System.out.println(
+                "| what | wall median s (min–max) | CPU median s | wall vs (1) | CPU vs (1) | registry CPU s |");
+        System.out.println("|---|---|---|---|---|---|");
+        double hw = median(hand.stream().map(Cost::wallSeconds).toList());
+        double hc = median(hand.stream().map(Cost::cpuSeconds).toList());
+        row("(1) by hand: buildah bud + push per platform, then buildah manifest", hand, hw, hc);
+        row("(2) `multiarch build`, cold (new process, fresh data dir)", cold, hw, hc);
+        System.out.printf(
+                Locale.ROOT,
+                "%n(5) for (2), last platform reported → index on every tag: median %.3f s, max %.3f s%n",
+                median(publishCold),
+                max(publishCold));
+        System.out.printf(
+                Locale.ROOT, "%nWhere a job's time goes in (2), median over %d jobs, seconds:%n%n", 5 * rounds);
+        stepTable(Map.of("(2)", stepsCold));
     }
 
     private static void timelineRow(String name, List<Timeline> ts) {

@@ -17,7 +17,9 @@
  * job to the queue, attempt + 1, up to a bound); the last platform's digest and the build's move to
  * {@code verifying} (so exactly one caller fans in); the move to {@code publishing}; and which build owns each tag.
  * Schema changes are numbered SQL files under {@code db/migration}, one history for both databases, applied once each
- * in order of the number in their name ({@link dev.multiarch.store.Migrations}).
+ * in order of the number in their name ({@link dev.multiarch.store.Migrations}); a new H2 database is made from one
+ * script of the schema up to V15 instead ({@code db/h2-baseline-v15.sql}, held to the migrations by a test), then
+ * migrated from there.
  *
  * <p>Staying small: webhook payloads and log chunks are stored deflated ({@link dev.multiarch.store.Deflated}); the
  * deliveries, logs and sent check reports of finished work are deleted after {@code store.retention} ({@link
