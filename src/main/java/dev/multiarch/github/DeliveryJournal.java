@@ -170,6 +170,12 @@ final class DeliveryJournal implements AutoCloseable {
         List<String> problems = new ArrayList<>();
         while (pos < data.length) {
             int end = recordEnd(data, pos);
+            if (end == NEWER) {
+                // Acknowledged deliveries this version cannot read: never set aside as if they were damage.
+                throw new IOException("webhook journal " + s + " holds a record of version " + data[pos + 8]
+                        + " (this multiarch writes " + VERSION + "): written by a newer multiarch; start that one to"
+                        + " store what it acknowledged, or move " + s.path + " away to start without it");
+            }
             if (end > 0) {
                 into.add(new Entry(decode(data, pos + 8, end), s));
                 s.uncommitted++;
@@ -186,7 +192,7 @@ final class DeliveryJournal implements AutoCloseable {
                 break;
             }
             int next = pos + 1;
-            while (next < data.length && recordEnd(data, next) <= 0) {
+            while (next < data.length && recordEnd(data, next) <= 0 && recordEnd(data, next) != NEWER) {
                 next++;
             }
             problems.add("bytes " + pos + " to " + next + (end == TORN ? " (cut short)" : ""));
@@ -203,6 +209,8 @@ final class DeliveryJournal implements AutoCloseable {
 
     private static final int TORN = -1;
     private static final int BAD = -2;
+    /** A whole record whose checksum holds, of a version after {@link #VERSION}. */
+    private static final int NEWER = -3;
 
     /** Where the record at {@code pos} ends if it is whole and checks out; {@link #TORN} or {@link #BAD} if not. */
     private static int recordEnd(byte[] data, int pos) {
@@ -222,6 +230,9 @@ final class DeliveryJournal implements AutoCloseable {
         crc.update(data, pos + 8, length);
         if ((int) crc.getValue() != b.getInt(pos + 4)) {
             return BAD;
+        }
+        if (data[pos + 8] > VERSION) {
+            return NEWER;
         }
         try {
             decode(data, pos + 8, pos + 8 + length);

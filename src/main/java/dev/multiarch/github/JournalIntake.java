@@ -218,9 +218,20 @@ final class JournalIntake implements WebhookIntake {
                 seen.put(k, true);
                 continue;
             }
+            ByteBuffer r = DeliveryJournal.encode(w.delivery());
+            if (r.remaining() - 8 > DeliveryJournal.MAX_RECORD) {
+                // Larger than a replay reads back (a 25 MB body of invalid UTF-8 grows when written as UTF-8): not
+                // acknowledged, rather than acknowledged and then set aside on the next start.
+                seen.put(k, true);
+                w.added()
+                        .completeExceptionally(new IllegalArgumentException("delivery " + k.deliveryId() + " is "
+                                + (r.remaining() - 8) + " bytes as a journal record, over "
+                                + DeliveryJournal.MAX_RECORD));
+                continue;
+            }
             seen.put(k, false);
             news.add(w);
-            records.add(DeliveryJournal.encode(w.delivery()));
+            records.add(r);
         }
         DeliveryJournal.Appended appended;
         try {

@@ -97,6 +97,28 @@ class DeliveryJournalTest {
     }
 
     @Test
+    void aRecordOfANewerVersion_stopsTheStart_andIsNotSetAside() throws Exception {
+        try (DeliveryJournal j = DeliveryJournal.open(dir)) {
+            j.append(List.of(DeliveryJournal.encode(delivery("a"))));
+        }
+        // A record a newer multiarch wrote: whole, its checksum right, version 2.
+        ByteBuffer r = DeliveryJournal.encode(delivery("b"));
+        byte[] b = new byte[r.remaining()];
+        r.get(b);
+        b[8] = 2;
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(b, 0, 4);
+        crc.update(b, 8, b.length - 8);
+        ByteBuffer.wrap(b).putInt(4, (int) crc.getValue());
+        Files.write(onlyLog(), b, StandardOpenOption.APPEND);
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> DeliveryJournal.open(dir));
+        assertTrue(e.getMessage().contains("written by a newer multiarch"), e.getMessage());
+        assertTrue(files().stream().noneMatch(f -> f.endsWith(".corrupt")), "not set aside: " + files());
+        java.io.IOException again = assertThrows(java.io.IOException.class, () -> DeliveryJournal.open(dir));
+        assertTrue(again.getMessage().contains("written by a newer multiarch"), "the lock was let go: " + again);
+    }
+
+    @Test
     void aBadRecordInTheMiddle_isNotDropped_theFileIsKeptAside_theRestIsRead() throws Exception {
         long first;
         try (DeliveryJournal j = DeliveryJournal.open(dir)) {

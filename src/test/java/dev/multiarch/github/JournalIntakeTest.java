@@ -105,6 +105,29 @@ class JournalIntakeTest {
     }
 
     @Test
+    void aDeliveryTooLargeForAJournalRecord_isNotAcknowledged_andNothingIsJournaled() throws Exception {
+        try (JdbcStore s = JdbcStore.embedded(dir);
+                JournalIntake intake = JournalIntake.open(s, dir, 1000, 1L << 30, Duration.ofMinutes(10))) {
+            // Each U+FFFD a decoder put for a byte of invalid UTF-8 is 3 bytes when written back: a body within the
+            // 25 MB limit can make a record over what a replay reads.
+            Store.Delivery d = delivery("big");
+            Store.Delivery big = new Store.Delivery(
+                    d.hookId(),
+                    d.deliveryId(),
+                    d.event(),
+                    "\uFFFD".repeat(DeliveryJournal.MAX_RECORD / 3 + 1),
+                    d.receivedAt(),
+                    d.state(),
+                    d.note());
+            java.util.concurrent.ExecutionException e =
+                    assertThrows(java.util.concurrent.ExecutionException.class, () -> get(intake.add(big, () -> {})));
+            assertTrue(e.getCause().getMessage().contains("over " + DeliveryJournal.MAX_RECORD), e.toString());
+            assertEquals(0, intake.journaled());
+            assertTrue(get(intake.add(delivery("small"), () -> {})), "the next one goes in");
+        }
+    }
+
+    @Test
     void replay_storesWhatWasJournaled_once_evenWhenSomeWasCommittedBeforeTheSegmentWentAway() throws Exception {
         try (DeliveryJournal j = DeliveryJournal.open(dir)) {
             j.append(List.of(DeliveryJournal.encode(delivery("x")), DeliveryJournal.encode(delivery("y"))));
