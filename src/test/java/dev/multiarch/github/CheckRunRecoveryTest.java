@@ -52,17 +52,7 @@ class CheckRunRecoveryTest {
         sha = repo.commit("c", Map.of("README", "x\n"));
         github.repo("octo/app", Path.of(repo.cloneUrl()));
         access = new GitHubAccess(
-                GitHubConfig.of(
-                        Map.of(
-                                "webhook-secret",
-                                "s",
-                                "app-id",
-                                "424242",
-                                "private-key-file",
-                                pem.toString(),
-                                "api-url",
-                                github.url()),
-                        dir),
+                TestApp.config(pem, github.url(), dir),
                 // The App's JWT and installation tokens are checked against the real time.
                 java.time.Clock.systemUTC());
         store = JdbcStore.embedded(dir.resolve("store"));

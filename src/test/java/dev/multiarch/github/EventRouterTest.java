@@ -120,19 +120,7 @@ class EventRouterTest {
         java.security.KeyPair key = GitHubEvents.appKey(pem);
         GitHubStandIn app = new GitHubStandIn(GitHubStandIn.openApi(), "424242", key.getPublic(), null);
         app.repo("octo/app", Path.of(repo.cloneUrl()));
-        GitHubAccess appAccess = new GitHubAccess(
-                GitHubConfig.of(
-                        Map.of(
-                                "webhook-secret",
-                                "s",
-                                "app-id",
-                                "424242",
-                                "private-key-file",
-                                pem.toString(),
-                                "api-url",
-                                app.url()),
-                        dir),
-                Clock.systemUTC());
+        GitHubAccess appAccess = new GitHubAccess(TestApp.config(pem, app.url(), dir), Clock.systemUTC());
         try {
             EventRouter appRouter = new EventRouter(coordinator, appAccess, Workflow.load(Path.of("workflows")));
             String commit =

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.Dispatcher;
@@ -60,19 +59,7 @@ class GitHubAccessTest {
         server.start(InetAddress.getLoopbackAddress(), 0);
         Path pem = dir.resolve("app.pem");
         GitHubEvents.appKey(pem);
-        access = new GitHubAccess(
-                GitHubConfig.of(
-                        Map.of(
-                                "webhook-secret",
-                                "s",
-                                "app-id",
-                                "424242",
-                                "private-key-file",
-                                pem.toString(),
-                                "api-url",
-                                server.url("/").toString()),
-                        dir),
-                clock);
+        access = new GitHubAccess(TestApp.config(pem, server.url("/").toString(), dir), clock);
     }
 
     @AfterEach

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -60,10 +59,14 @@ class JournalCrashTest {
                 // Killed after a random number of acknowledgements: chosen by what the child has done, polled with a
                 // deadline, not by a wait of so many ms.
                 int killAfter = 50 + random.nextInt(1500);
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (ids(out).size() < killAfter && child.isAlive() && System.nanoTime() < deadline) {
-                    Thread.sleep(5);
-                }
+                dev.multiarch.testing.Ports.await(
+                        killAfter + " acknowledgements", java.time.Duration.ofSeconds(60), () -> {
+                            try {
+                                return !child.isAlive() || ids(out).size() >= killAfter;
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        });
                 assertTrue(child.isAlive(), "the child stopped before it was killed");
                 assertTrue(ids(out).size() >= killAfter, "fewer than " + killAfter + " acknowledgements in 60 s");
             } finally {
@@ -158,15 +161,7 @@ class JournalCrashTest {
 
         /** About 7 KB that deflates about as a push payload does. */
         static String payload(String id) {
-            Random r = new Random(id.hashCode());
-            StringBuilder b = new StringBuilder("{\"id\":\"" + id + "\",\"commits\":[");
-            while (b.length() < 7_000) {
-                b.append("{\"sha\":\"")
-                        .append(Long.toHexString(r.nextLong()))
-                        .append(Long.toHexString(r.nextLong()))
-                        .append("\",\"message\":\"fix the build\"},");
-            }
-            return b.append("{}]}").toString();
+            return dev.multiarch.testing.GitHubEvents.syntheticPush(id);
         }
     }
 }

@@ -14,7 +14,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -68,10 +67,10 @@ class StoreCrashTest {
             // Killed after a random number of acknowledgements (by then H2 has rewritten chunks several times): the
             // point is chosen by what the child has done, polled with a deadline, not by a wait of so many ms.
             int killAfter = 50 + random.nextInt(1500);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (count(lines) < killAfter && child.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            dev.multiarch.testing.Ports.await(
+                    killAfter + " acknowledgements",
+                    java.time.Duration.ofSeconds(60),
+                    () -> !child.isAlive() || count(lines) >= killAfter);
             assertTrue(child.isAlive(), "the child stopped before it was killed (" + count(lines) + " acknowledged)");
             assertTrue(count(lines) >= killAfter, "fewer than " + killAfter + " acknowledgements in 60 s");
             child.destroyForcibly(); // SIGKILL
@@ -166,15 +165,7 @@ class StoreCrashTest {
 
         /** About 7 KB that deflates about as a push payload does. */
         static String payload(String id) {
-            Random r = new Random(id.hashCode());
-            StringBuilder b = new StringBuilder("{\"id\":\"" + id + "\",\"commits\":[");
-            while (b.length() < 7_000) {
-                b.append("{\"sha\":\"")
-                        .append(Long.toHexString(r.nextLong()))
-                        .append(Long.toHexString(r.nextLong()))
-                        .append("\",\"message\":\"fix the build\"},");
-            }
-            return b.append("{}]}").toString();
+            return dev.multiarch.testing.GitHubEvents.syntheticPush(id);
         }
     }
 }

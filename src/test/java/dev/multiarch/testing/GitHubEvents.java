@@ -154,4 +154,17 @@ public final class GitHubEvents {
         int len = readHeader(der, pos);
         pos[0] += len;
     }
+
+    /** About 7 KB of push-like JSON that deflates about as a push payload does, the same for the same {@code id}. */
+    public static String syntheticPush(String id) {
+        java.util.Random r = new java.util.Random(id.hashCode());
+        StringBuilder b = new StringBuilder("{\"id\":\"" + id + "\",\"commits\":[");
+        while (b.length() < 7_000) {
+            b.append("{\"sha\":\"")
+                    .append(Long.toHexString(r.nextLong()))
+                    .append(Long.toHexString(r.nextLong()))
+                    .append("\",\"message\":\"fix the build\"},");
+        }
+        return b.append("{}]}").toString();
+    }
 }
