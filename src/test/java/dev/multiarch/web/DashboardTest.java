@@ -17,7 +17,6 @@ import dev.multiarch.store.NewBuild;
 import dev.multiarch.store.RunnerRecord;
 import dev.multiarch.store.Store;
 import dev.multiarch.testing.Poll;
-import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -33,7 +32,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -132,30 +130,13 @@ class DashboardTest {
         return s.build(b.id()).orElseThrow();
     }
 
-    private static <T> T await(Future<T> f) {
-        try {
-            return f.await(30, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            // Seen once in a few full runs and not explained yet: say what every thread was doing.
-            StringBuilder threads = new StringBuilder();
-            Thread.getAllStackTraces().forEach((t, stack) -> {
-                threads.append('\n').append(t.getName()).append(' ').append(t.getState());
-                for (StackTraceElement el : stack) {
-                    threads.append("\n    at ").append(el);
-                }
-            });
-            System.err.println("no answer within 30 s; threads:" + threads);
-            throw new AssertionError("no answer within 30 s (threads on standard error)", e);
-        }
-    }
-
     private ServerFixture.Answer get(String path, String cookie) {
-        return await(server.get(path, cookie));
+        return ServerFixture.await(server.get(path, cookie));
     }
 
     private ServerFixture.Answer admin(String path) {
         MultiMap h = MultiMap.caseInsensitiveMultiMap().add("Authorization", "Bearer " + ADMIN_TOKEN);
-        return await(server.call(HttpMethod.GET, path, h, null));
+        return ServerFixture.await(server.call(HttpMethod.GET, path, h, null));
     }
 
     private String signIn(String login) {
@@ -376,7 +357,7 @@ class DashboardTest {
         server.store.appendLog(job.id(), job.attempt(), "NEWEST-LINE\n", 1 << 30);
         HttpClient client = vertx.createHttpClient();
         StringBuffer got = new StringBuffer();
-        int status = await(
+        int status = ServerFixture.await(
                 client.request(HttpMethod.GET, server.port(), "127.0.0.1", "/builds/" + hiddenRunning.id() + "/events")
                         .compose(req -> req.putHeader("Authorization", "Bearer " + ADMIN_TOKEN)
                                 .send())
@@ -397,7 +378,7 @@ class DashboardTest {
         HttpClient client = vertx.createHttpClient();
         StringBuffer got = new StringBuffer();
         java.util.concurrent.CompletableFuture<Void> ended = new java.util.concurrent.CompletableFuture<>();
-        int status = await(client.request(
+        int status = ServerFixture.await(client.request(
                         HttpMethod.GET,
                         server.port(),
                         "127.0.0.1",

@@ -28,6 +28,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A real {@link CoordinatorServer} on a port the OS picks, over an H2 store in a temporary directory; no registry,
@@ -168,6 +170,27 @@ final class ServerFixture {
             headers.add("Cookie", cookie);
         }
         return call(HttpMethod.GET, path, headers, null);
+    }
+
+    /**
+     * A test's answer, or an AssertionError after 30 s. A 30 s wait for one answer was seen once in DashboardTest and
+     * once in SignInTest in full runs and never reproduced alone: the error then carries what every thread was doing
+     * (also printed to standard error, which surefire keeps), so the next one can be explained.
+     */
+    static <T> T await(Future<T> f) {
+        try {
+            return f.await(30, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            StringBuilder threads = new StringBuilder();
+            Thread.getAllStackTraces().forEach((t, stack) -> {
+                threads.append('\n').append(t.getName()).append(' ').append(t.getState());
+                for (StackTraceElement el : stack) {
+                    threads.append("\n    at ").append(el);
+                }
+            });
+            System.err.println("no answer within 30 s; threads:" + threads);
+            throw new AssertionError("no answer within 30 s; threads:" + threads, e);
+        }
     }
 
     int port() {

@@ -16,8 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,14 +56,6 @@ class SharedSignInTest {
         Future.all(a.close(), b.close()).onComplete(ctx.succeedingThenComplete());
     }
 
-    private static ServerFixture.Answer await(Future<ServerFixture.Answer> f) {
-        try {
-            return f.await(30, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            throw new AssertionError("no answer within 30 s", e);
-        }
-    }
-
     private static String state(String authorizeUrl) {
         for (String kv : URI.create(authorizeUrl).getRawQuery().split("&")) {
             if (kv.startsWith("state=")) {
@@ -76,19 +66,19 @@ class SharedSignInTest {
     }
 
     private List<Long> seen(ServerFixture server, String cookie) {
-        ServerFixture.Answer list = await(server.get("/api/builds", cookie));
+        ServerFixture.Answer list = ServerFixture.await(server.get("/api/builds", cookie));
         assertEquals(200, list.status(), list.body());
         return list.array().stream().map(x -> ((JsonObject) x).getLong("id")).toList();
     }
 
     @Test
     void signInStartedOnA_callbackOnB_sessionValidOnBoth_signOutOnBEndsItOnA() {
-        ServerFixture.Answer started = await(
+        ServerFixture.Answer started = ServerFixture.await(
                 a.get("/login?next=" + URLEncoder.encode("/builds/" + hidden.id(), StandardCharsets.UTF_8), null));
         assertEquals(302, started.status(), started.body());
         String loginCookie = Sessions.LOGIN_COOKIE + "=" + started.cookie(Sessions.LOGIN_COOKIE);
 
-        ServerFixture.Answer back = await(b.get(
+        ServerFixture.Answer back = ServerFixture.await(b.get(
                 "/login/callback?code=code-for-octocat&state="
                         + URLEncoder.encode(state(started.location()), StandardCharsets.UTF_8),
                 loginCookie));
@@ -99,13 +89,13 @@ class SharedSignInTest {
         assertEquals(List.of(hidden.id()), seen(a, session), "the session opened on B works on A");
         assertEquals(List.of(hidden.id()), seen(b, session));
         assertEquals(List.of(), seen(a, null));
-        ServerFixture.Answer replay = await(a.get(
+        ServerFixture.Answer replay = ServerFixture.await(a.get(
                 "/login/callback?code=code-for-octocat&state="
                         + URLEncoder.encode(state(started.location()), StandardCharsets.UTF_8),
                 loginCookie));
         assertEquals(403, replay.status(), "the state was spent on B, so A refuses it too");
 
-        ServerFixture.Answer out = await(b.get("/logout", session));
+        ServerFixture.Answer out = ServerFixture.await(b.get("/logout", session));
         assertEquals(302, out.status(), out.body());
         assertEquals(List.of(), seen(a, session), "signed out on B, signed out on A");
     }

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.multiarch.store.BuildRecord;
-import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -25,8 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,16 +59,8 @@ class SignInTest {
         server.close().onComplete(ctx.succeedingThenComplete());
     }
 
-    private static ServerFixture.Answer await(Future<ServerFixture.Answer> f) {
-        try {
-            return f.await(30, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            throw new AssertionError("no answer within 30 s", e);
-        }
-    }
-
     private ServerFixture.Answer get(String path, String cookie) {
-        return await(server.get(path, cookie));
+        return ServerFixture.await(server.get(path, cookie));
     }
 
     private static Map<String, String> query(String url) {
@@ -185,9 +174,11 @@ class SignInTest {
     void adminToken_seesEveryBuild_otherAuthorizationCountsForNothing() {
         MultiMap admin = MultiMap.caseInsensitiveMultiMap().add("Authorization", "Bearer " + ADMIN_TOKEN);
         assertEquals(
-                List.of(hidden.id(), shown.id()), ids(await(server.call(HttpMethod.GET, "/api/builds", admin, null))));
+                List.of(hidden.id(), shown.id()),
+                ids(ServerFixture.await(server.call(HttpMethod.GET, "/api/builds", admin, null))));
         MultiMap proxy = MultiMap.caseInsensitiveMultiMap().add("Authorization", "Basic dXNlcjpwYXNz");
-        assertEquals(List.of(shown.id()), ids(await(server.call(HttpMethod.GET, "/api/builds", proxy, null))));
+        assertEquals(
+                List.of(shown.id()), ids(ServerFixture.await(server.call(HttpMethod.GET, "/api/builds", proxy, null))));
     }
 
     @Test
@@ -252,7 +243,7 @@ class SignInTest {
         String cookie = signIn("octocat");
         assertEquals(2, ids(get("/api/builds", cookie)).size());
         MultiMap h = MultiMap.caseInsensitiveMultiMap().add("Cookie", cookie);
-        ServerFixture.Answer out = await(server.call(HttpMethod.POST, "/logout", h, null));
+        ServerFixture.Answer out = ServerFixture.await(server.call(HttpMethod.POST, "/logout", h, null));
         assertEquals(302, out.status());
         assertEquals("/builds", out.location());
         assertTrue(
@@ -276,8 +267,8 @@ class SignInTest {
         MultiMap admin = MultiMap.caseInsensitiveMultiMap().add("Authorization", "Bearer " + ADMIN_TOKEN);
         String body = "{\"repo\":\"octo-org/hello\",\"cloneUrl\":\"http://127.0.0.1:9/nowhere.git\",\"ref\":"
                 + "\"refs/tags/v1\",\"commit\":\"" + "d".repeat(40) + "\",\"private\":true}";
-        ServerFixture.Answer made =
-                await(server.call(HttpMethod.POST, "/api/builds", admin, io.vertx.core.buffer.Buffer.buffer(body)));
+        ServerFixture.Answer made = ServerFixture.await(
+                server.call(HttpMethod.POST, "/api/builds", admin, io.vertx.core.buffer.Buffer.buffer(body)));
         assertEquals(201, made.status(), made.body());
         long id = ((JsonObject) made.array().getValue(0)).getLong("id");
         assertTrue(server.store.build(id).orElseThrow().privateRepo());
