@@ -59,6 +59,27 @@ final class DeliveryJournal implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile("journal-(\\d+)\\.log");
     private static final Pattern ANY = Pattern.compile("journal-(\\d+)\\.(log|corrupt)");
 
+    /**
+     * The segments in {@code dir} that hold records ({@code journal-N.log}, not empty), without opening them: what a
+     * coordinator on PostgreSQL finds when the embedded store it used before (or a newer multiarch) left deliveries
+     * acknowledged and not yet stored. Empty when the directory does not exist.
+     */
+    static List<Path> leftIn(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<Path> left = new ArrayList<>();
+        try (Stream<Path> list = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) list::iterator) {
+                if (NAME.matcher(p.getFileName().toString()).matches() && Files.size(p) > 0) {
+                    left.add(p);
+                }
+            }
+        }
+        left.sort(null);
+        return left;
+    }
+
     /** One segment file: its records not yet committed, its size. */
     static final class Segment {
         final long number;

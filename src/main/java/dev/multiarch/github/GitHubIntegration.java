@@ -17,6 +17,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -55,6 +56,13 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     private final List<Workflow> workflows;
     /** Deliveries in arrival order per repository; repositories side by side (one slow one holds up no other). */
     private final DeliveryQueue processor = new DeliveryQueue(4);
+
+    private final Object startGate = new Object();
+    /**
+     * Until {@link #started}: deliveries stored since the server began listening, held so that none is processed
+     * before the deliveries an earlier process acknowledged (its journal, replayed) of the same repository; null after.
+     */
+    private List<Runnable> beforeStart = new java.util.ArrayList<>();
     /**
      * The deliveries this process holds (queued, being processed, to be retried) and their claims in the store: a
      * sweep does not start them a second time, and one taken over by another coordinator is not processed here.
@@ -102,6 +110,9 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         // With the embedded store, what an earlier process journaled and did not store is stored here (processed
         // once started), before any delivery is processed or claimed.
         this.intake = WebhookIntake.of(store);
+        if (store.journalDir().isEmpty()) {
+            warnOfJournalLeft(coordinator.config().dataDir());
+        }
         this.metrics = coordinator.metrics();
         calls.reportTo(metrics);
         this.router = new EventRouter(coordinator, access, workflows);
@@ -129,6 +140,26 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         };
     }
 
+    /**
+     * A shared store (PostgreSQL) has no journal: deliveries are committed before they are answered. A journal left in
+     * the data directory was written while this coordinator used the embedded store, and holds deliveries GitHub was
+     * told were received but that never reached it: said loudly, since nothing here will store them.
+     */
+    static void warnOfJournalLeft(Path dataDir) {
+        try {
+            List<Path> left = DeliveryJournal.leftIn(dataDir);
+            if (!left.isEmpty()) {
+                LOG.severe(() -> "the webhook journal in " + dataDir + " (" + left.size() + " file(s), "
+                        + left.get(0).getFileName() + "…) holds deliveries that were acknowledged while this"
+                        + " coordinator used its embedded store and were never stored; the PostgreSQL store does not"
+                        + " read it: start once with the embedded store to store them (then move), or ask GitHub to"
+                        + " redeliver them (the repository's or App's webhook settings, Recent Deliveries)");
+            }
+        } catch (java.io.IOException e) {
+            LOG.warning(() -> "could not look for a webhook journal left in " + dataDir + ": " + e.getMessage());
+        }
+    }
+
     @Override
     public Optional<SignIn> signIn() {
         return Optional.ofNullable(signIn);
@@ -137,12 +168,27 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     @Override
     public void started(Coordinator coordinator) {
         leases.start();
-        for (Store.Delivery d : intake.replayed()) {
-            LOG.info(() -> "processing delivery " + d.deliveryId() + " (" + d.event()
-                    + "), acknowledged before a restart and stored from the webhook journal");
-            stored(d, repositoryOf(d.payload().getBytes(StandardCharsets.UTF_8)));
+        synchronized (startGate) {
+            // What an earlier process acknowledged goes first; then what this one stored before it was started
+            // (the server listens a moment before this), each repository's deliveries in the order they came.
+            for (Store.Delivery d : intake.replayed()) {
+                LOG.info(() -> "processing delivery " + d.deliveryId() + " (" + d.event()
+                        + "), acknowledged before a restart and stored from the webhook journal");
+                String key = repositoryOf(d.payload().getBytes(StandardCharsets.UTF_8));
+                leases.hold(DeliveryLeases.key(d), clock.instant());
+                processor.submit(key, () -> process(d, key, 1));
+            }
+            beforeStart.forEach(Runnable::run);
+            beforeStart = null;
         }
         processor.submit("", this::sweep);
+    }
+
+    /** Deliveries stored before {@link #started} was called (tests). */
+    int waitingForStart() {
+        synchronized (startGate) {
+            return beforeStart == null ? 0 : beforeStart.size();
+        }
     }
 
     /**
@@ -396,6 +442,12 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     private void stored(Store.Delivery d, String key) {
         // Held from its commit (which claimed it for Store.DELIVERY_CLAIM); the moment is taken a little later.
         leases.hold(DeliveryLeases.key(d), clock.instant());
+        synchronized (startGate) {
+            if (beforeStart != null) {
+                beforeStart.add(() -> processor.submit(key, () -> process(d, key, 1)));
+                return;
+            }
+        }
         processor.submit(key, () -> process(d, key, 1));
     }
 

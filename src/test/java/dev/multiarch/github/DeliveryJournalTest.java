@@ -194,4 +194,37 @@ class DeliveryJournalTest {
                     0, j.append(List.of(DeliveryJournal.encode(delivery("x")))).count(), "over the bytes");
         }
     }
+
+    @Test
+    void whatAJournalLeft_isFoundWithoutOpeningIt_forACoordinatorOnPostgreSQL() throws Exception {
+        assertEquals(List.of(), DeliveryJournal.leftIn(dir.resolve("none")));
+        assertEquals(List.of(), DeliveryJournal.leftIn(dir));
+        try (DeliveryJournal j = DeliveryJournal.open(dir)) {
+            assertEquals(List.of(), DeliveryJournal.leftIn(dir), "an empty segment holds nothing");
+            j.append(List.of(DeliveryJournal.encode(delivery("a"))));
+        }
+        assertEquals(List.of(onlyLog()), DeliveryJournal.leftIn(dir));
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(GitHubIntegration.class.getName());
+        List<String> said = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                said.add(r.getLevel() + " " + r.getMessage());
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        log.addHandler(h);
+        try {
+            GitHubIntegration.warnOfJournalLeft(dir);
+        } finally {
+            log.removeHandler(h);
+        }
+        assertEquals(1, said.size(), said.toString());
+        assertTrue(said.get(0).startsWith("SEVERE the webhook journal in " + dir), said.get(0));
+    }
 }

@@ -7,6 +7,7 @@ import dev.multiarch.config.ServiceConfig;
 import dev.multiarch.dispatch.Dispatcher;
 import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.source.Git;
+import dev.multiarch.store.DeliveryState;
 import dev.multiarch.store.JdbcStore;
 import dev.multiarch.testing.Poll;
 import dev.multiarch.web.CoordinatorServer;
@@ -232,5 +233,18 @@ class WebhookAnswersTest {
         String again = signed("d-5", "4242", "ping");
         assertTrue(again.startsWith("HTTP/1.1 200 "), again);
         Poll.until(() -> github.bodiesHeld() == 0, "a redelivery gives its share back when answered");
+    }
+
+    @Test
+    void aDeliveryStoredBeforeTheIntegrationStarted_waitsForIt_thenIsProcessed() throws Exception {
+        // routes() ran (the server listens) and started() did not: what an earlier process journaled is replayed in
+        // started(), and a delivery taken in between must not be processed ahead of it.
+        String first = signed("d-7", "4242", "ping");
+        assertTrue(first.startsWith("HTTP/1.1 202 "), first);
+        Poll.until(() -> github.waitingForStart() == 1, "stored, and held until started");
+        assertEquals(1, store.deliveriesIn(DeliveryState.RECEIVED).size());
+        github.started(coordinator);
+        assertEquals(0, github.waitingForStart());
+        Poll.until(() -> store.deliveriesIn(DeliveryState.RECEIVED).isEmpty(), "processed once started");
     }
 }
