@@ -109,7 +109,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         this.leases = new DeliveryLeases(store, clock);
         // With the embedded store, what an earlier process journaled and did not store is stored here (processed
         // once started), before any delivery is processed or claimed.
-        this.intake = WebhookIntake.of(store);
+        this.intake = WebhookIntake.of(store, journalRecords);
         if (store.journalDir().isEmpty()) {
             warnOfJournalLeft(coordinator.config().dataDir());
         }
@@ -308,6 +308,14 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     /** Tests: a smaller budget than {@link #BODY_BUDGET}. */
     GitHubIntegration bodyBudget(long bytes) {
         this.bodyBudget = bytes;
+        return this;
+    }
+
+    private int journalRecords = DeliveryJournal.MAX_RECORDS;
+
+    /** Tests: fewer deliveries than {@link DeliveryJournal#MAX_RECORDS} waiting in the journal; before routes(). */
+    GitHubIntegration journalRecords(int records) {
+        this.journalRecords = records;
         return this;
     }
 

@@ -31,8 +31,14 @@ interface WebhookIntake extends AutoCloseable {
 
     /** The journal where the store is this process's own ({@link Store#journalDir}), else the store directly. */
     static WebhookIntake of(Store store) {
+        return of(store, DeliveryJournal.MAX_RECORDS);
+    }
+
+    /** With at most {@code journalRecords} deliveries waiting in the journal (tests: fewer). */
+    static WebhookIntake of(Store store, int journalRecords) {
         return store.journalDir()
-                .<WebhookIntake>map(dir -> JournalIntake.open(store, dir))
+                .<WebhookIntake>map(dir -> JournalIntake.open(
+                        store, dir, journalRecords, DeliveryJournal.MAX_BYTES, JournalIntake.COMMIT_DELAY))
                 .orElseGet(() -> new DeliveryIntake(store));
     }
 

@@ -9,12 +9,15 @@ import dev.multiarch.pipeline.Coordinator;
 import dev.multiarch.source.Git;
 import dev.multiarch.store.DeliveryState;
 import dev.multiarch.store.JdbcStore;
+import dev.multiarch.store.Store;
 import dev.multiarch.testing.Poll;
 import dev.multiarch.web.CoordinatorServer;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -38,7 +41,11 @@ class WebhookAnswersTest {
     Path dir;
 
     private Vertx vertx;
-    private JdbcStore store;
+    private JdbcStore jdbc;
+    /** The store the coordinator sees: {@link #jdbc}, whose deliveries cannot be stored while {@link #storeFails}. */
+    private Store store;
+
+    private volatile boolean storeFails;
     private Dispatcher dispatcher;
     private ExecutorService workers;
     private Coordinator coordinator;
@@ -47,7 +54,18 @@ class WebhookAnswersTest {
 
     @BeforeEach
     void start() throws Exception {
-        store = JdbcStore.embedded(dir.resolve("store"));
+        jdbc = JdbcStore.embedded(dir.resolve("store"));
+        store = (Store) Proxy.newProxyInstance(
+                Store.class.getClassLoader(), new Class<?>[] {Store.class}, (proxy, method, args) -> {
+                    if (storeFails && method.getName().equals("addDeliveries")) {
+                        throw new IllegalStateException("the test's store refuses deliveries");
+                    }
+                    try {
+                        return method.invoke(jdbc, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
         ServiceConfig sc = ServiceConfig.builder(dir.resolve("store"), "0123456789abcdef0123")
                 .port(0)
                 .publicUrl("http://ci.example")
@@ -69,7 +87,8 @@ class WebhookAnswersTest {
                                         Path.of("workflows").toAbsolutePath().toString()),
                                 dir),
                         "http://ci.example")
-                .bodyBudget(1000);
+                .bodyBudget(1000)
+                .journalRecords(2);
         server = new CoordinatorServer(coordinator, dispatcher, List.of(github.routes(coordinator)));
         vertx = Vertx.vertx();
         vertx.deployVerticle(server).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -82,7 +101,7 @@ class WebhookAnswersTest {
         coordinator.close();
         workers.shutdownNow();
         dispatcher.close();
-        store.close();
+        jdbc.close();
     }
 
     /** A connection that sent a request head (and maybe part of its body); reads the status line, 10 s at most. */
@@ -246,5 +265,37 @@ class WebhookAnswersTest {
         github.started(coordinator);
         assertEquals(0, github.waitingForStart());
         Poll.until(() -> store.deliveriesIn(DeliveryState.RECEIVED).isEmpty(), "processed once started");
+    }
+
+    @Test
+    void pastTheJournalsBound_whileTheStoreFails_is503WithRetryAfter_andTheRedeliveryIsTakenOnceItRecovers()
+            throws Exception {
+        storeFails = true;
+        for (String id : List.of("f-1", "f-2")) {
+            String a = signed(id, "4242", "ping");
+            assertTrue(a.startsWith("HTTP/1.1 202 "), a);
+        }
+        String full = signed("f-3", "4242", "ping");
+        assertRefused(full, 503, "too many webhook deliveries are waiting to be stored; try again shortly");
+        assertTrue(full.toLowerCase().contains("retry-after: 5"), full);
+        storeFails = false;
+        // GitHub's redelivery (the same id), once the store takes the journal's two again.
+        Poll.until(
+                () -> {
+                    try {
+                        return signed("f-3", "4242", "ping").startsWith("HTTP/1.1 202 ");
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                },
+                "f-3 taken once there is room");
+        Poll.until(
+                () -> store.storedDeliveries(java.util.Set.of(
+                                        new Store.DeliveryKey("4242", "f-1"),
+                                        new Store.DeliveryKey("4242", "f-2"),
+                                        new Store.DeliveryKey("4242", "f-3")))
+                                .size()
+                        == 3,
+                "all three stored");
     }
 }
