@@ -48,7 +48,7 @@ public final class JdbcStore implements Store {
         this.dialect = dialect;
         this.wakeups = new Wakeups(ds, dialect);
         this.sessions = new JdbcSessions(ds);
-        this.deliveries = new Deliveries(ds, clock);
+        this.deliveries = new Deliveries(ds, clock, dialect == Dialect.H2);
         this.reports = new Reports(ds);
         this.logs = new Logs(ds);
         this.runners = new Runners(ds);
