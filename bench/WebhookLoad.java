@@ -269,10 +269,17 @@ public class WebhookLoad {
             long json = 0;
             long deflated = 0;
             long rowBytes = 0;
+            boolean apart; // V16: payloads in a table of their own
             try (ResultSet r = c.createStatement()
-                    .executeQuery("SELECT payload_z, LENGTH(hook_id) + LENGTH(delivery_id) + LENGTH(event) + "
-                            + "LENGTH(state) + COALESCE(LENGTH(note), 0) + COALESCE(LENGTH(claimed_by), 0) "
-                            + "FROM deliveries")) {
+                    .executeQuery(
+                            "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = 'DELIVERY_PAYLOADS'")) {
+                apart = r.next() && r.getInt(1) > 0;
+            }
+            try (ResultSet r = c.createStatement()
+                    .executeQuery("SELECT " + (apart ? "COALESCE(d.payload_z, p.payload_z)" : "d.payload_z")
+                            + ", LENGTH(d.hook_id) + LENGTH(d.delivery_id) + LENGTH(d.event) + LENGTH(d.state) + "
+                            + "COALESCE(LENGTH(d.note), 0) + COALESCE(LENGTH(d.claimed_by), 0) FROM deliveries d"
+                            + (apart ? " LEFT JOIN delivery_payloads p ON p.id = d.payload_id" : ""))) {
                 while (r.next()) {
                     byte[] z = r.getBytes(1);
                     rows++;
