@@ -91,6 +91,41 @@ class RetentionTest {
     }
 
     @Test
+    void aPayloadStoredInItsRow_isReadAsBefore_andStoresReopened_keepNumberingPayloadsApart() throws Exception {
+        // A delivery stored before V16 (its payload in its row), then new ones over two openings of the store: a
+        // payload kept apart is never numbered twice (H2's sequence survives the close), and all are read back.
+        try (JdbcStore s = db.open()) {
+            assertTrue(s.addDelivery(new Store.Delivery("1", "first", "push", payload(1), T0, null, null)));
+        }
+        try (var c = db.connect();
+                var p = c.prepareStatement(
+                        "INSERT INTO deliveries (hook_id, delivery_id, event, payload_z, received_at, state) "
+                                + "VALUES ('1', 'old', 'push', ?, ?, 'received')")) {
+            p.setBytes(1, Deflated.of(payload(0)));
+            p.setTimestamp(2, java.sql.Timestamp.from(T0.minusSeconds(1)));
+            p.executeUpdate();
+        }
+        try (JdbcStore s = db.open()) {
+            assertEquals(
+                    List.of(true, true),
+                    s.addDeliveries(List.of(
+                            new Store.Delivery("1", "second", "push", payload(2), T0.plusSeconds(1), null, null),
+                            new Store.Delivery("1", "third", "push", payload(3), T0.plusSeconds(2), null, null))));
+            s.markDelivery("1", "old", dev.multiarch.store.DeliveryState.IGNORED, "no workflow");
+            assertEquals(
+                    List.of(payload(1), payload(2), payload(3)),
+                    s.deliveriesIn(dev.multiarch.store.DeliveryState.RECEIVED).stream()
+                            .map(Store.Delivery::payload)
+                            .toList());
+            assertEquals(
+                    List.of(payload(0)),
+                    s.deliveriesIn(dev.multiarch.store.DeliveryState.IGNORED).stream()
+                            .map(Store.Delivery::payload)
+                            .toList());
+        }
+    }
+
+    @Test
     void purge_deletesOldHandledDeliveries_andLogsAndSentReportsOfOldFinishedBuilds_keepsTheRest() throws Exception {
         MutableClock clock = new MutableClock(T0);
         try (JdbcStore s = db.open(clock)) {
