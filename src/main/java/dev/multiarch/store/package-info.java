@@ -54,9 +54,9 @@
  * So the 2x asked for is not reached at the journal's 150 ms groups; it is by the issue's own measure (payload bytes
  * received), which main met already. CPU per delivery: README, "The store".
  *
- * <p>Where a delivery's bytes went, in a model of the journal's commits on a bare H2 file (35,000 distinct payloads,
- * groups of 75 each committed with the previous group's marks; it gave main's 212 MB exactly): 6.2 KB written per
- * delivery on main against 1.6 KB of data. V16 (the payload in an insert-only table under a sequence number, so a mark
+ * <p>Where a delivery's bytes went, in a model of the journal's commits on a bare H2 file (bench/H2FileModel.java:
+ * 35,000 distinct payloads, groups of 75 each committed with the previous group's marks; it gave main's 212 MB
+ * exactly): 6.2 KB written per delivery on main against 1.6 KB of data. V16 (the payload in an insert-only table under a sequence number, so a mark
  * no longer rewrites the leaf holding it) took it to 4.8 KB; {@code COMPRESS=TRUE} to 4.2 KB. What is left is mostly
  * the primary key's index: (hook_id, delivery_id) with GitHub's random GUIDs, so each insert and each mark rewrites a
  * leaf of up to 48 keys somewhere in it: the same model without that index wrote 2.0 KB per delivery (the file open
