@@ -52,7 +52,8 @@
  * COMPRESS=TRUE} 41.4 MB (0.55x the JSON, 2.8x the deflated payloads, 2.5x the clean file of 16.5 MB; V16 alone
  * 47.1 MB, 2.9x; with a 500 ms commit delay 38.3 MB, 2.3x; identical payloads 28.3 MB against a 4.3 MB clean file).
  * So the 2x asked for is not reached at the journal's 150 ms groups; it is by the issue's own measure (payload bytes
- * received), which main met already. CPU per delivery: README, "The store".
+ * received), which main met already. CPU per delivery: README, "The store". With both, StoreCrashTest and
+ * JournalCrashTest (five kills a run) passed 17 runs each (85 kills each; nothing lost).
  *
  * <p>Where a delivery's bytes went, in a model of the journal's commits on a bare H2 file (bench/H2FileModel.java:
  * 35,000 distinct payloads, groups of 75 each committed with the previous group's marks; it gave main's 212 MB
