@@ -26,42 +26,110 @@ import javax.sql.DataSource;
  * GitHub's webhook deliveries: stored once each by their key (hook, delivery), deflated, then claimed, leased and
  * marked by the coordinators that process them. A stored delivery is held for {@link Store#DELIVERY_CLAIM} by the
  * coordinator that stored it; another takes it over only after that ({@link #claim}).
+ *
+ * <p>In the embedded (H2) store a new delivery's payload goes to {@code delivery_payloads}, written once under a
+ * number from a sequence, and its row names it ({@code payload_id}, V16): the row is what marks, claims and leases
+ * rewrite, and H2 writes a changed page whole and keeps the old copy, so the payload is not written again with each.
+ * PostgreSQL, and rows stored before V16, keep the payload in the row ({@code payload_z}, or {@code payload} before
+ * V8).
  */
 final class Deliveries {
     private final DataSource ds;
     private final Clock clock;
+    /** Whether new payloads go to {@code delivery_payloads} (H2). */
+    private final boolean apart;
 
-    Deliveries(DataSource ds, Clock clock) {
+    Deliveries(DataSource ds, Clock clock, boolean apart) {
         this.ds = ds;
         this.clock = clock;
+        this.apart = apart;
     }
 
-    private static Delivery delivery(ResultSet r) throws SQLException {
-        return new Delivery(
-                r.getString("hook_id"),
-                r.getString("delivery_id"),
-                r.getString("event"),
-                Deflated.either(r.getBytes("payload_z"), r.getString("payload")),
-                inst(r, "received_at"),
-                DeliveryState.of(r.getString("state")),
-                r.getString("note"));
+    /** A row as read: its payload, or where it is ({@code payloadId}, when {@code delivery} has none yet). */
+    private record Read(Delivery delivery, Long payloadId) {}
+
+    private static Read row(ResultSet r) throws SQLException {
+        long id = r.getLong("payload_id");
+        Long payloadId = r.wasNull() ? null : id;
+        return new Read(
+                new Delivery(
+                        r.getString("hook_id"),
+                        r.getString("delivery_id"),
+                        r.getString("event"),
+                        payloadId != null ? null : Deflated.either(r.getBytes("payload_z"), r.getString("payload")),
+                        inst(r, "received_at"),
+                        DeliveryState.of(r.getString("state")),
+                        r.getString("note")),
+                payloadId);
     }
 
-    boolean add(Delivery d) {
-        try {
-            return tx(
-                    ds,
-                    c -> update(
-                                    c,
-                                    "INSERT INTO deliveries (hook_id, delivery_id, event, payload_z, received_at, state, "
-                                            + "claimed_until) VALUES (?, ?, ?, ?, ?, 'received', ?)",
+    /** The deliveries of {@code rows}, with the payloads kept apart read (one query per 500). */
+    private static List<Delivery> withPayloads(Connection c, List<Read> rows) throws SQLException {
+        List<Long> ids = rows.stream()
+                .map(Read::payloadId)
+                .filter(java.util.Objects::nonNull)
+                .toList();
+        java.util.Map<Long, String> payloads = new java.util.HashMap<>();
+        for (int from = 0; from < ids.size(); from += 500) {
+            List<Long> part = ids.subList(from, Math.min(ids.size(), from + 500));
+            for (Object[] idAndPayload : list(
+                    c,
+                    "SELECT id, payload_z FROM delivery_payloads WHERE id IN ("
+                            + String.join(", ", java.util.Collections.nCopies(part.size(), "?")) + ")",
+                    r -> new Object[] {r.getLong(1), Deflated.text(r.getBytes(2))},
+                    part.toArray())) {
+                payloads.put((Long) idAndPayload[0], (String) idAndPayload[1]);
+            }
+        }
+        List<Delivery> out = new ArrayList<>(rows.size());
+        for (Read r : rows) {
+            Delivery d = r.delivery();
+            out.add(
+                    r.payloadId() == null
+                            ? d
+                            : new Delivery(
                                     d.hookId(),
                                     d.deliveryId(),
                                     d.event(),
-                                    Deflated.of(d.payload()),
+                                    payloads.get(r.payloadId()),
                                     d.receivedAt(),
-                                    clock.instant().plus(Store.DELIVERY_CLAIM))
-                            == 1);
+                                    d.state(),
+                                    d.note()));
+        }
+        return out;
+    }
+
+    /** {@code n} numbers for payloads kept apart. */
+    private static List<Long> payloadIds(Connection c, int n) throws SQLException {
+        return list(c, "SELECT NEXT VALUE FOR delivery_payload_ids FROM SYSTEM_RANGE(1, ?)", r -> r.getLong(1), n);
+    }
+
+    private static final String INSERT_INLINE = "INSERT INTO deliveries (hook_id, delivery_id, event, payload_z, "
+            + "received_at, state, claimed_until) VALUES (?, ?, ?, ?, ?, 'received', ?)";
+    private static final String INSERT_APART = "INSERT INTO deliveries (hook_id, delivery_id, event, payload_id, "
+            + "received_at, state, claimed_until) VALUES (?, ?, ?, ?, ?, 'received', ?)";
+    private static final String INSERT_PAYLOAD = "INSERT INTO delivery_payloads (id, payload_z) VALUES (?, ?)";
+
+    boolean add(Delivery d) {
+        try {
+            return tx(ds, c -> {
+                Object payload = Deflated.of(d.payload());
+                if (apart) {
+                    long id = payloadIds(c, 1).get(0);
+                    update(c, INSERT_PAYLOAD, id, payload);
+                    payload = id;
+                }
+                return update(
+                                c,
+                                apart ? INSERT_APART : INSERT_INLINE,
+                                d.hookId(),
+                                d.deliveryId(),
+                                d.event(),
+                                payload,
+                                d.receivedAt(),
+                                clock.instant().plus(Store.DELIVERY_CLAIM))
+                        == 1;
+            });
         } catch (StoreException e) {
             if (e.getCause() instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
                 return false;
@@ -99,17 +167,39 @@ final class Deliveries {
                 r -> List.of(r.getString(1), r.getString(2)),
                 keys));
         List<Boolean> added = new ArrayList<>(batch.size());
-        try (PreparedStatement p = c.prepareStatement(
-                "INSERT INTO deliveries (hook_id, delivery_id, event, payload_z, received_at, state, "
-                        + "claimed_until) VALUES (?, ?, ?, ?, ?, 'received', ?)")) {
-            Instant held = clock.instant().plus(Store.DELIVERY_CLAIM);
-            for (Delivery d : batch) {
-                boolean isNew = stored.add(List.of(d.hookId(), d.deliveryId()));
-                added.add(isNew);
-                if (isNew) {
-                    bind(p, d.hookId(), d.deliveryId(), d.event(), Deflated.of(d.payload()), d.receivedAt(), held);
+        List<Delivery> fresh = new ArrayList<>(batch.size());
+        for (Delivery d : batch) {
+            boolean isNew = stored.add(List.of(d.hookId(), d.deliveryId()));
+            added.add(isNew);
+            if (isNew) {
+                fresh.add(d);
+            }
+        }
+        if (fresh.isEmpty()) {
+            return added;
+        }
+        List<Object> payloads = new ArrayList<>(fresh.size());
+        for (Delivery d : fresh) {
+            payloads.add(Deflated.of(d.payload()));
+        }
+        if (apart) {
+            // The payloads first, in the order of their numbers: appended to the end of their table.
+            List<Long> ids = payloadIds(c, fresh.size());
+            try (PreparedStatement p = c.prepareStatement(INSERT_PAYLOAD)) {
+                for (int i = 0; i < fresh.size(); i++) {
+                    bind(p, ids.get(i), payloads.get(i));
                     p.addBatch();
                 }
+                p.executeBatch();
+            }
+            payloads = new ArrayList<>(ids);
+        }
+        try (PreparedStatement p = c.prepareStatement(apart ? INSERT_APART : INSERT_INLINE)) {
+            Instant held = clock.instant().plus(Store.DELIVERY_CLAIM);
+            for (int i = 0; i < fresh.size(); i++) {
+                Delivery d = fresh.get(i);
+                bind(p, d.hookId(), d.deliveryId(), d.event(), payloads.get(i), d.receivedAt(), held);
+                p.addBatch();
             }
             p.executeBatch();
         }
@@ -163,22 +253,26 @@ final class Deliveries {
     List<Delivery> in(DeliveryState state) {
         return read(
                 ds,
-                c -> list(
+                c -> withPayloads(
                         c,
-                        "SELECT * FROM deliveries WHERE state = ? ORDER BY received_at",
-                        Deliveries::delivery,
-                        state.word()));
+                        list(
+                                c,
+                                "SELECT * FROM deliveries WHERE state = ? ORDER BY received_at",
+                                Deliveries::row,
+                                state.word())));
     }
 
     List<Delivery> claim(String holder, Instant now, Instant until, int limit) {
         return tx(ds, c -> {
-            List<Delivery> due = list(
+            List<Delivery> due = withPayloads(
                     c,
-                    "SELECT * FROM deliveries WHERE state = 'received' AND (claimed_until IS NULL OR claimed_until <= ?)"
-                            + " ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED",
-                    Deliveries::delivery,
-                    now,
-                    limit);
+                    list(
+                            c,
+                            "SELECT * FROM deliveries WHERE state = 'received' AND (claimed_until IS NULL OR "
+                                    + "claimed_until <= ?) ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED",
+                            Deliveries::row,
+                            now,
+                            limit));
             for (Delivery d : due) {
                 update(
                         c,

@@ -48,7 +48,7 @@ public final class JdbcStore implements Store {
         this.dialect = dialect;
         this.wakeups = new Wakeups(ds, dialect);
         this.sessions = new JdbcSessions(ds);
-        this.deliveries = new Deliveries(ds, clock);
+        this.deliveries = new Deliveries(ds, clock, dialect == Dialect.H2);
         this.reports = new Reports(ds);
         this.logs = new Logs(ds);
         this.runners = new Runners(ds);
@@ -67,7 +67,8 @@ public final class JdbcStore implements Store {
      * {@code WRITE_DELAY=0}: a commit reaches the file before it returns (H2's default delays it up to a second,
      * and a coordinator killed in that second forgot builds it had already acknowledged). H2 does not sync that
      * write: it is in the operating system's cache, which survives the process being killed but not necessarily a
-     * power cut (the package documentation has what was measured and tried).
+     * power cut (the package documentation has what was measured and tried). {@code COMPRESS=TRUE}: every page H2
+     * writes is LZF-compressed (the file under a webhook burst, bench/webhook-load: the package documentation).
      */
     public static JdbcStore embedded(Path dir) {
         return embedded(dir, Clock.systemUTC());
@@ -123,8 +124,17 @@ public final class JdbcStore implements Store {
      * multiarch}, no password): in this process, a connection to it shares the open database.
      */
     public static String embeddedUrl(Path dir) {
-        return "jdbc:h2:file:" + dir.toAbsolutePath().resolve("multiarch") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
+        return "jdbc:h2:file:" + dir.toAbsolutePath().resolve("multiarch") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0"
+                + (H2_EXTRA.toUpperCase(java.util.Locale.ROOT).contains(";COMPRESS=") ? "" : ";COMPRESS=TRUE")
+                + H2_EXTRA;
     }
+
+    /**
+     * More H2 settings for the embedded store, to measure them ({@code -Dmultiarch.h2.settings=;COMPRESS=FALSE} in
+     * bench/webhook-load's {@code MULTIARCH_JAVA_OPTS}; H2 refuses a setting named twice, so a {@code COMPRESS} here
+     * replaces the default); none by default.
+     */
+    private static final String H2_EXTRA = System.getProperty("multiarch.h2.settings", "");
 
     /**
      * A PostgreSQL database (it must exist; the tables are made here), through a pool of at most {@code maxConnections}

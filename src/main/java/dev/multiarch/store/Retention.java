@@ -6,6 +6,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 
 /**
  * Deletes what the store keeps only for a while ({@code store.retention}): webhook deliveries that were handled,
@@ -32,11 +35,7 @@ final class Retention {
         }
         try {
             c.setAutoCommit(false);
-            int deliveries = inBatches(
-                    c,
-                    "DELETE FROM deliveries WHERE (hook_id, delivery_id) IN (SELECT hook_id, delivery_id FROM "
-                            + "deliveries WHERE received_at < ? AND state <> 'received' LIMIT " + BATCH + ")",
-                    before);
+            int deliveries = deliveries(c, before);
             int logs = inBatches(
                     c,
                     "DELETE FROM job_logs WHERE seq IN (SELECT l.seq FROM job_logs l JOIN jobs j ON j.id = l.job_id "
@@ -72,6 +71,52 @@ final class Retention {
             p.setLong(1, LOCK);
             try (ResultSet r = p.executeQuery()) {
                 return r.next() && r.getBoolean(1);
+            }
+        }
+    }
+
+    /**
+     * Handled deliveries received before {@code before}, with their payloads kept apart (V16), a batch per
+     * transaction: a payload goes in the transaction that deletes its delivery.
+     */
+    private static int deliveries(Connection c, Instant before) throws SQLException {
+        int total = 0;
+        try (PreparedStatement select = c.prepareStatement("SELECT hook_id, delivery_id, payload_id FROM deliveries "
+                + "WHERE received_at < ? AND state <> 'received' LIMIT " + BATCH)) {
+            select.setTimestamp(1, Timestamp.from(before));
+            while (true) {
+                List<Object> keys = new ArrayList<>();
+                List<Object> payloads = new ArrayList<>();
+                try (ResultSet r = select.executeQuery()) {
+                    while (r.next()) {
+                        keys.add(r.getString(1));
+                        keys.add(r.getString(2));
+                        long id = r.getLong(3);
+                        if (!r.wasNull()) {
+                            payloads.add(id);
+                        }
+                    }
+                }
+                int n = keys.size() / 2;
+                if (n > 0) {
+                    if (!payloads.isEmpty()) {
+                        Sql.update(
+                                c,
+                                "DELETE FROM delivery_payloads WHERE id IN ("
+                                        + String.join(", ", Collections.nCopies(payloads.size(), "?")) + ")",
+                                payloads.toArray());
+                    }
+                    Sql.update(
+                            c,
+                            "DELETE FROM deliveries WHERE (hook_id, delivery_id) IN ("
+                                    + String.join(", ", Collections.nCopies(n, "(?, ?)")) + ")",
+                            keys.toArray());
+                }
+                c.commit();
+                total += n;
+                if (n < BATCH) {
+                    return total;
+                }
             }
         }
     }
