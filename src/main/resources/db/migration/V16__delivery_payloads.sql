@@ -2,8 +2,9 @@
 -- number the store counts up (so new payloads go to the end of the table's tree): marking a delivery, claiming it or
 -- renewing its claim then rewrites only its small row, not the page holding its 1.5 KB deflated payload again (H2
 -- writes every changed page anew and keeps the old copy: the file under a webhook burst, package dev.multiarch.store).
--- payload_id names the delivery's payload here; rows written before, and every row on PostgreSQL (several
--- coordinators could not count one number up), keep payload_z / payload in deliveries and are read as they are.
+-- payload_id names the delivery's payload here; rows written before, and every row on PostgreSQL (whose vacuum
+-- reclaims a row's old versions, so a mark's copy of the payload does not pile up as in H2's file), keep payload_z /
+-- payload in deliveries and are read as they are. The table and sequence exist there too, unused: one history.
 CREATE TABLE delivery_payloads (
     id BIGINT PRIMARY KEY,
     payload_z BYTEA NOT NULL
