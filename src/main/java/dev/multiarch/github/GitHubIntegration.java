@@ -150,8 +150,8 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
             List<Path> left = DeliveryJournal.leftIn(dataDir);
             if (!left.isEmpty()) {
                 LOG.severe(() -> "the webhook journal in " + dataDir + " (" + left.size() + " file(s), "
-                        + left.get(0).getFileName() + "…) holds deliveries that were acknowledged while this"
-                        + " coordinator used its embedded store and were never stored; the PostgreSQL store does not"
+                        + left.get(0).getFileName() + "…) may hold deliveries that were acknowledged while this"
+                        + " coordinator used its embedded store and never reached it; the PostgreSQL store does not"
                         + " read it: start once with the embedded store to store them (then move), or ask GitHub to"
                         + " redeliver them (the repository's or App's webhook settings, Recent Deliveries)");
             }
@@ -171,17 +171,53 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         synchronized (startGate) {
             // What an earlier process acknowledged goes first; then what this one stored before it was started
             // (the server listens a moment before this), each repository's deliveries in the order they came.
-            for (Store.Delivery d : intake.replayed()) {
-                LOG.info(() -> "processing delivery " + d.deliveryId() + " (" + d.event()
-                        + "), acknowledged before a restart and stored from the webhook journal");
-                String key = repositoryOf(d.payload().getBytes(StandardCharsets.UTF_8));
-                leases.hold(DeliveryLeases.key(d), clock.instant());
-                processor.submit(key, () -> process(d, key, 1));
+            if (store.journalDir().isPresent()) {
+                // The embedded store has one owner: every delivery still to be processed was left by an earlier
+                // process of this coordinator, dead now, whatever its claim says. Taken at once, oldest first
+                // (with what the journal's replay just stored), instead of by the sweep once the claim ran out.
+                takeOver();
             }
-            beforeStart.forEach(Runnable::run);
-            beforeStart = null;
+            for (Store.Delivery d : intake.replayed()) {
+                if (leases.hold(DeliveryLeases.key(d), clock.instant())) {
+                    LOG.info(() -> "processing delivery " + d.deliveryId() + " (" + d.event()
+                            + "), acknowledged before a restart and stored from the webhook journal");
+                    String key = repositoryOf(d.payload().getBytes(StandardCharsets.UTF_8));
+                    processor.submit(key, () -> process(d, key, 1));
+                }
+            }
+            if (beforeStart != null) {
+                beforeStart.forEach(Runnable::run);
+                beforeStart = null;
+            }
         }
         processor.submit("", this::sweep);
+    }
+
+    /**
+     * Claims every delivery still {@code received} whose claim began before now (an earlier process's), in the order
+     * they came, and queues each that no one here holds. Only for the embedded store: on a shared one another
+     * coordinator's claim is real.
+     */
+    private void takeOver() {
+        java.time.Instant now = clock.instant();
+        // Claims made from now on end later than this: the loop does not take its own claims again.
+        java.time.Instant began = now.plus(Store.DELIVERY_CLAIM).minusMillis(1);
+        try {
+            List<Store.Delivery> due;
+            do {
+                due = store.claimDeliveries(leases.holder(), began, now.plus(Store.DELIVERY_CLAIM), 100);
+                for (Store.Delivery d : due) {
+                    if (leases.hold(DeliveryLeases.key(d), now)) {
+                        LOG.info(() -> "processing delivery " + d.deliveryId() + " (" + d.event()
+                                + "), acknowledged before a restart and left unprocessed");
+                        String key = repositoryOf(d.payload().getBytes(StandardCharsets.UTF_8));
+                        processor.submit(key, () -> process(d, key, 1));
+                    }
+                }
+            } while (due.size() == 100);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "taking over unprocessed deliveries failed; the sweep will find them", e);
+        }
     }
 
     /** Deliveries stored before {@link #started} was called (tests). */

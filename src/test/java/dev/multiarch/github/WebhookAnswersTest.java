@@ -298,4 +298,20 @@ class WebhookAnswersTest {
                         == 3,
                 "all three stored");
     }
+
+    @Test
+    void aDeliveryAnEarlierProcessStoredAndLeftUnprocessed_isTakenAtStart_notWhenItsClaimRunsOut() throws Exception {
+        // Stored (and so claimed for Store.DELIVERY_CLAIM) by a process that then died; the embedded store has one
+        // owner, so this one takes it at start instead of the sweep 30 s later.
+        assertTrue(store.addDelivery(new Store.Delivery(
+                "4242",
+                "left-1",
+                "ping",
+                "{\"zen\":\"left\",\"hook_id\":1}",
+                java.time.Instant.now(),
+                DeliveryState.RECEIVED,
+                null)));
+        github.started(coordinator);
+        Poll.until(() -> store.deliveriesIn(DeliveryState.RECEIVED).isEmpty(), "processed at start");
+    }
 }
