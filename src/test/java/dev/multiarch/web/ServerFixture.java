@@ -16,7 +16,6 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -86,7 +85,11 @@ final class ServerFixture {
     private final ExecutorService workers = Executors.newFixedThreadPool(2);
     final Coordinator coordinator;
     private final CoordinatorServer server;
-    private HttpClient client;
+    /** One for every fixture (Java 17's client has no close; its selector thread ends with it). */
+    private static final java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1)
+            .followRedirects(java.net.http.HttpClient.Redirect.NEVER)
+            .build();
 
     ServerFixture(Vertx vertx, Path dir) {
         this(vertx, dir, Optional.empty());
@@ -134,7 +137,6 @@ final class ServerFixture {
     }
 
     Future<?> start() {
-        client = vertx.createHttpClient();
         return vertx.deployVerticle(server);
     }
 
@@ -151,16 +153,33 @@ final class ServerFixture {
         return call(method, path, headers, body);
     }
 
-    /** A request with these headers (a Cookie); redirects are not followed. */
+    /**
+     * A request with these headers (a Cookie); redirects are not followed. Sent with the JDK's client, not Vert.x's:
+     * Vert.x 5.0.7's {@code HttpClientResponse.body()} can miss the end of a response that arrives on another thread
+     * first and never complete (eclipse-vertx/vert.x#6038, fixed after 5.0.7), which is what left a test waiting
+     * now and then for an answer the server had sent (ServerFixture.await). The server under test is Vert.x's.
+     */
     Future<Answer> call(HttpMethod method, String path, MultiMap headers, Buffer body) {
-        return client.request(method, server.port(), "127.0.0.1", path)
-                .compose(req -> {
-                    req.headers().addAll(headers);
-                    return body == null ? req.send() : req.send(body);
-                })
-                .compose(res -> res.body()
-                        .map(b -> new Answer(
-                                res.statusCode(), res.getHeader("Content-Type"), b.toString(), res.headers())));
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + server.port() + path))
+                .method(
+                        method.name(),
+                        body == null
+                                ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                                : java.net.http.HttpRequest.BodyPublishers.ofByteArray(body.getBytes()));
+        headers.forEach(h -> b.header(h.getKey(), h.getValue()));
+        return Future.fromCompletionStage(client.sendAsync(
+                        b.build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString(java.nio.charset.StandardCharsets.UTF_8))
+                .thenApply(r -> {
+                    MultiMap h = MultiMap.caseInsensitiveMultiMap();
+                    r.headers().map().forEach((name, values) -> values.forEach(v -> h.add(name, v)));
+                    return new Answer(
+                            r.statusCode(),
+                            r.headers().firstValue("Content-Type").orElse(null),
+                            r.body(),
+                            h);
+                }));
     }
 
     /** A GET with {@code Cookie: cookie} (null: none). */
