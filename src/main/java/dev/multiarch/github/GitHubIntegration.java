@@ -199,9 +199,11 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
      * coordinator's claim is real.
      */
     private void takeOver() {
+        // At most TAKE_OVER (their payloads are held until processed); a larger backlog goes on through the sweep.
         java.time.Instant now = clock.instant();
         // Claims made from now on end later than this: the loop does not take its own claims again.
         java.time.Instant began = now.plus(Store.DELIVERY_CLAIM).minusMillis(1);
+        int taken = 0;
         try {
             List<Store.Delivery> due;
             do {
@@ -214,11 +216,15 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                         processor.submit(key, () -> process(d, key, 1));
                     }
                 }
-            } while (due.size() == 100);
+                taken += due.size();
+            } while (due.size() == 100 && taken < TAKE_OVER);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "taking over unprocessed deliveries failed; the sweep will find them", e);
         }
     }
+
+    /** How many unprocessed deliveries {@link #takeOver} takes at start: about 7 MB of GitHub's push payloads. */
+    static final int TAKE_OVER = 1000;
 
     /** Deliveries stored before {@link #started} was called (tests). */
     int waitingForStart() {
