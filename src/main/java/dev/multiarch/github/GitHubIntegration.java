@@ -142,8 +142,9 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
 
     /**
      * A shared store (PostgreSQL) has no journal: deliveries are committed before they are answered. A journal left in
-     * the data directory was written while this coordinator used the embedded store, and holds deliveries GitHub was
-     * told were received but that never reached it: said loudly, since nothing here will store them.
+     * the data directory was written while this coordinator used the embedded store, and may hold deliveries GitHub
+     * was told were received but that never reached it (a kill between a commit and the segment's deletion leaves only
+     * stored ones): said loudly, since nothing here will store them.
      */
     static void warnOfJournalLeft(Path dataDir) {
         try {
