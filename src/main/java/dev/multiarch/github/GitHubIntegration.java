@@ -202,13 +202,14 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
     private void takeOver() {
         // At most TAKE_OVER (their payloads are held until processed); a larger backlog goes on through the sweep.
         java.time.Instant now = clock.instant();
-        // Claims made from now on end later than this: the loop does not take its own claims again.
-        java.time.Instant began = now.plus(Store.DELIVERY_CLAIM).minusMillis(1);
+        // Every claim made up to now ends by this; the loop's own claims end a millisecond later, so it does not take
+        // them again.
+        java.time.Instant began = now.plus(Store.DELIVERY_CLAIM);
         int taken = 0;
         try {
             List<Store.Delivery> due;
             do {
-                due = store.claimDeliveries(leases.holder(), began, now.plus(Store.DELIVERY_CLAIM), 100);
+                due = store.claimDeliveries(leases.holder(), began, began.plusMillis(1), 100);
                 for (Store.Delivery d : due) {
                     if (leases.hold(DeliveryLeases.key(d), now)) {
                         LOG.info(() -> "processing delivery " + d.deliveryId() + " (" + d.event()
