@@ -160,20 +160,11 @@ public class PipelineBench {
                 String commit = commit(tree, bare, round);
                 run(List.of("git", "push", "-q", bare.toString(), "HEAD:refs/tags/v2." + round + ".0"), tree);
                 // Round 0 warms up: buildah's first run, the class-data archive of bin/multiarch build, the JIT.
-                Cost h = byHand(registry, tree, work.resolve("hand"), "r" + round, registryPid);
-                Path data = work.resolve("cold-" + round);
-                Cost c = measured(
-                        List.of(
-                                "bin/multiarch",
-                                "build",
-                                tree.toString(),
-                                "--tag",
-                                "v1." + round + ".0",
-                                "--data",
-                                data.toString()),
-                        registryPid);
-                Map<String, List<Double>> sc = new LinkedHashMap<>();
-                double pc = fromStore(data.resolve("store"), sc);
+                HandAndCold hc1 = handAndCold(registry, registryPid, tree, work, round);
+                Cost h = hc1.hand();
+                Cost c = hc1.cold();
+                Map<String, List<Double>> sc = hc1.steps();
+                double pc = hc1.publish();
                 // (3) through a signed tag-push webhook and (3a) through the admin API, on the same warm service
                 // and the same git server (the stand-in's); which goes first alternates by round.
                 Cost w = null;
@@ -225,7 +216,6 @@ public class PipelineBench {
                         service.webhookChecks,
                         a.wallSeconds(),
                         a.cpuSeconds());
-                deleteTree(data);
 
                 String image4 = registry + "/pipeline-cache-r" + round;
                 String first = commit4(tree4, bare4, image4, "first");
@@ -373,6 +363,30 @@ public class PipelineBench {
         stepTable(Map.of("(4c)", steps4c, "(4)", steps4));
     }
 
+    /** One round's (1) and (2): both costs, (2)'s per-job steps and its (5), read from its store. */
+    private record HandAndCold(Cost hand, Cost cold, double publish, Map<String, List<Double>> steps) {}
+
+    /** (1) by hand, then (2) `multiarch build` in a fresh data directory, which is deleted once read. */
+    private static HandAndCold handAndCold(String registry, long registryPid, Path tree, Path work, int round)
+            throws Exception {
+        Cost h = byHand(registry, tree, work.resolve("hand"), "r" + round, registryPid);
+        Path data = work.resolve("cold-" + round);
+        Cost c = measured(
+                List.of(
+                        "bin/multiarch",
+                        "build",
+                        tree.toString(),
+                        "--tag",
+                        "v1." + round + ".0",
+                        "--data",
+                        data.toString()),
+                registryPid);
+        Map<String, List<Double>> steps = new LinkedHashMap<>();
+        double publish = fromStore(data.resolve("store"), steps);
+        deleteTree(data);
+        return new HandAndCold(h, c, publish, steps);
+    }
+
     /**
      * MULTIARCH_BENCH_MODE=cold: (1) and (2) only, interleaved as in the full run (the same round-0 warm-up, the same
      * tags and commits), with (2)'s per-job steps and (5) for (2): for paired before/after runs of `multiarch build`
@@ -387,20 +401,11 @@ public class PipelineBench {
         Map<String, List<Double>> stepsCold = new LinkedHashMap<>();
         for (int round = 0; round <= rounds; round++) {
             commit(tree, bare, round);
-            Cost h = byHand(registry, tree, work.resolve("hand"), "r" + round, registryPid);
-            Path data = work.resolve("cold-" + round);
-            Cost c = measured(
-                    List.of(
-                            "bin/multiarch",
-                            "build",
-                            tree.toString(),
-                            "--tag",
-                            "v1." + round + ".0",
-                            "--data",
-                            data.toString()),
-                    registryPid);
-            Map<String, List<Double>> sc = new LinkedHashMap<>();
-            double pc = fromStore(data.resolve("store"), sc);
+            HandAndCold hc1 = handAndCold(registry, registryPid, tree, work, round);
+            Cost h = hc1.hand();
+            Cost c = hc1.cold();
+            Map<String, List<Double>> sc = hc1.steps();
+            double pc = hc1.publish();
             if (round > 0) {
                 hand.add(h);
                 cold.add(c);
@@ -416,7 +421,6 @@ public class PipelineBench {
                     h.cpuSeconds(),
                     c.wallSeconds(),
                     c.cpuSeconds());
-            deleteTree(data);
         }
         String load1 = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
         System.out.printf(
