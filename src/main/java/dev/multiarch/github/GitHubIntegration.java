@@ -179,12 +179,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
                 takeOver();
             }
             for (Store.Delivery d : intake.replayed()) {
-                if (leases.hold(DeliveryLeases.key(d), clock.instant())) {
-                    LOG.info(() -> "processing delivery " + d.deliveryId() + " (" + d.event()
-                            + "), acknowledged before a restart and stored from the webhook journal");
-                    String key = repositoryOf(d.payload().getBytes(StandardCharsets.UTF_8));
-                    processor.submit(key, () -> process(d, key, 1));
-                }
+                takeUp(d, clock.instant(), "acknowledged before a restart and stored from the webhook journal");
             }
             if (beforeStart != null) {
                 beforeStart.forEach(Runnable::run);
@@ -211,17 +206,21 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
             do {
                 due = store.claimDeliveries(leases.holder(), began, began.plusMillis(1), 100);
                 for (Store.Delivery d : due) {
-                    if (leases.hold(DeliveryLeases.key(d), now)) {
-                        LOG.info(() -> "processing delivery " + d.deliveryId() + " (" + d.event()
-                                + "), acknowledged before a restart and left unprocessed");
-                        String key = repositoryOf(d.payload().getBytes(StandardCharsets.UTF_8));
-                        processor.submit(key, () -> process(d, key, 1));
-                    }
+                    takeUp(d, now, "acknowledged before a restart and left unprocessed");
                 }
                 taken += due.size();
             } while (due.size() == 100 && taken < TAKE_OVER);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "taking over unprocessed deliveries failed; the sweep will find them", e);
+        }
+    }
+
+    /** Queues {@code d} for processing unless this process holds it already (queued, running, to be retried). */
+    private void takeUp(Store.Delivery d, java.time.Instant now, String why) {
+        if (leases.hold(DeliveryLeases.key(d), now)) {
+            LOG.info(() -> "processing delivery " + d.deliveryId() + " (" + d.event() + "), " + why);
+            String key = repositoryOf(d.payload().getBytes(StandardCharsets.UTF_8));
+            processor.submit(key, () -> process(d, key, 1));
         }
     }
 
@@ -245,13 +244,7 @@ public final class GitHubIntegration implements CoordinatorApp.Plugin {
         try {
             java.time.Instant now = clock.instant();
             for (Store.Delivery d : store.claimDeliveries(leases.holder(), now, now.plus(Store.DELIVERY_CLAIM), 100)) {
-                if (!leases.hold(DeliveryLeases.key(d), now)) {
-                    continue;
-                }
-                LOG.info(() -> "processing delivery " + d.deliveryId() + " (" + d.event()
-                        + "), acknowledged before and left unprocessed (a restart, or a coordinator that stopped)");
-                String key = repositoryOf(d.payload().getBytes(StandardCharsets.UTF_8));
-                processor.submit(key, () -> process(d, key, 1));
+                takeUp(d, now, "acknowledged before and left unprocessed (a restart, or a coordinator that stopped)");
             }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "looking for unprocessed deliveries failed", e);
